@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from vybory.rules.outcome import Number
@@ -78,3 +79,83 @@ class Totals:
     ballots_cast: Number
     blank: Number = 0
     invalid: Number = 0
+
+
+# --- rule options -------------------------------------------------------------
+#
+# Every method module has ``OPTIONS: dict[str, Option]``: option name ->
+# ``(kind, default, description)``. ``kind`` is one of ``bool``, ``int``,
+# ``str``, ``Fraction`` (an exact number: an int, a Fraction, a string "2/3" or
+# "0.5", or a float taken as the decimal it prints as), or a tuple of the
+# allowed strings. A default of ``None`` means "not set" and then ``None`` is
+# also an allowed value.
+
+Option = tuple[Any, Any, str]
+
+
+def parse_fraction(value: Any) -> Fraction:
+    """An exact number from an option value; raises ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("a yes/no value is not a number")
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    if isinstance(value, float):
+        # TOML and JSON give 0.5 as a float: take the decimal exactly as written.
+        return Fraction(repr(value))
+    if isinstance(value, str):
+        return Fraction(value.strip())
+    raise ValueError(f"{type(value).__name__} is not a number")
+
+
+def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, str | None]:
+    """The normalised value, or an explanation of why it is refused."""
+    if value is None and default is None:
+        return None, None
+    if isinstance(kind, tuple):
+        if value in kind:
+            return value, None
+        return None, f"must be one of {', '.join(repr(k) for k in kind)}, not {value!r}"
+    if kind is Fraction:
+        try:
+            return parse_fraction(value), None
+        except (ValueError, ZeroDivisionError) as exc:
+            return None, f"must be an exact number such as 1/2 or 0.5, not {value!r} ({exc})"
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        return None, f"must be a whole number, not {value!r}"
+    if kind is bool:
+        if isinstance(value, bool):
+            return value, None
+        return None, f"must be true or false, not {value!r}"
+    if isinstance(kind, type):
+        if isinstance(value, kind):
+            return value, None
+        return None, f"must be a {kind.__name__}, not {value!r}"
+    return value, None
+
+
+def resolve_options(schema: Mapping[str, Option], given: Mapping[str, Any], *, method: str) -> dict[str, Any]:
+    """``given`` checked against ``schema``, with every default filled in.
+
+    Raises :class:`~vybory.errors.InvalidDefinition` listing every unknown
+    option and every refused value, each named with the method.
+    """
+    from vybory.errors import InvalidDefinition
+
+    problems: list[str] = []
+    for name in sorted(set(given) - set(schema)):
+        known = ", ".join(sorted(schema)) or "none"
+        problems.append(f"options.{name}: method {method!r} has no option {name!r} (its options: {known})")
+    resolved: dict[str, Any] = {}
+    for name, (kind, default, _description) in schema.items():
+        if name not in given:
+            resolved[name] = default
+            continue
+        value, problem = _check_option(kind, default, given[name])
+        if problem:
+            problems.append(f"options.{name}: option {name!r} of method {method!r} {problem}")
+        resolved[name] = value
+    if problems:
+        raise InvalidDefinition(problems, field="options")
+    return resolved
