@@ -1,0 +1,780 @@
+"""The election definition: a TOML file an administrator writes, checked key by key.
+
+``parse_definition`` reads the TOML text and returns a :class:`Definition`, or
+raises :class:`~vybory.errors.InvalidDefinition` listing every problem at once,
+each as ``"file: key: rule"``. ``Definition.to_json()`` is the normalised form
+(the same keys as the TOML file, every default filled in, options resolved by
+the counting method); ``fingerprint`` is SHA-256 over its canonical JSON.
+``definition_from_json`` reads that form back (the record's copy).
+``parse_roll`` reads the voter roll (CSV: id, name, district, weight).
+
+The format is documented key by key in docs/definition.md; the JSON Schema is
+vybory/model/definition.schema.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
+from vybory.model.canonical import canonical_json
+from vybory.rules import METHODS
+from vybory.rules.outcome import number_to_json
+
+FORMAT = "vybory-definition"
+VERSION = 1
+
+ORGANISATION_TYPES = (
+    "party",
+    "trade_union",
+    "cooperative",
+    "youth",
+    "cultural",
+    "general_meeting",
+    "professional",
+    "association",
+    "other",
+)
+
+# Methods whose contests the homomorphic tally counts (ballots encrypted per selection).
+HOMOMORPHIC_METHODS = (
+    "plurality",
+    "block",
+    "approval",
+    "strikeout",
+    "majority",
+    "for-against",
+    "motion",
+    "score",
+    "majority-judgment",
+)
+# Methods for which min_marks / max_marks mean "how many names a ballot marks".
+MARK_METHODS = ("plurality", "block", "approval", "strikeout", "majority")
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+SEED_RE = re.compile(r"^[0-9a-fA-F]{32,128}$")
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    """A district: its own voter list, its own contests.
+
+    Invariants: ``id`` matches ``ID_RE``; ``name`` is non-empty.
+    """
+
+    id: str
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """An organisation that may nominate candidates and names trustees and observers.
+
+    Invariants: ``type`` is one of ``ORGANISATION_TYPES``.
+    """
+
+    id: str
+    name: str
+    type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "type": self.type}
+
+
+@dataclass(frozen=True, slots=True)
+class Trustee:
+    """A commission member holding one key share.
+
+    Invariants: ``organisation`` is the id of an organisation of the definition.
+    """
+
+    id: str
+    name: str
+    organisation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "organisation": self.organisation}
+
+
+@dataclass(frozen=True, slots=True)
+class Observer:
+    """Someone who watches and verifies; ``organisation`` may be ``None`` (press, public)."""
+
+    id: str
+    name: str
+    organisation: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "organisation": self.organisation}
+
+
+@dataclass(frozen=True, slots=True)
+class Contest:
+    """One contest of the definition (candidates come later, from nominations).
+
+    Invariants: ``method`` is a key of ``HOMOMORPHIC_METHODS``; ``options`` is
+    the method's option set resolved with defaults, exact numbers written as
+    ``int`` or ``"p/q"``; ``seats >= 1``; ``min_marks``/``max_marks`` are set
+    only for mark methods and then ``0 <= min_marks <= max_marks``.
+    """
+
+    id: str
+    title: str
+    district: str
+    seats: int
+    method: str
+    options: Mapping[str, Any]
+    min_marks: int | None = None
+    max_marks: int | None = None
+    description: str = ""
+
+    @property
+    def is_motion(self) -> bool:
+        """A motion has no candidates: its selections are yes, no, abstain."""
+        return self.method == "motion"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "district": self.district,
+            "seats": self.seats,
+            "method": self.method,
+            "options": dict(self.options),
+            "min_marks": self.min_marks,
+            "max_marks": self.max_marks,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """When each phase ends (UTC), and how long later rounds last.
+
+    Invariants: ``nominations_close < voting_open < voting_close``, all aware
+    UTC datetimes with whole seconds; ``runoff_days``, ``repeat_days`` >= 1.
+    """
+
+    nominations_close: datetime
+    voting_open: datetime
+    voting_close: datetime
+    runoff_days: int = 14
+    repeat_days: int = 14
+
+    @property
+    def runoff_duration(self) -> timedelta:
+        return timedelta(days=self.runoff_days)
+
+    @property
+    def repeat_duration(self) -> timedelta:
+        return timedelta(days=self.repeat_days)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nominations_close": format_time(self.nominations_close),
+            "voting_open": format_time(self.voting_open),
+            "voting_close": format_time(self.voting_close),
+            "runoff_days": self.runoff_days,
+            "repeat_days": self.repeat_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A checked election definition.
+
+    Invariants: ids are unique within their list; every reference (district,
+    organisation) names an entry of the definition; ``1 <= threshold <=
+    len(trustees)``; unless ``allow_organisation_threshold``, no organisation
+    holds ``threshold`` trustees or more; ``seed`` is lower-case hex.
+    """
+
+    slug: str
+    title: str
+    seed: str
+    credential_authority: str
+    deadlines: Deadlines
+    districts: tuple[District, ...]
+    organisations: tuple[Organisation, ...]
+    threshold: int
+    trustees: tuple[Trustee, ...]
+    contests: tuple[Contest, ...]
+    observers: tuple[Observer, ...] = ()
+    allow_organisation_threshold: bool = False
+    revote: bool = True
+    version: int = VERSION
+    _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update(
+            districts={d.id: d for d in self.districts},
+            organisations={o.id: o for o in self.organisations},
+            trustees={t.id: t for t in self.trustees},
+            contests={c.id: c for c in self.contests},
+        )
+
+    @property
+    def seed_bytes(self) -> bytes:
+        return bytes.fromhex(self.seed)
+
+    def district(self, district_id: str) -> District:
+        return self._index["districts"][district_id]
+
+    def organisation(self, organisation_id: str) -> Organisation:
+        return self._index["organisations"][organisation_id]
+
+    def trustee(self, trustee_id: str) -> Trustee:
+        return self._index["trustees"][trustee_id]
+
+    def contest(self, contest_id: str) -> Contest:
+        return self._index["contests"][contest_id]
+
+    def has_district(self, district_id: str) -> bool:
+        return district_id in self._index["districts"]
+
+    def has_organisation(self, organisation_id: str) -> bool:
+        return organisation_id in self._index["organisations"]
+
+    def has_contest(self, contest_id: str) -> bool:
+        return contest_id in self._index["contests"]
+
+    def has_trustee(self, trustee_id: str) -> bool:
+        return trustee_id in self._index["trustees"]
+
+    def contests_in(self, district_id: str) -> tuple[Contest, ...]:
+        return tuple(c for c in self.contests if c.district == district_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The normalised definition (the object the fingerprint hashes)."""
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "slug": self.slug,
+            "title": self.title,
+            "seed": self.seed,
+            "credential_authority": self.credential_authority,
+            "revote": self.revote,
+            "deadlines": self.deadlines.to_json(),
+            "districts": [d.to_json() for d in self.districts],
+            "organisations": [o.to_json() for o in self.organisations],
+            "commission": {
+                "threshold": self.threshold,
+                "allow_organisation_threshold": self.allow_organisation_threshold,
+            },
+            "trustees": [t.to_json() for t in self.trustees],
+            "observers": [o.to_json() for o in self.observers],
+            "contests": [c.to_json() for c in self.contests],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Voter:
+    """One line of the voter roll. Never on the board.
+
+    Invariants: ``district`` names a district of the definition; ``weight >= 1``.
+    """
+
+    id: str
+    name: str
+    district: str
+    weight: int = 1
+
+
+# --- time ---------------------------------------------------------------------
+
+
+def format_time(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` for an aware UTC datetime."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: Any) -> datetime:
+    """An aware UTC datetime from an ISO 8601 string or a TOML datetime.
+
+    Raises ValueError (with the reason) for a date without time, a time
+    without an offset, an offset other than UTC or fractional seconds.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValueError("needs a time of day too, such as 2025-05-11T18:00:00Z")
+    if not isinstance(value, datetime):
+        raise ValueError(f"must be a date and time such as 2025-05-11T18:00:00Z, not {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("needs the UTC offset: write Z at the end, such as 2025-05-11T18:00:00Z")
+    if value.utcoffset() != timedelta(0):
+        raise ValueError("must be in UTC (ending in Z or +00:00)")
+    if value.microsecond:
+        raise ValueError("must be given to the whole second")
+    return value.astimezone(UTC)
+
+
+# --- building and checking ----------------------------------------------------
+
+
+class _Problems:
+    """Collects ``"source: key: rule"`` lines."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.lines: list[str] = []
+
+    def add(self, key: str, rule: str) -> None:
+        self.lines.append(f"{self.source}: {key}: {rule}")
+
+
+def _unknown_keys(obj: Mapping[str, Any], allowed: tuple[str, ...], where: str, p: _Problems) -> None:
+    for key in obj:
+        if key not in allowed:
+            p.add(f"{where}.{key}" if where else key,
+                  f"unknown key (allowed here: {', '.join(allowed)})")
+
+
+def _text(obj: Mapping[str, Any], key: str, where: str, p: _Problems, *, required: bool = True,
+          default: str = "") -> str:
+    name = f"{where}.{key}" if where else key
+    if key not in obj:
+        if required:
+            p.add(name, "is required")
+        return default
+    value = obj[key]
+    if not isinstance(value, str):
+        p.add(name, f"must be text, not {type(value).__name__}")
+        return default
+    value = value.strip()
+    if required and not value:
+        p.add(name, "must not be empty")
+    if len(value) > MAX_TEXT:
+        p.add(name, f"is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _ident(obj: Mapping[str, Any], key: str, where: str, p: _Problems) -> str:
+    value = _text(obj, key, where, p)
+    if value and not ID_RE.match(value):
+        p.add(f"{where}.{key}", f"{value!r} is not a valid id (letters, digits, '-', '_', '.'; "
+                                "starts with a letter or digit; at most 64 characters)")
+    return value
+
+
+def _int(obj: Mapping[str, Any], key: str, where: str, p: _Problems, *, minimum: int,
+         default: int | None = None, maximum: int = 10**6) -> int | None:
+    name = f"{where}.{key}" if where else key
+    if key not in obj or obj[key] is None:
+        if default is None and key not in obj:
+            return None
+        return default
+    value = obj[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        p.add(name, f"must be a whole number, not {value!r}")
+        return default
+    if not minimum <= value <= maximum:
+        p.add(name, f"must be between {minimum} and {maximum}, not {value}")
+        return default
+    return value
+
+
+def _bool(obj: Mapping[str, Any], key: str, where: str, p: _Problems, default: bool) -> bool:
+    name = f"{where}.{key}" if where else key
+    if key not in obj:
+        return default
+    value = obj[key]
+    if not isinstance(value, bool):
+        p.add(name, f"must be true or false, not {value!r}")
+        return default
+    return value
+
+
+def _table(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = True) -> Mapping[str, Any]:
+    if key not in obj:
+        if required:
+            p.add(key, "is required (a table)")
+        return {}
+    value = obj[key]
+    if not isinstance(value, Mapping):
+        p.add(key, "must be a table")
+        return {}
+    return value
+
+
+def _array(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = True) -> list[Mapping[str, Any]]:
+    if key not in obj:
+        if required:
+            p.add(key, f"is required (at least one [[{key}]] entry)")
+        return []
+    value = obj[key]
+    if not isinstance(value, list):
+        p.add(key, f"must be a list of tables ([[{key}]])")
+        return []
+    items = []
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            p.add(f"{key}[{i}]", "must be a table")
+        else:
+            items.append(item)
+    if required and not value:
+        p.add(key, f"needs at least one [[{key}]] entry")
+    return items
+
+
+def _unique(ids: list[str], key: str, p: _Problems) -> None:
+    for value, n in Counter(i for i in ids if i).items():
+        if n > 1:
+            p.add(key, f"id {value!r} is used {n} times; ids must be unique")
+
+
+def _option_value(value: Any) -> Any:
+    """An option value as canonical JSON can carry it (exact numbers as int or "p/q")."""
+    if isinstance(value, Fraction):
+        return number_to_json(value)
+    return value
+
+
+def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any]:
+    if not isinstance(given, Mapping):
+        p.add(f"{where}.options", "must be a table")
+        return {}
+    try:
+        resolved = METHODS[method].resolve_options(given)
+    except InvalidDefinition as exc:
+        for problem in exc.problems:
+            key, sep, rule = problem.partition(": ")
+            if sep and key.startswith("options."):
+                p.add(f"{where}.{key}", rule)
+            else:
+                p.add(f"{where}.method", problem)
+        return {}
+    except VyboryError as exc:
+        p.add(f"{where}.options", exc.message)
+        return {}
+    out = {}
+    for key, value in resolved.items():
+        value = _option_value(value)
+        if isinstance(value, float):
+            p.add(f"{where}.options.{key}", "must be an exact number (write it as \"1/2\")")
+            continue
+        out[key] = value
+    return out
+
+
+def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems) -> Contest | None:
+    where = f"contests[{i}]"
+    _unknown_keys(raw, ("id", "title", "description", "district", "seats", "method", "options",
+                        "min_marks", "max_marks"), where, p)
+    before = len(p.lines)
+    cid = _ident(raw, "id", where, p)
+    if cid:
+        where = f"contests[{cid}]"
+    title = _text(raw, "title", where, p)
+    description = _text(raw, "description", where, p, required=False)
+    if "district" in raw:
+        district = _ident(raw, "district", where, p)
+        if district and district not in districts:
+            p.add(f"{where}.district", f"{district!r} is not one of the districts "
+                                       f"({', '.join(districts) or 'none defined'})")
+    elif len(districts) == 1:
+        district = districts[0]
+    else:
+        p.add(f"{where}.district", "is required when there is more than one district")
+        district = ""
+    seats = _int(raw, "seats", where, p, minimum=1, default=1, maximum=1000) or 1
+    method = _text(raw, "method", where, p)
+    options: dict[str, Any] = {}
+    if method and method not in METHODS:
+        p.add(f"{where}.method", f"unknown counting method {method!r} "
+                                 f"(known: {', '.join(HOMOMORPHIC_METHODS)})")
+    elif method and method not in HOMOMORPHIC_METHODS:
+        p.add(f"{where}.method",
+              f"method {method!r} counts ranked ballots, which need the verifiable mixnet; "
+              f"encrypted contests are counted by the homomorphic tally, so choose one of "
+              f"{', '.join(HOMOMORPHIC_METHODS)}")
+    elif method:
+        options = _options(method, raw.get("options", {}), where, p)
+    min_marks = _int(raw, "min_marks", where, p, minimum=0, maximum=1000)
+    max_marks = _int(raw, "max_marks", where, p, minimum=1, maximum=1000)
+    if method and method not in MARK_METHODS and (min_marks is not None or max_marks is not None):
+        p.add(f"{where}.min_marks" if min_marks is not None else f"{where}.max_marks",
+              f"marks limits apply only to {', '.join(MARK_METHODS)}; method {method!r} "
+              "has its own ballot layout")
+        min_marks = max_marks = None
+    if min_marks is not None and max_marks is not None and min_marks > max_marks:
+        p.add(f"{where}.min_marks", f"must not exceed max_marks ({min_marks} > {max_marks})")
+    if method == "motion" and seats != 1:
+        p.add(f"{where}.seats", "a motion has no seats; leave seats out")
+    if len(p.lines) > before:
+        return None
+    return Contest(cid, title, district, seats, method, options, min_marks, max_marks, description)
+
+
+def _build(raw: Mapping[str, Any], source: str) -> Definition:
+    p = _Problems(source)
+    if not isinstance(raw, Mapping):
+        raise InvalidDefinition([f"{source}: (top): must be a table"])
+    _unknown_keys(raw, ("format", "version", "slug", "title", "seed", "credential_authority",
+                        "revote", "deadlines", "districts", "organisations", "commission",
+                        "trustees", "observers", "contests"), "", p)
+    if "format" in raw and raw["format"] != FORMAT:
+        p.add("format", f"must be {FORMAT!r}")
+    if "version" in raw and raw["version"] != VERSION:
+        p.add("version", f"this vybory reads version {VERSION}, not {raw['version']!r}")
+    slug = _text(raw, "slug", "", p)
+    if slug and not SLUG_RE.match(slug):
+        p.add("slug", f"{slug!r} must be lower-case letters, digits and '-', at most 63 characters")
+    title = _text(raw, "title", "", p)
+    seed = _text(raw, "seed", "", p)
+    if seed and (not SEED_RE.match(seed) or len(seed) % 2):
+        p.add("seed", "must be hexadecimal, an even number of 32 to 128 digits (16 to 64 bytes)")
+    seed = seed.lower()
+    authority = _text(raw, "credential_authority", "", p)
+    revote = _bool(raw, "revote", "", p, True)
+
+    dl = _table(raw, "deadlines", p)
+    _unknown_keys(dl, ("nominations_close", "voting_open", "voting_close", "runoff_days",
+                       "repeat_days"), "deadlines", p)
+    times: dict[str, datetime] = {}
+    for key in ("nominations_close", "voting_open", "voting_close"):
+        if key not in dl:
+            if dl or "deadlines" in raw:
+                p.add(f"deadlines.{key}", "is required")
+            continue
+        try:
+            times[key] = parse_time(dl[key])
+        except ValueError as exc:
+            p.add(f"deadlines.{key}", str(exc))
+    if len(times) == 3:
+        if not times["nominations_close"] <= times["voting_open"]:
+            p.add("deadlines.voting_open", "must not be before nominations_close")
+        if not times["voting_open"] < times["voting_close"]:
+            p.add("deadlines.voting_close", "must be after voting_open")
+    runoff_days = _int(dl, "runoff_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
+    repeat_days = _int(dl, "repeat_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
+
+    districts = []
+    for i, d in enumerate(_array(raw, "districts", p)):
+        _unknown_keys(d, ("id", "name"), f"districts[{i}]", p)
+        districts.append(District(_ident(d, "id", f"districts[{i}]", p), _text(d, "name", f"districts[{i}]", p)))
+    _unique([d.id for d in districts], "districts", p)
+    district_ids = [d.id for d in districts if d.id]
+
+    organisations = []
+    for i, o in enumerate(_array(raw, "organisations", p)):
+        where = f"organisations[{i}]"
+        _unknown_keys(o, ("id", "name", "type"), where, p)
+        otype = _text(o, "type", where, p)
+        if otype and otype not in ORGANISATION_TYPES:
+            p.add(f"{where}.type", f"{otype!r} is not one of {', '.join(ORGANISATION_TYPES)}")
+        organisations.append(Organisation(_ident(o, "id", where, p), _text(o, "name", where, p), otype))
+    _unique([o.id for o in organisations], "organisations", p)
+    org_ids = {o.id for o in organisations if o.id}
+
+    commission = _table(raw, "commission", p)
+    _unknown_keys(commission, ("threshold", "allow_organisation_threshold"), "commission", p)
+    threshold = _int(commission, "threshold", "commission", p, minimum=1, maximum=1000)
+    if commission and threshold is None and "threshold" not in commission:
+        p.add("commission.threshold", "is required (k: how many trustees together can decrypt)")
+    allow_org = _bool(commission, "allow_organisation_threshold", "commission", p, False)
+
+    trustees = []
+    for i, t in enumerate(_array(raw, "trustees", p)):
+        where = f"trustees[{i}]"
+        _unknown_keys(t, ("id", "name", "organisation"), where, p)
+        org = _ident(t, "organisation", where, p)
+        if org and org not in org_ids:
+            p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
+        trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org))
+    _unique([t.id for t in trustees], "trustees", p)
+    if threshold is not None and trustees:
+        if threshold > len(trustees):
+            p.add("commission.threshold", f"k = {threshold} is more than the {len(trustees)} trustees")
+        elif not allow_org:
+            held = Counter(t.organisation for t in trustees if t.organisation)
+            for org, n in sorted(held.items()):
+                if n >= threshold:
+                    p.add("trustees", f"organisation {org!r} alone holds {n} trustees, which reaches "
+                                      f"the threshold k = {threshold}: one organisation could decrypt "
+                                      "alone (set commission.allow_organisation_threshold = true to "
+                                      "accept this on the record)")
+
+    observers = []
+    for i, o in enumerate(_array(raw, "observers", p, required=False)):
+        where = f"observers[{i}]"
+        _unknown_keys(o, ("id", "name", "organisation"), where, p)
+        org: str | None = None
+        if o.get("organisation") is not None:
+            org = _ident(o, "organisation", where, p)
+            if org and org not in org_ids:
+                p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
+        observers.append(Observer(_ident(o, "id", where, p), _text(o, "name", where, p), org))
+    _unique([o.id for o in observers], "observers", p)
+
+    contests = []
+    for i, c in enumerate(_array(raw, "contests", p)):
+        contest = _contest(c, i, district_ids, p)
+        if contest is not None:
+            contests.append(contest)
+    _unique([c.id for c in contests], "contests", p)
+
+    if p.lines:
+        raise InvalidDefinition(p.lines)
+    assert threshold is not None
+    return Definition(
+        slug=slug,
+        title=title,
+        seed=seed,
+        credential_authority=authority,
+        deadlines=Deadlines(times["nominations_close"], times["voting_open"], times["voting_close"],
+                            runoff_days, repeat_days),
+        districts=tuple(districts),
+        organisations=tuple(organisations),
+        threshold=threshold,
+        trustees=tuple(trustees),
+        contests=tuple(contests),
+        observers=tuple(observers),
+        allow_organisation_threshold=allow_org,
+        revote=revote,
+    )
+
+
+def parse_definition(toml_text: str, *, source: str = "election.toml") -> Definition:
+    """The checked definition in ``toml_text``.
+
+    Raises :class:`~vybory.errors.InvalidDefinition` whose ``problems`` lists
+    every problem found, each as ``"source: key: rule"``.
+    """
+    if not isinstance(toml_text, str):
+        raise InvalidDefinition([f"{source}: (file): must be text"])
+    try:
+        raw = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidDefinition([f"{source}: (file): not valid TOML: {exc}"]) from None
+    return _build(raw, source)
+
+
+def definition_from_json(obj: Any, *, source: str = "definition.json") -> Definition:
+    """A definition from its normalised JSON form (as ``Definition.to_json`` writes it)."""
+    if not isinstance(obj, Mapping):
+        raise InvalidDefinition([f"{source}: (top): must be a JSON object"])
+    for key in ("format", "version"):
+        if key not in obj:
+            raise InvalidDefinition([f"{source}: {key}: is required in the JSON form"])
+    return _build(obj, source)
+
+
+def fingerprint(definition: Definition) -> bytes:
+    """SHA-256 over the canonical JSON of ``definition.to_json()`` (32 bytes)."""
+    return hashlib.sha256(canonical_json(definition.to_json())).digest()
+
+
+# --- the voter roll -----------------------------------------------------------
+
+ROLL_COLUMNS = ("id", "name", "district", "weight")
+
+
+def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv") -> list[Voter]:
+    """The voters in ``csv_text`` (header: id, name, district[, weight]).
+
+    Raises :class:`~vybory.errors.InvalidInput` listing every problem, each
+    naming the line and column: a missing column, an unknown district, a
+    duplicate id, a weight that is not a whole number >= 1.
+    """
+    if not isinstance(csv_text, str):
+        raise InvalidInput(f"{source}: must be text", field="roll")
+    text = csv_text.removeprefix("\ufeff")
+    try:
+        rows = list(csv.reader(text.splitlines(keepends=True)))
+    except csv.Error as exc:
+        raise InvalidInput(f"{source}: not valid CSV: {exc}", field="roll") from None
+    if not rows:
+        raise InvalidInput(f"{source}: is empty; expected a header line id,name,district,weight",
+                           field="roll")
+    header = [h.strip().lower() for h in rows[0]]
+    problems: list[str] = []
+    for col in ("id", "name", "district"):
+        if col not in header:
+            problems.append(f"{source}: line 1: column {col!r} is missing (header: {', '.join(ROLL_COLUMNS)})")
+    for j, h in enumerate(header):
+        if h not in ROLL_COLUMNS:
+            problems.append(f"{source}: line 1, column {j + 1}: unknown column {h!r}")
+        elif header.index(h) != j:
+            problems.append(f"{source}: line 1, column {j + 1}: column {h!r} appears twice")
+    if problems:
+        raise InvalidInput("; ".join(problems), field="roll")
+    col = {h: header.index(h) for h in ROLL_COLUMNS if h in header}
+    voters: list[Voter] = []
+    seen: dict[str, int] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(f"{source}: line {n}: has {len(row)} columns, the header has {len(header)}")
+            continue
+        vid = row[col["id"]].strip()
+        name = row[col["name"]].strip()
+        district = row[col["district"]].strip()
+        weight_text = row[col["weight"]].strip() if "weight" in col else ""
+        where = f"{source}: line {n}, column"
+        if not vid:
+            problems.append(f"{where} {col['id'] + 1} (id): is empty")
+        elif vid in seen:
+            problems.append(f"{where} {col['id'] + 1} (id): {vid!r} is already on line {seen[vid]}")
+        else:
+            seen[vid] = n
+        if not name:
+            problems.append(f"{where} {col['name'] + 1} (name): is empty")
+        if not definition.has_district(district):
+            problems.append(f"{where} {col['district'] + 1} (district): {district!r} is not one of "
+                            f"the districts ({', '.join(d.id for d in definition.districts)})")
+        weight = 1
+        if weight_text:
+            if not weight_text.isdigit() or int(weight_text) < 1 or int(weight_text) > 10**6:
+                problems.append(f"{where} {col['weight'] + 1} (weight): {weight_text!r} must be a "
+                                "whole number from 1 to 1000000")
+            else:
+                weight = int(weight_text)
+        voters.append(Voter(vid, name, district, weight))
+    if problems:
+        raise InvalidInput("; ".join(problems), field="roll")
+    if not voters:
+        raise InvalidInput(f"{source}: has a header but no voters", field="roll")
+    return voters
+
+
+__all__ = [
+    "Contest",
+    "Deadlines",
+    "Definition",
+    "District",
+    "HOMOMORPHIC_METHODS",
+    "MARK_METHODS",
+    "ORGANISATION_TYPES",
+    "Observer",
+    "Organisation",
+    "Trustee",
+    "Voter",
+    "definition_from_json",
+    "fingerprint",
+    "format_time",
+    "parse_definition",
+    "parse_roll",
+    "parse_time",
+]
