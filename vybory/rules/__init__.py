@@ -25,6 +25,7 @@ from vybory.rules.base import (
     RankedBallot,
     ScoreBallot,
     Totals,
+    check_contest,
     resolve_options,
 )
 from vybory.rules.outcome import Outcome
@@ -145,6 +146,7 @@ def count(
     option and the rule) before counting.
     """
     m = get_method(method)
+    check_contest(contest)
     if (ballots is None) == (totals is None):
         raise InvalidInput("give either ballots or totals, not both and not neither", field="ballots")
     if totals is not None:

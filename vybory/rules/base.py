@@ -71,8 +71,9 @@ class Totals:
     ``counts`` maps a selection to its (weighted) total: a candidate's name for
     mark methods; ``"<name>:for"`` / ``"<name>:against"`` for for/against;
     ``"yes"``, ``"no"``, ``"abstain"`` for motions; ``"<name>:<grade>"`` for
-    majority judgment. ``ballots_cast`` counts every ballot, ``blank`` those that
-    mark nothing, ``invalid`` those refused by the rule.
+    majority judgment and ``"<name>:<score>"`` for score (how much weight gave
+    that name that grade or score). ``ballots_cast`` counts every ballot,
+    ``blank`` those that mark nothing, ``invalid`` those refused by the rule.
     """
 
     counts: Mapping[str, Number]
@@ -159,3 +160,48 @@ def resolve_options(schema: Mapping[str, Option], given: Mapping[str, Any], *, m
     if problems:
         raise InvalidDefinition(problems, field="options")
     return resolved
+
+
+def check_contest(contest: Contest) -> None:
+    """Refuses a contest that breaks its invariants (at least one seat and one
+    candidate, distinct names, a non-negative exact number of registered voters)."""
+    from vybory.errors import InvalidDefinition
+
+    problems: list[str] = []
+    if not isinstance(contest.seats, int) or isinstance(contest.seats, bool) or contest.seats < 1:
+        problems.append(f"seats: must be a whole number of at least 1, not {contest.seats!r}")
+    if not contest.candidates:
+        problems.append("candidates: a contest needs at least one candidate")
+    if len(set(contest.candidates)) != len(contest.candidates):
+        doubles = sorted({c for c in contest.candidates if contest.candidates.count(c) > 1})
+        problems.append(f"candidates: names must be distinct ({', '.join(doubles)} listed twice)")
+    reg = contest.registered
+    if reg is not None and (isinstance(reg, bool) or not isinstance(reg, (int, Fraction)) or reg < 0):
+        problems.append(f"registered: must be an exact number of at least 0, not {reg!r}")
+    if problems:
+        raise InvalidDefinition(problems, field="contest")
+
+
+def check_weight(ballot: Any, index: int) -> Number:
+    """The ballot's weight, refused unless exact and not negative."""
+    from vybory.errors import InvalidInput
+
+    w = ballot.weight
+    if isinstance(w, bool) or not isinstance(w, (int, Fraction)) or w < 0:
+        raise InvalidInput(
+            f"ballot {index + 1}: weight must be an exact number (int or Fraction) of at least 0, "
+            f"not {w!r}",
+            field="ballots.weight",
+        )
+    return w
+
+
+def one_input(ballots: Any, totals: Any, *, method: str, totals_allowed: bool = True) -> None:
+    """Refuses a call with both or neither of ballots and totals."""
+    from vybory.errors import InvalidInput
+
+    if (ballots is None) == (totals is None):
+        raise InvalidInput(f"method {method!r}: give either ballots or totals, not both and not neither",
+                           field="ballots")
+    if totals is not None and not totals_allowed:
+        raise InvalidInput(f"method {method!r} needs the ballots themselves, not totals", field="totals")

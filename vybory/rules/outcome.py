@@ -60,7 +60,11 @@ class Tie:
 
 @dataclass(slots=True)
 class Round:
-    """One round (or stage) of a count."""
+    """One round (or stage) of a count.
+
+    ``details`` holds what a method reports beside the counts (votes against,
+    grade histograms, the denominator of a threshold), keyed by what it is.
+    """
 
     number: int
     counts: dict[str, Number]
@@ -71,6 +75,7 @@ class Round:
     quota: Number | None = None
     ties: list[Tie] = field(default_factory=list)
     note: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +88,7 @@ class Round:
             "quota": None if self.quota is None else number_to_json(self.quota),
             "ties": [t.to_json() for t in self.ties],
             "note": self.note,
+            "details": _details_to_json(self.details),
         }
 
 

@@ -1,0 +1,158 @@
+"""Counting mark ballots (plurality, block, approval, strike-out, majority).
+
+A :class:`~vybory.rules.base.MarkBallot` names the candidates it marks (or, on
+a strike-out ballot, leaves standing). A ballot is **invalid** when it names
+someone who is not a candidate or marks fewer than ``min_marks`` or more than
+``max_marks`` names; a ballot that marks nobody is **blank**. Blank ballots
+are valid unless the rule's ``min_marks`` is at least one; they count for
+nobody.
+
+:func:`tally_marks` and :func:`tally_totals` give the same :class:`MarkTally`
+for the same votes, so a rule counts totals and ballots alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from vybory.errors import InvalidInput
+from vybory.rules.base import Contest, MarkBallot, Totals, check_weight
+from vybory.rules.outcome import Number, Outcome, Round, Status
+from vybory.rules.ties import TieBreaker, groups_by_count
+
+
+@dataclass(slots=True)
+class MarkTally:
+    """Weighted votes per candidate and the ballots behind them.
+
+    Invariants: ``valid + invalid == ballots_cast``; ``blank <= valid``; every
+    candidate of the contest has a count (possibly 0).
+    """
+
+    counts: dict[str, Number]
+    ballots_cast: Number = 0
+    valid: Number = 0
+    invalid: Number = 0
+    blank: Number = 0
+    invalid_reasons: dict[str, Number] = field(default_factory=dict)
+
+    def refuse(self, weight: Number, reason: str) -> None:
+        self.invalid += weight
+        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + weight
+
+
+def tally_marks(contest: Contest, ballots: Iterable[MarkBallot], *, min_marks: int, max_marks: int) -> MarkTally:
+    """Counts mark ballots; each valid ballot adds its weight to every name it marks."""
+    known = set(contest.candidates)
+    tally = MarkTally(counts={c: 0 for c in contest.candidates})
+    for i, ballot in enumerate(ballots):
+        if not isinstance(ballot, MarkBallot):
+            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a MarkBallot", field="ballots")
+        w = check_weight(ballot, i)
+        tally.ballots_cast += w
+        marks = ballot.marks
+        if not marks <= known:
+            tally.refuse(w, "names someone who is not a candidate")
+        elif len(marks) > max_marks:
+            tally.refuse(w, f"more than {max_marks} marked")
+        elif len(marks) < min_marks:
+            tally.refuse(w, f"fewer than {min_marks} marked")
+        else:
+            tally.valid += w
+            if not marks:
+                tally.blank += w
+            for name in marks:
+                tally.counts[name] += w
+    return tally
+
+
+def check_number(value: object, what: str) -> Number:
+    """An exact count of at least 0, or a clear error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction)) or value < 0:
+        raise InvalidInput(f"must be an exact number (int or Fraction) of at least 0, not {value!r}",
+                           field=what)
+    return value
+
+
+def check_totals_frame(totals: Totals) -> tuple[Number, Number, Number]:
+    """``(ballots_cast, blank, invalid)`` of ``totals``, checked to add up."""
+    if not isinstance(totals, Totals):
+        raise InvalidInput(f"must be a Totals, not {type(totals).__name__}", field="totals")
+    cast = check_number(totals.ballots_cast, "totals.ballots_cast")
+    blank = check_number(totals.blank, "totals.blank")
+    invalid = check_number(totals.invalid, "totals.invalid")
+    if blank + invalid > cast:
+        raise InvalidInput(f"blank ({blank}) and invalid ({invalid}) ballots exceed the ballots cast ({cast})",
+                           field="totals")
+    return cast, blank, invalid
+
+
+def tally_totals(contest: Contest, totals: Totals, *, max_marks: int) -> MarkTally:
+    """A :class:`MarkTally` from per-candidate totals, checked for consistency.
+
+    Refused: a key that is not a candidate, a negative or inexact count, and
+    more votes than the valid non-blank ballots could carry (``max_marks``
+    each).
+    """
+    cast, blank, invalid = check_totals_frame(totals)
+    counts = totals_counts(contest, totals.counts)
+    valid = cast - invalid
+    carried = (valid - blank) * max_marks
+    if sum(counts.values()) > carried:
+        raise InvalidInput(
+            f"the counts add up to {sum(counts.values())}, more than the {valid - blank} valid non-blank "
+            f"ballots can carry with at most {max_marks} mark(s) each",
+            field="totals.counts",
+        )
+    return MarkTally(counts=counts, ballots_cast=cast, valid=valid, invalid=invalid, blank=blank)
+
+
+def totals_counts(contest: Contest, given: Mapping[str, object]) -> dict[str, Number]:
+    """Per-candidate counts from totals keyed by candidate name (missing = 0)."""
+    unknown = sorted(set(given) - set(contest.candidates))
+    if unknown:
+        raise InvalidInput(f"{', '.join(repr(k) for k in unknown)} not a candidate of contest {contest.name!r}",
+                           field="totals.counts")
+    return {c: check_number(given.get(c, 0), f"totals.counts[{c!r}]") for c in contest.candidates}
+
+
+def outcome_of_tally(method: str, contest: Contest, tally: MarkTally, tb: TieBreaker, *, note: str) -> Outcome:
+    """The most-votes outcome: the ``seats`` candidates with the most votes win.
+
+    Ties are settled by ``tb`` and recorded in the round. With no valid vote
+    for anyone the outcome is ``no_decision``: no seat is filled by a draw
+    among candidates nobody voted for.
+    """
+    rnd = Round(number=1, counts=dict(tally.counts), note=note)
+    if sum(tally.counts.values()) == 0:
+        status, winners, reason = Status.NO_DECISION, [], "no candidate received a vote"
+    else:
+        winners = tb.settle(groups_by_count(tally.counts), limit=contest.seats, round_number=1)
+        status, reason = Status.ELECTED, ""
+        rnd.elected = list(winners)
+    rnd.ties = tb.take_ties()
+    return Outcome(
+        method=method,
+        seats=contest.seats,
+        status=status,
+        winners=winners,
+        rounds=[rnd],
+        reason=reason,
+        **tally_fields(tally, contest),
+    )
+
+
+def tally_fields(tally: MarkTally, contest: Contest) -> dict[str, object]:
+    """The ballot figures of an :class:`Outcome` from a tally."""
+    fields: dict[str, object] = {
+        "ballots_cast": tally.ballots_cast,
+        "valid": tally.valid,
+        "invalid": tally.invalid,
+        "blank": tally.blank,
+        "registered": contest.registered,
+    }
+    if tally.invalid_reasons:
+        fields["details"] = {"invalid_reasons": dict(sorted(tally.invalid_reasons.items()))}
+    return fields
