@@ -1,0 +1,64 @@
+"""Database fixtures: every test that asks for ``database`` (or ``database_url``)
+runs on SQLite and, when ``VYBORY_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
+
+Isolation under xdist: each SQLite test has its own file under ``tmp_path``;
+each PostgreSQL test has its own schema (named after the xdist worker and a
+random suffix) in the test database, reached through the URL's
+``options=-csearch_path=...``, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+POSTGRES_VARIABLE = "VYBORY_TEST_POSTGRES_URL"
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_VARIABLE) else ["sqlite"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get(POSTGRES_VARIABLE):
+        return "vybory databases: SQLite and PostgreSQL"
+    return f"vybory databases: SQLite only ({POSTGRES_VARIABLE} is not set, PostgreSQL not tested)"
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A URL of an empty database of its own (schema not yet created)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vybory.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = os.environ[POSTGRES_VARIABLE]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = f"t_{worker}_{secrets.token_hex(6)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(database_url: str):  # type: ignore[no-untyped-def]
+    """A fresh, upgraded :class:`vybory.store.Database`."""
+    from vybory.store import Database
+
+    db = Database(database_url, upgrade=True)
+    try:
+        yield db
+    finally:
+        db.dispose()

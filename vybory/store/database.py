@@ -1,0 +1,165 @@
+"""Opening the database: engine, transactions, and schema upgrades.
+
+``Database(url)`` connects to SQLite (the default, a file in the current
+directory) or PostgreSQL (``postgresql+psycopg://...``). An SQLite file is
+created and brought to the newest schema on first use; PostgreSQL is upgraded
+only by ``vybory db upgrade`` (:meth:`Database.upgrade`), and any use before
+that is refused with a message saying so.
+
+Every operation runs in one transaction (:meth:`Database.transaction`): it is
+committed whole or rolled back whole. A writing transaction takes the writer's
+lock first (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL the service locks the
+election's row with ``SELECT ... FOR UPDATE``), so two writers never interleave
+their reads of the board's head.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vybory.errors import InvalidInput, Refused
+from vybory.store import migrate
+
+DEFAULT_URL = "sqlite:///vybory.sqlite"
+URL_VARIABLE = "VYBORY_DATABASE_URL"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else ``$VYBORY_DATABASE_URL``, else ``vybory.sqlite`` here."""
+    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def make_engine(url: str, **options: object) -> Engine:
+    """An engine for ``url`` with vybory's connection settings.
+
+    SQLite: foreign keys on, write-ahead log, a busy timeout, and transactions
+    begun by vybory (``BEGIN IMMEDIATE`` for writers, see :class:`Database`).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(
+            f"{url!r} is not a database URL (examples: sqlite:///vybory.sqlite, "
+            "postgresql+psycopg://user:password@host/database)",
+            field="database",
+            code="bad_database_url",
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)  # type: ignore[arg-type]
+        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, **options)  # type: ignore[arg-type]
+    raise InvalidInput(
+        f"database {parsed.get_backend_name()!r} is not supported: use SQLite or PostgreSQL",
+        field="database",
+        code="bad_database_url",
+    )
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let vybory emit BEGIN itself (the sqlite3 module's own handling is too lazy).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        mode = "IMMEDIATE" if connection.get_execution_options().get("vybory_write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """A connection to vybory's database.
+
+    ``upgrade``: ``None`` (default) upgrades an SQLite file on first use and
+    refuses an out-of-date PostgreSQL schema; ``True`` always upgrades;
+    ``False`` never does (and does not check).
+    """
+
+    def __init__(self, url: str | None = None, *, upgrade: bool | None = None, engine: Engine | None = None):
+        self.url = database_url(url)
+        self.engine = engine if engine is not None else make_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = self.engine.execution_options(vybory_write=True)
+        self._write_sessions = sessionmaker(self._writer, expire_on_commit=False)
+        if upgrade is True or (upgrade is None and self.dialect == "sqlite"):
+            self.upgrade()
+        elif upgrade is None:
+            self.check_schema()
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def upgrade(self) -> str:
+        """Brings the schema to the newest revision; returns that revision."""
+        if self.dialect == "sqlite":
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return migrate.upgrade(self._writer)
+        except OperationalError as exc:
+            raise Refused(
+                f"cannot reach the database at {self.safe_url}: {exc.orig}",
+                field="database",
+                code="database_unreachable",
+            ) from None
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (``None``: no vybory schema yet)."""
+        return migrate.current_revision(self.engine)
+
+    def check_schema(self) -> None:
+        """Refuses to work on a database whose schema is missing or older than this program's."""
+        try:
+            current = self.revision()
+        except OperationalError as exc:
+            raise Refused(
+                f"cannot reach the database at {self.safe_url}: {exc.orig}",
+                field="database",
+                code="database_unreachable",
+            ) from None
+        head = migrate.head_revision()
+        if current != head:
+            state = "has no vybory schema" if current is None else f"is at schema {current}, not {head}"
+            raise Refused(
+                f"the database {self.safe_url} {state}: run `vybory db upgrade --db URL` first",
+                field="database",
+                code="schema_out_of_date",
+            )
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed if the block ends normally, rolled back otherwise."""
+        factory = self._write_sessions if write else self._sessions
+        with factory() as session:
+            with session.begin():
+                yield session
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

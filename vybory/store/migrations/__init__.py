@@ -1,0 +1,1 @@
+"""Alembic migrations of the vybory schema (run by vybory.store.migrate)."""

@@ -1,0 +1,100 @@
+"""Commission, trustee and observer web logins, with argon2id password hashes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vybory.errors import InvalidInput, Refused
+from vybory.store.tables import User
+
+ROLES = ("commission", "trustee", "observer", "organisation")
+MIN_PASSWORD = 10
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (with its own salt and parameters)."""
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """True when ``password`` matches ``password_hash``; never raises on a wrong password."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    election_id: int | None = None,
+    subject: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Adds a login; refuses an unknown role, a short password or a name already taken."""
+    username = username.strip()
+    if not username:
+        raise InvalidInput("a user name is required", field="username", code="username_missing")
+    if role not in ROLES:
+        raise InvalidInput(
+            f"role {role!r} is not one of {', '.join(ROLES)}", field="role", code="unknown_role"
+        )
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"a password needs at least {MIN_PASSWORD} characters", field="password", code="password_too_short"
+        )
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise Refused(f"the user name {username!r} is already taken", field="username", code="username_taken")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        election_id=election_id,
+        subject=subject,
+        disabled=False,
+        created_at=now or datetime.now(UTC),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the name and password match an enabled login, else ``None``.
+
+    A stored hash made with older argon2 parameters is upgraded in place.
+    """
+    user = session.scalars(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        # Spend the same effort as a real check, so timing does not reveal which names exist.
+        check_password(_DUMMY_HASH, password)
+        return None
+    if user.disabled or not check_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise Refused(f"there is no user {username!r}", field="username", code="unknown_user")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"a password needs at least {MIN_PASSWORD} characters", field="password", code="password_too_short"
+        )
+    user.password_hash = hash_password(password)
+
+
+_DUMMY_HASH = _hasher.hash("vybory-no-such-user")
