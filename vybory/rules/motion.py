@@ -1,0 +1,136 @@
+"""Motions, referendums and recalls: yes / no / abstain (RULES-1937 rule 13).
+
+Rule 13 (Art. 142): "a deputy may be recalled at any time by a majority of
+the district's registered voters (not of the votes cast)."
+
+The contest's candidates are the answers: ``("yes", "no")`` or ``("yes",
+"no", "abstain")``; one seat. A :class:`~vybory.rules.base.ScoreBallot`
+gives the chosen answer the value 1 (``{"yes": 1}``); a ballot choosing
+nothing is blank; a ballot choosing more than one answer, an answer the
+contest does not offer, or a value other than 0 or 1, is invalid.
+
+The motion **passes** when the yes votes are more than (``comparison =
+"more_than"``, default) or at least (``"at_least"``) ``threshold`` x D, and
+are more than zero, where D is the ``denominator``:
+
+- ``"valid"`` (default): yes + no (abstentions, blank and invalid ballots
+  left out);
+- ``"cast"``: every ballot cast, abstentions, blank and invalid included;
+- ``"registered"``: the registered voters (a recall: ``threshold = 1/2``).
+
+A supermajority is a threshold such as ``"2/3"`` (exact) with
+``comparison = "at_least"`` for "at least two thirds". With ``quorum`` q > 0
+the vote counts only if the ballots cast are more than q x the registered
+voters.
+
+Outcome: ``elected`` with ``winners = ["yes"]`` when the motion passes;
+``no_decision`` with no winner when it fails (the motion is rejected);
+``repeat_required`` when the quorum is missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+
+from vybory.errors import InvalidDefinition, InvalidInput
+from vybory.rules.base import Contest, Option, ScoreBallot, Totals, check_contest, check_weight, one_input
+from vybory.rules.base import resolve_options
+from vybory.rules.majority import fraction_words, quorum_check
+from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
+from vybory.rules.outcome import Number, Outcome, Round, Status
+
+METHOD = "motion"
+ANSWERS = ("yes", "no", "abstain")
+OPTIONS: dict[str, Option] = {
+    "denominator": (("valid", "cast", "registered"), "valid",
+                    "yes is compared with: yes + no, every ballot cast, or the registered voters"),
+    "threshold": (Fraction, Fraction(1, 2), "share of the denominator the yes votes must reach"),
+    "comparison": (("more_than", "at_least"), "more_than", "yes must be more than, or at least, the share"),
+    "quorum": (Fraction, Fraction(0), "turnout must be more than this share of the registered voters"),
+}
+
+
+def _check(contest: Contest, options: dict) -> None:
+    problems = []
+    if contest.seats != 1:
+        problems.append(f"seats: a motion decides one question (seats = 1), not {contest.seats}")
+    if not {"yes", "no"} <= set(contest.candidates) or not set(contest.candidates) <= set(ANSWERS):
+        problems.append(f"candidates: a motion's answers are yes, no and optionally abstain, "
+                        f"not {', '.join(contest.candidates)}")
+    if not 0 < options["threshold"] <= 1:
+        problems.append(f"options.threshold: option 'threshold' of method {METHOD!r} must be more than 0 and "
+                        f"at most 1, not {options['threshold']}")
+    if not 0 <= options["quorum"] < 1:
+        problems.append(f"options.quorum: option 'quorum' of method {METHOD!r} must be at least 0 and less "
+                        f"than 1, not {options['quorum']}")
+    if options["denominator"] == "registered" and contest.registered is None:
+        problems.append("registered: a motion decided on the registered voters needs their number")
+    if problems:
+        raise InvalidDefinition(problems, field="contest")
+
+
+def _tally_ballots(contest: Contest, ballots: Iterable[ScoreBallot]) -> MarkTally:
+    offered = set(contest.candidates)
+    tally = MarkTally(counts={a: 0 for a in contest.candidates})
+    for i, ballot in enumerate(ballots):
+        if not isinstance(ballot, ScoreBallot):
+            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
+        w = check_weight(ballot, i)
+        tally.ballots_cast += w
+        scores = ballot.scores
+        chosen = [a for a, v in scores.items() if v == 1 and not isinstance(v, bool)]
+        if not set(scores) <= offered:
+            tally.refuse(w, "an answer the motion does not offer")
+        elif any(isinstance(v, bool) or v not in (0, 1) for v in scores.values()):
+            tally.refuse(w, "a value other than 0 or 1")
+        elif len(chosen) > 1:
+            tally.refuse(w, "more than one answer")
+        else:
+            tally.valid += w
+            if chosen:
+                tally.counts[chosen[0]] += w
+            else:
+                tally.blank += w
+    return tally
+
+
+def _tally_totals(contest: Contest, totals: Totals) -> MarkTally:
+    cast, blank, invalid = check_totals_frame(totals)
+    unknown = sorted(set(totals.counts) - set(contest.candidates))
+    if unknown:
+        raise InvalidInput(f"{', '.join(map(repr, unknown))}: motion totals are keyed by the answers "
+                           f"{', '.join(contest.candidates)}", field="totals.counts")
+    counts = {a: check_number(totals.counts.get(a, 0), f"totals.counts[{a!r}]") for a in contest.candidates}
+    if sum(counts.values()) + blank + invalid != cast:
+        raise InvalidInput(f"the answers ({sum(counts.values())}), blank ({blank}) and invalid ({invalid}) ballots "
+                           f"do not add up to the ballots cast ({cast})", field="totals")
+    return MarkTally(counts=counts, ballots_cast=cast, valid=cast - invalid, invalid=invalid, blank=blank)
+
+
+def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, totals: Totals | None = None) -> Outcome:
+    check_contest(contest)
+    options = resolve_options(OPTIONS, contest.options, method=METHOD)
+    one_input(ballots, totals, method=METHOD)
+    _check(contest, options)
+    tally = _tally_totals(contest, totals) if totals is not None else _tally_ballots(contest, ballots or ())
+    yes, no = tally.counts["yes"], tally.counts["no"]
+    denominator: Number = {"valid": yes + no, "cast": tally.ballots_cast,
+                           "registered": contest.registered}[options["denominator"]]
+    threshold, at_least = options["threshold"], options["comparison"] == "at_least"
+    needed = threshold * denominator
+    words = {"valid": "yes + no", "cast": "the ballots cast", "registered": "the registered voters"}
+    rule = f"{'at least' if at_least else 'more than'} {fraction_words(threshold)} of {words[options['denominator']]}"
+    rnd = Round(number=1, counts=dict(tally.counts), quota=needed, note=f"passes with yes {rule} ({needed})",
+                details={"denominator": denominator})
+    outcome = Outcome(method=METHOD, seats=1, status=Status.NO_DECISION, winners=[], rounds=[rnd],
+                      **tally_fields(tally, contest))
+    reason = quorum_check(METHOD, contest, tally.ballots_cast, options["quorum"], rnd)
+    if reason:
+        outcome.status, outcome.reason = Status.REPEAT_REQUIRED, reason
+    elif yes > 0 and (yes >= needed if at_least else yes > needed):
+        outcome.status, outcome.winners, outcome.reason = Status.ELECTED, ["yes"], f"passed: yes {yes}, {rule}"
+        rnd.elected = ["yes"]
+    else:
+        outcome.reason = f"rejected: yes {yes} is not {rule} ({needed})"
+    return outcome
