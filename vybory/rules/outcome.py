@@ -34,6 +34,9 @@ class TieRule(StrEnum):
 
     PREVIOUS_ROUNDS = "previous_rounds"
     DRAW = "draw"
+    # Only where a contest's published rules say so (IRV ``tiebreak =
+    # "candidate_order"``, RCTab's useCandidateOrder): the order of the list.
+    CANDIDATE_ORDER = "candidate_order"
 
 
 @dataclass(frozen=True, slots=True)
