@@ -450,6 +450,13 @@ def _option_value(value: Any) -> Any:
     return value
 
 
+def _option_names(method: str) -> frozenset[str]:
+    try:
+        return frozenset(METHODS[method].options)
+    except VyboryError:
+        return frozenset()
+
+
 def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any]:
     if not isinstance(given, Mapping):
         p.add(f"{where}.options", "must be a table")
@@ -508,10 +515,25 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
               f"method {method!r} counts ranked ballots, which need the verifiable mixnet; "
               f"encrypted contests are counted by the homomorphic tally, so choose one of "
               f"{', '.join(HOMOMORPHIC_METHODS)}")
-    elif method:
-        options = _options(method, raw.get("options", {}), where, p)
     min_marks = _int(raw, "min_marks", where, p, minimum=0, maximum=1000)
     max_marks = _int(raw, "max_marks", where, p, minimum=1, maximum=1000)
+    if method in HOMOMORPHIC_METHODS:
+        given = raw.get("options", {})
+        if isinstance(given, Mapping):
+            # A method whose rule has min_marks / max_marks options gets the contest's limits
+            # as those options, so that the ballot layout and the count use the same numbers.
+            given = dict(given)
+            schema = _option_names(method)
+            for key, value in (("min_marks", min_marks), ("max_marks", max_marks)):
+                if value is not None and key in schema:
+                    if key in given and given[key] != value:
+                        p.add(f"{where}.options.{key}", f"disagrees with {key} = {value} of the contest")
+                    given[key] = value
+        options = _options(method, given, where, p)
+        if min_marks is None and isinstance(options.get("min_marks"), int):
+            min_marks = options["min_marks"]
+        if max_marks is None and isinstance(options.get("max_marks"), int):
+            max_marks = options["max_marks"]
     if method and method not in MARK_METHODS and (min_marks is not None or max_marks is not None):
         p.add(f"{where}.min_marks" if min_marks is not None else f"{where}.max_marks",
               f"marks limits apply only to {', '.join(MARK_METHODS)}; method {method!r} "
