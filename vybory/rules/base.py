@@ -87,8 +87,9 @@ class Totals:
 # Every method module has ``OPTIONS: dict[str, Option]``: option name ->
 # ``(kind, default, description)``. ``kind`` is one of ``bool``, ``int``,
 # ``str``, ``Fraction`` (an exact number: an int, a Fraction, a string "2/3" or
-# "0.5", or a float taken as the decimal it prints as), or a tuple of the
-# allowed strings. A default of ``None`` means "not set" and then ``None`` is
+# "0.5", or a float taken as the decimal it prints as), a tuple of the
+# allowed strings, or a tuple of types (the value must be one of them; a
+# tuple value becomes a list). A default of ``None`` means "not set" and then ``None`` is
 # also an allowed value.
 
 Option = tuple[Any, Any, str]
@@ -112,6 +113,10 @@ def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, str | None]
     """The normalised value, or an explanation of why it is refused."""
     if value is None and default is None:
         return None, None
+    if isinstance(kind, tuple) and kind and all(isinstance(k, type) for k in kind):
+        if isinstance(value, kind) and not isinstance(value, bool):
+            return (list(value) if isinstance(value, tuple) else value), None
+        return None, f"must be one of the types {', '.join(k.__name__ for k in kind)}, not {value!r}"
     if isinstance(kind, tuple):
         if value in kind:
             return value, None

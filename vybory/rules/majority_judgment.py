@@ -37,7 +37,8 @@ from vybory.rules.ties import TieBreaker
 
 METHOD = "majority-judgment"
 OPTIONS: dict[str, Option] = {
-    "grades": (int, 6, "number of grades: 0 (worst) to grades - 1 (best)"),
+    "grades": ((int, list), 6,
+               "number of grades, 0 (worst) to grades - 1 (best); or their names, worst first"),
     "missing_grade": (int, 0, "grade of a candidate a ballot does not grade"),
 }
 
@@ -160,11 +161,21 @@ def scaled(hist: dict[str, Histogram]) -> dict[str, dict[int, int]]:
     return {c: {g: int(v * den) for g, v in h.items()} for c, h in hist.items()}
 
 
+def grade_count(value: int | list) -> int:
+    """How many grades the ``grades`` option gives (a number, or names worst first)."""
+    if isinstance(value, list):
+        if len(set(value)) != len(value) or not all(isinstance(g, str) and g for g in value):
+            raise InvalidDefinition([f"options.grades: option 'grades' of method {METHOD!r} must list distinct "
+                                     f"grade names, worst first"], field="options")
+        return len(value)
+    return value
+
+
 def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, totals: Totals | None = None) -> Outcome:
     check_contest(contest)
     options = resolve_options(OPTIONS, contest.options, method=METHOD)
     one_input(ballots, totals, method=METHOD)
-    grades, missing = options["grades"], options["missing_grade"]
+    grades, missing = grade_count(options["grades"]), options["missing_grade"]
     if grades < 2 or not 0 <= missing < grades:
         raise InvalidDefinition([f"options.grades/missing_grade: method {METHOD!r} needs at least 2 grades and "
                                  f"missing_grade in 0..grades-1 (got {grades}, {missing})"], field="options")
@@ -174,7 +185,9 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
         hist, tally = tally_grades(contest, ballots or (), grades, missing)
     fields = tally_fields(tally, contest)
     details = fields.pop("details", {})
-    rnd = Round(number=1, counts={}, note=f"counts: majority grade (0 worst .. {grades - 1} best)")
+    names = options["grades"] if isinstance(options["grades"], list) else None
+    scale = f"0 = {names[0]} .. {grades - 1} = {names[-1]}" if names else f"0 worst .. {grades - 1} best"
+    rnd = Round(number=1, counts={}, note=f"counts: majority grade ({scale})")
     if tally.valid == 0:
         return Outcome(method=METHOD, seats=contest.seats, status=Status.NO_DECISION, winners=[], rounds=[rnd],
                        reason="no valid ballot", details=details, **fields)
