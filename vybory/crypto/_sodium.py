@@ -84,8 +84,13 @@ _buffer = ctypes.create_string_buffer
 
 
 def is_valid_point(encoding: bytes) -> bool:
-    """True when ``encoding`` is the canonical encoding of a group element (the identity included)."""
-    return len(encoding) == POINT_BYTES and _is_valid_point(encoding) == 1
+    """True when ``encoding`` is the canonical encoding of a group element (the identity included).
+
+    libsodium 1.0.18 ignores the top bit of the last byte when decoding, so it accepts a
+    second, non-canonical encoding of every element (RFC 9496 §4.3.1 requires refusing it;
+    later libsodium versions do). The bit is checked here, whatever the version.
+    """
+    return len(encoding) == POINT_BYTES and not encoding[31] & 0x80 and _is_valid_point(encoding) == 1
 
 
 def add(p: bytes, q: bytes) -> bytes:
