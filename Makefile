@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test serve booth bench clean
+.PHONY: setup demo test serve booth bench clean vectors
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -32,6 +32,9 @@ serve: setup booth
 bench: setup
 	$(PY) bench/crypto.py
 	$(PY) bench/count.py
+
+vectors: setup
+	$(PY) scripts/make-vectors
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache
