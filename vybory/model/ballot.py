@@ -109,14 +109,7 @@ class Ballot:
 
     def body_json(self) -> dict[str, Any]:
         """Everything the credential signs: the ballot without its signature."""
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            "election": self.election.hex(),
-            "round": self.round,
-            "credential": self.credential.to_hex(),
-            "contests": [c.to_json() for c in self.contests],
-        }
+        return ballot_body(self.election, self.round, self.credential, self.contests)
 
     def to_json(self) -> dict[str, Any]:
         body = self.body_json()
@@ -162,6 +155,19 @@ class Ballot:
             seen.add(part.contest)
         signature = Signature.from_json(obj["signature"], f"{field}.signature")
         return Ballot(election, rnd, credential, parts, signature)
+
+
+def ballot_body(election: bytes, round: int, credential: Point,
+                contests: tuple[ContestBallot, ...]) -> dict[str, Any]:
+    """The JSON object of a ballot without its signature."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "election": election.hex(),
+        "round": round,
+        "credential": credential.to_hex(),
+        "contests": [c.to_json() for c in contests],
+    }
 
 
 def signed_message(ballot: Ballot) -> bytes:
@@ -212,6 +218,7 @@ __all__ = [
     "ContestBallot",
     "EncryptedSelection",
     "SelectionProof",
+    "ballot_body",
     "signed_message",
     "tracking_code",
 ]

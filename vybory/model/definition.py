@@ -64,6 +64,8 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SEED_RE = re.compile(r"^[0-9a-fA-F]{32,128}$")
 MAX_TEXT = 500
+# Rule options vybory sets itself for each round (not part of a definition).
+ROUND_OPTIONS = ("round",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,8 @@ class Deadlines:
     """When each phase ends (UTC), and how long later rounds last.
 
     Invariants: ``nominations_close < voting_open < voting_close``, all aware
-    UTC datetimes with whole seconds; ``runoff_days``, ``repeat_days`` >= 1.
+    UTC datetimes with whole seconds; ``runoff_days``, ``repeat_days``,
+    ``appeal_days`` >= 1.
     """
 
     nominations_close: datetime
@@ -174,6 +177,7 @@ class Deadlines:
     voting_close: datetime
     runoff_days: int = 14
     repeat_days: int = 14
+    appeal_days: int = 2
 
     @property
     def runoff_duration(self) -> timedelta:
@@ -183,6 +187,10 @@ class Deadlines:
     def repeat_duration(self) -> timedelta:
         return timedelta(days=self.repeat_days)
 
+    @property
+    def appeal_duration(self) -> timedelta:
+        return timedelta(days=self.appeal_days)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "nominations_close": format_time(self.nominations_close),
@@ -190,6 +198,7 @@ class Deadlines:
             "voting_close": format_time(self.voting_close),
             "runoff_days": self.runoff_days,
             "repeat_days": self.repeat_days,
+            "appeal_days": self.appeal_days,
         }
 
 
@@ -476,6 +485,8 @@ def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any
         return {}
     out = {}
     for key, value in resolved.items():
+        if key in ROUND_OPTIONS:
+            continue
         value = _option_value(value)
         if isinstance(value, float):
             p.add(f"{where}.options.{key}", "must be an exact number (write it as \"1/2\")")
@@ -529,7 +540,14 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
                     if key in given and given[key] != value:
                         p.add(f"{where}.options.{key}", f"disagrees with {key} = {value} of the contest")
                     given[key] = value
+        if isinstance(given, Mapping) and "round" in given and "round" in _option_names(method):
+            p.add(f"{where}.options.round", "is set by vybory for each round (first or runoff); "
+                                            "leave it out")
+            given = {k: v for k, v in given.items() if k != "round"}
         options = _options(method, given, where, p)
+        if options.get("blank_in_denominator") is False:
+            p.add(f"{where}.options.blank_in_denominator",
+                  "an encrypted tally cannot tell blank ballots from others; leave it true")
         if min_marks is None and isinstance(options.get("min_marks"), int):
             min_marks = options["min_marks"]
         if max_marks is None and isinstance(options.get("max_marks"), int):
@@ -572,7 +590,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
 
     dl = _table(raw, "deadlines", p)
     _unknown_keys(dl, ("nominations_close", "voting_open", "voting_close", "runoff_days",
-                       "repeat_days"), "deadlines", p)
+                       "repeat_days", "appeal_days"), "deadlines", p)
     times: dict[str, datetime] = {}
     for key in ("nominations_close", "voting_open", "voting_close"):
         if key not in dl:
@@ -590,6 +608,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
             p.add("deadlines.voting_close", "must be after voting_open")
     runoff_days = _int(dl, "runoff_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
     repeat_days = _int(dl, "repeat_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
+    appeal_days = _int(dl, "appeal_days", "deadlines", p, minimum=1, default=2, maximum=365) or 2
 
     districts = []
     for i, d in enumerate(_array(raw, "districts", p)):
@@ -665,7 +684,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         seed=seed,
         credential_authority=authority,
         deadlines=Deadlines(times["nominations_close"], times["voting_open"], times["voting_close"],
-                            runoff_days, repeat_days),
+                            runoff_days, repeat_days, appeal_days),
         districts=tuple(districts),
         organisations=tuple(organisations),
         threshold=threshold,

@@ -11,11 +11,16 @@ recomputes it from the public record (docs/spec.md, "Selection layout").
   on all of them, ``[min_marks, max_marks]``;
 - for-against: two 0/1 selections per candidate, ``"<name>:for"`` and
   ``"<name>:against"``; one constraint per candidate, ``[0, 1]``;
+  with ``max_for`` set, one more constraint on the "for" selections,
+  ``[0, max_for]``;
 - motion: three 0/1 selections ``"yes"``, ``"no"``, ``"abstain"``; one
   constraint, ``[1, 1]``;
-- score: one selection per candidate with a value in ``[0, max_score]``;
-- majority-judgment: one 0/1 selection per candidate and grade,
-  ``"<name>:<grade>"``; one constraint per candidate, ``[1, 1]``.
+- score: one 0/1 selection per candidate and score ``s`` in
+  ``min_score..max_score``, ``"<name>:<s>"``; one constraint per candidate,
+  ``[0, 1]`` (an unscored candidate is allowed);
+- majority-judgment: one 0/1 selection per candidate and grade ``g`` in
+  ``0..grades-1``, ``"<name>:<g>"``; one constraint per candidate, ``[0, 1]``
+  (an ungraded candidate gets ``missing_grade`` when counted).
 
 Selection labels are the keys of the decrypted :class:`~vybory.rules.base.Totals`.
 """
@@ -81,12 +86,13 @@ class Layout:
         }
 
 
-def mark_bounds(contest: Contest, n_candidates: int) -> tuple[int, int]:
+def mark_bounds(contest: Contest, n_candidates: int, seats: int | None = None) -> tuple[int, int]:
     """``(min_marks, max_marks)`` a mark ballot of ``contest`` must respect.
 
     Defaults: plurality marks at most 1; block, strikeout and majority at most
     ``seats`` (strikeout: names left standing); approval at most every
     candidate. ``max_marks`` never exceeds the number of candidates.
+    ``seats`` overrides the contest's seats (a runoff for the seats left unfilled).
     """
     options = contest.options
     minimum = contest.min_marks
@@ -101,7 +107,7 @@ def mark_bounds(contest: Contest, n_candidates: int) -> tuple[int, int]:
         elif contest.method == "approval":
             maximum = n_candidates
         else:
-            maximum = contest.seats
+            maximum = contest.seats if seats is None else seats
     return minimum, min(maximum, n_candidates)
 
 
@@ -112,36 +118,36 @@ def _int_option(options: Mapping[str, Any], name: str, default: int | None) -> i
     return default
 
 
-def score_maximum(contest: Contest) -> int:
-    """The highest score a score contest allows (option ``max_score``, default 10)."""
-    for name in ("max_score", "maximum", "max"):
-        value = _int_option(contest.options, name, None)
-        if value is not None:
-            return value
-    return 10
+def score_range(contest: Contest) -> tuple[int, int]:
+    """``(min_score, max_score)`` of a score contest (rule options, defaults 0 and 10)."""
+    low = _int_option(contest.options, "min_score", 0)
+    high = _int_option(contest.options, "max_score", 10)
+    assert low is not None and high is not None
+    return low, high
 
 
-def grades(contest: Contest) -> tuple[str, ...]:
-    """The grade names of a majority-judgment contest, worst first (option ``grades``)."""
-    value = contest.options.get("grades")
-    if isinstance(value, (list, tuple)) and value and all(isinstance(g, str) for g in value):
-        return tuple(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 2:
-        return tuple(str(i) for i in range(value))
-    return ("0", "1", "2", "3", "4", "5")
+def grade_count(contest: Contest) -> int:
+    """How many grades a majority-judgment contest has (option ``grades``: a number or names)."""
+    value = contest.options.get("grades", 6)
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return 6
 
 
-def compute_layout(contest: Contest, candidates: Sequence[str]) -> Layout:
-    """The layout of ``contest`` for a round listing ``candidates`` (empty for a motion).
+def compute_layout(contest: Contest, candidates: Sequence[str], seats: int | None = None) -> Layout:
+    """The layout of ``contest`` for a round listing ``candidates`` (empty for a motion) for
+    ``seats`` seats (default: the contest's).
 
     Raises :class:`~vybory.errors.Refused` when no ballot could be valid (no
     candidate, fewer candidates than the marks a ballot must make) or a proof
     would be too wide.
     """
-    return _checked(_layout(contest, candidates))
+    return _checked(_layout(contest, candidates, seats))
 
 
-def _layout(contest: Contest, candidates: Sequence[str]) -> Layout:
+def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> Layout:
     names = tuple(candidates)
     method = contest.method
     if method == "motion":
@@ -158,7 +164,7 @@ def _layout(contest: Contest, candidates: Sequence[str]) -> Layout:
                       field=f"contests.{contest.id}", code="duplicate_candidate")
     n = len(names)
     if method in MARK_METHODS:
-        minimum, maximum = mark_bounds(contest, n)
+        minimum, maximum = mark_bounds(contest, n, seats)
         if minimum > maximum:
             raise Refused(
                 f"contest {contest.id!r} has {n} candidate(s) but a ballot must mark at least "
@@ -167,16 +173,23 @@ def _layout(contest: Contest, candidates: Sequence[str]) -> Layout:
                       (Constraint(tuple(range(n)), minimum, maximum),))
     if method == "for-against":
         labels = tuple(f"{name}:{side}" for name in names for side in FOR_AGAINST)
-        constraints = tuple(Constraint((2 * i, 2 * i + 1), 0, 1) for i in range(n))
-        return Layout(contest.id, method, names, labels, (1,) * (2 * n), constraints)
-    if method == "score":
-        top = score_maximum(contest)
-        return Layout(contest.id, method, names, names, (top,) * n, ())
-    if method == "majority-judgment":
-        scale = grades(contest)
-        g = len(scale)
-        labels = tuple(f"{name}:{grade}" for name in names for grade in scale)
-        constraints = tuple(Constraint(tuple(range(i * g, (i + 1) * g)), 1, 1) for i in range(n))
+        constraints = [Constraint((2 * i, 2 * i + 1), 0, 1) for i in range(n)]
+        max_for = _int_option(contest.options, "max_for", None)
+        if max_for is not None and max_for < n:
+            constraints.append(Constraint(tuple(range(0, 2 * n, 2)), 0, max_for))
+        return Layout(contest.id, method, names, labels, (1,) * (2 * n), tuple(constraints))
+    if method in ("score", "majority-judgment"):
+        if method == "score":
+            low, high = score_range(contest)
+            values = range(low, high + 1)
+        else:
+            values = range(grade_count(contest))
+        if len(values) < 2:
+            raise Refused(f"contest {contest.id!r} needs at least two scores or grades",
+                          field=f"contests.{contest.id}.options", code="too_few_grades")
+        g = len(values)
+        labels = tuple(f"{name}:{v}" for name in names for v in values)
+        constraints = tuple(Constraint(tuple(range(i * g, (i + 1) * g)), 0, 1) for i in range(n))
         return Layout(contest.id, method, names, labels, (1,) * (n * g), constraints)
     raise Refused(f"contest {contest.id!r}: method {method!r} has no encrypted ballot layout",
                   field=f"contests.{contest.id}.method", code="no_layout")
@@ -199,7 +212,7 @@ __all__ = [
     "Layout",
     "MOTION_CHOICES",
     "compute_layout",
-    "grades",
+    "grade_count",
     "mark_bounds",
-    "score_maximum",
+    "score_range",
 ]

@@ -1,1 +1,99 @@
-"""vybory.protocol"""
+"""vybory.protocol: the election's steps as pure functions over the state the board gives.
+
+The state is derived from the board (:func:`replay`); each action returns the
+payload of the event that records it, or raises a
+:class:`~vybory.errors.VyboryError` with a ``code`` and words a commission
+secretary understands. :func:`check_append` is the one door through which the
+shell appends events. Time (``now``) and randomness (``rng``) are parameters.
+"""
+
+from vybory.protocol.accept import check_append
+from vybory.protocol.credentials import (
+    credential_scalar,
+    generate_credential,
+    issue_credentials,
+    normalise_secret,
+    public_credential,
+    publish_credentials,
+)
+from vybory.protocol.decide import count_round, declare_outcomes, publish_election
+from vybory.protocol.encrypt import (
+    BallotForm,
+    BallotSecrets,
+    ballot_form,
+    encrypt_ballot,
+    open_ballot,
+)
+from vybory.protocol.keys import (
+    complete_key_ceremony,
+    new_trustee_secrets,
+    publish_commitment_hash,
+    publish_complaints,
+    publish_reveal,
+    publish_shares,
+    publish_trustee_key,
+    trustee_secret_share,
+)
+from vybory.protocol.nominations import (
+    close_nominations,
+    decide_appeal,
+    define,
+    lodge_appeal,
+    nominate,
+    refuse_candidate,
+    register_candidate,
+)
+from vybory.protocol.rounds import check_ballot, close_round, open_next_round, open_round
+from vybory.protocol.state import ElectionState, Pending, Phase, pending, replay
+from vybory.protocol.tally import (
+    combine_shares,
+    compute_decryption_share,
+    compute_encrypted_tally,
+    round_totals,
+)
+
+__all__ = [
+    "BallotForm",
+    "BallotSecrets",
+    "ElectionState",
+    "Pending",
+    "Phase",
+    "ballot_form",
+    "check_append",
+    "check_ballot",
+    "close_nominations",
+    "close_round",
+    "combine_shares",
+    "complete_key_ceremony",
+    "compute_decryption_share",
+    "compute_encrypted_tally",
+    "count_round",
+    "credential_scalar",
+    "decide_appeal",
+    "declare_outcomes",
+    "define",
+    "encrypt_ballot",
+    "generate_credential",
+    "issue_credentials",
+    "lodge_appeal",
+    "new_trustee_secrets",
+    "nominate",
+    "normalise_secret",
+    "open_ballot",
+    "open_next_round",
+    "open_round",
+    "pending",
+    "public_credential",
+    "publish_commitment_hash",
+    "publish_complaints",
+    "publish_credentials",
+    "publish_election",
+    "publish_reveal",
+    "publish_shares",
+    "publish_trustee_key",
+    "refuse_candidate",
+    "register_candidate",
+    "replay",
+    "round_totals",
+    "trustee_secret_share",
+]

@@ -1,0 +1,123 @@
+"""One door for every event the shell appends: ``check_append(state, kind, payload, now)``.
+
+It returns the payload to append (with the server's time in ``at``) or raises
+a :class:`~vybory.errors.VyboryError` with a ``code``; nothing is appended
+then. Payloads that come from outside (a trustee's step, the credential
+list, a ballot, a decryption share) are decoded and checked; payloads of the
+commission's actions are recomputed from the state and must match exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from vybory.errors import InvalidInput, Refused
+from vybory.model.board import Event, EventKind
+from vybory.model.canonical import canonical_json
+from vybory.protocol import credentials, decide, keys, nominations, rounds, tally
+from vybory.protocol._common import at
+from vybory.protocol.state import ElectionState
+
+
+def _with_time(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    out = dict(payload)
+    out["at"] = at(now)
+    return out
+
+
+def _same(expected: Mapping[str, Any], given: Mapping[str, Any], kind: EventKind) -> dict[str, Any]:
+    if canonical_json(expected) != canonical_json(given):
+        raise Refused(f"this {kind.value} event does not match what the election's state gives",
+                      field="payload", code="payload_mismatch")
+    return dict(expected)
+
+
+def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[str, Any], *, now: datetime,
+                 ballots: Iterable[Event | Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The payload to append as the next event of kind ``kind``, checked against ``state``.
+
+    ``ballots`` (the round's ``ballot_cast`` events) is needed only for
+    ``encrypted_tally``.
+    """
+    try:
+        kind = EventKind(kind)
+    except ValueError:
+        raise InvalidInput(f"unknown event kind {kind!r}", field="kind") from None
+    if not isinstance(payload, Mapping):
+        raise InvalidInput("must be a JSON object", field="payload")
+    if state.published:
+        raise Refused("the election is published; the board is final", field="board", code="published")
+    p = _with_time(payload, now)
+    if kind is EventKind.ELECTION_DEFINED:
+        raise Refused("an election is defined only once, as the first event", field="kind",
+                      code="already_defined")
+    if kind is EventKind.NOMINATION_SUBMITTED:
+        candidate = p.get("candidate")
+        if not isinstance(candidate, Mapping):
+            raise InvalidInput("must be an object with name and details", field="candidate")
+        expected = nominations.nominate(state, organisation=p.get("organisation"), contest=p.get("contest"),
+                                        name=candidate.get("name"), details=candidate.get("details"),
+                                        consent=p.get("consent"), now=now)
+        return _same(expected, p, kind)
+    if kind is EventKind.CANDIDATE_REGISTERED:
+        return _same(nominations.register_candidate(state, nomination=p.get("nomination"), now=now), p, kind)
+    if kind is EventKind.CANDIDATE_REFUSED:
+        return _same(nominations.refuse_candidate(state, nomination=p.get("nomination"),
+                                                  reason=p.get("reason"), now=now), p, kind)
+    if kind is EventKind.APPEAL_LODGED:
+        return _same(nominations.lodge_appeal(state, nomination=p.get("nomination"),
+                                              grounds=p.get("grounds"), now=now), p, kind)
+    if kind is EventKind.APPEAL_DECIDED:
+        return _same(nominations.decide_appeal(state, nomination=p.get("nomination"), upheld=p.get("upheld"),
+                                               reason=p.get("reason"), now=now), p, kind)
+    if kind is EventKind.NOMINATIONS_CLOSED:
+        return _same(nominations.close_nominations(state, now=now), p, kind)
+    if kind is EventKind.TRUSTEE_KEY:
+        keys.check_trustee_key(state, p)
+        return p
+    if kind is EventKind.DKG_COMMITMENT_HASH:
+        keys.check_commitment_hash(state, p)
+        return p
+    if kind is EventKind.DKG_COMMITMENTS:
+        keys.check_reveal(state, p)
+        return p
+    if kind is EventKind.DKG_SHARES:
+        keys.check_shares(state, p)
+        return p
+    if kind is EventKind.DKG_COMPLAINT:
+        keys.check_complaints(state, p)
+        return p
+    if kind is EventKind.KEY_CEREMONY_COMPLETED:
+        return _same(keys.complete_key_ceremony(state, now=now), p, kind)
+    if kind is EventKind.CREDENTIALS_PUBLISHED:
+        credentials.check_credentials(state, p)
+        return p
+    if kind is EventKind.ROUND_OPENED:
+        expected = (rounds.open_round(state, now=now) if not state.rounds
+                    else rounds.open_next_round(state, now=now))
+        return _same(expected, p, kind)
+    if kind is EventKind.BALLOT_CAST:
+        expected = rounds.check_ballot(state, p.get("ballot"), now=now)
+        return _same(expected, p, kind) if "tracking_code" in payload else expected
+    if kind is EventKind.ROUND_CLOSED:
+        return _same(rounds.close_round(state, round=p.get("round"), now=now), p, kind)
+    if kind is EventKind.ENCRYPTED_TALLY:
+        if ballots is None:
+            raise InvalidInput("the round's ballots are needed to check its tally", field="ballots")
+        return _same(tally.compute_encrypted_tally(state, round=p.get("round"), ballots=ballots, now=now),
+                     p, kind)
+    if kind is EventKind.DECRYPTION_SHARE:
+        tally.check_decryption_share(state, p)
+        return p
+    if kind is EventKind.TALLY_DECRYPTED:
+        return _same(tally.combine_shares(state, round=p.get("round"), now=now), p, kind)
+    if kind is EventKind.OUTCOME_DECLARED:
+        return _same(decide.declare_outcomes(state, round=p.get("round"), now=now), p, kind)
+    if kind is EventKind.ELECTION_PUBLISHED:
+        return _same(decide.publish_election(state, now=now), p, kind)
+    raise InvalidInput(f"unknown event kind {kind!r}", field="kind")  # pragma: no cover
+
+
+__all__ = ["check_append"]

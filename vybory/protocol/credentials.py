@@ -1,0 +1,152 @@
+"""Voter credentials: a printable secret per voter, and the public list on the board.
+
+The credential authority draws one secret per voter: 24 characters of the
+RFC 4648 base32 alphabet (120 bits), printed in six groups of four
+(``ABCD-EFGH-...``). The secret scalar is ``s = H("VYBORY-V1-CREDENTIAL",
+normalised text)`` (SHA-512, length-prefixed, reduced mod ℓ); the public
+credential is ``g^s``. Only the public credentials, each with its district and
+weight, go on the board (``credentials_published``), sorted, without any
+identity. The server never sees a secret credential.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from vybory.crypto.group import Point, Rng, Scalar, hash_to_scalar
+from vybory.errors import InvalidInput, Refused
+from vybory.model.definition import Voter
+from vybory.protocol._common import at, refuse
+from vybory.protocol.state import ElectionState
+
+CREDENTIAL_TAG = b"VYBORY-V1-CREDENTIAL"
+SECRET_CHARS = 24
+GROUP = 4
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def generate_credential(rng: Rng | None = None) -> tuple[str, Point]:
+    """A fresh ``(secret text, public credential)``; the text is what the voter receives."""
+    import secrets as _secrets
+
+    draw = rng if rng is not None else _secrets.token_bytes
+    raw = draw(15)
+    if len(raw) != 15:
+        raise InvalidInput("the random source returned the wrong number of bytes", field="rng")
+    text = base64.b32encode(raw).decode("ascii")
+    secret = "-".join(text[i:i + GROUP] for i in range(0, SECRET_CHARS, GROUP))
+    return secret, public_credential(secret)
+
+
+def normalise_secret(text: str) -> str:
+    """The 24 characters of a secret credential, upper case, without spaces or dashes.
+
+    Raises :class:`~vybory.errors.InvalidInput` for anything else (wrong
+    length, a character outside the alphabet: 0, 1, 8 and 9 are never used).
+    """
+    if not isinstance(text, str):
+        raise InvalidInput("must be text", field="credential")
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\n")
+    if len(cleaned) != SECRET_CHARS:
+        raise InvalidInput(f"a secret credential has {SECRET_CHARS} letters and digits, "
+                           f"not {len(cleaned)}", field="credential")
+    bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
+    if bad:
+        raise InvalidInput(f"a secret credential uses only A-Z and 2-7; found {', '.join(bad)}",
+                           field="credential")
+    return cleaned
+
+
+def credential_scalar(secret_text: str) -> Scalar:
+    """The secret scalar s of a printed credential."""
+    s = hash_to_scalar(CREDENTIAL_TAG, normalise_secret(secret_text).encode("ascii"))
+    if s.is_zero():
+        raise InvalidInput("this credential cannot be used", field="credential")
+    return s
+
+
+def public_credential(secret_text: str) -> Point:
+    """g^s for the printed credential."""
+    return Point.base_mul(credential_scalar(secret_text))
+
+
+def issue_credentials(voters: Iterable[Voter], rng: Rng | None = None) -> list[tuple[Voter, str, Point]]:
+    """One fresh credential per voter: ``(voter, secret text, public credential)``.
+
+    The list with secrets goes to the printer (or mail merge) and is then
+    destroyed; only the public side is published (:func:`publish_credentials`).
+    """
+    out = []
+    for voter in voters:
+        secret, public = generate_credential(rng)
+        out.append((voter, secret, public))
+    return out
+
+
+def publish_credentials(state: ElectionState, entries: Sequence[tuple[Point | str, str, int]], *,
+                        now: datetime) -> dict[str, Any]:
+    """Payload of ``credentials_published`` from ``(public credential, district, weight)`` entries.
+
+    The list is sorted by credential so that it says nothing about the order
+    of the roll.
+    """
+    credentials = []
+    for k, (credential, district, weight) in enumerate(entries):
+        hex_ = credential.to_hex() if isinstance(credential, Point) else credential
+        credentials.append({"credential": hex_, "district": district, "weight": weight})
+    credentials.sort(key=lambda e: e["credential"])
+    payload = {"authority": state.definition.credential_authority, "credentials": credentials,
+               "at": at(now)}
+    check_credentials(state, payload)
+    return payload
+
+
+def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """Refuses a second list, an empty list, a duplicate or undecodable credential, an
+    unknown district, a weight that is not a whole number >= 1, or an unsorted list."""
+    if state.credentials_published:
+        raise refuse("the credentials are already published", field="credentials",
+                     code="credentials_already_published")
+    if state.rounds:
+        raise refuse("voting has started", field="credentials", code="voting_started")
+    raw = payload.get("credentials")
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput("must be a non-empty list", field="credentials")
+    seen: set[str] = set()
+    previous = ""
+    for k, entry in enumerate(raw):
+        where = f"credentials[{k}]"
+        if not isinstance(entry, Mapping) or set(entry) != {"credential", "district", "weight"}:
+            raise InvalidInput("must have exactly credential, district, weight", field=where)
+        hex_ = entry["credential"]
+        Point.from_hex(hex_, f"{where}.credential")
+        if hex_ in seen:
+            raise InvalidInput("this credential appears twice", field=f"{where}.credential")
+        if hex_ <= previous:
+            raise InvalidInput("the list must be sorted by credential", field=f"{where}.credential")
+        seen.add(hex_)
+        previous = hex_
+        if not isinstance(entry["district"], str) or not state.definition.has_district(entry["district"]):
+            raise InvalidInput(f"{entry['district']!r} is not a district of the election",
+                               field=f"{where}.district")
+        w = entry["weight"]
+        if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 10**6:
+            raise InvalidInput("must be a whole number from 1 to 1000000", field=f"{where}.weight")
+    if payload.get("authority") != state.definition.credential_authority:
+        raise Refused("the list must name the credential authority of the definition", field="authority",
+                      code="wrong_authority")
+
+
+__all__ = [
+    "CREDENTIAL_TAG",
+    "check_credentials",
+    "credential_scalar",
+    "generate_credential",
+    "issue_credentials",
+    "normalise_secret",
+    "public_credential",
+    "publish_credentials",
+]

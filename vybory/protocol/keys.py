@@ -1,0 +1,308 @@
+"""The key ceremony on the board: each trustee's steps, and their checks (spec §5, events §10).
+
+Trustees are numbered 1..n in the order of the definition. The steps, each an
+event with the trustee's number:
+
+0. ``trustee_key``: the messaging key with its proof of possession;
+1. ``dkg_commitment_hash``: the hash of the coefficient commitments;
+2. ``dkg_commitments``: the commitments themselves, once every trustee has
+   published steps 0 and 1 (commit, then reveal);
+3. ``dkg_shares``: the encrypted shares for every trustee, once every trustee
+   has revealed;
+4. ``dkg_complaint``: the complaints about received shares (possibly none),
+   once every trustee has sent its shares;
+5. ``key_ceremony_completed``: the qualified trustees, the joint public key
+   and the verification keys, computed from the board by anyone.
+
+``publish_*`` run on the trustee's machine with its :class:`TrusteeSecrets`;
+``check_*`` run on the server before the event is appended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from vybory.crypto import threshold
+from vybory.crypto.group import Rng
+from vybory.crypto.threshold import (
+    Complaint,
+    DealerCommitment,
+    DealerReveal,
+    EncryptedShare,
+    MessagingKey,
+    TrusteeSecrets,
+)
+from vybory.errors import InvalidInput, InvalidProof, Refused, VyboryError
+from vybory.protocol._common import at, refuse
+from vybory.protocol.state import ElectionState
+
+
+def _not_completed(state: ElectionState) -> None:
+    if state.keys.completed is not None:
+        raise refuse("the key ceremony is already completed", field="key_ceremony",
+                     code="key_ceremony_completed")
+
+
+def _trustee_number(state: ElectionState, payload: Mapping[str, Any]) -> int:
+    i = payload.get("trustee")
+    if isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= state.trustee_count:
+        raise InvalidInput(f"must be a trustee number from 1 to {state.trustee_count}", field="trustee")
+    return i
+
+
+def _keys_of(state: ElectionState) -> dict[int, Any]:
+    return {i: k.public_key for i, k in state.keys.messaging_keys.items()}
+
+
+def new_trustee_secrets(state: ElectionState, trustee_id: str, rng: Rng | None = None) -> TrusteeSecrets:
+    """A trustee's fresh secrets (kept in the trustee's key file, never on the board)."""
+    return threshold.new_trustee(state.trustee_index(trustee_id), state.threshold, rng)
+
+
+def _mine(state: ElectionState, secrets: TrusteeSecrets) -> int:
+    if not 1 <= secrets.trustee <= state.trustee_count or secrets.threshold != state.threshold:
+        raise refuse("this key file does not belong to this election's commission", field="secrets",
+                     code="wrong_key_file")
+    return secrets.trustee
+
+
+# --- step 0 ---------------------------------------------------------------------
+
+
+def publish_trustee_key(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                        rng: Rng | None = None) -> dict[str, Any]:
+    """Payload of ``trustee_key``."""
+    i = _mine(state, secrets)
+    payload = {"trustee": i,
+               "messaging_key": threshold.generate_messaging_key(state.fingerprint, secrets, rng).to_json(),
+               "at": at(now)}
+    check_trustee_key(state, payload)
+    return payload
+
+
+def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    _not_completed(state)
+    i = _trustee_number(state, payload)
+    if i in state.keys.messaging_keys:
+        raise refuse(f"trustee {i} has already published a messaging key", field="trustee",
+                     code="already_published")
+    key = MessagingKey.from_json(payload.get("messaging_key"), "messaging_key")
+    if key.trustee != i:
+        raise InvalidInput("the messaging key names another trustee", field="messaging_key.trustee")
+    threshold.check_messaging_key(state.fingerprint, key)
+
+
+# --- step 1 ---------------------------------------------------------------------
+
+
+def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime) -> dict[str, Any]:
+    """Payload of ``dkg_commitment_hash``."""
+    i = _mine(state, secrets)
+    payload = {"trustee": i, "commitment": threshold.compute_commitment(state.fingerprint, secrets).to_json(),
+               "at": at(now)}
+    check_commitment_hash(state, payload)
+    return payload
+
+
+def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    _not_completed(state)
+    i = _trustee_number(state, payload)
+    if i in state.keys.commitments:
+        raise refuse(f"trustee {i} has already published a commitment hash", field="trustee",
+                     code="already_published")
+    commitment = DealerCommitment.from_json(payload.get("commitment"), "commitment")
+    if commitment.trustee != i:
+        raise InvalidInput("the commitment names another trustee", field="commitment.trustee")
+
+
+# --- step 2 ---------------------------------------------------------------------
+
+
+def publish_reveal(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                   rng: Rng | None = None) -> dict[str, Any]:
+    """Payload of ``dkg_commitments``."""
+    i = _mine(state, secrets)
+    payload = {"trustee": i, "reveal": threshold.compute_reveal(state.fingerprint, secrets, rng).to_json(),
+               "at": at(now)}
+    check_reveal(state, payload)
+    return payload
+
+
+def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    _not_completed(state)
+    i = _trustee_number(state, payload)
+    n = state.trustee_count
+    if len(state.keys.commitments) < n or len(state.keys.messaging_keys) < n:
+        waiting = [str(j) for j in range(1, n + 1)
+                   if j not in state.keys.commitments or j not in state.keys.messaging_keys]
+        raise refuse("the commitments are revealed only after every trustee has published a messaging key "
+                     f"and a commitment hash (waiting for trustee(s) {', '.join(waiting)})",
+                     field="key_ceremony", code="dkg_step_not_open")
+    if i in state.keys.reveals:
+        raise refuse(f"trustee {i} has already revealed", field="trustee", code="already_published")
+    reveal = DealerReveal.from_json(payload.get("reveal"), "reveal")
+    if reveal.trustee != i:
+        raise InvalidInput("the reveal names another trustee", field="reveal.trustee")
+    threshold.check_reveal(state.fingerprint, state.keys.commitments[i], reveal, state.threshold)
+
+
+# --- step 3 ---------------------------------------------------------------------
+
+
+def publish_shares(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                   rng: Rng | None = None) -> dict[str, Any]:
+    """Payload of ``dkg_shares``: one encrypted share for every trustee (itself included)."""
+    i = _mine(state, secrets)
+    shares = threshold.encrypt_shares(state.fingerprint, secrets, _keys_of(state), rng)
+    payload = {"trustee": i, "shares": [s.to_json() for s in shares], "at": at(now)}
+    check_shares(state, payload)
+    return payload
+
+
+def check_shares(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    _not_completed(state)
+    i = _trustee_number(state, payload)
+    n = state.trustee_count
+    if len(state.keys.reveals) < n:
+        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.reveals]
+        raise refuse("shares are sent only after every trustee has revealed its commitments "
+                     f"(waiting for trustee(s) {', '.join(waiting)})", field="key_ceremony",
+                     code="dkg_step_not_open")
+    if i in state.keys.shares:
+        raise refuse(f"trustee {i} has already sent its shares", field="trustee", code="already_published")
+    raw = payload.get("shares")
+    if not isinstance(raw, list):
+        raise InvalidInput("must be a list", field="shares")
+    shares = [EncryptedShare.from_json(s, f"shares[{k}]") for k, s in enumerate(raw)]
+    recipients = sorted(s.recipient for s in shares)
+    if recipients != sorted(state.keys.messaging_keys) or any(s.dealer != i for s in shares):
+        raise InvalidInput("must hold one share from this trustee for every trustee, itself included",
+                           field="shares")
+
+
+# --- step 4 ---------------------------------------------------------------------
+
+
+def publish_complaints(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                       rng: Rng | None = None) -> dict[str, Any]:
+    """Payload of ``dkg_complaint``: opens every share sent to this trustee; complains about bad ones."""
+    i = _mine(state, secrets)
+    complaints = []
+    for dealer, shares in sorted(state.keys.shares.items()):
+        for share in shares:
+            if share.recipient != i:
+                continue
+            try:
+                threshold.open_share(state.fingerprint, secrets, share, state.keys.reveals[dealer])
+            except InvalidProof:
+                complaints.append(threshold.make_complaint(state.fingerprint, secrets, share, rng).to_json())
+    payload = {"trustee": i, "complaints": complaints, "at": at(now)}
+    check_complaints(state, payload)
+    return payload
+
+
+def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    _not_completed(state)
+    i = _trustee_number(state, payload)
+    n = state.trustee_count
+    if len(state.keys.shares) < n:
+        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.shares]
+        raise refuse("complaints are filed only after every trustee has sent its shares "
+                     f"(waiting for trustee(s) {', '.join(waiting)})", field="key_ceremony",
+                     code="dkg_step_not_open")
+    if i in state.keys.complaints:
+        raise refuse(f"trustee {i} has already filed its complaints", field="trustee",
+                     code="already_published")
+    raw = payload.get("complaints")
+    if not isinstance(raw, list) or len(raw) > n:
+        raise InvalidInput(f"must be a list of at most {n} complaints", field="complaints")
+    for k, c in enumerate(raw):
+        complaint = Complaint.from_json(c, f"complaints[{k}]")
+        if complaint.recipient != i:
+            raise InvalidInput("a trustee complains only about shares sent to itself",
+                               field=f"complaints[{k}].recipient")
+
+
+# --- step 5 ---------------------------------------------------------------------
+
+
+def _finish(state: ElectionState) -> threshold.KeyCeremonyResult:
+    keys = state.keys
+    return threshold.finish(
+        state.fingerprint, state.trustee_count, state.threshold, keys.messaging_keys, keys.commitments,
+        keys.reveals, [s for shares in keys.shares.values() for s in shares],
+        [c for complaints in keys.complaints.values() for c in complaints],
+    )
+
+
+def complete_key_ceremony(state: ElectionState, *, now: datetime) -> dict[str, Any]:
+    """Payload of ``key_ceremony_completed``: the result of the ceremony computed from the board.
+
+    Raises :class:`~vybory.errors.ThresholdNotMet` when fewer than k trustees
+    qualify (the election needs a new commission), naming each disqualified
+    trustee and why.
+    """
+    _not_completed(state)
+    n = state.trustee_count
+    if len(state.keys.complaints) < n:
+        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.complaints]
+        raise refuse(f"waiting for trustee(s) {', '.join(waiting)} to check their shares",
+                     field="key_ceremony", code="dkg_step_not_open")
+    payload = dict(_finish(state).to_json())
+    payload["at"] = at(now)
+    return payload
+
+
+def check_completion(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    expected = complete_key_ceremony(state, now=_time_of(payload))
+    if dict(payload) != expected:
+        raise refuse("the key ceremony's result does not match the board", field="key_ceremony",
+                     code="key_ceremony_mismatch")
+
+
+def _time_of(payload: Mapping[str, Any]) -> datetime:
+    from vybory.model.definition import parse_time
+
+    try:
+        return parse_time(payload.get("at"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="at") from None
+
+
+def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> TrusteeSecrets:
+    """The trustee's secrets with its secret share x_j, once the ceremony is completed."""
+    if state.keys.completed is None:
+        raise refuse("the key ceremony is not completed yet", field="key_ceremony",
+                     code="key_ceremony_not_completed")
+    i = _mine(state, secrets)
+    result = _finish(state)
+    if i not in result.qualified:
+        raise refuse(f"trustee {i} was disqualified: {result.disqualified.get(i, '')}", field="trustee",
+                     code="trustee_disqualified")
+    shares = [s for shares in state.keys.shares.values() for s in shares]
+    try:
+        x = threshold.compute_secret_share(state.fingerprint, secrets, result, state.keys.reveals, shares)
+    except VyboryError as exc:
+        raise Refused(f"the secret share cannot be computed: {exc.message}", field="secrets",
+                      code="secret_share_failed") from None
+    return secrets.with_secret_share(x)
+
+
+__all__ = [
+    "check_commitment_hash",
+    "check_completion",
+    "check_complaints",
+    "check_reveal",
+    "check_shares",
+    "check_trustee_key",
+    "complete_key_ceremony",
+    "new_trustee_secrets",
+    "publish_commitment_hash",
+    "publish_complaints",
+    "publish_reveal",
+    "publish_shares",
+    "publish_trustee_key",
+    "trustee_secret_share",
+]

@@ -1,0 +1,158 @@
+"""Opening and closing rounds, and accepting ballots into them.
+
+Round 1 lists every contest with the candidates of ``nominations_closed``
+(motions: none), opens at ``deadlines.voting_open`` and closes at
+``deadlines.voting_close``. Later rounds (runoffs, repeats) are announced by
+``outcome_declared`` and opened by :func:`open_next_round`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from vybory.errors import InvalidBallot, InvalidInput, Refused
+from vybory.model.ballot import Ballot, tracking_code
+from vybory.model.definition import format_time, parse_time
+from vybory.protocol._common import at, refuse
+from vybory.protocol.encrypt import district_layouts
+from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
+from vybory.verify import ballot as ballot_check
+
+
+def open_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
+    """Payload of ``round_opened`` for round 1.
+
+    Refused until the nominations are closed, the key ceremony completed and
+    the credentials published, once a round exists, and after the voting deadline.
+    """
+    d = state.definition
+    if state.rounds:
+        raise refuse("round 1 is already open", field="round", code="round_exists")
+    missing = []
+    if not state.nominations_closed:
+        missing.append("the nominations are not closed")
+    if state.keys.completed is None:
+        missing.append("the key ceremony is not completed")
+    if not state.credentials_published:
+        missing.append("the credentials are not published")
+    if missing:
+        raise Refused("voting cannot open: " + "; ".join(missing), field="round", code="not_ready")
+    if now >= d.deadlines.voting_close:
+        raise refuse(f"the voting deadline {format_time(d.deadlines.voting_close)} has passed",
+                     field="round", code="deadline_passed")
+    contests = [{"contest": c.id, "kind": "first", "seats": c.seats,
+                 "candidates": list(state.ballot_candidates.get(c.id, ()))} for c in d.contests]
+    return {"round": 1, "contests": contests, "opens_at": format_time(d.deadlines.voting_open),
+            "closes_at": format_time(d.deadlines.voting_close), "at": at(now)}
+
+
+def open_next_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
+    """Payload of ``round_opened`` for the round announced by the last ``outcome_declared``.
+
+    It opens at once and lasts ``runoff_days`` (or ``repeat_days`` when it
+    holds only repeat contests; the longer when it holds both).
+    """
+    current = state.current_round
+    if current is None or current.outcomes is None or not current.outcomes.get("next_round"):
+        raise refuse("no further round has been announced", field="round", code="no_next_round")
+    if current.number + 1 in state.rounds:
+        raise refuse(f"round {current.number + 1} is already open", field="round", code="round_exists")
+    announced = current.outcomes["next_round"]
+    d = state.definition.deadlines
+    kinds = {c["kind"] for c in announced["contests"]}
+    days = max((d.runoff_days if k == "runoff" else d.repeat_days) for k in kinds)
+    from datetime import timedelta
+
+    return {"round": announced["round"], "contests": [dict(c) for c in announced["contests"]],
+            "opens_at": format_time(now), "closes_at": format_time(now + timedelta(days=days)), "at": at(now)}
+
+
+def _round_for_close(state: ElectionState, number: int) -> RoundState:
+    rnd = state.round(number)
+    if rnd.closed:
+        raise refuse(f"round {number} is already closed", field="round", code="round_closed")
+    return rnd
+
+
+def voters_in_round(state: ElectionState, rnd: RoundState) -> set[str]:
+    """The public credentials of the districts the round has contests in."""
+    districts = rnd.districts(state.definition)
+    return {c for c, e in state.credentials.items() if e.district in districts}
+
+
+def close_round(state: ElectionState, *, round: int, now: datetime) -> dict[str, Any]:
+    """Payload of ``round_closed``: at or after the round's deadline, or earlier once every
+    credential of the round's districts has voted."""
+    rnd = _round_for_close(state, round)
+    voters = voters_in_round(state, rnd)
+    everyone = voters <= set(rnd.last_ballot)
+    if now < rnd.closes_at and not everyone:
+        raise refuse(f"round {round} is open until {format_time(rnd.closes_at)} "
+                     f"({len(rnd.last_ballot)} of {len(voters)} voters have voted)",
+                     field="round", code="round_still_open")
+    return {"round": round, "voters": len(rnd.last_ballot), "ballots": rnd.ballots_cast,
+            "early": now < rnd.closes_at, "at": at(now)}
+
+
+def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Payload of ``ballot_cast`` for ``ballot``, or a refusal naming what is wrong.
+
+    Checks, in order: the election's fingerprint; the round exists and is open
+    at ``now``; the credential is listed; re-voting is allowed if the
+    credential has voted in this round; no ciphertext of the ballot is already
+    on the board (replay); then the signature and every proof
+    (:func:`vybory.verify.ballot.check_ballot`).
+    """
+    if not isinstance(ballot, Ballot):
+        ballot = Ballot.from_json(ballot)
+    if ballot.election != state.fingerprint:
+        raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
+                            field="ballot.election", code="wrong_election")
+    rnd = state.rounds.get(ballot.round)
+    if rnd is None:
+        raise Refused(f"there is no round {ballot.round}", field="ballot.round", code="no_such_round")
+    if rnd.closed or now >= rnd.closes_at:
+        raise Refused(f"voting in round {rnd.number} closed at "
+                      f"{format_time(rnd.closed_at or rnd.closes_at)}", field="ballot.round",
+                      code="round_closed")
+    if now < rnd.opens_at:
+        raise Refused(f"voting in round {rnd.number} opens at {format_time(rnd.opens_at)}",
+                      field="ballot.round", code="round_not_open")
+    credential = ballot.credential.to_hex()
+    entry = state.credentials.get(credential)
+    if entry is None:
+        raise InvalidBallot("this credential is not on the published list", field="ballot.credential",
+                            code="unknown_credential")
+    layouts = district_layouts(state, rnd, entry.district)
+    if not layouts:
+        raise Refused(f"round {rnd.number} has no contest in district {entry.district!r}",
+                      field="ballot.round", code="no_contest_in_district")
+    if credential in rnd.last_ballot and not state.definition.revote:
+        raise Refused("this credential has already voted in this round and this election does not "
+                      "allow voting again", field="ballot.credential", code="revote_forbidden")
+    code = tracking_code(ballot)
+    if code in state.tracking_codes:
+        raise InvalidBallot("this exact ballot is already on the board", field="ballot",
+                            code="replayed_ballot")
+    for part in ballot.contests:
+        for selection in part.selections:
+            if ciphertext_key(selection.ciphertext) in state.ciphertexts_seen:
+                raise InvalidBallot(f"contest {part.contest!r}: a ciphertext of this ballot is already on "
+                                    "the board (a replayed ballot)", field="ballot.contests",
+                                    code="replayed_ciphertext")
+    assert state.public_key is not None
+    ballot_check.check_ballot(ballot, fingerprint=state.fingerprint, public_key=state.public_key,
+                              round=rnd.number, layouts=layouts)
+    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
+
+
+def time_of(payload: Mapping[str, Any]) -> datetime:
+    try:
+        return parse_time(payload.get("at"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="at") from None
+
+
+__all__ = ["check_ballot", "close_round", "open_next_round", "open_round", "voters_in_round"]

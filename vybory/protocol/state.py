@@ -1,0 +1,594 @@
+"""The election's state, derived from the board and from nothing else.
+
+``replay(events)`` folds the events into an :class:`ElectionState`;
+``state.apply(event)`` adds one more (the shell may keep a state and fold new
+events into it). Replay trusts the events' contents (they were checked by
+:func:`vybory.protocol.accept.check_append` before they were appended, and the
+verifier re-checks everything); it checks only the chain links.
+
+``pending(state, now)`` lists who has not yet acted in the current phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from vybory.crypto.elgamal import Ciphertext
+from vybory.crypto.group import Point
+from vybory.crypto.threshold import (
+    Complaint,
+    DealerCommitment,
+    DealerReveal,
+    EncryptedShare,
+    MessagingKey,
+)
+from vybory.errors import InvalidEncoding, Refused
+from vybory.model.board import GENESIS_HASH, Event, EventKind, check_event
+from vybory.model.definition import Definition, definition_from_json, fingerprint, parse_time
+from vybory.model.layout import Layout, compute_layout
+
+
+class Phase(StrEnum):
+    """Where the election stands (docs/spec.md, "Phases")."""
+
+    NOMINATIONS = "nominations"
+    KEY_CEREMONY = "key_ceremony"
+    CREDENTIALS = "credentials"
+    READY = "ready"
+    VOTING = "voting"
+    TALLY = "tally"
+    DECRYPTION = "decryption"
+    RESULT = "result"
+    PUBLISHED = "published"
+
+
+class NominationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    REGISTERED = "registered"
+    REFUSED = "refused"
+    APPEALED = "appealed"
+    APPEAL_REJECTED = "appeal_rejected"
+
+
+@dataclass(slots=True)
+class Nomination:
+    """A nomination and what the commission (and, on appeal, the central commission) decided."""
+
+    number: int
+    contest: str
+    organisation: str
+    name: str
+    details: Mapping[str, Any]
+    submitted_at: datetime
+    status: NominationStatus = NominationStatus.SUBMITTED
+    reason: str = ""
+    refused_at: datetime | None = None
+    appeal_grounds: str = ""
+    appeal_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialEntry:
+    """One public credential of the list: its district and weight (no identity)."""
+
+    credential: str
+    district: str
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundContest:
+    """A contest as one round lists it.
+
+    ``kind`` is ``"first"``, ``"runoff"`` or ``"repeat"``.
+    """
+
+    contest: str
+    candidates: tuple[str, ...]
+    kind: str
+    seats: int
+
+
+@dataclass(frozen=True, slots=True)
+class CastRecord:
+    """Where a ballot is on the board (no ciphertext kept here)."""
+
+    position: int
+    tracking_code: str
+    credential: str
+    round: int
+
+
+@dataclass(slots=True)
+class RoundState:
+    """One round: its contests, its window, its ballots, tally, shares and outcomes."""
+
+    number: int
+    contests: dict[str, RoundContest]
+    opens_at: datetime
+    closes_at: datetime
+    opened_position: int
+    layouts: dict[str, Layout] = field(default_factory=dict)
+    closed: bool = False
+    closed_at: datetime | None = None
+    last_ballot: dict[str, CastRecord] = field(default_factory=dict)
+    ballots_cast: int = 0
+    encrypted_tally: Mapping[str, Any] | None = None
+    shares: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    decrypted: Mapping[str, Any] | None = None
+    outcomes: Mapping[str, Any] | None = None
+
+    def is_open_at(self, now: datetime) -> bool:
+        return not self.closed and self.opens_at <= now < self.closes_at
+
+    def districts(self, definition: Definition) -> set[str]:
+        return {definition.contest(c).district for c in self.contests}
+
+
+@dataclass(slots=True)
+class KeyCeremony:
+    """The DKG messages on the board, by trustee index (1..n)."""
+
+    messaging_keys: dict[int, MessagingKey] = field(default_factory=dict)
+    commitments: dict[int, DealerCommitment] = field(default_factory=dict)
+    reveals: dict[int, DealerReveal] = field(default_factory=dict)
+    shares: dict[int, tuple[EncryptedShare, ...]] = field(default_factory=dict)
+    complaints: dict[int, tuple[Complaint, ...]] = field(default_factory=dict)
+    completed: Mapping[str, Any] | None = None
+    public_key: Point | None = None
+    verification_keys: dict[int, Point] = field(default_factory=dict)
+    qualified: tuple[int, ...] = ()
+
+    def step(self, n: int) -> str:
+        """The DKG step the ceremony waits for: which event kind each trustee must publish next."""
+        if self.completed is not None:
+            return "completed"
+        if len(self.messaging_keys) < n or len(self.commitments) < n:
+            return "keys_and_commitments"
+        if len(self.reveals) < n:
+            return EventKind.DKG_COMMITMENTS.value
+        if len(self.shares) < n:
+            return EventKind.DKG_SHARES.value
+        if len(self.complaints) < n:
+            return EventKind.DKG_COMPLAINT.value
+        return EventKind.KEY_CEREMONY_COMPLETED.value
+
+
+@dataclass(slots=True)
+class ElectionState:
+    """Everything the board says about one election, as of its last event."""
+
+    definition: Definition
+    fingerprint: bytes
+    defined_at: datetime
+    head: Event
+    nominations: list[Nomination] = field(default_factory=list)
+    nominations_closed: bool = False
+    ballot_candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    keys: KeyCeremony = field(default_factory=KeyCeremony)
+    credentials: dict[str, CredentialEntry] = field(default_factory=dict)
+    credentials_published: bool = False
+    rounds: dict[int, RoundState] = field(default_factory=dict)
+    ciphertexts_seen: set[bytes] = field(default_factory=set)
+    tracking_codes: dict[str, CastRecord] = field(default_factory=dict)
+    published: bool = False
+
+    # --- reading ---------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        return self.head.position
+
+    @property
+    def head_hash(self) -> bytes:
+        return self.head.hash
+
+    @property
+    def threshold(self) -> int:
+        return self.definition.threshold
+
+    @property
+    def trustee_count(self) -> int:
+        return len(self.definition.trustees)
+
+    @property
+    def public_key(self) -> Point | None:
+        return self.keys.public_key
+
+    @property
+    def current_round(self) -> RoundState | None:
+        return self.rounds[max(self.rounds)] if self.rounds else None
+
+    def round(self, number: int) -> RoundState:
+        try:
+            return self.rounds[number]
+        except KeyError:
+            raise Refused(f"there is no round {number}", field="round", code="no_such_round") from None
+
+    def trustee_index(self, trustee_id: str) -> int:
+        """The trustee's number 1..n (its place in the definition's list)."""
+        for i, t in enumerate(self.definition.trustees, start=1):
+            if t.id == trustee_id:
+                return i
+        raise Refused(f"{trustee_id!r} is not a trustee of this election", field="trustee",
+                      code="unknown_trustee")
+
+    def nomination(self, number: int) -> Nomination:
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.nominations):
+            raise Refused(f"there is no nomination number {number!r}", field="nomination",
+                          code="no_such_nomination")
+        return self.nominations[number - 1]
+
+    def registered(self, contest_id: str) -> tuple[str, ...]:
+        """Registered candidates of a contest (nominations registered or upheld on appeal), by name."""
+        names = {n.name for n in self.nominations
+                 if n.contest == contest_id and n.status is NominationStatus.REGISTERED}
+        return tuple(sorted(names, key=candidate_order))
+
+    def registered_voters(self, district: str) -> int:
+        """Sum of the weights of the published credentials of a district."""
+        return sum(c.weight for c in self.credentials.values() if c.district == district)
+
+    @property
+    def phase(self) -> Phase:
+        if self.published:
+            return Phase.PUBLISHED
+        current = self.current_round
+        if current is None:
+            if not self.nominations_closed:
+                return Phase.NOMINATIONS
+            if self.keys.completed is None:
+                return Phase.KEY_CEREMONY
+            if not self.credentials_published:
+                return Phase.CREDENTIALS
+            return Phase.READY
+        if not current.closed:
+            return Phase.VOTING
+        if current.encrypted_tally is None:
+            return Phase.TALLY
+        if current.decrypted is None:
+            return Phase.DECRYPTION
+        return Phase.RESULT
+
+    # --- folding events ----------------------------------------------------------
+
+    def apply(self, event: Event) -> ElectionState:
+        """Adds ``event`` (which must follow the head) and returns the state."""
+        check_event(event, self.head)
+        _APPLY[event.kind](self, event.payload, event)
+        self.head = event
+        return self
+
+
+def candidate_order(name: str) -> tuple[str, str]:
+    """Ballot order of candidates: by name, case-insensitively, then exactly."""
+    return (name.casefold(), name)
+
+
+def replay(events: Iterable[Event]) -> ElectionState:
+    """The state after ``events`` (the whole board of one election, from position 1).
+
+    Raises :class:`~vybory.errors.InvalidEncoding` when the chain is broken or
+    the first event is not ``election_defined``.
+    """
+    iterator = iter(events)
+    first = next(iterator, None)
+    if first is None:
+        raise InvalidEncoding("the board is empty", field="board", code="board_empty")
+    check_event(first, None)
+    state = _genesis(first)
+    for event in iterator:
+        state.apply(event)
+    return state
+
+
+def _genesis(event: Event) -> ElectionState:
+    payload = event.payload
+    definition = definition_from_json(payload["definition"], source="election_defined")
+    fp = fingerprint(definition)
+    if payload.get("fingerprint") != fp.hex():
+        raise InvalidEncoding("the fingerprint does not match the definition", field="event 1.fingerprint",
+                              code="fingerprint_mismatch")
+    return ElectionState(definition=definition, fingerprint=fp, defined_at=parse_time(payload["at"]),
+                         head=event)
+
+
+# --- one function per event kind ----------------------------------------------------
+
+
+def _defined_twice(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    raise InvalidEncoding("election_defined may only be the first event", field=f"event {event.position}")
+
+
+def _nomination_submitted(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.nominations.append(Nomination(
+        number=payload["nomination"],
+        contest=payload["contest"],
+        organisation=payload["organisation"],
+        name=payload["candidate"]["name"],
+        details=dict(payload["candidate"].get("details", {})),
+        submitted_at=parse_time(payload["at"]),
+    ))
+
+
+def _candidate_registered(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.nomination(payload["nomination"]).status = NominationStatus.REGISTERED
+
+
+def _candidate_refused(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    n = state.nomination(payload["nomination"])
+    n.status = NominationStatus.REFUSED
+    n.reason = payload["reason"]
+    n.refused_at = parse_time(payload["at"])
+
+
+def _appeal_lodged(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    n = state.nomination(payload["nomination"])
+    n.status = NominationStatus.APPEALED
+    n.appeal_grounds = payload["grounds"]
+
+
+def _appeal_decided(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    n = state.nomination(payload["nomination"])
+    n.status = NominationStatus.REGISTERED if payload["upheld"] else NominationStatus.APPEAL_REJECTED
+    n.appeal_reason = payload["reason"]
+
+
+def _nominations_closed(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.nominations_closed = True
+    state.ballot_candidates = {c: tuple(names) for c, names in payload["candidates"].items()}
+
+
+def _trustee_key(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    key = MessagingKey.from_json(payload["messaging_key"], "messaging_key")
+    state.keys.messaging_keys[payload["trustee"]] = key
+
+
+def _dkg_commitment_hash(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.keys.commitments[payload["trustee"]] = DealerCommitment.from_json(payload["commitment"], "commitment")
+
+
+def _dkg_commitments(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.keys.reveals[payload["trustee"]] = DealerReveal.from_json(payload["reveal"], "reveal")
+
+
+def _dkg_shares(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.keys.shares[payload["trustee"]] = tuple(
+        EncryptedShare.from_json(s, f"shares[{i}]") for i, s in enumerate(payload["shares"]))
+
+
+def _dkg_complaint(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.keys.complaints[payload["trustee"]] = tuple(
+        Complaint.from_json(c, f"complaints[{i}]") for i, c in enumerate(payload["complaints"]))
+
+
+def _key_ceremony_completed(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.keys.completed = dict(payload)
+    state.keys.public_key = Point.from_hex(payload["public_key"], "public_key")
+    state.keys.verification_keys = {
+        int(j): Point.from_hex(x, f"verification_keys[{j}]") for j, x in payload["verification_keys"].items()}
+    state.keys.qualified = tuple(payload["qualified"])
+
+
+def _credentials_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.credentials_published = True
+    for entry in payload["credentials"]:
+        state.credentials[entry["credential"]] = CredentialEntry(
+            entry["credential"], entry["district"], entry["weight"])
+
+
+def _round_opened(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    contests = {
+        c["contest"]: RoundContest(c["contest"], tuple(c["candidates"]), c["kind"], c["seats"])
+        for c in payload["contests"]
+    }
+    rnd = RoundState(
+        number=payload["round"],
+        contests=contests,
+        opens_at=parse_time(payload["opens_at"]),
+        closes_at=parse_time(payload["closes_at"]),
+        opened_position=event.position,
+    )
+    rnd.layouts = {cid: compute_layout(state.definition.contest(cid), rc.candidates, rc.seats)
+                   for cid, rc in contests.items()}
+    state.rounds[rnd.number] = rnd
+
+
+def _ballot_cast(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    ballot = payload["ballot"]
+    rnd = state.rounds[ballot["round"]]
+    record = CastRecord(event.position, payload["tracking_code"], ballot["credential"], rnd.number)
+    rnd.last_ballot[record.credential] = record
+    rnd.ballots_cast += 1
+    state.tracking_codes[record.tracking_code] = record
+    for part in ballot["contests"]:
+        for selection in part["selections"]:
+            state.ciphertexts_seen.add(ciphertext_key(selection["ciphertext"]))
+
+
+def ciphertext_key(ciphertext: Mapping[str, str] | Ciphertext) -> bytes:
+    """The bytes by which repeated ciphertexts are recognised: alpha ‖ beta."""
+    if isinstance(ciphertext, Ciphertext):
+        return ciphertext.to_bytes()
+    return bytes.fromhex(ciphertext["alpha"]) + bytes.fromhex(ciphertext["beta"])
+
+
+def _round_closed(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    rnd = state.rounds[payload["round"]]
+    rnd.closed = True
+    rnd.closed_at = parse_time(payload["at"])
+
+
+def _encrypted_tally(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.rounds[payload["round"]].encrypted_tally = dict(payload)
+
+
+def _decryption_share(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.rounds[payload["round"]].shares[payload["trustee"]] = dict(payload)
+
+
+def _tally_decrypted(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.rounds[payload["round"]].decrypted = dict(payload)
+
+
+def _outcome_declared(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.rounds[payload["round"]].outcomes = dict(payload)
+
+
+def _election_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.published = True
+
+
+_APPLY = {
+    EventKind.ELECTION_DEFINED: _defined_twice,
+    EventKind.NOMINATION_SUBMITTED: _nomination_submitted,
+    EventKind.CANDIDATE_REGISTERED: _candidate_registered,
+    EventKind.CANDIDATE_REFUSED: _candidate_refused,
+    EventKind.APPEAL_LODGED: _appeal_lodged,
+    EventKind.APPEAL_DECIDED: _appeal_decided,
+    EventKind.NOMINATIONS_CLOSED: _nominations_closed,
+    EventKind.TRUSTEE_KEY: _trustee_key,
+    EventKind.DKG_COMMITMENT_HASH: _dkg_commitment_hash,
+    EventKind.DKG_COMMITMENTS: _dkg_commitments,
+    EventKind.DKG_SHARES: _dkg_shares,
+    EventKind.DKG_COMPLAINT: _dkg_complaint,
+    EventKind.KEY_CEREMONY_COMPLETED: _key_ceremony_completed,
+    EventKind.CREDENTIALS_PUBLISHED: _credentials_published,
+    EventKind.ROUND_OPENED: _round_opened,
+    EventKind.BALLOT_CAST: _ballot_cast,
+    EventKind.ROUND_CLOSED: _round_closed,
+    EventKind.ENCRYPTED_TALLY: _encrypted_tally,
+    EventKind.DECRYPTION_SHARE: _decryption_share,
+    EventKind.TALLY_DECRYPTED: _tally_decrypted,
+    EventKind.OUTCOME_DECLARED: _outcome_declared,
+    EventKind.ELECTION_PUBLISHED: _election_published,
+}
+assert set(_APPLY) == set(EventKind)
+
+
+# --- who has not acted ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Someone who must act before the election can go on.
+
+    ``role`` is one of commission, organisation, trustee, credential_authority;
+    ``who`` names them (an organisation or trustee id, or the authority's
+    name); ``action`` says what they must do; ``deadline`` when, if the
+    definition says.
+    """
+
+    role: str
+    who: str
+    action: str
+    deadline: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        from vybory.model.definition import format_time
+
+        return {"role": self.role, "who": self.who, "action": self.action,
+                "deadline": None if self.deadline is None else format_time(self.deadline)}
+
+
+def pending(state: ElectionState, now: datetime) -> list[Pending]:
+    """Who has not yet acted, for every phase that waits on someone.
+
+    Nominations, the key ceremony and the credentials may run side by side
+    before the first round; each waiting party is listed.
+    """
+    d = state.definition
+    out: list[Pending] = []
+    if state.published:
+        return out
+    if not state.nominations_closed:
+        deadline = d.deadlines.nominations_close
+        if now < deadline:
+            nominated = {n.organisation for n in state.nominations}
+            out += [Pending("organisation", o.id, "may still nominate candidates (none so far)", deadline)
+                    for o in d.organisations if o.id not in nominated]
+        for n in state.nominations:
+            if n.status is NominationStatus.SUBMITTED:
+                out.append(Pending("commission", "commission",
+                                   f"register or refuse nomination {n.number} ({n.name}, {n.contest})"))
+            elif n.status is NominationStatus.APPEALED:
+                out.append(Pending("commission", "central commission",
+                                   f"decide the appeal on nomination {n.number} ({n.name}, {n.contest})"))
+        if now >= deadline and not any(p.role == "commission" for p in out):
+            out.append(Pending("commission", "commission", "close the nominations", deadline))
+    if state.keys.completed is None:
+        n = state.trustee_count
+        step = state.keys.step(n)
+        waiting: dict[str, dict[int, Any]] = {
+            "keys_and_commitments": {},
+            EventKind.DKG_COMMITMENTS.value: state.keys.reveals,
+            EventKind.DKG_SHARES.value: state.keys.shares,
+            EventKind.DKG_COMPLAINT.value: state.keys.complaints,
+        }
+        words = {
+            EventKind.DKG_COMMITMENTS.value: "reveal the coefficient commitments (key ceremony step 2)",
+            EventKind.DKG_SHARES.value: "send the encrypted key shares (key ceremony step 3)",
+            EventKind.DKG_COMPLAINT.value: "check the received shares and file complaints, if any (step 4)",
+        }
+        for i, t in enumerate(d.trustees, start=1):
+            if step == "keys_and_commitments":
+                if i not in state.keys.messaging_keys:
+                    out.append(Pending("trustee", t.id, "publish the messaging key (key ceremony step 0)"))
+                if i not in state.keys.commitments:
+                    out.append(Pending("trustee", t.id, "publish the commitment hash (key ceremony step 1)"))
+            elif step in words and i not in waiting[step]:
+                out.append(Pending("trustee", t.id, words[step]))
+        if step == EventKind.KEY_CEREMONY_COMPLETED.value:
+            out.append(Pending("commission", "commission", "complete the key ceremony"))
+    if not state.credentials_published:
+        out.append(Pending("credential_authority", d.credential_authority,
+                           "issue the credentials and publish the list of public credentials",
+                           d.deadlines.voting_open))
+    current = state.current_round
+    if current is None:
+        if state.nominations_closed and state.keys.completed is not None and state.credentials_published:
+            out.append(Pending("commission", "commission", "open round 1", d.deadlines.voting_open))
+        return out
+    if not current.closed:
+        if now >= current.closes_at:
+            out.append(Pending("commission", "commission", f"close round {current.number}", current.closes_at))
+    elif current.encrypted_tally is None:
+        out.append(Pending("commission", "commission", f"publish the encrypted tally of round {current.number}"))
+    elif current.decrypted is None:
+        valid = len(current.shares)
+        for j in state.keys.qualified:
+            if j not in current.shares:
+                t = d.trustees[j - 1]
+                out.append(Pending("trustee", t.id, f"publish a decryption share for round {current.number} "
+                                                    f"({valid} of {state.threshold} needed so far)"))
+        if valid >= state.threshold:
+            out.append(Pending("commission", "commission", f"combine the shares of round {current.number}"))
+    elif current.outcomes is None:
+        out.append(Pending("commission", "commission", f"declare the outcomes of round {current.number}"))
+    elif current.outcomes.get("next_round"):
+        out.append(Pending("commission", "commission", f"open round {current.number + 1}"))
+    else:
+        out.append(Pending("commission", "commission", "publish the election's results"))
+    return out
+
+
+__all__ = [
+    "CastRecord",
+    "CredentialEntry",
+    "ElectionState",
+    "KeyCeremony",
+    "Nomination",
+    "NominationStatus",
+    "Pending",
+    "Phase",
+    "RoundContest",
+    "RoundState",
+    "candidate_order",
+    "ciphertext_key",
+    "pending",
+    "replay",
+]

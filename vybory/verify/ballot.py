@@ -1,0 +1,109 @@
+"""The cryptographic check of one ballot, shared by the service and the verifier (spec §12).
+
+``check_ballot`` raises unless the ballot is for this election and round,
+carries exactly the contests of its layouts in order, is signed by its
+credential, and every selection proof and every range proof verifies against
+this election's fingerprint, public key and the ballot's credential. Whether
+the credential is listed, the round open, or a ciphertext repeated elsewhere
+on the board is the caller's business (it needs the board).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vybory.crypto.elgamal import Ciphertext
+from vybory.crypto.group import Point
+from vybory.crypto.proofs import (
+    ZeroOneProof,
+    verify_range,
+    verify_signature,
+    verify_zero_one,
+)
+from vybory.errors import InvalidBallot, InvalidProof
+from vybory.model.ballot import Ballot, signed_message
+from vybory.model.layout import Layout
+
+
+def constraint_sum(ciphertexts: Sequence[Ciphertext], indices: Sequence[int]) -> Ciphertext:
+    """The homomorphic sum of the ciphertexts at ``indices``."""
+    total = ciphertexts[indices[0]]
+    for i in indices[1:]:
+        total = total + ciphertexts[i]
+    return total
+
+
+def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round: int,
+                 layouts: Sequence[Layout]) -> None:
+    """Raises :class:`~vybory.errors.InvalidBallot` or :class:`~vybory.errors.InvalidProof`
+    naming the first thing wrong with ``ballot`` (its field and the rule).
+
+    ``layouts`` are the layouts of the round's contests in the credential's
+    district, in the order of the definition.
+    """
+    if ballot.election != fingerprint:
+        raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
+                            field="ballot.election", code="wrong_election")
+    if ballot.round != round:
+        raise InvalidBallot(f"this ballot is for round {ballot.round}, not round {round}",
+                            field="ballot.round", code="wrong_round")
+    expected = [layout.contest for layout in layouts]
+    given = [part.contest for part in ballot.contests]
+    if given != expected:
+        raise InvalidBallot(
+            f"the ballot must hold the contests {', '.join(expected) or '(none)'} in this order, "
+            f"not {', '.join(given)}", field="ballot.contests", code="wrong_contests")
+    seen: set[bytes] = set()
+    for i, (part, layout) in enumerate(zip(ballot.contests, layouts)):
+        where = f"ballot.contests[{i}]"
+        if len(part.selections) != layout.size:
+            raise InvalidBallot(f"contest {layout.contest!r} needs {layout.size} selections, "
+                                f"not {len(part.selections)}", field=f"{where}.selections",
+                                code="wrong_selection_count")
+        if len(part.range_proofs) != len(layout.constraints):
+            raise InvalidBallot(f"contest {layout.contest!r} needs {len(layout.constraints)} range proofs, "
+                                f"not {len(part.range_proofs)}", field=f"{where}.range_proofs",
+                                code="wrong_range_proof_count")
+        for selection in part.selections:
+            key = selection.ciphertext.to_bytes()
+            if key in seen:
+                raise InvalidBallot("the ballot repeats one of its own ciphertexts", field=where,
+                                    code="repeated_ciphertext")
+            seen.add(key)
+    try:
+        verify_signature(fingerprint, ballot.credential, signed_message(ballot), ballot.signature)
+    except InvalidProof:
+        raise InvalidProof("the signature does not verify under the ballot's credential",
+                           field="ballot.signature", code="bad_signature") from None
+    for i, (part, layout) in enumerate(zip(ballot.contests, layouts)):
+        where = f"ballot.contests[{i}]"
+        ciphertexts = [s.ciphertext for s in part.selections]
+        for j, (selection, maximum) in enumerate(zip(part.selections, layout.maxima)):
+            field = f"{where}.selections[{j}].proof"
+            what = f"contest {layout.contest!r}, selection {layout.labels[j]!r}"
+            try:
+                if maximum == 1:
+                    if not isinstance(selection.proof, ZeroOneProof):
+                        raise InvalidProof("expected a 0/1 proof", field=field)
+                    verify_zero_one(fingerprint, ballot.credential, public_key, selection.ciphertext,
+                                    selection.proof)
+                else:
+                    verify_range(fingerprint, ballot.credential, public_key, selection.ciphertext, 0,
+                                 maximum, selection.proof)
+            except InvalidProof as exc:
+                raise InvalidProof(f"{what}: {exc.message}", field=field, code="bad_selection_proof") from None
+        for k, (constraint, proof) in enumerate(zip(layout.constraints, part.range_proofs)):
+            field = f"{where}.range_proofs[{k}]"
+            total = constraint_sum(ciphertexts, constraint.indices)
+            try:
+                verify_range(fingerprint, ballot.credential, public_key, total, constraint.minimum,
+                             constraint.maximum, proof)
+            except InvalidProof as exc:
+                raise InvalidProof(
+                    f"contest {layout.contest!r}: the sum of selections "
+                    f"{', '.join(layout.labels[x] for x in constraint.indices)} is not proven to lie in "
+                    f"[{constraint.minimum}, {constraint.maximum}]: {exc.message}",
+                    field=field, code="bad_range_proof") from None
+
+
+__all__ = ["check_ballot", "constraint_sum"]
