@@ -8,7 +8,15 @@ import pytest
 
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules import METHODS, Method, count, get_method
-from vybory.rules.base import Contest, MarkBallot, RankedBallot, ScoreBallot, Totals, parse_fraction, resolve_options
+from vybory.rules.base import (
+    Contest,
+    MarkBallot,
+    RankedBallot,
+    ScoreBallot,
+    Totals,
+    parse_fraction,
+    resolve_options,
+)
 from vybory.rules.outcome import Outcome, Status
 
 MINE = ["plurality", "block", "approval", "strikeout", "majority", "for-against", "motion", "schulze",
@@ -27,7 +35,7 @@ def test_every_method_has_an_options_schema_and_count(name: str) -> None:
     m = METHODS[name]
     assert callable(m.count)
     for option, spec in m.options.items():
-        kind, default, description = spec
+        _kind, default, description = spec
         assert description and option.islower()
         # every default passes its own check
         assert resolve_options(m.options, {option: default}, method=name)[option] == default
@@ -53,7 +61,7 @@ def test_unknown_method_is_refused_naming_it() -> None:
 def test_a_method_whose_module_is_missing_fails_clearly_at_call_time() -> None:
     ghost = Method("ghost", "vybory.rules.no_such_rule", False, True, "ranked", "test")
     with pytest.raises(InvalidDefinition, match="'ghost' is not available"):
-        ghost.count
+        _ = ghost.count
 
 
 def test_unknown_option_is_refused_with_the_known_ones() -> None:
@@ -104,8 +112,10 @@ def test_exact_numbers_from_strings_and_toml_floats() -> None:
     assert parse_fraction("2/3") == Fraction(2, 3)
     assert parse_fraction(0.1) == Fraction(1, 10)  # as written, not the binary float
     assert parse_fraction("0.5") == Fraction(1, 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         parse_fraction(True)
+    with pytest.raises(ValueError):
+        parse_fraction("two thirds")
     resolved = resolve_options(METHODS["motion"].options, {"threshold": "2/3"}, method="motion")
     assert resolved["threshold"] == Fraction(2, 3) and resolved["denominator"] == "valid"
 

@@ -78,7 +78,7 @@ def summary(outcome: Outcome) -> Text:
 
 def _cell(rnd: Round, name: str) -> Text:
     cell = Text(format_number(rnd.counts[name]) if name in rnd.counts else "")
-    if name in rnd.transfers and rnd.transfers[name]:
+    if rnd.transfers.get(name):
         change = rnd.transfers[name]
         cell.append(f" ({'+' if change > 0 else ''}{format_number(change)})", style="dim")
     if name in rnd.elected:

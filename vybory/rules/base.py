@@ -89,16 +89,16 @@ class Totals:
 # ``str``, ``Fraction`` (an exact number: an int, a Fraction, a string "2/3" or
 # "0.5", or a float taken as the decimal it prints as), a tuple of the
 # allowed strings, or a tuple of types (the value must be one of them; a
-# tuple value becomes a list). A default of ``None`` means "not set" and then ``None`` is
-# also an allowed value.
+# tuple value becomes a list). A default of ``None`` means "not set", and then
+# ``None`` is also an allowed value.
 
 Option = tuple[Any, Any, str]
 
 
 def parse_fraction(value: Any) -> Fraction:
-    """An exact number from an option value; raises ValueError otherwise."""
+    """An exact number from an option value; raises ValueError (or TypeError) otherwise."""
     if isinstance(value, bool):
-        raise ValueError("a yes/no value is not a number")
+        raise TypeError("a yes/no value is not a number")
     if isinstance(value, (int, Fraction)):
         return Fraction(value)
     if isinstance(value, float):
@@ -106,7 +106,7 @@ def parse_fraction(value: Any) -> Fraction:
         return Fraction(repr(value))
     if isinstance(value, str):
         return Fraction(value.strip())
-    raise ValueError(f"{type(value).__name__} is not a number")
+    raise TypeError(f"{type(value).__name__} is not a number")
 
 
 def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, str | None]:
@@ -124,7 +124,7 @@ def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, str | None]
     if kind is Fraction:
         try:
             return parse_fraction(value), None
-        except (ValueError, ZeroDivisionError) as exc:
+        except (ValueError, TypeError, ZeroDivisionError) as exc:
             return None, f"must be an exact number such as 1/2 or 0.5, not {value!r} ({exc})"
     if kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -210,3 +210,11 @@ def one_input(ballots: Any, totals: Any, *, method: str, totals_allowed: bool = 
                            field="ballots")
     if totals is not None and not totals_allowed:
         raise InvalidInput(f"method {method!r} needs the ballots themselves, not totals", field="totals")
+
+
+def option_error(method: str, name: str, rule: str) -> Any:
+    """The error for one refused option value (an :class:`InvalidDefinition`),
+    worded as :func:`resolve_options` words its problems."""
+    from vybory.errors import InvalidDefinition
+
+    return InvalidDefinition([f"options.{name}: option {name!r} of method {method!r} {rule}"], field="options")

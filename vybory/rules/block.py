@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vybory.errors import InvalidDefinition
-from vybory.rules.base import Contest, MarkBallot, Option, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    MarkBallot,
+    Option,
+    Totals,
+    check_contest,
+    one_input,
+    option_error,
+    resolve_options,
+)
 from vybory.rules.marks import outcome_of_tally, tally_marks, tally_totals
 from vybory.rules.outcome import Outcome
 from vybory.rules.ties import TieBreaker
@@ -30,8 +38,7 @@ def count(contest: Contest, *, ballots: Iterable[MarkBallot] | None = None, tota
     one_input(ballots, totals, method=METHOD)
     max_marks = contest.seats if options["max_marks"] is None else options["max_marks"]
     if max_marks < 1:
-        raise InvalidDefinition([f"options.max_marks: option 'max_marks' of method {METHOD!r} must be at least 1, "
-                                 f"not {max_marks}"], field="options")
+        raise option_error(METHOD, "max_marks", f"must be at least 1, not {max_marks}")
     if totals is not None:
         tally = tally_totals(contest, totals, max_marks=max_marks)
     else:

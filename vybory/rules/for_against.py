@@ -25,9 +25,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-from vybory.errors import InvalidDefinition, InvalidInput
-from vybory.rules.base import Contest, Option, ScoreBallot, Totals, check_contest, check_weight, one_input
-from vybory.rules.base import resolve_options
+from vybory.errors import InvalidInput
+from vybory.rules.base import (
+    Contest,
+    Option,
+    ScoreBallot,
+    Totals,
+    check_contest,
+    check_weight,
+    one_input,
+    option_error,
+    resolve_options,
+)
 from vybory.rules.majority import fraction_words, quorum_check
 from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status
@@ -99,12 +108,11 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     check_contest(contest)
     options = resolve_options(OPTIONS, contest.options, method=METHOD)
     one_input(ballots, totals, method=METHOD)
-    if not 0 <= options["threshold"] < 1 or not 0 <= options["quorum"] < 1:
-        raise InvalidDefinition([f"options.threshold/quorum: options of method {METHOD!r} must be at least 0 and "
-                                 f"less than 1"], field="options")
+    for name in ("threshold", "quorum"):
+        if not 0 <= options[name] < 1:
+            raise option_error(METHOD, name, f"must be at least 0 and less than 1, not {options[name]}")
     if options["max_for"] is not None and options["max_for"] < 1:
-        raise InvalidDefinition([f"options.max_for: option 'max_for' of method {METHOD!r} must be at least 1"],
-                                field="options")
+        raise option_error(METHOD, "max_for", f"must be at least 1, not {options['max_for']}")
     if totals is not None:
         tally, against = _tally_totals(contest, totals)
     else:

@@ -38,7 +38,15 @@ from fractions import Fraction
 from typing import Any
 
 from vybory.errors import InvalidDefinition
-from vybory.rules.base import Contest, MarkBallot, Option, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    MarkBallot,
+    Option,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.marks import MarkTally, tally_fields, tally_marks, tally_totals
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
@@ -176,9 +184,9 @@ def quorum_check(method: str, contest: Contest, turnout: Number, quorum: Fractio
     if quorum == 0:
         return ""
     if contest.registered is None:
-        raise InvalidDefinition(
-            [f"registered: method {method!r} with a quorum of {fraction_words(quorum)} needs the number of "
-             f"registered voters (or set option 'quorum' to 0)"], field="registered")
+        problem = (f"registered: method {method!r} with a quorum of {fraction_words(quorum)} needs the number "
+                   f"of registered voters (or set option 'quorum' to 0)")
+        raise InvalidDefinition([problem], field="registered")
     needed = quorum * contest.registered
     rnd.details["quorum"] = {"turnout": turnout, "registered": contest.registered, "needed_more_than": needed}
     if turnout > needed:

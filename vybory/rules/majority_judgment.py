@@ -28,9 +28,18 @@ from collections.abc import Iterable
 from functools import cmp_to_key
 from math import lcm
 
-from vybory.errors import InvalidDefinition, InvalidInput
-from vybory.rules.base import Contest, Option, ScoreBallot, Totals, check_contest, check_weight, one_input
-from vybory.rules.base import resolve_options
+from vybory.errors import InvalidInput
+from vybory.rules.base import (
+    Contest,
+    Option,
+    ScoreBallot,
+    Totals,
+    check_contest,
+    check_weight,
+    one_input,
+    option_error,
+    resolve_options,
+)
 from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker
@@ -96,7 +105,7 @@ def histograms_from_totals(contest: Contest, totals: Totals, grades: int, missin
 def majority_grade(h: Histogram) -> int:
     """The highest grade that more than half of the weight gave or bettered."""
     total = sum(h.values())
-    above = 0
+    above: Number = 0
     for g in sorted(h, reverse=True):
         above += h[g]
         if 2 * above > total:
@@ -165,8 +174,7 @@ def grade_count(value: int | list) -> int:
     """How many grades the ``grades`` option gives (a number, or names worst first)."""
     if isinstance(value, list):
         if len(set(value)) != len(value) or not all(isinstance(g, str) and g for g in value):
-            raise InvalidDefinition([f"options.grades: option 'grades' of method {METHOD!r} must list distinct "
-                                     f"grade names, worst first"], field="options")
+            raise option_error(METHOD, "grades", "must list distinct grade names, worst first")
         return len(value)
     return value
 
@@ -176,9 +184,10 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     options = resolve_options(OPTIONS, contest.options, method=METHOD)
     one_input(ballots, totals, method=METHOD)
     grades, missing = grade_count(options["grades"]), options["missing_grade"]
-    if grades < 2 or not 0 <= missing < grades:
-        raise InvalidDefinition([f"options.grades/missing_grade: method {METHOD!r} needs at least 2 grades and "
-                                 f"missing_grade in 0..grades-1 (got {grades}, {missing})"], field="options")
+    if grades < 2:
+        raise option_error(METHOD, "grades", f"must give at least 2 grades, not {grades}")
+    if not 0 <= missing < grades:
+        raise option_error(METHOD, "missing_grade", f"must be a grade in 0..{grades - 1}, not {missing}")
     if totals is not None:
         hist, tally = histograms_from_totals(contest, totals, grades, missing)
     else:
@@ -201,7 +210,10 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
         "above_majority_grade": {c: sum(v for g, v in hist[c].items() if g > grade_of[c]) for c in hist},
         "below_majority_grade": {c: sum(v for g, v in hist[c].items() if g < grade_of[c]) for c in hist},
     }
-    ranked = sorted(contest.candidates, key=cmp_to_key(lambda x, y: compare(profile[y], profile[x], odd)))
+    def better_first(x: str, y: str) -> int:
+        return compare(profile[y], profile[x], odd)
+
+    ranked = sorted(contest.candidates, key=cmp_to_key(better_first))
     groups: list[list[str]] = []
     for c in ranked:
         if groups and compare(profile[groups[-1][0]], profile[c], odd) == 0:

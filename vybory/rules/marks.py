@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, MarkBallot, Totals, check_weight
@@ -144,9 +145,9 @@ def outcome_of_tally(method: str, contest: Contest, tally: MarkTally, tb: TieBre
     )
 
 
-def tally_fields(tally: MarkTally, contest: Contest) -> dict[str, object]:
+def tally_fields(tally: MarkTally, contest: Contest) -> dict[str, Any]:
     """The ballot figures of an :class:`Outcome` from a tally."""
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "ballots_cast": tally.ballots_cast,
         "valid": tally.valid,
         "invalid": tally.invalid,

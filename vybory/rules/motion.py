@@ -34,8 +34,16 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from vybory.errors import InvalidDefinition, InvalidInput
-from vybory.rules.base import Contest, Option, ScoreBallot, Totals, check_contest, check_weight, one_input
-from vybory.rules.base import resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    ScoreBallot,
+    Totals,
+    check_contest,
+    check_weight,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.majority import fraction_words, quorum_check
 from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status
@@ -116,7 +124,7 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     tally = _tally_totals(contest, totals) if totals is not None else _tally_ballots(contest, ballots or ())
     yes, no = tally.counts["yes"], tally.counts["no"]
     denominator: Number = {"valid": yes + no, "cast": tally.ballots_cast,
-                           "registered": contest.registered}[options["denominator"]]
+                           "registered": contest.registered or 0}[options["denominator"]]
     threshold, at_least = options["threshold"], options["comparison"] == "at_least"
     needed = threshold * denominator
     words = {"valid": "yes + no", "cast": "the ballots cast", "registered": "the registered voters"}

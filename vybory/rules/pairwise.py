@@ -77,7 +77,7 @@ def tally_pairwise(contest: Contest, ballots: Iterable[RankedBallot]) -> tuple[M
     return d, tally
 
 
-def head_to_head_wins(d: Matrix) -> dict[str, int]:
+def head_to_head_wins(d: Matrix) -> dict[str, Number]:
     """For each candidate, how many others a majority ranks it above."""
     return {a: sum(1 for b, v in row.items() if v > d[b][a]) for a, row in d.items()}
 

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vybory.rules.base import Contest, MarkBallot, Option, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    MarkBallot,
+    Option,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.marks import outcome_of_tally, tally_marks, tally_totals
 from vybory.rules.outcome import Outcome
 from vybory.rules.ties import TieBreaker

@@ -26,7 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.marks import tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status, Tie
 from vybory.rules.pairwise import Matrix, head_to_head_wins, matrix_details, tally_pairwise

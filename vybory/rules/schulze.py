@@ -22,7 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.marks import tally_fields
 from vybory.rules.outcome import Outcome, Round, Status
 from vybory.rules.pairwise import Matrix, head_to_head_wins, matrix_details, tally_pairwise
@@ -55,8 +63,7 @@ def strongest_paths(d: Matrix, strength: str) -> Matrix:
             for k in names:
                 if k != i and k != j:
                     via = min(pji, p[i][k])
-                    if via > row[k]:
-                        row[k] = via
+                    row[k] = max(row[k], via)
     return p
 
 

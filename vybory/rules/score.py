@@ -23,9 +23,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-from vybory.errors import InvalidDefinition, InvalidInput
-from vybory.rules.base import Contest, Option, ScoreBallot, Totals, check_contest, check_weight, one_input
-from vybory.rules.base import resolve_options
+from vybory.errors import InvalidInput
+from vybory.rules.base import (
+    Contest,
+    Option,
+    ScoreBallot,
+    Totals,
+    check_contest,
+    check_weight,
+    one_input,
+    option_error,
+    resolve_options,
+)
 from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
@@ -94,8 +103,7 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     one_input(ballots, totals, method=METHOD)
     low, high = options["min_score"], options["max_score"]
     if low >= high:
-        raise InvalidDefinition([f"options.max_score: option 'max_score' of method {METHOD!r} must be more than "
-                                 f"min_score ({low}), not {high}"], field="options")
+        raise option_error(METHOD, "max_score", f"must be more than min_score ({low}), not {high}")
     if totals is not None:
         tally, scored = _from_totals(contest, totals, low, high)
     else:
