@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vybory.crypto import _sodium, proofs, threshold  # noqa: E402
-from vybory.crypto.elgamal import dlog, encrypt, g_power  # noqa: E402
-from vybory.crypto.group import Point, Scalar  # noqa: E402
-from vybory.crypto.rng import DeterministicRng  # noqa: E402
+from vybory.crypto import _sodium, proofs, threshold
+from vybory.crypto.elgamal import dlog, encrypt, g_power
+from vybory.crypto.group import Point, Scalar
+from vybory.crypto.rng import DeterministicRng
 
 FP = b"\x07" * 32
 

@@ -72,7 +72,7 @@ def secret_shares(ceremony: Ceremony, result: th.KeyCeremonyResult) -> dict[int,
 
 def test_honest_ceremony(ceremony: Ceremony, result: th.KeyCeremonyResult, secret_shares: dict[int, Scalar]) -> None:
     assert result.qualified == (1, 2, 3, 4, 5) and not result.disqualified and not result.false_complaints
-    joint = sum((s.coefficients[0].value for s in ceremony.secrets.values())) % ORDER
+    joint = sum(s.coefficients[0].value for s in ceremony.secrets.values()) % ORDER
     assert result.public_key == Point.base_mul(Scalar.from_int(joint))
     for j, x in secret_shares.items():
         assert result.verification_keys[j] == Point.base_mul(x)
@@ -299,3 +299,11 @@ def test_threshold_one_and_n() -> None:
         ct = encrypt(result.public_key, 2, Scalar.random(rng))
         shares = [th.compute_share(FP, j, xs[j], ct, rng) for j in sorted(xs)[-k:]]
         assert dlog(th.combine(FP, ct, shares, k, result.verification_keys), 5) == 2
+
+
+def test_two_shares_for_one_recipient_disqualify_the_dealer(ceremony: Ceremony) -> None:
+    share = next(s for s in ceremony.shares if (s.dealer, s.recipient) == (3, 1))
+    other = dataclasses.replace(share, ciphertext=bytes(48))
+    result = th.finish(FP, N, K, ceremony.keys, ceremony.commitments, ceremony.reveals, [*ceremony.shares, other])
+    assert result.qualified == (1, 2, 4, 5)
+    assert result.disqualified[3] == "more than one encrypted share for trustee(s) 1"

@@ -306,12 +306,13 @@ class _Disjunction:
             raise InvalidEncoding(f"expected 1 to {MAX_RANGE_WIDTH} branches", field=f"{field}.commitments")
         challenges = _expect_list(obj["challenges"], f"{field}.challenges", n)
         responses = _expect_list(obj["responses"], f"{field}.responses", n)
-        pairs = []
-        for i, pair in enumerate(commitments):
-            pair = _expect_list(pair, f"{field}.commitments[{i}]", 2)
-            pairs.append(
-                tuple(Point.from_hex(h, f"{field}.commitments[{i}][{k}]", allow_identity=True) for k, h in enumerate(pair))
-            )
+        pairs: list[tuple[Point, Point]] = []
+        for i, item in enumerate(commitments):
+            a_hex, b_hex = _expect_list(item, f"{field}.commitments[{i}]", 2)
+            pairs.append((
+                Point.from_hex(a_hex, f"{field}.commitments[{i}][0]", allow_identity=True),
+                Point.from_hex(b_hex, f"{field}.commitments[{i}][1]", allow_identity=True),
+            ))
         return cls(
             tuple(pairs),
             tuple(Scalar.from_hex(h, f"{field}.challenges[{i}]") for i, h in enumerate(challenges)),

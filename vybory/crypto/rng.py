@@ -23,7 +23,7 @@ class DeterministicRng:
     ``draws`` records every request (hex), so vectors can list the bytes each prover took.
     """
 
-    __slots__ = ("_seed", "_counter", "_buffer", "draws")
+    __slots__ = ("_buffer", "_counter", "_seed", "draws")
 
     def __init__(self, seed: bytes | str):
         self._seed = seed.encode() if isinstance(seed, str) else bytes(seed)

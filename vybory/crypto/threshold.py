@@ -19,13 +19,14 @@ Decryption (spec §6): ``compute_share`` / ``check_share`` / ``check_shares`` / 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import overload
 
 from ..errors import InvalidEncoding, InvalidInput, InvalidProof, ThresholdNotMet
 from . import _sodium, tags
 from .elgamal import Ciphertext
-from .encoding import expect_bytes, expect_index, from_hex
+from .encoding import expect_index, from_hex
 from .group import ORDER, Point, Rng, Scalar, _point, _scalar
 from .proofs import (
     EqualLogsProof,
@@ -481,9 +482,9 @@ def finish(
     """Apply the disqualification rules of spec §5.5 to the public record of the ceremony.
 
     A trustee i is disqualified when (in this order): its messaging key is missing or
-    invalid; its commitment or reveal is missing or does not check; it did not send an
-    encrypted share to every trustee with a valid messaging key (itself included); or a
-    complaint against it is justified. A false complaint (proof fails, or the share checks)
+    invalid; its commitment or reveal is missing or does not check; it did not send
+    exactly one encrypted share to every trustee with a valid messaging key (itself
+    included); or a complaint against it is justified. A false complaint (proof fails, or the share checks)
     is recorded in ``false_complaints`` and changes nothing. Fewer than ``threshold``
     qualified trustees: ThresholdNotMet (the ceremony must be run again).
     """
@@ -517,22 +518,29 @@ def finish(
         except InvalidProof as error:
             disqualified[i] = f"reveal: {error.message}"
     by_pair: dict[tuple[int, int], EncryptedShare] = {}
+    twice: set[tuple[int, int]] = set()
     for share in shares:
-        by_pair.setdefault((share.dealer, share.recipient), share)
+        pair = (share.dealer, share.recipient)
+        if pair in by_pair:
+            twice.add(pair)
+        by_pair[pair] = share
     for i in everyone:
         if i in disqualified:
             continue
         missing = [j for j in keys if (i, j) not in by_pair]
+        doubled = sorted(j for (dealer, j) in twice if dealer == i)
         if missing:
             disqualified[i] = "no encrypted share for trustee(s) " + ", ".join(map(str, missing))
+        elif doubled:
+            disqualified[i] = "more than one encrypted share for trustee(s) " + ", ".join(map(str, doubled))
     false_complaints: list[tuple[int, int]] = []
     for complaint in complaints:
         i, j = complaint.dealer, complaint.recipient
-        share = by_pair.get((i, j))
-        if i in disqualified or j not in keys or share is None or i not in reveals:
+        found = by_pair.get((i, j))
+        if i in disqualified or j not in keys or found is None or i not in reveals:
             continue
         try:
-            justified = check_complaint(fingerprint, complaint, share, reveals[i], keys[j])
+            justified = check_complaint(fingerprint, complaint, found, reveals[i], keys[j])
         except (InvalidProof, InvalidInput):
             justified = False
         if justified:
