@@ -1,9 +1,286 @@
-"""`vybory` subcommands: count."""
+"""`vybory count`: count a ballot file with any counting method.
+
+    vybory count --method METHOD [--seats K] [--rules FILE] [--seed S] [--json]
+                 [--format FORMAT] [FILE]
+
+FILE is a BLT file, a PrefLib soi/toi file, an ES&S cast vote record (.xlsx),
+a CSV of ranks or a CSV of totals; the format comes from the extension and,
+for .csv and unknown extensions, from the content (``--format`` forces it).
+``--rules`` takes the method's options as TOML (top-level keys, or a table
+named after the method), or an RCTab contest configuration (.json), which
+also gives the candidates, the cast vote record files (FILE may then be
+left out) and the seed. The rounds are printed as a table, or with
+``--json`` as the outcome's JSON (``winners`` in order of election, names
+exactly as the input spells them, ``status``, ``rounds``...).
+
+Exit codes: 0 counted; 2 the input or the options were refused (the message
+names the file, the line and what is wrong).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import tomllib
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from vybory import rules as registry
+from vybory.cli.cvr import read_ess_cvr
+from vybory.cli.rctab import read_rctab
+from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
+from vybory.rules.base import Contest, RankedBallot
+from vybory.rules.formats import (
+    FORMATS,
+    detect_format,
+    parse_blt,
+    parse_preflib,
+    parse_rank_csv,
+    parse_totals_csv,
+)
+from vybory.rules.outcome import Number, Outcome
+
+ROUNDS_PER_TABLE = 8
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
+    app.command("count")(count_command)
+
+
+def count_command(
+    file: Annotated[Path | None, typer.Argument(help="Ballot file: .blt, .soi/.toi, .xlsx, .csv",
+                                                show_default=False)] = None,
+    method: Annotated[str, typer.Option("--method", "-m", help="Counting method, e.g. irv, stv-scottish")] = "",
+    seats: Annotated[int | None, typer.Option("--seats", "-k", help="Seats to fill (default: the file's, or 1)",
+                                              show_default=False)] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rule options (TOML) or an RCTab "
+                                               "configuration (JSON)", show_default=False)] = None,
+    seed: Annotated[str | None, typer.Option("--seed", help="The published seed for draws",
+                                             show_default=False)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON")] = False,
+    format: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}",
+                                               show_default=False)] = None,
+) -> None:
+    """Count a ballot file and print the rounds (or the outcome as JSON)."""
+    try:
+        outcome = run_count(file=file, method=method, seats=seats, rules=rules, seed=seed, fmt=format)
+    except VyboryError as error:
+        _report(error)
+        raise typer.Exit(2) from None
+    except (OSError, UnicodeDecodeError) as error:
+        _report(InvalidInput(_os_message(error), field=str(getattr(error, "filename", "") or file or "input")))
+        raise typer.Exit(2) from None
+    if json_output:
+        sys.stdout.write(json.dumps(outcome.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_outcome(Console(highlight=False), outcome)
+
+
+def _os_message(error: BaseException) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {error.start})"
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory, not a file"
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error)
+
+
+def _report(error: VyboryError) -> None:
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if isinstance(error, InvalidDefinition):
+        err.print(f"[bold red]error[/] ({error.code}):")
+        for problem in error.problems:
+            err.print(f"  - {problem}", markup=False)
+        return
+    err.print(f"[bold red]error[/] ({error.code}): ", end="")
+    err.print(str(error), markup=False)
+
+
+def read_rule_options(path: Path, method: str) -> dict[str, Any]:
+    """The options in a TOML file: top-level keys, or the table named after the method."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"not valid TOML: {exc}", field=str(path)) from None
+    table = document.get(method)
+    if isinstance(table, dict):
+        return dict(table)
+    return document
+
+
+def run_count(*, file: Path | None, method: str, seats: int | None = None, rules: Path | None = None,
+              seed: str | None = None, fmt: str | None = None) -> Outcome:
+    """Reads the input, builds the contest and counts it through the rules registry."""
+    if not method:
+        raise InvalidInput(f"give --method (one of {', '.join(registry.METHODS)})", field="--method")
+    m = registry.get_method(method)
+    seed_bytes = seed.encode() if seed is not None else None
+    if rules is not None and (rules.suffix.lower() == ".json" or _looks_like_json(rules)):
+        if method != "irv":
+            raise InvalidInput("an RCTab configuration describes an IRV contest: use --method irv",
+                               field="--rules")
+        if seats not in (None, 1):
+            raise InvalidInput("IRV fills one seat", field="--seats")
+        read = read_rctab(rules, cvr=file, seed=seed_bytes)
+        return registry.count(method, read.contest, ballots=read.ballots)
+    if file is None:
+        raise InvalidInput("give the ballot file to count (or an RCTab configuration with --rules)",
+                           field="FILE")
+    options = read_rule_options(rules, method) if rules is not None else {}
+    kind = fmt or detect_format(file.name, None if file.suffix.lower() == ".xlsx" else _text(file))
+    if kind not in FORMATS:
+        raise InvalidInput(f"unknown format {kind!r} (one of {', '.join(FORMATS)})", field="--format")
+    where = str(file)
+    title = file.stem
+    file_seats = None
+    totals = None
+    ballots: list[RankedBallot] | None = None
+    withdrawn: tuple[str, ...] = ()
+    try:
+        if kind == "xlsx":
+            candidates, ballots = read_ess_cvr(file)
+        elif kind == "csv-totals":
+            candidates, totals, file_title, file_seats = parse_totals_csv(_text(file))
+            title = file_title or title
+        else:
+            text = _text(file)
+            if kind == "blt":
+                parsed = parse_blt(text)
+            elif kind in ("soi", "toi"):
+                parsed = parse_preflib(text)
+            else:
+                parsed = parse_rank_csv(text)
+            candidates, ballots, file_title, file_seats = parsed
+            withdrawn = parsed.withdrawn
+            title = file_title or title
+            ballots = list(ballots)
+    except InvalidInput as error:
+        field = error.field or ""
+        if not field.startswith(where):
+            field = f"{where}: {field}" if field else where
+        raise InvalidInput(error.message, field=field) from None
+    if withdrawn:
+        if "withdrawn" in m.options:
+            options.setdefault("withdrawn", list(withdrawn))
+        else:
+            gone = set(withdrawn)
+            candidates = tuple(c for c in candidates if c not in gone)
+            ballots = [RankedBallot(tuple(tuple(n for n in r if n not in gone) for r in b.ranking), b.weight)
+                       for b in ballots or []]
+    contest = Contest(
+        name=title,
+        candidates=tuple(candidates),
+        seats=seats if seats is not None else (file_seats or 1),
+        options=options,
+        seed=seed_bytes or b"",
+    )
+    if totals is not None:
+        return registry.count(method, contest, totals=totals)
+    return registry.count(method, contest, ballots=ballots)
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def _looks_like_json(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64).lstrip().startswith(b"{")
+    except OSError:
+        return False
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+def format_number(value: Number | None) -> str:
+    """An exact count for people: an integer, a terminating decimal, or p/q."""
+    if value is None:
+        return ""
+    if isinstance(value, Fraction) and value.denominator != 1:
+        d = value.denominator
+        places = 0
+        while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
+            if d % 10 == 0:
+                d //= 10
+            elif d % 2 == 0:
+                d //= 2
+            else:
+                d //= 5
+            places += 1
+        if d == 1:
+            scaled = value * 10 ** places
+            whole, frac = divmod(abs(scaled.numerator), 10 ** places)
+            text = f"{'-' if value < 0 else ''}{whole:,}.{frac:0{places}d}".rstrip("0").rstrip(".")
+            return text
+        return f"{value.numerator}/{value.denominator}"
+    return f"{int(value):,}"
+
+
+def print_outcome(console: Console, outcome: Outcome) -> None:
+    """The rounds as tables (as many rounds a table as the console's width allows),
+    one line per round saying what it did, then the result."""
+    names: list[str] = []
+    for rnd in outcome.rounds:
+        for name in rnd.counts:
+            if name not in names:
+                names.append(name)
+    elected_at = {n: r.number for r in outcome.rounds for n in r.elected}
+    eliminated_at = {n: r.number for r in outcome.rounds for n in r.eliminated}
+    rounds = outcome.rounds
+    name_width = min(28, max([len(n) for n in names] + [9]))
+    fit = max(1, min(ROUNDS_PER_TABLE, (console.width - name_width - 4) // 14))
+    tables = -(-len(rounds) // fit)
+    per_table = -(-len(rounds) // max(tables, 1))
+    for start in range(0, len(rounds), per_table):
+        chunk = rounds[start:start + per_table]
+        title = f"{outcome.method}, {outcome.seats} seat(s)" if start == 0 else None
+        table = Table(title=title)
+        table.add_column("Candidate", max_width=name_width, overflow="fold")
+        for rnd in chunk:
+            table.add_column(f"Round {rnd.number}", justify="right", no_wrap=True)
+        for name in names:
+            cells = []
+            for rnd in chunk:
+                if name not in rnd.counts:
+                    cells.append("")
+                    continue
+                text = format_number(rnd.counts[name])
+                if elected_at.get(name) == rnd.number:
+                    text = f"[bold green]{text}[/]"
+                elif eliminated_at.get(name) == rnd.number:
+                    text = f"[red]{text}[/]"
+                cells.append(text)
+            table.add_row(name, *cells)
+        table.add_row("[dim]exhausted[/]", *[format_number(r.exhausted) for r in chunk])
+        if any(r.quota is not None for r in chunk):
+            table.add_row("[dim]quota[/]", *[format_number(r.quota) for r in chunk])
+        console.print(table)
+    console.print("[dim](bold green: elected in that round; red: eliminated in that round)[/]")
+    for rnd in rounds:
+        lines = [rnd.note] if rnd.note else []
+        if rnd.eliminated and not rnd.note:
+            lines.append("eliminated: " + ", ".join(rnd.eliminated))
+        if rnd.elected:
+            lines.append("elected: " + ", ".join(rnd.elected))
+        for tie in rnd.ties:
+            lines.append(f"tie ({tie.purpose}) between {', '.join(tie.candidates)}: "
+                         f"{', '.join(tie.chosen)} by {tie.rule.value.replace('_', ' ')}")
+        if lines:
+            console.print(f"Round {rnd.number}: " + "; ".join(lines), markup=False)
+    console.print(f"Status: {outcome.status.value}", markup=False)
+    if outcome.winners:
+        console.print("Elected, in order: " + ", ".join(outcome.winners), markup=False)
+    if outcome.runoff_candidates:
+        console.print("Runoff between: " + ", ".join(outcome.runoff_candidates), markup=False)
+    if outcome.reason:
+        console.print(f"Reason: {outcome.reason}", markup=False)
