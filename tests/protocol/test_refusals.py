@@ -1,0 +1,315 @@
+"""Every refusal of the protocol: the board is left exactly as it was, and the error has a code."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import pytest
+
+from vybory import protocol
+from vybory.crypto.group import Scalar
+from vybory.crypto.proofs import sign
+from vybory.errors import InvalidBallot, InvalidEncoding, InvalidProof, Refused, ThresholdNotMet, VyboryError
+from vybory.model.ballot import Ballot, signed_message
+from vybory.model.definition import parse_definition
+from vybory.protocol.credentials import credential_scalar
+
+from election_kit import (
+    COUNCIL,
+    NOMINATIONS_CLOSE,
+    VOTING_CLOSE,
+    VOTING_OPEN,
+    Board,
+    at,
+    council,
+    decrypt_round,
+    issue,
+    nominate_all,
+    rng,
+    run_key_ceremony,
+    vote,
+)
+
+NOW = at(VOTING_OPEN, hours=1)
+
+
+def ready_board(text: str = COUNCIL, voters: int = 4):
+    board = Board(parse_definition(text))
+    secrets = run_key_ceremony(board)
+    nominate_all(board, {"north-seat": [("union", "Ivanov"), ("coop", "Petrova")],
+                         "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")]})
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=NOMINATIONS_CLOSE),
+                 NOMINATIONS_CLOSE)
+    creds = issue(board, {"north": voters, "south": voters})
+    board.append("round_opened", protocol.open_round(board.state, now=VOTING_OPEN), VOTING_OPEN)
+    return board, secrets, creds
+
+
+@pytest.fixture
+def ready():
+    return ready_board()
+
+
+def make_ballot(board, secret, choices=None, seed="b"):
+    form = protocol.ballot_form(board.state, protocol.public_credential(secret))
+    return protocol.encrypt_ballot(form, secret, choices or {"north-seat": ["Ivanov"]}, rng(seed))
+
+
+def refused(board, payload, now=NOW, kind="ballot_cast"):
+    """Appends and expects a refusal that leaves the board unchanged; returns the error."""
+    before = list(board.events)
+    head = board.state.head
+    with pytest.raises(VyboryError) as info:
+        board.append(kind, payload, now)
+    assert board.events == before and board.state.head == head
+    assert info.value.code and info.value.code != "error"
+    return info.value
+
+
+def test_a_valid_ballot_is_accepted(ready):
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["north"][0])
+    event = board.append("ballot_cast", {"ballot": ballot.to_json()}, NOW)
+    assert event.payload["tracking_code"] == board.state.rounds[1].last_ballot[ballot.credential.to_hex()].tracking_code
+
+
+def test_a_wrong_selection_proof(ready):
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["north"][0])
+    obj = ballot.to_json()
+    proof = obj["contests"][0]["selections"][1]["proof"]
+    proof["responses"][0], proof["responses"][1] = proof["responses"][1], proof["responses"][0]
+    # Re-sign so that only the proof is wrong.
+    tampered = Ballot.from_json(obj)
+    s = credential_scalar(creds["north"][0])
+    obj = replace(tampered, signature=sign(board.state.fingerprint, s, signed_message(tampered))).to_json()
+    error = refused(board, {"ballot": obj})
+    assert isinstance(error, InvalidProof) and error.code == "bad_selection_proof"
+    assert "Petrova" in error.message and error.field == "ballot.contests[0].selections[1].proof"
+
+
+def test_a_wrong_range_proof(ready):
+    board, _, creds = ready
+    secret = creds["north"][0]
+    ballot, _ = make_ballot(board, secret)
+    other, _ = make_ballot(board, secret, seed="other")
+    # Take the range proof of another (valid) ballot: it proves a statement about other ciphertexts.
+    part = replace(ballot.contests[0], range_proofs=other.contests[0].range_proofs)
+    tampered = replace(ballot, contests=(part,))
+    tampered = replace(tampered, signature=sign(board.state.fingerprint, credential_scalar(secret),
+                                                signed_message(tampered)))
+    error = refused(board, {"ballot": tampered.to_json()})
+    assert error.code == "bad_range_proof" and error.field == "ballot.contests[0].range_proofs[0]"
+
+
+def test_a_ballot_marking_two_names_is_refused_before_encryption(ready):
+    board, _, creds = ready
+    with pytest.raises(InvalidBallot) as info:
+        make_ballot(board, creds["north"][0], {"north-seat": ["Ivanov", "Petrova"]})
+    assert info.value.code == "wrong_mark_count"
+    with pytest.raises(InvalidBallot) as info:
+        make_ballot(board, creds["north"][0], {"north-seat": ["Nobody"]})
+    assert info.value.code == "unknown_candidate"
+
+
+def test_a_signature_by_another_credential(ready):
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["north"][0])
+    thief = credential_scalar(creds["north"][1])
+    forged = replace(ballot, signature=sign(board.state.fingerprint, thief, signed_message(ballot)))
+    error = refused(board, {"ballot": forged.to_json()})
+    assert isinstance(error, InvalidProof) and error.code == "bad_signature"
+
+
+def test_an_unknown_credential(ready):
+    board, _, creds = ready
+    outsider, public = protocol.generate_credential(rng("outsider"))
+    form = protocol.ballot_form(board.state, protocol.public_credential(creds["north"][0]))
+    ballot, _ = protocol.encrypt_ballot(form, outsider, {"north-seat": ["Ivanov"]}, rng("o"))
+    assert ballot.credential == public
+    error = refused(board, {"ballot": ballot.to_json()})
+    assert isinstance(error, InvalidBallot) and error.code == "unknown_credential"
+    with pytest.raises(InvalidBallot):
+        protocol.ballot_form(board.state, public)
+
+
+def test_a_replayed_ballot_and_a_replayed_ciphertext(ready):
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["north"][0])
+    board.append("ballot_cast", {"ballot": ballot.to_json()}, NOW)
+    error = refused(board, {"ballot": ballot.to_json()}, at(NOW, minutes=1))
+    assert error.code == "replayed_ballot"
+    # A new signature over the same ciphertexts (a different tracking code) is a replay too.
+    again = replace(ballot, signature=sign(board.state.fingerprint, credential_scalar(creds["north"][0]),
+                                           signed_message(ballot), rng("again")))
+    error = refused(board, {"ballot": again.to_json()}, at(NOW, minutes=1))
+    assert error.code == "replayed_ciphertext"
+
+
+def test_a_ballot_for_another_election(ready):
+    board, _, creds = ready
+    other, _, other_creds = ready_board(COUNCIL.replace('slug = "council-2025"', 'slug = "council-2026"'))
+    assert other.state.fingerprint != board.state.fingerprint
+    ballot, _ = make_ballot(other, other_creds["north"][0])
+    error = refused(board, {"ballot": ballot.to_json()})
+    assert isinstance(error, InvalidBallot) and error.code == "wrong_election"
+
+
+def test_ballots_outside_the_voting_window(ready):
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["north"][0])
+    assert refused(board, {"ballot": ballot.to_json()}, at(VOTING_OPEN, minutes=-1)).code == "round_not_open"
+    assert refused(board, {"ballot": ballot.to_json()}, VOTING_CLOSE).code == "round_closed"
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=VOTING_CLOSE), VOTING_CLOSE)
+    error = refused(board, {"ballot": ballot.to_json()}, at(VOTING_CLOSE, minutes=-30))
+    assert error.code == "round_closed" and "closed at" in error.message
+
+
+def test_a_round_closes_early_only_when_everyone_has_voted(ready):
+    board, _, creds = ready
+    assert refused(board, {"round": 1}, NOW, kind="round_closed").code == "round_still_open"
+
+
+def test_revoting_forbidden_by_the_definition():
+    board, _, creds = ready_board(COUNCIL.replace('credential_authority = "Credentials office"',
+                                                  'credential_authority = "Credentials office"\nrevote = false'))
+    vote(board, creds["north"][0], {"north-seat": ["Ivanov"]}, NOW)
+    ballot, _ = make_ballot(board, creds["north"][0], seed="second")
+    assert refused(board, {"ballot": ballot.to_json()}).code == "revote_forbidden"
+
+
+def test_a_ballot_missing_a_contest_of_the_district(ready):
+    board, _, creds = ready
+    secret = creds["south"][0]
+    ballot, _ = make_ballot(board, secret, {"south-seat": ["Volkov"], "south-recall": "no"})
+    short = replace(ballot, contests=ballot.contests[:1])
+    short = replace(short, signature=sign(board.state.fingerprint, credential_scalar(secret),
+                                          signed_message(short)))
+    error = refused(board, {"ballot": short.to_json()})
+    assert error.code == "wrong_contests" and "south-recall" in error.message
+
+
+def test_a_motion_needs_an_answer(ready):
+    board, _, creds = ready
+    with pytest.raises(InvalidBallot) as info:
+        make_ballot(board, creds["south"][0], {"south-seat": ["Volkov"]})
+    assert info.value.code == "motion_choice"
+
+
+def test_garbage_instead_of_a_ballot(ready):
+    board, _, _ = ready
+    for garbage in (None, 7, "ballot", [], {"ballot": 1}, {}):
+        error = refused(board, {"ballot": garbage})
+        assert isinstance(error, InvalidEncoding)
+
+
+def test_the_benaloh_audit_opens_a_ballot_and_catches_a_lie(ready):
+    board, _, creds = ready
+    secret = creds["south"][0]
+    form = protocol.ballot_form(board.state, protocol.public_credential(secret))
+    ballot, audit = protocol.encrypt_ballot(form, secret, {"south-seat": ["Volkov"], "south-recall": "no"},
+                                            rng("audit"))
+    opened = protocol.open_ballot(form, ballot, protocol.BallotSecrets.from_json(audit.to_json()))
+    assert opened == {"south-seat": ["Volkov"], "south-recall": "no"}
+    lie = audit.to_json()
+    lie["contests"][0]["values"] = [1, 0]  # claims Kuznetsova
+    with pytest.raises(InvalidBallot) as info:
+        protocol.open_ballot(form, ballot, protocol.BallotSecrets.from_json(lie))
+    assert info.value.code == "audit_mismatch"
+
+
+def _closed_with_tally(board, creds):
+    for i, secret in enumerate(creds["north"]):
+        vote(board, secret, {"north-seat": ["Ivanov" if i < 3 else "Petrova"]}, NOW)
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=VOTING_CLOSE), VOTING_CLOSE)
+    ballots = board.ballots(1)
+    board.append("encrypted_tally", protocol.compute_encrypted_tally(
+        board.state, round=1, ballots=ballots, now=VOTING_CLOSE), VOTING_CLOSE, ballots=ballots)
+
+
+def _bad_share(board, secrets, j):
+    payload = protocol.compute_decryption_share(board.state, secrets[j], round=1, now=VOTING_CLOSE,
+                                                rng=rng("bad"))
+    payload = copy.deepcopy(payload)
+    payload["share"]["proof"]["response"] = Scalar.from_int(12345).to_hex()
+    return payload
+
+
+def test_a_share_with_a_bad_proof_is_skipped_and_named(ready):
+    board, secrets, creds = ready
+    _closed_with_tally(board, creds)
+    board.append("decryption_share", _bad_share(board, secrets, 1), VOTING_CLOSE)
+    for j in (2, 3, 4):
+        board.append("decryption_share", protocol.compute_decryption_share(
+            board.state, secrets[j], round=1, now=VOTING_CLOSE, rng=rng("ok")), VOTING_CLOSE)
+    board.append("tally_decrypted", protocol.combine_shares(board.state, round=1, now=VOTING_CLOSE), VOTING_CLOSE)
+    decrypted = board.state.rounds[1].decrypted
+    assert decrypted["shares_used"] == [2, 3, 4]
+    assert set(decrypted["skipped"]) == {"1"} and "trustee 1" in decrypted["skipped"]["1"]
+    counts = {c["contest"]: c["counts"] for c in decrypted["contests"]}
+    assert counts["north-seat"] == {"Ivanov": 3, "Petrova": 1}
+
+
+def test_fewer_than_k_valid_shares(ready):
+    board, secrets, creds = ready
+    _closed_with_tally(board, creds)
+    board.append("decryption_share", _bad_share(board, secrets, 1), VOTING_CLOSE)
+    board.append("decryption_share", protocol.compute_decryption_share(
+        board.state, secrets[5], round=1, now=VOTING_CLOSE, rng=rng("ok")), VOTING_CLOSE)
+    with pytest.raises(ThresholdNotMet) as info:
+        protocol.combine_shares(board.state, round=1, now=VOTING_CLOSE)
+    message = info.value.message
+    assert "3 valid decryption shares are needed, 1 received" in message
+    assert "trustee 1 skipped" in message and "2, 3, 4" in message
+    assert refused(board, {"round": 1}, VOTING_CLOSE, kind="tally_decrypted").code == "threshold_not_met"
+    # The stalled trustees are listed as not having acted.
+    waiting = {p.who for p in protocol.pending(board.state, VOTING_CLOSE) if p.role == "trustee"}
+    assert waiting == {"boris", "clara", "dmitri"}
+    # A second share from the same trustee is refused.
+    again = dict(board.state.rounds[1].shares[5])
+    assert refused(board, again, VOTING_CLOSE, kind="decryption_share").code == "already_published"
+    with pytest.raises(Refused):
+        protocol.compute_decryption_share(board.state, secrets[5], round=1, now=VOTING_CLOSE)
+
+
+def test_a_tally_needs_every_counted_ballot(ready):
+    board, _, creds = ready
+    for secret in creds["north"]:
+        vote(board, secret, {"north-seat": ["Ivanov"]}, NOW)
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=VOTING_CLOSE), VOTING_CLOSE)
+    with pytest.raises(Refused) as info:
+        protocol.compute_encrypted_tally(board.state, round=1, ballots=board.ballots(1)[1:], now=VOTING_CLOSE)
+    assert info.value.code == "ballots_missing"
+    forged = protocol.compute_encrypted_tally(board.state, round=1, ballots=board.ballots(1), now=VOTING_CLOSE)
+    forged["contests"][0]["ballots"] += 1
+    error = refused(board, forged, VOTING_CLOSE, kind="encrypted_tally")
+    assert error.code == "payload_mismatch"
+
+
+def test_forged_commission_payloads_are_refused():
+    board = Board(council())
+    run_key_ceremony(board)
+    nominate_all(board, {"north-seat": [("union", "Ivanov"), ("coop", "Petrova")],
+                         "south-seat": [("union", "Kuznetsova")]})
+    honest = protocol.close_nominations(board.state, now=NOMINATIONS_CLOSE)
+    forged = copy.deepcopy(honest)
+    forged["candidates"]["north-seat"].remove("Petrova")  # a registered candidate left off the ballot
+    assert refused(board, forged, NOMINATIONS_CLOSE, kind="nominations_closed").code == "payload_mismatch"
+    board.append("nominations_closed", honest, NOMINATIONS_CLOSE)
+    issue(board, {"north": 2, "south": 2})
+    opened = protocol.open_round(board.state, now=VOTING_OPEN)
+    longer = dict(opened, closes_at="2030-01-01T00:00:00Z")
+    assert refused(board, longer, VOTING_OPEN, kind="round_opened").code == "payload_mismatch"
+    board.append("round_opened", opened, VOTING_OPEN)
+    assert refused(board, opened, VOTING_OPEN, kind="round_opened").code == "no_next_round"
+
+
+def test_empty_round_decrypts_to_zero(ready):
+    board, secrets, _ = ready
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=VOTING_CLOSE), VOTING_CLOSE)
+    decrypt_round(board, secrets, 1, (3, 4, 5), VOTING_CLOSE)
+    decrypted = board.state.rounds[1].decrypted["contests"]
+    assert all(v == 0 for c in decrypted for v in c["counts"].values())
+    outcomes = {o["contest"]: o["outcome"]["status"] for o in board.state.rounds[1].outcomes["outcomes"]}
+    assert outcomes["north-seat"] == "repeat_required"  # nobody voted: quorum not met
