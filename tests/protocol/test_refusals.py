@@ -56,12 +56,12 @@ def make_ballot(board, secret, choices=None, seed="b"):
     return protocol.encrypt_ballot(form, secret, choices or {"north-seat": ["Ivanov"]}, rng(seed))
 
 
-def refused(board, payload, now=NOW, kind="ballot_cast"):
+def refused(board, payload, now=NOW, kind="ballot_cast", **extra):
     """Appends and expects a refusal that leaves the board unchanged; returns the error."""
     before = list(board.events)
     head = board.state.head
     with pytest.raises(VyboryError) as info:
-        board.append(kind, payload, now)
+        board.append(kind, payload, now, **extra)
     assert board.events == before and board.state.head == head
     assert info.value.code and info.value.code != "error"
     return info.value
@@ -283,7 +283,7 @@ def test_a_tally_needs_every_counted_ballot(ready):
     assert info.value.code == "ballots_missing"
     forged = protocol.compute_encrypted_tally(board.state, round=1, ballots=board.ballots(1), now=VOTING_CLOSE)
     forged["contests"][0]["ballots"] += 1
-    error = refused(board, forged, VOTING_CLOSE, kind="encrypted_tally")
+    error = refused(board, forged, VOTING_CLOSE, kind="encrypted_tally", ballots=board.ballots(1))
     assert error.code == "payload_mismatch"
 
 
