@@ -71,6 +71,9 @@ def test_blank_ballots_count_in_the_denominator_unless_told_otherwise() -> None:
     assert o.status is Status.RUNOFF_REQUIRED and o.blank == 12 and o.valid == 62
     o = count("majority", contest(blank_in_denominator=False), ballots=ballots)
     assert o.winners == ["Ivanov"] and o.rounds[0].quota == 25
+    # totals from an encrypted tally report no blank ballots; one seat needs none
+    totals = Totals({"Ivanov": 30, "Petrova": 20}, ballots_cast=62)
+    assert count("majority", contest(blank_in_denominator=False), totals=totals).winners == ["Ivanov"]
 
 
 def test_threshold_option() -> None:

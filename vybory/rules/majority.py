@@ -15,7 +15,10 @@ As a configurable family, in this order:
    votes. With ``several_seats = "per_candidate"`` (default) D is the number
    of valid ballots (blank ones included unless ``blank_in_denominator`` is
    false); with ``"per_seat"`` D is the votes for all candidates divided by
-   the seats (the multi-seat majority of e.g. Swiss cantonal law). Those over
+   the seats (the multi-seat majority of e.g. Swiss cantonal law). Totals
+   from an encrypted tally do not report blank ballots: with one seat the
+   non-blank ballots are the votes cast for candidates; with several seats
+   ``blank_in_denominator = false`` needs ``Totals.blank``. Those over
    the threshold are elected most votes first, within the seats.
 3. **Runoff.** Seats left unfilled go to a runoff (``runoff_required``)
    between the ``runoff_top`` best remaining candidates per unfilled seat,
@@ -139,11 +142,17 @@ def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, A
         denominator: Number = Fraction(sum(tally.counts.values()), contest.seats)
         what = "the votes for candidates per seat"
     else:
-        denominator = tally.valid if options["blank_in_denominator"] else tally.valid - tally.blank
+        if options["blank_in_denominator"]:
+            denominator = tally.valid
+        elif contest.seats == 1:
+            # one mark per non-blank ballot: this also holds for totals that do not report blanks
+            denominator = sum(tally.counts.values())
+        else:
+            denominator = tally.valid - tally.blank
         what = "the valid votes" if options["blank_in_denominator"] else "the valid non-blank votes"
     needed = threshold * denominator
     rnd.quota = needed
-    rnd.note = f"elected with more than {fraction_words(threshold)} of {what} (more than {needed})"
+    rnd.note = f"to be elected: more than {fraction_words(threshold)} of {what} (more than {needed})"
     rnd.details["denominator"] = denominator
     over = [c for c in contest.candidates if tally.counts[c] > needed]
     outcome.winners = tb.settle(groups_by_count(tally.counts, over), limit=contest.seats, round_number=1)
