@@ -1,0 +1,106 @@
+"""What every `vybory` subcommand shares: the --db option, opening the service,
+reading files, and turning refusals into one clear line and an exit code.
+
+Exit codes: 0 done; 1 refused by the election's rules or state (the message
+says why, with its code); 2 bad input (a file or value that cannot be read).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from vybory.errors import InvalidDefinition, InvalidEncoding, InvalidInput, VyboryError
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="VYBORY_DATABASE_URL",
+        help="Database URL (default: sqlite:///vybory.sqlite in the current directory).",
+        show_default=False,
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INPUT_ERRORS = (InvalidInput, InvalidEncoding, InvalidDefinition)
+
+
+def report(error: VyboryError) -> int:
+    """Prints a refusal for a person to read; returns the exit code it deserves."""
+    if isinstance(error, InvalidDefinition):
+        errors.print(f"[bold red]The election definition is refused[/] ({error.code}):")
+        for problem in error.problems:
+            errors.print(f"  - {problem}", markup=False)
+        return 2
+    label = "Bad input" if isinstance(error, INPUT_ERRORS) else "Refused"
+    errors.print(f"[bold red]{label}[/] ({error.code}): ", end="")
+    errors.print(str(error), markup=False)
+    return 2 if isinstance(error, INPUT_ERRORS) else 1
+
+
+def refusals(function: F) -> F:
+    """Decorator: a VyboryError ends the command with its message and exit code, never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except VyboryError as error:
+            raise typer.Exit(report(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of ``path``, or a clear InvalidInput naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{what} {str(path)!r} does not exist", field=what, code="file_missing") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{what} {str(path)!r} is a folder, not a file", field=what, code="file_missing") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{what} {str(path)!r} is not UTF-8 text", field=what, code="file_unreadable") from None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {str(path)!r} cannot be read: {exc.strerror}", field=what,
+                           code="file_unreadable") from None
+
+
+def write_private(path: Path, data: str | bytes) -> None:
+    """Writes a file only its owner can read (key files, credential letters), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".partial")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(raw)
+    os.replace(temporary, path)
+
+
+def open_service(db: str | None):  # type: ignore[no-untyped-def]
+    """The election service on the database ``db`` (or the default)."""
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    return ElectionService(Database(db))
+
+
+def done(message: str) -> None:
+    console.print(message)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Ends the command with ``message`` on standard error."""
+    errors.print(message, markup=False)
+    raise typer.Exit(code)

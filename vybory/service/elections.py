@@ -1,0 +1,504 @@
+"""The election service: every operation of the lifecycle, each one transaction.
+
+The service keeps no election state of its own: it reads the board, asks the
+pure protocol (:mod:`vybory.protocol`) whether an action is allowed and what
+event records it, and appends that event. Private data (the voter roll, web
+logins) lives in its own tables and never reaches the board.
+
+Refusals are :class:`~vybory.errors.VyboryError` subclasses with a ``code``
+and a message a commission secretary understands; a refused operation
+changes nothing.
+
+Steps that need a secret (a trustee's key share, a voter's credential, the
+credential authority's letters) are computed on that person's machine (see
+``vybory.cli``); the service only receives their public payloads and checks
+them before they go on the board.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
+from vybory.model.ballot import Ballot
+from vybory.model.board import Event, EventKind
+from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
+from vybory.protocol import credentials as protocol_credentials
+from vybory.protocol import encrypt as protocol_encrypt
+from vybory.protocol import keys as protocol_keys
+from vybory.protocol import nominations as protocol_nominations
+from vybory.protocol import rounds as protocol_rounds
+from vybory.protocol import state as protocol_state
+from vybory.protocol.accept import check_append
+from vybory.protocol.encrypt import BallotForm
+from vybory.protocol.state import ElectionState, Phase
+from vybory.service import tallying
+from vybory.service.clock import Clock, system_clock
+from vybory.service.core import Board, Context
+from vybory.service.results import (
+    BallotLookup,
+    ElectionStatus,
+    ElectionSummary,
+    Posted,
+    Receipt,
+    RoundSummary,
+    Waiting,
+)
+from vybory.store import Database, users
+from vybory.store import board as board_rows
+from vybory.store.tables import BallotEntry, CiphertextEntry, CredentialEntry, Election, User
+from vybory.store.tables import Voter as VoterRow
+
+# Key-ceremony events a trustee computes on their own machine and submits.
+TRUSTEE_STEPS = (
+    EventKind.TRUSTEE_KEY,
+    EventKind.DKG_COMMITMENT_HASH,
+    EventKind.DKG_COMMITMENTS,
+    EventKind.DKG_SHARES,
+    EventKind.DKG_COMPLAINT,
+)
+
+
+class ElectionService:
+    """The lifecycle of elections on one database.
+
+    ``clock`` gives "now" (aware UTC); the protocol decides by it whether a
+    deadline has passed. One service may be shared by threads: each call is
+    its own transaction.
+    """
+
+    def __init__(self, database: Database, *, clock: Clock = system_clock):
+        self.database = database
+        self.clock = clock
+        self.board = Board(database)
+
+    # ------------------------------------------------------------------ elections
+
+    def create_election(self, toml_text: str, *, roll_csv: str | None = None,
+                        source: str = "election.toml", roll_source: str = "roll.csv") -> ElectionSummary:
+        """Checks the definition (and the roll, if given) and puts ``election_defined`` on a new board.
+
+        Raises :class:`~vybory.errors.InvalidDefinition` listing every problem
+        of the file, or :class:`~vybory.errors.InvalidInput` for the roll; a
+        slug already in use is refused. Nothing is stored unless all is well.
+        """
+        definition = parse_definition(toml_text, source=source)
+        voters = parse_roll(roll_csv, definition, source=roll_source) if roll_csv is not None else []
+        now = self.clock()
+        payload = protocol_nominations.define(definition, now)
+        with self.board.creating(now) as session:
+            if session.scalars(select(Election.id).where(Election.slug == definition.slug)).first() is not None:
+                raise Refused(f"an election with the slug {definition.slug!r} already exists; "
+                              "choose another slug in the definition", field="slug", code="slug_taken")
+            fp = fingerprint(definition).hex()
+            if session.scalars(select(Election.id).where(Election.fingerprint == fp)).first() is not None:
+                raise Refused("an election with exactly this definition already exists", field="definition",
+                              code="definition_exists")
+            election = Election(slug=definition.slug, title=definition.title, fingerprint=fp,
+                                definition_source=toml_text, created_at=now)
+            session.add(election)
+            session.flush()
+            context = Context(session, election, None, None, now)
+            self.board.append(context, EventKind.ELECTION_DEFINED, payload)
+            self._store_roll(session, election.id, voters)
+            summary = self._summary(election, context.state, len(voters))
+        self.board.remember(election.id, context.head, context.state)  # type: ignore[arg-type]
+        return summary
+
+    def import_roll(self, slug: str, csv_text: str, *, source: str = "roll.csv", replace: bool = False) -> int:
+        """Stores the (private) voter roll; returns the number of voters.
+
+        Refused once the credentials are published (they were issued from the
+        roll), or when a roll is already stored and ``replace`` is not set.
+        """
+        with self.board.writing(slug, self.clock()) as ctx:
+            if ctx.state.credentials_published:
+                raise Refused("the credentials are already published: the roll can no longer change",
+                              field="roll", code="credentials_already_published")
+            voters = parse_roll(csv_text, ctx.state.definition, source=source)
+            existing = self._roll_size(ctx)
+            if existing and not replace:
+                raise Refused(f"a roll of {existing} voters is already stored; import with replace to change it",
+                              field="roll", code="roll_exists")
+            if existing:
+                for row in ctx.session.scalars(select(VoterRow).where(VoterRow.election_id == ctx.election_id)):
+                    ctx.session.delete(row)
+                ctx.session.flush()
+            self._store_roll(ctx.session, ctx.election_id, voters)
+            return len(voters)
+
+    def roll(self, slug: str) -> list[Voter]:
+        """The private voter roll (for the credential authority)."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            rows = ctx.session.scalars(
+                select(VoterRow).where(VoterRow.election_id == ctx.election_id).order_by(VoterRow.id))
+            return [Voter(r.voter_id, r.name, r.district, r.weight) for r in rows]
+
+    def list_elections(self) -> list[ElectionSummary]:
+        with self.database.transaction(write=False) as session:
+            slugs = session.scalars(select(Election.slug).order_by(Election.created_at, Election.id)).all()
+        out = []
+        for slug in slugs:
+            with self.board.reading(slug, self.clock()) as ctx:
+                out.append(self._summary(ctx.election, ctx.state, self._roll_size(ctx)))
+        return out
+
+    def state(self, slug: str) -> ElectionState:
+        """A private copy of the election's state as of now (derived from the board).
+
+        For the steps computed on a trustee's or voter's machine
+        (``vybory.protocol.publish_*``, ``ballot_form``); changing the copy changes nothing.
+        """
+        with self.board.reading(slug, self.clock()) as ctx:
+            return copy.deepcopy(ctx.state)
+
+    def ballot_form(self, slug: str, credential: Any) -> BallotForm:
+        """What a voter's device needs to fill in and encrypt a ballot for the public ``credential``
+        (a Point or its hex): the open round, the election key, the contests of the voter's district."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            return protocol_encrypt.ballot_form(ctx.state, credential)
+
+    def definition(self, slug: str) -> Definition:
+        return self.state(slug).definition
+
+    def status(self, slug: str) -> ElectionStatus:
+        """Phase, deadlines, rounds, and who has not yet acted (with overdue marks)."""
+        now = self.clock()
+        with self.board.reading(slug, now) as ctx:
+            state: ElectionState = ctx.state
+            d = state.definition
+            waiting = tuple(
+                Waiting(p.role, p.who, p.action, p.deadline, p.deadline is not None and now >= p.deadline)
+                for p in protocol_state.pending(state, now))
+            rounds = tuple(
+                RoundSummary(
+                    number=r.number,
+                    contests={c: rc.candidates for c, rc in r.contests.items()},
+                    kinds={c: rc.kind for c, rc in r.contests.items()},
+                    opens_at=r.opens_at, closes_at=r.closes_at, closed=r.closed,
+                    ballots_cast=r.ballots_cast, counted=len(r.last_ballot),
+                    shares=tuple(sorted(r.shares)), decided=r.outcomes is not None)
+                for r in (state.rounds[n] for n in sorted(state.rounds)))
+            nominations = tuple(
+                {"number": n.number, "contest": n.contest, "organisation": n.organisation, "name": n.name,
+                 "status": n.status.value, "reason": n.reason, "appeal_grounds": n.appeal_grounds,
+                 "appeal_reason": n.appeal_reason}
+                for n in state.nominations)
+            deadlines = {
+                "nominations_close": d.deadlines.nominations_close,
+                "voting_open": d.deadlines.voting_open,
+                "voting_close": d.deadlines.voting_close,
+            }
+            current = state.current_round
+            if current is not None and not current.closed:
+                deadlines[f"round_{current.number}_close"] = current.closes_at
+            return ElectionStatus(
+                slug=d.slug, title=d.title, fingerprint=state.fingerprint.hex(), phase=state.phase.value,
+                now=now, deadlines=deadlines, head_position=state.position, head_hash=state.head_hash.hex(),
+                waiting=waiting, rounds=rounds, credentials=len(state.credentials),
+                voters_on_roll=self._roll_size(ctx),
+                public_key=None if state.public_key is None else state.public_key.to_hex(),
+                nominations=nominations)
+
+    def events(self, slug: str, *, start: int = 1, stop: int | None = None,
+               kinds: Sequence[str] | None = None) -> list[Event]:
+        """Board events with ``start <= position < stop`` (optionally only some kinds), in order."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            return list(self.board.events(ctx.session, ctx.election_id, start=start, stop=stop,
+                                          kinds=tuple(kinds) if kinds else None))
+
+    def iter_events(self, slug: str, *, batch: int = 2000) -> Iterator[Event]:
+        """Every event of the board in order, read in batches (for exporting a large record)."""
+        start = 1
+        while True:
+            chunk = self.events(slug, start=start, stop=start + batch)
+            yield from chunk
+            if len(chunk) < batch:
+                return
+            start += batch
+
+    def head(self, slug: str) -> Posted:
+        with self.database.transaction(write=False) as session:
+            election = Board.find(session, slug)
+            stored = board_rows.head(session, election.id)
+            assert stored is not None
+            return Posted(stored.position, stored.kind, stored.hash)
+
+    # ---------------------------------------------------------------- nominations
+
+    def nominate(self, slug: str, *, organisation: str, contest: str, name: str, consent: bool,
+                 details: Mapping[str, Any] | None = None) -> Posted:
+        """An organisation nominates a candidate (with the candidate's consent)."""
+        return self._act(slug, EventKind.NOMINATION_SUBMITTED, lambda s, now: protocol_nominations.nominate(
+            s, organisation=organisation, contest=contest, name=name, details=details, consent=consent, now=now))
+
+    def register_candidate(self, slug: str, nomination: int) -> Posted:
+        return self._act(slug, EventKind.CANDIDATE_REGISTERED, lambda s, now:
+                         protocol_nominations.register_candidate(s, nomination=nomination, now=now))
+
+    def refuse_candidate(self, slug: str, nomination: int, reason: str) -> Posted:
+        return self._act(slug, EventKind.CANDIDATE_REFUSED, lambda s, now:
+                         protocol_nominations.refuse_candidate(s, nomination=nomination, reason=reason, now=now))
+
+    def lodge_appeal(self, slug: str, nomination: int, grounds: str) -> Posted:
+        return self._act(slug, EventKind.APPEAL_LODGED, lambda s, now:
+                         protocol_nominations.lodge_appeal(s, nomination=nomination, grounds=grounds, now=now))
+
+    def decide_appeal(self, slug: str, nomination: int, *, upheld: bool, reason: str) -> Posted:
+        return self._act(slug, EventKind.APPEAL_DECIDED, lambda s, now: protocol_nominations.decide_appeal(
+            s, nomination=nomination, upheld=upheld, reason=reason, now=now))
+
+    def close_nominations(self, slug: str) -> Posted:
+        """Closes the nominations: every registered candidate goes on the ballot."""
+        return self._act(slug, EventKind.NOMINATIONS_CLOSED, lambda s, now:
+                         protocol_nominations.close_nominations(s, now=now))
+
+    # -------------------------------------------------------------- key ceremony
+
+    def submit_trustee_step(self, slug: str, kind: EventKind | str, payload: Mapping[str, Any]) -> list[Posted]:
+        """Puts a key-ceremony message a trustee computed on their own machine on the board.
+
+        ``kind`` is one of trustee_key, dkg_commitment_hash, dkg_commitments,
+        dkg_shares, dkg_complaint. When the last trustee's complaints are in,
+        the service completes the key ceremony in the same transaction
+        (``key_ceremony_completed``: the joint key and verification keys, or
+        a refusal naming the disqualified trustees if fewer than k qualify).
+        """
+        try:
+            kind = EventKind(kind)
+        except ValueError:
+            raise InvalidInput(f"{kind!r} is not a key ceremony step", field="kind", code="unknown_step") from None
+        if kind not in TRUSTEE_STEPS:
+            raise InvalidInput(f"{kind.value!r} is not a key ceremony step (steps: "
+                               f"{', '.join(k.value for k in TRUSTEE_STEPS)})", field="kind", code="unknown_step")
+        payload = _plain(payload)
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, kind, payload, now=ctx.now)
+            posted = [Posted.of(self.board.append(ctx, kind, checked))]
+            keys = ctx.state.keys
+            if kind is EventKind.DKG_COMPLAINT and len(keys.complaints) == ctx.state.trustee_count:
+                completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
+            return posted
+
+    def complete_key_ceremony(self, slug: str) -> Posted:
+        """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""
+        return self._act(slug, EventKind.KEY_CEREMONY_COMPLETED, lambda s, now:
+                         protocol_keys.complete_key_ceremony(s, now=now))
+
+    # --------------------------------------------------------------- credentials
+
+    def publish_credentials(self, slug: str, entries: Sequence[tuple[Any, str, int]]) -> Posted:
+        """Publishes the public credentials ``(credential, district, weight)`` (no identities).
+
+        The credential authority computes them on its own machine; the secrets
+        never reach the service.
+        """
+        with self.board.writing(slug, self.clock()) as ctx:
+            payload = protocol_credentials.publish_credentials(ctx.state, entries, now=ctx.now)
+            event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, payload)
+            ctx.session.add_all(
+                CredentialEntry(election_id=ctx.election_id, credential=e["credential"], district=e["district"],
+                                weight=e["weight"], position=event.position)
+                for e in payload["credentials"])
+            ctx.session.flush()
+            return Posted.of(event)
+
+    # -------------------------------------------------------------------- voting
+
+    def open_round(self, slug: str) -> Posted:
+        """Opens round 1 (every contest, every registered candidate) for the definition's voting window."""
+        return self._act(slug, EventKind.ROUND_OPENED, lambda s, now: protocol_rounds.open_round(s, now=now))
+
+    def cast_ballot(self, slug: str, ballot: Ballot | Mapping[str, Any] | str | bytes) -> Receipt:
+        """Checks a ballot and puts it on the board; returns the voter's receipt.
+
+        Refused (nothing stored) unless: it is for this election and an open
+        round, its credential is listed, no ciphertext of it is already on the
+        board, re-voting is allowed if the credential voted before in this
+        round, and the signature and every proof verify.
+        """
+        if isinstance(ballot, (str, bytes)):
+            from vybory.model.canonical import parse_json
+
+            ballot = parse_json(ballot, field="ballot")
+        if not isinstance(ballot, Ballot):
+            ballot = Ballot.from_json(ballot)
+        with self.board.writing(slug, self.clock()) as ctx:
+            state: ElectionState = ctx.state
+            payload = protocol_rounds.check_ballot(state, ballot, now=ctx.now)
+            credential = ballot.credential.to_hex()
+            earlier = state.rounds[ballot.round].last_ballot.get(credential)
+            replaced = None if earlier is None else earlier.tracking_code
+            event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
+            ctx.session.add(BallotEntry(election_id=ctx.election_id, round=ballot.round,
+                                        tracking_code=payload["tracking_code"], credential=credential,
+                                        position=event.position))
+            ctx.session.add_all(
+                CiphertextEntry(election_id=ctx.election_id, digest=hashlib.sha256(c.to_bytes()).hexdigest(),
+                                position=event.position)
+                for c in ballot.ciphertexts())
+            try:
+                ctx.session.flush()
+            except IntegrityError:
+                raise Refused("this ballot repeats a ballot or ciphertext already on the board",
+                              field="ballot", code="replayed_ballot") from None
+            return Receipt(ctx.election.slug, ballot.round, payload["tracking_code"], event.position,
+                           event.hash.hex(), replaced)
+
+    def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
+        """Where a tracking code is on the board and whether it still counts."""
+        code = tracking_code.strip().lower()
+        with self.board.reading(slug, self.clock()) as ctx:
+            row = ctx.session.scalars(select(BallotEntry).where(
+                BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
+            if row is None:
+                raise Refused("no ballot with this tracking code is on the board", field="tracking_code",
+                              code="unknown_tracking_code")
+            last = ctx.state.rounds[row.round].last_ballot.get(row.credential)
+            counts = last is not None and last.tracking_code == code
+            return BallotLookup(code, row.round, row.position, counts,
+                                None if counts or last is None else last.tracking_code)
+
+    def close_round(self, slug: str, round: int | None = None) -> Posted:
+        """Closes a round (the current one by default): at its deadline, or once everyone has voted."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            number = self._round_number(ctx.state, round)
+            payload = protocol_rounds.close_round(ctx.state, round=number, now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROUND_CLOSED, payload))
+
+    # --------------------------------------------------------------------- tally
+
+    def compute_tally(self, slug: str, round: int | None = None) -> Posted:
+        """Publishes the encrypted tally of a closed round, recomputed from the board."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            number = self._round_number(ctx.state, round)
+            payload = tallying.encrypted_tally(self.board, ctx, number)
+            return Posted.of(self.board.append(ctx, EventKind.ENCRYPTED_TALLY, payload))
+
+    def submit_decryption_share(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a trustee's decryption share (computed on the trustee's machine) on the board.
+
+        Its form is checked here (round, trustee, number of factors); its proof
+        is checked when the shares are combined (:meth:`decide`), where a share
+        that does not verify is skipped and named on the board.
+        """
+        payload = _plain(payload)
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.DECRYPTION_SHARE, payload, now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.DECRYPTION_SHARE, checked))
+
+    def decide(self, slug: str, round: int | None = None) -> tallying.Decision:
+        """Decrypts the round's tally from any k valid shares, applies each contest's rule,
+        declares the outcomes, and opens the next round at once when a runoff or a
+        repeat election is required. One transaction.
+
+        Raises :class:`~vybory.errors.ThresholdNotMet` (nothing written) when
+        fewer than k valid shares are on the board; invalid shares are skipped
+        and named in the decision.
+        """
+        with self.board.writing(slug, self.clock()) as ctx:
+            number = self._round_number(ctx.state, round)
+            return tallying.decide(self.board, ctx, number)
+
+    def publish(self, slug: str) -> Posted:
+        """Marks the election as published (its record is final)."""
+        return self._act(slug, EventKind.ELECTION_PUBLISHED, lambda s, now: tallying.publish(s, now))
+
+    # ----------------------------------------------------------------- deadlines
+
+    def advance(self, slug: str) -> list[Posted]:
+        """Does what the deadlines call for now, each step in its own transaction:
+        closes the nominations once due (when no decision or appeal is pending),
+        opens round 1 when ready, closes a round at its deadline. Returns what
+        was done; a step that cannot be taken yet is left for later."""
+        done: list[Posted] = []
+        steps: list[Callable[[str], Posted]] = [self.close_nominations, self.open_round, self.close_round]
+        for step in steps:
+            try:
+                done.append(step(slug))
+            except Refused:
+                continue
+        return done
+
+    # --------------------------------------------------------------------- users
+
+    def add_user(self, username: str, password: str, role: str, *, election: str | None = None,
+                 subject: str | None = None) -> None:
+        """Adds a web login; its password is stored as an argon2id hash."""
+        with self.database.transaction() as session:
+            election_id = None if election is None else Board.find(session, election).id
+            users.create_user(session, username, password, role, election_id=election_id, subject=subject,
+                              now=self.clock())
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
+        """The login's role and scope if the password is right, else ``None``."""
+        with self.database.transaction() as session:
+            user = users.authenticate(session, username, password)
+            if user is None:
+                return None
+            slug = None
+            if user.election_id is not None:
+                slug = session.get(Election, user.election_id).slug  # type: ignore[union-attr]
+            return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
+
+    def set_password(self, username: str, password: str) -> None:
+        with self.database.transaction() as session:
+            users.set_password(session, username, password)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.database.transaction(write=False) as session:
+            return [{"username": u.username, "role": u.role, "subject": u.subject, "disabled": u.disabled}
+                    for u in session.scalars(select(User).order_by(User.username))]
+
+    # ------------------------------------------------------------------ internal
+
+    def _act(self, slug: str, kind: EventKind,
+             compute: Callable[[ElectionState, datetime], dict[str, Any]]) -> Posted:
+        with self.board.writing(slug, self.clock()) as ctx:
+            payload = compute(ctx.state, ctx.now)
+            return Posted.of(self.board.append(ctx, kind, payload))
+
+    @staticmethod
+    def _round_number(state: ElectionState, round: int | None) -> int:
+        if round is not None:
+            return state.round(round).number
+        current = state.current_round
+        if current is None:
+            raise Refused("no round has been opened yet", field="round", code="no_round")
+        return current.number
+
+    @staticmethod
+    def _store_roll(session: Any, election_id: int, voters: Sequence[Voter]) -> None:
+        session.add_all(VoterRow(election_id=election_id, voter_id=v.id, name=v.name, district=v.district,
+                                 weight=v.weight) for v in voters)
+        session.flush()
+
+    @staticmethod
+    def _roll_size(ctx: Context) -> int:
+        return int(ctx.session.scalar(
+            select(func.count()).select_from(VoterRow).where(VoterRow.election_id == ctx.election_id)) or 0)
+
+    @staticmethod
+    def _summary(election: Election, state: ElectionState, voters: int) -> ElectionSummary:
+        return ElectionSummary(election.slug, election.title, election.fingerprint, state.phase.value,
+                               state.position, state.head_hash.hex(), voters)
+
+
+def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A payload as plain JSON values (what will be hashed), or InvalidEncoding."""
+    from vybory.model.canonical import canonical_json, parse_json
+
+    if not isinstance(payload, Mapping):
+        raise InvalidEncoding("must be a JSON object", field="payload")
+    return parse_json(canonical_json(payload), field="payload")
+
+
+__all__ = ["TRUSTEE_STEPS", "ElectionService", "Phase", "VyboryError"]
