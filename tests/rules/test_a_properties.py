@@ -110,3 +110,20 @@ def floats_in(x: object) -> bool:
     if isinstance(x, list):
         return any(floats_in(v) for v in x)
     return isinstance(x, float)
+
+
+@FAST
+@given(mark_ballots(), score_ballots(), st.integers(1, 2))
+def test_an_integer_weight_counts_as_that_many_ballots(marks, scores, seats) -> None:
+    marks = [MarkBallot(b.marks, int(b.weight)) for b in marks]
+    mark_copies = [MarkBallot(b.marks) for b in marks for _ in range(b.weight)]
+    for method in MARK_METHODS:
+        a = count(method, mark_contest(method, seats), ballots=marks).to_json()
+        b = count(method, mark_contest(method, seats), ballots=mark_copies).to_json()
+        assert a == b, method
+    score_copies = [ScoreBallot(b.scores) for b in scores for _ in range(b.weight)]
+    options = {"for-against": {}, "majority-judgment": {}, "score": {"min_score": -1, "aggregate": "average"}}
+    for method in SCORE_METHODS:
+        contest = Contest("c", CANDS, seats=seats, options=options[method], seed=b"w")
+        assert count(method, contest, ballots=scores).to_json() == \
+            count(method, contest, ballots=score_copies).to_json(), method
