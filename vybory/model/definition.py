@@ -497,12 +497,12 @@ def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any
 
 def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems) -> Contest | None:
     where = f"contests[{i}]"
-    _unknown_keys(raw, ("id", "title", "description", "district", "seats", "method", "options",
-                        "min_marks", "max_marks"), where, p)
     before = len(p.lines)
     cid = _ident(raw, "id", where, p)
     if cid:
         where = f"contests[{cid}]"
+    _unknown_keys(raw, ("id", "title", "description", "district", "seats", "method", "options",
+                        "min_marks", "max_marks"), where, p)
     title = _text(raw, "title", where, p)
     description = _text(raw, "description", where, p, required=False)
     if "district" in raw:

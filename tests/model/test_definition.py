@@ -1,0 +1,205 @@
+"""The election definition and the voter roll: checked key by key, every problem named at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vybory.errors import InvalidDefinition, InvalidInput
+from vybory.model.definition import (
+    definition_from_json,
+    fingerprint,
+    parse_definition,
+    parse_roll,
+)
+
+HERE = Path(__file__).resolve().parent
+BASE = """
+slug = "committee"
+title = "Factory committee"
+seed = "00112233445566778899aabbccddeeff"
+credential_authority = "Credentials office"
+
+[deadlines]
+nominations_close = 2025-05-01T12:00:00Z
+voting_open = 2025-05-10T06:00:00Z
+voting_close = 2025-05-11T18:00:00Z
+
+[commission]
+threshold = 2
+
+[[districts]]
+id = "plant"
+name = "The plant"
+
+[[organisations]]
+id = "union"
+name = "Union"
+type = "trade_union"
+
+[[organisations]]
+id = "coop"
+name = "Co-op"
+type = "cooperative"
+
+[[trustees]]
+id = "t1"
+name = "One"
+organisation = "union"
+
+[[trustees]]
+id = "t2"
+name = "Two"
+organisation = "coop"
+
+[[contests]]
+id = "chair"
+title = "Chair"
+method = "majority"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(InvalidDefinition) as info:
+        parse_definition(text, source="election.toml")
+    assert info.value.code == "invalid_definition"
+    return info.value.problems
+
+
+def test_a_good_definition_and_its_normal_form():
+    d = parse_definition(BASE)
+    assert d.slug == "committee" and d.threshold == 2 and d.revote is True
+    assert d.contests[0].district == "plant"  # the only district is the default
+    assert d.contests[0].options["quorum"] == "1/2"  # rule defaults filled in, exactly
+    assert d.deadlines.runoff_days == 14 and d.deadlines.appeal_days == 2
+    again = definition_from_json(d.to_json())
+    assert again == d and fingerprint(again) == fingerprint(d)
+    assert len(fingerprint(d)) == 32
+
+
+def test_the_fingerprint_ignores_layout_but_not_content():
+    d = parse_definition(BASE)
+    reformatted = parse_definition(BASE.replace('title = "Chair"', 'title   =   "Chair"   # the chair'))
+    assert fingerprint(reformatted) == fingerprint(d)
+    changed = parse_definition(BASE.replace('title = "Chair"', 'title = "Chairperson"'))
+    assert fingerprint(changed) != fingerprint(d)
+
+
+def test_one_organisation_holding_k_trustees_is_refused_unless_recorded():
+    text = BASE.replace('organisation = "coop"', 'organisation = "union"')
+    found = problems(text)
+    assert len(found) == 1
+    assert found[0].startswith("election.toml: trustees: organisation 'union' alone holds 2 trustees")
+    allowed = parse_definition(text.replace("threshold = 2", "threshold = 2\nallow_organisation_threshold = true"))
+    assert allowed.allow_organisation_threshold is True
+    assert allowed.to_json()["commission"]["allow_organisation_threshold"] is True
+
+
+def test_every_problem_is_named_at_once():
+    text = (BASE
+            .replace('slug = "committee"', 'slug = "Committee!"')
+            .replace('seed = "00112233445566778899aabbccddeeff"', 'seed = "xyz"')
+            .replace("voting_close = 2025-05-11T18:00:00Z", "voting_close = 2025-05-09T18:00:00Z")
+            .replace('type = "cooperative"', 'type = "guild"')
+            .replace('organisation = "coop"', 'organisation = "nobody"')
+            .replace('method = "majority"', 'method = "majority"\nseats = 0\ncolour = "red"')
+            .replace("threshold = 2", "threshold = 3"))
+    found = problems(text)
+    keys = [p.split(": ")[1] for p in found]
+    for key in ("slug", "seed", "deadlines.voting_close", "organisations[1].type", "trustees[1].organisation",
+                "contests[chair].seats", "contests[chair].colour", "commission.threshold"):
+        assert key in keys, (key, found)
+    assert all(p.startswith("election.toml: ") for p in found)
+
+
+@pytest.mark.parametrize("change, key", [
+    (("[commission]", "[comission]"), "comission"),
+    (('method = "majority"', 'method = "irv"'), "contests[chair].method"),
+    (('method = "majority"', 'method = "borda"'), "contests[chair].method"),
+    (('method = "majority"', 'method = "majority"\n[contests.options]\nquorum = "lots"'),
+     "contests[chair].options.quorum"),
+    (('method = "majority"', 'method = "majority"\n[contests.options]\nround = "runoff"'),
+     "contests[chair].options.round"),
+    (('method = "majority"', 'method = "majority"\n[contests.options]\nblank_in_denominator = false'),
+     "contests[chair].options.blank_in_denominator"),
+    (('method = "majority"', 'method = "motion"\nmax_marks = 1'), "contests[chair].max_marks"),
+    (('method = "majority"', 'method = "approval"\nmin_marks = 3\nmax_marks = 2'), "contests[chair].min_marks"),
+    (("nominations_close = 2025-05-01T12:00:00Z", "nominations_close = 2025-05-01"), "deadlines.nominations_close"),
+    (("nominations_close = 2025-05-01T12:00:00Z", "nominations_close = 2025-05-01T12:00:00"),
+     "deadlines.nominations_close"),
+    (("nominations_close = 2025-05-01T12:00:00Z", 'nominations_close = "2025-05-01T12:00:00+02:00"'),
+     "deadlines.nominations_close"),
+    (("nominations_close = 2025-05-01T12:00:00Z", 'nominations_close = 2025-06-01T12:00:00Z'),
+     "deadlines.voting_open"),
+    (('[[districts]]\nid = "plant"', '[[districts]]\nid = "plant"\n[[districts]]\nid = "plant"'), "districts"),
+    (('id = "t2"', 'id = "t1"'), "trustees"),
+    (('credential_authority = "Credentials office"', 'credential_authority = ""'), "credential_authority"),
+    (('title = "Factory committee"', 'title = 7'), "title"),
+    (('[[contests]]', '[[districts]]\nid = "office"\nname = "Office"\n[[contests]]'), "contests[chair].district"),
+])
+def test_each_rule_names_its_key(change, key):
+    found = problems(BASE.replace(*change))
+    assert any(p.split(": ")[1] == key for p in found), found
+
+
+def test_not_toml_and_missing_sections():
+    assert "not valid TOML" in problems("slug = ")[0]
+    found = problems('slug = "x"')
+    for key in ("title", "seed", "credential_authority", "deadlines", "districts", "organisations",
+                "trustees", "contests"):
+        assert any(p.split(": ")[1] == key for p in found), (key, found)
+    with pytest.raises(InvalidDefinition):
+        definition_from_json(["not", "an", "object"])
+    with pytest.raises(InvalidDefinition):
+        definition_from_json({"slug": "x"})  # the JSON form carries format and version
+
+
+def test_tampering_with_the_json_form_is_refused_or_changes_the_fingerprint():
+    d = parse_definition(BASE)
+    obj = d.to_json()
+    obj["commission"]["threshold"] = 5
+    with pytest.raises(InvalidDefinition):
+        definition_from_json(obj)
+    obj = d.to_json()
+    obj["contests"][0]["options"]["quorum"] = "1/3"
+    assert fingerprint(definition_from_json(obj)) != fingerprint(d)
+    obj = d.to_json()
+    obj["version"] = 2
+    with pytest.raises(InvalidDefinition):
+        definition_from_json(obj)
+
+
+ROLL = "id,name,district,weight\n1,Ann,plant,1\n2,Bob,plant,3\n3,\"Cole, Jr.\",plant,\n"
+
+
+def test_parse_roll():
+    d = parse_definition(BASE)
+    voters = parse_roll(ROLL, d)
+    assert [(v.id, v.name, v.weight) for v in voters] == [("1", "Ann", 1), ("2", "Bob", 3), ("3", "Cole, Jr.", 1)]
+    assert parse_roll("\ufeffid,name,district\n1,Ann,plant\n", d)[0].weight == 1
+
+
+@pytest.mark.parametrize("text, where", [
+    ("", "is empty"),
+    ("id,name\n1,Ann\n", "line 1: column 'district' is missing"),
+    ("id,name,district,colour\n1,Ann,plant,red\n", "line 1, column 4: unknown column 'colour'"),
+    ("id,name,district\n1,Ann,plant\n1,Bob,plant\n", "line 3, column 1 (id): '1' is already on line 2"),
+    ("id,name,district\n1,Ann,mars\n", "line 2, column 3 (district): 'mars' is not one of the districts"),
+    ("id,name,district,weight\n1,Ann,plant,0\n", "line 2, column 4 (weight)"),
+    ("id,name,district,weight\n1,Ann,plant,1.5\n", "line 2, column 4 (weight)"),
+    ("id,name,district\n1,Ann\n", "line 2: has 2 columns"),
+    ("id,name,district\n1,,plant\n", "line 2, column 2 (name): is empty"),
+    ("id,name,district\n", "no voters"),
+])
+def test_roll_errors_name_line_and_column(text, where):
+    with pytest.raises(InvalidInput) as info:
+        parse_roll(text, parse_definition(BASE))
+    assert where in info.value.message
+
+
+def test_roll_names_every_problem():
+    with pytest.raises(InvalidInput) as info:
+        parse_roll("id,name,district\n1,Ann,mars\n1,,plant\n", parse_definition(BASE))
+    assert len(re.findall(r"roll\.csv: line", info.value.message)) == 3
