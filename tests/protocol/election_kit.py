@@ -102,6 +102,52 @@ denominator = "registered"
 """
 
 
+# One district, two organisations, two trustees (k = 2), one contest "chair".
+COMMITTEE = """
+slug = "committee"
+title = "Factory committee"
+seed = "00112233445566778899aabbccddeeff"
+credential_authority = "Credentials office"
+
+[deadlines]
+nominations_close = 2025-05-01T12:00:00Z
+voting_open = 2025-05-10T06:00:00Z
+voting_close = 2025-05-11T18:00:00Z
+
+[commission]
+threshold = 2
+
+[[districts]]
+id = "plant"
+name = "The plant"
+
+[[organisations]]
+id = "union"
+name = "Union"
+type = "trade_union"
+
+[[organisations]]
+id = "coop"
+name = "Co-op"
+type = "cooperative"
+
+[[trustees]]
+id = "t1"
+name = "One"
+organisation = "union"
+
+[[trustees]]
+id = "t2"
+name = "Two"
+organisation = "coop"
+
+[[contests]]
+id = "chair"
+title = "Chair"
+method = "majority"
+"""
+
+
 class Board:
     """An in-memory board: every append goes through ``protocol.check_append``."""
 
