@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vybory.crypto import proofs, threshold
+from vybory.crypto import proofs, shuffle, threshold
 from vybory.crypto.elgamal import Ciphertext, dlog, encrypt, rerandomise
 from vybory.crypto.group import ORDER, Point, Scalar, hash_to_point, hash_to_scalar
 from vybory.crypto.rng import DeterministicRng
@@ -49,7 +49,7 @@ class Replay:
 
 def test_regenerating_gives_identical_files() -> None:
     built = load_script().build()
-    assert set(built) == {"group.json", "elgamal.json", "proofs.json", "threshold.json"}
+    assert set(built) == {"group.json", "elgamal.json", "proofs.json", "threshold.json", "shuffle.json"}
     for name, text in built.items():
         assert (VECTORS / name).read_text() == text, f"{name} is stale: run scripts/make-vectors"
 
@@ -204,3 +204,24 @@ def test_threshold_vectors_verify() -> None:
     assert [dlog(p, 10) for p in points] == v["messages"]
     # Any other pair gives the same plaintexts.
     assert threshold.combine(fp, cts, dec[:2], k, result.verification_keys) == points
+
+
+def test_shuffle_vectors_verify_and_replay() -> None:
+    v = vectors("shuffle.json")
+    fp = bytes.fromhex(v["fingerprint"])
+    sk = Scalar.from_hex(v["secret_key"], "sk")
+    pk = Point.from_hex(v["public_key"], "pk")
+    inputs = [[Ciphertext.from_json(c, "in") for c in row] for row in v["inputs"]]
+    outputs = [[Ciphertext.from_json(c, "out") for c in row] for row in v["outputs"]]
+    proof = shuffle.ShuffleProof.from_bytes(bytes.fromhex(v["bytes"]), "proof")
+    assert proof.to_json() == v["proof"]
+    shuffle.verify_shuffle(fp, pk, inputs, outputs, proof)
+    permutation = v["permutation"]
+    for i, row in enumerate(outputs):
+        messages = [dlog(c.beta - c.alpha * sk, 100) for c in row]
+        assert messages == v["input_messages"][permutation[i] - 1]
+    replay = Replay(v["shuffle_draws"] + v["proof_draws"])
+    outs, witness = shuffle.shuffle(pk, inputs, replay)
+    assert [[c.to_json() for c in row] for row in outs] == v["outputs"]
+    assert shuffle.prove_shuffle(fp, pk, inputs, outs, witness, replay) == proof
+    replay.done()

@@ -68,6 +68,12 @@ class Transcript:
         """Fast path for hot loops: ``label`` and ``encoded`` already bytes."""
         self._hash.update(len(label).to_bytes(4, "big") + label + len(encoded).to_bytes(4, "big") + encoded)
 
+    def copy(self) -> Transcript:
+        """An independent transcript with the same fields so far (to derive several challenges)."""
+        other = object.__new__(Transcript)
+        other._hash = self._hash.copy()
+        return other
+
     def digest(self) -> bytes:
         """SHA-512 of everything appended so far (64 bytes); the transcript can continue."""
         return self._hash.copy().digest()
