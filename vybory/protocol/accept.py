@@ -34,6 +34,18 @@ def _same(expected: Mapping[str, Any], given: Mapping[str, Any], kind: EventKind
     return dict(expected)
 
 
+# The fields of the payloads that come from outside (the rest are recomputed).
+EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
+    EventKind.TRUSTEE_KEY: frozenset({"trustee", "messaging_key", "at"}),
+    EventKind.DKG_COMMITMENT_HASH: frozenset({"trustee", "commitment", "at"}),
+    EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at"}),
+    EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
+    EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
+    EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "at"}),
+    EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
+}
+
+
 def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[str, Any], *, now: datetime,
                  ballots: Iterable[Event | Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The payload to append as the next event of kind ``kind``, checked against ``state``.
@@ -50,6 +62,9 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     if state.published:
         raise Refused("the election is published; the board is final", field="board", code="published")
     p = _with_time(payload, now)
+    if kind in EXTERNAL_FIELDS and set(p) != EXTERNAL_FIELDS[kind]:
+        raise InvalidInput(f"a {kind.value} payload has exactly the fields "
+                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind]))}", field="payload")
     if kind is EventKind.ELECTION_DEFINED:
         raise Refused("an election is defined only once, as the first event", field="kind",
                       code="already_defined")
