@@ -15,9 +15,9 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "counting.md").read_text(e
 
 def documented(method: str) -> dict[str, str]:
     """Option name -> default cell of the method's options table."""
-    match = re.search(rf"Options of `{re.escape(method)}`:(.*?)(?:\n\n(?!\|)|\Z)", DOC, re.S)
+    match = re.search(rf"Options of `{re.escape(method)}`:(.*?)(?:\n\n(?!\|)|\Z)", DOC, re.DOTALL)
     assert match, f"docs/counting.md has no options table for {method!r}"
-    rows = re.findall(r"^\| `([a-z_]+)` \| [^|]* \| ([^|]*) \|", match.group(1), re.M)
+    rows = re.findall(r"^\| `([a-z_]+)` \| [^|]* \| ([^|]*) \|", match.group(1), re.MULTILINE)
     return {name: default.strip() for name, default in rows}
 
 

@@ -40,8 +40,10 @@ class MarkTally:
     invalid_reasons: dict[str, Number] = field(default_factory=dict)
 
     def refuse(self, weight: Number, reason: str) -> None:
-        self.invalid += weight
-        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + weight
+        """Counts an invalid ballot and why (a ballot of weight 0 counts for nothing)."""
+        if weight:
+            self.invalid += weight
+            self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + weight
 
 
 def tally_marks(contest: Contest, ballots: Iterable[MarkBallot], *, min_marks: int, max_marks: int) -> MarkTally:
