@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+from test_definition import BASE
 
 from vybory.crypto.group import Point, Scalar
 from vybory.crypto.rng import DeterministicRng
@@ -17,8 +18,6 @@ from vybory.model.layout import compute_layout
 from vybory.protocol.encrypt import BallotForm, encrypt_ballot
 from vybory.verify.ballot import check_ballot
 
-from test_definition import BASE
-
 SECRET = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX"
 
 
@@ -29,7 +28,7 @@ def setup():
     layout = compute_layout(definition.contests[0], ["Ann", "Bob", "Cy"])
     x = Scalar.random(DeterministicRng(b"key"))
     form = BallotForm(fingerprint(definition), 1, Point.base_mul(x), "plant", (layout,), definition)
-    ballot, audit = encrypt_ballot(form, SECRET, {"chair": ["Ann", "Cy"]}, DeterministicRng(b"ballot"))
+    ballot, _ = encrypt_ballot(form, SECRET, {"chair": ["Ann", "Cy"]}, DeterministicRng(b"ballot"))
     return form, ballot
 
 

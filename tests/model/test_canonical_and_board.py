@@ -8,7 +8,14 @@ from dataclasses import replace
 import pytest
 
 from vybory.errors import InvalidEncoding, InvalidInput
-from vybory.model.board import GENESIS_HASH, Event, EventKind, check_chain, compute_event_hash, next_event
+from vybory.model.board import (
+    GENESIS_HASH,
+    Event,
+    EventKind,
+    check_chain,
+    compute_event_hash,
+    next_event,
+)
 from vybory.model.canonical import canonical_json, length_prefixed, parse_json
 
 

@@ -7,12 +7,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
-from vybory import protocol
-from vybory.errors import Refused
-from vybory.model.board import EventKind
-from vybory.protocol.state import Phase
-
 from election_kit import (
     NOMINATIONS_CLOSE,
     VOTING_CLOSE,
@@ -26,6 +20,11 @@ from election_kit import (
     run_key_ceremony,
     vote,
 )
+
+from vybory import protocol
+from vybory.errors import Refused
+from vybory.model.board import EventKind
+from vybory.protocol.state import Phase
 
 NORTH = ["Ivanov", "Petrova", "Sidorov"]
 SOUTH = ["Kuznetsova", "Volkov"]

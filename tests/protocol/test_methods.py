@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from election_kit import COMMITTEE as BASE
 
 from vybory import rules
 from vybory.crypto.elgamal import Ciphertext, decrypt
@@ -17,8 +18,6 @@ from vybory.model.layout import compute_layout
 from vybory.protocol.encrypt import BallotForm, encrypt_ballot, open_ballot
 from vybory.rules.base import Contest, Totals
 from vybory.verify.ballot import check_ballot
-
-from election_kit import COMMITTEE as BASE
 
 NAMES = ["Ann", "Bob", "Cy"]
 KEY = Scalar.random(DeterministicRng(b"method-key"))

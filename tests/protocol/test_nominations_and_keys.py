@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from election_kit import NOMINATIONS_CLOSE, T0, Board, at, council, rng, run_key_ceremony
 
 from vybory import protocol
 from vybory.crypto.group import Point, Scalar
 from vybory.errors import InvalidInput, InvalidProof, Refused, ThresholdNotMet
 from vybory.protocol.state import NominationStatus, Phase
-
-from election_kit import NOMINATIONS_CLOSE, T0, Board, at, council, rng, run_key_ceremony
 
 LATER = at(T0, days=1)
 

@@ -6,15 +6,6 @@ import copy
 from dataclasses import replace
 
 import pytest
-
-from vybory import protocol
-from vybory.crypto.group import Scalar
-from vybory.crypto.proofs import sign
-from vybory.errors import InvalidBallot, InvalidEncoding, InvalidProof, Refused, ThresholdNotMet, VyboryError
-from vybory.model.ballot import Ballot, signed_message
-from vybory.model.definition import parse_definition
-from vybory.protocol.credentials import credential_scalar
-
 from election_kit import (
     COUNCIL,
     NOMINATIONS_CLOSE,
@@ -30,6 +21,21 @@ from election_kit import (
     run_key_ceremony,
     vote,
 )
+
+from vybory import protocol
+from vybory.crypto.group import Scalar
+from vybory.crypto.proofs import sign
+from vybory.errors import (
+    InvalidBallot,
+    InvalidEncoding,
+    InvalidProof,
+    Refused,
+    ThresholdNotMet,
+    VyboryError,
+)
+from vybory.model.ballot import Ballot, signed_message
+from vybory.model.definition import parse_definition
+from vybory.protocol.credentials import credential_scalar
 
 NOW = at(VOTING_OPEN, hours=1)
 
@@ -148,7 +154,7 @@ def test_a_replayed_ballot_and_a_replayed_ciphertext(ready):
 
 
 def test_a_ballot_for_another_election(ready):
-    board, _, creds = ready
+    board, _, _ = ready
     other, _, other_creds = ready_board(COUNCIL.replace('slug = "council-2025"', 'slug = "council-2026"'))
     assert other.state.fingerprint != board.state.fingerprint
     ballot, _ = make_ballot(other, other_creds["north"][0])
@@ -169,6 +175,12 @@ def test_ballots_outside_the_voting_window(ready):
 def test_a_round_closes_early_only_when_everyone_has_voted(ready):
     board, _, creds = ready
     assert refused(board, {"round": 1}, NOW, kind="round_closed").code == "round_still_open"
+    for secret in creds["north"] + creds["south"]:
+        choices = {"north-seat": ["Ivanov"]} if secret in creds["north"] else {
+            "south-seat": ["Volkov"], "south-recall": "abstain"}
+        vote(board, secret, choices, NOW)
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=NOW), NOW)
+    assert board.state.head.payload["early"] is True and board.state.head.payload["voters"] == 8
 
 
 def test_revoting_forbidden_by_the_definition():

@@ -189,10 +189,10 @@ def check_chain(events: Iterable[Event]) -> bytes:
 
 __all__ = [
     "EVENT_TAG",
-    "Event",
-    "EventKind",
     "FIRST_POSITION",
     "GENESIS_HASH",
+    "Event",
+    "EventKind",
     "check_chain",
     "check_event",
     "compute_event_hash",

@@ -326,9 +326,9 @@ def parse_time(value: Any) -> datetime:
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
     if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValueError("needs a time of day too, such as 2025-05-11T18:00:00Z")
+        raise ValueError("needs a time of day too, such as 2025-05-11T18:00:00Z")  # noqa: TRY004
     if not isinstance(value, datetime):
-        raise ValueError(f"must be a date and time such as 2025-05-11T18:00:00Z, not {value!r}")
+        raise ValueError(f"must be a date and time such as 2025-05-11T18:00:00Z, not {value!r}")  # noqa: TRY004
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("needs the UTC offset: write Z at the end, such as 2025-05-11T18:00:00Z")
     if value.utcoffset() != timedelta(0):
@@ -801,13 +801,13 @@ def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv
 
 
 __all__ = [
+    "HOMOMORPHIC_METHODS",
+    "MARK_METHODS",
+    "ORGANISATION_TYPES",
     "Contest",
     "Deadlines",
     "Definition",
     "District",
-    "HOMOMORPHIC_METHODS",
-    "MARK_METHODS",
-    "ORGANISATION_TYPES",
     "Observer",
     "Organisation",
     "Trustee",

@@ -207,10 +207,10 @@ def _checked(layout: Layout) -> Layout:
 
 
 __all__ = [
-    "Constraint",
     "FOR_AGAINST",
-    "Layout",
     "MOTION_CHOICES",
+    "Constraint",
+    "Layout",
     "compute_layout",
     "grade_count",
     "mark_bounds",

@@ -18,11 +18,11 @@ from typing import Any
 from vybory import rules
 from vybory.model.canonical import tagged_hash
 from vybory.model.layout import MOTION_CHOICES
-from vybory.rules.base import Contest as RulesContest
-from vybory.rules.outcome import Outcome, Status
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundContest, candidate_order
 from vybory.protocol.tally import round_totals
+from vybory.rules.base import Contest as RulesContest
+from vybory.rules.outcome import Outcome, Status
 
 SEED_TAG = "VYBORY-V1-CONTEST-SEED"
 

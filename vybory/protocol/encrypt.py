@@ -32,7 +32,13 @@ from vybory.crypto import elgamal
 from vybory.crypto.group import Point, Rng, Scalar
 from vybory.crypto.proofs import prove_range, prove_zero_one, sign
 from vybory.errors import InvalidBallot, InvalidInput, Refused
-from vybory.model.ballot import Ballot, ContestBallot, EncryptedSelection, ballot_body, tracking_code
+from vybory.model.ballot import (
+    Ballot,
+    ContestBallot,
+    EncryptedSelection,
+    ballot_body,
+    tracking_code,
+)
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import MARK_METHODS, Definition
 from vybory.model.layout import FOR_AGAINST, MOTION_CHOICES, Layout, score_range

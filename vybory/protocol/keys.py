@@ -292,8 +292,8 @@ def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> Trust
 
 __all__ = [
     "check_commitment_hash",
-    "check_completion",
     "check_complaints",
+    "check_completion",
     "check_reveal",
     "check_shares",
     "check_trustee_key",

@@ -27,7 +27,7 @@ from vybory.crypto.threshold import (
     MessagingKey,
 )
 from vybory.errors import InvalidEncoding, Refused
-from vybory.model.board import GENESIS_HASH, Event, EventKind, check_event
+from vybory.model.board import Event, EventKind, check_event
 from vybory.model.definition import Definition, definition_from_json, fingerprint, parse_time
 from vybory.model.layout import Layout, compute_layout
 

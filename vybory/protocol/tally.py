@@ -20,9 +20,9 @@ from vybory.crypto.group import Rng
 from vybory.crypto.threshold import DecryptionShare, TrusteeSecrets
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMet
 from vybory.model.board import Event, EventKind
-from vybory.rules.base import Totals
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundState
+from vybory.rules.base import Totals
 
 
 def _closed_round(state: ElectionState, number: int) -> RoundState:
@@ -76,7 +76,7 @@ def compute_encrypted_tally(state: ElectionState, *, round: int,
             weights[cid] += weight
     missing = set(last) - found
     if missing:
-        raise Refused(f"{len(missing)} counted ballot(s) were not given, e.g. {sorted(missing)[0]}",
+        raise Refused(f"{len(missing)} counted ballot(s) were not given, e.g. {min(missing)}",
                       field="ballots", code="ballots_missing")
     contests = []
     for cid in order:
@@ -107,7 +107,7 @@ def _tally_of(state: ElectionState, number: int) -> tuple[RoundState, Mapping[st
 def compute_decryption_share(state: ElectionState, secrets: TrusteeSecrets, *, round: int, now: datetime,
                              rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``decryption_share``: the trustee's factors for the whole tally, with one proof."""
-    rnd, tally = _tally_of(state, round)
+    _, tally = _tally_of(state, round)
     if secrets.secret_share is None:
         raise refuse("this key file has no secret share yet (finish the key ceremony first)",
                      field="secrets", code="no_secret_share")
