@@ -660,12 +660,12 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     for i, o in enumerate(_array(raw, "observers", p, required=False)):
         where = f"observers[{i}]"
         _unknown_keys(o, ("id", "name", "organisation"), where, p)
-        org: str | None = None
+        sent_by: str | None = None
         if o.get("organisation") is not None:
-            org = _ident(o, "organisation", where, p)
-            if org and org not in org_ids:
-                p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
-        observers.append(Observer(_ident(o, "id", where, p), _text(o, "name", where, p), org))
+            sent_by = _ident(o, "organisation", where, p)
+            if sent_by and sent_by not in org_ids:
+                p.add(f"{where}.organisation", f"{sent_by!r} is not one of the organisations")
+        observers.append(Observer(_ident(o, "id", where, p), _text(o, "name", where, p), sent_by))
     _unique([o.id for o in observers], "observers", p)
 
     contests = []
@@ -750,9 +750,9 @@ def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv
                            field="roll")
     header = [h.strip().lower() for h in rows[0]]
     problems: list[str] = []
-    for col in ("id", "name", "district"):
-        if col not in header:
-            problems.append(f"{source}: line 1: column {col!r} is missing (header: {', '.join(ROLL_COLUMNS)})")
+    for name in ("id", "name", "district"):
+        if name not in header:
+            problems.append(f"{source}: line 1: column {name!r} is missing (header: {', '.join(ROLL_COLUMNS)})")
     for j, h in enumerate(header):
         if h not in ROLL_COLUMNS:
             problems.append(f"{source}: line 1, column {j + 1}: unknown column {h!r}")

@@ -108,7 +108,7 @@ def mark_bounds(contest: Contest, n_candidates: int, seats: int | None = None) -
             maximum = n_candidates
         else:
             maximum = contest.seats if seats is None else seats
-    return minimum, min(maximum, n_candidates)
+    return int(minimum or 0), min(maximum, n_candidates)
 
 
 def _int_option(options: Mapping[str, Any], name: str, default: int | None) -> int | None:
@@ -189,8 +189,8 @@ def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> L
                           field=f"contests.{contest.id}.options", code="too_few_grades")
         g = len(values)
         labels = tuple(f"{name}:{v}" for name in names for v in values)
-        constraints = tuple(Constraint(tuple(range(i * g, (i + 1) * g)), 0, 1) for i in range(n))
-        return Layout(contest.id, method, names, labels, (1,) * (n * g), constraints)
+        per_candidate = tuple(Constraint(tuple(range(i * g, (i + 1) * g)), 0, 1) for i in range(n))
+        return Layout(contest.id, method, names, labels, (1,) * (n * g), per_candidate)
     raise Refused(f"contest {contest.id!r}: method {method!r} has no encrypted ballot layout",
                   field=f"contests.{contest.id}.method", code="no_layout")
 

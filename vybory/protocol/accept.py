@@ -21,6 +21,11 @@ from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
 
 
+def _f(payload: Mapping[str, Any], key: str) -> Any:
+    """A field of an incoming payload (``None`` when absent: the action then refuses it)."""
+    return payload.get(key)
+
+
 def _with_time(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     out = dict(payload)
     out["at"] = at(now)
@@ -69,24 +74,24 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         raise Refused("an election is defined only once, as the first event", field="kind",
                       code="already_defined")
     if kind is EventKind.NOMINATION_SUBMITTED:
-        candidate = p.get("candidate")
+        candidate = _f(p, "candidate")
         if not isinstance(candidate, Mapping):
             raise InvalidInput("must be an object with name and details", field="candidate")
-        expected = nominations.nominate(state, organisation=p.get("organisation"), contest=p.get("contest"),
-                                        name=candidate.get("name"), details=candidate.get("details"),
-                                        consent=p.get("consent"), now=now)
+        expected = nominations.nominate(state, organisation=_f(p, "organisation"), contest=_f(p, "contest"),
+                                        name=_f(candidate, "name"), details=_f(candidate, "details"),
+                                        consent=_f(p, "consent"), now=now)
         return _same(expected, p, kind)
     if kind is EventKind.CANDIDATE_REGISTERED:
-        return _same(nominations.register_candidate(state, nomination=p.get("nomination"), now=now), p, kind)
+        return _same(nominations.register_candidate(state, nomination=_f(p, "nomination"), now=now), p, kind)
     if kind is EventKind.CANDIDATE_REFUSED:
-        return _same(nominations.refuse_candidate(state, nomination=p.get("nomination"),
-                                                  reason=p.get("reason"), now=now), p, kind)
+        return _same(nominations.refuse_candidate(state, nomination=_f(p, "nomination"),
+                                                  reason=_f(p, "reason"), now=now), p, kind)
     if kind is EventKind.APPEAL_LODGED:
-        return _same(nominations.lodge_appeal(state, nomination=p.get("nomination"),
-                                              grounds=p.get("grounds"), now=now), p, kind)
+        return _same(nominations.lodge_appeal(state, nomination=_f(p, "nomination"),
+                                              grounds=_f(p, "grounds"), now=now), p, kind)
     if kind is EventKind.APPEAL_DECIDED:
-        return _same(nominations.decide_appeal(state, nomination=p.get("nomination"), upheld=p.get("upheld"),
-                                               reason=p.get("reason"), now=now), p, kind)
+        return _same(nominations.decide_appeal(state, nomination=_f(p, "nomination"), upheld=_f(p, "upheld"),
+                                               reason=_f(p, "reason"), now=now), p, kind)
     if kind is EventKind.NOMINATIONS_CLOSED:
         return _same(nominations.close_nominations(state, now=now), p, kind)
     if kind is EventKind.TRUSTEE_KEY:
@@ -114,22 +119,22 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
                     else rounds.open_next_round(state, now=now))
         return _same(expected, p, kind)
     if kind is EventKind.BALLOT_CAST:
-        expected = rounds.check_ballot(state, p.get("ballot"), now=now)
+        expected = rounds.check_ballot(state, _f(p, "ballot"), now=now)
         return _same(expected, p, kind) if "tracking_code" in payload else expected
     if kind is EventKind.ROUND_CLOSED:
-        return _same(rounds.close_round(state, round=p.get("round"), now=now), p, kind)
+        return _same(rounds.close_round(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.ENCRYPTED_TALLY:
         if ballots is None:
             raise InvalidInput("the round's ballots are needed to check its tally", field="ballots")
-        return _same(tally.compute_encrypted_tally(state, round=p.get("round"), ballots=ballots, now=now),
+        return _same(tally.compute_encrypted_tally(state, round=_f(p, "round"), ballots=ballots, now=now),
                      p, kind)
     if kind is EventKind.DECRYPTION_SHARE:
         tally.check_decryption_share(state, p)
         return p
     if kind is EventKind.TALLY_DECRYPTED:
-        return _same(tally.combine_shares(state, round=p.get("round"), now=now), p, kind)
+        return _same(tally.combine_shares(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.OUTCOME_DECLARED:
-        return _same(decide.declare_outcomes(state, round=p.get("round"), now=now), p, kind)
+        return _same(decide.declare_outcomes(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.ELECTION_PUBLISHED:
         return _same(decide.publish_election(state, now=now), p, kind)
     raise InvalidInput(f"unknown event kind {kind!r}", field="kind")  # pragma: no cover

@@ -97,7 +97,7 @@ def publish_credentials(state: ElectionState, entries: Sequence[tuple[Point | st
     for k, (credential, district, weight) in enumerate(entries):
         hex_ = credential.to_hex() if isinstance(credential, Point) else credential
         credentials.append({"credential": hex_, "district": district, "weight": weight})
-    credentials.sort(key=lambda e: e["credential"])
+    credentials.sort(key=lambda e: str(e["credential"]))
     payload = {"authority": state.definition.credential_authority, "credentials": credentials,
                "at": at(now)}
     check_credentials(state, payload)

@@ -36,6 +36,7 @@ from vybory.model.ballot import (
     Ballot,
     ContestBallot,
     EncryptedSelection,
+    SelectionProof,
     ballot_body,
     tracking_code,
 )
@@ -288,6 +289,7 @@ def encrypt_ballot(form: BallotForm, secret_credential: str | Scalar, choices: M
         for v, r, maximum in zip(values, randomness, layout.maxima):
             ct = elgamal.encrypt(pk, v, r)
             ciphertexts.append(ct)
+            proof: SelectionProof
             if maximum == 1:
                 proof = prove_zero_one(fp, credential, pk, ct, v, r, rng)
             else:

@@ -511,13 +511,13 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
             nominated = {n.organisation for n in state.nominations}
             out += [Pending("organisation", o.id, "may still nominate candidates (none so far)", deadline)
                     for o in d.organisations if o.id not in nominated]
-        for n in state.nominations:
-            if n.status is NominationStatus.SUBMITTED:
+        for nom in state.nominations:
+            if nom.status is NominationStatus.SUBMITTED:
                 out.append(Pending("commission", "commission",
-                                   f"register or refuse nomination {n.number} ({n.name}, {n.contest})"))
-            elif n.status is NominationStatus.APPEALED:
+                                   f"register or refuse nomination {nom.number} ({nom.name}, {nom.contest})"))
+            elif nom.status is NominationStatus.APPEALED:
                 out.append(Pending("commission", "central commission",
-                                   f"decide the appeal on nomination {n.number} ({n.name}, {n.contest})"))
+                                   f"decide the appeal on nomination {nom.number} ({nom.name}, {nom.contest})"))
         if now >= deadline and not any(p.role == "commission" for p in out):
             out.append(Pending("commission", "commission", "close the nominations", deadline))
     if state.keys.completed is None:

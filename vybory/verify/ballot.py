@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from vybory.crypto.elgamal import Ciphertext
 from vybory.crypto.group import Point
 from vybory.crypto.proofs import (
+    RangeProof,
     ZeroOneProof,
     verify_range,
     verify_signature,
@@ -88,6 +89,8 @@ def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round
                     verify_zero_one(fingerprint, ballot.credential, public_key, selection.ciphertext,
                                     selection.proof)
                 else:
+                    if not isinstance(selection.proof, RangeProof):
+                        raise InvalidProof(f"expected a range proof over [0, {maximum}]", field=field)
                     verify_range(fingerprint, ballot.credential, public_key, selection.ciphertext, 0,
                                  maximum, selection.proof)
             except InvalidProof as exc:
