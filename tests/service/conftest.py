@@ -7,9 +7,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kit import T0  # noqa: E402
+from kit import T0
 
-from vybory.service import ElectionService, ManualClock  # noqa: E402
+from vybory.service import ElectionService, ManualClock
 
 
 @pytest.fixture

@@ -116,8 +116,8 @@ class Election:
 def new_election(service: ElectionService, clock: ManualClock, definition: str = DEFINITION,
                  roll: str | None = ROLL) -> Election:
     clock.set(T0)
-    service.create_election(definition, roll_csv=roll)
-    return Election(service, clock)
+    summary = service.create_election(definition, roll_csv=roll)
+    return Election(service, clock, summary.slug)
 
 
 def nominate_all(e: Election, plan: dict[str, list[tuple[str, str]]] = NOMINEES) -> None:
@@ -195,3 +195,23 @@ def decrypt(e: Election, trustees: tuple[int, ...], round: int | None = None) ->
     for j in trustees:
         e.service.submit_decryption_share(e.slug, protocol.compute_decryption_share(
             state, e.trustees[j], round=number, now=e.clock(), rng=rng(f"share-{j}")))
+
+
+def bump(scalar_hex: str) -> str:
+    """Another canonical scalar (the next one): a well-formed but wrong response."""
+    from vybory.crypto.group import Scalar
+
+    return Scalar.from_int(int(Scalar.from_hex(scalar_hex, "s")) + 1).to_hex()
+
+
+def board_snapshot(service: ElectionService, slug: str = SLUG) -> tuple[Any, ...]:
+    """Everything a refused operation must leave unchanged: the board and the index tables."""
+    from sqlalchemy import func, select
+
+    from vybory.store.tables import BallotEntry, BoardEvent, CiphertextEntry, CredentialEntry
+
+    head = service.head(slug)
+    with service.database.transaction(write=False) as session:
+        counts = tuple(session.scalar(select(func.count()).select_from(t))
+                       for t in (BoardEvent, BallotEntry, CiphertextEntry, CredentialEntry))
+    return head, counts

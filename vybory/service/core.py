@@ -71,10 +71,13 @@ class Context:
     state: Any
     now: datetime
     appended: list[Event] = field(default_factory=list)
+    election_id: int = field(init=False)
+    slug: str = field(init=False)
 
-    @property
-    def election_id(self) -> int:
-        return self.election.id
+    def __post_init__(self) -> None:
+        # Plain copies: the row is unusable once its transaction has ended.
+        self.election_id = self.election.id
+        self.slug = self.election.slug
 
 
 @dataclass(frozen=True)

@@ -350,7 +350,7 @@ class ElectionService:
             except IntegrityError:
                 raise Refused("this ballot repeats a ballot or ciphertext already on the board",
                               field="ballot", code="replayed_ballot") from None
-            return Receipt(ctx.election.slug, ballot.round, payload["tracking_code"], event.position,
+            return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position,
                            event.hash.hex(), replaced)
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
