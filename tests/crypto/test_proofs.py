@@ -35,7 +35,7 @@ from vybory.crypto.proofs import (
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidEncoding, InvalidInput, InvalidProof
 
-from .conftest import tamper
+from .helpers import tamper
 
 FP = b"\x01" * 32
 OTHER_FP = b"\x02" * 32

@@ -20,7 +20,7 @@ from vybory.crypto.shuffle import (
 )
 from vybory.errors import InvalidEncoding, InvalidInput, InvalidProof
 
-from .conftest import tamper
+from .helpers import tamper
 
 FP = b"shuffle test election"
 SK = Scalar.from_int(0x5EC12E7)
