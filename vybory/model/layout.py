@@ -33,9 +33,22 @@ from typing import Any
 
 from vybory.crypto.proofs import MAX_RANGE_WIDTH
 from vybory.errors import Refused
-from vybory.model.definition import MARK_METHODS, Contest
+from vybory.model.canonical import tagged_hash
+from vybory.model.definition import MARK_METHODS, Contest, Definition
 
+SEED_TAG = "VYBORY-V1-CONTEST-SEED"
 MOTION_CHOICES = ("yes", "no", "abstain")
+
+
+def candidate_order(name: str) -> tuple[str, str]:
+    """Ballot order of candidates: by name, case-insensitively, then exactly (spec §10.3)."""
+    return (name.casefold(), name)
+
+
+def contest_seed(definition: Definition, contest_id: str, round: int) -> bytes:
+    """The draw seed of a contest in a round (spec §15.1): tagged SHA-256 of the definition's
+    seed bytes, the contest id (UTF-8) and the round number (u64, big-endian)."""
+    return tagged_hash(SEED_TAG, definition.seed_bytes, contest_id.encode("utf-8"), round.to_bytes(8, "big"))
 FOR_AGAINST = ("for", "against")
 
 
@@ -209,9 +222,12 @@ def _checked(layout: Layout) -> Layout:
 __all__ = [
     "FOR_AGAINST",
     "MOTION_CHOICES",
+    "SEED_TAG",
     "Constraint",
     "Layout",
+    "candidate_order",
     "compute_layout",
+    "contest_seed",
     "grade_count",
     "mark_bounds",
     "score_range",

@@ -16,22 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from vybory import rules
-from vybory.model.canonical import tagged_hash
-from vybory.model.layout import MOTION_CHOICES
+from vybory.model.layout import MOTION_CHOICES, SEED_TAG, contest_seed
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundContest, candidate_order
 from vybory.protocol.tally import round_totals
 from vybory.rules.base import Contest as RulesContest
 from vybory.rules.outcome import Outcome, Status
-
-SEED_TAG = "VYBORY-V1-CONTEST-SEED"
-
-
-def contest_seed(state: ElectionState, contest_id: str, round: int) -> bytes:
-    """The draw seed of a contest in a round: tagged SHA-256 of the definition's seed, the
-    contest id and the round number (u64, big-endian)."""
-    return tagged_hash(SEED_TAG, state.definition.seed_bytes, contest_id.encode("utf-8"),
-                       round.to_bytes(8, "big"))
 
 
 def rules_contest(state: ElectionState, round: int, rc: RoundContest) -> RulesContest:
@@ -44,7 +34,7 @@ def rules_contest(state: ElectionState, round: int, rc: RoundContest) -> RulesCo
     candidates = MOTION_CHOICES if contest.is_motion else rc.candidates
     return RulesContest(name=rc.contest, candidates=tuple(candidates), seats=rc.seats, options=options,
                         registered=state.registered_voters(contest.district),
-                        seed=contest_seed(state, rc.contest, round))
+                        seed=contest_seed(state.definition, rc.contest, round))
 
 
 def elected_before(state: ElectionState, contest_id: str, round: int) -> list[str]:
@@ -122,6 +112,7 @@ def publish_election(state: ElectionState, *, now: datetime) -> dict[str, Any]:
 
 
 __all__ = [
+    "SEED_TAG",
     "contest_seed",
     "count_round",
     "declare_outcomes",

@@ -29,7 +29,7 @@ from vybory.crypto.threshold import (
 from vybory.errors import InvalidEncoding, Refused
 from vybory.model.board import Event, EventKind, check_event
 from vybory.model.definition import Definition, definition_from_json, fingerprint, parse_time
-from vybory.model.layout import Layout, compute_layout
+from vybory.model.layout import Layout, candidate_order, compute_layout
 
 
 class Phase(StrEnum):
@@ -262,11 +262,6 @@ class ElectionState:
         _APPLY[event.kind](self, event.payload, event)
         self.head = event
         return self
-
-
-def candidate_order(name: str) -> tuple[str, str]:
-    """Ballot order of candidates: by name, case-insensitively, then exactly."""
-    return (name.casefold(), name)
 
 
 def replay(events: Iterable[Event]) -> ElectionState:
