@@ -28,6 +28,7 @@ from vybory.crypto.proofs import sign
 from vybory.errors import (
     InvalidBallot,
     InvalidEncoding,
+    InvalidInput,
     InvalidProof,
     Refused,
     ThresholdNotMet,
@@ -325,3 +326,47 @@ def test_empty_round_decrypts_to_zero(ready):
     assert all(v == 0 for c in decrypted for v in c["counts"].values())
     outcomes = {o["contest"]: o["outcome"]["status"] for o in board.state.rounds[1].outcomes["outcomes"]}
     assert outcomes["north-seat"] == "repeat_required"  # nobody voted: quorum not met
+
+
+def test_outside_payloads_must_have_exactly_their_fields():
+    board = Board(council())
+    state = board.state
+    secrets = protocol.new_trustee_secrets(state, "anna", rng("anna"))
+    payload = protocol.publish_trustee_key(state, secrets, now=NOW)
+    padded = dict(payload, note="hello")
+    assert refused(board, padded, NOW, kind="trustee_key").code == "invalid_input"
+    board.append("trustee_key", payload, NOW)
+    assert board.state.keys.messaging_keys[1].trustee == 1
+    # The server's clock, not the sender's, dates the event.
+    assert board.state.head.payload["at"] == "2025-03-20T07:00:00Z"
+
+
+def test_credential_list_rules():
+    board = Board(council())
+    gen = rng("c")
+    entries = [(protocol.generate_credential(gen)[1], "north", 1) for _ in range(3)]
+    payload = protocol.publish_credentials(board.state, entries, now=NOW)
+    for mutate, code in [
+        (lambda p: p["credentials"].append(dict(p["credentials"][0])), "invalid_input"),
+        (lambda p: p["credentials"].reverse(), "invalid_input"),
+        (lambda p: p["credentials"][0].update(district="west"), "invalid_input"),
+        (lambda p: p["credentials"][0].update(weight=0), "invalid_input"),
+        (lambda p: p["credentials"][0].update(credential="00" * 32), "invalid_encoding"),
+        (lambda p: p.update(credentials=[]), "invalid_input"),
+        (lambda p: p.update(authority="Somebody else"), "wrong_authority"),
+    ]:
+        bad = copy.deepcopy(payload)
+        mutate(bad)
+        assert refused(board, bad, NOW, kind="credentials_published").code == code
+    board.append("credentials_published", payload, NOW)
+    assert refused(board, payload, NOW, kind="credentials_published").code == "credentials_already_published"
+    assert len(board.state.credentials) == 3
+
+
+def test_secret_credentials_are_printable_and_checked():
+    secret, public = protocol.generate_credential(rng("p"))
+    assert len(secret) == 29 and secret.count("-") == 5
+    assert protocol.public_credential(secret.lower().replace("-", " ")) == public
+    for bad in ("ABCD", "ABCD-EFGH-IJKL-MNOP-QRST-UVW0", 42):
+        with pytest.raises(InvalidInput):
+            protocol.public_credential(bad)
