@@ -1,0 +1,77 @@
+"""The FastAPI application: the REST API, the pages, security headers, sessions.
+
+``create_app(database_url)`` builds the whole web server on one database; the
+command ``vybory serve`` runs it with Uvicorn. Tests pass their own
+``service`` (with a manual clock).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+from vybory.api import counting, elections, errors, voting
+from vybory.api.auth import Sessions
+from vybory.api.security import SecurityHeaders
+from vybory.service import Clock, ElectionService, system_clock
+from vybory.store import Database
+
+SECRET_VARIABLE = "VYBORY_SECRET_KEY"
+
+DESCRIPTION = """\
+The vybory election server. Every operation of the election service is here;
+errors are JSON objects `{code, message, field}` with an HTTP status
+(422 bad input, 409 refused by the election's state, 404 unknown, 401 login
+needed, 403 not allowed or CSRF). Logged-in calls use the session cookie from
+`POST /api/session` and send its `csrf_token` in the `X-CSRF-Token` header.
+See docs/api.md.
+"""
+
+
+def create_app(database_url: str | None = None, *, service: ElectionService | None = None,
+               clock: Clock | None = None, secret_key: bytes | str | None = None,
+               secure_cookies: bool | None = None, pages: bool = True) -> FastAPI:
+    """The web application on ``database_url`` (default: ``$VYBORY_DATABASE_URL`` or ./vybory.sqlite).
+
+    ``service``: use this election service instead of opening the database
+    (tests, ``vybory serve --demo``). ``secret_key`` signs session cookies
+    (default ``$VYBORY_SECRET_KEY``, else a random key: sessions then end
+    when the server restarts). ``secure_cookies``: ``None`` marks cookies
+    Secure when the request came over https. ``pages``: also serve the HTML pages.
+    """
+    if service is None:
+        service = ElectionService(Database(database_url), clock=clock or system_clock)
+    key = secret_key or os.environ.get(SECRET_VARIABLE) or secrets.token_bytes(32)
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+
+    app = FastAPI(title="vybory", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.state.service = service
+    app.state.sessions = Sessions(key, secure=secure_cookies)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        app.state.sessions.write(request, response)
+        return response
+
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/api", tags=["sessions"])
+    def api_root() -> dict[str, Any]:
+        """What this server is and where its description is."""
+        return {"name": "vybory", "openapi": "/openapi.json", "elections": "/api/elections"}
+
+    app.include_router(elections.router)
+    app.include_router(voting.router)
+    app.include_router(counting.router)
+    if pages:
+        from vybory import web
+
+        web.register(app)
+    return app

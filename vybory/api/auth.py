@@ -1,0 +1,157 @@
+"""Logins, session cookies and CSRF tokens.
+
+A session is a signed cookie (``vybory_session``; HttpOnly, SameSite=Strict,
+Secure over https) holding the login's name, role and scope and a random
+CSRF token; it is signed with the server's secret (itsdangerous) and expires
+after :data:`SESSION_SECONDS`. Passwords are checked against the argon2id
+hashes of the store's ``users`` table (through the service).
+
+CSRF: every page form carries the session's token in a hidden ``csrf_token``
+field; API calls made with the session cookie send it in the
+``X-CSRF-Token`` header. A state-changing request without the right token is
+refused with 403 ``csrf``. Anonymous visitors get a session too (no login,
+just a token), so that the login form itself is protected.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from vybory.api.errors import ApiError
+
+COOKIE = "vybory_session"
+SESSION_SECONDS = 12 * 3600
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """Who is logged in: name, role, the subject they speak for (trustee or organisation id), and
+    the election they are limited to (``None``: every election)."""
+
+    username: str
+    role: str
+    subject: str | None
+    election: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"username": self.username, "role": self.role, "subject": self.subject, "election": self.election}
+
+    def covers(self, slug: str) -> bool:
+        return self.election is None or self.election == slug
+
+
+class Sessions:
+    """Signs and reads session cookies with one server secret."""
+
+    def __init__(self, secret: bytes, *, secure: bool | None = None):
+        self.serializer = URLSafeTimedSerializer(secret, salt="vybory-session")
+        self.secure = secure
+
+    def load(self, request: Request) -> dict[str, Any]:
+        """The request's session (cached on the request); a new anonymous one if none is valid."""
+        cached = getattr(request.state, "vybory_session", None)
+        if cached is not None:
+            return cached
+        data: dict[str, Any] | None = None
+        raw = request.cookies.get(COOKIE)
+        if raw:
+            try:
+                loaded = self.serializer.loads(raw, max_age=SESSION_SECONDS)
+                if isinstance(loaded, dict) and isinstance(loaded.get("csrf"), str):
+                    data = loaded
+            except BadSignature:
+                data = None
+        if data is None:
+            data = {"csrf": secrets.token_urlsafe(32)}
+            request.state.vybory_session_new = True
+        request.state.vybory_session = data
+        return data
+
+    def login(self, request: Request) -> Login | None:
+        data = self.load(request)
+        if "user" not in data:
+            return None
+        return Login(data["user"], data["role"], data.get("subject"), data.get("election"))
+
+    def csrf_token(self, request: Request) -> str:
+        return str(self.load(request)["csrf"])
+
+    def start(self, request: Request, login: dict[str, Any]) -> dict[str, Any]:
+        """A fresh session for ``login`` (new CSRF token: no session fixation)."""
+        data = {"csrf": secrets.token_urlsafe(32), "user": login["username"], "role": login["role"],
+                "subject": login.get("subject"), "election": login.get("election")}
+        request.state.vybory_session = data
+        request.state.vybory_session_new = True
+        return data
+
+    def end(self, request: Request) -> None:
+        request.state.vybory_session = {"csrf": secrets.token_urlsafe(32)}
+        request.state.vybory_session_new = True
+
+    def write(self, request: Request, response: Response) -> None:
+        """Sets the cookie on ``response`` if the request's session is new or changed."""
+        if not getattr(request.state, "vybory_session_new", False):
+            return
+        secure = self.secure if self.secure is not None else request.url.scheme == "https"
+        response.set_cookie(COOKIE, self.serializer.dumps(request.state.vybory_session), max_age=SESSION_SECONDS,
+                            httponly=True, samesite="strict", secure=secure, path="/")
+
+    def check_csrf(self, request: Request, token: str | None) -> None:
+        """Refuses (403 ``csrf``) unless ``token`` is this session's CSRF token."""
+        expected = self.csrf_token(request)
+        if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+            raise ApiError(403, "the form or request is missing its security token, or the token is stale: "
+                                "reload the page and try again", code="csrf", field=CSRF_FIELD)
+
+
+def sessions_of(request: Request) -> Sessions:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
+def current_login(request: Request) -> Login | None:
+    return sessions_of(request).login(request)
+
+
+def api_login(request: Request) -> Login:
+    """The API caller's login; for unsafe methods also checks the X-CSRF-Token header."""
+    sessions = sessions_of(request)
+    login = sessions.login(request)
+    if login is None:
+        raise ApiError(401, "log in first (POST /api/session)", code="login_required")
+    if request.method not in SAFE_METHODS:
+        sessions.check_csrf(request, request.headers.get(CSRF_HEADER))
+    return login
+
+
+def require_commission(login: Login, slug: str | None) -> None:
+    """A commission login for this election (``slug`` None: a login for every election)."""
+    if login.role != "commission" or (slug is None and login.election is not None) or \
+            (slug is not None and not login.covers(slug)):
+        what = "this election's" if slug else "the central"
+        raise ApiError(403, f"only {what} commission may do this", code="forbidden")
+
+
+def require_trustee(login: Login, slug: str) -> str:
+    """A trustee login for this election; returns the trustee id it speaks for."""
+    if login.role != "trustee" or not login.covers(slug) or not login.subject:
+        raise ApiError(403, "only a trustee of this election may do this", code="forbidden")
+    return login.subject
+
+
+def require_organisation_or_commission(login: Login, slug: str, organisation: str) -> None:
+    """The commission, or the organisation itself (its own login)."""
+    if login.role == "commission" and login.covers(slug):
+        return
+    if login.role == "organisation" and login.covers(slug) and login.subject == organisation:
+        return
+    raise ApiError(403, f"only organisation {organisation!r} or the commission may do this", code="forbidden",
+                   field="organisation")

@@ -1,0 +1,139 @@
+"""Errors as JSON: ``{"code", "message", "field"}`` with the right HTTP status, never a traceback.
+
+Every :class:`~vybory.errors.VyboryError` becomes a response naming its code,
+its words and its field. Bad input is 422 (Unprocessable), a refusal by the
+election's state 409 (Conflict), something that does not exist 404, a login
+missing 401 and a login without the right 403. A definition refused for
+several problems lists them all in ``problems``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vybory.errors import (
+    InvalidBallot,
+    InvalidDefinition,
+    InvalidEncoding,
+    InvalidInput,
+    InvalidProof,
+    Refused,
+    ThresholdNotMet,
+    VyboryError,
+)
+
+log = logging.getLogger("vybory.api")
+
+# Refusal codes that mean "no such thing" rather than "not now".
+NOT_FOUND_CODES = frozenset({
+    "unknown_election", "no_such_round", "no_such_nomination", "unknown_tracking_code", "unknown_user",
+    "no_event",
+})
+
+
+class ApiError(VyboryError):
+    """An error of the HTTP layer itself (login, permission, CSRF, size), with its status."""
+
+    def __init__(self, status: int, message: str, *, code: str, field: str | None = None):
+        super().__init__(message, field=field, code=code)
+        self.status = status
+
+
+def status_of(error: VyboryError) -> int:
+    """The HTTP status a vybory error deserves."""
+    if isinstance(error, ApiError):
+        return error.status
+    if error.code in NOT_FOUND_CODES:
+        return 404
+    if isinstance(error, (InvalidDefinition, InvalidInput, InvalidEncoding, InvalidBallot, InvalidProof)):
+        return 422
+    if isinstance(error, (Refused, ThresholdNotMet)):
+        return 409
+    return 400
+
+
+def error_body(error: VyboryError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message, "field": error.field}
+    if isinstance(error, InvalidDefinition):
+        body["problems"] = list(error.problems)
+    return body
+
+
+def json_error(status: int, code: str, message: str, field: str | None = None,
+               headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "field": field}, status_code=status, headers=headers)
+
+
+def wants_html(request: Request) -> bool:
+    """Pages get HTML error pages; the API (and anything asking for JSON) gets JSON."""
+    path = request.url.path
+    if path.startswith("/api/") or path == "/api" or path.startswith("/i18n/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def vybory_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, VyboryError)
+    status = status_of(error)
+    if wants_html(request):
+        from vybory.web.render import error_page
+
+        return error_page(request, status, error.code, error.message, error.field)  # type: ignore[return-value]
+    return JSONResponse(error_body(error), status_code=status)
+
+
+async def validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    field = None
+    for item in error.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path"))
+        field = field or location or None
+        problems.append(f"{location or 'request'}: {item.get('msg', 'is not valid')}")
+    message = "; ".join(problems) or "the request is not valid"
+    if wants_html(request):
+        from vybory.web.render import error_page
+
+        return error_page(request, 422, "invalid_request", message, field)  # type: ignore[return-value]
+    return JSONResponse({"code": "invalid_request", "message": message, "field": field, "problems": problems},
+                        status_code=422)
+
+
+_HTTP_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+    if error.status_code == 404 and message in ("Not Found", "not found"):
+        message = f"there is nothing at {request.url.path}"
+    if wants_html(request):
+        from vybory.web.render import error_page
+
+        return error_page(request, error.status_code, code, message, None)  # type: ignore[return-value]
+    return json_error(error.status_code, code, message, headers=getattr(error, "headers", None))
+
+
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    message = "the server failed to complete this request; nothing was changed"
+    if wants_html(request):
+        from vybory.web.render import error_page
+
+        return error_page(request, 500, "server_error", message, None)  # type: ignore[return-value]
+    return json_error(500, "server_error", message)
+
+
+def install(app: Any) -> None:
+    app.add_exception_handler(VyboryError, vybory_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

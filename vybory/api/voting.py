@@ -1,0 +1,152 @@
+"""API: the booth's view, casting ballots, looking up tracking codes, the board, and rounds."""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from vybory.api.auth import Login, api_login, require_commission
+from vybory.api.common import posted, read_state, service_of
+from vybory.api.errors import ApiError
+from vybory.api.views import booth_view
+from vybory.errors import InvalidInput
+from vybory.model.board import EventKind
+from vybory.model.canonical import canonical_json
+
+router = APIRouter(prefix="/api")
+
+MAX_BALLOT_BYTES = 8 * 1024 * 1024
+MAX_PAGE = 500
+
+
+class RoundChoice(BaseModel):
+    round: int | None = None
+
+
+BALLOT_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "description": "A ballot as vybory.model.ballot defines it (docs/spec.md, Ballots): format, "
+                           "version, election, round, credential, contests, signature.",
+            "required": ["format", "version", "election", "round", "credential", "contests", "signature"],
+        }}},
+    }
+}
+
+
+@router.get("/elections/{slug}/booth", tags=["voting"])
+def booth(slug: str, request: Request, district: str | None = None) -> dict[str, Any]:
+    """What the booth needs to make a ballot: key, fingerprint, and per district the open round's
+    contests with their selection layouts (docs/api.md)."""
+    def view(state: Any, now: Any) -> dict[str, Any]:
+        if district is not None and not state.definition.has_district(district):
+            raise InvalidInput(f"{district!r} is not a district of this election", field="district",
+                               code="unknown_district")
+        return booth_view(state, now, district=district)
+
+    return read_state(service_of(request), slug, view)
+
+
+@router.post("/elections/{slug}/ballots", tags=["voting"], status_code=201, openapi_extra=BALLOT_SCHEMA)
+async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
+    """Casts an encrypted, signed ballot; returns the receipt (tracking code, board position).
+
+    Refused (422 or 409, nothing stored) unless the signature and every proof
+    verify, the credential is listed, the round is open, nothing is replayed.
+    """
+    raw = await request.body()
+    if len(raw) > MAX_BALLOT_BYTES:
+        raise ApiError(413, f"a ballot may have at most {MAX_BALLOT_BYTES} bytes", code="too_large",
+                       field="ballot")
+    if not raw.strip():
+        raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
+    receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
+    return receipt.to_json()
+
+
+@router.get("/elections/{slug}/ballots/{tracking_code}", tags=["voting"])
+def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, Any]:
+    """Where a tracking code is on the board and whether that ballot still counts."""
+    return service_of(request).find_ballot(slug, tracking_code).to_json()
+
+
+@router.get("/elections/{slug}/board", tags=["board"])
+def board_page(slug: str, request: Request, start: int = Query(1, ge=1),
+               limit: int = Query(50, ge=1, le=MAX_PAGE),
+               kind: list[str] | None = Query(None, description="only events of these kinds")) -> dict[str, Any]:
+    """A page of the board: up to ``limit`` events from position ``start`` on."""
+    kinds: tuple[str, ...] | None = None
+    if kind:
+        for k in kind:
+            try:
+                EventKind(k)
+            except ValueError:
+                raise InvalidInput(f"{k!r} is not an event kind", field="kind", code="unknown_kind") from None
+        kinds = tuple(kind)
+    service = service_of(request)
+    with service.board.reading(slug, service.clock()) as ctx:
+        head = ctx.head
+        events = list(islice(service.board.events(ctx.session, ctx.election_id, start=start, kinds=kinds), limit))
+    following = events[-1].position + 1 if len(events) == limit and events[-1].position < head.position else None
+    return {
+        "election": slug,
+        "head": {"position": head.position, "hash": head.hash.hex()},
+        "start": start,
+        "limit": limit,
+        "events": [e.to_json() for e in events],
+        "next": following,
+    }
+
+
+@router.get("/elections/{slug}/board/{position}", tags=["board"])
+def board_event(slug: str, position: int, request: Request) -> dict[str, Any]:
+    events = service_of(request).events(slug, start=position, stop=position + 1)
+    if not events:
+        raise ApiError(404, f"the board has no event at position {position}", code="no_event", field="position")
+    return events[0].to_json()
+
+
+@router.get("/elections/{slug}/board.jsonl", tags=["board"])
+def board_download(slug: str, request: Request) -> StreamingResponse:
+    """The whole board, one event per line (the record's event format)."""
+    service = service_of(request)
+    service.head(slug)  # refuses an unknown election before the stream starts
+
+    def lines() -> Any:
+        for event in service.iter_events(slug):
+            yield canonical_json(event.to_json()) + b"\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson",
+                             headers={"content-disposition": f'attachment; filename="{slug}-board.jsonl"'})
+
+
+@router.post("/elections/{slug}/rounds/open", tags=["rounds"])
+def open_round(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+    """Opens round 1 (nominations closed, key ceremony completed, credentials published)."""
+    require_commission(login, slug)
+    return posted(service_of(request).open_round(slug))
+
+
+@router.post("/elections/{slug}/rounds/close", tags=["rounds"])
+def close_round(slug: str, request: Request, body: RoundChoice | None = None,
+                login: Login = Depends(api_login)) -> dict[str, Any]:
+    """Closes a round (the current one by default) at its deadline."""
+    require_commission(login, slug)
+    return posted(service_of(request).close_round(slug, None if body is None else body.round))
+
+
+@router.post("/elections/{slug}/advance", tags=["rounds"])
+def advance(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+    """Does what the deadlines call for now (close nominations, open round 1, close a round)."""
+    require_commission(login, slug)
+    return posted(service_of(request).advance(slug))
+
+
+__all__ = ["router"]

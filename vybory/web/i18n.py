@@ -1,0 +1,95 @@
+"""Languages of the pages and the booth: gettext catalogues read with Babel.
+
+The catalogues are ``vybory/web/locale/<lang>/LC_MESSAGES/messages.po``; they
+are compiled to the binary ``.mo`` form in memory when first used (Babel's
+``write_mo``), so there is no build step to forget. English is the source
+language: a message missing from a catalogue shows in English.
+
+The language of a request: ``?lang=`` (remembered in the ``vybory_lang``
+cookie), else that cookie, else the browser's Accept-Language, else English.
+The booth reads the same catalogues as JSON (``GET /i18n/<lang>.json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+from importlib import resources
+from typing import Any
+
+from babel import Locale, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("en", "ru")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+COOKIE = "vybory_lang"
+DOMAIN = "messages"
+
+
+def catalogue_text(lang: str) -> str:
+    """The ``.po`` source of a language's catalogue."""
+    path = resources.files("vybory.web").joinpath(f"locale/{lang}/LC_MESSAGES/{DOMAIN}.po")
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def catalogue(lang: str) -> Any:
+    """The parsed Babel catalogue of ``lang``."""
+    return read_po(io.StringIO(catalogue_text(lang)), locale=lang, domain=DOMAIN)
+
+
+@functools.cache
+def translations(lang: str) -> gettext.GNUTranslations:
+    """The language's catalogue compiled to .mo (in memory) and loaded by gettext."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue(lang))
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def gettext_for(lang: str, message: str) -> str:
+    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(message)
+
+
+def ngettext_for(lang: str, singular: str, plural: str, n: int) -> str:
+    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).ngettext(singular, plural, n)
+
+
+def messages(lang: str) -> dict[str, str]:
+    """Every translated message of a language, msgid -> text (for the booth)."""
+    out: dict[str, str] = {}
+    for message in catalogue(lang):
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple):
+            if isinstance(message.string, tuple) and message.string[0]:
+                out[message.id[0]] = message.string[0]
+            continue
+        if message.string:
+            out[message.id] = message.string
+    return out
+
+
+def choose_language(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """The request's language (see the module's text)."""
+    for given in (query, cookie):
+        if given in LANGUAGES:
+            return given  # type: ignore[return-value]
+    if accept_language:
+        wanted = []
+        for part in accept_language.split(","):
+            tag = part.split(";")[0].strip()
+            if tag:
+                wanted.append(tag)
+        chosen = negotiate_locale(wanted, list(LANGUAGES), sep="-") or negotiate_locale(
+            [w.split("-")[0] for w in wanted], list(LANGUAGES), sep="-")
+        if chosen in LANGUAGES:
+            return chosen
+    return DEFAULT_LANGUAGE
+
+
+def locale_of(lang: str) -> Locale:
+    return Locale.parse(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)

@@ -1,0 +1,112 @@
+"""Rendering pages: one Jinja2 environment, the request's language, the session's CSRF token.
+
+Templates live in ``vybory/web/templates``; they call ``_("text")`` (and
+``ngettext``) to translate, with ``%(name)s`` placeholders filled from
+keyword arguments. Markup carries no inline script or style (the
+Content-Security-Policy forbids both); styles are in ``/static/vybory.css``.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from markupsafe import Markup
+
+from vybory.web import i18n
+
+
+@pass_context
+def _translate(context: Any, message: str, **values: Any) -> str:
+    text = i18n.gettext_for(context.get("lang", i18n.DEFAULT_LANGUAGE), message)
+    return text % values if values else text
+
+
+@pass_context
+def _ntranslate(context: Any, singular: str, plural: str, n: int, **values: Any) -> str:
+    text = i18n.ngettext_for(context.get("lang", i18n.DEFAULT_LANGUAGE), singular, plural, n)
+    values.setdefault("num", n)
+    return text % values
+
+
+@pass_context
+def _when(context: Any, moment: datetime | str | None) -> str:
+    """A UTC time as the page shows it: 2025-03-20 06:00 UTC."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return moment
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("vybory.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(_=_translate, ngettext=_ntranslate, when=_when, languages=i18n.LANGUAGES,
+                       language_names=i18n.LANGUAGE_NAMES)
+    return env
+
+
+def language(request: Request) -> str:
+    cached = getattr(request.state, "vybory_lang", None)
+    if cached:
+        return str(cached)
+    lang = i18n.choose_language(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE),
+                                request.headers.get("accept-language"))
+    request.state.vybory_lang = lang
+    return lang
+
+
+def translate(request: Request, message: str, **values: Any) -> str:
+    text = i18n.gettext_for(language(request), message)
+    return text % values if values else text
+
+
+def page_context(request: Request, **values: Any) -> dict[str, Any]:
+    sessions = request.app.state.sessions
+    lang = language(request)
+    path = request.url.path
+    return {
+        "request": request,
+        "lang": lang,
+        "login": sessions.login(request),
+        "csrf_token": sessions.csrf_token(request),
+        "path": path,
+        "language_links": [(code, i18n.LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in i18n.LANGUAGES],
+        "flash": request.query_params.get("done"),
+        **values,
+    }
+
+
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """The page ``template`` with the common context (language, login, CSRF token)."""
+    context = page_context(request, **values)
+    html = environment().get_template(template).render(context)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, context["lang"], max_age=365 * 86400, samesite="strict", httponly=True,
+                            path="/")
+    return response
+
+
+def error_page(request: Request, status: int, code: str, message: str, field: str | None) -> HTMLResponse:
+    """An error as a page: what went wrong, in words, and where to go back to."""
+    return render(request, "error.html", status_code=status, status=status, code=code, message=message,
+                  field=field)
+
+
+def svg(markup: str) -> Markup:
+    """Server-made SVG markup (already escaped where it holds text)."""
+    return Markup(markup)
