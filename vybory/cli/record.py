@@ -1,9 +1,330 @@
-"""`vybory` subcommands: record."""
+"""`vybory export`, `vybory verify` and `vybory verify-ballot`: the public record and its checks.
+
+The record is one zip archive (docs/verifier.md, "The record"). Exporting
+writes it to a temporary file next to the target and renames it into place,
+so a failed export leaves nothing behind. Verifying reads the archive here and
+hands its bytes and its event lines to the pure verifier (``vybory.verify``);
+ballots are checked on every local core (``--workers``) or on a Dask cluster
+(``--dask``).
+
+Exit codes of ``verify`` and ``verify-ballot``: 0 everything holds; 1 a check
+failed (every failing item is listed); 2 the record cannot be read at all.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vybory.cli._common import DbOption, console, errors, open_service, refusals
+from vybory.errors import InvalidInput, Refused
+from vybory.model.canonical import canonical_json
+from vybory.verify import record
+from vybory.verify.lookup import BallotState, BallotStatus, find_ballot
+from vybory.verify.report import Report, Status
+from vybory.verify.verifier import RecordFiles, verify_record
+
+EXPORT_BATCH = 2000
+# Errors a damaged archive raises while it is read.
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, RuntimeError)
+
+
+class RecordUnreadable(Exception):
+    """The record file cannot be read as a zip archive (missing, truncated, corrupt)."""
+
+
+# ----------------------------------------------------------------------- export
+
+
+def export_record(service: Any, slug: str, path: Path | str) -> record.Manifest:
+    """Writes the public record of election ``slug`` to ``path`` (a zip archive); returns its manifest.
+
+    The board is read in batches up to the head it had when the export began,
+    so the record is one consistent prefix of the board even while ballots
+    keep arriving. Only public data is written: the board's events and the
+    definition (which holds no voter roll).
+    """
+    path = Path(path)
+    head = service.head(slug)
+    temporary = path.with_name(f".{path.name}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            digest = hashlib.sha256()
+            size = count = 0
+            last_hash = ""
+            definition_json: dict[str, Any] | None = None
+            title = slug
+            with archive.open(record.EVENTS, "w", force_zip64=True) as out:
+                start = 1
+                while start <= head.position:
+                    batch = service.events(slug, start=start, stop=min(start + EXPORT_BATCH, head.position + 1))
+                    if not batch:
+                        break
+                    for event in batch:
+                        if definition_json is None:
+                            definition_json = dict(event.payload["definition"])
+                            title = str(definition_json.get("title", slug))
+                        line = event.to_line() + b"\n"
+                        out.write(line)
+                        digest.update(line)
+                        size += len(line)
+                        count += 1
+                        last_hash = event.hash.hex()
+                    start += len(batch)
+            if count != head.position or last_hash != head.hash:
+                raise Refused("the board changed while it was exported; export again", field="board",
+                              code="board_changed")
+            assert definition_json is not None
+            definition = canonical_json(definition_json)
+            fingerprint = hashlib.sha256(definition).hexdigest()
+            readme = record.readme_text(election=slug, title=title, fingerprint=fingerprint, events=count,
+                                        head=last_hash).encode("utf-8")
+            archive.writestr(record.DEFINITION, definition)
+            archive.writestr(record.README, readme)
+            manifest = record.Manifest(slug, fingerprint, count, last_hash, {
+                record.DEFINITION: record.FileEntry(hashlib.sha256(definition).hexdigest(), len(definition)),
+                record.EVENTS: record.FileEntry(digest.hexdigest(), size),
+                record.README: record.FileEntry(hashlib.sha256(readme).hexdigest(), len(readme)),
+            })
+            archive.writestr(record.MANIFEST, json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return manifest
+
+
+# ------------------------------------------------------------------------ read
+
+
+@contextmanager
+def open_record(path: Path | str) -> Iterator[RecordFiles]:
+    """The record at ``path`` as :class:`RecordFiles`; raises :class:`RecordUnreadable` with the reason."""
+    path = Path(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise RecordUnreadable(f"{str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise RecordUnreadable(f"{str(path)!r} is a folder, not a record") from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise RecordUnreadable(f"{str(path)!r} is not a zip archive (truncated or damaged?): {exc}") from None
+    with archive:
+        try:
+            damaged = archive.testzip()
+        except ARCHIVE_ERRORS as exc:
+            raise RecordUnreadable(f"{str(path)!r} is damaged: {exc}") from None
+        if damaged is not None:
+            raise RecordUnreadable(f"{str(path)!r} is damaged: the file {damaged!r} inside it fails its checksum")
+        names = set(archive.namelist())
+
+        def small(name: str) -> bytes | None:
+            return archive.read(name) if name in names else None
+
+        def events() -> Iterator[bytes]:
+            try:
+                with archive.open(record.EVENTS) as handle:
+                    yield from handle
+            except ARCHIVE_ERRORS as exc:
+                raise RecordUnreadable(f"{str(path)!r} is damaged: {exc}") from None
+
+        try:
+            files = RecordFiles(small(record.MANIFEST), small(record.DEFINITION), small(record.README),
+                                events if record.EVENTS in names else None)
+        except ARCHIVE_ERRORS as exc:
+            raise RecordUnreadable(f"{str(path)!r} is damaged: {exc}") from None
+        yield files
+
+
+def record_checker(workers: int | None, dask: str | None) -> Any:
+    """The ballot checker the options ask for: a Dask cluster, a process pool, or this process."""
+    from vybory.verify.jobs import check_sequentially
+
+    if dask:
+        from vybory.scale import dask_checker
+
+        return dask_checker(dask)
+    from vybory.scale import local_cores, process_checker
+
+    count = workers if workers is not None else local_cores()
+    if count < 1:
+        raise InvalidInput("must be at least 1", field="--workers")
+    return check_sequentially if count == 1 else process_checker(count)
+
+
+def run_verification(path: Path | str, *, workers: int | None = 1, dask: str | None = None,
+                     published_head: str | None = None, expected_fingerprint: str | None = None,
+                     progress: bool = False) -> Report:
+    """Verifies the record at ``path`` (raises :class:`RecordUnreadable` when it cannot be read)."""
+    checker = record_checker(workers, dask)
+    with open_record(path) as files:
+        if not progress:
+            return verify_record(files, checker=checker, published_head=published_head,
+                                 expected_fingerprint=expected_fingerprint)
+        total = _event_total(files)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
+                   TextColumn("[dim]{task.fields[ballots]} ballots checked"), TimeElapsedColumn())
+        with Progress(*columns, console=errors, transient=True) as bar:
+            task = bar.add_task("Checking the board and the ballots", total=total, ballots=0)
+
+            def report_progress(phase: str, events: int, ballots: int) -> None:
+                words = "Checking the board and the ballots" if phase == "board" else "Recomputing the tallies"
+                bar.update(task, completed=events, ballots=ballots, description=words)
+
+            return verify_record(files, checker=checker, published_head=published_head,
+                                 expected_fingerprint=expected_fingerprint, progress=report_progress)
+
+
+def _event_total(files: RecordFiles) -> int | None:
+    try:
+        return record.parse_manifest(files.manifest).events if files.manifest else None
+    except Exception:  # the verifier reports a bad manifest; the bar just has no total
+        return None
+
+
+# ------------------------------------------------------------------------ print
+
+
+def print_report(report: Report) -> None:
+    console.print(f"Election [bold]{report.election or '?'}[/]  fingerprint {report.fingerprint or '?'}")
+    console.print(f"{report.events} events, {report.ballots} ballots, head {report.head}")
+    for check in report.checks:
+        mark = {Status.PASSED: "[green]ok[/]", Status.FAILED: "[bold red]FAILED[/]",
+                Status.NOT_RUN: "[yellow]not run[/]"}[check.status]
+        counted = f" ({check.checked} checked)" if check.checked else ""
+        console.print(f"{check.spec.number:>2}. {check.spec.title} [dim]\\[{check.spec.spec}][/]{counted}: {mark}")
+        for finding in check.findings:
+            console.print(f"      - {finding}", markup=False)
+        if check.status is Status.NOT_RUN:
+            console.print(f"      {check.reason}", markup=False)
+        for note in check.notes:
+            console.print(f"      [dim]note: {note}[/]")
+    if report.ok:
+        console.print("[bold green]verified[/]: every check holds")
+    else:
+        failing = sum(c.failures for c in report.checks)
+        console.print(f"[bold red]NOT verified[/]: {failing} failing item(s) in "
+                      f"{sum(1 for c in report.checks if c.status is Status.FAILED)} check(s)")
+
+
+def print_status(status: BallotStatus) -> None:
+    where = f"event {status.position}" if status.position else ""
+    state = status.state
+    if state is BallotState.COUNTED:
+        console.print(f"[bold green]counted[/]: ballot {status.tracking_code} is on the board at {where} "
+                      f"(round {status.round}) and is counted in the round's encrypted tally (event "
+                      f"{status.tally_position}).")
+    elif state is BallotState.SUPERSEDED:
+        assert status.superseded_by is not None
+        console.print(f"[bold yellow]superseded[/]: ballot {status.tracking_code} is on the board at {where} "
+                      f"(round {status.round}), but a later ballot of the same credential replaces it: "
+                      f"{status.superseded_by[1]} at event {status.superseded_by[0]}.")
+    elif state is BallotState.NOT_YET_COUNTED:
+        console.print(f"[bold]on the board[/]: ballot {status.tracking_code} is at {where} (round {status.round}) "
+                      "and is the credential's latest ballot; the round is not tallied yet.")
+    elif state is BallotState.INVALID:
+        console.print(f"[bold red]invalid[/]: ballot {status.tracking_code} is on the board at {where} but does "
+                      "not count: ", end="")
+        console.print(status.problem, markup=False)
+    else:
+        console.print(f"[bold red]not found[/]: no ballot with the tracking code {status.tracking_code} is in "
+                      f"this record ({status.events} events, head {status.head}).")
+    if not status.board_intact:
+        console.print("[bold red]warning[/]: the record's board does not check (run `vybory verify`).")
+    elif state is BallotState.COUNTED and not status.tally_matches:
+        console.print("[bold red]warning[/]: a published encrypted tally does not match the board "
+                      "(run `vybory verify`).")
+
+
+# ---------------------------------------------------------------------- commands
 
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's subcommands to `app`."""
+    """Adds `export`, `verify` and `verify-ballot` to `app`."""
+
+    @app.command("export")
+    @refusals
+    def export_command(
+        election: Annotated[str, typer.Argument(help="The election's slug.")],
+        path: Annotated[Path, typer.Argument(metavar="RECORD", help="The zip archive to write.")],
+        db: DbOption = None,
+    ) -> None:
+        """Write the election's public record (a zip archive) for anyone to verify."""
+        manifest = export_record(open_service(db), election, path)
+        console.print(f"Wrote {path}: {manifest.events} events, head {manifest.head}")
+        console.print(f"Verify it with: vybory verify {path} --head {manifest.head}", markup=False)
+
+    @app.command("verify")
+    def verify_command(
+        path: Annotated[Path, typer.Argument(metavar="RECORD", help="The record (zip archive) to verify.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS",
+                                                 help="Check the ballots on this Dask scheduler.")] = None,
+        workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                    help="Local processes checking ballots (default: every "
+                                                         "core; 1: in this process).")] = None,
+        head: Annotated[str | None, typer.Option("--head", metavar="HASH",
+                                                 help="The head hash the election published: the record must "
+                                                      "end there.")] = None,
+        fingerprint: Annotated[str | None, typer.Option("--fingerprint", metavar="HEX",
+                                                        help="The fingerprint of the election you mean to "
+                                                             "check.")] = None,
+    ) -> None:
+        """Check the whole record: chain, definition, key ceremony, every ballot, tallies, decisions."""
+        try:
+            report = run_verification(path, workers=workers, dask=dask, published_head=head,
+                                      expected_fingerprint=fingerprint,
+                                      progress=not as_json and errors.is_terminal)
+        except RecordUnreadable as exc:
+            _unreadable(exc, as_json)
+        except InvalidInput as exc:
+            errors.print(f"[bold red]Bad input[/] ({exc.code}): ", end="")
+            errors.print(str(exc), markup=False)
+            raise typer.Exit(2) from None
+        if as_json:
+            print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        else:
+            print_report(report)
+        raise typer.Exit(0 if report.ok else 1)
+
+    @app.command("verify-ballot")
+    def verify_ballot_command(
+        path: Annotated[Path, typer.Argument(metavar="RECORD", help="The record (zip archive).")],
+        tracking_code: Annotated[str, typer.Argument(help="The tracking code your receipt shows.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    ) -> None:
+        """Check that your ballot is on the board and counted (or superseded by a later one of yours)."""
+        try:
+            with open_record(path) as files:
+                status = find_ballot(files, tracking_code)
+        except RecordUnreadable as exc:
+            _unreadable(exc, as_json)
+        if as_json:
+            print(json.dumps(status.to_json(), indent=2))
+        else:
+            print_status(status)
+        good = status.state in (BallotState.COUNTED, BallotState.SUPERSEDED, BallotState.NOT_YET_COUNTED)
+        raise typer.Exit(0 if good and status.board_intact and (status.state is not BallotState.COUNTED
+                                                                 or status.tally_matches) else 1)
+
+
+def _unreadable(exc: RecordUnreadable, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"verified": False, "error": "record_unreadable", "message": str(exc)}))
+    else:
+        errors.print("[bold red]The record cannot be read[/]: ", end="")
+        errors.print(str(exc), markup=False)
+    raise typer.Exit(2)
+
+
+__all__ = ["RecordUnreadable", "export_record", "open_record", "print_report", "run_verification"]

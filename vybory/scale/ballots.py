@@ -1,0 +1,111 @@
+"""Checking ballots in parallel: on every local core, or on a Dask cluster.
+
+Both take the verifier's stream of :class:`~vybory.verify.jobs.BallotJob`
+and give back their :class:`~vybory.verify.jobs.BallotVerdict` in the same
+order, so they plug into ``vybory.verify.verify_record(checker=...)``.
+
+Jobs are cut into chunks; at most ``in_flight`` chunks are being checked at
+any moment, and the next chunk is read from the stream only when the oldest
+one's verdicts have been handed back. Memory therefore stays bounded by
+``in_flight * chunk`` ballots, whatever the size of the record.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any
+
+from vybory.verify.jobs import BallotChecker, BallotJob, BallotVerdict, check_ballot_jobs
+
+DEFAULT_CHUNK = 32
+
+
+def local_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def chunks(jobs: Iterator[BallotJob], size: int) -> Iterator[list[BallotJob]]:
+    """Consecutive lists of ``size`` jobs (the last may be shorter), read lazily."""
+    while True:
+        chunk = list(islice(jobs, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def bounded_map(submit: Callable[[list[BallotJob]], Any], result: Callable[[Any], list[BallotVerdict]],
+                jobs: Iterator[BallotJob], *, chunk: int, in_flight: int) -> Iterator[BallotVerdict]:
+    """Submits chunks with ``submit`` keeping at most ``in_flight`` pending; yields verdicts in order."""
+    if chunk < 1 or in_flight < 1:
+        raise ValueError("chunk and in_flight must be at least 1")
+    pending: deque[Any] = deque()
+    source = chunks(jobs, chunk)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < in_flight:
+            try:
+                pending.append(submit(next(source)))
+            except StopIteration:
+                exhausted = True
+        if not pending:
+            return
+        yield from result(pending.popleft())
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # Forking a process that runs threads (the progress bar's, a Dask client's) can deadlock;
+    # a fork server starts workers from a clean process.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def process_checker(workers: int | None = None, *, chunk: int = DEFAULT_CHUNK,
+                    in_flight: int | None = None) -> BallotChecker:
+    """A checker that runs on a pool of ``workers`` local processes (default: every core)."""
+    count = workers or local_cores()
+
+    def check(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
+        with ProcessPoolExecutor(max_workers=count, mp_context=_context()) as pool:
+            def submit(items: list[BallotJob]) -> Future[list[BallotVerdict]]:
+                return pool.submit(check_ballot_jobs, items)
+
+            yield from bounded_map(submit, lambda f: f.result(), jobs, chunk=chunk,
+                                   in_flight=in_flight or 2 * count)
+
+    return check
+
+
+def dask_checker(address: Any, *, chunk: int = 64, in_flight: int | None = None) -> BallotChecker:
+    """A checker that sends chunks of ballots to the Dask cluster at ``address``
+    (a scheduler address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``)."""
+
+    def check(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
+        from distributed import Client
+
+        own = not isinstance(address, Client)
+        client = Client(address) if own else address
+        try:
+            threads = sum(client.nthreads().values()) or 1
+
+            def submit(items: list[BallotJob]) -> Any:
+                return client.submit(check_ballot_jobs, items, pure=False)
+
+            yield from bounded_map(submit, lambda f: f.result(), jobs, chunk=chunk,
+                                   in_flight=in_flight or 2 * threads)
+        finally:
+            if own:
+                client.close()
+
+    return check
+
+
+__all__ = ["DEFAULT_CHUNK", "bounded_map", "chunks", "dask_checker", "local_cores", "process_checker"]

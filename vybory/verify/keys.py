@@ -1,0 +1,201 @@
+"""Check 6: the key ceremony, recomputed from its messages on the board (spec §5).
+
+Each message is decoded and checked where it stands (its trustee, its step,
+its proof); at ``key_ceremony_completed`` the whole result (who qualified, the
+joint public key, every verification key, which complaints were justified) is
+recomputed with the spec's rules and compared with what the board announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vybory.crypto import threshold
+from vybory.crypto.group import Point
+from vybory.crypto.threshold import (
+    Complaint,
+    DealerCommitment,
+    DealerReveal,
+    EncryptedShare,
+    MessagingKey,
+)
+from vybory.errors import InvalidEncoding, InvalidProof, ThresholdNotMet, VyboryError
+from vybory.verify.report import Findings
+
+CHECK = "key_ceremony"
+STEPS = ("trustee_key", "dkg_commitment_hash", "dkg_commitments", "dkg_shares", "dkg_complaint")
+
+
+@dataclass
+class Ceremony:
+    """The key ceremony's messages by trustee number, and what the board announced at its end."""
+
+    fingerprint: bytes
+    trustees: int
+    threshold: int
+    messaging_keys: dict[int, MessagingKey] = field(default_factory=dict)
+    commitments: dict[int, DealerCommitment] = field(default_factory=dict)
+    reveals: dict[int, DealerReveal] = field(default_factory=dict)
+    shares: dict[int, tuple[EncryptedShare, ...]] = field(default_factory=dict)
+    complaints: dict[int, tuple[Complaint, ...]] = field(default_factory=dict)
+    completed_at: int | None = None
+    public_key: Point | None = None
+    verification_keys: dict[int, Point] = field(default_factory=dict)
+    qualified: tuple[int, ...] = ()
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+    def add(self, kind: str, payload: Mapping[str, Any], position: int, out: Findings) -> None:
+        """Takes one key ceremony message (any kind of :data:`STEPS`), checking it where it stands."""
+
+        def fail(code: str, message: str) -> None:
+            out.fail(CHECK, code, message, position=position, kind=kind)
+
+        out.count(CHECK)
+        if self.completed:
+            fail("dkg_after_completion", "a key ceremony message after the ceremony was completed")
+            return
+        i = payload.get("trustee")
+        if isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= self.trustees:
+            fail("dkg_trustee", f"names no trustee of the commission (1 to {self.trustees}): {i!r}")
+            return
+        n = self.trustees
+        expected = {"trustee_key": {"trustee", "messaging_key", "at"},
+                    "dkg_commitment_hash": {"trustee", "commitment", "at"},
+                    "dkg_commitments": {"trustee", "reveal", "at"},
+                    "dkg_shares": {"trustee", "shares", "at"},
+                    "dkg_complaint": {"trustee", "complaints", "at"}}[kind]
+        if set(payload) != expected:
+            fail("dkg_payload", f"must have exactly the fields {', '.join(sorted(expected))}")
+            return
+        try:
+            if kind == "trustee_key":
+                if i in self.messaging_keys:
+                    fail("dkg_twice", f"trustee {i} publishes a second messaging key")
+                    return
+                key = MessagingKey.from_json(payload["messaging_key"], "messaging_key")
+                self.messaging_keys[i] = key
+                if key.trustee != i:
+                    fail("dkg_trustee", f"trustee {i}'s messaging key names trustee {key.trustee}")
+                    return
+                threshold.check_messaging_key(self.fingerprint, key)
+            elif kind == "dkg_commitment_hash":
+                if i in self.commitments:
+                    fail("dkg_twice", f"trustee {i} publishes a second commitment hash")
+                    return
+                commitment = DealerCommitment.from_json(payload["commitment"], "commitment")
+                self.commitments[i] = commitment
+                if commitment.trustee != i:
+                    fail("dkg_trustee", f"trustee {i}'s commitment hash names trustee {commitment.trustee}")
+            elif kind == "dkg_commitments":
+                waiting = [j for j in range(1, n + 1) if j not in self.commitments or j not in self.messaging_keys]
+                if waiting:
+                    fail("dkg_order", f"trustee {i} reveals its commitments before every trustee has committed "
+                                      f"(waiting for {', '.join(map(str, waiting))}): commit, then reveal")
+                if i in self.reveals:
+                    fail("dkg_twice", f"trustee {i} reveals a second time")
+                    return
+                reveal = DealerReveal.from_json(payload["reveal"], "reveal")
+                self.reveals[i] = reveal
+                if i in self.commitments:
+                    threshold.check_reveal(self.fingerprint, self.commitments[i], reveal, self.threshold)
+            elif kind == "dkg_shares":
+                waiting = [j for j in range(1, n + 1) if j not in self.reveals]
+                if waiting:
+                    fail("dkg_order", f"trustee {i} sends shares before every trustee has revealed "
+                                      f"(waiting for {', '.join(map(str, waiting))})")
+                if i in self.shares:
+                    fail("dkg_twice", f"trustee {i} sends its shares a second time")
+                    return
+                raw = payload["shares"]
+                if not isinstance(raw, list):
+                    raise InvalidEncoding("must be a list", field="shares")
+                shares = tuple(EncryptedShare.from_json(s, f"shares[{k}]") for k, s in enumerate(raw))
+                self.shares[i] = shares
+                if any(s.dealer != i for s in shares):
+                    fail("dkg_trustee", f"trustee {i}'s shares name another dealer")
+            else:
+                waiting = [j for j in range(1, n + 1) if j not in self.shares]
+                if waiting:
+                    fail("dkg_order", f"trustee {i} files complaints before every trustee has sent its shares "
+                                      f"(waiting for {', '.join(map(str, waiting))})")
+                if i in self.complaints:
+                    fail("dkg_twice", f"trustee {i} files complaints a second time")
+                    return
+                raw = payload["complaints"]
+                if not isinstance(raw, list):
+                    raise InvalidEncoding("must be a list", field="complaints")
+                complaints = tuple(Complaint.from_json(c, f"complaints[{k}]") for k, c in enumerate(raw))
+                self.complaints[i] = complaints
+                if any(c.recipient != i for c in complaints):
+                    fail("dkg_trustee", f"trustee {i} complains about a share sent to another trustee")
+        except VyboryError as error:
+            fail(error.code if error.code != "invalid_proof" else "dkg_proof", f"trustee {i}: {error}")
+
+    def complete(self, payload: Mapping[str, Any], position: int, out: Findings) -> None:
+        """``key_ceremony_completed``: recomputes the result and compares it with the announced one."""
+        kind = "key_ceremony_completed"
+
+        def fail(code: str, message: str) -> None:
+            out.fail(CHECK, code, message, position=position, kind=kind)
+
+        out.count(CHECK)
+        if self.completed:
+            fail("dkg_twice", "the key ceremony is completed a second time")
+            return
+        self.completed_at = position
+        announced = {k: v for k, v in payload.items() if k != "at"}
+        # What everyone else uses is what the board announced; it is checked below.
+        try:
+            self.public_key = Point.from_hex(announced.get("public_key"), "public_key")
+            self.verification_keys = {
+                int(j): Point.from_hex(x, f"verification_keys.{j}")
+                for j, x in dict(announced.get("verification_keys") or {}).items()}
+            qualified = announced.get("qualified")
+            self.qualified = tuple(j for j in qualified if isinstance(j, int)) if isinstance(qualified, list) else ()
+        except (VyboryError, ValueError, TypeError) as error:
+            fail("dkg_result", f"the announced result cannot be read: {error}")
+        waiting = [j for j in range(1, self.trustees + 1) if j not in self.complaints]
+        if waiting:
+            fail("dkg_order", "the ceremony is completed before every trustee has checked its shares "
+                              f"(waiting for {', '.join(map(str, waiting))})")
+        try:
+            result = threshold.finish(
+                self.fingerprint, self.trustees, self.threshold, self.messaging_keys, self.commitments,
+                self.reveals, [s for shares in self.shares.values() for s in shares],
+                [c for complaints in self.complaints.values() for c in complaints])
+        except ThresholdNotMet as error:
+            fail("dkg_threshold", f"recomputed from the board, the ceremony fails: {error.message}")
+            return
+        except (InvalidProof, VyboryError) as error:
+            fail("dkg_result", f"the ceremony cannot be recomputed: {error}")
+            return
+        expected = result.to_json()
+        for i, why in sorted(result.disqualified.items()):
+            out.note(CHECK, f"trustee {i} is disqualified: {why}")
+        for name, words in (("trustees", "number of trustees"), ("threshold", "threshold"),
+                            ("qualified", "qualified trustees"), ("public_key", "joint public key"),
+                            ("disqualified", "disqualified trustees"), ("false_complaints", "false complaints")):
+            if announced.get(name) != expected[name]:
+                fail(f"dkg_{name}", f"the announced {words} ({announced.get(name)!r}) differ from those "
+                                    f"recomputed from the board ({expected[name]!r})")
+        given = announced.get("verification_keys")
+        keys = expected["verification_keys"]
+        assert isinstance(keys, dict)
+        if not isinstance(given, Mapping):
+            fail("dkg_verification_keys", "the verification keys are missing")
+        else:
+            for j in sorted(set(given) | set(keys), key=lambda s: (len(str(s)), str(s))):
+                if given.get(j) != keys.get(j):
+                    fail("dkg_verification_keys", f"the verification key of trustee {j} differs from the one "
+                                                  "recomputed from the commitments")
+        extra = set(announced) - set(expected)
+        if extra:
+            fail("dkg_result", f"unknown fields in the announced result: {', '.join(sorted(extra))}")
+
+
+__all__ = ["CHECK", "STEPS", "Ceremony"]

@@ -1,0 +1,111 @@
+"""A voter's check of one ballot: is it on the board, valid, and counted (or superseded)?
+
+``find_ballot(files, tracking_code)`` reads the whole record as the verifier
+does (the chain, the credentials, the rounds, the encrypted tallies) but
+checks the cryptography of this one ballot only, then says where it stands:
+counted in its round's encrypted tally, superseded by a later ballot of the
+same credential, not yet tallied, invalid, or not on the board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from vybory.verify.jobs import BallotJob, BallotVerdict, check_ballot_job
+from vybory.verify.report import Status
+from vybory.verify.verifier import RecordFiles, Verifier
+
+
+class BallotState(StrEnum):
+    COUNTED = "counted"
+    SUPERSEDED = "superseded"
+    NOT_YET_COUNTED = "not_yet_counted"
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class BallotStatus:
+    """Where one tracking code stands on the board.
+
+    Invariants: ``position`` is set unless ``state`` is NOT_FOUND;
+    ``superseded_by`` (position, tracking code) is set exactly when SUPERSEDED;
+    ``tally_position`` when COUNTED; ``board_intact`` says whether the record's
+    files, the chain and the head checked; ``tally_matches`` whether every
+    round's published encrypted tally equals the one recomputed from the board.
+    """
+
+    tracking_code: str
+    state: BallotState
+    position: int | None = None
+    round: int | None = None
+    problem: str = ""
+    superseded_by: tuple[int, str] | None = None
+    tally_position: int | None = None
+    tally_matches: bool = False
+    board_intact: bool = False
+    head: str = ""
+    events: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tracking_code": self.tracking_code,
+            "state": self.state.value,
+            "position": self.position,
+            "round": self.round,
+            "problem": self.problem,
+            "superseded_by": None if self.superseded_by is None else
+            {"position": self.superseded_by[0], "tracking_code": self.superseded_by[1]},
+            "tally_position": self.tally_position,
+            "tally_matches": self.tally_matches,
+            "board_intact": self.board_intact,
+            "head": self.head,
+            "events": self.events,
+        }
+
+
+def normalise_code(text: str) -> str:
+    """A tracking code as a person may write it: spaces and dashes dropped, lower case."""
+    return "".join(ch for ch in text.strip().lower() if ch not in " -\t")
+
+
+def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:
+    """Where the ballot with ``tracking_code`` stands in the record ``files``."""
+    code = normalise_code(tracking_code)
+    mine: list[BallotVerdict] = []
+
+    def only_this_ballot(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
+        for job in jobs:
+            if job.tracking_code == code:
+                mine.append(check_ballot_job(job))
+                yield mine[-1]
+            else:
+                yield BallotVerdict(job.position, job.tracking_code)
+
+    verifier = Verifier(files, watch=code)
+    report = verifier.run(only_this_ballot)
+    intact = all(report.check(name).status is Status.PASSED for name in ("record", "board", "head"))
+    tally_ok = report.check("encrypted_tally").status is Status.PASSED
+    common: dict[str, Any] = {"board_intact": intact, "head": report.head, "events": report.events,
+                              "tally_matches": tally_ok}
+    if verifier.watched is None:
+        return BallotStatus(code, BallotState.NOT_FOUND, **common)
+    position, number, credential = verifier.watched
+    problems = [f.message for f in report.failures if f.position == position and f.kind == "ballot_cast"]
+    rnd = verifier.rounds.get(number) if isinstance(number, int) else None
+    last = rnd.last.get(credential) if rnd is not None and isinstance(credential, str) else None
+    if problems or rnd is None or last is None:
+        return BallotStatus(code, BallotState.INVALID, position, number if rnd else None,
+                            "; ".join(problems) or "the ballot counts in no round", **common)
+    if last.position != position:
+        return BallotStatus(code, BallotState.SUPERSEDED, position, number,
+                            superseded_by=(last.position, last.tracking_code), **common)
+    if rnd.tally is None:
+        return BallotStatus(code, BallotState.NOT_YET_COUNTED, position, number, **common)
+    return BallotStatus(code, BallotState.COUNTED, position, number, tally_position=rnd.tally.position, **common)
+
+
+__all__ = ["BallotState", "BallotStatus", "find_ballot", "normalise_code"]

@@ -1,0 +1,74 @@
+"""What the verifier keeps about each round while it reads the board.
+
+Only small things are kept: the round's contests and layouts, its window,
+where it was closed, the last ballot of each credential (its line on the
+board and tracking code), and the round's tally, shares, decryption and
+outcomes as published. Ballots themselves are not kept: the encrypted tally
+is recomputed by reading the board a second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vybory.model.layout import Layout
+from vybory.verify.jobs import RoundContext
+
+
+@dataclass(frozen=True, slots=True)
+class RoundContest:
+    """A contest as a round lists it: ``kind`` is ``first``, ``runoff`` or ``repeat``."""
+
+    contest: str
+    kind: str
+    seats: int
+    candidates: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"contest": self.contest, "kind": self.kind, "seats": self.seats,
+                "candidates": list(self.candidates)}
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """An event's payload and where it stands on the board."""
+
+    position: int
+    payload: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class LastBallot:
+    """The latest ballot of one credential in one round: where it is, its tracking code."""
+
+    position: int
+    tracking_code: str
+
+
+@dataclass(slots=True)
+class Round:
+    """One round as the board shows it."""
+
+    number: int
+    opened: int
+    contests: dict[str, RoundContest]
+    layouts: dict[str, Layout]
+    opens_at: datetime
+    closes_at: datetime
+    context: RoundContext
+    closed: Published | None = None
+    last: dict[str, LastBallot] = field(default_factory=dict)
+    cast: int = 0
+    tally: Published | None = None
+    shares: list[Published] = field(default_factory=list)
+    decrypted: Published | None = None
+    outcomes: Published | None = None
+
+    def districts(self) -> dict[str, tuple[Layout, ...]]:
+        return dict(self.context.layouts)
+
+
+__all__ = ["LastBallot", "Published", "Round", "RoundContest"]

@@ -1,0 +1,830 @@
+"""The verifier: every check of docs/verifier.md on an election record, from the record alone.
+
+``verify_record(files)`` reads the record twice as a stream of lines:
+
+1. the first pass checks the hash chain, re-derives what the checks need from
+   each event in turn (definition, candidates, key ceremony, credentials,
+   rounds, the last ballot of each credential, the published tallies, shares,
+   decryptions and outcomes), and hands each ballot's cryptographic check to
+   ``checker`` as a :class:`~vybory.verify.jobs.BallotJob` (in this process, on
+   a process pool or on a Dask cluster: see ``vybory.scale``);
+2. the second pass adds up the counted ballots into each round's encrypted
+   tally; then the tallies, shares, decryptions, decisions and results are checked.
+
+Memory grows with the number of credentials and ciphertexts (a few dozen bytes
+each), never with the size of ballots or proofs. Nothing here reads a file:
+the shell passes the record's bytes and a way to read its event lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vybory.crypto.group import Point
+from vybory.errors import InvalidDefinition, VyboryError
+from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind, compute_event_hash
+from vybory.model.canonical import canonical_json, parse_json
+from vybory.model.definition import (
+    Definition,
+    definition_from_json,
+    fingerprint,
+    format_time,
+    parse_time,
+)
+from vybory.model.layout import Layout, compute_layout
+from vybory.verify import decisions, keys, record
+from vybory.verify.jobs import (
+    BallotChecker,
+    BallotJob,
+    BallotVerdict,
+    RoundContext,
+    check_ballot_job,
+    check_sequentially,
+)
+from vybory.verify.report import Findings, Report
+from vybory.verify.rounds import LastBallot, Published, Round, RoundContest
+from vybory.verify.tally import (
+    TallySum,
+    check_decryption,
+    check_decryption_shares,
+    check_encrypted_tally,
+)
+
+# Progress: (phase, events read, ballots checked). Phases: "board", then "tally".
+Progress = Callable[[str, int, int], None]
+
+CHECK_OF_KIND = {
+    EventKind.ELECTION_DEFINED: "definition",
+    EventKind.NOMINATION_SUBMITTED: "candidates",
+    EventKind.CANDIDATE_REGISTERED: "candidates",
+    EventKind.CANDIDATE_REFUSED: "candidates",
+    EventKind.APPEAL_LODGED: "candidates",
+    EventKind.APPEAL_DECIDED: "candidates",
+    EventKind.NOMINATIONS_CLOSED: "candidates",
+    EventKind.TRUSTEE_KEY: "key_ceremony",
+    EventKind.DKG_COMMITMENT_HASH: "key_ceremony",
+    EventKind.DKG_COMMITMENTS: "key_ceremony",
+    EventKind.DKG_SHARES: "key_ceremony",
+    EventKind.DKG_COMPLAINT: "key_ceremony",
+    EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
+    EventKind.CREDENTIALS_PUBLISHED: "credentials",
+    EventKind.ROUND_OPENED: "rounds",
+    EventKind.BALLOT_CAST: "ballots",
+    EventKind.ROUND_CLOSED: "rounds",
+    EventKind.ENCRYPTED_TALLY: "encrypted_tally",
+    EventKind.DECRYPTION_SHARE: "decryption_shares",
+    EventKind.TALLY_DECRYPTED: "combination",
+    EventKind.OUTCOME_DECLARED: "decisions",
+    EventKind.ELECTION_PUBLISHED: "publication",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFiles:
+    """The record as the shell read it: the small files' bytes (None when missing) and a way to
+    read ``events.jsonl`` line by line (each line with its newline), as many times as asked."""
+
+    manifest: bytes | None
+    definition: bytes | None
+    readme: bytes | None
+    events: Callable[[], Iterable[bytes]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    district: str
+    weight: int
+
+
+class _Malformed(Exception):
+    """A payload that does not have the shape of its kind (reported as a finding, never raised out)."""
+
+
+def _need(payload: Mapping[str, Any], keys_: set[str], what: str) -> None:
+    if set(payload) != keys_:
+        raise _Malformed(f"a {what} payload must have exactly the fields {', '.join(sorted(keys_))}")
+
+
+class Verifier:
+    """One run of the verifier over one record. Use :func:`verify_record`."""
+
+    def __init__(self, files: RecordFiles, *, published_head: str | None = None,
+                 expected_fingerprint: str | None = None, progress: Progress | None = None,
+                 watch: str | None = None):
+        self.files = files
+        # A tracking code to remember where its ballot is (for verify-ballot): (position, round, credential).
+        self.watch = watch
+        self.watched: tuple[int, Any, Any] | None = None
+        self.published_head = published_head
+        self.expected_fingerprint = expected_fingerprint
+        self.progress = progress
+        self.out = Findings()
+        self.manifest: record.Manifest | None = None
+        self.definition: Definition | None = None
+        self.fingerprint: bytes = b""
+        self.lines = 0
+        self.ballots = 0
+        self.ballots_checked = 0
+        self.head = GENESIS_HASH
+        # Re-derived from the board:
+        self.nominations: list[dict[str, Any]] = []
+        self.ballot_candidates: dict[str, tuple[str, ...]] | None = None
+        self.ceremony: keys.Ceremony | None = None
+        self.credentials: dict[str, Credential] = {}
+        self.credentials_at: int | None = None
+        self.rounds: dict[int, Round] = {}
+        self.ciphertexts: dict[int, int] = {}
+        self.published_at: int | None = None
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self, checker: BallotChecker) -> Report:
+        self._read_manifest()
+        self._read_definition_file()
+        if self.files.events is None:
+            self.out.fail("record", "record_file_missing", f"the record has no {record.EVENTS}")
+            for name in ("board", "head", "definition", "candidates", "key_ceremony", "credentials", "ballots",
+                         "ciphertexts", "counted_ballots", "encrypted_tally", "decryption_shares",
+                         "combination", "counts", "decisions", "rounds", "publication"):
+                self.out.skip(name, f"the record has no {record.EVENTS}")
+        else:
+            jobs = self._first_pass(self.files.events())
+            for verdict in checker(jobs):
+                self._take(verdict)
+            for job in jobs:  # a checker that stopped early: finish here
+                self._take(check_ballot_job(job))
+            self._after_first_pass()
+            if self.definition is not None:
+                self._second_pass(self.files.events())
+                self._check_rounds_results()
+        m = self.manifest
+        return self.out.report(
+            election=self.definition.slug if self.definition else (m.election if m else ""),
+            fingerprint=self.fingerprint.hex() if self.fingerprint else (m.fingerprint if m else ""),
+            head=self.head.hex(), events=self.lines, ballots=self.ballots)
+
+    # ------------------------------------------------------------- record files
+
+    def _read_manifest(self) -> None:
+        self.out.count("record")
+        if self.files.manifest is None:
+            self.out.fail("record", "record_file_missing", f"the record has no {record.MANIFEST}")
+            return
+        try:
+            self.manifest = record.parse_manifest(self.files.manifest)
+        except VyboryError as error:
+            self.out.fail("record", error.code, str(error))
+            return
+        for name, data in ((record.DEFINITION, self.files.definition), (record.README, self.files.readme)):
+            self._check_file(name, data)
+
+    def _check_file(self, name: str, data: bytes | None, digest: str | None = None, size: int | None = None) -> None:
+        self.out.count("record")
+        if self.manifest is None:
+            return
+        if digest is None:
+            if data is None:
+                self.out.fail("record", "record_file_missing", f"the record has no {name}")
+                return
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        entry = self.manifest.files[name]
+        if entry.sha256 != digest or entry.size != size:
+            self.out.fail("record", "record_file_digest",
+                          f"{name}: its SHA-256 ({digest}, {size} bytes) is not the one the manifest lists "
+                          f"({entry.sha256}, {entry.size} bytes)")
+
+    def _read_definition_file(self) -> None:
+        if self.files.definition is None:
+            if self.manifest is None:
+                self.out.fail("record", "record_file_missing", f"the record has no {record.DEFINITION}")
+            return
+        try:
+            obj = parse_json(self.files.definition, field=record.DEFINITION)
+            self.definition = definition_from_json(obj, source=record.DEFINITION)
+        except InvalidDefinition as error:
+            self.out.fail("definition", error.code, f"{record.DEFINITION} is not a valid definition: {error}")
+            return
+        except VyboryError as error:
+            self.out.fail("definition", error.code, str(error))
+            return
+        self.fingerprint = fingerprint(self.definition)
+        self.out.count("definition")
+        if canonical_json(obj) != canonical_json(self.definition.to_json()):
+            self.out.fail("definition", "definition_not_normal",
+                          f"{record.DEFINITION} is not the definition's normalised form (the object its "
+                          "fingerprint hashes)")
+        fp = self.fingerprint.hex()
+        if self.manifest is not None:
+            if self.manifest.fingerprint != fp:
+                self.out.fail("definition", "fingerprint_mismatch",
+                              f"the manifest names the fingerprint {self.manifest.fingerprint}; the definition's "
+                              f"is {fp}")
+            if self.manifest.election != self.definition.slug:
+                self.out.fail("definition", "slug_mismatch",
+                              f"the manifest names election {self.manifest.election!r}; the definition is "
+                              f"{self.definition.slug!r}")
+        if self.expected_fingerprint is not None and self.expected_fingerprint.strip().lower() != fp:
+            self.out.fail("definition", "other_election",
+                          f"this is the record of another election: its fingerprint is {fp}, not the expected "
+                          f"{self.expected_fingerprint.strip().lower()}")
+        self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+
+    # --------------------------------------------------------------- first pass
+
+    def _first_pass(self, lines: Iterable[bytes]) -> Iterator[BallotJob]:
+        digest = hashlib.sha256()
+        size = 0
+        previous: Event | None = None
+        index = 0
+        for index, line in enumerate(lines, start=FIRST_POSITION):
+            digest.update(line)
+            size += len(line)
+            self.lines = index
+            event = self._read_event(index, line, previous)
+            previous = event
+            if event is None:
+                continue
+            if self.definition is None and event.kind is not EventKind.ELECTION_DEFINED:
+                continue
+            job = self._dispatch(index, event)
+            if job is not None:
+                yield job
+            if self.progress is not None and index % 64 == 0:
+                self.progress("board", index, self.ballots_checked)
+        self.lines = index
+        if self.progress is not None:
+            self.progress("board", index, self.ballots_checked)
+        self._check_file(record.EVENTS, None, digest.hexdigest(), size)
+        self._check_head(previous)
+
+    def _read_event(self, index: int, line: bytes, previous: Event | None) -> Event | None:
+        """Check 2 for one line: it is an event, at its place, linked to the one before, with its hash."""
+        out = self.out
+        out.count("board")
+        if not line.endswith(b"\n"):
+            out.fail("board", "board_line", "the line does not end with a newline (a truncated record?)",
+                     position=index)
+        try:
+            event = Event.from_json(parse_json(line, field=f"event {index}"))
+        except VyboryError as error:
+            out.fail("board", "board_unreadable", f"not an event: {error}", position=index)
+            return None
+        kind = event.kind.value
+        if event.position != index:
+            out.fail("board", "board_order", f"is at position {event.position}, but is line {index} of the board",
+                     position=index, kind=kind)
+        expected_previous = GENESIS_HASH if index == FIRST_POSITION else (previous.hash if previous else None)
+        if expected_previous is not None and event.previous_hash != expected_previous:
+            out.fail("board", "board_link", "previous_hash is not the hash of the event before it",
+                     position=index, kind=kind)
+        try:
+            computed = compute_event_hash(event.position, event.kind, event.payload, event.previous_hash)
+        except VyboryError as error:
+            out.fail("board", "board_hash", f"its hash cannot be computed: {error}", position=index, kind=kind)
+            return event
+        if computed != event.hash:
+            out.fail("board", "board_hash", "its hash does not match its contents", position=index, kind=kind)
+        if line.rstrip(b"\n") != event.to_line():
+            out.fail("board", "board_line", "the line is not the event's canonical JSON", position=index, kind=kind)
+        if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
+            out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
+                     position=index, kind=kind)
+        if self.published_at is not None:
+            out.fail("board", "after_publication", f"an event after the election was published (event "
+                                                    f"{self.published_at})", position=index, kind=kind)
+        return event
+
+    def _check_head(self, last: Event | None) -> None:
+        """Check 3: the last event's hash is the head the manifest (and the election) published."""
+        out = self.out
+        out.count("head")
+        self.head = last.hash if last is not None else GENESIS_HASH
+        head = self.head.hex()
+        if last is None:
+            out.fail("head", "board_empty", "the board has no readable event")
+        if self.manifest is not None:
+            if self.manifest.head != head:
+                out.fail("head", "head_mismatch", f"the manifest's head {self.manifest.head} is not the hash of the "
+                                                  f"board's last event ({head})")
+            if self.manifest.events != self.lines:
+                out.fail("record", "record_event_count", f"the manifest lists {self.manifest.events} events; "
+                                                         f"{record.EVENTS} holds {self.lines}")
+        if self.published_head is not None and self.published_head.strip().lower() != head:
+            out.fail("head", "published_head_mismatch",
+                     f"the board's head {head} is not the published head {self.published_head.strip().lower()}")
+        if last is not None and last.kind is not EventKind.ELECTION_PUBLISHED:
+            out.note("head", f"the election is not published yet: this record ends at event {self.lines} "
+                             f"({last.kind.value})")
+
+    def _dispatch(self, index: int, event: Event) -> BallotJob | None:
+        check = CHECK_OF_KIND[event.kind]
+        kind = event.kind.value
+        try:
+            handler: Callable[[int, Mapping[str, Any]], BallotJob | None] = getattr(self, f"_on_{kind}")
+            return handler(index, event.payload)
+        except _Malformed as error:
+            self.out.fail(check, "malformed_payload", str(error), position=index, kind=kind)
+        except VyboryError as error:
+            self.out.fail(check, error.code, str(error), position=index, kind=kind)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            self.out.fail(check, "malformed_payload", f"the payload does not have the form of a {kind} event "
+                                                      f"({type(error).__name__}: {error})", position=index, kind=kind)
+        return None
+
+    def _fail(self, check: str, code: str, message: str, index: int, kind: str,
+              tracking_code: str | None = None) -> None:
+        self.out.fail(check, code, message, position=index, kind=kind, tracking_code=tracking_code)
+
+    # -- definition and nominations ------------------------------------------------
+
+    def _on_election_defined(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"definition", "fingerprint", "at"}, "election_defined")
+        self.out.count("definition")
+        kind = "election_defined"
+        if self.definition is None:
+            self.definition = definition_from_json(p["definition"], source="event 1 definition")
+            self.fingerprint = fingerprint(self.definition)
+            self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+            self.out.fail("definition", "record_file_missing",
+                          f"the record has no {record.DEFINITION}; the board's definition is used", position=index,
+                          kind=kind)
+        elif canonical_json(p["definition"]) != canonical_json(self.definition.to_json()):
+            self._fail("definition", "definition_mismatch",
+                       f"the definition on the board is not the one in {record.DEFINITION}", index, kind)
+        if p["fingerprint"] != self.fingerprint.hex():
+            self._fail("definition", "fingerprint_mismatch",
+                       f"the board names the fingerprint {p['fingerprint']}; the definition's is "
+                       f"{self.fingerprint.hex()}", index, kind)
+
+    def _on_nomination_submitted(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"nomination", "contest", "organisation", "candidate", "consent", "at"}, "nomination_submitted")
+        d = self._definition()
+        kind = "nomination_submitted"
+        self.out.count("candidates")
+        if self.ballot_candidates is not None:
+            self._fail("candidates", "nominations_closed", "a nomination after the nominations closed", index, kind)
+        if p["nomination"] != len(self.nominations) + 1:
+            self._fail("candidates", "nomination_number", f"is numbered {p['nomination']!r}, expected "
+                                                         f"{len(self.nominations) + 1}", index, kind)
+        if not d.has_contest(p["contest"]) or d.contest(p["contest"]).is_motion:
+            self._fail("candidates", "nomination_contest", f"{p['contest']!r} is not a contest with candidates",
+                       index, kind)
+        if not d.has_organisation(p["organisation"]):
+            self._fail("candidates", "nomination_organisation",
+                       f"{p['organisation']!r} is not an organisation of the election", index, kind)
+        if p["consent"] is not True:
+            self._fail("candidates", "nomination_consent", "a nomination without the candidate's consent", index,
+                       kind)
+        self.nominations.append({"contest": p["contest"], "name": p["candidate"]["name"], "status": "submitted"})
+
+    def _nomination(self, p: Mapping[str, Any], index: int, kind: str, status: str) -> dict[str, Any] | None:
+        self.out.count("candidates")
+        number = p["nomination"]
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.nominations):
+            self._fail("candidates", "nomination_number", f"there is no nomination {number!r}", index, kind)
+            return None
+        n = self.nominations[number - 1]
+        if self.ballot_candidates is not None:
+            self._fail("candidates", "nominations_closed", "a decision after the nominations closed", index, kind)
+        if n["status"] != status:
+            self._fail("candidates", "nomination_status", f"nomination {number} is {n['status']}, not {status}",
+                       index, kind)
+            return None
+        return n
+
+    def _on_candidate_registered(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"nomination", "contest", "candidate", "at"}, "candidate_registered")
+        n = self._nomination(p, index, "candidate_registered", "submitted")
+        if n is not None:
+            if (p["contest"], p["candidate"]) != (n["contest"], n["name"]):
+                self._fail("candidates", "nomination_mismatch", "names another contest or candidate than the "
+                                                                "nomination", index, "candidate_registered")
+            n["status"] = "registered"
+
+    def _on_candidate_refused(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"nomination", "contest", "candidate", "reason", "at"}, "candidate_refused")
+        n = self._nomination(p, index, "candidate_refused", "submitted")
+        if n is not None:
+            if not isinstance(p["reason"], str) or not p["reason"].strip():
+                self._fail("candidates", "refusal_reason", "a refusal without a reason", index, "candidate_refused")
+            n["status"] = "refused"
+
+    def _on_appeal_lodged(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"nomination", "grounds", "at"}, "appeal_lodged")
+        n = self._nomination(p, index, "appeal_lodged", "refused")
+        if n is not None:
+            n["status"] = "appealed"
+
+    def _on_appeal_decided(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"nomination", "upheld", "reason", "at"}, "appeal_decided")
+        n = self._nomination(p, index, "appeal_decided", "appealed")
+        if n is not None:
+            n["status"] = "registered" if p["upheld"] is True else "appeal_rejected"
+
+    def _on_nominations_closed(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 5: every registered candidate is on the ballot, and nobody else."""
+        _need(p, {"candidates", "at"}, "nominations_closed")
+        d = self._definition()
+        kind = "nominations_closed"
+        self.out.count("candidates")
+        if self.ballot_candidates is not None:
+            self._fail("candidates", "nominations_closed", "the nominations are closed a second time", index, kind)
+            return
+        given = p["candidates"]
+        if not isinstance(given, Mapping):
+            raise _Malformed("candidates must be an object: contest -> names")
+        closed: dict[str, tuple[str, ...]] = {}
+        for contest in d.contests:
+            registered = sorted({n["name"] for n in self.nominations
+                                 if n["contest"] == contest.id and n["status"] == "registered"},
+                                key=decisions.candidate_order)
+            listed = given.get(contest.id)
+            if listed != registered:
+                self._fail("candidates", "ballot_candidates",
+                           f"contest {contest.id!r}: the ballot lists {listed!r}; the registered candidates are "
+                           f"{registered!r}", index, kind)
+            closed[contest.id] = tuple(listed) if isinstance(listed, list) else tuple(registered)
+        extra = set(given) - {c.id for c in d.contests}
+        if extra:
+            self._fail("candidates", "ballot_candidates", f"lists unknown contests {sorted(extra)}", index, kind)
+        self.ballot_candidates = closed
+
+    # -- key ceremony and credentials --------------------------------------------------
+
+    def _on_trustee_key(self, index: int, p: Mapping[str, Any]) -> None:
+        self._dkg("trustee_key", index, p)
+
+    def _on_dkg_commitment_hash(self, index: int, p: Mapping[str, Any]) -> None:
+        self._dkg("dkg_commitment_hash", index, p)
+
+    def _on_dkg_commitments(self, index: int, p: Mapping[str, Any]) -> None:
+        self._dkg("dkg_commitments", index, p)
+
+    def _on_dkg_shares(self, index: int, p: Mapping[str, Any]) -> None:
+        self._dkg("dkg_shares", index, p)
+
+    def _on_dkg_complaint(self, index: int, p: Mapping[str, Any]) -> None:
+        self._dkg("dkg_complaint", index, p)
+
+    def _dkg(self, kind: str, index: int, p: Mapping[str, Any]) -> None:
+        assert self.ceremony is not None
+        self.ceremony.add(kind, p, index, self.out)
+
+    def _on_key_ceremony_completed(self, index: int, p: Mapping[str, Any]) -> None:
+        assert self.ceremony is not None
+        self.ceremony.complete(p, index, self.out)
+
+    def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: one list, from the credential authority, of distinct valid credentials, sorted."""
+        _need(p, {"authority", "credentials", "at"}, "credentials_published")
+        d = self._definition()
+        kind = "credentials_published"
+        if self.credentials_at is not None:
+            self._fail("credentials", "credentials_twice", f"a second credential list (the first is event "
+                                                           f"{self.credentials_at})", index, kind)
+            return
+        if self.rounds:
+            self._fail("credentials", "credentials_late", "the credentials are published after voting began",
+                       index, kind)
+        self.credentials_at = index
+        if p["authority"] != d.credential_authority:
+            self._fail("credentials", "credentials_authority",
+                       f"the list is signed off by {p['authority']!r}, not by the definition's credential "
+                       f"authority {d.credential_authority!r}", index, kind)
+        entries = p["credentials"]
+        if not isinstance(entries, list) or not entries:
+            raise _Malformed("credentials must be a non-empty list")
+        previous = ""
+        for k, entry in enumerate(entries):
+            self.out.count("credentials")
+            where = f"credentials[{k}]"
+            if not isinstance(entry, Mapping) or set(entry) != {"credential", "district", "weight"}:
+                self._fail("credentials", "credential_entry", f"{where}: must have exactly credential, district, "
+                                                              "weight", index, kind)
+                continue
+            text, district, weight = entry["credential"], entry["district"], entry["weight"]
+            try:
+                Point.from_hex(text, f"{where}.credential")
+            except VyboryError as error:
+                self._fail("credentials", "credential_point", f"{where}: {error.message}", index, kind)
+                continue
+            if text in self.credentials:
+                self._fail("credentials", "credential_duplicate", f"{where}: the credential {text} appears twice",
+                           index, kind)
+                continue
+            if text <= previous:
+                self._fail("credentials", "credential_order", f"{where}: the list is not sorted by credential",
+                           index, kind)
+            previous = text
+            if not isinstance(district, str) or not d.has_district(district):
+                self._fail("credentials", "credential_district", f"{where}: {district!r} is not a district",
+                           index, kind)
+                continue
+            if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10**6:
+                self._fail("credentials", "credential_weight", f"{where}: the weight {weight!r} is not a whole "
+                                                               "number from 1 to 1000000", index, kind)
+                continue
+            self.credentials[text] = Credential(district, weight)
+
+    # -- rounds and ballots -----------------------------------------------------------
+
+    def _open_round(self) -> Round | None:
+        current = self.rounds[max(self.rounds)] if self.rounds else None
+        return current if current is not None and current.closed is None else None
+
+    def _on_round_opened(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 16 for an opening: round 1 lists the ballot's candidates; a later round lists
+        exactly what the previous round's outcomes announced, for its own window."""
+        _need(p, {"round", "contests", "opens_at", "closes_at", "at"}, "round_opened")
+        d = self._definition()
+        kind = "round_opened"
+        self.out.count("rounds")
+        number = p["round"]
+        at = parse_time(p["at"])
+        if number != len(self.rounds) + 1:
+            self._fail("rounds", "round_number", f"opens round {number!r}; the next round is "
+                                                 f"{len(self.rounds) + 1}", index, kind)
+            return
+        if number == 1:
+            missing = [what for what, done in (("the nominations are not closed", self.ballot_candidates is not None),
+                                               ("the key ceremony is not completed",
+                                                self.ceremony is not None and self.ceremony.completed),
+                                               ("the credentials are not published", self.credentials_at is not None))
+                       if not done]
+            if missing:
+                self._fail("rounds", "round_not_ready", "voting opens although " + "; ".join(missing), index, kind)
+            expected_contests = decisions.first_round(d, self.ballot_candidates or {})
+            expected_window = (format_time(d.deadlines.voting_open), format_time(d.deadlines.voting_close))
+        else:
+            previous = self.rounds[number - 1]
+            announced = previous.outcomes.payload.get("next_round") if previous.outcomes else None
+            if not announced:
+                self._fail("rounds", "round_not_announced", f"round {number} opens but round {number - 1}'s "
+                                                            "outcomes announce no further round", index, kind)
+                expected_contests = p["contests"]
+                expected_window = (p["opens_at"], p["closes_at"])
+            else:
+                expected_contests = announced.get("contests")
+                expected_window = decisions.round_window(d, expected_contests, at)
+        if canonical_json(p["contests"]) != canonical_json(expected_contests):
+            self._fail("rounds", "round_candidates", f"round {number} lists {p['contests']!r}; it must list "
+                                                     f"{expected_contests!r}", index, kind)
+        if (p["opens_at"], p["closes_at"]) != tuple(expected_window):
+            self._fail("rounds", "round_window", f"round {number} is open from {p['opens_at']} to {p['closes_at']};"
+                                                 f" it must be from {expected_window[0]} to {expected_window[1]}",
+                       index, kind)
+        contests: dict[str, RoundContest] = {}
+        layouts: dict[str, Layout] = {}
+        for c in p["contests"]:
+            rc = RoundContest(c["contest"], c["kind"], c["seats"], tuple(c["candidates"]))
+            contests[rc.contest] = rc
+            try:
+                layouts[rc.contest] = compute_layout(d.contest(rc.contest), rc.candidates, rc.seats)
+            except (VyboryError, KeyError) as error:
+                self._fail("rounds", "round_layout", f"contest {rc.contest!r} cannot be voted on: {error}", index,
+                           kind)
+        by_district = {district.id: tuple(layouts[c.id] for c in d.contests
+                                          if c.id in layouts and c.district == district.id)
+                       for district in d.districts}
+        key = self.ceremony.public_key if self.ceremony else None
+        context = RoundContext(self.fingerprint, key, number, by_district)
+        self.rounds[number] = Round(number, index, contests, layouts, parse_time(p["opens_at"]),
+                                    parse_time(p["closes_at"]), context)
+
+    def _on_ballot_cast(self, index: int, p: Mapping[str, Any]) -> BallotJob | None:
+        """Check 8 (what needs the board) and check 9; the cryptographic part is a job."""
+        _need(p, {"ballot", "tracking_code", "at"}, "ballot_cast")
+        kind = "ballot_cast"
+        self.ballots += 1
+        self.out.count("ballots")
+        ballot, code = p["ballot"], p["tracking_code"]
+        if not isinstance(ballot, Mapping) or not isinstance(code, str):
+            raise _Malformed("the ballot must be an object and the tracking code text")
+        real = hashlib.sha256(canonical_json(ballot)).hexdigest()
+        tracking = code if code == real else real
+
+        def fail(check: str, code_: str, message: str) -> None:
+            self._fail(check, code_, message, index, kind, tracking)
+
+        if code != real:
+            fail("ballots", "tracking_code", f"the stated tracking code {code} is not the hash of the ballot")
+        if self.watch is not None and self.watch in (code, real):
+            self.watched = (index, ballot.get("round"), ballot.get("credential"))
+        self._check_ciphertexts(ballot, index, tracking)
+        number = ballot.get("round")
+        rnd = self.rounds.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
+        open_round = self._open_round()
+        at = parse_time(p["at"])
+        if rnd is None:
+            fail("ballots", "wrong_round", f"the ballot is for round {number!r}, which has not been opened")
+            return None
+        if rnd is not open_round:
+            closed = f" (closed at event {rnd.closed.position})" if rnd.closed else ""
+            fail("ballots", "round_closed", f"the ballot is for round {number}, which is not open{closed}")
+            return None
+        if not rnd.opens_at <= at < rnd.closes_at:
+            fail("ballots", "outside_window", f"cast at {p['at']}, outside round {number}'s window "
+                                              f"({rnd.opens_at.isoformat()} to {rnd.closes_at.isoformat()})")
+        credential = ballot.get("credential")
+        entry = self.credentials.get(credential) if isinstance(credential, str) else None
+        if entry is None:
+            fail("ballots", "unknown_credential", f"the credential {credential!r} is not on the published list")
+            return None
+        layouts = rnd.context.layouts.get(entry.district, ())
+        if not layouts:
+            fail("ballots", "no_contest", f"round {number} has no contest in the credential's district "
+                                          f"{entry.district!r}")
+            return None
+        if credential in rnd.last and not self._definition().revote:
+            fail("ballots", "revote_forbidden", "this credential votes a second time, and the election does not "
+                                                "allow voting again")
+        rnd.last[credential] = LastBallot(index, tracking)
+        rnd.cast += 1
+        return BallotJob(rnd.context, index, tracking, entry.district, ballot)
+
+    def _check_ciphertexts(self, ballot: Mapping[str, Any], index: int, tracking: str) -> None:
+        """Check 9: no selection ciphertext appears twice anywhere on the board."""
+        try:
+            selections = [s["ciphertext"] for part in ballot["contests"] for s in part["selections"]]
+            raw = [bytes.fromhex(c["alpha"]) + bytes.fromhex(c["beta"]) for c in selections]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return  # not a ballot's shape: its job reports it
+        for ct in raw:
+            self.out.count("ciphertexts")
+            key = int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")
+            first = self.ciphertexts.get(key)
+            if first is not None:
+                self._fail("ciphertexts", "repeated_ciphertext",
+                           f"repeats a ciphertext of the ballot at event {first} (a replayed ballot)", index,
+                           "ballot_cast", tracking)
+                return
+        for ct in raw:
+            self.ciphertexts[int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")] = index
+
+    def _take(self, verdict: BallotVerdict) -> None:
+        self.ballots_checked += 1
+        if not verdict.ok:
+            self.out.fail("ballots", verdict.code, verdict.message, position=verdict.position, kind="ballot_cast",
+                          tracking_code=verdict.tracking_code)
+
+    def _on_round_closed(self, index: int, p: Mapping[str, Any]) -> None:
+        _need(p, {"round", "voters", "ballots", "early", "at"}, "round_closed")
+        kind = "round_closed"
+        self.out.count("rounds")
+        rnd = self.rounds.get(p["round"])
+        if rnd is None or rnd is not self._open_round():
+            self._fail("rounds", "round_not_open", f"closes round {p['round']!r}, which is not open", index, kind)
+            return
+        rnd.closed = Published(index, p)
+        at = parse_time(p["at"])
+        if p["voters"] != len(rnd.last) or p["ballots"] != rnd.cast:
+            self._fail("counted_ballots", "round_closed_counts",
+                       f"round {rnd.number}: closed with {p['voters']!r} voters and {p['ballots']!r} ballots "
+                       f"announced; the board holds {rnd.cast} ballots of {len(rnd.last)} credentials", index, kind)
+        if p["early"] is not (at < rnd.closes_at):
+            self._fail("rounds", "round_closed_early", f"round {rnd.number}: 'early' is {p['early']!r}, but it "
+                                                       f"closed at {p['at']}", index, kind)
+        if at < rnd.closes_at:
+            districts = {self._definition().contest(c).district for c in rnd.contests}
+            waiting = sum(1 for c, e in self.credentials.items() if e.district in districts and c not in rnd.last)
+            if waiting:
+                self._fail("rounds", "round_closed_early",
+                           f"round {rnd.number} closed before its deadline while {waiting} credential(s) of its "
+                           "districts had not voted", index, kind)
+
+    # -- tally, shares, outcomes --------------------------------------------------------
+
+    def _round_for(self, p: Mapping[str, Any], index: int, kind: str, check: str) -> Round | None:
+        rnd = self.rounds.get(p.get("round"))
+        if rnd is None:
+            self._fail(check, "no_such_round", f"names round {p.get('round')!r}, which does not exist", index, kind)
+        return rnd
+
+    def _on_encrypted_tally(self, index: int, p: Mapping[str, Any]) -> None:
+        rnd = self._round_for(p, index, "encrypted_tally", "encrypted_tally")
+        if rnd is None:
+            return
+        if rnd.closed is None or rnd.tally is not None:
+            self._fail("encrypted_tally", "tally_order", f"round {rnd.number}: a tally before the round closed, "
+                                                         "or a second tally", index, "encrypted_tally")
+            return
+        rnd.tally = Published(index, p)
+
+    def _on_decryption_share(self, index: int, p: Mapping[str, Any]) -> None:
+        rnd = self._round_for(p, index, "decryption_share", "decryption_shares")
+        if rnd is None:
+            return
+        if rnd.decrypted is not None:
+            self._fail("decryption_shares", "share_late", f"round {rnd.number}: a share after the tally was "
+                                                          "decrypted", index, "decryption_share")
+            return
+        rnd.shares.append(Published(index, p))
+
+    def _on_tally_decrypted(self, index: int, p: Mapping[str, Any]) -> None:
+        rnd = self._round_for(p, index, "tally_decrypted", "combination")
+        if rnd is None:
+            return
+        if rnd.decrypted is not None:
+            self._fail("combination", "decrypted_twice", f"round {rnd.number} is decrypted a second time", index,
+                       "tally_decrypted")
+            return
+        rnd.decrypted = Published(index, p)
+
+    def _on_outcome_declared(self, index: int, p: Mapping[str, Any]) -> None:
+        rnd = self._round_for(p, index, "outcome_declared", "decisions")
+        if rnd is None:
+            return
+        if rnd.outcomes is not None:
+            self._fail("decisions", "outcomes_twice", f"round {rnd.number}'s outcomes are declared a second time",
+                       index, "outcome_declared")
+            return
+        rnd.outcomes = Published(index, p)
+
+    def _on_election_published(self, index: int, p: Mapping[str, Any]) -> None:
+        self.published_at = index
+        decisions.check_publication(p, index, self.rounds, self._definition(), self.out)
+
+    def _definition(self) -> Definition:
+        assert self.definition is not None
+        return self.definition
+
+    # ---------------------------------------------------------- after the board
+
+    def _after_first_pass(self) -> None:
+        if self.definition is None:
+            for name in ("candidates", "key_ceremony", "credentials", "ballots", "ciphertexts", "counted_ballots",
+                         "encrypted_tally", "decryption_shares", "combination", "counts", "decisions", "rounds",
+                         "publication"):
+                self.out.skip(name, "the record has no readable definition")
+            return
+        if self.rounds and self.ceremony is not None and not self.ceremony.completed:
+            self.out.fail("key_ceremony", "dkg_incomplete", "voting took place without a completed key ceremony")
+        for rnd in self.rounds.values():
+            self.out.count("counted_ballots", len(rnd.last))
+
+    def _second_pass(self, lines: Iterable[bytes]) -> None:
+        """Adds the last ballot of every credential into its round's encrypted tally."""
+        counted: dict[int, tuple[Round, int]] = {}
+        for rnd in self.rounds.values():
+            if rnd.tally is None:
+                continue
+            for credential, last in rnd.last.items():
+                counted[last.position] = (rnd, self.credentials[credential].weight)
+        sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.tally is not None}
+        done = 0
+        for index, line in enumerate(lines, start=FIRST_POSITION):
+            if index not in counted:
+                continue
+            rnd, weight = counted[index]
+            try:
+                sums[rnd.number].add(parse_json(line)["payload"]["ballot"], weight)
+            except (VyboryError, KeyError, TypeError, ValueError, AttributeError) as error:
+                self.out.fail("encrypted_tally", "ballot_unreadable",
+                              f"a counted ballot cannot be added to the tally: {error}", position=index,
+                              kind="ballot_cast")
+            done += 1
+            if self.progress is not None and done % 64 == 0:
+                self.progress("tally", index, self.ballots_checked)
+        if self.progress is not None:
+            self.progress("tally", self.lines, self.ballots_checked)
+        d = self._definition()
+        registered: dict[str, int] = {}
+        for entry in self.credentials.values():
+            registered[entry.district] = registered.get(entry.district, 0) + entry.weight
+        districts = {c.id: c.district for c in d.contests}
+        for number, rnd in sorted(self.rounds.items()):
+            if number in sums:
+                check_encrypted_tally(rnd, sums[number], registered, districts, self.out)
+
+    def _check_rounds_results(self) -> None:
+        d = self._definition()
+        ceremony = self.ceremony
+        keys_ = ceremony.verification_keys if ceremony else {}
+        registered: dict[str, int] = {}
+        for entry in self.credentials.values():
+            registered[entry.district] = registered.get(entry.district, 0) + entry.weight
+        for number, rnd in sorted(self.rounds.items()):
+            shares = check_decryption_shares(rnd, self.fingerprint, keys_, self.out)
+            check_decryption(rnd, shares, self.fingerprint, d.threshold, keys_, self.out)
+            decisions.check_decisions(rnd, self.rounds, d, self.ballot_candidates or {}, registered, self.out)
+
+
+def verify_record(files: RecordFiles, *, checker: BallotChecker = check_sequentially,
+                  published_head: str | None = None, expected_fingerprint: str | None = None,
+                  progress: Progress | None = None) -> Report:
+    """Every check of docs/verifier.md on the record ``files``; see :class:`~vybory.verify.report.Report`.
+
+    ``checker`` checks the ballots' cryptography (default: one after the
+    other, here); ``published_head`` is the head hash the election published
+    elsewhere and ``expected_fingerprint`` the fingerprint of the election the
+    observer means to check (each compared when given); ``progress`` is
+    called as the board is read.
+    """
+    return Verifier(files, published_head=published_head, expected_fingerprint=expected_fingerprint,
+                    progress=progress).run(checker)
+
+
+__all__ = ["Credential", "Progress", "RecordFiles", "Verifier", "verify_record"]
