@@ -12,12 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-from vybory import protocol
-from vybory.errors import Refused
-from vybory.model.board import EventKind
-from vybory.protocol.state import Phase
-
 from election_kit import (
     NOMINATIONS_CLOSE,
     VOTING_CLOSE,
@@ -31,6 +25,11 @@ from election_kit import (
     run_key_ceremony,
     vote,
 )
+
+from vybory import protocol
+from vybory.errors import Refused
+from vybory.model.board import EventKind
+from vybory.protocol.state import Phase
 
 SOUTH = ["Kuznetsova", "Volkov"]
 NORTH_FIRST = ["Sidorov"] * 10
