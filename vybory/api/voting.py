@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from vybory.api.auth import Login, api_login, require_commission
@@ -125,6 +125,14 @@ def board_download(slug: str, request: Request) -> StreamingResponse:
 
     return StreamingResponse(lines(), media_type="application/x-ndjson",
                              headers={"content-disposition": f'attachment; filename="{slug}-board.jsonl"'})
+
+
+@router.get("/elections/{slug}/record", tags=["board"])
+async def record_download(slug: str, request: Request) -> Response:
+    """The public record: the zip ``vybory export`` writes (board events and definition), for ``vybory verify``."""
+    from vybory.web.record import record_response
+
+    return await record_response(service_of(request), slug)
 
 
 @router.post("/elections/{slug}/rounds/open", tags=["rounds"])

@@ -12,11 +12,15 @@ import importlib.util
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from vybory.api.errors import ApiError
 from vybory.web import i18n
+from vybory.web.render import NeedsLogin
 
 
 def register(app: FastAPI) -> None:
@@ -34,6 +38,11 @@ def register(app: FastAPI) -> None:
                            code="unknown_language", field="lang")
         return {"lang": lang, "messages": i18n.messages(lang)}
 
+    async def needs_login(request: Request, error: Exception) -> RedirectResponse:
+        assert isinstance(error, NeedsLogin)
+        return RedirectResponse(f"/login?next={quote(error.next_path)}", status_code=303)
+
+    app.add_exception_handler(NeedsLogin, needs_login)
     app.include_router(public.router)
     app.include_router(commission.router)
     app.include_router(trustee.router)

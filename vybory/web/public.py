@@ -302,8 +302,8 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
 
 
 @router.get("/elections/{slug}/record")
-def record_download(slug: str, request: Request) -> Response:
-    """The public record for download (``vybory export``'s zip when available, else the board)."""
+async def record_download(slug: str, request: Request) -> Response:
+    """The public record (the zip ``vybory export`` writes), for ``vybory verify``."""
     from vybory.web.record import record_response
 
-    return record_response(service_of(request), slug)
+    return await record_response(service_of(request), slug)

@@ -20,6 +20,30 @@ from markupsafe import Markup
 from vybory.web import i18n
 
 
+# What a page says after an action succeeded (``?done=<code>``): known messages only.
+DONE = {
+    "created": "The election is created.",
+    "roll": "The voter roll is stored.",
+    "nominated": "The nomination is recorded on the board.",
+    "registered": "The candidate is registered.",
+    "refused": "The nomination is refused; the reason is on the board.",
+    "appealed": "The appeal is recorded on the board.",
+    "appeal_decided": "The decision on the appeal is recorded on the board.",
+    "nominations_closed": "The nominations are closed: every registered candidate is on the ballot.",
+    "login_added": "The login is created.",
+    "keys_completed": "The key ceremony is completed.",
+    "credentials": "The public credentials are published.",
+    "opened": "The round is open.",
+    "closed": "The round is closed.",
+    "tally": "The encrypted tally is published: the trustees can now decrypt it.",
+    "decided": "The outcomes are declared.",
+    "published": "The election is published: its record is final.",
+    "posted": "Your message is on the board.",
+    "share": "Your decryption share is on the board.",
+    "advanced": "Done what the deadlines call for.",
+}
+
+
 @pass_context
 def _translate(context: Any, message: str, **values: Any) -> str:
     text = i18n.gettext_for(context.get("lang", i18n.DEFAULT_LANGUAGE), message)
@@ -85,7 +109,7 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "csrf_token": sessions.csrf_token(request),
         "path": path,
         "language_links": [(code, i18n.LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in i18n.LANGUAGES],
-        "flash": request.query_params.get("done"),
+        "flash": DONE.get(request.query_params.get("done", "")),
         **values,
     }
 
@@ -110,3 +134,31 @@ def error_page(request: Request, status: int, code: str, message: str, field: st
 def svg(markup: str) -> Markup:
     """Server-made SVG markup (already escaped where it holds text)."""
     return Markup(markup)
+
+
+class NeedsLogin(Exception):
+    """Raised by a page that needs a login; answered with a redirect to the login page."""
+
+    def __init__(self, next_path: str):
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def page_login(request: Request, role: str, slug: str | None = None) -> Any:
+    """The page's login, which must have ``role`` (and cover election ``slug``).
+
+    Not logged in: :class:`NeedsLogin` (the app redirects to /login); logged in
+    with another role or election: 403.
+    """
+    from vybory.api.errors import ApiError
+
+    login = request.app.state.sessions.login(request)
+    if login is None:
+        raise NeedsLogin(request.url.path)
+    if login.role != role or (slug is not None and not login.covers(slug)):
+        raise ApiError(403, translate(request, "This page is for another role or election."), code="forbidden")
+    return login
+
+
+def check_form(request: Request, token: str) -> None:
+    request.app.state.sessions.check_csrf(request, token)

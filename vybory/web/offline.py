@@ -1,0 +1,148 @@
+"""The trustee's steps on a machine that never goes online: board file in, message file out.
+
+The trustee downloads the board (``/api/elections/<slug>/board.jsonl``) on a
+connected machine, carries it to the offline machine that holds the key file,
+and runs one step there::
+
+    python -m vybory.web.offline keygen   --board board.jsonl --trustee ID --key key.json --out message.json
+    python -m vybory.web.offline commit   --board board.jsonl --key key.json --out message.json
+    python -m vybory.web.offline reveal   --board board.jsonl --key key.json --out message.json
+    python -m vybory.web.offline shares   --board board.jsonl --key key.json --out message.json
+    python -m vybory.web.offline complain --board board.jsonl --key key.json --out message.json
+    python -m vybory.web.offline decrypt  --board board.jsonl --key key.json --out share.json [--round N]
+
+The message file holds only the public payload the board will carry; the
+trustee uploads it on their page (``/trustee/elections/<slug>``). The key
+file (the same format as ``vybory trustee``'s) never leaves the machine. The
+board file's hash chain is checked before anything is computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vybory import protocol
+from vybory.errors import InvalidInput, Refused, VyboryError
+from vybory.model.board import Event, EventKind
+from vybory.model.canonical import parse_json
+from vybory.protocol.state import ElectionState
+
+MESSAGE_FORMAT = "vybory-trustee-message"
+
+STEPS = {
+    "keygen": EventKind.TRUSTEE_KEY,
+    "commit": EventKind.DKG_COMMITMENT_HASH,
+    "reveal": EventKind.DKG_COMMITMENTS,
+    "shares": EventKind.DKG_SHARES,
+    "complain": EventKind.DKG_COMPLAINT,
+    "decrypt": EventKind.DECRYPTION_SHARE,
+}
+
+
+def read_board(text: str) -> ElectionState:
+    """The state the board file (one event per line) gives; its chain is checked."""
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            events.append(Event.from_json(parse_json(line, field=f"board line {number}")))
+    if not events:
+        raise InvalidInput("the board file is empty", field="board", code="board_empty")
+    return protocol.replay(events)
+
+
+def message_json(state: ElectionState, kind: EventKind, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"format": MESSAGE_FORMAT, "election": state.definition.slug, "fingerprint": state.fingerprint.hex(),
+            "kind": kind.value, "payload": payload}
+
+
+def read_message(text: str, fingerprint: str) -> tuple[str, dict[str, Any]]:
+    """``(kind, payload)`` of a message file; refused unless it is for this election."""
+    obj = parse_json(text, field="message")
+    if not isinstance(obj, dict) or obj.get("format") != MESSAGE_FORMAT:
+        raise InvalidInput("this is not a trustee message file (made by `python -m vybory.web.offline`)",
+                           field="message", code="bad_message_file")
+    if obj.get("fingerprint") != fingerprint:
+        raise Refused(f"this message is for election {obj.get('election')!r}, not this one", field="message",
+                      code="wrong_election")
+    if not isinstance(obj.get("kind"), str) or not isinstance(obj.get("payload"), dict):
+        raise InvalidInput("the message file has no kind or payload", field="message", code="bad_message_file")
+    return obj["kind"], obj["payload"]
+
+
+def compute_step(step: str, state: ElectionState, key: Path | None, *, trustee_id: str | None = None,
+                 round: int | None = None, now: datetime | None = None) -> tuple[dict[str, Any], str | None]:
+    """The message of ``step`` and, for keygen and the first decryption, the new key file text."""
+    from vybory.cli.trustee import key_file_json, load_key
+
+    moment = now or datetime.now(UTC).replace(microsecond=0)
+    kind = STEPS[step]
+    if step == "keygen":
+        if not trustee_id:
+            raise InvalidInput("keygen needs --trustee ID", field="trustee", code="trustee_missing")
+        secrets = protocol.new_trustee_secrets(state, trustee_id)
+        payload = protocol.publish_trustee_key(state, secrets, now=moment)
+        return message_json(state, kind, payload), key_file_json(state.definition.slug, state.fingerprint,
+                                                                 trustee_id, secrets)
+    if key is None:
+        raise InvalidInput("this step needs the key file (--key)", field="key", code="key_missing")
+    trustee, secrets = load_key(key, state)
+    new_key = None
+    if step == "commit":
+        payload = protocol.publish_commitment_hash(state, secrets, now=moment)
+    elif step == "reveal":
+        payload = protocol.publish_reveal(state, secrets, now=moment)
+    elif step == "shares":
+        payload = protocol.publish_shares(state, secrets, now=moment)
+    elif step == "complain":
+        payload = protocol.publish_complaints(state, secrets, now=moment)
+    else:
+        if secrets.secret_share is None:
+            secrets = protocol.trustee_secret_share(state, secrets)
+            new_key = key_file_json(state.definition.slug, state.fingerprint, trustee, secrets)
+        number = round
+        if number is None:
+            tallied = [n for n, r in state.rounds.items() if r.encrypted_tally is not None]
+            if not tallied:
+                raise Refused("no round on this board has an encrypted tally yet", field="round", code="no_tally")
+            number = max(tallied)
+        payload = protocol.compute_decryption_share(state, secrets, round=number, now=moment)
+    return message_json(state, kind, payload), new_key
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vybory.web.offline",
+                                     description="A trustee's step on an offline machine: board in, message out.")
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--board", required=True, type=Path, help="the board file (board.jsonl)")
+    parser.add_argument("--key", required=True, type=Path, help="your key file (created by keygen)")
+    parser.add_argument("--out", required=True, type=Path, help="the message file to upload")
+    parser.add_argument("--trustee", help="your trustee id (keygen only)")
+    parser.add_argument("--round", type=int, help="the round to decrypt (default: the last tallied)")
+    args = parser.parse_args(argv)
+    from vybory.cli._common import write_private
+
+    try:
+        state = read_board(args.board.read_text(encoding="utf-8"))
+        if args.step == "keygen" and args.key.exists():
+            raise Refused(f"{str(args.key)!r} already exists: a key file is never overwritten", field="key",
+                          code="key_file_exists")
+        message, new_key = compute_step(args.step, state, None if args.step == "keygen" else args.key,
+                                        trustee_id=args.trustee, round=args.round)
+    except (VyboryError, OSError) as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
+    if new_key is not None:
+        write_private(args.key, new_key)
+    args.out.write_text(json.dumps(message, indent=1) + "\n", encoding="utf-8")
+    print(f"{message['kind']} message written to {args.out}: upload it on your trustee page.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
