@@ -115,8 +115,8 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         credentials.check_credentials(state, p)
         return p
     if kind is EventKind.ROUND_OPENED:
-        expected = (rounds.open_round(state, now=now) if not state.rounds
-                    else rounds.open_next_round(state, now=now))
+        expected = (rounds.open_round(state, now=now, booth=_f(p, "booth")) if not state.rounds
+                    else rounds.open_next_round(state, now=now, booth=_f(p, "booth")))
         return _same(expected, p, kind)
     if kind is EventKind.BALLOT_CAST:
         expected = rounds.check_ballot(state, _f(p, "ballot"), now=now)

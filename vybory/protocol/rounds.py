@@ -21,8 +21,9 @@ from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
 from vybory.verify import ballot as ballot_check
 
 
-def open_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
-    """Payload of ``round_opened`` for round 1.
+def open_round(state: ElectionState, *, now: datetime, booth: str | None = None) -> dict[str, Any]:
+    """Payload of ``round_opened`` for round 1; ``booth``: the SHA-256 (hex) of the voting booth
+    the server serves, recorded when given.
 
     Refused until the nominations are closed, the key ceremony completed and
     the credentials published, once a round exists, and after the voting deadline.
@@ -44,11 +45,11 @@ def open_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
                      field="round", code="deadline_passed")
     contests = [{"contest": c.id, "kind": "first", "seats": c.seats,
                  "candidates": list(state.ballot_candidates.get(c.id, ()))} for c in d.contests]
-    return {"round": 1, "contests": contests, "opens_at": format_time(d.deadlines.voting_open),
-            "closes_at": format_time(d.deadlines.voting_close), "at": at(now)}
+    return _with_booth({"round": 1, "contests": contests, "opens_at": format_time(d.deadlines.voting_open),
+                        "closes_at": format_time(d.deadlines.voting_close), "at": at(now)}, booth)
 
 
-def open_next_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
+def open_next_round(state: ElectionState, *, now: datetime, booth: str | None = None) -> dict[str, Any]:
     """Payload of ``round_opened`` for the round announced by the last ``outcome_declared``.
 
     It opens at once and lasts ``runoff_days`` (or ``repeat_days`` when it
@@ -65,8 +66,18 @@ def open_next_round(state: ElectionState, *, now: datetime) -> dict[str, Any]:
     days = max((d.runoff_days if k == "runoff" else d.repeat_days) for k in kinds)
     from datetime import timedelta
 
-    return {"round": announced["round"], "contests": [dict(c) for c in announced["contests"]],
-            "opens_at": format_time(now), "closes_at": format_time(now + timedelta(days=days)), "at": at(now)}
+    return _with_booth({"round": announced["round"], "contests": [dict(c) for c in announced["contests"]],
+                        "opens_at": format_time(now), "closes_at": format_time(now + timedelta(days=days)),
+                        "at": at(now)}, booth)
+
+
+def _with_booth(payload: dict[str, Any], booth: str | None) -> dict[str, Any]:
+    """``payload`` with the booth's SHA-256 (64 lower-case hex digits) when one is given."""
+    if booth is not None:
+        if not isinstance(booth, str) or len(booth) != 64 or any(ch not in "0123456789abcdef" for ch in booth):
+            raise InvalidInput("must be the booth's SHA-256, 64 lower-case hexadecimal digits", field="booth")
+        payload["booth"] = booth
+    return payload
 
 
 def _round_for_close(state: ElectionState, number: int) -> RoundState:

@@ -100,8 +100,9 @@ def encrypted_tally(board: Board, context: Context, number: int) -> dict[str, An
                                                   ballots=round_ballots(board, context, number), now=context.now)
 
 
-def decide(board: Board, context: Context, number: int) -> Decision:
-    """Decrypts (if not yet), declares the outcomes, and opens the next round if one is announced."""
+def decide(board: Board, context: Context, number: int, *, booth: str | None = None) -> Decision:
+    """Decrypts (if not yet), declares the outcomes, and opens the next round if one is announced
+    (recording ``booth``, the served booth's SHA-256, when given)."""
     posted: list[Posted] = []
     state: ElectionState = context.state
     if state.round(number).decrypted is None:
@@ -111,7 +112,7 @@ def decide(board: Board, context: Context, number: int) -> Decision:
     posted.append(Posted.of(board.append(context, EventKind.OUTCOME_DECLARED, payload)))
     next_number = None
     if payload.get("next_round"):
-        opened = protocol_rounds.open_next_round(context.state, now=context.now)
+        opened = protocol_rounds.open_next_round(context.state, now=context.now, booth=booth)
         posted.append(Posted.of(board.append(context, EventKind.ROUND_OPENED, opened)))
         next_number = opened["round"]
     return decision_of(context.state, number, tuple(posted), next_number)
