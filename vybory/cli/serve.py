@@ -1,9 +1,281 @@
-"""`vybory` subcommands: serve."""
+"""`vybory serve`: the web server (API, pages, booth) on one database.
+
+``vybory serve --demo`` first seeds a ready election through the service
+layer (nominations registered, key ceremony done by three simulated
+trustees, credentials issued, round 1 open for a week, a few ballots cast)
+in a fresh folder ``demo-out/serve-<time>/`` and prints the address, the
+commission's and trustees' logins and a few voter credentials, so a newcomer
+can vote within a minute. The trustees' key files and every credential are
+written into that folder (they would never be on a real server).
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from vybory.cli._common import DbOption, console, refusals, write_private
+
+DEMO_SLUG = "works-council"
+
+DEMO_DEFINITION = """\
+slug = "{slug}"
+title = "Works council election (demo)"
+seed = "{seed}"
+credential_authority = "Demo credentials office"
+
+[deadlines]
+nominations_close = {nominations_close}
+voting_open = {voting_open}
+voting_close = {voting_close}
+runoff_days = 7
+repeat_days = 14
+
+[commission]
+threshold = 2
+
+[[districts]]
+id = "plant"
+name = "Assembly plant"
+
+[[districts]]
+id = "office"
+name = "Head office"
+
+[[organisations]]
+id = "union"
+name = "Metalworkers' union"
+type = "trade_union"
+
+[[organisations]]
+id = "coop"
+name = "Workers' co-operative"
+type = "cooperative"
+
+[[organisations]]
+id = "youth"
+name = "Youth league"
+type = "youth"
+
+[[trustees]]
+id = "anna"
+name = "Anna Orlova"
+organisation = "union"
+
+[[trustees]]
+id = "boris"
+name = "Boris Lvov"
+organisation = "coop"
+
+[[trustees]]
+id = "vera"
+name = "Vera Nikolaeva"
+organisation = "youth"
+
+[[contests]]
+id = "plant-delegate"
+title = "Delegate of the assembly plant"
+district = "plant"
+method = "majority"
+seats = 1
+
+[[contests]]
+id = "plant-committee"
+title = "Plant committee (strike out the names you reject)"
+district = "plant"
+method = "strikeout"
+seats = 2
+
+[[contests]]
+id = "office-delegate"
+title = "Delegate of the head office"
+district = "office"
+method = "majority"
+seats = 1
+
+[[contests]]
+id = "agreement"
+title = "Adopt the new collective agreement?"
+district = "office"
+method = "motion"
+"""
+
+DEMO_CANDIDATES = {
+    "plant-delegate": [("union", "Ivan Petrov"), ("coop", "Maria Smirnova"), ("youth", "Oleg Kuznetsov")],
+    "plant-committee": [("union", "Nina Volkova"), ("coop", "Pavel Sokolov"), ("youth", "Daria Popova"),
+                        ("union", "Sergei Morozov")],
+    "office-delegate": [("union", "Elena Fedorova"), ("coop", "Yuri Egorov")],
+}
+
+
+class DemoClock:
+    """The system clock, or a fixed moment while the demo's past is being seeded."""
+
+    def __init__(self) -> None:
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        if self.fixed is not None:
+            return self.fixed
+        return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class DemoElection:
+    """What the seeding made: logins (name -> password), voter credentials per district, files."""
+
+    slug: str
+    folder: Path
+    logins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    credentials: dict[str, list[str]] = field(default_factory=dict)
+    ballots: int = 0
+
+
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40, ballots: int = 12,
+              slug: str = DEMO_SLUG) -> DemoElection:
+    """Seeds an election that is open for voting now, through the service (one transaction per step)."""
+    from vybory import protocol
+    from vybory.cli.trustee import key_file_json
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(hours=3)
+    nominations_close = now - timedelta(hours=2)
+    voting_open = now - timedelta(hours=1)
+    voting_close = now + timedelta(days=7)
+    text = DEMO_DEFINITION.format(slug=slug, seed=secrets.token_hex(16), nominations_close=_time(nominations_close),
+                                  voting_open=_time(voting_open), voting_close=_time(voting_close))
+    roll = "id,name,district,weight\n" + "".join(
+        f"{'p' if i % 2 else 'o'}{i:03d},Worker {i},{'plant' if i % 2 else 'office'},1\n" for i in range(1, voters + 1))
+    demo = DemoElection(slug, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "election.toml").write_text(text, encoding="utf-8")
+    write_private(folder / "roll.csv", roll)
+
+    clock.fixed = start
+    service.create_election(text, roll_csv=roll, source="election.toml")
+    for contest, entries in DEMO_CANDIDATES.items():
+        for organisation, name in entries:
+            service.nominate(slug, organisation=organisation, contest=contest, name=name, consent=True)
+            number = service.state(slug).nominations[-1].number
+            service.register_candidate(slug, number)
+
+    # The key ceremony: each trustee's steps (on their own machine in a real election).
+    state = service.state(slug)
+    trustees = {t.id: protocol.new_trustee_secrets(state, t.id) for t in state.definition.trustees}
+    for s in trustees.values():
+        service.submit_trustee_step(slug, "trustee_key", protocol.publish_trustee_key(service.state(slug), s,
+                                                                                       now=clock()))
+        service.submit_trustee_step(slug, "dkg_commitment_hash",
+                                    protocol.publish_commitment_hash(service.state(slug), s, now=clock()))
+    for step, publish in (("dkg_commitments", protocol.publish_reveal), ("dkg_shares", protocol.publish_shares),
+                          ("dkg_complaint", protocol.publish_complaints)):
+        for s in trustees.values():
+            service.submit_trustee_step(slug, step, publish(service.state(slug), s, now=clock()))
+    state = service.state(slug)
+    for trustee_id, s in trustees.items():
+        write_private(folder / f"{trustee_id}-key.json",
+                      key_file_json(slug, state.fingerprint, trustee_id, protocol.trustee_secret_share(state, s)))
+
+    clock.fixed = nominations_close + timedelta(minutes=5)
+    service.close_nominations(slug)
+    issued = protocol.issue_credentials(service.roll(slug))
+    service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    lines = ["id,name,district,credential"]
+    for voter, secret, _public in issued:
+        demo.credentials.setdefault(voter.district, []).append(secret)
+        lines.append(f"{voter.id},{voter.name},{voter.district},{secret}")
+    write_private(folder / "credentials.csv", "\n".join(lines) + "\n")
+
+    clock.fixed = voting_open + timedelta(minutes=1)
+    service.open_round(slug)
+    clock.fixed = None
+
+    # A few ballots from voters the demo keeps for itself (the last credentials of each district).
+    choices = {"plant": [{"plant-delegate": ["Ivan Petrov"], "plant-committee": ["Nina Volkova", "Daria Popova"]},
+                         {"plant-delegate": ["Maria Smirnova"], "plant-committee": ["Pavel Sokolov", "Daria Popova"]}],
+               "office": [{"office-delegate": ["Elena Fedorova"], "agreement": "yes"},
+                          {"office-delegate": ["Yuri Egorov"], "agreement": "no"}]}
+    for k in range(ballots):
+        district = "plant" if k % 2 else "office"
+        secret = demo.credentials[district][-1 - k // 2]
+        form = service.ballot_form(slug, protocol.public_credential(secret))
+        ballot, _ = protocol.encrypt_ballot(form, secret, choices[district][k % 4 // 2])
+        service.cast_ballot(slug, ballot)
+        demo.ballots += 1
+
+    for role, username, subject in (("commission", "secretary", None), ("trustee", "anna", "anna"),
+                                    ("trustee", "boris", "boris"), ("trustee", "vera", "vera"),
+                                    ("organisation", "union", "union")):
+        password = secrets.token_urlsafe(9)
+        service.add_user(username, password, role, election=None if role == "commission" else slug,
+                         subject=subject)
+        demo.logins[username] = (role, password)
+    write_private(folder / "logins.txt", "".join(f"{u} ({r}): {p}\n" for u, (r, p) in demo.logins.items()))
+    return demo
+
+
+def print_demo(demo: DemoElection, url: str) -> None:
+    console.print(f"[bold]vybory demo[/]: election [bold]{demo.slug}[/] is open for voting "
+                  f"({demo.ballots} ballots already cast).")
+    console.print(f"  Vote:        {url}/elections/{demo.slug}/booth")
+    console.print(f"  Election:    {url}/elections/{demo.slug}   board, results, record")
+    console.print(f"  Log in:      {url}/login")
+    for username, (role, password) in demo.logins.items():
+        console.print(f"    {role:<12} {username:<10} password {password}", markup=False)
+    console.print("  Voter credentials (type one in the booth after encrypting your ballot):")
+    for district, secrets_ in demo.credentials.items():
+        for secret in secrets_[:3]:
+            console.print(f"    {district:<7} {secret}", markup=False)
+    console.print(f"  Files (key files, all credentials, logins): {demo.folder}")
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
+
+    @app.command("serve")
+    @refusals
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        db: DbOption = None,
+        demo: Annotated[bool, typer.Option("--demo", help="Seed a ready, open election first (in a new folder "
+                                                          "under demo-out/ unless --db is given).")] = False,
+    ) -> None:
+        """Run the web server: the API (/openapi.json), the pages and the voting booth."""
+        import uvicorn
+
+        from vybory.api import create_app
+        from vybory.service import ElectionService
+        from vybory.store import Database
+
+        clock = DemoClock()
+        folder = Path("demo-out") / f"serve-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+        url = db
+        if demo and url is None:
+            url = f"sqlite:///{folder / 'vybory.sqlite'}"
+            folder.mkdir(parents=True, exist_ok=True)
+        service = ElectionService(Database(url), clock=clock)
+        seeded = None
+        if demo:
+            console.print("Seeding the demo election (key ceremony, credentials, a few ballots)...")
+            slug = DEMO_SLUG
+            taken = {e.slug for e in service.list_elections()}
+            if slug in taken:
+                slug = f"{DEMO_SLUG}-{secrets.token_hex(3)}"
+            seeded = seed_demo(service, clock, folder, slug=slug)
+        app_ = create_app(service=service)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        base = f"http://{shown_host}:{port}"
+        if seeded is not None:
+            print_demo(seeded, base)
+        console.print(f"Serving on {base} (API description: {base}/openapi.json). Stop with Ctrl-C.")
+        uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=False)
