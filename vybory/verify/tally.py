@@ -240,6 +240,10 @@ def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], ou
         fail("decrypted_contests", f"the decryption lists the contests {order}, the round has "
                                    f"{list(rnd.contests)}")
         return
+    if sum(rnd.layouts[c].size for c in order if c in rnd.layouts) != len(points):
+        fail("decrypted_size", f"the round's ballots have {sum(rnd.layouts[c].size for c in order if c in rnd.layouts)}"
+                               f" selections, the tally {len(points)} ciphertexts")
+        return
     offset = 0
     for entry in contests:
         cid = entry["contest"]

@@ -538,7 +538,8 @@ class Verifier:
     def _on_round_opened(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 16 for an opening: round 1 lists the ballot's candidates; a later round lists
         exactly what the previous round's outcomes announced, for its own window."""
-        _need(p, {"round", "contests", "opens_at", "closes_at", "at"}, "round_opened")
+        # "booth" (optional): the SHA-256 of the voting booth the server served (spec §10.2).
+        _need(p, {"round", "contests", "opens_at", "closes_at", "at"} | ({"booth"} & set(p)), "round_opened")
         d = self._definition()
         kind = "round_opened"
         self.out.count("rounds")
@@ -603,14 +604,16 @@ class Verifier:
         ballot, code = p["ballot"], p["tracking_code"]
         if not isinstance(ballot, Mapping) or not isinstance(code, str):
             raise _Malformed("the ballot must be an object and the tracking code text")
+        # Findings name the tracking code the board states (the one on the voter's receipt).
+        tracking = code
         real = hashlib.sha256(canonical_json(ballot)).hexdigest()
-        tracking = code if code == real else real
 
         def fail(check: str, code_: str, message: str) -> None:
             self._fail(check, code_, message, index, kind, tracking)
 
         if code != real:
-            fail("ballots", "tracking_code", f"the stated tracking code {code} is not the hash of the ballot")
+            fail("ballots", "tracking_code", f"the stated tracking code is not the hash of the ballot (that is "
+                                             f"{real}): the ballot was changed after it was cast")
         if self.watch is not None and self.watch in (code, real):
             self.watched = (index, ballot.get("round"), ballot.get("credential"))
         self._check_ciphertexts(ballot, index, tracking)
@@ -790,26 +793,40 @@ class Verifier:
                 self.progress("tally", index, self.ballots_checked)
         if self.progress is not None:
             self.progress("tally", self.lines, self.ballots_checked)
-        d = self._definition()
+        districts = {c.id: c.district for c in self._definition().contests}
+        for number, rnd in sorted(self.rounds.items()):
+            if number in sums:
+                self._guarded("encrypted_tally", rnd, check_encrypted_tally, rnd, sums[number], self._registered(),
+                              districts, self.out)
+
+    def _registered(self) -> dict[str, int]:
+        """Registered voters per district: the sum of the weights of its published credentials."""
         registered: dict[str, int] = {}
         for entry in self.credentials.values():
             registered[entry.district] = registered.get(entry.district, 0) + entry.weight
-        districts = {c.id: c.district for c in d.contests}
-        for number, rnd in sorted(self.rounds.items()):
-            if number in sums:
-                check_encrypted_tally(rnd, sums[number], registered, districts, self.out)
+        return registered
 
     def _check_rounds_results(self) -> None:
         d = self._definition()
         ceremony = self.ceremony
         keys_ = ceremony.verification_keys if ceremony else {}
-        registered: dict[str, int] = {}
-        for entry in self.credentials.values():
-            registered[entry.district] = registered.get(entry.district, 0) + entry.weight
-        for number, rnd in sorted(self.rounds.items()):
-            shares = check_decryption_shares(rnd, self.fingerprint, keys_, self.out)
-            check_decryption(rnd, shares, self.fingerprint, d.threshold, keys_, self.out)
-            decisions.check_decisions(rnd, self.rounds, d, self.ballot_candidates or {}, registered, self.out)
+        registered = self._registered()
+        for _, rnd in sorted(self.rounds.items()):
+            shares = self._guarded("decryption_shares", rnd, check_decryption_shares, rnd, self.fingerprint, keys_,
+                                   self.out)
+            self._guarded("combination", rnd, check_decryption, rnd, shares, self.fingerprint, d.threshold, keys_,
+                          self.out)
+            self._guarded("decisions", rnd, decisions.check_decisions, rnd, self.rounds, d,
+                          self.ballot_candidates or {}, registered, self.out)
+
+    def _guarded(self, check: str, rnd: Round, step: Callable[..., Any], *args: Any) -> Any:
+        """Runs one check of a round; a payload too malformed to be read becomes a finding."""
+        try:
+            return step(*args)
+        except (VyboryError, KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            self.out.fail(check, "malformed_payload", f"round {rnd.number}: the round's published values cannot be "
+                                                      f"read ({type(error).__name__}: {error})")
+            return None
 
 
 def verify_record(files: RecordFiles, *, checker: BallotChecker = check_sequentially,
