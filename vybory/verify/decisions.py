@@ -1,5 +1,5 @@
 """Checks 15-17: the decisions re-derived from the decrypted counts, the rounds they
-open, and the published results (spec §14).
+open, and the published results (spec §15, §16).
 
 For each contest of a decided round, the contest's counting rule
 (:func:`vybory.rules.count`) is applied to the decrypted counts, with the

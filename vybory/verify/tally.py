@@ -1,5 +1,5 @@
 """Checks 11-14: the encrypted tally recomputed from the board, the decryption shares,
-their combination and the decrypted counts (spec §13, §6).
+their combination and the decrypted counts (spec §13, §14, §6).
 
 The tally of a round is, per contest and selection, the product of the
 selection's ciphertexts over the last ballot of every credential in that

@@ -378,7 +378,16 @@ class Verifier:
         if p["consent"] is not True:
             self._fail("candidates", "nomination_consent", "a nomination without the candidate's consent", index,
                        kind)
-        self.nominations.append({"contest": p["contest"], "name": p["candidate"]["name"], "status": "submitted"})
+        if parse_time(p["at"]) >= d.deadlines.nominations_close:
+            self._fail("candidates", "nomination_late", f"submitted at {p['at']}, after the nominations closed at "
+                                                        f"{format_time(d.deadlines.nominations_close)}", index, kind)
+        name = p["candidate"]["name"]
+        for other in self.nominations:
+            if (other["contest"] == p["contest"] and other["name"].casefold() == name.casefold()
+                    and other["status"] not in ("refused", "appeal_rejected")):
+                self._fail("candidates", "nomination_twice", f"{name!r} is already nominated in {p['contest']!r}",
+                           index, kind)
+        self.nominations.append({"contest": p["contest"], "name": name, "status": "submitted", "refused_at": None})
 
     def _nomination(self, p: Mapping[str, Any], index: int, kind: str, status: str) -> dict[str, Any] | None:
         self.out.count("candidates")
@@ -411,11 +420,16 @@ class Verifier:
             if not isinstance(p["reason"], str) or not p["reason"].strip():
                 self._fail("candidates", "refusal_reason", "a refusal without a reason", index, "candidate_refused")
             n["status"] = "refused"
+            n["refused_at"] = parse_time(p["at"])
 
     def _on_appeal_lodged(self, index: int, p: Mapping[str, Any]) -> None:
         _need(p, {"nomination", "grounds", "at"}, "appeal_lodged")
         n = self._nomination(p, index, "appeal_lodged", "refused")
         if n is not None:
+            limit = n["refused_at"] + self._definition().deadlines.appeal_duration
+            if parse_time(p["at"]) > limit:
+                self._fail("candidates", "appeal_late", f"lodged at {p['at']}, after the time to appeal ended at "
+                                                        f"{format_time(limit)}", index, "appeal_lodged")
             n["status"] = "appealed"
 
     def _on_appeal_decided(self, index: int, p: Mapping[str, Any]) -> None:
@@ -436,6 +450,18 @@ class Verifier:
         given = p["candidates"]
         if not isinstance(given, Mapping):
             raise _Malformed("candidates must be an object: contest -> names")
+        at = parse_time(p["at"])
+        if at < d.deadlines.nominations_close:
+            self._fail("candidates", "nominations_closed_early", f"closed at {p['at']}, before the deadline "
+                                                                 f"{format_time(d.deadlines.nominations_close)}",
+                       index, kind)
+        for number, n in enumerate(self.nominations, start=1):
+            pending = n["status"] in ("submitted", "appealed") or (
+                n["status"] == "refused" and at <= n["refused_at"] + d.deadlines.appeal_duration)
+            if pending:
+                self._fail("candidates", "nominations_closed_early",
+                           f"closed while nomination {number} ({n['name']}) still waited for a decision or could "
+                           "still be appealed", index, kind)
         closed: dict[str, tuple[str, ...]] = {}
         for contest in d.contests:
             registered = sorted({n["name"] for n in self.nominations
@@ -543,6 +569,13 @@ class Verifier:
         d = self._definition()
         kind = "round_opened"
         self.out.count("rounds")
+        booth = p.get("booth")
+        if "booth" in p and not (isinstance(booth, str) and len(booth) == 64
+                                 and all(ch in "0123456789abcdef" for ch in booth)):
+            self._fail("rounds", "round_booth", "booth must be a SHA-256: 64 lower-case hexadecimal digits", index,
+                       kind)
+        elif booth is not None:
+            self.out.note("rounds", f"round {p['round']} opened with the voting booth whose SHA-256 is {booth}")
         number = p["round"]
         at = parse_time(p["at"])
         if number != len(self.rounds) + 1:
@@ -555,6 +588,8 @@ class Verifier:
                                                 self.ceremony is not None and self.ceremony.completed),
                                                ("the credentials are not published", self.credentials_at is not None))
                        if not done]
+            if at >= d.deadlines.voting_close:
+                missing.append(f"the voting deadline {format_time(d.deadlines.voting_close)} has passed")
             if missing:
                 self._fail("rounds", "round_not_ready", "voting opens although " + "; ".join(missing), index, kind)
             expected_contests = decisions.first_round(d, self.ballot_candidates or {})
