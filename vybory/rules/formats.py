@@ -141,6 +141,21 @@ def _quoted(fmt: str, line: int, text: str) -> list[str]:
     return out
 
 
+def _blt_rank(fmt: str, line: int, token: str, ncand: int) -> tuple[int, ...]:
+    """A ballot token: ``k`` (candidate k), ``k=m`` (two at one rank) or ``-`` (a skipped rank)."""
+    if token == "-":
+        return ()
+    rank = []
+    for p in token.split("="):
+        if not (p.isascii() and p.isdigit()):
+            raise _error(fmt, line, f"{token!r} is not a candidate number")
+        k = int(p)
+        if not 1 <= k <= ncand:
+            raise _error(fmt, line, f"candidate {k} is not between 1 and {ncand}")
+        rank.append(k - 1)
+    return tuple(sorted(set(rank)))
+
+
 def parse_blt(text: str) -> BallotFile:
     """Parses a BLT file (see the module docstring)."""
     fmt = "BLT"
@@ -174,6 +189,7 @@ def parse_blt(text: str) -> BallotFile:
 
     withdrawn: list[int] = []
     ballots_raw: list[tuple[int, Number, tuple[tuple[int, ...], ...]]] = []
+    token_ranks: dict[str, tuple[int, ...]] = {}
     ended = False
     first_ballot_line = True
     while True:
@@ -194,7 +210,7 @@ def parse_blt(text: str) -> BallotFile:
         if tokens == ["0"]:
             ended = True
             break
-        if tokens and re.fullmatch(r"\(.*\)", tokens[0]):
+        if tokens and tokens[0].startswith("(") and tokens[0].endswith(")"):
             tokens = tokens[1:]
         if len(tokens) < 2:
             raise _error(fmt, line, f"a ballot line is 'weight c1 c2 ... 0', not {s[:40]!r}")
@@ -205,19 +221,11 @@ def parse_blt(text: str) -> BallotFile:
             raise _error(fmt, line, "a ballot line must end with 0")
         ranking: list[tuple[int, ...]] = []
         for t in tokens[1:-1]:
-            if t == "-":
-                ranking.append(())
-                continue
-            parts = t.split("=")
-            rank = []
-            for p in parts:
-                if not re.fullmatch(r"\d+", p):
-                    raise _error(fmt, line, f"{t!r} is not a candidate number")
-                k = int(p)
-                if not 1 <= k <= ncand:
-                    raise _error(fmt, line, f"candidate {k} is not between 1 and {ncand}")
-                rank.append(k - 1)
-            ranking.append(tuple(sorted(set(rank))))
+            rank = token_ranks.get(t)
+            if rank is None:
+                rank = _blt_rank(fmt, line, t, ncand)
+                token_ranks[t] = rank
+            ranking.append(rank)
         ballots_raw.append((line, weight, tuple(ranking)))
     if not ended:
         raise _error(fmt, len(lines), "the file ends before the line '0' that closes the ballots")
@@ -255,10 +263,11 @@ def parse_blt(text: str) -> BallotFile:
     if len(rest) > 1:
         raise _error(fmt, rest[1][0], f"unexpected line after the title: {rest[1][1][:40]!r}")
     title = rest[0][1] if rest else ""
-    ballots = tuple(
-        RankedBallot(tuple(tuple(names[c] for c in rank) for rank in ranking), weight)
-        for _, weight, ranking in ballots_raw
-    )
+    named: dict[tuple[int, ...], tuple[str, ...]] = {}
+    for rank in token_ranks.values():
+        named[rank] = tuple(names[c] for c in rank)
+    ballots = tuple(RankedBallot(tuple(named[rank] for rank in ranking), weight)
+                    for _, weight, ranking in ballots_raw)
     return BallotFile(names, ballots, title, seats, tuple(names[c] for c in dict.fromkeys(withdrawn)))
 
 
@@ -323,7 +332,11 @@ def parse_preflib(text: str, *, kind: str | None = None) -> BallotFile:
         ranking: list[tuple[str, ...]] = []
         seen: set[int] = set()
         order = order.strip()
-        for group in re.findall(r"\{[^{}]*\}|[^,{}]+|[{}]", order) if order else []:
+        if "{" in order or "}" in order:
+            groups = re.findall(r"\{[^{}]*\}|[^,{}]+|[{}]", order)
+        else:
+            groups = order.split(",") if order else []
+        for group in groups:
             group = group.strip()
             if not group:
                 continue
@@ -337,7 +350,7 @@ def parse_preflib(text: str, *, kind: str | None = None) -> BallotFile:
                 items = [group]
             rank = []
             for t in items:
-                if not t.isdigit():
+                if not (t.isascii() and t.isdigit()):
                     raise _error(fmt, line, f"{t!r} is not an alternative number")
                 k = int(t)
                 if not 1 <= k <= n:
@@ -347,8 +360,6 @@ def parse_preflib(text: str, *, kind: str | None = None) -> BallotFile:
                 seen.add(k)
                 rank.append(names[k - 1])
             ranking.append(tuple(rank))
-        if re.sub(r"[\s\d,{}]", "", order):
-            raise _error(fmt, line, f"unexpected characters in {order[:40]!r}")
         ballots.append(RankedBallot(tuple(ranking), weight))
     if "NUMBER VOTERS" in meta:
         line, v = meta["NUMBER VOTERS"]
