@@ -238,6 +238,7 @@ class Verifier:
         digest = hashlib.sha256()
         size = 0
         previous: Event | None = None
+        last: Event | None = None
         index = 0
         for index, line in enumerate(lines, start=FIRST_POSITION):
             digest.update(line)
@@ -247,6 +248,7 @@ class Verifier:
             previous = event
             if event is None:
                 continue
+            last = event
             if self.definition is None and event.kind is not EventKind.ELECTION_DEFINED:
                 continue
             job = self._dispatch(index, event)
@@ -258,7 +260,7 @@ class Verifier:
         if self.progress is not None:
             self.progress("board", index, self.ballots_checked)
         self._check_file(record.EVENTS, None, digest.hexdigest(), size)
-        self._check_head(previous)
+        self._check_head(last, readable=previous is not None)
 
     def _read_event(self, index: int, line: bytes, previous: Event | None) -> Event | None:
         """Check 2 for one line: it is an event, at its place, linked to the one before, with its hash."""
@@ -297,14 +299,19 @@ class Verifier:
                                                     f"{self.published_at})", position=index, kind=kind)
         return event
 
-    def _check_head(self, last: Event | None) -> None:
-        """Check 3: the last event's hash is the head the manifest (and the election) published."""
+    def _check_head(self, last: Event | None, *, readable: bool) -> None:
+        """Check 3: the last event's hash is the head the manifest (and the election) published.
+
+        ``last`` is the last readable event; ``readable`` says whether it is the board's last line."""
         out = self.out
         out.count("head")
         self.head = last.hash if last is not None else GENESIS_HASH
         head = self.head.hex()
         if last is None:
             out.fail("head", "board_empty", "the board has no readable event")
+        elif not readable:
+            out.fail("head", "head_unreadable", f"the board's last line ({self.lines}) is not an event: its head "
+                                                f"cannot be read (the last readable event is {last.position})")
         if self.manifest is not None:
             if self.manifest.head != head:
                 out.fail("head", "head_mismatch", f"the manifest's head {self.manifest.head} is not the hash of the "
@@ -320,10 +327,14 @@ class Verifier:
                              f"({last.kind.value})")
 
     def _dispatch(self, index: int, event: Event) -> BallotJob | None:
-        check = CHECK_OF_KIND[event.kind]
         kind = event.kind.value
+        check = CHECK_OF_KIND.get(event.kind)
+        handler: Callable[[int, Mapping[str, Any]], BallotJob | None] | None = getattr(self, f"_on_{kind}", None)
+        if check is None or handler is None:
+            self.out.fail("board", "unknown_kind", f"this verifier cannot check events of kind {kind!r}",
+                          position=index, kind=kind)
+            return None
         try:
-            handler: Callable[[int, Mapping[str, Any]], BallotJob | None] = getattr(self, f"_on_{kind}")
             return handler(index, event.payload)
         except _Malformed as error:
             self.out.fail(check, "malformed_payload", str(error), position=index, kind=kind)

@@ -1,0 +1,102 @@
+"""Ballots checked on local processes and on a Dask cluster give the same report as in one process;
+the stream is read with a bounded number of ballots in flight."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import pytest
+from tamper import bump, load, naive
+
+from vybory.scale import bounded_map, dask_checker, process_checker
+from vybory.verify import verify_record
+from vybory.verify.jobs import BallotJob, BallotVerdict, check_ballot_jobs
+
+
+def tampered(exported):  # type: ignore[no-untyped-def]
+    """The record with two ballots' signatures changed (so the verdicts differ from ballot to ballot)."""
+    events = load(exported.events)
+    ballots = [e for e in events if e["kind"] == "ballot_cast"]
+    for e in (ballots[3], ballots[30]):
+        e["payload"]["ballot"]["signature"]["response"] = bump(e["payload"]["ballot"]["signature"]["response"])
+    return naive(exported.files, events)
+
+
+def same(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return a.to_json() == b.to_json()
+
+
+def test_local_processes_give_the_same_report(exported) -> None:  # type: ignore[no-untyped-def]
+    files = tampered(exported)
+    sequential = verify_record(files)
+    parallel = verify_record(files, checker=process_checker(2, chunk=5, in_flight=3))
+    assert not sequential.ok
+    assert len(sequential.check("ballots").findings) == 4  # two tracking codes, two signatures
+    assert same(sequential, parallel)
+
+
+def test_a_dask_cluster_gives_the_same_report(exported) -> None:  # type: ignore[no-untyped-def]
+    distributed = pytest.importorskip("distributed")
+    files = tampered(exported)
+    sequential = verify_record(files)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        report = verify_record(files, checker=dask_checker(cluster.scheduler_address, chunk=7, in_flight=2))
+        with distributed.Client(cluster) as client:
+            again = verify_record(naive(exported.files, load(exported.events)),
+                                  checker=dask_checker(client, chunk=4))
+    assert same(sequential, report)
+    assert again.ok
+
+
+def test_bounded_map_keeps_order_and_bounds_the_work_in_flight() -> None:
+    read = 0
+    pending: list[list[int]] = []
+    most = 0
+
+    def jobs() -> Iterator[int]:
+        nonlocal read
+        for i in range(103):
+            read += 1
+            yield i
+
+    def submit(chunk):  # type: ignore[no-untyped-def]
+        nonlocal most
+        pending.append(chunk)
+        most = max(most, len(pending))
+        return chunk
+
+    def result(chunk):  # type: ignore[no-untyped-def]
+        pending.remove(chunk)
+        return [x * 10 for x in chunk]
+
+    out = []
+    for value in bounded_map(submit, result, jobs(), chunk=5, in_flight=3):  # type: ignore[arg-type]
+        out.append(value)
+        # Never more than in_flight chunks read ahead of what was handed back.
+        assert read - len(out) <= 3 * 5
+    assert out == [x * 10 for x in range(103)]
+    assert most == 3
+
+
+def test_bounded_map_refuses_nonsense_sizes() -> None:
+    with pytest.raises(ValueError):
+        list(bounded_map(lambda c: c, lambda c: c, iter([]), chunk=0, in_flight=1))  # type: ignore[arg-type]
+
+
+def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[no-untyped-def]
+    import pickle
+
+    captured: list[BallotJob] = []
+
+    def capture(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
+        for job in jobs:
+            captured.append(job)
+            yield BallotVerdict(job.position, job.tracking_code)
+
+    verify_record(naive(exported.files, load(exported.events)), checker=capture)
+    assert len(captured) == 36
+    travelled = pickle.loads(pickle.dumps(captured[:5]))
+    assert check_ballot_jobs(travelled) == check_ballot_jobs(copy.deepcopy(captured[:5]))
+    assert all(v.ok for v in check_ballot_jobs(travelled))
