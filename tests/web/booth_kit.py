@@ -155,3 +155,26 @@ def tally(e: Election, trustees: tuple[int, ...] = (1, 2)) -> Any:
         e.service.submit_decryption_share(e.slug, protocol.compute_decryption_share(
             state, e.trustees[j], round=1, now=e.clock(), rng=rng(f"share-{j}")))
     return e.service.decide(e.slug)
+
+
+def ensure_booth_built() -> None:
+    """Builds the booth bundle when it is missing (``make test`` builds it before pytest)."""
+    import subprocess
+    from pathlib import Path
+
+    from vybory.errors import InvalidInput
+    from vybory.web.booth.manifest import load_manifest
+
+    try:
+        load_manifest()
+    except InvalidInput:
+        root = Path(__file__).resolve().parents[2]
+        subprocess.run([str(root / "scripts" / "build-booth")], cwd=root, check=True, timeout=600)
+        load_manifest()
+
+
+def cast_from_python(e: Election, secret: str, choices: dict[str, Any], seed: str = "v") -> Any:
+    """A voter whose own device (not the browser) makes the ballot: the receipt."""
+    form = e.service.ballot_form(e.slug, protocol.public_credential(secret))
+    ballot, _ = protocol.encrypt_ballot(form, secret, choices, rng(seed + secret))
+    return e.service.cast_ballot(e.slug, ballot.to_json())

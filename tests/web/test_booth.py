@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from booth_kit import SLUG, Election, ready_to_vote, tally
+from booth_kit import SLUG, Election, ensure_booth_built, ready_to_vote, tally
 
 from vybory.model.ballot import Ballot
 from vybory.verify.ballot import check_ballot
@@ -18,6 +18,7 @@ from vybory.web.booth.manifest import load_manifest
 
 @pytest.fixture
 def election(live_server: Any, web_clock: Any) -> Election:
+    ensure_booth_built()
     return ready_to_vote(live_server.service, web_clock)
 
 

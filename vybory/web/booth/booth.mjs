@@ -58,6 +58,7 @@ function fail(text) {
 /** Replaces the booth's content with a step; its heading takes the focus (keyboard, screen readers). */
 function show(step, heading, ...content) {
   fail('');
+  say('');
   const title = h('h2', { id: `${step}-heading`, tabindex: '-1', text: heading });
   const section = h('section', { id: `step-${step}`, class: `booth-step step-${step}`, 'aria-labelledby': `${step}-heading` },
     title, ...content);
@@ -69,6 +70,12 @@ function show(step, heading, ...content) {
 
 function groups(hex, size = 4) {
   return hex.match(new RegExp(`.{1,${size}}`, 'g')).join(' ');
+}
+
+/** An ISO 8601 UTC time as the pages write it: 2025-03-20 06:00 UTC. */
+function when(iso) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso || '');
+  return m ? `${m[1]} ${m[2]} UTC` : String(iso || '');
 }
 
 function words(error) {
@@ -306,7 +313,7 @@ function showChoose() {
   const round = booth.district.round;
   show('choose', t('Step 1 of 3: make your choices'),
     h('p', { class: 'muted', text: t('%(district)s, round %(round)s. Voting closes %(closes)s.',
-      { district: booth.district.name, round: round.number, closes: round.closes_at }) }),
+      { district: booth.district.name, round: round.number, closes: when(round.closes_at) }) }),
     form);
 }
 
@@ -363,7 +370,6 @@ function encryptNow(event) {
       fail(words(error));
       return;
     }
-    say(t('Your ballot is encrypted.'));
     showEncrypted();
   }, 30);
 }

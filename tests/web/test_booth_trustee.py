@@ -1,0 +1,109 @@
+"""A trustee computes their decryption share in the browser from a key file that never leaves
+it; the share verifies and decrypts the tally with another trustee's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from booth_kit import SLUG, VOTING_CLOSE, Election, cast_from_python, ensure_booth_built, ready_to_vote, rng
+
+from vybory import protocol
+
+PASSWORD = "olga-password-1937"
+
+
+@pytest.fixture
+def counted(live_server: Any, web_clock: Any) -> Election:
+    """Three ballots cast, round closed, the encrypted tally on the board, a login for trustee 1."""
+    from datetime import timedelta
+
+    ensure_booth_built()
+    e = ready_to_vote(live_server.service, web_clock)
+    cast_from_python(e, e.credentials[0], {"chair": ["Orlova"], "committee": {"Avdeev": "for"}, "budget": "yes"})
+    cast_from_python(e, e.credentials[1], {"chair": ["Orlova"], "committee": {"Borisova": "for"}, "budget": "no"})
+    cast_from_python(e, e.credentials[2], {"chair": ["Жукова"], "committee": {}, "budget": "yes"})
+    web_clock.set(VOTING_CLOSE + timedelta(minutes=1))
+    e.service.close_round(SLUG)
+    e.service.compute_tally(SLUG)
+    e.service.add_user("olga", PASSWORD, "trustee", election=SLUG, subject="olga")
+    return e
+
+
+def log_in(page: Any, live_server: Any) -> None:
+    page.goto(live_server(f"/trustee/elections/{SLUG}/decrypt"))
+    page.wait_for_selector("#username")
+    page.fill("#username", "olga")
+    page.fill("#password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("#trustee-decrypt[data-ready=yes]")
+
+
+def key_file(tmp_path: Path, e: Election, trustee: int) -> Path:
+    path = tmp_path / f"trustee-{trustee}.json"
+    path.write_text(json.dumps(e.trustees[trustee].to_json()), encoding="utf-8")
+    return path
+
+
+def test_a_trustee_decrypts_in_the_browser(page: Any, live_server: Any, counted: Election, tmp_path: Path,
+                                           snap: Any) -> None:
+    e = counted
+    secret_share = e.trustees[1].to_json()["secret_share"]
+    bodies: list[str] = []
+    page.on("request", lambda request: bodies.append(request.post_data or ""))
+    log_in(page, live_server)
+    snap(page, "trustee-1-decrypt")
+    page.set_input_files("#key-file", str(key_file(tmp_path, e, 1)))
+    page.click("#compute-share")
+    page.wait_for_selector("#share-ready")
+    snap(page, "trustee-2-share-ready")
+    page.click("#post-share")
+    page.wait_for_selector("#share-posted")
+    snap(page, "trustee-3-share-posted")
+    assert page.vybory_errors == []
+    # The key file was read in the page only: no request carried the secret share.
+    assert bodies and not any(secret_share in body for body in bodies)
+
+    [event] = e.service.events(SLUG, kinds=["decryption_share"])
+    assert event.payload["trustee"] == 1 and event.payload["round"] == 1
+    # Back on the page: the share is already posted.
+    page.goto(live_server(f"/trustee/elections/{SLUG}/decrypt"))
+    assert "already posted your decryption share for round 1" in page.locator("#trustee-decrypt").text_content()
+    # Trustee 3 sends theirs from their own machine; the two decrypt the tally.
+    state = e.state()
+    e.service.submit_decryption_share(SLUG, protocol.compute_decryption_share(
+        state, e.trustees[3], round=1, now=e.clock(), rng=rng("share-3")))
+    decision = e.service.decide(SLUG)
+    assert decision.shares_used == (1, 3) and decision.skipped == {}
+    [decrypted] = e.service.events(SLUG, kinds=["tally_decrypted"])
+    got = {c["contest"]: c["counts"] for c in decrypted.payload["contests"]}
+    assert got["chair"] == {"Orlova": 2, "Zaitsev": 0, "Жукова": 1}
+    assert got["budget"] == {"yes": 2, "no": 1, "abstain": 0}
+    assert got["committee"]["Avdeev:for"] == 1 and got["committee"]["Borisova:for"] == 1
+
+    page.goto(live_server(f"/trustee/elections/{SLUG}/decrypt"))
+    assert "No tally is waiting for decryption" in page.locator("#trustee-decrypt").text_content()
+
+
+def test_another_trustees_key_file_is_refused(page: Any, live_server: Any, counted: Election,
+                                              tmp_path: Path) -> None:
+    log_in(page, live_server)
+    page.set_input_files("#key-file", str(key_file(tmp_path, counted, 2)))
+    page.click("#compute-share")
+    page.wait_for_selector("#decrypt-error:not([hidden])")
+    assert "trustee 2" in page.locator("#decrypt-error").text_content()
+    bad = tmp_path / "garbage.json"
+    bad.write_text("not json", encoding="utf-8")
+    page.set_input_files("#key-file", str(bad))
+    page.click("#compute-share")
+    expect(page.locator("#decrypt-error")).to_contain_text("not JSON")
+    assert counted.service.events(SLUG, kinds=["decryption_share"]) == []
+
+
+def test_the_decryption_page_needs_a_trustee_login(page: Any, live_server: Any, counted: Election) -> None:
+    page.goto(live_server(f"/trustee/elections/{SLUG}/decrypt"))
+    assert "/login" in page.url
+    assert page.locator("#trustee-decrypt").count() == 0
