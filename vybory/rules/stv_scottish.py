@@ -253,9 +253,9 @@ class _ScottishCount:
                 surplus = total - self.quota * SCALE
                 bundles, self.piles[c] = self.piles[c], []
                 # [48(3)] transfer value = surplus x value / total votes, to 5 decimals, remainder ignored.
+                nt_before = self.non_transferable
                 received = self.move(bundles, lambda value: int((surplus * value) // total))
                 moved = sum(received.values())
-                nt_before = self.non_transferable
                 self.votes[c] = self.quota * SCALE
                 self.loss += surplus - moved - (self.non_transferable - nt_before)
                 elected = self.elect_reaching_quota(stage)
