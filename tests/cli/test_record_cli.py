@@ -1,0 +1,183 @@
+"""`vybory export`, `vybory verify` and `vybory verify-ballot` on a real election's record:
+exit codes, the report naming what failed, and damaged files refused with one clear message."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "verify"))
+
+from election import Election, build  # noqa: E402
+
+from vybory.cli.main import app  # noqa: E402
+
+# Builds one election for the whole module: keep these tests on one worker.
+pytestmark = pytest.mark.xdist_group("record-cli")
+
+
+class Run:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0) -> str:
+        result = self.runner.invoke(app, list(args))
+        output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
+        assert "Traceback" not in output
+        return output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Election, str, Path]:
+    folder = tmp_path_factory.mktemp("cli-record")
+    e = build(folder)
+    return e, f"sqlite:///{folder / 'vybory.sqlite'}", folder
+
+
+@pytest.fixture(scope="module")
+def record(built: tuple[Election, str, Path]) -> Path:
+    e, url, folder = built
+    out = Run()("export", e.slug, str(folder / "record.zip"), "--db", url)
+    head = e.service.head(e.slug)
+    assert f"{head.position} events, head {head.hash}" in out
+    assert f"vybory verify {folder / 'record.zip'} --head {head.hash}" in out
+    return folder / "record.zip"
+
+
+def rewrite(source: Path, target: Path, change: Any) -> Path:
+    """A copy of the record with ``change(name, data) -> data or None`` applied to each file."""
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
+        for name in archive.namelist():
+            data = change(name, archive.read(name))
+            if data is not None:
+                out.writestr(name, data)
+    return target
+
+
+def test_export_then_verify(record: Path) -> None:
+    out = Run()("verify", str(record), "--workers", "1")
+    assert "verified: every check holds" in out
+    for number in range(1, 18):
+        assert f"\n{number:>2}. " in "\n" + out
+    assert "note: round 1: the share of trustee 4 is invalid" in out
+
+
+def test_verify_as_json_on_every_core(record: Path, built: tuple[Election, str, Path]) -> None:
+    e = built[0]
+    head = e.service.head(e.slug).hash
+    fingerprint = e.state().fingerprint.hex()
+    out = Run()("verify", str(record), "--json", "--workers", "2", "--head", head, "--fingerprint", fingerprint)
+    report = json.loads(out)
+    assert report["verified"] is True and report["head"] == head and report["ballots"] == 36
+    assert [c["number"] for c in report["checks"]] == list(range(1, 18))
+
+
+def test_verify_on_a_dask_cluster(record: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        out = Run()("verify", str(record), "--dask", cluster.scheduler_address)
+    assert "verified" in out
+
+
+def test_the_wrong_published_head_or_election_fails(record: Path) -> None:
+    run = Run()
+    report = json.loads(run("verify", str(record), "--json", "--workers", "1", "--head", "00" * 32, code=1))
+    assert report["verified"] is False
+    [head] = [c for c in report["checks"] if c["name"] == "head"]
+    assert [f["code"] for f in head["findings"]] == ["published_head_mismatch"]
+    out = run("verify", str(record), "--workers", "1", "--fingerprint", "11" * 32, code=1)
+    assert "this is the record of another election" in out and "NOT verified" in out
+
+
+def test_a_tampered_ballot_is_listed_with_its_event_and_tracking_code(record: Path, tmp_path: Path,
+                                                                       built: tuple[Election, str, Path]) -> None:
+    receipt = built[0].receipts[5]
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "events.jsonl":
+            return data
+        lines = data.splitlines(keepends=True)
+        line = lines[receipt.position - 1].decode()
+        event = json.loads(line)
+        ballot = event["payload"]["ballot"]
+        ballot["round"] = 2  # moved to the next round: the signature no longer covers it
+        lines[receipt.position - 1] = (json.dumps(event, separators=(",", ":"), sort_keys=True,
+                                                  ensure_ascii=False) + "\n").encode()
+        return b"".join(lines)
+
+    bad = rewrite(record, tmp_path / "bad.zip", change)
+    out = Run()("verify", str(bad), "--workers", "1", code=1)
+    assert f"event {receipt.position} (ballot_cast), ballot {receipt.tracking_code}" in out
+    assert "its hash does not match its contents" in out
+    assert "NOT verified" in out
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt", "not a zip", "empty", "folder", "missing"])
+def test_a_damaged_record_gets_one_clear_message(record: Path, tmp_path: Path, damage: str) -> None:
+    data = record.read_bytes()
+    path = tmp_path / "record.zip"
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "corrupt":
+        middle = len(data) // 3
+        path.write_bytes(data[:middle] + bytes(b ^ 0x5A for b in data[middle:middle + 64]) + data[middle + 64:])
+    elif damage == "not a zip":
+        path.write_text("position,kind\n1,election_defined\n")
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "folder":
+        path.mkdir()
+    else:
+        path = tmp_path / "nowhere.zip"
+    run = Run()
+    out = run("verify", str(path), code=2)
+    assert "The record cannot be read" in out
+    data = json.loads(run("verify", str(path), "--json", code=2))
+    assert data["verified"] is False and data["error"] == "record_unreadable"
+    assert "The record cannot be read" in run("verify-ballot", str(path), "ab" * 32, code=2)
+
+
+def test_a_record_without_its_manifest_or_with_garbage_lines(record: Path, tmp_path: Path) -> None:
+    no_manifest = rewrite(record, tmp_path / "a.zip", lambda n, d: None if n == "manifest.json" else d)
+    out = Run()("verify", str(no_manifest), "--workers", "1", code=1)
+    assert "the record has no manifest.json" in out
+
+    def garbage(name: str, data: bytes) -> bytes:
+        if name != "events.jsonl":
+            return data
+        lines = data.splitlines(keepends=True)
+        lines[6] = b"{ this is not json\n"
+        return b"".join(lines)
+
+    out = Run()("verify", str(rewrite(record, tmp_path / "b.zip", garbage)), "--workers", "1", code=1)
+    assert "event 7: not an event" in out
+
+
+def test_verify_ballot(record: Path, built: tuple[Election, str, Path]) -> None:
+    e = built[0]
+    run = Run()
+    first, later = e.receipts[0], e.receipts[8]
+    assert later.replaced == first.tracking_code
+    out = run("verify-ballot", str(record), later.tracking_code)
+    assert out.startswith("counted:") and f"event {later.position}" in out
+    out = run("verify-ballot", str(record), first.tracking_code)
+    assert out.startswith("superseded:") and later.tracking_code in out and f"event {later.position}" in out
+    out = run("verify-ballot", str(record), "cd" * 32, code=1)
+    assert out.startswith("not found:")
+    data = json.loads(run("verify-ballot", str(record), later.tracking_code, "--json"))
+    assert data["state"] == "counted" and data["position"] == later.position and data["board_intact"]
+
+
+def test_export_of_an_unknown_election_leaves_nothing(built: tuple[Election, str, Path], tmp_path: Path) -> None:
+    _, url, _ = built
+    out = Run()("export", "no-such-election", str(tmp_path / "x.zip"), "--db", url, code=1)
+    assert "there is no election 'no-such-election'" in out
+    assert list(tmp_path.iterdir()) == []
