@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "verify"))
 
-from election import Election, build  # noqa: E402
+from election import Election, build
 
-from vybory.cli.main import app  # noqa: E402
+from vybory.cli.main import app
 
 # Builds one election for the whole module: keep these tests on one worker.
 pytestmark = pytest.mark.xdist_group("record-cli")
