@@ -1,4 +1,5 @@
-"""The booth's JavaScript checks every test vector (node's own test runner, tests/js/*.test.mjs).
+"""The booth's JavaScript checks every test vector, and its ballot code its own cases (node's own
+test runner, tests/js/*.test.mjs).
 
 ``make test`` runs ``npm ci`` (scripts/build-booth) before pytest, so node_modules is there.
 """
@@ -32,6 +33,13 @@ def test_every_vector_passes_in_javascript() -> None:
     assert summary["fail"] == 0 and summary["cancelled"] == 0 and summary["skipped"] == 0
     # One test per section of the vector files; fewer means a file was silently skipped.
     assert summary["pass"] >= 20, summary
+
+
+def test_the_booth_ballot_code_passes_its_own_tests() -> None:
+    result = run_node_tests("tests/js/ballot.test.mjs")
+    summary = counts(result.stdout)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert summary["fail"] == 0 and summary["pass"] >= 6, summary
 
 
 def test_the_runner_reports_a_failure() -> None:
