@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vybory import rules as registry
-from vybory.cli.cvr import read_ess_cvr
+from vybory.cli.cvr import WRITE_IN_NAME, read_ess_cvr
 from vybory.cli.rctab import read_rctab
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
@@ -148,6 +148,8 @@ def run_count(*, file: Path | None, method: str, seats: int | None = None, rules
     try:
         if kind == "xlsx":
             candidates, ballots = read_ess_cvr(file)
+            if WRITE_IN_NAME in candidates and "undeclared_write_in" in m.options:
+                options.setdefault("undeclared_write_in", WRITE_IN_NAME)
         elif kind == "csv-totals":
             candidates, totals, file_title, file_seats = parse_totals_csv(_text(file))
             title = file_title or title
