@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import IntegrityError
 
-from vybory.store import Database
-from vybory.store import board
+from vybory.store import Database, board
 from vybory.store.tables import BoardEvent, Election
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -36,9 +35,8 @@ def _election_with_two_events(database: Database) -> int:
 )
 def test_sql_that_changes_or_removes_an_event_is_refused(database: Database, statement: str) -> None:
     election_id = _election_with_two_events(database)
-    with pytest.raises(IntegrityError, match="append-only"):
-        with database.transaction() as session:
-            session.execute(text(statement))
+    with pytest.raises(IntegrityError, match="append-only"), database.transaction() as session:
+        session.execute(text(statement))
     with database.transaction(write=False) as session:
         rows = list(board.events(session, election_id))
     assert [(r.position, r.kind, r.payload) for r in rows] == [
@@ -49,16 +47,13 @@ def test_sql_that_changes_or_removes_an_event_is_refused(database: Database, sta
 
 def test_orm_update_and_delete_are_refused(database: Database) -> None:
     election_id = _election_with_two_events(database)
-    with pytest.raises(IntegrityError, match="append-only"):
-        with database.transaction() as session:
-            session.execute(update(BoardEvent).values(hash="c" * 64))
-    with pytest.raises(IntegrityError, match="append-only"):
-        with database.transaction() as session:
-            row = session.get(BoardEvent, 1)
-            session.delete(row)
-    with pytest.raises(IntegrityError, match="append-only"):
-        with database.transaction() as session:
-            session.execute(delete(BoardEvent).where(BoardEvent.election_id == election_id))
+    with pytest.raises(IntegrityError, match="append-only"), database.transaction() as session:
+        session.execute(update(BoardEvent).values(hash="c" * 64))
+    with pytest.raises(IntegrityError, match="append-only"), database.transaction() as session:
+        row = session.get(BoardEvent, 1)
+        session.delete(row)
+    with pytest.raises(IntegrityError, match="append-only"), database.transaction() as session:
+        session.execute(delete(BoardEvent).where(BoardEvent.election_id == election_id))
     with database.transaction(write=False) as session:
         assert board.count(session, election_id) == 2
 
@@ -67,18 +62,16 @@ def test_emptying_the_board_is_refused(database: Database) -> None:
     # SQLite has no TRUNCATE; its "DELETE FROM t" fast path is disabled by the trigger.
     statement = "TRUNCATE board_events" if database.is_postgresql else "DELETE FROM board_events"
     election_id = _election_with_two_events(database)
-    with pytest.raises(IntegrityError, match="append-only"):
-        with database.transaction() as session:
-            session.execute(text(statement))
+    with pytest.raises(IntegrityError, match="append-only"), database.transaction() as session:
+        session.execute(text(statement))
     with database.transaction(write=False) as session:
         assert board.count(session, election_id) == 2
 
 
 def test_a_second_event_at_the_same_position_is_refused(database: Database) -> None:
     election_id = _election_with_two_events(database)
-    with pytest.raises(IntegrityError):
-        with database.transaction() as session:
-            board.append(session, election_id, board.StoredEvent(1, "round_opened", "{}", "a" * 64, "d" * 64, NOW))
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        board.append(session, election_id, board.StoredEvent(1, "round_opened", "{}", "a" * 64, "d" * 64, NOW))
     with database.transaction(write=False) as session:
         assert board.head(session, election_id).hash == "b" * 64  # type: ignore[union-attr]
 

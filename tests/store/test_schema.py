@@ -7,8 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from vybory.errors import InvalidInput, Refused
-from vybory.store import Database
-from vybory.store import migrate
+from vybory.store import Database, migrate
 from vybory.store.tables import metadata
 
 TABLES = ["alembic_version", "ballots", "board_events", "ciphertexts", "credentials", "elections", "users", "voters"]

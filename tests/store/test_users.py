@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from vybory.errors import InvalidInput, Refused
-from vybory.store import Database
+from vybory.store import Database, users
 from vybory.store.tables import User
-from vybory.store import users
 
 
 def test_a_login_is_stored_as_an_argon2id_hash_and_checked(database: Database) -> None:
@@ -32,9 +31,8 @@ def test_bad_logins_are_refused_and_nothing_is_stored(database: Database) -> Non
         (("  ", "long enough password", "observer"), InvalidInput, "username_missing"),
     ]
     for args, error, code in cases:
-        with pytest.raises(error) as caught:
-            with database.transaction() as session:
-                users.create_user(session, *args)
+        with pytest.raises(error) as caught, database.transaction() as session:
+            users.create_user(session, *args)
         assert caught.value.code == code
     with database.transaction(write=False) as session:
         assert [u.username for u in session.query(User).all()] == ["secretary"]

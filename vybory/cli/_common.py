@@ -88,14 +88,6 @@ def write_private(path: Path, data: str | bytes) -> None:
     os.replace(temporary, path)
 
 
-def open_service(db: str | None):  # type: ignore[no-untyped-def]
-    """The election service on the database ``db`` (or the default)."""
-    from vybory.service import ElectionService
-    from vybory.store import Database
-
-    return ElectionService(Database(db))
-
-
 def done(message: str) -> None:
     console.print(message)
 
@@ -104,3 +96,81 @@ def fail(message: str, code: int = 1) -> None:
     """Ends the command with ``message`` on standard error."""
     errors.print(message, markup=False)
     raise typer.Exit(code)
+
+
+NOW_VARIABLE = "VYBORY_NOW"
+
+
+def command_clock():  # type: ignore[no-untyped-def]
+    """The clock of a command: the system's, or the fixed time in ``$VYBORY_NOW`` (rehearsals, tests).
+
+    With ``VYBORY_NOW`` every event the command writes carries that time; a
+    rehearsal of an election can so walk through its deadlines in minutes.
+    """
+    from vybory.model.definition import parse_time
+    from vybory.service import ManualClock, system_clock
+
+    fixed = os.environ.get(NOW_VARIABLE)
+    if not fixed:
+        return system_clock
+    try:
+        return ManualClock(parse_time(fixed))
+    except ValueError as exc:
+        raise InvalidInput(f"${NOW_VARIABLE}: {exc}", field=NOW_VARIABLE, code="bad_time") from None
+
+
+def service_for(db: str | None):  # type: ignore[no-untyped-def]
+    """The election service on the database ``db`` (default: ``$VYBORY_DATABASE_URL`` or ./vybory.sqlite)."""
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    return ElectionService(Database(db), clock=command_clock())
+
+
+def print_decision(decision: Any, out: Console | None = None) -> None:
+    """The results of one decided round as a table per contest."""
+    from rich.table import Table
+
+    out = out or console
+    for result in decision.results:
+        title = f"{result.title} ({result.district}) - round {decision.round}"
+        if result.kind != "first":
+            title += f", {result.kind}"
+        table = Table(title=title, title_justify="left", show_edge=False)
+        table.add_column("selection")
+        table.add_column("votes", justify="right")
+        table.add_column("share", justify="right")
+        table.add_column("")
+        ballots = max(result.ballots, 1)
+        for label, votes in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            name = label.split(":")[0]
+            mark = ""
+            if name in result.winners and not label.endswith(":against"):
+                mark = "elected" if result.method != "motion" else "passed"
+            elif name in result.runoff_candidates:
+                mark = "to the runoff"
+            table.add_row(label, str(votes), f"{100 * votes / ballots:.1f}%", mark)
+        out.print(table)
+        words = {
+            "elected": "elected: " + ", ".join(result.winners) if result.winners else "decided",
+            "runoff_required": "runoff required between " + " and ".join(result.runoff_candidates),
+            "repeat_required": "repeat election required",
+            "no_decision": "no decision",
+        }.get(result.status, result.status)
+        if result.method == "motion":
+            words = "the motion passed" if result.winners else "the motion did not pass"
+        turnout = f"{result.ballots} ballots counted, {result.registered} registered voters"
+        out.print(f"  [bold]{words}[/]  ({turnout})")
+        if result.reason:
+            out.print(f"  {result.reason}", markup=False)
+        out.print()
+    if decision.skipped:
+        for trustee, why in decision.skipped.items():
+            out.print(f"[yellow]decryption share of trustee {trustee} skipped:[/] {why}")
+    if decision.next_round:
+        out.print(f"[bold]Round {decision.next_round} is open[/] for the contests that need it.")
+
+
+def open_service(db: str | None):  # type: ignore[no-untyped-def]
+    """The election service on the database ``db`` (the same as :func:`service_for`)."""
+    return service_for(db)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vybory.cli._common import DbOption, done, refusals
+from vybory.cli._common import DbOption, done, refusals, service_for
 
 
 def register(app: typer.Typer) -> None:
@@ -57,9 +57,6 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Add a web login (the password is stored as an argon2id hash)."""
-        from vybory.service import ElectionService
-        from vybory.store import Database
-
-        service = ElectionService(Database(db))
+        service = service_for(db)
         service.add_user(username, password, role, election=election, subject=subject)
         done(f"Login {username!r} ({role}) added.")

@@ -1,9 +1,244 @@
-"""`vybory` subcommands: voter."""
+"""`vybory credentials issue`, `vybory vote`, `vybory track`: the credential authority and the voter.
+
+The credential authority runs ``credentials issue`` on its own machine: one
+secret credential per voter goes into a printable letter and a CSV file for
+mail merge; only the public credentials (with district and weight, without
+names) go on the board. The service never sees a secret credential.
+
+A voter runs ``vote`` with the credential from their letter: the ballot is
+encrypted and signed on the voter's machine; the service checks and stores
+it and returns the tracking code. ``--audit`` makes a ballot and opens it
+instead (the Benaloh challenge): it shows what the ballot holds and is not cast.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from vybory import protocol
+from vybory.cli._common import (
+    DbOption,
+    console,
+    done,
+    read_text,
+    refusals,
+    service_for,
+    write_private,
+)
+from vybory.errors import InvalidInput, Refused
+from vybory.model.canonical import parse_json
+from vybory.model.definition import MARK_METHODS, Voter, parse_roll
+
+Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
+SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
+
+
+# --- the credential authority ----------------------------------------------------------
+
+
+def letter_text(*, title: str, slug: str, fingerprint: str, voter: Voter, district: str, secret: str) -> str:
+    """One voter's credential letter (plain text, ready to print)."""
+    return (
+        f"{title}\n"
+        f"{'=' * len(title)}\n\n"
+        f"Voting credential for: {voter.name} (roll number {voter.id})\n"
+        f"District: {district}\n\n"
+        f"    Your secret credential:   {secret}\n\n"
+        "Keep this letter to yourself. Whoever holds the credential can vote in your name;\n"
+        "nobody else has it, and the election's server never sees it.\n\n"
+        "You may vote again as often as you like while voting is open: only your last ballot\n"
+        "counts. If someone watches you vote, vote again later, alone.\n\n"
+        "To vote from the command line:\n"
+        f"    vybory vote {slug} --credential {secret} --choice CONTEST=CANDIDATE\n"
+        f"(run `vybory vote {slug} --credential {secret}` to see your ballot first).\n\n"
+        f"Election fingerprint: {fingerprint}\n"
+    )
+
+
+def issue_credentials(service: Any, slug: str, out: Path, roll: list[Voter] | None = None) -> int:
+    """Issues one credential per voter into ``out`` (letters/ and credentials.csv) and publishes
+    the public credentials. Either everything is done, or nothing: no files, nothing on the board."""
+    if out.exists() and any(out.iterdir()):
+        raise Refused(f"{str(out)!r} is not empty: credentials are written into a new folder", field="out",
+                      code="folder_not_empty")
+    state = service.state(slug)
+    d = state.definition
+    voters = roll if roll is not None else service.roll(slug)
+    if not voters:
+        raise Refused("there is no voter roll: import one (`vybory election roll`) or pass --roll",
+                      field="roll", code="no_roll")
+    issued = protocol.issue_credentials(voters)
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    try:
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(["id", "name", "district", "weight", "credential"])
+        for voter, secret, _public in issued:
+            district = d.district(voter.district).name
+            write_private(partial / "letters" / f"{_file_name(voter.id)}.txt", letter_text(
+                title=d.title, slug=slug, fingerprint=state.fingerprint.hex(), voter=voter, district=district,
+                secret=secret))
+            writer.writerow([voter.id, voter.name, voter.district, voter.weight, secret])
+        write_private(partial / "credentials.csv", table.getvalue())
+        service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if out.exists():
+        out.rmdir()
+    partial.replace(out)
+    return len(issued)
+
+
+def _file_name(voter_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", voter_id)
+
+
+# --- the voter ----------------------------------------------------------------------------
+
+
+def read_secret(credential: str | None, credential_file: Path | None) -> str:
+    """The secret credential from the option or from a letter (the first credential found in it)."""
+    if credential:
+        return protocol.normalise_secret(credential)
+    if credential_file is None:
+        raise InvalidInput("give your credential with --credential or --credential-file (your letter)",
+                           field="credential", code="credential_missing")
+    found = SECRET_RE.search(read_text(credential_file, "credential file").upper())
+    if found is None:
+        raise InvalidInput(f"no credential (six groups of four letters and digits) found in "
+                           f"{str(credential_file)!r}", field="credential", code="credential_missing")
+    return protocol.normalise_secret(found.group(1))
+
+
+def parse_choice(form: Any, text: str) -> tuple[str, Any]:
+    """``CONTEST=VALUE`` in the method's shape: ``A,B`` marks (strike-out: names left standing),
+    ``yes``/``no``/``abstain``, ``A:for,B:against``, ``A:5,B:3`` (scores or grades), empty: blank."""
+    contest_id, sep, value = text.partition("=")
+    if not sep:
+        raise InvalidInput(f"{text!r} must be CONTEST=CHOICE", field="choice", code="bad_choice")
+    contest_id, value = contest_id.strip(), value.strip()
+    layout = form.layout(contest_id)
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if layout.method in MARK_METHODS:
+        return contest_id, items
+    if layout.method == "motion":
+        return contest_id, value or None
+    pairs: dict[str, Any] = {}
+    for item in items:
+        name, sep, what = item.rpartition(":")
+        if not sep or not name:
+            raise InvalidInput(f"{item!r} must be NAME:VALUE in contest {contest_id!r}", field="choice",
+                               code="bad_choice")
+        pairs[name.strip()] = int(what) if what.strip().lstrip("-").isdigit() else what.strip()
+    return contest_id, pairs
+
+
+def describe_form(form: Any) -> None:
+    console.print(f"Round {form.round}, district {form.district}: your ballot has these contests.")
+    for layout in form.layouts:
+        contest = form.definition.contest(layout.contest)
+        names = ", ".join(layout.candidates) or "yes, no, abstain"
+        how = {
+            "strikeout": "leave standing the name(s) you vote for: --choice {c}=NAME",
+            "motion": "--choice {c}=yes|no|abstain",
+            "for-against": "--choice {c}=NAME:for,OTHER:against",
+            "score": "--choice {c}=NAME:SCORE,...",
+            "majority-judgment": "--choice {c}=NAME:GRADE,...",
+        }.get(layout.method, "--choice {c}=NAME[,NAME...]").format(c=layout.contest)
+        console.print(f"  {layout.contest}: {contest.title} ({layout.method})", markup=False)
+        console.print(f"     candidates: {names}", markup=False)
+        console.print(f"     {how}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
+    credentials = typer.Typer(help="The credential authority's step.", no_args_is_help=True)
+    app.add_typer(credentials, name="credentials")
+
+    @credentials.command("issue")
+    @refusals
+    def issue(
+        slug: Slug,
+        out: Annotated[Path, typer.Option(help="A new folder for the letters and the mail-merge CSV.",
+                                          show_default=False)],
+        roll: Annotated[Path | None, typer.Option(help="Your copy of the roll (default: the one stored).")]
+        = None,
+        db: DbOption = None,
+    ) -> None:
+        """Make one secret credential per voter (letters + CSV) and publish only the public credentials."""
+        service = service_for(db)
+        voters = None
+        if roll is not None:
+            voters = parse_roll(read_text(roll, "roll"), service.state(slug).definition, source=roll.name)
+        n = issue_credentials(service, slug, out, voters)
+        done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
+             f"{str(out / 'credentials.csv')!r}.")
+        done("Only the public credentials are on the board. Print and send the letters, then destroy the folder.")
+
+    @app.command("vote")
+    @refusals
+    def vote(
+        slug: Slug,
+        choice: Annotated[list[str] | None, typer.Option(help="CONTEST=CHOICE (repeatable).")] = None,
+        credential: Annotated[str | None, typer.Option(help="Your secret credential.", envvar="VYBORY_CREDENTIAL")]
+        = None,
+        credential_file: Annotated[Path | None, typer.Option(help="Your credential letter.")] = None,
+        choices_file: Annotated[Path | None, typer.Option("--choices", help="A JSON file {contest: choice}.")]
+        = None,
+        blank: Annotated[bool, typer.Option(help="Cast a ballot that leaves every contest blank.")] = False,
+        audit: Annotated[bool, typer.Option(help="Make and open a ballot to check it; do not cast it.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Encrypt, sign and cast your ballot (or audit one). Without choices, shows your ballot."""
+        service = service_for(db)
+        secret = read_secret(credential, credential_file)
+        form = service.ballot_form(slug, protocol.public_credential(secret))
+        choices: dict[str, Any] = {}
+        if choices_file is not None:
+            loaded = parse_json(read_text(choices_file, "choices file"), field="choices file")
+            if not isinstance(loaded, Mapping):
+                raise InvalidInput("must be a JSON object {contest: choice}", field="choices file")
+            choices.update(loaded)
+        for item in choice or []:
+            contest_id, value = parse_choice(form, item)
+            choices[contest_id] = value
+        if not choices and not blank:
+            describe_form(form)
+            raise typer.Exit(0)
+        ballot, secrets = protocol.encrypt_ballot(form, secret, choices)
+        if audit:
+            opened = protocol.open_ballot(form, ballot, secrets)
+            done(f"Audited ballot {secrets.tracking_code} (not cast; make a new one to vote):")
+            for contest_id, value in opened.items():
+                console.print(f"  {contest_id}: {json.dumps(value, ensure_ascii=False)}", markup=False)
+            return
+        receipt = service.cast_ballot(slug, ballot)
+        done(f"Your ballot is on the board at position {receipt.position} (round {receipt.round}).")
+        done(f"Tracking code: {receipt.tracking_code}")
+        if receipt.replaced:
+            done(f"It replaces your earlier ballot {receipt.replaced[:16]}… (only the last one counts).")
+
+    @app.command("track")
+    @refusals
+    def track(
+        slug: Slug,
+        tracking_code: Annotated[str, typer.Argument(help="The tracking code of your receipt.",
+                                                     show_default=False)],
+        db: DbOption = None,
+    ) -> None:
+        """Find a ballot on the board by its tracking code, and whether it counts."""
+        found = service_for(db).find_ballot(slug, tracking_code)
+        state = "counts" if found.counts else f"was replaced by a later ballot ({found.superseded_by})"
+        done(f"Ballot {found.tracking_code} is at board position {found.position}, round {found.round}: {state}.")

@@ -20,6 +20,7 @@ and a failed write drops the cached state (the next operation replays).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,11 +51,15 @@ def to_event(stored: board_rows.StoredEvent) -> Event:
     )
 
 
-def to_stored(event: Event, recorded_at: datetime) -> board_rows.StoredEvent:
+def to_stored(event: Event, recorded_at: datetime, *, checked: bool = False) -> board_rows.StoredEvent:
+    """The row of an event. ``checked``: the payload already went through ``canonical_json``
+    (hashing it), so the same text is written without checking every value again."""
+    text = (json.dumps(event.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            if checked else canonical_json(event.payload).decode("utf-8"))
     return board_rows.StoredEvent(
         event.position,
         event.kind.value,
-        canonical_json(event.payload).decode("utf-8"),
+        text,
         event.previous_hash.hex(),
         event.hash.hex(),
         recorded_at,
@@ -203,7 +208,7 @@ class Board:
             state = protocol_state.replay([event])
         else:
             state = context.state.apply(event)
-        board_rows.append(context.session, context.election_id, to_stored(event, context.now))
+        board_rows.append(context.session, context.election_id, to_stored(event, context.now, checked=True))
         context.head = event
         context.state = state
         return event

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
@@ -78,6 +78,9 @@ class ElectionService:
         self.database = database
         self.clock = clock
         self.board = Board(database)
+        # The SHA-256 of the voting booth this server serves, recorded in round_opened (the web
+        # application sets it from the booth's manifest; None records none).
+        self.booth_digest: str | None = None
 
     # ------------------------------------------------------------------ elections
 
@@ -304,18 +307,17 @@ class ElectionService:
         with self.board.writing(slug, self.clock()) as ctx:
             payload = protocol_credentials.publish_credentials(ctx.state, entries, now=ctx.now)
             event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, payload)
-            ctx.session.add_all(
-                CredentialEntry(election_id=ctx.election_id, credential=e["credential"], district=e["district"],
-                                weight=e["weight"], position=event.position)
-                for e in payload["credentials"])
-            ctx.session.flush()
+            ctx.session.execute(insert(CredentialEntry), [
+                {"election_id": ctx.election_id, "credential": e["credential"], "district": e["district"],
+                 "weight": e["weight"], "position": event.position} for e in payload["credentials"]])
             return Posted.of(event)
 
     # -------------------------------------------------------------------- voting
 
     def open_round(self, slug: str) -> Posted:
         """Opens round 1 (every contest, every registered candidate) for the definition's voting window."""
-        return self._act(slug, EventKind.ROUND_OPENED, lambda s, now: protocol_rounds.open_round(s, now=now))
+        return self._act(slug, EventKind.ROUND_OPENED,
+                         lambda s, now: protocol_rounds.open_round(s, now=now, booth=self.booth_digest))
 
     def cast_ballot(self, slug: str, ballot: Ballot | Mapping[str, Any] | str | bytes) -> Receipt:
         """Checks a ballot and puts it on the board; returns the voter's receipt.
@@ -338,18 +340,16 @@ class ElectionService:
             earlier = state.rounds[ballot.round].last_ballot.get(credential)
             replaced = None if earlier is None else earlier.tracking_code
             event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
-            ctx.session.add(BallotEntry(election_id=ctx.election_id, round=ballot.round,
-                                        tracking_code=payload["tracking_code"], credential=credential,
-                                        position=event.position))
-            ctx.session.add_all(
-                CiphertextEntry(election_id=ctx.election_id, digest=hashlib.sha256(c.to_bytes()).hexdigest(),
-                                position=event.position)
-                for c in ballot.ciphertexts())
+            ctx.session.execute(insert(BallotEntry), [{
+                "election_id": ctx.election_id, "round": ballot.round, "tracking_code": payload["tracking_code"],
+                "credential": credential, "position": event.position}])
             try:
-                ctx.session.flush()
+                ctx.session.execute(insert(CiphertextEntry), [
+                    {"election_id": ctx.election_id, "digest": hashlib.sha256(c.to_bytes()).hexdigest(),
+                     "position": event.position} for c in ballot.ciphertexts()])
             except IntegrityError:
-                raise Refused("this ballot repeats a ballot or ciphertext already on the board",
-                              field="ballot", code="replayed_ballot") from None
+                raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
+                              code="replayed_ballot") from None
             return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position,
                            event.hash.hex(), replaced)
 
@@ -406,7 +406,13 @@ class ElectionService:
         """
         with self.board.writing(slug, self.clock()) as ctx:
             number = self._round_number(ctx.state, round)
-            return tallying.decide(self.board, ctx, number)
+            return tallying.decide(self.board, ctx, number, booth=self.booth_digest)
+
+    def decisions(self, slug: str) -> list[tallying.Decision]:
+        """The decision of every decided round, in order (results, skipped shares, next round)."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            return [tallying.decision_of(ctx.state, n) for n in sorted(ctx.state.rounds)
+                    if ctx.state.rounds[n].outcomes is not None]
 
     def publish(self, slug: str) -> Posted:
         """Marks the election as published (its record is final)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from vybory.store.tables import BoardEvent, Election
@@ -104,15 +104,15 @@ def event_at(session: Session, election_id: int, position: int) -> StoredEvent |
 
 def append(session: Session, election_id: int, event: StoredEvent) -> None:
     """Inserts one event; the unique (election, position) constraint refuses a fork."""
-    session.add(
-        BoardEvent(
-            election_id=election_id,
-            position=event.position,
-            kind=event.kind,
-            payload=event.payload,
-            previous_hash=event.previous_hash,
-            hash=event.hash,
-            recorded_at=event.recorded_at,
-        )
+    session.execute(
+        insert(BoardEvent),
+        [{
+            "election_id": election_id,
+            "position": event.position,
+            "kind": event.kind,
+            "payload": event.payload,
+            "previous_hash": event.previous_hash,
+            "hash": event.hash,
+            "recorded_at": event.recorded_at,
+        }],
     )
-    session.flush()

@@ -154,9 +154,8 @@ class Database:
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction: committed if the block ends normally, rolled back otherwise."""
         factory = self._write_sessions if write else self._sessions
-        with factory() as session:
-            with session.begin():
-                yield session
+        with factory() as session, session.begin():
+            yield session
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())

@@ -1,0 +1,214 @@
+"""A small election through the `vybory` subcommands only, on SQLite and PostgreSQL:
+each person runs their own commands (trustees with their own key files, the credential
+authority with its letters, voters with their letters); refusals are one clear line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vybory.cli.main import app
+
+DEFINITION = """
+slug = "club-2025"
+title = "Club board election"
+seed = "5eed5eed5eed5eed5eed5eed5eed5eed"
+credential_authority = "Credentials office"
+
+[deadlines]
+nominations_close = 2025-03-10T12:00:00Z
+voting_open = 2025-03-20T06:00:00Z
+voting_close = 2025-03-21T20:00:00Z
+
+[commission]
+threshold = 2
+
+[[districts]]
+id = "all"
+name = "Whole club"
+
+[[organisations]]
+id = "union"
+name = "Union"
+type = "trade_union"
+
+[[organisations]]
+id = "coop"
+name = "Co-op"
+type = "cooperative"
+
+[[organisations]]
+id = "youth"
+name = "Youth"
+type = "youth"
+
+[[trustees]]
+id = "anna"
+name = "Anna"
+organisation = "union"
+
+[[trustees]]
+id = "boris"
+name = "Boris"
+organisation = "coop"
+
+[[trustees]]
+id = "vera"
+name = "Vera"
+organisation = "youth"
+
+[[contests]]
+id = "chair"
+title = "Chair"
+method = "strikeout"
+
+[[contests]]
+id = "dues"
+title = "Raise the dues"
+method = "motion"
+"""
+
+ROLL = "id,name,district\n1,Ada,all\n2,Bob,all\n3,Cy,all\n4,Di,all\n"
+
+
+class Cli:
+    def __init__(self, url: str, folder: Path, monkeypatch: pytest.MonkeyPatch):
+        self.url = url
+        self.folder = folder
+        self.monkeypatch = monkeypatch
+        self.runner = CliRunner()
+
+    def at(self, moment: str) -> None:
+        self.monkeypatch.setenv("VYBORY_NOW", moment)
+
+    def run(self, *args: str, code: int = 0) -> str:
+        result = self.runner.invoke(app, [*args, "--db", self.url])
+        output = result.output  # standard output and standard error, as a person sees them
+        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
+        assert "Traceback" not in output
+        return output
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "club.toml").write_text(DEFINITION)
+    (tmp_path / "roll.csv").write_text(ROLL)
+    return Cli(database_url, tmp_path, monkeypatch)
+
+
+def test_a_whole_election_through_the_commands(cli: Cli) -> None:
+    cli.at("2025-03-01T09:00:00Z")
+    assert "now at schema" in cli.run("db", "upgrade")
+    assert "up to date" in cli.run("db", "upgrade")
+    out = cli.run("election", "create", "club.toml", "--roll", "roll.csv")
+    assert "Election 'club-2025' created" in out and "4 voters on the roll" in out
+    assert "may still nominate" in cli.run("election", "status", "club-2025")
+
+    cli.run("election", "nominate", "club-2025", "--organisation", "union", "--contest", "chair",
+            "--candidate", "Ivanov", "--consent", "--detail", "occupation=fitter")
+    cli.run("election", "nominate", "club-2025", "--organisation", "coop", "--contest", "chair",
+            "--candidate", "Petrova", "--consent")
+    cli.run("election", "nominate", "club-2025", "--organisation", "youth", "--contest", "chair",
+            "--candidate", "Sidorov", "--consent")
+    cli.run("election", "register", "club-2025", "1")
+    cli.run("election", "register", "club-2025", "3")
+    cli.run("election", "refuse", "club-2025", "2", "--reason", "papers unsigned")
+    cli.run("election", "appeal", "club-2025", "2", "--grounds", "signed separately")
+    cli.run("election", "decide-appeal", "club-2025", "2", "--uphold", "--reason", "the papers were on file")
+
+    trustees = ["anna", "boris", "vera"]
+    for t in trustees:
+        assert "key file" in cli.run("trustee", "keygen", "club-2025", "--trustee", t, "--key", f"{t}.key")
+        assert (cli.folder / f"{t}.key").stat().st_mode & 0o077 == 0  # only its owner can read it
+    for step in ("commit", "reveal", "shares"):
+        for t in trustees:
+            cli.run("trustee", step, "club-2025", "--key", f"{t}.key")
+    assert "share from trustee 3: good" in cli.run("trustee", "check", "club-2025", "--key", "anna.key")
+    for t in trustees:
+        out = cli.run("trustee", "complain", "club-2025", "--key", f"{t}.key")
+    assert "The key ceremony is completed" in out
+
+    cli.at("2025-03-15T09:00:00Z")
+    assert "chair: Ivanov, Petrova, Sidorov" in cli.run("election", "close-nominations", "club-2025")
+    assert "4 credentials issued" in cli.run("credentials", "issue", "club-2025", "--out", "letters")
+    letters = sorted((cli.folder / "letters" / "letters").iterdir())
+    assert len(letters) == 4
+    cli.run("election", "open", "club-2025")
+
+    cli.at("2025-03-20T09:00:00Z")
+    assert "candidates: Ivanov, Petrova, Sidorov" in cli.run("vote", "club-2025", "--credential-file",
+                                                             str(letters[0]))
+    audit = cli.run("vote", "club-2025", "--credential-file", str(letters[0]), "--choice", "chair=Petrova",
+                    "--choice", "dues=no", "--audit")
+    assert 'chair: ["Petrova"]' in audit and 'dues: "no"' in audit
+    first = cli.run("vote", "club-2025", "--credential-file", str(letters[0]), "--choice", "chair=Sidorov",
+                    "--choice", "dues=yes")
+    code = re.search(r"Tracking code: ([0-9a-f]{64})", first).group(1)  # type: ignore[union-attr]
+    again = cli.run("vote", "club-2025", "--credential-file", str(letters[0]), "--choice", "chair=Ivanov",
+                    "--choice", "dues=yes")
+    assert "replaces your earlier ballot" in again
+    assert "was replaced by a later ballot" in cli.run("track", "club-2025", code)
+    for letter, name in zip(letters[1:], ["Ivanov", "Petrova", "Ivanov"]):
+        cli.run("vote", "club-2025", "--credential-file", str(letter), "--choice", f"chair={name}",
+                "--choice", "dues=no")
+    out = cli.run("vote", "club-2025", "--credential-file", str(letters[1]), "--choice", "chair=Ivanov,Petrova",
+                  code=1)
+    assert "wrong_mark_count" in out
+
+    cli.run("election", "close", "club-2025")
+    cli.run("election", "tally", "club-2025")
+    out = cli.run("election", "decide", "club-2025", code=1)
+    assert "threshold_not_met" in out and "2 valid decryption shares are needed, 0 received" in out
+    cli.run("trustee", "decrypt", "club-2025", "--key", "vera.key")
+    cli.run("trustee", "decrypt", "club-2025", "--key", "anna.key")
+    out = cli.run("election", "decide", "club-2025")
+    assert re.search(r"Ivanov\s+│\s+3\s+│\s+75.0%\s+│\s+elected", out), out
+    assert "the motion did not pass" in out
+    cli.run("election", "publish", "club-2025")
+    status = cli.run("election", "status", "club-2025")
+    assert "phase: published" in status and "Nobody is waited for." in status
+    board = cli.run("election", "board", "club-2025", "--kind", "ballot_cast", "--json")
+    assert board.count('"kind":"ballot_cast"') == 5
+    assert "Ada" not in cli.run("election", "board", "club-2025", "--json", "--limit", "1000")
+
+
+def test_refusals_are_one_line_with_a_code(cli: Cli) -> None:
+    cli.at("2025-03-01T09:00:00Z")
+    cli.run("db", "upgrade")
+    (cli.folder / "bad.toml").write_text(DEFINITION.replace('method = "strikeout"', 'method = "lottery"')
+                                         .replace("threshold = 2", "threshold = 9"))
+    out = cli.run("election", "create", "bad.toml", code=2)
+    assert "The election definition is refused" in out
+    assert "bad.toml: contests[chair].method" in out and "commission.threshold" in out
+    out = cli.run("election", "create", "missing.toml", code=2)
+    assert "file_missing" in out
+    cli.run("election", "create", "club.toml")
+    out = cli.run("election", "create", "club.toml", code=1)
+    assert "slug_taken" in out
+    assert "unknown_election" in cli.run("election", "status", "nope", code=1)
+    assert "consent_missing" in cli.run("election", "nominate", "club-2025", "--organisation", "union",
+                                        "--contest", "chair", "--candidate", "X", code=1)
+    assert "nominations_still_open" in cli.run("election", "close-nominations", "club-2025", code=1)
+    cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key", "anna.key")
+    assert "key_file_exists" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key",
+                                        "anna.key", code=1)
+    assert "already_published" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key",
+                                          "anna2.key", code=1)
+    assert not (cli.folder / "anna2.key").exists()  # a refused step leaves no key file behind
+    (cli.folder / "junk.key").write_text("{not json")
+    assert "invalid_encoding" in cli.run("trustee", "commit", "club-2025", "--key", "junk.key", code=2)
+    assert "no_roll" in cli.run("credentials", "issue", "club-2025", "--out", "creds", code=1)
+    assert not (cli.folder / "creds").exists()
+    (cli.folder / "other.csv").write_text("id,name,district\n1,Ada,atlantis\n")
+    out = cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "other.csv", code=2)
+    assert "other.csv: line 2, column 3 (district): 'atlantis'" in out
+    cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "roll.csv")
+    assert "credentials_already_published" in cli.run("credentials", "issue", "club-2025", "--out", "creds2",
+                                                      "--roll", "roll.csv", code=1)
+    assert not (cli.folder / "creds2").exists()  # a refused list leaves no letters behind
+    assert len(list((cli.folder / "creds" / "letters").iterdir())) == 4
+    assert "24 letters and digits" in cli.run("vote", "club-2025", "--credential", "AAAA", code=2)
