@@ -116,7 +116,9 @@ def test_every_problem_is_named_at_once():
 
 @pytest.mark.parametrize("change, key", [
     (("[commission]", "[comission]"), "comission"),
-    (('method = "majority"', 'method = "irv"'), "contests[chair].method"),
+    (('method = "majority"', 'method = "irv"\nseats = 2'), "contests[chair].seats"),
+    (('method = "majority"', 'method = "stv-meek"\n[contests.options]\nwithdrawn = ["Ann"]'),
+     "contests[chair].options.withdrawn"),
     (('method = "majority"', 'method = "borda"'), "contests[chair].method"),
     (('method = "majority"', 'method = "majority"\n[contests.options]\nquorum = "lots"'),
      "contests[chair].options.quorum"),

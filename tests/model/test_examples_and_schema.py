@@ -53,7 +53,7 @@ def test_the_schema_refuses_what_the_parser_refuses():
     validator = jsonschema.Draft202012Validator(SCHEMA)
     good = as_json(tomllib.loads(EXAMPLES[0].read_text()))
     for mutate in (lambda o: o.pop("trustees"), lambda o: o.update(colour="red"),
-                   lambda o: o["contests"][0].update(method="irv"),
+                   lambda o: o["contests"][0].update(method="borda"),
                    lambda o: o["deadlines"].update(voting_open="2025-04-14T05:00:00+02:00"),
                    lambda o: o["organisations"][0].update(type="guild"),
                    lambda o: o.update(seed="xyz")):

@@ -44,6 +44,7 @@ class EventKind(StrEnum):
     BALLOT_CAST = "ballot_cast"
     ROUND_CLOSED = "round_closed"
     ENCRYPTED_TALLY = "encrypted_tally"
+    BALLOTS_MIXED = "ballots_mixed"
     DECRYPTION_SHARE = "decryption_share"
     TALLY_DECRYPTED = "tally_decrypted"
     OUTCOME_DECLARED = "outcome_declared"

@@ -57,6 +57,16 @@ HOMOMORPHIC_METHODS = (
     "score",
     "majority-judgment",
 )
+# Methods whose ballots cannot be added up: each ballot is a ranking (a candidate x rank 0/1
+# matrix), counted one by one after the verifiable mixnet (spec §17).
+RANKED_METHODS = (
+    "irv",
+    "stv-scottish",
+    "stv-meek",
+    "stv-irish",
+    "schulze",
+    "ranked-pairs",
+)
 # Methods for which min_marks / max_marks mean "how many names a ballot marks".
 MARK_METHODS = ("plurality", "block", "approval", "strikeout", "majority")
 
@@ -128,7 +138,7 @@ class Observer:
 class Contest:
     """One contest of the definition (candidates come later, from nominations).
 
-    Invariants: ``method`` is a key of ``HOMOMORPHIC_METHODS``; ``options`` is
+    Invariants: ``method`` is one of ``HOMOMORPHIC_METHODS`` or ``RANKED_METHODS``; ``options`` is
     the method's option set resolved with defaults, exact numbers written as
     ``int`` or ``"p/q"``; ``seats >= 1``; ``min_marks``/``max_marks`` are set
     only for mark methods and then ``0 <= min_marks <= max_marks``.
@@ -148,6 +158,11 @@ class Contest:
     def is_motion(self) -> bool:
         """A motion has no candidates: its selections are yes, no, abstain."""
         return self.method == "motion"
+
+    @property
+    def is_ranked(self) -> bool:
+        """A ranked contest's ballots go through the mixnet and are counted one by one."""
+        return self.method in RANKED_METHODS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -520,15 +535,16 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
     options: dict[str, Any] = {}
     if method and method not in METHODS:
         p.add(f"{where}.method", f"unknown counting method {method!r} "
-                                 f"(known: {', '.join(HOMOMORPHIC_METHODS)})")
-    elif method and method not in HOMOMORPHIC_METHODS:
+                                 f"(known: {', '.join(HOMOMORPHIC_METHODS + RANKED_METHODS)})")
+    elif method and method not in HOMOMORPHIC_METHODS + RANKED_METHODS:
         p.add(f"{where}.method",
-              f"method {method!r} counts ranked ballots, which need the verifiable mixnet; "
-              f"encrypted contests are counted by the homomorphic tally, so choose one of "
-              f"{', '.join(HOMOMORPHIC_METHODS)}")
+              f"method {method!r} has no encrypted ballot; choose one of "
+              f"{', '.join(HOMOMORPHIC_METHODS + RANKED_METHODS)}")
+    elif method == "irv" and seats != 1:
+        p.add(f"{where}.seats", f"IRV fills one seat, not {seats} (for several seats use an STV method)")
     min_marks = _int(raw, "min_marks", where, p, minimum=0, maximum=1000)
     max_marks = _int(raw, "max_marks", where, p, minimum=1, maximum=1000)
-    if method in HOMOMORPHIC_METHODS:
+    if method in HOMOMORPHIC_METHODS + RANKED_METHODS:
         given = raw.get("options", {})
         if isinstance(given, Mapping):
             # A method whose rule has min_marks / max_marks options gets the contest's limits
@@ -545,6 +561,11 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
                                             "leave it out")
             given = {k: v for k, v in given.items() if k != "round"}
         options = _options(method, given, where, p)
+        for key in ("withdrawn", "undeclared_write_in"):
+            if options.get(key) is not None:
+                p.add(f"{where}.options.{key}", "names candidates, who come from the nominations in an "
+                                                "election (a withdrawn candidate is simply not registered); "
+                                                "leave it out")
         if options.get("blank_in_denominator") is False:
             p.add(f"{where}.options.blank_in_denominator",
                   "an encrypted tally cannot tell blank ballots from others; leave it true")
@@ -804,6 +825,7 @@ __all__ = [
     "HOMOMORPHIC_METHODS",
     "MARK_METHODS",
     "ORGANISATION_TYPES",
+    "RANKED_METHODS",
     "Contest",
     "Deadlines",
     "Definition",

@@ -20,7 +20,13 @@ recomputes it from the public record (docs/spec.md, "Selection layout").
   ``[0, 1]`` (an unscored candidate is allowed);
 - majority-judgment: one 0/1 selection per candidate and grade ``g`` in
   ``0..grades-1``, ``"<name>:<g>"``; one constraint per candidate, ``[0, 1]``
-  (an ungraded candidate gets ``missing_grade`` when counted).
+  (an ungraded candidate gets ``missing_grade`` when counted);
+- ranked methods (IRV, STV, Condorcet): a candidate x rank 0/1 matrix, one
+  selection per candidate and rank ``k`` in ``1..ranks``, ``"<name>:<k>"``
+  (candidate after candidate); one constraint per candidate, ``[0, 1]`` (ranked
+  at most once), then one per rank, ``[0, 1]`` (at most one name per rank).
+  Such ballots are mixed and decrypted one by one (spec §17):
+  :func:`ranking_of` reads a decrypted matrix back.
 
 Selection labels are the keys of the decrypted :class:`~vybory.rules.base.Totals`.
 """
@@ -32,9 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vybory.crypto.proofs import MAX_RANGE_WIDTH
+from vybory.crypto.shuffle import MAX_WIDTH as MAX_MIX_WIDTH
 from vybory.errors import Refused
 from vybory.model.canonical import tagged_hash
-from vybory.model.definition import MARK_METHODS, Contest, Definition
+from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Contest, Definition
 
 SEED_TAG = "VYBORY-V1-CONTEST-SEED"
 MOTION_CHOICES = ("yes", "no", "abstain")
@@ -149,6 +156,46 @@ def grade_count(contest: Contest) -> int:
     return 6
 
 
+def rank_count(contest: Contest, n_candidates: int) -> int:
+    """How many ranks a ranked ballot of ``contest`` has: every candidate, or fewer when the
+    rule's ``max_ranks`` option (IRV) counts fewer ranks."""
+    limit = _int_option(contest.options, "max_ranks", None)
+    if limit is not None and 1 <= limit < n_candidates:
+        return limit
+    return n_candidates
+
+
+def ranking_of(layout: Layout, values: Sequence[int]) -> tuple[str | None, ...]:
+    """The ranking a ranked ballot's selection values give: the name at each rank, most
+    preferred first, ``None`` for a rank left empty; trailing empty ranks are dropped.
+
+    Raises :class:`~vybory.errors.InvalidBallot` when ``values`` is not a candidate x
+    rank 0/1 matrix with at most one mark per candidate and per rank.
+    """
+    from vybory.errors import InvalidBallot
+
+    names = layout.candidates
+    if layout.method not in RANKED_METHODS or not names:
+        raise InvalidBallot(f"contest {layout.contest!r} is not a ranked contest", field="layout",
+                            code="not_ranked")
+    ranks = layout.size // len(names)
+    if len(values) != layout.size or any(v not in (0, 1) or isinstance(v, bool) for v in values):
+        raise InvalidBallot(f"a ranked ballot of contest {layout.contest!r} is {layout.size} values 0 or 1",
+                            field="values", code="not_a_ranking")
+    order: list[str | None] = []
+    for k in range(ranks):
+        marked = [names[c] for c in range(len(names)) if values[c * ranks + k]]
+        if len(marked) > 1:
+            raise InvalidBallot(f"rank {k + 1} holds {len(marked)} names", field="values", code="not_a_ranking")
+        order.append(marked[0] if marked else None)
+    for c, name in enumerate(names):
+        if sum(values[c * ranks:(c + 1) * ranks]) > 1:
+            raise InvalidBallot(f"{name!r} is ranked more than once", field="values", code="not_a_ranking")
+    while order and order[-1] is None:
+        order.pop()
+    return tuple(order)
+
+
 def compute_layout(contest: Contest, candidates: Sequence[str], seats: int | None = None) -> Layout:
     """The layout of ``contest`` for a round listing ``candidates`` (empty for a motion) for
     ``seats`` seats (default: the contest's).
@@ -204,6 +251,16 @@ def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> L
         labels = tuple(f"{name}:{v}" for name in names for v in values)
         per_candidate = tuple(Constraint(tuple(range(i * g, (i + 1) * g)), 0, 1) for i in range(n))
         return Layout(contest.id, method, names, labels, (1,) * (n * g), per_candidate)
+    if method in RANKED_METHODS:
+        r = rank_count(contest, n)
+        if n * r + 1 > MAX_MIX_WIDTH:
+            raise Refused(f"contest {contest.id!r}: a ranked ballot of {n} candidates and {r} ranks is too wide "
+                          f"to mix (at most {MAX_MIX_WIDTH - 1} selections)", field=f"contests.{contest.id}",
+                          code="ranking_too_wide")
+        labels = tuple(f"{name}:{k}" for name in names for k in range(1, r + 1))
+        rows = tuple(Constraint(tuple(range(c * r, (c + 1) * r)), 0, 1) for c in range(n))
+        columns = tuple(Constraint(tuple(c * r + k for c in range(n)), 0, 1) for k in range(r))
+        return Layout(contest.id, method, names, labels, (1,) * (n * r), rows + columns)
     raise Refused(f"contest {contest.id!r}: method {method!r} has no encrypted ballot layout",
                   field=f"contests.{contest.id}.method", code="no_layout")
 
@@ -230,5 +287,7 @@ __all__ = [
     "contest_seed",
     "grade_count",
     "mark_bounds",
+    "rank_count",
+    "ranking_of",
     "score_range",
 ]

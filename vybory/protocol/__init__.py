@@ -34,6 +34,7 @@ from vybory.protocol.keys import (
     publish_trustee_key,
     trustee_secret_share,
 )
+from vybory.protocol.mix import compute_mix, contests_to_mix, mixing_complete
 from vybory.protocol.nominations import (
     close_nominations,
     decide_appeal,
@@ -67,6 +68,8 @@ __all__ = [
     "complete_key_ceremony",
     "compute_decryption_share",
     "compute_encrypted_tally",
+    "compute_mix",
+    "contests_to_mix",
     "count_round",
     "credential_scalar",
     "decide_appeal",
@@ -76,6 +79,7 @@ __all__ = [
     "generate_credential",
     "issue_credentials",
     "lodge_appeal",
+    "mixing_complete",
     "new_trustee_secrets",
     "nominate",
     "normalise_secret",

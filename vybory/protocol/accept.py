@@ -16,9 +16,10 @@ from typing import Any
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import canonical_json
-from vybory.protocol import credentials, decide, keys, nominations, rounds, tally
+from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally
 from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
+from vybory.verify.mix import MIX_FIELDS
 
 
 def _f(payload: Mapping[str, Any], key: str) -> Any:
@@ -47,6 +48,7 @@ EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
     EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
     EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
     EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "at"}),
+    EventKind.BALLOTS_MIXED: MIX_FIELDS,
     EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
 }
 
@@ -128,6 +130,9 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
             raise InvalidInput("the round's ballots are needed to check its tally", field="ballots")
         return _same(tally.compute_encrypted_tally(state, round=_f(p, "round"), ballots=ballots, now=now),
                      p, kind)
+    if kind is EventKind.BALLOTS_MIXED:
+        mix.check_mix(state, p)
+        return p
     if kind is EventKind.DECRYPTION_SHARE:
         tally.check_decryption_share(state, p)
         return p

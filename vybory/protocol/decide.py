@@ -1,7 +1,8 @@
 """Deciding a round: the contest's counting rule on the decrypted totals, and what comes next.
 
 For each contest of the round, ``vybory.rules.count(method, contest,
-totals=...)`` is applied to the decrypted totals, with the round's candidates
+totals=...)`` is applied to the decrypted totals (a ranked contest:
+``ballots=...``, its decrypted rankings, spec §17), with the round's candidates
 and seats, the registered voters of the district (sum of the credentials'
 weights) and the contest's draw seed. ``runoff_required`` puts the contest in
 the next round with the runoff candidates and the seats left unfilled;
@@ -19,7 +20,7 @@ from vybory import rules
 from vybory.model.layout import MOTION_CHOICES, SEED_TAG, contest_seed
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundContest, candidate_order
-from vybory.protocol.tally import round_totals
+from vybory.protocol.tally import round_ballots, round_totals
 from vybory.rules.base import Contest as RulesContest
 from vybory.rules.outcome import Outcome, Status
 
@@ -54,8 +55,9 @@ def count_round(state: ElectionState, round: int) -> dict[str, Outcome]:
     """The outcome of each contest of a decrypted round (not yet on the board)."""
     rnd = state.round(round)
     totals = round_totals(state, round)
+    ranked = round_ballots(state, round)
     return {cid: rules.count(state.definition.contest(cid).method, rules_contest(state, round, rc),
-                             totals=totals[cid])
+                             **({"ballots": ranked[cid]} if cid in ranked else {"totals": totals[cid]}))
             for cid, rc in rnd.contests.items()}
 
 

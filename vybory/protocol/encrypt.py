@@ -17,7 +17,9 @@ Choices per method:
 - for-against: ``{name: "for" | "against"}``; a name left out is neither;
 - motion: ``"yes"``, ``"no"`` or ``"abstain"``;
 - score: ``{name: score}``; majority-judgment: ``{name: grade}`` (a grade's
-  number, or its name when the contest names its grades).
+  number, or its name when the contest names its grades);
+- ranked methods (IRV, STV, Condorcet): the names in order of preference,
+  most preferred first (at most the layout's number of ranks).
 
 A contest left out of ``choices`` is blank where the layout allows it.
 """
@@ -41,8 +43,8 @@ from vybory.model.ballot import (
     tracking_code,
 )
 from vybory.model.canonical import canonical_json
-from vybory.model.definition import MARK_METHODS, Definition
-from vybory.model.layout import FOR_AGAINST, MOTION_CHOICES, Layout, score_range
+from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Definition
+from vybory.model.layout import FOR_AGAINST, MOTION_CHOICES, Layout, ranking_of, score_range
 from vybory.protocol.credentials import credential_scalar
 from vybory.protocol.state import ElectionState, RoundState
 
@@ -196,6 +198,21 @@ def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[in
             raise InvalidBallot(f"choose one of {', '.join(MOTION_CHOICES)}", field=field,
                                 code="motion_choice")
         return tuple(1 if c == choice else 0 for c in MOTION_CHOICES)
+    if method in RANKED_METHODS:
+        if isinstance(choice, (set, frozenset)):
+            raise InvalidInput("must be a list of names in order of preference", field=field)
+        order = _names(choice, field)
+        for name in order:
+            if name not in candidates:
+                raise unknown(name)
+        if len(set(order)) != len(order):
+            raise InvalidBallot("a name is ranked twice", field=field, code="ranked_twice")
+        ranks = layout.size // len(candidates)
+        if len(order) > ranks:
+            raise InvalidBallot(f"contest {contest_id!r} allows at most {ranks} preferences, not {len(order)}",
+                                field=field, code="too_many_ranks")
+        return tuple(1 if k < len(order) and order[k] == name else 0
+                     for name in candidates for k in range(ranks))
     given = {} if choice is None else choice
     if not isinstance(given, Mapping):
         raise InvalidInput("must be a table of candidate name -> value", field=field)
@@ -245,6 +262,8 @@ def values_to_choice(layout: Layout, values: Sequence[int]) -> Any:
     if method == "motion":
         chosen = [c for c, v in zip(MOTION_CHOICES, values) if v]
         return chosen[0] if len(chosen) == 1 else None
+    if method in RANKED_METHODS:
+        return [name for name in ranking_of(layout, values) if name is not None]
     if method == "for-against":
         out = {}
         for i, name in enumerate(layout.candidates):

@@ -28,7 +28,13 @@ from vybory.crypto.threshold import (
 )
 from vybory.errors import InvalidEncoding, Refused
 from vybory.model.board import Event, EventKind, check_event
-from vybory.model.definition import Definition, definition_from_json, fingerprint, parse_time
+from vybory.model.definition import (
+    RANKED_METHODS,
+    Definition,
+    definition_from_json,
+    fingerprint,
+    parse_time,
+)
 from vybory.model.layout import Layout, candidate_order, compute_layout
 
 
@@ -41,6 +47,7 @@ class Phase(StrEnum):
     READY = "ready"
     VOTING = "voting"
     TALLY = "tally"
+    MIXING = "mixing"
     DECRYPTION = "decryption"
     RESULT = "result"
     PUBLISHED = "published"
@@ -103,9 +110,26 @@ class CastRecord:
     round: int
 
 
+@dataclass(frozen=True, slots=True)
+class MixRecord:
+    """One ``ballots_mixed`` event of a ranked contest: where it is and which trustee mixed."""
+
+    position: int
+    trustee: int
+
+
+# A row of ciphertexts as the state keeps it: each ciphertext as its 64 bytes alpha ‖ beta.
+RowBytes = tuple[bytes, ...]
+
+
 @dataclass(slots=True)
 class RoundState:
-    """One round: its contests, its window, its ballots, tally, shares and outcomes."""
+    """One round: its contests, its window, its ballots, tally, mixes, shares and outcomes.
+
+    For each ranked contest: ``ranked_rows`` holds the selection ciphertexts of the last
+    ballot of each credential (with its board position), ``mixes`` the ``ballots_mixed``
+    events in order, ``mixed_rows`` the rows of the last of them.
+    """
 
     number: int
     contests: dict[str, RoundContest]
@@ -118,12 +142,25 @@ class RoundState:
     last_ballot: dict[str, CastRecord] = field(default_factory=dict)
     ballots_cast: int = 0
     encrypted_tally: Mapping[str, Any] | None = None
+    ranked_rows: dict[str, dict[str, tuple[int, RowBytes]]] = field(default_factory=dict)
+    mixes: dict[str, list[MixRecord]] = field(default_factory=dict)
+    mixed_rows: dict[str, tuple[RowBytes, ...]] = field(default_factory=dict)
     shares: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     decrypted: Mapping[str, Any] | None = None
     outcomes: Mapping[str, Any] | None = None
 
     def is_open_at(self, now: datetime) -> bool:
         return not self.closed and self.opens_at <= now < self.closes_at
+
+    @property
+    def ranked_contests(self) -> list[str]:
+        """The round's ranked contests (mixed, then decrypted ballot by ballot), in round order."""
+        return [cid for cid in self.contests if self.layouts[cid].method in RANKED_METHODS]
+
+    def contests_to_mix(self, threshold: int) -> list[str]:
+        """The ranked contests with ballots that fewer than ``threshold`` trustees have mixed yet."""
+        return [cid for cid in self.ranked_contests
+                if self.ranked_rows.get(cid) and len(self.mixes.get(cid, ())) < threshold]
 
     def districts(self, definition: Definition) -> set[str]:
         return {definition.contest(c).district for c in self.contests}
@@ -250,6 +287,8 @@ class ElectionState:
             return Phase.VOTING
         if current.encrypted_tally is None:
             return Phase.TALLY
+        if current.decrypted is None and current.contests_to_mix(self.threshold):
+            return Phase.MIXING
         if current.decrypted is None:
             return Phase.DECRYPTION
         return Phase.RESULT
@@ -401,8 +440,10 @@ def _ballot_cast(state: ElectionState, payload: Mapping[str, Any], event: Event)
     rnd.ballots_cast += 1
     state.tracking_codes[record.tracking_code] = record
     for part in ballot["contests"]:
-        for selection in part["selections"]:
-            state.ciphertexts_seen.add(ciphertext_key(selection["ciphertext"]))
+        keys = tuple(ciphertext_key(selection["ciphertext"]) for selection in part["selections"])
+        state.ciphertexts_seen.update(keys)
+        if rnd.layouts[part["contest"]].method in RANKED_METHODS:
+            rnd.ranked_rows.setdefault(part["contest"], {})[record.credential] = (event.position, keys)
 
 
 def ciphertext_key(ciphertext: Mapping[str, str] | Ciphertext) -> bytes:
@@ -420,6 +461,13 @@ def _round_closed(state: ElectionState, payload: Mapping[str, Any], event: Event
 
 def _encrypted_tally(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     state.rounds[payload["round"]].encrypted_tally = dict(payload)
+
+
+def _ballots_mixed(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    rnd = state.rounds[payload["round"]]
+    contest = payload["contest"]
+    rnd.mixes.setdefault(contest, []).append(MixRecord(event.position, payload["trustee"]))
+    rnd.mixed_rows[contest] = tuple(tuple(ciphertext_key(ct) for ct in row) for row in payload["rows"])
 
 
 def _decryption_share(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
@@ -457,6 +505,7 @@ _APPLY = {
     EventKind.BALLOT_CAST: _ballot_cast,
     EventKind.ROUND_CLOSED: _round_closed,
     EventKind.ENCRYPTED_TALLY: _encrypted_tally,
+    EventKind.BALLOTS_MIXED: _ballots_mixed,
     EventKind.DECRYPTION_SHARE: _decryption_share,
     EventKind.TALLY_DECRYPTED: _tally_decrypted,
     EventKind.OUTCOME_DECLARED: _outcome_declared,
@@ -551,8 +600,18 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
     if not current.closed:
         if now >= current.closes_at:
             out.append(Pending("commission", "commission", f"close round {current.number}", current.closes_at))
-    elif current.encrypted_tally is None:
-        out.append(Pending("commission", "commission", f"publish the encrypted tally of round {current.number}"))
+    elif current.encrypted_tally is None or (current.decrypted is None
+                                             and current.contests_to_mix(state.threshold)):
+        if current.encrypted_tally is None:
+            out.append(Pending("commission", "commission",
+                               f"publish the encrypted tally of round {current.number}"))
+        for cid in current.contests_to_mix(state.threshold):
+            mixed = {m.trustee for m in current.mixes.get(cid, ())}
+            for j in state.keys.qualified:
+                if j not in mixed:
+                    out.append(Pending("trustee", d.trustees[j - 1].id,
+                                       f"mix the ballots of contest {cid} in round {current.number} "
+                                       f"({len(mixed)} of {state.threshold} mixes so far)"))
     elif current.decrypted is None:
         valid = len(current.shares)
         for j in state.keys.qualified:
@@ -576,6 +635,7 @@ __all__ = [
     "CredentialEntry",
     "ElectionState",
     "KeyCeremony",
+    "MixRecord",
     "Nomination",
     "NominationStatus",
     "Pending",

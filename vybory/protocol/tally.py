@@ -3,9 +3,11 @@
 The tally counts, per credential, the last ballot it cast in the round; each
 selection ciphertext is multiplied by the credential's weight
 (``Ciphertext.scale``) and added up per contest (spec §13). The tally's
-ciphertexts, contest after contest in round order and label after label, form
-one vector that each trustee decrypts with one batched proof. Any k valid
-shares decrypt it; a share whose proof fails is skipped and named.
+ciphertexts, contest after contest in round order and label after label, followed
+by the last mixed list of each ranked contest (row after row, spec §17), form one
+vector that each trustee decrypts with one batched proof. Any k valid shares
+decrypt it; a share whose proof fails is skipped and named. Each decrypted row of
+a ranked contest is read back as a ranking with its weight.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from vybory.crypto.group import Rng
 from vybory.crypto.threshold import DecryptionShare, TrusteeSecrets
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMet
 from vybory.model.board import Event, EventKind
+from vybory.model.definition import RANKED_METHODS
+from vybory.protocol import mix
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundState
-from vybory.rules.base import Totals
+from vybory.rules.base import RankedBallot, Totals
+from vybory.verify.mix import read_rows
 
 
 def _closed_round(state: ElectionState, number: int) -> RoundState:
@@ -101,18 +106,29 @@ def _tally_of(state: ElectionState, number: int) -> tuple[RoundState, Mapping[st
     rnd = state.round(number)
     if rnd.encrypted_tally is None:
         raise refuse(f"round {number} has no encrypted tally yet", field="round", code="no_tally")
+    waiting = rnd.contests_to_mix(state.threshold)
+    if waiting:
+        raise refuse(f"the ballots of contest(s) {', '.join(waiting)} in round {number} are not yet mixed by "
+                     f"{state.threshold} trustees", field="round", code="mixing_incomplete")
     return rnd, rnd.encrypted_tally
+
+
+def decryption_ciphertexts(state: ElectionState, round: int) -> list[Ciphertext]:
+    """The round's decryption vector (spec §14): the tally's ciphertexts, then the last mixed
+    list of each ranked contest, row after row."""
+    _, tally = _tally_of(state, round)
+    return tally_ciphertexts(tally) + mix.mixed_ciphertexts(state, round)
 
 
 def compute_decryption_share(state: ElectionState, secrets: TrusteeSecrets, *, round: int, now: datetime,
                              rng: Rng | None = None) -> dict[str, Any]:
-    """Payload of ``decryption_share``: the trustee's factors for the whole tally, with one proof."""
-    _, tally = _tally_of(state, round)
+    """Payload of ``decryption_share``: the trustee's factors for the round's whole decryption vector
+    (the tally, then the mixed ballots of the ranked contests), with one proof."""
     if secrets.secret_share is None:
         raise refuse("this key file has no secret share yet (finish the key ceremony first)",
                      field="secrets", code="no_secret_share")
     share = threshold.compute_share(state.fingerprint, secrets.trustee, secrets.secret_share,
-                                    tally_ciphertexts(tally), rng)
+                                    decryption_ciphertexts(state, round), rng)
     payload = {"round": round, "trustee": secrets.trustee, "share": share.to_json(), "at": at(now)}
     check_decryption_share(state, payload)
     return payload
@@ -138,8 +154,10 @@ def check_decryption_share(state: ElectionState, payload: Mapping[str, Any]) -> 
     if share.trustee != j:
         raise InvalidInput("the share names another trustee", field="share.trustee")
     size = sum(len(c["ciphertexts"]) for c in tally["contests"])
+    size += sum(len(row) for cid in rnd.ranked_contests for row in rnd.mixed_rows.get(cid, ()))
     if len(share.factors) != size:
-        raise InvalidInput(f"must have {size} factors, one per tally ciphertext", field="share.factors")
+        raise InvalidInput(f"must have {size} factors, one per ciphertext of the tally and of the mixed ballots",
+                           field="share.factors")
 
 
 def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[str, Any]:
@@ -152,7 +170,7 @@ def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[s
     rnd, tally = _tally_of(state, round)
     if rnd.decrypted is not None:
         raise refuse(f"round {round} is already decrypted", field="round", code="already_decrypted")
-    ciphertexts = tally_ciphertexts(tally)
+    ciphertexts = decryption_ciphertexts(state, round)
     shares = []
     skipped: dict[str, str] = {}
     for j, payload in sorted(rnd.shares.items()):
@@ -185,6 +203,13 @@ def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[s
         offset += layout.size
         contests.append({"contest": c["contest"], "counts": counts, "ballots": c["ballots"],
                          "ballots_cast": c["ballots_cast"], "registered": c["registered"]})
+    max_weight = max((c.weight for c in state.credentials.values()), default=1)
+    for entry in contests:
+        cid = entry["contest"]
+        if cid in rnd.ranked_contests:
+            width = sum(len(row) for row in rnd.mixed_rows.get(cid, ()))
+            entry["rankings"] = read_rows(rnd.layouts[cid], points[offset:offset + width], max_weight)
+            offset += width
     return {"round": round, "shares_used": chosen, "skipped": skipped, "contests": contests, "at": at(now)}
 
 
@@ -201,11 +226,30 @@ def totals_of(contest: Mapping[str, Any]) -> Totals:
     return Totals(counts=dict(contest["counts"]), ballots_cast=contest["ballots_cast"])
 
 
+def ranked_ballots_of(contest: Mapping[str, Any]) -> list[RankedBallot]:
+    """The ranked ballots of one ranked contest entry of ``tally_decrypted`` (its ``rankings``, in
+    the order of the last mix; a row that is not a ranking is listed there as invalid and left out)."""
+    return [RankedBallot(tuple(() if name is None else (name,) for name in entry["ranking"]), entry["weight"])
+            for entry in contest.get("rankings", ()) if "ranking" in entry]
+
+
+def round_ballots(state: ElectionState, round: int) -> dict[str, list[RankedBallot]]:
+    """The decrypted ranked ballots of each ranked contest of a round."""
+    rnd = state.round(round)
+    if rnd.decrypted is None:
+        raise refuse(f"round {round} is not decrypted yet", field="round", code="not_decrypted")
+    return {c["contest"]: ranked_ballots_of(c) for c in rnd.decrypted["contests"]
+            if state.definition.contest(c["contest"]).method in RANKED_METHODS}
+
+
 __all__ = [
     "check_decryption_share",
     "combine_shares",
     "compute_decryption_share",
     "compute_encrypted_tally",
+    "decryption_ciphertexts",
+    "ranked_ballots_of",
+    "round_ballots",
     "round_totals",
     "tally_ciphertexts",
     "totals_of",
