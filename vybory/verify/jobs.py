@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from vybory.crypto.group import Point
 from vybory.errors import VyboryError
 from vybory.model.ballot import Ballot
-from vybory.model.canonical import canonical_json
 from vybory.model.layout import Layout
 from vybory.verify.ballot import check_ballot
+from vybory.verify.lines import canonical, read_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +40,17 @@ class RoundContext:
 
 @dataclass(frozen=True, slots=True)
 class BallotJob:
-    """One ballot to check: its place on the board, its tracking code (to name it), its JSON.
+    """One ballot to check: its place on the board, its tracking code (to name it), its canonical JSON.
 
-    Invariants: ``district`` is the credential's district in the published list.
+    Invariants: ``district`` is the credential's district in the published list; ``ballot`` is
+    the canonical JSON (bytes) of the ballot object as the board holds it.
     """
 
     context: RoundContext
     position: int
     tracking_code: str
     district: str
-    ballot: Mapping[str, Any]
+    ballot: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,8 @@ def check_ballot_job(job: BallotJob) -> BallotVerdict:
     code, the hash of the ballot, is checked where the board is read)."""
     ctx = job.context
     try:
-        ballot = Ballot.from_json(job.ballot)
-        if canonical_json(ballot.to_json()) != canonical_json(job.ballot):
+        ballot = Ballot.from_json(read_json(job.ballot))
+        if canonical(ballot.to_json()) != job.ballot:
             return BallotVerdict(job.position, job.tracking_code, "ballot_not_canonical",
                                  "the ballot is not written in its canonical form")
         if ctx.public_key is None:

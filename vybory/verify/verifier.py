@@ -25,7 +25,7 @@ from typing import Any
 
 from vybory.crypto.group import Point
 from vybory.errors import InvalidDefinition, VyboryError
-from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind, compute_event_hash
+from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
 from vybory.model.definition import (
     Definition,
@@ -44,6 +44,7 @@ from vybory.verify.jobs import (
     check_ballot_job,
     check_sequentially,
 )
+from vybory.verify.lines import canonical, event_hash, read_event, read_json
 from vybory.verify.report import Findings, Report
 from vybory.verify.rounds import LastBallot, Published, Round, RoundContest
 from vybory.verify.tally import (
@@ -270,7 +271,8 @@ class Verifier:
             out.fail("board", "board_line", "the line does not end with a newline (a truncated record?)",
                      position=index)
         try:
-            event = Event.from_json(parse_json(line, field=f"event {index}"))
+            obj = read_json(line)
+            event = read_event(obj)
         except VyboryError as error:
             out.fail("board", "board_unreadable", f"not an event: {error}", position=index)
             return None
@@ -282,14 +284,9 @@ class Verifier:
         if expected_previous is not None and event.previous_hash != expected_previous:
             out.fail("board", "board_link", "previous_hash is not the hash of the event before it",
                      position=index, kind=kind)
-        try:
-            computed = compute_event_hash(event.position, event.kind, event.payload, event.previous_hash)
-        except VyboryError as error:
-            out.fail("board", "board_hash", f"its hash cannot be computed: {error}", position=index, kind=kind)
-            return event
-        if computed != event.hash:
+        if event_hash(event) != event.hash:
             out.fail("board", "board_hash", "its hash does not match its contents", position=index, kind=kind)
-        if line.rstrip(b"\n") != event.to_line():
+        if line.rstrip(b"\n") != canonical(obj):
             out.fail("board", "board_line", "the line is not the event's canonical JSON", position=index, kind=kind)
         if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
             out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
@@ -652,7 +649,8 @@ class Verifier:
             raise _Malformed("the ballot must be an object and the tracking code text")
         # Findings name the tracking code the board states (the one on the voter's receipt).
         tracking = code
-        real = hashlib.sha256(canonical_json(ballot)).hexdigest()
+        ballot_json = canonical(ballot)
+        real = hashlib.sha256(ballot_json).hexdigest()
 
         def fail(check: str, code_: str, message: str) -> None:
             self._fail(check, code_, message, index, kind, tracking)
@@ -692,7 +690,7 @@ class Verifier:
                                                 "allow voting again")
         rnd.last[credential] = LastBallot(index, tracking)
         rnd.cast += 1
-        return BallotJob(rnd.context, index, tracking, entry.district, ballot)
+        return BallotJob(rnd.context, index, tracking, entry.district, ballot_json)
 
     def _check_ciphertexts(self, ballot: Mapping[str, Any], index: int, tracking: str) -> None:
         """Check 9: no selection ciphertext appears twice anywhere on the board."""
@@ -829,7 +827,7 @@ class Verifier:
                 continue
             rnd, weight = counted[index]
             try:
-                sums[rnd.number].add(parse_json(line)["payload"]["ballot"], weight)
+                sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight)
             except (VyboryError, KeyError, TypeError, ValueError, AttributeError) as error:
                 self.out.fail("encrypted_tally", "ballot_unreadable",
                               f"a counted ballot cannot be added to the tally: {error}", position=index,

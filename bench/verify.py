@@ -1,0 +1,219 @@
+"""Benchmark of `vybory verify`: ballots verified per second, in one process and on every core.
+
+    .venv/bin/python bench/verify.py [--ballots N] [--workers W]
+
+Builds an election in memory with the protocol (one district, a 4-candidate
+approval contest and a motion; 3 trustees, k = 2; N voters, each casting one
+ballot), writes its record as the verifier reads it, then times the whole
+verification (every check of docs/verifier.md) with the ballots checked in this
+process and then on W local processes (default: every core), in the same run.
+Prints ballots per second for both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vybory import protocol
+from vybory.crypto.rng import DeterministicRng
+from vybory.model.board import Event, EventKind, next_event
+from vybory.model.canonical import canonical_json
+from vybory.model.definition import parse_definition
+from vybory.protocol.state import replay
+from vybory.scale import local_cores, process_checker
+from vybory.verify import RecordFiles, verify_record
+from vybory.verify.record import FileEntry, Manifest, readme_text
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+DEFINITION = """
+slug = "bench"
+title = "Benchmark election"
+seed = "0123456789abcdef0123456789abcdef"
+credential_authority = "Credentials office"
+
+[deadlines]
+nominations_close = 2025-03-10T12:00:00Z
+voting_open = 2025-03-20T06:00:00Z
+voting_close = 2025-03-21T20:00:00Z
+
+[commission]
+threshold = 2
+
+[[districts]]
+id = "all"
+name = "Everyone"
+
+[[organisations]]
+id = "a"
+name = "A"
+type = "trade_union"
+
+[[organisations]]
+id = "b"
+name = "B"
+type = "cooperative"
+
+[[organisations]]
+id = "c"
+name = "C"
+type = "youth"
+
+[[trustees]]
+id = "t1"
+name = "T1"
+organisation = "a"
+
+[[trustees]]
+id = "t2"
+name = "T2"
+organisation = "b"
+
+[[trustees]]
+id = "t3"
+name = "T3"
+organisation = "c"
+
+[[contests]]
+id = "board"
+title = "Board"
+method = "approval"
+
+[[contests]]
+id = "motion"
+title = "Motion"
+method = "motion"
+"""
+CANDIDATES = ["Antonova", "Belov", "Chernova", "Dubov"]
+
+
+def rng(label: str) -> DeterministicRng:
+    return DeterministicRng(label.encode())
+
+
+class Board:
+    def __init__(self) -> None:
+        definition = parse_definition(DEFINITION)
+        self.events = [next_event(None, EventKind.ELECTION_DEFINED, protocol.define(definition, T0))]
+        self.state = replay(self.events)
+
+    def append(self, kind: str, payload: dict, now: datetime, **extra: object) -> Event:  # type: ignore[type-arg]
+        checked = protocol.check_append(self.state, kind, payload, now=now, **extra)
+        return self.add(kind, checked)
+
+    def add(self, kind: str, payload: dict) -> Event:  # type: ignore[type-arg]
+        event = next_event(self.events[-1], kind, payload)
+        self.events.append(event)
+        self.state.apply(event)
+        return event
+
+
+def build(ballots: int) -> list[bytes]:
+    """The event lines of an election with ``ballots`` voters who each vote once."""
+    b = Board()
+    now = T0
+    for i, name in enumerate(CANDIDATES):
+        b.append("nomination_submitted", protocol.nominate(b.state, organisation="abc"[i % 3], contest="board",
+                                                           name=name, consent=True, now=now), now)
+        b.append("candidate_registered", protocol.register_candidate(b.state, nomination=i + 1, now=now), now)
+    secrets = {}
+    for t in b.state.definition.trustees:
+        s = protocol.new_trustee_secrets(b.state, t.id, rng(t.id))
+        secrets[s.trustee] = s
+    for s in secrets.values():
+        b.append("trustee_key", protocol.publish_trustee_key(b.state, s, now=now, rng=rng("k")), now)
+        b.append("dkg_commitment_hash", protocol.publish_commitment_hash(b.state, s, now=now), now)
+    for step in (protocol.publish_reveal, protocol.publish_shares):
+        for s in secrets.values():
+            kind = "dkg_commitments" if step is protocol.publish_reveal else "dkg_shares"
+            b.append(kind, step(b.state, s, now=now, rng=rng(kind)), now)
+    for s in secrets.values():
+        b.append("dkg_complaint", protocol.publish_complaints(b.state, s, now=now), now)
+    b.append("key_ceremony_completed", protocol.complete_key_ceremony(b.state, now=now), now)
+    secrets = {i: protocol.trustee_secret_share(b.state, s) for i, s in secrets.items()}
+    now = datetime(2025, 3, 11, tzinfo=UTC)
+    b.append("nominations_closed", protocol.close_nominations(b.state, now=now), now)
+    gen = rng("credentials")
+    voters = [protocol.generate_credential(gen) for _ in range(ballots)]
+    b.append("credentials_published", protocol.publish_credentials(
+        b.state, [(public, "all", 1) for _, public in voters], now=now), now)
+    b.append("round_opened", protocol.open_round(b.state, now=now), now)
+    now = datetime(2025, 3, 20, 7, tzinfo=UTC)
+    started = time.perf_counter()
+    for i, (secret, public) in enumerate(voters):
+        form = protocol.ballot_form(b.state, public)
+        marks = [CANDIDATES[i % 4], CANDIDATES[(i * 7 + 1) % 4]]
+        ballot, _ = protocol.encrypt_ballot(form, secret, {"board": sorted(set(marks)),
+                                                           "motion": ("yes", "no", "abstain")[i % 3]},
+                                            rng(f"ballot-{i}"))
+        data = ballot.to_json()
+        # Honest ballots, appended without the server's check (this benchmark times the verifier).
+        b.add("ballot_cast", {"ballot": data, "tracking_code": hashlib.sha256(canonical_json(data)).hexdigest(),
+                              "at": protocol._common.at(now)})
+        if (i + 1) % 100 == 0:
+            print(f"  {i + 1} ballots encrypted ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    now = datetime(2025, 3, 21, 20, tzinfo=UTC)
+    b.append("round_closed", protocol.close_round(b.state, round=1, now=now), now)
+    cast = [e for e in b.events if e.kind is EventKind.BALLOT_CAST]
+    b.append("encrypted_tally", protocol.compute_encrypted_tally(b.state, round=1, ballots=cast, now=now), now,
+             ballots=cast)
+    for j in (1, 2):
+        b.append("decryption_share", protocol.compute_decryption_share(b.state, secrets[j], round=1, now=now,
+                                                                       rng=rng(f"share{j}")), now)
+    b.append("tally_decrypted", protocol.combine_shares(b.state, round=1, now=now), now)
+    b.append("outcome_declared", protocol.declare_outcomes(b.state, round=1, now=now), now)
+    b.append("election_published", protocol.publish_election(b.state, now=now), now)
+    return [e.to_line() + b"\n" for e in b.events]
+
+
+def record(lines: list[bytes]) -> RecordFiles:
+    import json
+
+    first = json.loads(lines[0])
+    definition = canonical_json(first["payload"]["definition"])
+    events = b"".join(lines)
+    head = json.loads(lines[-1])["hash"]
+    readme = readme_text(election="bench", title="Benchmark election", fingerprint=first["payload"]["fingerprint"],
+                         events=len(lines), head=head).encode()
+    manifest = Manifest("bench", first["payload"]["fingerprint"], len(lines), head, {
+        "definition.json": FileEntry(hashlib.sha256(definition).hexdigest(), len(definition)),
+        "events.jsonl": FileEntry(hashlib.sha256(events).hexdigest(), len(events)),
+        "README.md": FileEntry(hashlib.sha256(readme).hexdigest(), len(readme)),
+    })
+    return RecordFiles(canonical_json(manifest.to_json()), definition, readme, lambda: iter(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ballots", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=local_cores())
+    args = parser.parse_args()
+    print(f"Building an election with {args.ballots} ballots…", file=sys.stderr)
+    files = record(build(args.ballots))
+
+    started = time.perf_counter()
+    sequential = verify_record(files)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    parallel = verify_record(files, checker=process_checker(args.workers))
+    many = time.perf_counter() - started
+    assert sequential.ok and parallel.ok, [str(f) for f in sequential.failures + parallel.failures]
+    assert sequential.to_json() == parallel.to_json()
+
+    n = sequential.ballots
+    print(f"record: {sequential.events} events, {n} ballots (approval over 4 candidates + a motion: "
+          f"7 ciphertexts, 7 selection proofs and 2 range proofs per ballot)")
+    print(f"whole verification, ballots checked in this process: {one:7.2f} s  {n / one:8.1f} ballots/s")
+    print(f"whole verification, ballots checked on {args.workers} processes: {many:7.2f} s  "
+          f"{n / many:8.1f} ballots/s")
+    print(f"ratio (parallel / sequential): {one / many:.2f}x on {local_cores()} cores")
+
+
+if __name__ == "__main__":
+    main()
