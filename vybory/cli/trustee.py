@@ -11,6 +11,7 @@ on the board. The steps, in order (the board says when each may be taken):
     shares    publish the encrypted shares for every trustee          (step 3)
     check     open the shares received and say whether they are good  (local)
     complain  publish the complaints (none if all shares are good)    (step 4)
+    mix       publish a mix of a closed round's ranked ballots (k trustees, before decrypt)
     decrypt   publish a decryption share of a round's tally
 """
 
@@ -204,6 +205,27 @@ def register(app: typer.Typer) -> None:
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=service.clock())
         posted = service.submit_decryption_share(slug, payload)
         done(f"{trustee_id}: decryption share for round {number} published (board event {posted.position}).")
+
+    @trustee.command("mix")
+    @refusals
+    def mix(
+        slug: Slug,
+        key: KeyOption,
+        round: Annotated[int | None, typer.Option("--round", help="The round (default: the last with ranked "
+                                                                  "ballots left to mix).")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Mix the ranked ballots of a closed round: each ranked contest you have not mixed yet."""
+        from vybory.service.mixing import mix_contests
+
+        service = service_for(db)
+        state = service.state(slug)
+        trustee_id, secrets = load_key(key, state)
+        if secrets.secret_share is None:
+            secrets = protocol.trustee_secret_share(state, secrets)
+            write_private(key, key_file_json(slug, state.fingerprint, trustee_id, secrets))
+        for contest, posted in mix_contests(service, slug, secrets, round=round).items():
+            done(f"{trustee_id}: ballots of contest {contest} mixed (board event {posted.position}).")
 
 
 __all__ = ["KEY_FORMAT", "VyboryError", "load_key", "register"]
