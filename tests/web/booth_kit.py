@@ -111,16 +111,19 @@ class Election:
         return self.service.state(self.slug)
 
 
-def ready_to_vote(service: Any, clock: Any) -> Election:
-    """Candidates registered, key ceremony done, credentials issued, round 1 open, clock inside it."""
+def ready_to_vote(service: Any, clock: Any, definition: str = DEFINITION,
+                  nominees: dict[str, list[tuple[str, str]]] = NOMINEES) -> Election:
+    """Candidates registered, key ceremony done, credentials issued, round 1 open, clock inside it.
+    ``definition`` has the deadlines, trustees, organisations and district of :data:`DEFINITION`."""
     clock.set(T0)
-    service.create_election(DEFINITION, roll_csv=ROLL)
-    e = Election(service, clock)
-    for contest, entries in NOMINEES.items():
+    summary = service.create_election(definition, roll_csv=ROLL)
+    slug = summary.slug
+    e = Election(service, clock, slug)
+    for contest, entries in nominees.items():
         for organisation, name in entries:
-            service.nominate(SLUG, organisation=organisation, contest=contest, name=name, consent=True,
+            service.nominate(slug, organisation=organisation, contest=contest, name=name, consent=True,
                              details={"occupation": "fitter"})
-            service.register_candidate(SLUG, e.state().nominations[-1].number)
+            service.register_candidate(slug, e.state().nominations[-1].number)
     secrets = {}
     for t in e.state().definition.trustees:
         s = protocol.new_trustee_secrets(e.state(), t.id, rng(f"trustee-{t.id}"))
@@ -132,15 +135,15 @@ def ready_to_vote(service: Any, clock: Any) -> Election:
              ("dkg_complaint", lambda s: protocol.publish_complaints(e.state(), s, now=clock()))]
     for kind, make in steps:
         for s in secrets.values():
-            service.submit_trustee_step(SLUG, kind, make(s))
+            service.submit_trustee_step(slug, kind, make(s))
     state = e.state()
     e.trustees = {i: protocol.trustee_secret_share(state, s) for i, s in secrets.items()}
     clock.set(NOMINATIONS_CLOSE + timedelta(days=3))
-    service.close_nominations(SLUG)
-    issued = protocol.issue_credentials(service.roll(SLUG), rng("credentials"))
+    service.close_nominations(slug)
+    issued = protocol.issue_credentials(service.roll(slug), rng("credentials"))
     e.credentials = [secret for _voter, secret, _public in issued]
-    service.publish_credentials(SLUG, [(public, voter.district, voter.weight) for voter, _s, public in issued])
-    service.open_round(SLUG)
+    service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    service.open_round(slug)
     clock.set(VOTING_OPEN + timedelta(hours=1))
     return e
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from booth_kit import SLUG, ensure_booth_built, ready_to_vote
+from booth_kit import DEFINITION, SLUG, ensure_booth_built, ready_to_vote
 from playwright.sync_api import expect
 
 from vybory.crypto import elgamal
@@ -110,3 +110,43 @@ def test_the_ranked_form_makes_the_right_ballot(page: Any, live_server: Any, ran
     expected = [1 if k <= len(order) and order[k - 1] == name else 0 for name in NAMES for k in range(1, RANKS + 1)]
     assert values == expected
     assert page.locator("#tracking-code").get_attribute("data-code") == tracking_code(ballot)
+
+
+LEADER = DEFINITION.replace('slug = "branch-vote"', 'slug = "leader-vote"').split("[[contests]]")[0] + """
+[[contests]]
+id = "leader"
+title = "Leader of the branch"
+method = "irv"
+"""
+
+
+def test_a_ranked_ballot_cast_on_the_real_server(page: Any, live_server: Any, web_clock: Any, snap: Any) -> None:
+    """The server's own ranked layout: the browser's ballot is accepted, and the trustees' keys
+    open it to the ranking the voter entered."""
+    ensure_booth_built()
+    e = ready_to_vote(live_server.service, web_clock, LEADER,
+                      {"leader": [("forge", "Orlova"), ("tools", "Zaitsev"), ("women", "Жукова")]})
+    page.goto(live_server(f"/elections/{e.slug}/booth"))
+    page.wait_for_selector("#step-choose")
+    page.locator("select[data-candidate='Жукова']").select_option("1")
+    page.locator("select[data-candidate='Orlova']").select_option("2")
+    page.click("#to-review")
+    expect(page.locator("#step-review dd[data-contest=leader]")).to_have_text("1. Жукова; 2. Orlova")
+    page.click("#encrypt")
+    page.click("#cast")
+    page.fill("#credential", e.credentials[0])
+    page.click("#sign-and-cast")
+    page.wait_for_selector("#step-receipt")
+    snap(page, "booth-ranked-3-receipt")
+    [event] = e.service.events(e.slug, kinds=["ballot_cast"])
+    ballot = Ballot.from_json(event.payload["ballot"])
+    # The election key from trustees 1 and 2: x = 2·x_1 − x_2 (Lagrange at 0 for {1, 2}).
+    x1 = Scalar.from_hex(e.trustees[1].to_json()["secret_share"], "x1")
+    x2 = Scalar.from_hex(e.trustees[2].to_json()["secret_share"], "x2")
+    x = x1 + x1 - x2
+    assert Point.base_mul(x) == e.state().public_key
+    layout = e.state().rounds[1].layouts["leader"]
+    values = [elgamal.decrypt(x, s.ciphertext, 1) for s in ballot.contests[0].selections]
+    assert list(layout.labels) == [f"{n}:{k}" for n in layout.candidates for k in (1, 2, 3)]
+    marked = sorted(label for label, v in zip(layout.labels, values) if v)
+    assert marked == ["Orlova:2", "Жукова:1"]
