@@ -42,9 +42,15 @@ def log_in(page: Any, live_server: Any) -> None:
     page.wait_for_selector("#trustee-decrypt[data-ready=yes]")
 
 
-def key_file(tmp_path: Path, e: Election, trustee: int) -> Path:
+def key_file(tmp_path: Path, e: Election, trustee: int, *, fingerprint: str | None = None) -> Path:
+    """The key file as `vybory trustee` writes it."""
+    from vybory.cli.trustee import key_file_json
+
+    state = e.state()
     path = tmp_path / f"trustee-{trustee}.json"
-    path.write_text(json.dumps(e.trustees[trustee].to_json()), encoding="utf-8")
+    text = key_file_json(SLUG, bytes.fromhex(fingerprint) if fingerprint else state.fingerprint,
+                         state.definition.trustees[trustee - 1].id, e.trustees[trustee])
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -95,6 +101,14 @@ def test_another_trustees_key_file_is_refused(page: Any, live_server: Any, count
     page.click("#compute-share")
     page.wait_for_selector("#decrypt-error:not([hidden])")
     assert "trustee 2" in page.locator("#decrypt-error").text_content()
+    page.set_input_files("#key-file", str(key_file(tmp_path, counted, 1, fingerprint="ab" * 32)))
+    page.click("#compute-share")
+    expect(page.locator("#decrypt-error")).to_contain_text("another election")
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(dict(counted.trustees[1].to_json(), secret_share=None)), encoding="utf-8")
+    page.set_input_files("#key-file", str(bare))
+    page.click("#compute-share")
+    expect(page.locator("#decrypt-error")).to_contain_text("no secret share yet")
     bad = tmp_path / "garbage.json"
     bad.write_text("not json", encoding="utf-8")
     page.set_input_files("#key-file", str(bad))

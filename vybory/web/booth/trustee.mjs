@@ -40,7 +40,11 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** The secret share of a key file: the spec's key file (§5.1), or an object holding one under "secrets". */
+/**
+ * The secret share of a key file: the file `vybory trustee` writes ({"format": "vybory-trustee-key",
+ * "fingerprint", "secrets": {…}}) or the bare secrets of spec §5.1. Returns {trustee, secretShare,
+ * fingerprint (hex or null)}.
+ */
 export function secretShareOf(text) {
   let obj;
   try {
@@ -55,7 +59,8 @@ export function secretShareOf(text) {
   if (secrets.secret_share === null) {
     throw new VyboryError(t('This key file has no secret share yet: finish the key ceremony first.'), { field: 'secret_share', code: 'no_secret_share' });
   }
-  return { trustee: secrets.trustee, secretShare: scalarFromHex(secrets.secret_share, 'key_file.secret_share') };
+  const fingerprintHex = obj && typeof obj.fingerprint === 'string' ? obj.fingerprint : null;
+  return { trustee: secrets.trustee, secretShare: scalarFromHex(secrets.secret_share, 'key_file.secret_share'), fingerprint: fingerprintHex };
 }
 
 function readFile(file) {
@@ -82,7 +87,10 @@ async function compute(event) {
     say(t('Reading your key file (in this browser only)…'));
     const text = await readFile(file);
     form.reset(); // the page keeps no reference to the file
-    let { trustee: index, secretShare } = secretShareOf(text);
+    let { trustee: index, secretShare, fingerprint: fileElection } = secretShareOf(text);
+    if (fileElection !== null && fileElection !== fingerprint) {
+      throw new VyboryError(t('This key file belongs to another election.'), { field: 'key_file.fingerprint', code: 'wrong_election' });
+    }
     if (index !== trustee) {
       throw new VyboryError(t('This key file is trustee %(file)s\'s; you are logged in as trustee %(you)s.', { file: index, you: trustee }),
         { field: 'key_file.trustee', code: 'wrong_trustee' });
