@@ -27,7 +27,7 @@ from vybory.protocol import mix
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState, RoundState
 from vybory.rules.base import RankedBallot, Totals
-from vybory.verify.mix import read_rows
+from vybory.verify.mix import ranked_ballots, read_rows
 
 
 def _closed_round(state: ElectionState, number: int) -> RoundState:
@@ -229,8 +229,7 @@ def totals_of(contest: Mapping[str, Any]) -> Totals:
 def ranked_ballots_of(contest: Mapping[str, Any]) -> list[RankedBallot]:
     """The ranked ballots of one ranked contest entry of ``tally_decrypted`` (its ``rankings``, in
     the order of the last mix; a row that is not a ranking is listed there as invalid and left out)."""
-    return [RankedBallot(tuple(() if name is None else (name,) for name in entry["ranking"]), entry["weight"])
-            for entry in contest.get("rankings", ()) if "ranking" in entry]
+    return ranked_ballots(contest)
 
 
 def round_ballots(state: ElectionState, round: int) -> dict[str, list[RankedBallot]]:

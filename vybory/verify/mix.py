@@ -30,6 +30,7 @@ from vybory.crypto.shuffle import MAX_ROWS, ShuffleProof, verify_shuffle
 from vybory.errors import InvalidBallot, InvalidEncoding, InvalidInput, InvalidProof, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.model.layout import Layout, ranking_of
+from vybory.rules.base import RankedBallot
 
 Row = tuple[Ciphertext, ...]
 # The fields of a ballots_mixed payload.
@@ -197,6 +198,13 @@ def ranked_totals(layout: Layout, rankings: Sequence[Mapping[str, Any]]) -> dict
     return totals
 
 
+def ranked_ballots(entry: Mapping[str, Any]) -> list[RankedBallot]:
+    """The ballots a ranked contest's ``tally_decrypted`` entry gives its counting rule (spec §15.1):
+    each ranking of ``rankings`` (a null rank skipped), with its weight; invalid rows are left out."""
+    return [RankedBallot(tuple(() if name is None else (name,) for name in item["ranking"]), item["weight"])
+            for item in entry.get("rankings", ()) if "ranking" in item]
+
+
 __all__ = [
     "MAX_WEIGHT",
     "MIX_FIELDS",
@@ -206,6 +214,7 @@ __all__ = [
     "decode_rows",
     "input_row",
     "parse_mix",
+    "ranked_ballots",
     "ranked_totals",
     "read_row",
     "read_rows",
