@@ -28,8 +28,14 @@ from typing import Any
 import pytest
 
 CHROMIUM = os.environ.get("VYBORY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -63,8 +69,9 @@ def serve_in_thread(app: Any) -> tuple[Any, threading.Thread, str]:
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"uvicorn-{port}")
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"uvicorn-{port}"
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -97,7 +104,9 @@ def web_service(tmp_path: Path, web_clock: Any) -> Iterator[Any]:
 def live_server(web_service: Any) -> Iterator[LiveServer]:
     from vybory.api import create_app
 
-    app = create_app(service=web_service, secret_key=b"test-secret-key-of-32-bytes-long", secure_cookies=False)
+    app = create_app(
+        service=web_service, secret_key=b"test-secret-key-of-32-bytes-long", secure_cookies=False
+    )
     server, thread, url = serve_in_thread(app)
     try:
         yield LiveServer(url, web_service, app)
@@ -111,7 +120,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium, or set VYBORY_CHROMIUM)")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium, or set VYBORY_CHROMIUM)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -31,9 +31,15 @@ See docs/api.md.
 """
 
 
-def create_app(database_url: str | None = None, *, service: ElectionService | None = None,
-               clock: Clock | None = None, secret_key: bytes | str | None = None,
-               secure_cookies: bool | None = None, pages: bool = True) -> FastAPI:
+def create_app(
+    database_url: str | None = None,
+    *,
+    service: ElectionService | None = None,
+    clock: Clock | None = None,
+    secret_key: bytes | str | None = None,
+    secure_cookies: bool | None = None,
+    pages: bool = True,
+) -> FastAPI:
     """The web application on ``database_url`` (default: ``$VYBORY_DATABASE_URL`` or ./vybory.sqlite).
 
     ``service``: use this election service instead of opening the database
@@ -48,8 +54,14 @@ def create_app(database_url: str | None = None, *, service: ElectionService | No
     if isinstance(key, str):
         key = key.encode("utf-8")
 
-    app = FastAPI(title="vybory", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json")
+    app = FastAPI(
+        title="vybory",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.state.service = service
     app.state.sessions = Sessions(key, secure=secure_cookies)
     errors.install(app)

@@ -43,7 +43,12 @@ class Login:
     election: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"username": self.username, "role": self.role, "subject": self.subject, "election": self.election}
+        return {
+            "username": self.username,
+            "role": self.role,
+            "subject": self.subject,
+            "election": self.election,
+        }
 
     def covers(self, slug: str) -> bool:
         return self.election is None or self.election == slug
@@ -87,8 +92,13 @@ class Sessions:
 
     def start(self, request: Request, login: dict[str, Any]) -> dict[str, Any]:
         """A fresh session for ``login`` (new CSRF token: no session fixation)."""
-        data = {"csrf": secrets.token_urlsafe(32), "user": login["username"], "role": login["role"],
-                "subject": login.get("subject"), "election": login.get("election")}
+        data = {
+            "csrf": secrets.token_urlsafe(32),
+            "user": login["username"],
+            "role": login["role"],
+            "subject": login.get("subject"),
+            "election": login.get("election"),
+        }
         request.state.vybory_session = data
         request.state.vybory_session_new = True
         return data
@@ -102,15 +112,27 @@ class Sessions:
         if not getattr(request.state, "vybory_session_new", False):
             return
         secure = self.secure if self.secure is not None else request.url.scheme == "https"
-        response.set_cookie(COOKIE, self.serializer.dumps(request.state.vybory_session), max_age=SESSION_SECONDS,
-                            httponly=True, samesite="strict", secure=secure, path="/")
+        response.set_cookie(
+            COOKIE,
+            self.serializer.dumps(request.state.vybory_session),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/",
+        )
 
     def check_csrf(self, request: Request, token: str | None) -> None:
         """Refuses (403 ``csrf``) unless ``token`` is this session's CSRF token."""
         expected = self.csrf_token(request)
         if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-            raise ApiError(403, "the form or request is missing its security token, or the token is stale: "
-                                "reload the page and try again", code="csrf", field=CSRF_FIELD)
+            raise ApiError(
+                403,
+                "the form or request is missing its security token, or the token is stale: "
+                "reload the page and try again",
+                code="csrf",
+                field=CSRF_FIELD,
+            )
 
 
 def sessions_of(request: Request) -> Sessions:
@@ -134,8 +156,11 @@ def api_login(request: Request) -> Login:
 
 def require_commission(login: Login, slug: str | None) -> None:
     """A commission login for this election (``slug`` None: a login for every election)."""
-    if login.role != "commission" or (slug is None and login.election is not None) or \
-            (slug is not None and not login.covers(slug)):
+    if (
+        login.role != "commission"
+        or (slug is None and login.election is not None)
+        or (slug is not None and not login.covers(slug))
+    ):
         what = "this election's" if slug else "the central"
         raise ApiError(403, f"only {what} commission may do this", code="forbidden")
 
@@ -153,5 +178,9 @@ def require_organisation_or_commission(login: Login, slug: str, organisation: st
         return
     if login.role == "organisation" and login.covers(slug) and login.subject == organisation:
         return
-    raise ApiError(403, f"only organisation {organisation!r} or the commission may do this", code="forbidden",
-                   field="organisation")
+    raise ApiError(
+        403,
+        f"only organisation {organisation!r} or the commission may do this",
+        code="forbidden",
+        field="organisation",
+    )

@@ -18,7 +18,9 @@ def service_of(request: Request) -> ElectionService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def read_state(service: ElectionService, slug: str, view: Callable[[ElectionState, datetime], T]) -> T:
+def read_state(
+    service: ElectionService, slug: str, view: Callable[[ElectionState, datetime], T]
+) -> T:
     """``view(state, now)`` on the election's current state, inside one reading transaction.
 
     The state is the service's cached state: ``view`` must only read it.

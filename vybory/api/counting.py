@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -18,9 +18,12 @@ router = APIRouter(prefix="/api")
 
 
 class TrusteeMessage(BaseModel):
-    kind: str = Field(description="trustee_key, dkg_commitment_hash, dkg_commitments, dkg_shares or "
-                                  "dkg_complaint")
-    payload: dict[str, Any] = Field(description="the payload `vybory trustee` computed on the trustee's machine")
+    kind: str = Field(
+        description="trustee_key, dkg_commitment_hash, dkg_commitments, dkg_shares or dkg_complaint"
+    )
+    payload: dict[str, Any] = Field(
+        description="the payload `vybory trustee` computed on the trustee's machine"
+    )
 
 
 class CredentialEntry(BaseModel):
@@ -34,7 +37,9 @@ class CredentialList(BaseModel):
 
 
 class Share(BaseModel):
-    payload: dict[str, Any] = Field(description="the decryption_share payload `vybory trustee` computed")
+    payload: dict[str, Any] = Field(
+        description="the decryption_share payload `vybory trustee` computed"
+    )
 
 
 class RoundChoice(BaseModel):
@@ -46,8 +51,13 @@ def _own_index(request: Request, slug: str, login: Login, payload: dict[str, Any
     trustee = require_trustee(login, slug)
     index = read_state(service_of(request), slug, lambda state, now: state.trustee_index(trustee))
     if payload.get("trustee") != index:
-        raise ApiError(403, f"you are trustee {trustee!r} (number {index}); this message is from trustee "
-                            f"number {payload.get('trustee')!r}", code="not_your_message", field="payload.trustee")
+        raise ApiError(
+            403,
+            f"you are trustee {trustee!r} (number {index}); this message is from trustee "
+            f"number {payload.get('trustee')!r}",
+            code="not_your_message",
+            field="payload.trustee",
+        )
 
 
 @router.get("/elections/{slug}/key-ceremony", tags=["key ceremony"])
@@ -61,11 +71,19 @@ def key_ceremony(slug: str, request: Request) -> dict[str, Any]:
         return {
             "step": keys.step(state.trustee_count),
             "threshold": state.threshold,
-            "trustees": [{"number": i, **t.to_json(),
-                          "messaging_key": i in keys.messaging_keys, "commitment_hash": i in keys.commitments,
-                          "commitments": i in keys.reveals, "shares": i in keys.shares,
-                          "complaints": i in keys.complaints, "qualified": i in keys.qualified}
-                         for i, t in enumerate(state.definition.trustees, start=1)],
+            "trustees": [
+                {
+                    "number": i,
+                    **t.to_json(),
+                    "messaging_key": i in keys.messaging_keys,
+                    "commitment_hash": i in keys.commitments,
+                    "commitments": i in keys.reveals,
+                    "shares": i in keys.shares,
+                    "complaints": i in keys.complaints,
+                    "qualified": i in keys.qualified,
+                }
+                for i, t in enumerate(state.definition.trustees, start=1)
+            ],
             "public_key": None if state.public_key is None else state.public_key.to_hex(),
             "qualified": list(keys.qualified),
         }
@@ -76,25 +94,33 @@ def key_ceremony(slug: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/elections/{slug}/key-ceremony/messages", tags=["key ceremony"], status_code=201)
-def trustee_message(slug: str, body: TrusteeMessage, request: Request,
-                    login: Login = Depends(api_login)) -> dict[str, Any]:
+def trustee_message(
+    slug: str, body: TrusteeMessage, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """A trustee posts a key-ceremony message computed on their own machine (`vybory trustee`)."""
     if body.kind not in {k.value for k in TRUSTEE_STEPS}:
-        raise InvalidInput(f"{body.kind!r} is not a key ceremony step (steps: "
-                           f"{', '.join(k.value for k in TRUSTEE_STEPS)})", field="kind", code="unknown_step")
+        raise InvalidInput(
+            f"{body.kind!r} is not a key ceremony step (steps: "
+            f"{', '.join(k.value for k in TRUSTEE_STEPS)})",
+            field="kind",
+            code="unknown_step",
+        )
     _own_index(request, slug, login, body.payload)
     return posted(service_of(request).submit_trustee_step(slug, body.kind, body.payload))
 
 
 @router.post("/elections/{slug}/key-ceremony/complete", tags=["key ceremony"])
-def complete_key_ceremony(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def complete_key_ceremony(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     require_commission(login, slug)
     return posted(service_of(request).complete_key_ceremony(slug))
 
 
 @router.post("/elections/{slug}/credentials", tags=["credentials"], status_code=201)
-def publish_credentials(slug: str, body: CredentialList, request: Request,
-                        login: Login = Depends(api_login)) -> dict[str, Any]:
+def publish_credentials(
+    slug: str, body: CredentialList, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Publishes the list of public credentials the credential authority made (no identities)."""
     require_commission(login, slug)
     entries = [(e.credential, e.district, e.weight) for e in body.credentials]
@@ -102,17 +128,29 @@ def publish_credentials(slug: str, body: CredentialList, request: Request,
 
 
 @router.post("/elections/{slug}/tally", tags=["tally"])
-def start_tally(slug: str, request: Request, body: RoundChoice | None = None,
-                login: Login = Depends(api_login)) -> dict[str, Any]:
+def start_tally(
+    slug: str,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+    body: RoundChoice | None = None,
+) -> dict[str, Any]:
     """Starts the count: closes the round if it is still open (at its deadline), then publishes
     the encrypted tally recomputed from the board."""
     require_commission(login, slug)
     service = service_of(request)
     number = None if body is None else body.round
     done = []
-    closed = read_state(service, slug, lambda state, now: (
-        state.current_round.closed if number is None and state.current_round is not None
-        else state.round(number).closed if number is not None else True))
+    closed = read_state(
+        service,
+        slug,
+        lambda state, now: (
+            state.current_round.closed
+            if number is None and state.current_round is not None
+            else state.round(number).closed
+            if number is not None
+            else True
+        ),
+    )
     if not closed:
         done.append(service.close_round(slug, number))
     done.append(service.compute_tally(slug, number))
@@ -120,16 +158,21 @@ def start_tally(slug: str, request: Request, body: RoundChoice | None = None,
 
 
 @router.post("/elections/{slug}/shares", tags=["tally"], status_code=201)
-def decryption_share(slug: str, body: Share, request: Request,
-                     login: Login = Depends(api_login)) -> dict[str, Any]:
+def decryption_share(
+    slug: str, body: Share, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """A trustee posts a decryption share computed on their own machine; its key share never leaves it."""
     _own_index(request, slug, login, body.payload)
     return posted(service_of(request).submit_decryption_share(slug, body.payload))
 
 
 @router.post("/elections/{slug}/decide", tags=["tally"])
-def decide(slug: str, request: Request, body: RoundChoice | None = None,
-           login: Login = Depends(api_login)) -> dict[str, Any]:
+def decide(
+    slug: str,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+    body: RoundChoice | None = None,
+) -> dict[str, Any]:
     """Combines any k valid shares, declares each contest's outcome, opens a runoff or repeat round."""
     require_commission(login, slug)
     decision = service_of(request).decide(slug, None if body is None else body.round)
@@ -137,7 +180,9 @@ def decide(slug: str, request: Request, body: RoundChoice | None = None,
 
 
 @router.post("/elections/{slug}/publish", tags=["tally"])
-def publish(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def publish(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     require_commission(login, slug)
     return posted(service_of(request).publish(slug))
 
@@ -152,11 +197,18 @@ def results(slug: str, request: Request) -> dict[str, Any]:
 @router.get("/elections/{slug}/tally/{round}", tags=["tally"])
 def tally_of(slug: str, round: int, request: Request) -> dict[str, Any]:
     """The round's encrypted tally, the decryption shares on the board, and what is still needed."""
+
     def view(state: Any, now: Any) -> dict[str, Any]:
         rnd = state.round(round)
-        return {"round": round, "closed": rnd.closed, "encrypted_tally": rnd.encrypted_tally,
-                "shares": sorted(rnd.shares), "threshold": state.threshold,
-                "qualified": list(state.keys.qualified), "decrypted": rnd.decrypted is not None}
+        return {
+            "round": round,
+            "closed": rnd.closed,
+            "encrypted_tally": rnd.encrypted_tally,
+            "shares": sorted(rnd.shares),
+            "threshold": state.threshold,
+            "qualified": list(state.keys.qualified),
+            "decrypted": rnd.decrypted is not None,
+        }
 
     return read_state(service_of(request), slug, view)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel, Field
@@ -32,8 +32,12 @@ class NewUser(BaseModel):
     username: str
     password: str = Field(min_length=1)
     role: str = Field(description="commission, trustee, observer or organisation")
-    election: str | None = Field(None, description="limit the login to this election (required for trustees)")
-    subject: str | None = Field(None, description="the trustee or organisation id the login speaks for")
+    election: str | None = Field(
+        None, description="limit the login to this election (required for trustees)"
+    )
+    subject: str | None = Field(
+        None, description="the trustee or organisation id the login speaks for"
+    )
 
 
 class NewElection(BaseModel):
@@ -75,39 +79,55 @@ def log_in(body: Credentials, request: Request) -> dict[str, Any]:
     """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token."""
     found = service_of(request).authenticate(body.username, body.password)
     if found is None:
-        raise ApiError(401, "the user name or password is wrong", code="bad_login", field="password")
+        raise ApiError(
+            401, "the user name or password is wrong", code="bad_login", field="password"
+        )
     data = sessions_of(request).start(request, found)
     return {"login": found, "csrf_token": data["csrf"]}
 
 
 @router.get("/session", tags=["sessions"])
-def who_am_i(request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def who_am_i(request: Request, login: Annotated[Login, Depends(api_login)]) -> dict[str, Any]:
     return {"login": login.to_json(), "csrf_token": sessions_of(request).csrf_token(request)}
 
 
 @router.delete("/session", tags=["sessions"])
-def log_out(request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def log_out(request: Request, login: Annotated[Login, Depends(api_login)]) -> dict[str, Any]:
     sessions_of(request).end(request)
     return {"logged_out": login.username}
 
 
 @router.post("/users", tags=["sessions"], status_code=201)
-def add_user(body: NewUser, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def add_user(
+    body: NewUser, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Adds a login (central commission only); the password is stored as an argon2id hash."""
     require_commission(login, None)
     service = service_of(request)
     if body.role in ("trustee", "organisation") and (not body.election or not body.subject):
-        raise InvalidInput(f"a {body.role} login needs an election and the {body.role} id it speaks for",
-                           field="subject", code="subject_missing")
+        raise InvalidInput(
+            f"a {body.role} login needs an election and the {body.role} id it speaks for",
+            field="subject",
+            code="subject_missing",
+        )
     if body.election and body.subject:
         definition = service.definition(body.election)
         known = definition.has_trustee if body.role == "trustee" else definition.has_organisation
         if body.role in ("trustee", "organisation") and not known(body.subject):
-            raise InvalidInput(f"{body.subject!r} is not a {body.role} of election {body.election!r}",
-                               field="subject", code="unknown_subject")
-    service.add_user(body.username, body.password, body.role, election=body.election, subject=body.subject)
-    return {"username": body.username.strip(), "role": body.role, "election": body.election,
-            "subject": body.subject}
+            raise InvalidInput(
+                f"{body.subject!r} is not a {body.role} of election {body.election!r}",
+                field="subject",
+                code="unknown_subject",
+            )
+    service.add_user(
+        body.username, body.password, body.role, election=body.election, subject=body.subject
+    )
+    return {
+        "username": body.username.strip(),
+        "role": body.role,
+        "election": body.election,
+        "subject": body.subject,
+    }
 
 
 # --- elections ----------------------------------------------------------------------
@@ -119,30 +139,41 @@ def list_elections(request: Request) -> dict[str, Any]:
 
 
 @router.post("/elections", tags=["elections"], status_code=201)
-def create_election(body: NewElection, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def create_election(
+    body: NewElection, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Creates an election from its TOML definition (and, optionally, the voter roll)."""
     require_commission(login, None)
     summary = service_of(request).create_election(body.definition, roll_csv=body.roll)
     return summary.to_json()
 
 
-async def read_upload(upload: UploadFile | None, what: str) -> str | None:
+async def read_upload(upload: Any, what: str) -> str | None:
+    """The UTF-8 text of an uploaded file (``None`` when no file was chosen), at most MAX_UPLOAD bytes."""
     if upload is None or not upload.filename:
         return None
     raw = await upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
-        raise InvalidInput(f"the {what} file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", field=what,
-                           code="file_too_large")
+        raise InvalidInput(
+            f"the {what} file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
+            field=what,
+            code="file_too_large",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"the {what} file is not UTF-8 text", field=what, code="file_unreadable") from None
+        raise InvalidInput(
+            f"the {what} file is not UTF-8 text", field=what, code="file_unreadable"
+        ) from None
 
 
 @router.post("/elections/upload", tags=["elections"], status_code=201)
-async def upload_election(request: Request, definition: UploadFile = File(...),
-                          roll: UploadFile | None = File(None),
-                          login: Login = Depends(api_login)) -> dict[str, Any]:
+async def upload_election(
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+    definition: Annotated[UploadFile, File()],
+    roll: Annotated[UploadFile | None, File()] = None,
+) -> dict[str, Any]:
     """Creates an election from an uploaded TOML file (and optional roll CSV), multipart/form-data."""
     require_commission(login, None)
     text = await read_upload(definition, "definition")
@@ -150,8 +181,11 @@ async def upload_election(request: Request, definition: UploadFile = File(...),
         raise InvalidInput("choose the definition file", field="definition", code="file_missing")
     roll_text = await read_upload(roll, "roll")
     summary = service_of(request).create_election(
-        text, roll_csv=roll_text, source=definition.filename or "election.toml",
-        roll_source=(roll.filename if roll is not None and roll.filename else "roll.csv"))
+        text,
+        roll_csv=roll_text,
+        source=definition.filename or "election.toml",
+        roll_source=(roll.filename if roll is not None and roll.filename else "roll.csv"),
+    )
     return summary.to_json()
 
 
@@ -164,20 +198,32 @@ def election_status(slug: str, request: Request) -> dict[str, Any]:
 @router.get("/elections/{slug}/definition", tags=["elections"])
 def election_definition(slug: str, request: Request) -> dict[str, Any]:
     """The public, normalised definition (the object the fingerprint hashes)."""
-    return read_state(service_of(request), slug, lambda state, now: {
-        "fingerprint": state.fingerprint.hex(), "definition": state.definition.to_json()})
+    return read_state(
+        service_of(request),
+        slug,
+        lambda state, now: {
+            "fingerprint": state.fingerprint.hex(),
+            "definition": state.definition.to_json(),
+        },
+    )
 
 
 @router.get("/elections/{slug}/waiting", tags=["elections"])
 def who_has_not_acted(slug: str, request: Request) -> dict[str, Any]:
     """Who has not yet acted in each phase, with deadlines and overdue marks."""
     status = service_of(request).status(slug)
-    return {"phase": status.phase, "now": status.to_json()["now"], "deadlines": status.to_json()["deadlines"],
-            "waiting": [w.to_json() for w in status.waiting]}
+    return {
+        "phase": status.phase,
+        "now": status.to_json()["now"],
+        "deadlines": status.to_json()["deadlines"],
+        "waiting": [w.to_json() for w in status.waiting],
+    }
 
 
 @router.put("/elections/{slug}/roll", tags=["elections"])
-def import_roll(slug: str, body: Roll, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def import_roll(
+    slug: str, body: Roll, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Stores the private voter roll (never on the board); refused once credentials are published."""
     require_commission(login, slug)
     count = service_of(request).import_roll(slug, body.roll, replace=body.replace)
@@ -185,7 +231,9 @@ def import_roll(slug: str, body: Roll, request: Request, login: Login = Depends(
 
 
 @router.get("/elections/{slug}/roll", tags=["elections"])
-def roll_summary(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def roll_summary(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """How many voters (and how much weight) the private roll holds per district (commission only)."""
     require_commission(login, slug)
     districts: dict[str, dict[str, int]] = {}
@@ -202,6 +250,7 @@ def roll_summary(slug: str, request: Request, login: Login = Depends(api_login))
 @router.get("/elections/{slug}/organisations", tags=["nominations"])
 def organisations(slug: str, request: Request) -> dict[str, Any]:
     """The definition's organisations, with the nominations each has made."""
+
     def view(state: Any, now: Any) -> dict[str, Any]:
         out = []
         for o in state.definition.organisations:
@@ -219,70 +268,115 @@ def nominations(slug: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/elections/{slug}/nominations", tags=["nominations"], status_code=201)
-def nominate(slug: str, body: NewNomination, request: Request,
-             login: Login = Depends(api_login)) -> dict[str, Any]:
+def nominate(
+    slug: str, body: NewNomination, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """An organisation nominates a candidate (the organisation's own login, or the commission records it)."""
     require_organisation_or_commission(login, slug, body.organisation)
     service = service_of(request)
-    result = service.nominate(slug, organisation=body.organisation, contest=body.contest, name=body.name,
-                              consent=body.consent, details=body.details)
+    result = service.nominate(
+        slug,
+        organisation=body.organisation,
+        contest=body.contest,
+        name=body.name,
+        consent=body.consent,
+        details=body.details,
+    )
     number = read_state(service, slug, lambda state, now: state.nominations[-1].number)
     return {"nomination": number, **posted(result)}
 
 
 def _nomination_organisation(request: Request, slug: str, number: int) -> str:
-    return read_state(service_of(request), slug, lambda state, now: state.nomination(number).organisation)
+    return read_state(
+        service_of(request), slug, lambda state, now: state.nomination(number).organisation
+    )
 
 
 @router.post("/elections/{slug}/nominations/{number}/register", tags=["nominations"])
-def register_candidate(slug: str, number: int, request: Request,
-                       login: Login = Depends(api_login)) -> dict[str, Any]:
+def register_candidate(
+    slug: str, number: int, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     require_commission(login, slug)
     return posted(service_of(request).register_candidate(slug, number))
 
 
 @router.post("/elections/{slug}/nominations/{number}/refuse", tags=["nominations"])
-def refuse_candidate(slug: str, number: int, body: Reason, request: Request,
-                     login: Login = Depends(api_login)) -> dict[str, Any]:
+def refuse_candidate(
+    slug: str,
+    number: int,
+    body: Reason,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+) -> dict[str, Any]:
     """Refuses a nomination; the reason is published on the board."""
     require_commission(login, slug)
     return posted(service_of(request).refuse_candidate(slug, number, body.reason))
 
 
 @router.post("/elections/{slug}/nominations/{number}/appeal", tags=["nominations"])
-def lodge_appeal(slug: str, number: int, body: Grounds, request: Request,
-                 login: Login = Depends(api_login)) -> dict[str, Any]:
+def lodge_appeal(
+    slug: str,
+    number: int,
+    body: Grounds,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+) -> dict[str, Any]:
     """The nominating organisation (or the commission on its behalf) appeals a refusal."""
     require_organisation_or_commission(login, slug, _nomination_organisation(request, slug, number))
     return posted(service_of(request).lodge_appeal(slug, number, body.grounds))
 
 
 @router.post("/elections/{slug}/nominations/{number}/appeal/decision", tags=["nominations"])
-def decide_appeal(slug: str, number: int, body: AppealDecision, request: Request,
-                  login: Login = Depends(api_login)) -> dict[str, Any]:
+def decide_appeal(
+    slug: str,
+    number: int,
+    body: AppealDecision,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+) -> dict[str, Any]:
     require_commission(login, slug)
-    return posted(service_of(request).decide_appeal(slug, number, upheld=body.upheld, reason=body.reason))
+    return posted(
+        service_of(request).decide_appeal(slug, number, upheld=body.upheld, reason=body.reason)
+    )
 
 
 @router.post("/elections/{slug}/nominations/close", tags=["nominations"])
-def close_nominations(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def close_nominations(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Closes the nominations: every registered candidate goes on the ballot."""
     require_commission(login, slug)
     return posted(service_of(request).close_nominations(slug))
 
 
-@router.post("/elections/{slug}/organisations/{organisation}/login", tags=["nominations"], status_code=201)
-def organisation_login(slug: str, organisation: str, body: Credentials, request: Request,
-                       login: Login = Depends(api_login)) -> dict[str, Any]:
+@router.post(
+    "/elections/{slug}/organisations/{organisation}/login", tags=["nominations"], status_code=201
+)
+def organisation_login(
+    slug: str,
+    organisation: str,
+    body: Credentials,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+) -> dict[str, Any]:
     """Gives an organisation of the definition a login of its own, to nominate its candidates."""
     require_commission(login, slug)
     service = service_of(request)
     if not service.definition(slug).has_organisation(organisation):
-        raise InvalidInput(f"{organisation!r} is not an organisation of this election", field="organisation",
-                           code="unknown_organisation")
-    service.add_user(body.username, body.password, "organisation", election=slug, subject=organisation)
-    return {"username": body.username.strip(), "role": "organisation", "subject": organisation,
-            "election": slug}
+        raise InvalidInput(
+            f"{organisation!r} is not an organisation of this election",
+            field="organisation",
+            code="unknown_organisation",
+        )
+    service.add_user(
+        body.username, body.password, "organisation", election=slug, subject=organisation
+    )
+    return {
+        "username": body.username.strip(),
+        "role": "organisation",
+        "subject": organisation,
+        "election": slug,
+    }
 
 
 __all__ = ["read_upload", "router"]

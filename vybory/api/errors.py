@@ -31,10 +31,16 @@ from vybory.errors import (
 log = logging.getLogger("vybory.api")
 
 # Refusal codes that mean "no such thing" rather than "not now".
-NOT_FOUND_CODES = frozenset({
-    "unknown_election", "no_such_round", "no_such_nomination", "unknown_tracking_code", "unknown_user",
-    "no_event",
-})
+NOT_FOUND_CODES = frozenset(
+    {
+        "unknown_election",
+        "no_such_round",
+        "no_such_nomination",
+        "unknown_tracking_code",
+        "unknown_user",
+        "no_event",
+    }
+)
 
 
 class ApiError(VyboryError):
@@ -49,9 +55,11 @@ def status_of(error: VyboryError) -> int:
     """The HTTP status a vybory error deserves."""
     if isinstance(error, ApiError):
         return error.status
-    if error.code in NOT_FOUND_CODES:
+    if isinstance(error, Refused) and error.code in NOT_FOUND_CODES:
         return 404
-    if isinstance(error, (InvalidDefinition, InvalidInput, InvalidEncoding, InvalidBallot, InvalidProof)):
+    if isinstance(
+        error, (InvalidDefinition, InvalidInput, InvalidEncoding, InvalidBallot, InvalidProof)
+    ):
         return 422
     if isinstance(error, (Refused, ThresholdNotMet)):
         return 409
@@ -65,15 +73,22 @@ def error_body(error: VyboryError) -> dict[str, Any]:
     return body
 
 
-def json_error(status: int, code: str, message: str, field: str | None = None,
-               headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, "field": field}, status_code=status, headers=headers)
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "message": message, "field": field}, status_code=status, headers=headers
+    )
 
 
 def wants_html(request: Request) -> bool:
     """Pages get HTML error pages; the API (and anything asking for JSON) gets JSON."""
     path = request.url.path
-    if path.startswith("/api/") or path == "/api" or path.startswith("/i18n/"):
+    if path.startswith(("/api/", "/i18n/")) or path == "/api":
         return False
     return "text/html" in request.headers.get("accept", "")
 
@@ -93,7 +108,9 @@ async def validation_error(request: Request, error: Exception) -> JSONResponse:
     problems = []
     field = None
     for item in error.errors():
-        location = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path"))
+        location = ".".join(
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        )
         field = field or location or None
         problems.append(f"{location or 'request'}: {item.get('msg', 'is not valid')}")
     message = "; ".join(problems) or "the request is not valid"
@@ -101,12 +118,21 @@ async def validation_error(request: Request, error: Exception) -> JSONResponse:
         from vybory.web.render import error_page
 
         return error_page(request, 422, "invalid_request", message, field)  # type: ignore[return-value]
-    return JSONResponse({"code": "invalid_request", "message": message, "field": field, "problems": problems},
-                        status_code=422)
+    return JSONResponse(
+        {"code": "invalid_request", "message": message, "field": field, "problems": problems},
+        status_code=422,
+    )
 
 
-_HTTP_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:

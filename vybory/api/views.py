@@ -24,18 +24,20 @@ def layout_view(state: ElectionState, rnd: RoundState, layout: Layout) -> dict[s
     entry = rnd.contests[layout.contest]
     view = layout.to_json()
     first = layout.constraints[0]
-    view.update({
-        "title": contest.title,
-        "description": contest.description,
-        "district": contest.district,
-        "seats": entry.seats,
-        "kind": entry.kind,
-        "options": dict(contest.options),
-        # The contest's first constraint: for mark methods the number of names marked (or left
-        # standing, strike-out); for the others the per-candidate bound.
-        "min": first.minimum,
-        "max": first.maximum,
-    })
+    view.update(
+        {
+            "title": contest.title,
+            "description": contest.description,
+            "district": contest.district,
+            "seats": entry.seats,
+            "kind": entry.kind,
+            "options": dict(contest.options),
+            # The contest's first constraint: for mark methods the number of names marked (or left
+            # standing, strike-out); for the others the per-candidate bound.
+            "min": first.minimum,
+            "max": first.maximum,
+        }
+    )
     return view
 
 
@@ -58,7 +60,9 @@ def round_times(rnd: RoundState, now: datetime) -> dict[str, Any]:
     }
 
 
-def booth_view(state: ElectionState, now: datetime, *, district: str | None = None) -> dict[str, Any]:
+def booth_view(
+    state: ElectionState, now: datetime, *, district: str | None = None
+) -> dict[str, Any]:
     """What the booth needs (see docs/api.md, "GET /api/elections/{slug}/booth")."""
     d = state.definition
     districts = []
@@ -68,14 +72,19 @@ def booth_view(state: ElectionState, now: datetime, *, district: str | None = No
         rnd = open_round_for(state, item.id)
         contests = []
         if rnd is not None:
-            contests = [layout_view(state, rnd, rnd.layouts[c.id]) for c in d.contests
-                        if c.id in rnd.layouts and c.district == item.id]
-        districts.append({
-            "id": item.id,
-            "name": item.name,
-            "round": None if rnd is None else round_times(rnd, now),
-            "contests": contests,
-        })
+            contests = [
+                layout_view(state, rnd, rnd.layouts[c.id])
+                for c in d.contests
+                if c.id in rnd.layouts and c.district == item.id
+            ]
+        districts.append(
+            {
+                "id": item.id,
+                "name": item.name,
+                "round": None if rnd is None else round_times(rnd, now),
+                "contests": contests,
+            }
+        )
     current = state.current_round
     return {
         "election": d.slug,
@@ -96,9 +105,15 @@ def results_view(state: ElectionState) -> dict[str, Any]:
     for number in sorted(state.rounds):
         rnd = state.rounds[number]
         if rnd.outcomes is None:
-            rounds.append({"round": number, "decided": False, "closed": rnd.closed,
-                           "closes_at": format_time(rnd.closes_at),
-                           "contests": sorted(rnd.contests)})
+            rounds.append(
+                {
+                    "round": number,
+                    "decided": False,
+                    "closed": rnd.closed,
+                    "closes_at": format_time(rnd.closes_at),
+                    "contests": sorted(rnd.contests),
+                }
+            )
             continue
         decision = decision_of(state, number)
         body = decision.to_json()
@@ -110,8 +125,13 @@ def results_view(state: ElectionState) -> dict[str, Any]:
         for result in body["results"]:
             result["explanation"] = explain(result, next_round)
         rounds.append(body)
-    return {"election": state.definition.slug, "title": state.definition.title, "phase": state.phase.value,
-            "published": state.published, "rounds": rounds}
+    return {
+        "election": state.definition.slug,
+        "title": state.definition.title,
+        "phase": state.phase.value,
+        "published": state.published,
+        "rounds": rounds,
+    }
 
 
 def _names(names: list[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,7 +14,7 @@ from vybory.api.auth import Login, api_login, require_commission
 from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.api.views import booth_view
-from vybory.errors import InvalidInput
+from vybory.errors import InvalidBallot, InvalidInput, Refused
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
 
@@ -31,12 +31,24 @@ class RoundChoice(BaseModel):
 BALLOT_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object",
-            "description": "A ballot as vybory.model.ballot defines it (docs/spec.md, Ballots): format, "
-                           "version, election, round, credential, contests, signature.",
-            "required": ["format", "version", "election", "round", "credential", "contests", "signature"],
-        }}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "A ballot as vybory.model.ballot defines it (docs/spec.md, Ballots): format, "
+                    "version, election, round, credential, contests, signature.",
+                    "required": [
+                        "format",
+                        "version",
+                        "election",
+                        "round",
+                        "credential",
+                        "contests",
+                        "signature",
+                    ],
+                }
+            }
+        },
     }
 }
 
@@ -45,16 +57,22 @@ BALLOT_SCHEMA: dict[str, Any] = {
 def booth(slug: str, request: Request, district: str | None = None) -> dict[str, Any]:
     """What the booth needs to make a ballot: key, fingerprint, and per district the open round's
     contests with their selection layouts (docs/api.md)."""
+
     def view(state: Any, now: Any) -> dict[str, Any]:
         if district is not None and not state.definition.has_district(district):
-            raise InvalidInput(f"{district!r} is not a district of this election", field="district",
-                               code="unknown_district")
+            raise InvalidInput(
+                f"{district!r} is not a district of this election",
+                field="district",
+                code="unknown_district",
+            )
         return booth_view(state, now, district=district)
 
     return read_state(service_of(request), slug, view)
 
 
-@router.post("/elections/{slug}/ballots", tags=["voting"], status_code=201, openapi_extra=BALLOT_SCHEMA)
+@router.post(
+    "/elections/{slug}/ballots", tags=["voting"], status_code=201, openapi_extra=BALLOT_SCHEMA
+)
 async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     """Casts an encrypted, signed ballot; returns the receipt (tracking code, board position).
 
@@ -63,11 +81,20 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     """
     raw = await request.body()
     if len(raw) > MAX_BALLOT_BYTES:
-        raise ApiError(413, f"a ballot may have at most {MAX_BALLOT_BYTES} bytes", code="too_large",
-                       field="ballot")
+        raise ApiError(
+            413,
+            f"a ballot may have at most {MAX_BALLOT_BYTES} bytes",
+            code="too_large",
+            field="ballot",
+        )
     if not raw.strip():
         raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
-    receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
+    try:
+        receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
+    except Refused as error:
+        if error.code == "no_such_round":  # about the ballot's content, not the address
+            raise InvalidBallot(error.message, field="ballot.round", code=error.code) from None
+        raise
     return receipt.to_json()
 
 
@@ -78,9 +105,13 @@ def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, An
 
 
 @router.get("/elections/{slug}/board", tags=["board"])
-def board_page(slug: str, request: Request, start: int = Query(1, ge=1),
-               limit: int = Query(50, ge=1, le=MAX_PAGE),
-               kind: list[str] | None = Query(None, description="only events of these kinds")) -> dict[str, Any]:
+def board_page(
+    slug: str,
+    request: Request,
+    start: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    kind: Annotated[list[str] | None, Query(description="only events of these kinds")] = None,
+) -> dict[str, Any]:
     """A page of the board: up to ``limit`` events from position ``start`` on."""
     kinds: tuple[str, ...] | None = None
     if kind:
@@ -88,13 +119,24 @@ def board_page(slug: str, request: Request, start: int = Query(1, ge=1),
             try:
                 EventKind(k)
             except ValueError:
-                raise InvalidInput(f"{k!r} is not an event kind", field="kind", code="unknown_kind") from None
+                raise InvalidInput(
+                    f"{k!r} is not an event kind", field="kind", code="unknown_kind"
+                ) from None
         kinds = tuple(kind)
     service = service_of(request)
     with service.board.reading(slug, service.clock()) as ctx:
         head = ctx.head
-        events = list(islice(service.board.events(ctx.session, ctx.election_id, start=start, kinds=kinds), limit))
-    following = events[-1].position + 1 if len(events) == limit and events[-1].position < head.position else None
+        assert head is not None  # an election always has its first event
+        events = list(
+            islice(
+                service.board.events(ctx.session, ctx.election_id, start=start, kinds=kinds), limit
+            )
+        )
+    following = (
+        events[-1].position + 1
+        if len(events) == limit and events[-1].position < head.position
+        else None
+    )
     return {
         "election": slug,
         "head": {"position": head.position, "hash": head.hash.hex()},
@@ -109,7 +151,9 @@ def board_page(slug: str, request: Request, start: int = Query(1, ge=1),
 def board_event(slug: str, position: int, request: Request) -> dict[str, Any]:
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
-        raise ApiError(404, f"the board has no event at position {position}", code="no_event", field="position")
+        raise ApiError(
+            404, f"the board has no event at position {position}", code="no_event", field="position"
+        )
     return events[0].to_json()
 
 
@@ -123,8 +167,11 @@ def board_download(slug: str, request: Request) -> StreamingResponse:
         for event in service.iter_events(slug):
             yield canonical_json(event.to_json()) + b"\n"
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson",
-                             headers={"content-disposition": f'attachment; filename="{slug}-board.jsonl"'})
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson",
+        headers={"content-disposition": f'attachment; filename="{slug}-board.jsonl"'},
+    )
 
 
 @router.get("/elections/{slug}/record", tags=["board"])
@@ -136,22 +183,30 @@ async def record_download(slug: str, request: Request) -> Response:
 
 
 @router.post("/elections/{slug}/rounds/open", tags=["rounds"])
-def open_round(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def open_round(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Opens round 1 (nominations closed, key ceremony completed, credentials published)."""
     require_commission(login, slug)
     return posted(service_of(request).open_round(slug))
 
 
 @router.post("/elections/{slug}/rounds/close", tags=["rounds"])
-def close_round(slug: str, request: Request, body: RoundChoice | None = None,
-                login: Login = Depends(api_login)) -> dict[str, Any]:
+def close_round(
+    slug: str,
+    request: Request,
+    login: Annotated[Login, Depends(api_login)],
+    body: RoundChoice | None = None,
+) -> dict[str, Any]:
     """Closes a round (the current one by default) at its deadline."""
     require_commission(login, slug)
     return posted(service_of(request).close_round(slug, None if body is None else body.round))
 
 
 @router.post("/elections/{slug}/advance", tags=["rounds"])
-def advance(slug: str, request: Request, login: Login = Depends(api_login)) -> dict[str, Any]:
+def advance(
+    slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
     """Does what the deadlines call for now (close nominations, open round 1, close a round)."""
     require_commission(login, slug)
     return posted(service_of(request).advance(slug))

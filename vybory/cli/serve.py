@@ -106,9 +106,17 @@ method = "motion"
 """
 
 DEMO_CANDIDATES = {
-    "plant-delegate": [("union", "Ivan Petrov"), ("coop", "Maria Smirnova"), ("youth", "Oleg Kuznetsov")],
-    "plant-committee": [("union", "Nina Volkova"), ("coop", "Pavel Sokolov"), ("youth", "Daria Popova"),
-                        ("union", "Sergei Morozov")],
+    "plant-delegate": [
+        ("union", "Ivan Petrov"),
+        ("coop", "Maria Smirnova"),
+        ("youth", "Oleg Kuznetsov"),
+    ],
+    "plant-committee": [
+        ("union", "Nina Volkova"),
+        ("coop", "Pavel Sokolov"),
+        ("youth", "Daria Popova"),
+        ("union", "Sergei Morozov"),
+    ],
     "office-delegate": [("union", "Elena Fedorova"), ("coop", "Yuri Egorov")],
 }
 
@@ -140,8 +148,15 @@ def _time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40, ballots: int = 12,
-              slug: str = DEMO_SLUG) -> DemoElection:
+def seed_demo(
+    service: Any,
+    clock: DemoClock,
+    folder: Path,
+    *,
+    voters: int = 40,
+    ballots: int = 12,
+    slug: str = DEMO_SLUG,
+) -> DemoElection:
     """Seeds an election that is open for voting now, through the service (one transaction per step)."""
     from vybory import protocol
     from vybory.cli.trustee import key_file_json
@@ -151,10 +166,17 @@ def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40,
     nominations_close = now - timedelta(hours=2)
     voting_open = now - timedelta(hours=1)
     voting_close = now + timedelta(days=7)
-    text = DEMO_DEFINITION.format(slug=slug, seed=secrets.token_hex(16), nominations_close=_time(nominations_close),
-                                  voting_open=_time(voting_open), voting_close=_time(voting_close))
+    text = DEMO_DEFINITION.format(
+        slug=slug,
+        seed=secrets.token_hex(16),
+        nominations_close=_time(nominations_close),
+        voting_open=_time(voting_open),
+        voting_close=_time(voting_close),
+    )
     roll = "id,name,district,weight\n" + "".join(
-        f"{'p' if i % 2 else 'o'}{i:03d},Worker {i},{'plant' if i % 2 else 'office'},1\n" for i in range(1, voters + 1))
+        f"{'p' if i % 2 else 'o'}{i:03d},Worker {i},{'plant' if i % 2 else 'office'},1\n"
+        for i in range(1, voters + 1)
+    )
     demo = DemoElection(slug, folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "election.toml").write_text(text, encoding="utf-8")
@@ -164,7 +186,9 @@ def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40,
     service.create_election(text, roll_csv=roll, source="election.toml")
     for contest, entries in DEMO_CANDIDATES.items():
         for organisation, name in entries:
-            service.nominate(slug, organisation=organisation, contest=contest, name=name, consent=True)
+            service.nominate(
+                slug, organisation=organisation, contest=contest, name=name, consent=True
+            )
             number = service.state(slug).nominations[-1].number
             service.register_candidate(slug, number)
 
@@ -172,23 +196,36 @@ def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40,
     state = service.state(slug)
     trustees = {t.id: protocol.new_trustee_secrets(state, t.id) for t in state.definition.trustees}
     for s in trustees.values():
-        service.submit_trustee_step(slug, "trustee_key", protocol.publish_trustee_key(service.state(slug), s,
-                                                                                       now=clock()))
-        service.submit_trustee_step(slug, "dkg_commitment_hash",
-                                    protocol.publish_commitment_hash(service.state(slug), s, now=clock()))
-    for step, publish in (("dkg_commitments", protocol.publish_reveal), ("dkg_shares", protocol.publish_shares),
-                          ("dkg_complaint", protocol.publish_complaints)):
+        service.submit_trustee_step(
+            slug, "trustee_key", protocol.publish_trustee_key(service.state(slug), s, now=clock())
+        )
+        service.submit_trustee_step(
+            slug,
+            "dkg_commitment_hash",
+            protocol.publish_commitment_hash(service.state(slug), s, now=clock()),
+        )
+    for step, publish in (
+        ("dkg_commitments", protocol.publish_reveal),
+        ("dkg_shares", protocol.publish_shares),
+        ("dkg_complaint", protocol.publish_complaints),
+    ):
         for s in trustees.values():
             service.submit_trustee_step(slug, step, publish(service.state(slug), s, now=clock()))
     state = service.state(slug)
     for trustee_id, s in trustees.items():
-        write_private(folder / f"{trustee_id}-key.json",
-                      key_file_json(slug, state.fingerprint, trustee_id, protocol.trustee_secret_share(state, s)))
+        write_private(
+            folder / f"{trustee_id}-key.json",
+            key_file_json(
+                slug, state.fingerprint, trustee_id, protocol.trustee_secret_share(state, s)
+            ),
+        )
 
     clock.fixed = nominations_close + timedelta(minutes=5)
     service.close_nominations(slug)
     issued = protocol.issue_credentials(service.roll(slug))
-    service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    service.publish_credentials(
+        slug, [(public, voter.district, voter.weight) for voter, _s, public in issued]
+    )
     lines = ["id,name,district,credential"]
     for voter, secret, _public in issued:
         demo.credentials.setdefault(voter.district, []).append(secret)
@@ -200,10 +237,22 @@ def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40,
     clock.fixed = None
 
     # A few ballots from voters the demo keeps for itself (the last credentials of each district).
-    choices = {"plant": [{"plant-delegate": ["Ivan Petrov"], "plant-committee": ["Nina Volkova", "Daria Popova"]},
-                         {"plant-delegate": ["Maria Smirnova"], "plant-committee": ["Pavel Sokolov", "Daria Popova"]}],
-               "office": [{"office-delegate": ["Elena Fedorova"], "agreement": "yes"},
-                          {"office-delegate": ["Yuri Egorov"], "agreement": "no"}]}
+    choices: dict[str, list[dict[str, Any]]] = {
+        "plant": [
+            {
+                "plant-delegate": ["Ivan Petrov"],
+                "plant-committee": ["Nina Volkova", "Daria Popova"],
+            },
+            {
+                "plant-delegate": ["Maria Smirnova"],
+                "plant-committee": ["Pavel Sokolov", "Daria Popova"],
+            },
+        ],
+        "office": [
+            {"office-delegate": ["Elena Fedorova"], "agreement": "yes"},
+            {"office-delegate": ["Yuri Egorov"], "agreement": "no"},
+        ],
+    }
     for k in range(ballots):
         district = "plant" if k % 2 else "office"
         secret = demo.credentials[district][-1 - k // 2]
@@ -212,20 +261,33 @@ def seed_demo(service: Any, clock: DemoClock, folder: Path, *, voters: int = 40,
         service.cast_ballot(slug, ballot)
         demo.ballots += 1
 
-    for role, username, subject in (("commission", "secretary", None), ("trustee", "anna", "anna"),
-                                    ("trustee", "boris", "boris"), ("trustee", "vera", "vera"),
-                                    ("organisation", "union", "union")):
+    for role, username, subject in (
+        ("commission", "secretary", None),
+        ("trustee", "anna", "anna"),
+        ("trustee", "boris", "boris"),
+        ("trustee", "vera", "vera"),
+        ("organisation", "union", "union"),
+    ):
         password = secrets.token_urlsafe(9)
-        service.add_user(username, password, role, election=None if role == "commission" else slug,
-                         subject=subject)
+        service.add_user(
+            username,
+            password,
+            role,
+            election=None if role == "commission" else slug,
+            subject=subject,
+        )
         demo.logins[username] = (role, password)
-    write_private(folder / "logins.txt", "".join(f"{u} ({r}): {p}\n" for u, (r, p) in demo.logins.items()))
+    write_private(
+        folder / "logins.txt", "".join(f"{u} ({r}): {p}\n" for u, (r, p) in demo.logins.items())
+    )
     return demo
 
 
 def print_demo(demo: DemoElection, url: str) -> None:
-    console.print(f"[bold]vybory demo[/]: election [bold]{demo.slug}[/] is open for voting "
-                  f"({demo.ballots} ballots already cast).")
+    console.print(
+        f"[bold]vybory demo[/]: election [bold]{demo.slug}[/] is open for voting "
+        f"({demo.ballots} ballots already cast)."
+    )
     console.print(f"  Vote:        {url}/elections/{demo.slug}/booth")
     console.print(f"  Election:    {url}/elections/{demo.slug}   board, results, record")
     console.print(f"  Log in:      {url}/login")
@@ -247,8 +309,14 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
         db: DbOption = None,
-        demo: Annotated[bool, typer.Option("--demo", help="Seed a ready, open election first (in a new folder "
-                                                          "under demo-out/ unless --db is given).")] = False,
+        demo: Annotated[
+            bool,
+            typer.Option(
+                "--demo",
+                help="Seed a ready, open election first (in a new folder "
+                "under demo-out/ unless --db is given).",
+            ),
+        ] = False,
     ) -> None:
         """Run the web server: the API (/openapi.json), the pages and the voting booth."""
         import uvicorn
@@ -277,5 +345,7 @@ def register(app: typer.Typer) -> None:
         base = f"http://{shown_host}:{port}"
         if seeded is not None:
             print_demo(seeded, base)
-        console.print(f"Serving on {base} (API description: {base}/openapi.json). Stop with Ctrl-C.")
+        console.print(
+            f"Serving on {base} (API description: {base}/openapi.json). Stop with Ctrl-C."
+        )
         uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=False)

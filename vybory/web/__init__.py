@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 from importlib import resources
 from typing import Any
-
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -34,8 +33,12 @@ def register(app: FastAPI) -> None:
     def messages(lang: str) -> dict[str, Any]:
         """The translated messages of a language (msgid -> text), for the booth."""
         if lang not in i18n.LANGUAGES:
-            raise ApiError(404, f"no catalogue for language {lang!r} (languages: {', '.join(i18n.LANGUAGES)})",
-                           code="unknown_language", field="lang")
+            raise ApiError(
+                404,
+                f"no catalogue for language {lang!r} (languages: {', '.join(i18n.LANGUAGES)})",
+                code="unknown_language",
+                field="lang",
+            )
         return {"lang": lang, "messages": i18n.messages(lang)}
 
     async def needs_login(request: Request, error: Exception) -> RedirectResponse:

@@ -50,32 +50,51 @@ def parse_number(value: object) -> Fraction:
     return Fraction(0)
 
 
-def bar_chart(bars: list[Bar], title: str, *, maximum: Fraction | None = None, quota: Fraction | None = None,
-              quota_label: str = "") -> str:
+def bar_chart(
+    bars: list[Bar],
+    title: str,
+    *,
+    maximum: Fraction | None = None,
+    quota: Fraction | None = None,
+    quota_label: str = "",
+) -> str:
     """An SVG bar chart of ``bars`` (in the order given)."""
     top = maximum if maximum is not None else max([b.value for b in bars] + [Fraction(0)])
     if quota is not None and quota > top:
         top = quota
     height = ROW * len(bars) + (ROW if quota is not None else 8)
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        (
+            f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+            f'aria-label="{escape(title)}">'
+        ),
+        f"<title>{escape(title)}</title>",
+    ]
     for i, bar in enumerate(bars):
         y = i * ROW + 4
         length = 0 if top == 0 else round(float(bar.value / top) * BAR_WIDTH)
         css = "bar" + (f" {bar.kind}" if bar.kind else "")
         label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
-        parts.append(f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
-                     f"{escape(label)}</text>")
-        parts.append(f'<rect class="{css}" x="{LABEL_WIDTH}" y="{y}" width="{max(length, 1)}" height="{ROW - 8}">'
-                     f"<title>{escape(bar.label)}: {escape(number_text(bar.value))}</title></rect>")
-        parts.append(f'<text class="value" x="{LABEL_WIDTH + length + 6}" y="{y + 15}">'
-                     f"{escape(number_text(bar.value))}</text>")
+        parts.append(
+            f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
+            f"{escape(label)}</text>"
+        )
+        parts.append(
+            f'<rect class="{css}" x="{LABEL_WIDTH}" y="{y}" width="{max(length, 1)}" height="{ROW - 8}">'
+            f"<title>{escape(bar.label)}: {escape(number_text(bar.value))}</title></rect>"
+        )
+        parts.append(
+            f'<text class="value" x="{LABEL_WIDTH + length + 6}" y="{y + 15}">'
+            f"{escape(number_text(bar.value))}</text>"
+        )
     if quota is not None and top > 0:
         x = LABEL_WIDTH + round(float(quota / top) * BAR_WIDTH)
         bottom = ROW * len(bars) + 4
         parts.append(f'<line class="quota" x1="{x}" y1="0" x2="{x}" y2="{bottom}"/>')
-        parts.append(f'<text class="quota-label" x="{x}" y="{bottom + 14}" text-anchor="middle">'
-                     f"{escape(quota_label)}</text>")
+        parts.append(
+            f'<text class="quota-label" x="{x}" y="{bottom + 14}" text-anchor="middle">'
+            f"{escape(quota_label)}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -34,21 +34,35 @@ ManageAction = Callable[[ElectionService], Any]
 def dashboard(request: Request) -> HTMLResponse:
     login = page_login(request, "commission")
     elections = [e for e in service_of(request).list_elections() if login.covers(e.slug)]
-    return render(request, "commission/dashboard.html", elections=elections, central=login.election is None)
+    return render(
+        request, "commission/dashboard.html", elections=elections, central=login.election is None
+    )
 
 
 # --- creating an election ----------------------------------------------------------------
 
 
-def _new_page(request: Request, *, error: VyboryError | None = None, values: dict[str, str] | None = None,
-              status_code: int = 200) -> HTMLResponse:
+def _new_page(
+    request: Request,
+    *,
+    error: VyboryError | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     login = page_login(request, "commission")
     if login.election is not None:
         from vybory.api.errors import ApiError
 
         raise ApiError(403, "only the central commission creates elections", code="forbidden")
-    return render(request, "commission/new.html", status_code=status_code, error=error, values=values or {},
-                  methods=HOMOMORPHIC_METHODS, organisation_types=ORGANISATION_TYPES)
+    return render(
+        request,
+        "commission/new.html",
+        status_code=status_code,
+        error=error,
+        values=values or {},
+        methods=HOMOMORPHIC_METHODS,
+        organisation_types=ORGANISATION_TYPES,
+    )
 
 
 @router.get("/commission/elections/new", response_class=HTMLResponse)
@@ -57,19 +71,27 @@ def new_election(request: Request) -> HTMLResponse:
 
 
 @router.post("/commission/elections/upload", response_class=HTMLResponse)
-async def create_from_upload(request: Request, csrf_token: str = Form(""),
-                             definition: UploadFile | None = File(None),
-                             roll: UploadFile | None = File(None)) -> Response:
+async def create_from_upload(
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    definition: Annotated[UploadFile | None, File()] = None,
+    roll: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     _new_page(request)  # the login check
     check_form(request, csrf_token)
     try:
         text = await read_upload(definition, "definition")
         if text is None:
-            raise InvalidInput("choose the definition file (TOML)", field="definition", code="file_missing")
+            raise InvalidInput(
+                "choose the definition file (TOML)", field="definition", code="file_missing"
+            )
         roll_text = await read_upload(roll, "roll")
         summary = service_of(request).create_election(
-            text, roll_csv=roll_text, source=(definition.filename if definition else None) or "election.toml",
-            roll_source=(roll.filename if roll is not None and roll.filename else "roll.csv"))
+            text,
+            roll_csv=roll_text,
+            source=(definition.filename if definition else None) or "election.toml",
+            roll_source=(roll.filename if roll is not None and roll.filename else "roll.csv"),
+        )
     except VyboryError as error:
         return _new_page(request, error=error, status_code=status_of(error))
     return RedirectResponse(f"/commission/elections/{summary.slug}?done=created", status_code=303)
@@ -85,9 +107,14 @@ async def create_from_form(request: Request) -> Response:
         fields = ElectionForm.of(values)
         toml_text = definition_toml(fields)
         upload = form.get("roll")
-        roll_text = await read_upload(upload, "roll") if upload is not None and not isinstance(upload, str) \
+        roll_text = (
+            await read_upload(upload, "roll")
+            if upload is not None and not isinstance(upload, str)
             else None
-        summary = service_of(request).create_election(toml_text, roll_csv=roll_text, source="the form")
+        )
+        summary = service_of(request).create_election(
+            toml_text, roll_csv=roll_text, source="the form"
+        )
     except VyboryError as error:
         return _new_page(request, error=error, values=values, status_code=status_of(error))
     return RedirectResponse(f"/commission/elections/{summary.slug}?done=created", status_code=303)
@@ -102,36 +129,62 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
     current = state.current_round
     return {
         "definition": d,
-        "contests": [{"id": c.id, "title": c.title, "district": c.district, "method": c.method}
-                     for c in d.contests],
+        "contests": [
+            {"id": c.id, "title": c.title, "district": c.district, "method": c.method}
+            for c in d.contests
+        ],
         "organisations": d.organisations,
-        "trustees": [{"number": i, "id": t.id, "name": t.name, "organisation": t.organisation,
-                      "done": [name for name, held in (("messaging key", keys.messaging_keys),
-                                                         ("commitment hash", keys.commitments),
-                                                         ("commitments", keys.reveals), ("shares", keys.shares),
-                                                         ("complaints", keys.complaints)) if i in held],
-                      "qualified": i in keys.qualified}
-                     for i, t in enumerate(d.trustees, start=1)],
+        "trustees": [
+            {
+                "number": i,
+                "id": t.id,
+                "name": t.name,
+                "organisation": t.organisation,
+                "done": [
+                    name
+                    for name, held in (
+                        ("messaging key", keys.messaging_keys),
+                        ("commitment hash", keys.commitments),
+                        ("commitments", keys.reveals),
+                        ("shares", keys.shares),
+                        ("complaints", keys.complaints),
+                    )
+                    if i in held
+                ],
+                "qualified": i in keys.qualified,
+            }
+            for i, t in enumerate(d.trustees, start=1)
+        ],
         "key_step": keys.step(state.trustee_count),
         "keys_done": keys.completed is not None,
         "credentials": len(state.credentials),
         "credentials_published": state.credentials_published,
         "nominations_closed": state.nominations_closed,
         "phase": state.phase.value,
-        "current": None if current is None else {
-            "number": current.number, "closed": current.closed, "open_now": current.is_open_at(now),
-            "opens_at": current.opens_at, "closes_at": current.closes_at, "ballots": current.ballots_cast,
-            "counted": len(current.last_ballot), "tally": current.encrypted_tally is not None,
-            "shares": sorted(current.shares), "decrypted": current.decrypted is not None,
+        "current": None
+        if current is None
+        else {
+            "number": current.number,
+            "closed": current.closed,
+            "open_now": current.is_open_at(now),
+            "opens_at": current.opens_at,
+            "closes_at": current.closes_at,
+            "ballots": current.ballots_cast,
+            "counted": len(current.last_ballot),
+            "tally": current.encrypted_tally is not None,
+            "shares": sorted(current.shares),
+            "decrypted": current.decrypted is not None,
             "decided": current.outcomes is not None,
-            "next_round": bool(current.outcomes and current.outcomes.get("next_round"))},
+            "next_round": bool(current.outcomes and current.outcomes.get("next_round")),
+        },
         "threshold": state.threshold,
         "published": state.published,
     }
 
 
-def manage_page(request: Request, slug: str, *, error: VyboryError | None = None,
-                status_code: int = 200) -> HTMLResponse:
+def manage_page(
+    request: Request, slug: str, *, error: VyboryError | None = None, status_code: int = 200
+) -> HTMLResponse:
     page_login(request, "commission", slug)
     service = service_of(request)
     status = service.status(slug)
@@ -139,8 +192,16 @@ def manage_page(request: Request, slug: str, *, error: VyboryError | None = None
     by_phase: dict[str, list[Any]] = {}
     for waiting in status.waiting:
         by_phase.setdefault(waiting.role, []).append(waiting)
-    return render(request, "commission/manage.html", status_code=status_code, slug=slug, status=status,
-                  error=error, waiting_by_role=by_phase, **view)
+    return render(
+        request,
+        "commission/manage.html",
+        status_code=status_code,
+        slug=slug,
+        status=status,
+        error=error,
+        waiting_by_role=by_phase,
+        **view,
+    )
 
 
 @router.get("/commission/elections/{slug}", response_class=HTMLResponse)
@@ -148,102 +209,214 @@ def manage(slug: str, request: Request) -> HTMLResponse:
     return manage_page(request, slug)
 
 
-def _act(request: Request, slug: str, csrf_token: str, action: ManageAction, done: str,
-         anchor: str = "") -> Response:
+def _act(
+    request: Request, slug: str, csrf_token: str, action: ManageAction, done: str, anchor: str = ""
+) -> Response:
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
         action(service_of(request))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
-    return RedirectResponse(f"/commission/elections/{slug}?done={done}{'#' + anchor if anchor else ''}",
-                            status_code=303)
+    return RedirectResponse(
+        f"/commission/elections/{slug}?done={done}{'#' + anchor if anchor else ''}", status_code=303
+    )
 
 
 @router.post("/commission/elections/{slug}/roll", response_class=HTMLResponse)
-async def upload_roll(slug: str, request: Request, csrf_token: str = Form(""), roll: UploadFile | None = File(None),
-                      replace: str = Form("")) -> Response:
+async def upload_roll(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    roll: Annotated[UploadFile | None, File()] = None,
+    replace: Annotated[str, Form()] = "",
+) -> Response:
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
         text = await read_upload(roll, "roll")
         if text is None:
-            raise InvalidInput("choose the roll file (CSV: id,name,district,weight)", field="roll",
-                               code="file_missing")
-        service_of(request).import_roll(slug, text, source=(roll.filename if roll and roll.filename else "roll.csv"),
-                                        replace=bool(replace))
+            raise InvalidInput(
+                "choose the roll file (CSV: id,name,district,weight)",
+                field="roll",
+                code="file_missing",
+            )
+        service_of(request).import_roll(
+            slug,
+            text,
+            source=(roll.filename if roll and roll.filename else "roll.csv"),
+            replace=bool(replace),
+        )
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
     return RedirectResponse(f"/commission/elections/{slug}?done=roll#roll", status_code=303)
 
 
 @router.post("/commission/elections/{slug}/nominations", response_class=HTMLResponse)
-def record_nomination(slug: str, request: Request, csrf_token: str = Form(""), organisation: str = Form(""),
-                      contest: str = Form(""), name: str = Form(""), consent: str = Form(""),
-                      details: str = Form("")) -> Response:
+def record_nomination(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+    contest: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+    details: Annotated[str, Form()] = "",
+) -> Response:
     extra = {"note": details.strip()} if details.strip() else None
-    return _act(request, slug, csrf_token, lambda s: s.nominate(
-        slug, organisation=organisation, contest=contest, name=name.strip(), consent=bool(consent), details=extra),
-        "nominated", "nominations")
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.nominate(
+            slug,
+            organisation=organisation,
+            contest=contest,
+            name=name.strip(),
+            consent=bool(consent),
+            details=extra,
+        ),
+        "nominated",
+        "nominations",
+    )
 
 
 @router.post("/commission/elections/{slug}/nominations/close", response_class=HTMLResponse)
-def close_nominations(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.close_nominations(slug), "nominations_closed", "nominations")
+def close_nominations(
+    slug: str, request: Request, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.close_nominations(slug),
+        "nominations_closed",
+        "nominations",
+    )
 
 
-@router.post("/commission/elections/{slug}/nominations/{number}/register", response_class=HTMLResponse)
-def register_candidate(slug: str, number: int, request: Request, csrf_token: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.register_candidate(slug, number), "registered",
-                "nominations")
+@router.post(
+    "/commission/elections/{slug}/nominations/{number}/register", response_class=HTMLResponse
+)
+def register_candidate(
+    slug: str, number: int, request: Request, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.register_candidate(slug, number),
+        "registered",
+        "nominations",
+    )
 
 
-@router.post("/commission/elections/{slug}/nominations/{number}/refuse", response_class=HTMLResponse)
-def refuse_candidate(slug: str, number: int, request: Request, csrf_token: str = Form(""),
-                     reason: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.refuse_candidate(slug, number, reason.strip()), "refused",
-                "nominations")
+@router.post(
+    "/commission/elections/{slug}/nominations/{number}/refuse", response_class=HTMLResponse
+)
+def refuse_candidate(
+    slug: str,
+    number: int,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.refuse_candidate(slug, number, reason.strip()),
+        "refused",
+        "nominations",
+    )
 
 
-@router.post("/commission/elections/{slug}/nominations/{number}/appeal", response_class=HTMLResponse)
-def lodge_appeal(slug: str, number: int, request: Request, csrf_token: str = Form(""),
-                 grounds: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.lodge_appeal(slug, number, grounds.strip()), "appealed",
-                "nominations")
+@router.post(
+    "/commission/elections/{slug}/nominations/{number}/appeal", response_class=HTMLResponse
+)
+def lodge_appeal(
+    slug: str,
+    number: int,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    grounds: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.lodge_appeal(slug, number, grounds.strip()),
+        "appealed",
+        "nominations",
+    )
 
 
-@router.post("/commission/elections/{slug}/nominations/{number}/decide", response_class=HTMLResponse)
-def decide_appeal(slug: str, number: int, request: Request, csrf_token: str = Form(""),
-                  upheld: str = Form(""), reason: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.decide_appeal(
-        slug, number, upheld=upheld == "yes", reason=reason.strip()), "appeal_decided", "nominations")
+@router.post(
+    "/commission/elections/{slug}/nominations/{number}/decide", response_class=HTMLResponse
+)
+def decide_appeal(
+    slug: str,
+    number: int,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    upheld: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(
+        request,
+        slug,
+        csrf_token,
+        lambda s: s.decide_appeal(slug, number, upheld=upheld == "yes", reason=reason.strip()),
+        "appeal_decided",
+        "nominations",
+    )
 
 
 @router.post("/commission/elections/{slug}/logins", response_class=HTMLResponse)
-def add_login(slug: str, request: Request, csrf_token: str = Form(""), role: str = Form(""),
-              subject: str = Form(""), username: str = Form(""), password: str = Form("")) -> Response:
+def add_login(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
     def action(service: ElectionService) -> None:
         definition = service.definition(slug)
         if role not in ("organisation", "trustee", "observer", "commission"):
             raise InvalidInput(f"{role!r} is not a role here", field="role", code="unknown_role")
         if role == "organisation" and not definition.has_organisation(subject):
-            raise InvalidInput(f"{subject!r} is not an organisation of this election", field="subject",
-                               code="unknown_subject")
+            raise InvalidInput(
+                f"{subject!r} is not an organisation of this election",
+                field="subject",
+                code="unknown_subject",
+            )
         if role == "trustee" and not definition.has_trustee(subject):
-            raise InvalidInput(f"{subject!r} is not a trustee of this election", field="subject",
-                               code="unknown_subject")
-        service.add_user(username, password, role, election=slug,
-                         subject=subject if role in ("organisation", "trustee") else None)
+            raise InvalidInput(
+                f"{subject!r} is not a trustee of this election",
+                field="subject",
+                code="unknown_subject",
+            )
+        service.add_user(
+            username,
+            password,
+            role,
+            election=slug,
+            subject=subject if role in ("organisation", "trustee") else None,
+        )
 
     return _act(request, slug, csrf_token, action, "login_added", "logins")
 
 
 @router.post("/commission/elections/{slug}/key-ceremony/complete", response_class=HTMLResponse)
-def complete_keys(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.complete_key_ceremony(slug), "keys_completed", "keys")
+def complete_keys(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    return _act(
+        request, slug, csrf_token, lambda s: s.complete_key_ceremony(slug), "keys_completed", "keys"
+    )
 
 
-def credential_entries(text: str) -> list[tuple[str, str, int]]:
+def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
     """Public credentials from the authority's file: JSON (a list, or ``{"credentials": [...]}``) or
     CSV with the columns credential, district, weight."""
     stripped = text.strip()
@@ -251,78 +424,99 @@ def credential_entries(text: str) -> list[tuple[str, str, int]]:
         data = parse_json(stripped, field="credentials")
         items = data.get("credentials") if isinstance(data, dict) else data
         if not isinstance(items, list):
-            raise InvalidInput("must be a list of {credential, district, weight}", field="credentials",
-                               code="bad_credentials_file")
-        out = []
+            raise InvalidInput(
+                "must be a list of {credential, district, weight}",
+                field="credentials",
+                code="bad_credentials_file",
+            )
+        out: list[tuple[Any, Any, Any]] = []
         for i, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("credential"), str):
-                raise InvalidInput(f"entry {i + 1} must have credential, district, weight", field="credentials",
-                                   code="bad_credentials_file")
+                raise InvalidInput(
+                    f"entry {i + 1} must have credential, district, weight",
+                    field="credentials",
+                    code="bad_credentials_file",
+                )
             out.append((item["credential"], item.get("district"), item.get("weight", 1)))
         return out
     reader = csv.DictReader(io.StringIO(stripped))
     if reader.fieldnames is None or not {"credential", "district"} <= set(reader.fieldnames):
-        raise InvalidInput("the CSV needs the columns credential, district, weight", field="credentials",
-                           code="bad_credentials_file")
-    out2 = []
+        raise InvalidInput(
+            "the CSV needs the columns credential, district, weight",
+            field="credentials",
+            code="bad_credentials_file",
+        )
+    out2: list[tuple[Any, Any, Any]] = []
     for line, row in enumerate(reader, start=2):
         weight = (row.get("weight") or "1").strip()
         if not weight.isdigit():
-            raise InvalidInput(f"line {line}: weight {weight!r} must be a whole number", field="credentials",
-                               code="bad_credentials_file")
+            raise InvalidInput(
+                f"line {line}: weight {weight!r} must be a whole number",
+                field="credentials",
+                code="bad_credentials_file",
+            )
         out2.append((row["credential"].strip(), row["district"].strip(), int(weight)))
     return out2
 
 
 @router.post("/commission/elections/{slug}/credentials", response_class=HTMLResponse)
-async def publish_credentials(slug: str, request: Request, csrf_token: str = Form(""),
-                              credentials: UploadFile | None = File(None)) -> Response:
+async def publish_credentials(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    credentials: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
         text = await read_upload(credentials, "credentials")
         if text is None:
-            raise InvalidInput("choose the file of public credentials", field="credentials", code="file_missing")
+            raise InvalidInput(
+                "choose the file of public credentials", field="credentials", code="file_missing"
+            )
         service_of(request).publish_credentials(slug, credential_entries(text))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
-    return RedirectResponse(f"/commission/elections/{slug}?done=credentials#credentials", status_code=303)
+    return RedirectResponse(
+        f"/commission/elections/{slug}?done=credentials#credentials", status_code=303
+    )
 
 
 @router.post("/commission/elections/{slug}/open", response_class=HTMLResponse)
-def open_round(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def open_round(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: s.open_round(slug), "opened", "rounds")
 
 
 @router.post("/commission/elections/{slug}/close", response_class=HTMLResponse)
-def close_round(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def close_round(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: s.close_round(slug), "closed", "rounds")
 
 
 def start_tally(service: ElectionService, slug: str) -> None:
     """Closes the current round if it is still open (at its deadline), then publishes the encrypted tally."""
-    state_closed = read_state(service, slug, lambda state, now: (
-        state.current_round is None or state.current_round.closed))
+    state_closed = read_state(
+        service, slug, lambda state, now: state.current_round is None or state.current_round.closed
+    )
     if not state_closed:
         service.close_round(slug)
     service.compute_tally(slug)
 
 
 @router.post("/commission/elections/{slug}/tally", response_class=HTMLResponse)
-def tally(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def tally(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: start_tally(s, slug), "tally", "rounds")
 
 
 @router.post("/commission/elections/{slug}/decide", response_class=HTMLResponse)
-def decide(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def decide(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: s.decide(slug), "decided", "rounds")
 
 
 @router.post("/commission/elections/{slug}/publish", response_class=HTMLResponse)
-def publish(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def publish(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: s.publish(slug), "published", "rounds")
 
 
 @router.post("/commission/elections/{slug}/advance", response_class=HTMLResponse)
-def advance(slug: str, request: Request, csrf_token: str = Form("")) -> Response:
+def advance(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     return _act(request, slug, csrf_token, lambda s: s.advance(slug), "advanced", "waiting")

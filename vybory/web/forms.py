@@ -50,8 +50,12 @@ class ElectionForm:
 
     @staticmethod
     def of(values: Mapping[str, str]) -> ElectionForm:
-        return ElectionForm(**{name: str(values.get(name, "") or "").strip()
-                               for name in ElectionForm.__dataclass_fields__})
+        return ElectionForm(
+            **{
+                name: str(values.get(name, "") or "").strip()
+                for name in ElectionForm.__dataclass_fields__
+            }
+        )
 
 
 def toml_string(text: str) -> str:
@@ -65,8 +69,11 @@ def toml_time(value: str, field: str) -> str:
     if len(text) == 16:
         text += ":00"
     if len(text) != 19 or text[4] != "-" or text[10] != "T":
-        raise InvalidInput(f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)", field=field,
-                           code="bad_time")
+        raise InvalidInput(
+            f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)",
+            field=field,
+            code="bad_time",
+        )
     return text + "Z"
 
 
@@ -78,8 +85,11 @@ def rows(text: str, field: str) -> list[list[str]]:
             continue
         parts = [part.strip() for part in line.split("|")]
         if not minimum <= len(parts) <= len(names):
-            raise InvalidInput(f"line {number}: {line.strip()!r} must be {' | '.join(names)}", field=field,
-                               code="bad_line")
+            raise InvalidInput(
+                f"line {number}: {line.strip()!r} must be {' | '.join(names)}",
+                field=field,
+                code="bad_line",
+            )
         out.append(parts)
     return out
 
@@ -101,26 +111,50 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
         value = getattr(form, name)
         if value:
             if not value.isdigit():
-                raise InvalidInput(f"{value!r} is not a whole number of days", field=name, code="bad_number")
+                raise InvalidInput(
+                    f"{value!r} is not a whole number of days", field=name, code="bad_number"
+                )
             lines.append(f"{name} = {int(value)}")
     if not form.threshold.isdigit():
-        raise InvalidInput("k (how many trustees together can decrypt) must be a whole number", field="threshold",
-                           code="bad_number")
+        raise InvalidInput(
+            "k (how many trustees together can decrypt) must be a whole number",
+            field="threshold",
+            code="bad_number",
+        )
     lines += ["", "[commission]", f"threshold = {int(form.threshold)}"]
     for d in rows(form.districts, "districts"):
         lines += ["", "[[districts]]", f"id = {toml_string(d[0])}", f"name = {toml_string(d[1])}"]
     for o in rows(form.organisations, "organisations"):
-        lines += ["", "[[organisations]]", f"id = {toml_string(o[0])}", f"name = {toml_string(o[1])}",
-                  f"type = {toml_string(o[2])}"]
+        lines += [
+            "",
+            "[[organisations]]",
+            f"id = {toml_string(o[0])}",
+            f"name = {toml_string(o[1])}",
+            f"type = {toml_string(o[2])}",
+        ]
     for t in rows(form.trustees, "trustees"):
-        lines += ["", "[[trustees]]", f"id = {toml_string(t[0])}", f"name = {toml_string(t[1])}",
-                  f"organisation = {toml_string(t[2])}"]
+        lines += [
+            "",
+            "[[trustees]]",
+            f"id = {toml_string(t[0])}",
+            f"name = {toml_string(t[1])}",
+            f"organisation = {toml_string(t[2])}",
+        ]
     for number, c in enumerate(rows(form.contests, "contests"), start=1):
-        lines += ["", "[[contests]]", f"id = {toml_string(c[0])}", f"title = {toml_string(c[1])}",
-                  f"district = {toml_string(c[2])}", f"method = {toml_string(c[3])}"]
+        lines += [
+            "",
+            "[[contests]]",
+            f"id = {toml_string(c[0])}",
+            f"title = {toml_string(c[1])}",
+            f"district = {toml_string(c[2])}",
+            f"method = {toml_string(c[3])}",
+        ]
         if len(c) > 4 and c[4]:
             if not c[4].isdigit():
-                raise InvalidInput(f"line {number}: seats {c[4]!r} must be a whole number", field="contests",
-                                   code="bad_number")
+                raise InvalidInput(
+                    f"line {number}: seats {c[4]!r} must be a whole number",
+                    field="contests",
+                    code="bad_number",
+                )
             lines.append(f"seats = {int(c[4])}")
     return "\n".join(lines) + "\n"

@@ -55,7 +55,9 @@ def gettext_for(lang: str, message: str) -> str:
 
 
 def ngettext_for(lang: str, singular: str, plural: str, n: int) -> str:
-    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).ngettext(singular, plural, n)
+    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).ngettext(
+        singular, plural, n
+    )
 
 
 def messages(lang: str) -> dict[str, str]:
@@ -85,7 +87,8 @@ def choose_language(query: str | None, cookie: str | None, accept_language: str 
             if tag:
                 wanted.append(tag)
         chosen = negotiate_locale(wanted, list(LANGUAGES), sep="-") or negotiate_locale(
-            [w.split("-")[0] for w in wanted], list(LANGUAGES), sep="-")
+            [w.split("-")[0] for w in wanted], list(LANGUAGES), sep="-"
+        )
         if chosen in LANGUAGES:
             return chosen
     return DEFAULT_LANGUAGE

@@ -57,26 +57,46 @@ def read_board(text: str) -> ElectionState:
 
 
 def message_json(state: ElectionState, kind: EventKind, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"format": MESSAGE_FORMAT, "election": state.definition.slug, "fingerprint": state.fingerprint.hex(),
-            "kind": kind.value, "payload": payload}
+    return {
+        "format": MESSAGE_FORMAT,
+        "election": state.definition.slug,
+        "fingerprint": state.fingerprint.hex(),
+        "kind": kind.value,
+        "payload": payload,
+    }
 
 
 def read_message(text: str, fingerprint: str) -> tuple[str, dict[str, Any]]:
     """``(kind, payload)`` of a message file; refused unless it is for this election."""
     obj = parse_json(text, field="message")
     if not isinstance(obj, dict) or obj.get("format") != MESSAGE_FORMAT:
-        raise InvalidInput("this is not a trustee message file (made by `python -m vybory.web.offline`)",
-                           field="message", code="bad_message_file")
+        raise InvalidInput(
+            "this is not a trustee message file (made by `python -m vybory.web.offline`)",
+            field="message",
+            code="bad_message_file",
+        )
     if obj.get("fingerprint") != fingerprint:
-        raise Refused(f"this message is for election {obj.get('election')!r}, not this one", field="message",
-                      code="wrong_election")
+        raise Refused(
+            f"this message is for election {obj.get('election')!r}, not this one",
+            field="message",
+            code="wrong_election",
+        )
     if not isinstance(obj.get("kind"), str) or not isinstance(obj.get("payload"), dict):
-        raise InvalidInput("the message file has no kind or payload", field="message", code="bad_message_file")
+        raise InvalidInput(
+            "the message file has no kind or payload", field="message", code="bad_message_file"
+        )
     return obj["kind"], obj["payload"]
 
 
-def compute_step(step: str, state: ElectionState, key: Path | None, *, trustee_id: str | None = None,
-                 round: int | None = None, now: datetime | None = None) -> tuple[dict[str, Any], str | None]:
+def compute_step(
+    step: str,
+    state: ElectionState,
+    key: Path | None,
+    *,
+    trustee_id: str | None = None,
+    round: int | None = None,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], str | None]:
     """The message of ``step`` and, for keygen and the first decryption, the new key file text."""
     from vybory.cli.trustee import key_file_json, load_key
 
@@ -87,8 +107,9 @@ def compute_step(step: str, state: ElectionState, key: Path | None, *, trustee_i
             raise InvalidInput("keygen needs --trustee ID", field="trustee", code="trustee_missing")
         secrets = protocol.new_trustee_secrets(state, trustee_id)
         payload = protocol.publish_trustee_key(state, secrets, now=moment)
-        return message_json(state, kind, payload), key_file_json(state.definition.slug, state.fingerprint,
-                                                                 trustee_id, secrets)
+        return message_json(state, kind, payload), key_file_json(
+            state.definition.slug, state.fingerprint, trustee_id, secrets
+        )
     if key is None:
         raise InvalidInput("this step needs the key file (--key)", field="key", code="key_missing")
     trustee, secrets = load_key(key, state)
@@ -109,31 +130,47 @@ def compute_step(step: str, state: ElectionState, key: Path | None, *, trustee_i
         if number is None:
             tallied = [n for n, r in state.rounds.items() if r.encrypted_tally is not None]
             if not tallied:
-                raise Refused("no round on this board has an encrypted tally yet", field="round", code="no_tally")
+                raise Refused(
+                    "no round on this board has an encrypted tally yet",
+                    field="round",
+                    code="no_tally",
+                )
             number = max(tallied)
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=moment)
     return message_json(state, kind, payload), new_key
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vybory.web.offline",
-                                     description="A trustee's step on an offline machine: board in, message out.")
+    parser = argparse.ArgumentParser(
+        prog="python -m vybory.web.offline",
+        description="A trustee's step on an offline machine: board in, message out.",
+    )
     parser.add_argument("step", choices=sorted(STEPS))
     parser.add_argument("--board", required=True, type=Path, help="the board file (board.jsonl)")
     parser.add_argument("--key", required=True, type=Path, help="your key file (created by keygen)")
     parser.add_argument("--out", required=True, type=Path, help="the message file to upload")
     parser.add_argument("--trustee", help="your trustee id (keygen only)")
-    parser.add_argument("--round", type=int, help="the round to decrypt (default: the last tallied)")
+    parser.add_argument(
+        "--round", type=int, help="the round to decrypt (default: the last tallied)"
+    )
     args = parser.parse_args(argv)
     from vybory.cli._common import write_private
 
     try:
         state = read_board(args.board.read_text(encoding="utf-8"))
         if args.step == "keygen" and args.key.exists():
-            raise Refused(f"{str(args.key)!r} already exists: a key file is never overwritten", field="key",
-                          code="key_file_exists")
-        message, new_key = compute_step(args.step, state, None if args.step == "keygen" else args.key,
-                                        trustee_id=args.trustee, round=args.round)
+            raise Refused(
+                f"{str(args.key)!r} already exists: a key file is never overwritten",
+                field="key",
+                code="key_file_exists",
+            )
+        message, new_key = compute_step(
+            args.step,
+            state,
+            None if args.step == "keygen" else args.key,
+            trustee_id=args.trustee,
+            round=args.round,
+        )
     except (VyboryError, OSError) as error:
         print(f"refused: {error}", file=sys.stderr)
         return 1

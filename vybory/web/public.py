@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +23,11 @@ PAGE_SIZE = 50
 
 
 def home_for(role: str) -> str:
-    return {"commission": "/commission", "trustee": "/trustee", "organisation": "/organisation"}.get(role, "/")
+    return {
+        "commission": "/commission",
+        "trustee": "/trustee",
+        "organisation": "/organisation",
+    }.get(role, "/")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -48,20 +52,31 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
-                 csrf_token: str = Form(""), next: str = Form("")) -> Response:
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
     sessions = sessions_of(request)
     sessions.check_csrf(request, csrf_token)
     found = service_of(request).authenticate(username, password) if username and password else None
     if found is None:
-        return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True,
-                      username=username)
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            next=_safe_next(next),
+            failed=True,
+            username=username,
+        )
     sessions.start(request, found)
     return RedirectResponse(_safe_next(next) or home_for(found["role"]), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: str = Form("")) -> Response:
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     sessions = sessions_of(request)
     sessions.check_csrf(request, csrf_token)
     sessions.end(request)
@@ -81,10 +96,22 @@ def contests_view(state: Any) -> list[dict[str, Any]]:
             if c.id in state.rounds[number].contests:
                 latest = state.rounds[number].contests[c.id]
                 break
-        candidates = list(latest.candidates) if latest else list(state.ballot_candidates.get(c.id, ())) \
-            or list(state.registered(c.id))
-        out.append({"id": c.id, "title": c.title, "district": d.district(c.district).name, "method": c.method,
-                    "seats": c.seats, "candidates": candidates, "description": c.description})
+        candidates = (
+            list(latest.candidates)
+            if latest
+            else list(state.ballot_candidates.get(c.id, ())) or list(state.registered(c.id))
+        )
+        out.append(
+            {
+                "id": c.id,
+                "title": c.title,
+                "district": d.district(c.district).name,
+                "method": c.method,
+                "seats": c.seats,
+                "candidates": candidates,
+                "description": c.description,
+            }
+        )
     return out
 
 
@@ -94,13 +121,20 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
     status = service.status(slug)
 
     def view(state: Any, now: Any) -> dict[str, Any]:
-        voting = [d.id for d in state.definition.districts
-                  if (r := open_round_for(state, d.id)) is not None and r.is_open_at(now)]
-        return {"contests": contests_view(state), "voting_districts": voting,
-                "districts": {d.id: d.name for d in state.definition.districts},
-                "trustees": [t.to_json() for t in state.definition.trustees], "threshold": state.threshold,
-                "organisations": {o.id: o.name for o in state.definition.organisations},
-                "decided": any(r.outcomes is not None for r in state.rounds.values())}
+        voting = [
+            d.id
+            for d in state.definition.districts
+            if (r := open_round_for(state, d.id)) is not None and r.is_open_at(now)
+        ]
+        return {
+            "contests": contests_view(state),
+            "voting_districts": voting,
+            "districts": {d.id: d.name for d in state.definition.districts},
+            "trustees": [t.to_json() for t in state.definition.trustees],
+            "threshold": state.threshold,
+            "organisations": {o.id: o.name for o in state.definition.organisations},
+            "decided": any(r.outcomes is not None for r in state.rounds.values()),
+        }
 
     extra = read_state(service, slug, view)
     return render(request, "election.html", status=status, **extra)
@@ -115,31 +149,69 @@ def event_summary(request: Request, event: Event) -> str:
     k = event.kind
     t = translate
     if k is EventKind.ELECTION_DEFINED:
-        return t(request, "Election defined: %(title)s", title=p.get("definition", {}).get("title", ""))
+        return t(
+            request, "Election defined: %(title)s", title=p.get("definition", {}).get("title", "")
+        )
     if k is EventKind.NOMINATION_SUBMITTED:
-        return t(request, "Nomination %(n)s: %(name)s by %(org)s for %(contest)s", n=p.get("nomination"),
-                 name=p.get("candidate", {}).get("name", ""), org=p.get("organisation"), contest=p.get("contest"))
+        return t(
+            request,
+            "Nomination %(n)s: %(name)s by %(org)s for %(contest)s",
+            n=p.get("nomination"),
+            name=p.get("candidate", {}).get("name", ""),
+            org=p.get("organisation"),
+            contest=p.get("contest"),
+        )
     if k is EventKind.CANDIDATE_REGISTERED:
         return t(request, "Nomination %(n)s registered", n=p.get("nomination"))
     if k is EventKind.CANDIDATE_REFUSED:
-        return t(request, "Nomination %(n)s refused: %(reason)s", n=p.get("nomination"), reason=p.get("reason"))
+        return t(
+            request,
+            "Nomination %(n)s refused: %(reason)s",
+            n=p.get("nomination"),
+            reason=p.get("reason"),
+        )
     if k is EventKind.APPEAL_LODGED:
-        return t(request, "Appeal on nomination %(n)s: %(grounds)s", n=p.get("nomination"), grounds=p.get("grounds"))
+        return t(
+            request,
+            "Appeal on nomination %(n)s: %(grounds)s",
+            n=p.get("nomination"),
+            grounds=p.get("grounds"),
+        )
     if k is EventKind.APPEAL_DECIDED:
         verdict = t(request, "upheld") if p.get("upheld") else t(request, "rejected")
-        return t(request, "Appeal on nomination %(n)s %(verdict)s: %(reason)s", n=p.get("nomination"),
-                 verdict=verdict, reason=p.get("reason"))
+        return t(
+            request,
+            "Appeal on nomination %(n)s %(verdict)s: %(reason)s",
+            n=p.get("nomination"),
+            verdict=verdict,
+            reason=p.get("reason"),
+        )
     if k is EventKind.CREDENTIALS_PUBLISHED:
         return t(request, "%(n)s public credentials published", n=len(p.get("credentials", [])))
     if k is EventKind.ROUND_OPENED:
-        return t(request, "Round %(n)s opened until %(until)s", n=p.get("round"), until=p.get("closes_at"))
+        return t(
+            request,
+            "Round %(n)s opened until %(until)s",
+            n=p.get("round"),
+            until=p.get("closes_at"),
+        )
     if k is EventKind.BALLOT_CAST:
-        return t(request, "Ballot %(code)s (round %(n)s)", code=p.get("tracking_code", ""),
-                 n=p.get("ballot", {}).get("round"))
+        return t(
+            request,
+            "Ballot %(code)s (round %(n)s)",
+            code=p.get("tracking_code", ""),
+            n=p.get("ballot", {}).get("round"),
+        )
     if k is EventKind.ROUND_CLOSED:
         return t(request, "Round %(n)s closed", n=p.get("round"))
-    if k in (EventKind.TRUSTEE_KEY, EventKind.DKG_COMMITMENT_HASH, EventKind.DKG_COMMITMENTS,
-             EventKind.DKG_SHARES, EventKind.DKG_COMPLAINT, EventKind.DECRYPTION_SHARE):
+    if k in (
+        EventKind.TRUSTEE_KEY,
+        EventKind.DKG_COMMITMENT_HASH,
+        EventKind.DKG_COMMITMENTS,
+        EventKind.DKG_SHARES,
+        EventKind.DKG_COMPLAINT,
+        EventKind.DECRYPTION_SHARE,
+    ):
         return t(request, "From trustee number %(n)s", n=p.get("trustee"))
     if "round" in p:
         return t(request, "Round %(n)s", n=p.get("round"))
@@ -147,8 +219,13 @@ def event_summary(request: Request, event: Event) -> str:
 
 
 @router.get("/elections/{slug}/board", response_class=HTMLResponse)
-def board_page(slug: str, request: Request, page: int = Query(1, ge=1), code: str = "",
-               kind: str = "") -> HTMLResponse:
+def board_page(
+    slug: str,
+    request: Request,
+    page: Annotated[int, Query(ge=1)] = 1,
+    code: str = "",
+    kind: str = "",
+) -> HTMLResponse:
     service = service_of(request)
     found = None
     searched = code.strip()
@@ -163,34 +240,74 @@ def board_page(slug: str, request: Request, page: int = Query(1, ge=1), code: st
         try:
             kinds = (EventKind(kind).value,)
         except ValueError:
-            raise InvalidInput(f"{kind!r} is not an event kind", field="kind", code="unknown_kind") from None
+            raise InvalidInput(
+                f"{kind!r} is not an event kind", field="kind", code="unknown_kind"
+            ) from None
     start_index = (page - 1) * PAGE_SIZE
     with service.board.reading(slug, service.clock()) as ctx:
         head = ctx.head
         title = ctx.state.definition.title
         if kinds is None:
-            events = list(service.board.events(ctx.session, ctx.election_id, start=start_index + 1,
-                                               stop=start_index + 1 + PAGE_SIZE + 1))
+            events = list(
+                service.board.events(
+                    ctx.session,
+                    ctx.election_id,
+                    start=start_index + 1,
+                    stop=start_index + 1 + PAGE_SIZE + 1,
+                )
+            )
         else:
-            events = list(islice(service.board.events(ctx.session, ctx.election_id, kinds=kinds),
-                                 start_index, start_index + PAGE_SIZE + 1))
+            events = list(
+                islice(
+                    service.board.events(ctx.session, ctx.election_id, kinds=kinds),
+                    start_index,
+                    start_index + PAGE_SIZE + 1,
+                )
+            )
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
-    rows = [{"position": e.position, "kind": e.kind.value, "hash": e.hash.hex(),
-             "summary": event_summary(request, e)} for e in events]
-    return render(request, "board.html", slug=slug, title=title, rows=rows, page=page, more=more,
-                  head=head, code=searched, found=found, kind=kind, kinds=[k.value for k in EventKind])
+    rows = [
+        {
+            "position": e.position,
+            "kind": e.kind.value,
+            "hash": e.hash.hex(),
+            "summary": event_summary(request, e),
+        }
+        for e in events
+    ]
+    return render(
+        request,
+        "board.html",
+        slug=slug,
+        title=title,
+        rows=rows,
+        page=page,
+        more=more,
+        head=head,
+        code=searched,
+        found=found,
+        kind=kind,
+        kinds=[k.value for k in EventKind],
+    )
 
 
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)
 def board_event_page(slug: str, position: int, request: Request) -> HTMLResponse:
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
-        raise Refused(f"the board has no event at position {position}", field="position", code="no_event")
+        raise Refused(
+            f"the board has no event at position {position}", field="position", code="no_event"
+        )
     event = events[0]
     body = json.dumps(event.to_json(), indent=2, ensure_ascii=False)
-    return render(request, "event.html", slug=slug, event=event, body=body,
-                  summary=event_summary(request, event))
+    return render(
+        request,
+        "event.html",
+        slug=slug,
+        event=event,
+        body=body,
+        summary=event_summary(request, event),
+    )
 
 
 # --- results ---------------------------------------------------------------------------
@@ -207,14 +324,29 @@ def _chart_for(request: Request, result: dict[str, Any]) -> dict[str, Any]:
     if method == "for-against":
         for name in result["candidates"]:
             kind = "won" if name in winners else ""
-            bars.append(charts.Bar(translate(request, "%(name)s: for", name=name),
-                                   charts.parse_number(counts.get(f"{name}:for", 0)), kind))
-            bars.append(charts.Bar(translate(request, "%(name)s: against", name=name),
-                                   charts.parse_number(counts.get(f"{name}:against", 0)), "against"))
+            bars.append(
+                charts.Bar(
+                    translate(request, "%(name)s: for", name=name),
+                    charts.parse_number(counts.get(f"{name}:for", 0)),
+                    kind,
+                )
+            )
+            bars.append(
+                charts.Bar(
+                    translate(request, "%(name)s: against", name=name),
+                    charts.parse_number(counts.get(f"{name}:against", 0)),
+                    "against",
+                )
+            )
     elif method == "motion":
         for choice in ("yes", "no", "abstain"):
-            bars.append(charts.Bar(translate(request, choice), charts.parse_number(counts.get(choice, 0)),
-                                   "won" if choice == "yes" and result["status"] == "elected" else ""))
+            bars.append(
+                charts.Bar(
+                    translate(request, choice),
+                    charts.parse_number(counts.get(choice, 0)),
+                    "won" if choice == "yes" and result["status"] == "elected" else "",
+                )
+            )
     else:
         final = outcome["rounds"][0]["counts"] if outcome.get("rounds") else counts
         for name, value in final.items():
@@ -226,10 +358,18 @@ def _chart_for(request: Request, result: dict[str, Any]) -> dict[str, Any]:
     if rounds and rounds[0].get("quota") is not None and method not in ("for-against", "motion"):
         quota = charts.parse_number(rounds[0]["quota"])
     title = translate(request, "Votes in %(contest)s", contest=result["title"])
-    chart = charts.bar_chart(bars, title, quota=quota,
-                             quota_label=translate(request, "needed: more than %(q)s",
-                                                   q=charts.number_text(quota)) if quota is not None else "")
-    return {"svg": svg(chart), "bars": [(b.label, charts.number_text(b.value), b.kind) for b in bars]}
+    chart = charts.bar_chart(
+        bars,
+        title,
+        quota=quota,
+        quota_label=translate(request, "needed: more than %(q)s", q=charts.number_text(quota))
+        if quota is not None
+        else "",
+    )
+    return {
+        "svg": svg(chart),
+        "bars": [(b.label, charts.number_text(b.value), b.kind) for b in bars],
+    }
 
 
 def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
@@ -247,33 +387,61 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
         cells = []
         for r in rounds:
             value = r["counts"].get(name)
-            mark = "elected" if name in r.get("elected", []) else "eliminated" if name in r.get("eliminated", []) \
+            mark = (
+                "elected"
+                if name in r.get("elected", [])
+                else "eliminated"
+                if name in r.get("eliminated", [])
                 else ""
-            cells.append((None if value is None else charts.number_text(charts.parse_number(value)), mark))
+            )
+            cells.append(
+                (None if value is None else charts.number_text(charts.parse_number(value)), mark)
+            )
         table.append((name, cells))
-    return {"rounds": [r["round"] for r in rounds], "rows": table,
-            "notes": [(r["round"], r.get("note", "")) for r in rounds if r.get("note")]}
+    return {
+        "rounds": [r["round"] for r in rounds],
+        "rows": table,
+        "notes": [(r["round"], r.get("note", "")) for r in rounds if r.get("note")],
+    }
 
 
-def decision_words(request: Request, result: dict[str, Any], next_round: dict[str, Any] | None) -> str:
+def decision_words(
+    request: Request, result: dict[str, Any], next_round: dict[str, Any] | None
+) -> str:
     """The decision in the page's language (the rule's own reason is shown beside it)."""
     names = ", ".join(result["winners"])
     status = result["status"]
     when = next_round["opens_at"][:10] if next_round else ""
     if status == "elected":
-        return translate(request, "Elected: %(names)s.", names=names) if names else \
-            translate(request, "Decided.")
+        return (
+            translate(request, "Elected: %(names)s.", names=names)
+            if names
+            else translate(request, "Decided.")
+        )
     if status == "runoff_required":
         between = translate(request, " and ").join(result["runoff_candidates"])
         if result["winners"]:
-            return translate(request, "Elected: %(names)s. For the seats left, no other candidate passed the "
-                                      "required share of the valid votes: runoff between %(between)s on %(date)s.",
-                             names=names, between=between, date=when)
-        return translate(request, "No candidate passed the required share of the valid votes: runoff between "
-                                  "%(between)s on %(date)s.", between=between, date=when)
+            return translate(
+                request,
+                "Elected: %(names)s. For the seats left, no other candidate passed the "
+                "required share of the valid votes: runoff between %(between)s on %(date)s.",
+                names=names,
+                between=between,
+                date=when,
+            )
+        return translate(
+            request,
+            "No candidate passed the required share of the valid votes: runoff between "
+            "%(between)s on %(date)s.",
+            between=between,
+            date=when,
+        )
     if status == "repeat_required":
-        return translate(request, "No decision: a repeat election with all registered candidates on %(date)s.",
-                         date=when)
+        return translate(
+            request,
+            "No decision: a repeat election with all registered candidates on %(date)s.",
+            date=when,
+        )
     return translate(request, "No decision.")
 
 
@@ -287,10 +455,19 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
             if not body["decided"]:
                 continue
             nxt = state.rounds.get(body["next_round"]) if body.get("next_round") else None
-            next_info = None if nxt is None else {"round": nxt.number, "opens_at": nxt.opens_at.isoformat(),
-                                                  "contests": list(nxt.contests)}
+            next_info = (
+                None
+                if nxt is None
+                else {
+                    "round": nxt.number,
+                    "opens_at": nxt.opens_at.isoformat(),
+                    "contests": list(nxt.contests),
+                }
+            )
             for result in body["results"]:
-                in_next = next_info if next_info and result["contest"] in next_info["contests"] else None
+                in_next = (
+                    next_info if next_info and result["contest"] in next_info["contests"] else None
+                )
                 result["words"] = decision_words(request, result, in_next)
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])

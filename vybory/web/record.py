@@ -24,5 +24,8 @@ def record_bytes(service: ElectionService, slug: str) -> bytes:
 
 async def record_response(service: ElectionService, slug: str) -> Response:
     data = await run_in_threadpool(record_bytes, service, slug)
-    return Response(data, media_type="application/zip",
-                    headers={"content-disposition": f'attachment; filename="{slug}-record.zip"'})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{slug}-record.zip"'},
+    )

@@ -19,7 +19,6 @@ from markupsafe import Markup
 
 from vybory.web import i18n
 
-
 # What a page says after an action succeeded (``?done=<code>``): known messages only.
 DONE = {
     "created": "The election is created.",
@@ -64,9 +63,10 @@ def _when(context: Any, moment: datetime | str | None) -> str:
         return ""
     if isinstance(moment, str):
         try:
-            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(moment)
         except ValueError:
             return moment
+        return parsed.strftime("%Y-%m-%d %H:%M UTC")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -78,8 +78,13 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(_=_translate, ngettext=_ntranslate, when=_when, languages=i18n.LANGUAGES,
-                       language_names=i18n.LANGUAGE_NAMES)
+    env.globals.update(
+        _=_translate,
+        ngettext=_ntranslate,
+        when=_when,
+        languages=i18n.LANGUAGES,
+        language_names=i18n.LANGUAGE_NAMES,
+    )
     return env
 
 
@@ -87,8 +92,11 @@ def language(request: Request) -> str:
     cached = getattr(request.state, "vybory_lang", None)
     if cached:
         return str(cached)
-    lang = i18n.choose_language(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE),
-                                request.headers.get("accept-language"))
+    lang = i18n.choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.COOKIE),
+        request.headers.get("accept-language"),
+    )
     request.state.vybory_lang = lang
     return lang
 
@@ -108,7 +116,9 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "login": sessions.login(request),
         "csrf_token": sessions.csrf_token(request),
         "path": path,
-        "language_links": [(code, i18n.LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in i18n.LANGUAGES],
+        "language_links": [
+            (code, i18n.LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in i18n.LANGUAGES
+        ],
         "flash": DONE.get(request.query_params.get("done", "")),
         **values,
     }
@@ -120,15 +130,30 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
     html = environment().get_template(template).render(context)
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, context["lang"], max_age=365 * 86400, samesite="strict", httponly=True,
-                            path="/")
+        response.set_cookie(
+            i18n.COOKIE,
+            context["lang"],
+            max_age=365 * 86400,
+            samesite="strict",
+            httponly=True,
+            path="/",
+        )
     return response
 
 
-def error_page(request: Request, status: int, code: str, message: str, field: str | None) -> HTMLResponse:
+def error_page(
+    request: Request, status: int, code: str, message: str, field: str | None
+) -> HTMLResponse:
     """An error as a page: what went wrong, in words, and where to go back to."""
-    return render(request, "error.html", status_code=status, status=status, code=code, message=message,
-                  field=field)
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        status=status,
+        code=code,
+        message=message,
+        field=field,
+    )
 
 
 def svg(markup: str) -> Markup:
@@ -156,7 +181,9 @@ def page_login(request: Request, role: str, slug: str | None = None) -> Any:
     if login is None:
         raise NeedsLogin(request.url.path)
     if login.role != role or (slug is not None and not login.covers(slug)):
-        raise ApiError(403, translate(request, "This page is for another role or election."), code="forbidden")
+        raise ApiError(
+            403, translate(request, "This page is for another role or election."), code="forbidden"
+        )
     return login
 
 

@@ -9,7 +9,7 @@ here, as a file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -28,18 +28,34 @@ router = APIRouter(include_in_schema=False)
 KEY_STEPS = (
     ("keygen", EventKind.TRUSTEE_KEY, "Create your key file and publish your messaging key"),
     ("commit", EventKind.DKG_COMMITMENT_HASH, "Publish the hash of your coefficient commitments"),
-    ("reveal", EventKind.DKG_COMMITMENTS, "Reveal your coefficient commitments (once every trustee has committed)"),
-    ("shares", EventKind.DKG_SHARES, "Send the encrypted key shares (once every trustee has revealed)"),
-    ("complain", EventKind.DKG_COMPLAINT, "Check the shares you received and file complaints, if any"),
+    (
+        "reveal",
+        EventKind.DKG_COMMITMENTS,
+        "Reveal your coefficient commitments (once every trustee has committed)",
+    ),
+    (
+        "shares",
+        EventKind.DKG_SHARES,
+        "Send the encrypted key shares (once every trustee has revealed)",
+    ),
+    (
+        "complain",
+        EventKind.DKG_COMPLAINT,
+        "Check the shares you received and file complaints, if any",
+    ),
 )
 
 
 def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
     index = state.trustee_index(trustee_id)
     keys = state.keys
-    held = {EventKind.TRUSTEE_KEY: keys.messaging_keys, EventKind.DKG_COMMITMENT_HASH: keys.commitments,
-            EventKind.DKG_COMMITMENTS: keys.reveals, EventKind.DKG_SHARES: keys.shares,
-            EventKind.DKG_COMPLAINT: keys.complaints}
+    held = {
+        EventKind.TRUSTEE_KEY: keys.messaging_keys,
+        EventKind.DKG_COMMITMENT_HASH: keys.commitments,
+        EventKind.DKG_COMMITMENTS: keys.reveals,
+        EventKind.DKG_SHARES: keys.shares,
+        EventKind.DKG_COMPLAINT: keys.complaints,
+    }
     n = state.trustee_count
     ready = {
         EventKind.TRUSTEE_KEY: True,
@@ -51,22 +67,47 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
     steps = []
     for number, (command, kind, words) in enumerate(KEY_STEPS):
         done = index in held[kind]
-        waiting_for = [state.definition.trustees[j - 1].name for j in range(1, n + 1)
-                       if j != index and j not in held[kind]]
-        steps.append({"number": number, "command": command, "kind": kind.value, "words": words, "done": done,
-                      "ready": ready[kind] and not done and keys.completed is None, "others": waiting_for})
+        waiting_for = [
+            state.definition.trustees[j - 1].name
+            for j in range(1, n + 1)
+            if j != index and j not in held[kind]
+        ]
+        steps.append(
+            {
+                "number": number,
+                "command": command,
+                "kind": kind.value,
+                "words": words,
+                "done": done,
+                "ready": ready[kind] and not done and keys.completed is None,
+                "others": waiting_for,
+            }
+        )
     rounds = []
     for number in sorted(state.rounds):
         rnd = state.rounds[number]
         if rnd.encrypted_tally is None:
             continue
-        rounds.append({"number": number, "posted": index in rnd.shares, "shares": len(rnd.shares),
-                       "decrypted": rnd.decrypted is not None})
-    return {"trustee": state.definition.trustee(trustee_id), "index": index, "steps": steps,
-            "completed": keys.completed is not None, "qualified": index in keys.qualified,
-            "public_key": None if state.public_key is None else state.public_key.to_hex(),
-            "rounds": rounds, "threshold": state.threshold, "title": state.definition.title,
-            "fingerprint": state.fingerprint.hex()}
+        rounds.append(
+            {
+                "number": number,
+                "posted": index in rnd.shares,
+                "shares": len(rnd.shares),
+                "decrypted": rnd.decrypted is not None,
+            }
+        )
+    return {
+        "trustee": state.definition.trustee(trustee_id),
+        "index": index,
+        "steps": steps,
+        "completed": keys.completed is not None,
+        "qualified": index in keys.qualified,
+        "public_key": None if state.public_key is None else state.public_key.to_hex(),
+        "rounds": rounds,
+        "threshold": state.threshold,
+        "title": state.definition.title,
+        "fingerprint": state.fingerprint.hex(),
+    }
 
 
 @router.get("/trustee", response_class=HTMLResponse)
@@ -77,12 +118,22 @@ def trustee_home(request: Request) -> Response:
     raise ApiError(403, "this trustee login names no election", code="forbidden")
 
 
-def trustee_page(request: Request, slug: str, *, error: VyboryError | None = None,
-                 status_code: int = 200) -> HTMLResponse:
+def trustee_page(
+    request: Request, slug: str, *, error: VyboryError | None = None, status_code: int = 200
+) -> HTMLResponse:
     login = page_login(request, "trustee", slug)
-    view = read_state(service_of(request), slug, lambda state, now: _trustee_view(state, now, login.subject))
-    return render(request, "trustee/steps.html", status_code=status_code, slug=slug, error=error,
-                  instructions=instructions_text(request, slug, login.subject), **view)
+    view = read_state(
+        service_of(request), slug, lambda state, now: _trustee_view(state, now, login.subject)
+    )
+    return render(
+        request,
+        "trustee/steps.html",
+        status_code=status_code,
+        slug=slug,
+        error=error,
+        instructions=instructions_text(request, slug, login.subject),
+        **view,
+    )
 
 
 @router.get("/trustee/elections/{slug}", response_class=HTMLResponse)
@@ -94,19 +145,33 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
     """What to run, step by step, on the trustee's own machine."""
     base = str(request.base_url).rstrip("/")
     key = f"{trustee_id}-key.json"
-    t = lambda text, **values: translate(request, text, **values)  # noqa: E731
+    t = lambda text, **values: translate(request, text, **values)
     lines = [
-        t("Trustee instructions for election %(slug)s (trustee %(trustee)s)", slug=slug, trustee=trustee_id),
+        t(
+            "Trustee instructions for election %(slug)s (trustee %(trustee)s)",
+            slug=slug,
+            trustee=trustee_id,
+        ),
         "",
-        t("Your key file never leaves your machine. Each step makes one public message; post it here: "
-          "%(url)s", url=f"{base}/trustee/elections/{slug}"),
+        t(
+            "Your key file never leaves your machine. Each step makes one public message; post it here: "
+            "%(url)s",
+            url=f"{base}/trustee/elections/{slug}",
+        ),
         "",
         t("A. On an offline machine (vybory installed, no network):"),
-        t("   1. On a connected machine, download the board: %(url)s", url=f"{base}/api/elections/{slug}/board.jsonl"),
-        t("      and carry board.jsonl to the offline machine. Download it again before every step."),
+        t(
+            "   1. On a connected machine, download the board: %(url)s",
+            url=f"{base}/api/elections/{slug}/board.jsonl",
+        ),
+        t(
+            "      and carry board.jsonl to the offline machine. Download it again before every step."
+        ),
         t("   2. Run the step:"),
-        f"      python -m vybory.web.offline keygen   --board board.jsonl --trustee {trustee_id} --key {key} "
-        "--out message.json",
+        (
+            f"      python -m vybory.web.offline keygen   --board board.jsonl --trustee {trustee_id} "
+            f"--key {key} --out message.json"
+        ),
         f"      python -m vybory.web.offline commit   --board board.jsonl --key {key} --out message.json",
         f"      python -m vybory.web.offline reveal   --board board.jsonl --key {key} --out message.json",
         f"      python -m vybory.web.offline shares   --board board.jsonl --key {key} --out message.json",
@@ -114,7 +179,9 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
         f"      python -m vybory.web.offline decrypt  --board board.jsonl --key {key} --out share.json",
         t("   3. Carry message.json (or share.json) back and upload it on your trustee page."),
         "",
-        t("B. On a machine that reaches the election's database (the `vybory trustee` commands post directly):"),
+        t(
+            "B. On a machine that reaches the election's database (the `vybory trustee` commands post directly):"
+        ),
         f"      vybory trustee keygen {slug} --trustee {trustee_id} --key {key} --db URL",
         f"      vybory trustee commit {slug} --key {key} --db URL",
         f"      vybory trustee reveal {slug} --key {key} --db URL",
@@ -123,7 +190,9 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
         f"      vybory trustee complain {slug} --key {key} --db URL",
         f"      vybory trustee decrypt {slug} --key {key} --db URL",
         "",
-        t("Each step waits for the other trustees' previous step: the page shows who has not yet acted."),
+        t(
+            "Each step waits for the other trustees' previous step: the page shows who has not yet acted."
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -132,26 +201,44 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
 def instructions(slug: str, request: Request) -> PlainTextResponse:
     login = page_login(request, "trustee", slug)
     service_of(request).head(slug)
-    return PlainTextResponse(instructions_text(request, slug, login.subject), headers={
-        "content-disposition": f'attachment; filename="{slug}-{login.subject}-instructions.txt"'})
+    return PlainTextResponse(
+        instructions_text(request, slug, login.subject),
+        headers={
+            "content-disposition": f'attachment; filename="{slug}-{login.subject}-instructions.txt"'
+        },
+    )
 
 
 @router.post("/trustee/elections/{slug}/messages", response_class=HTMLResponse)
-async def post_message(slug: str, request: Request, csrf_token: str = Form(""),
-                       message: UploadFile | None = File(None)) -> Response:
+async def post_message(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    message: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     login = page_login(request, "trustee", slug)
     check_form(request, csrf_token)
     service = service_of(request)
     try:
         text = await read_upload(message, "message")
         if text is None:
-            raise InvalidInput("choose the message file your machine made", field="message", code="file_missing")
-        fingerprint, index = read_state(service, slug, lambda state, now: (
-            state.fingerprint.hex(), state.trustee_index(login.subject)))
+            raise InvalidInput(
+                "choose the message file your machine made", field="message", code="file_missing"
+            )
+        fingerprint, index = read_state(
+            service,
+            slug,
+            lambda state, now: (state.fingerprint.hex(), state.trustee_index(login.subject)),
+        )
         kind, payload = read_message(text, fingerprint)
         if payload.get("trustee") != index:
-            raise ApiError(403, f"this message is from trustee number {payload.get('trustee')!r}; you are number "
-                                f"{index}", code="not_your_message", field="payload.trustee")
+            raise ApiError(
+                403,
+                f"this message is from trustee number {payload.get('trustee')!r}; you are number "
+                f"{index}",
+                code="not_your_message",
+                field="payload.trustee",
+            )
         if kind == EventKind.DECRYPTION_SHARE.value:
             service.submit_decryption_share(slug, payload)
             done = "share"
@@ -159,7 +246,9 @@ async def post_message(slug: str, request: Request, csrf_token: str = Form(""),
             service.submit_trustee_step(slug, kind, payload)
             done = "posted"
         else:
-            raise InvalidInput(f"{kind!r} is not a trustee's message", field="message.kind", code="unknown_step")
+            raise InvalidInput(
+                f"{kind!r} is not a trustee's message", field="message.kind", code="unknown_step"
+            )
     except VyboryError as error:
         return trustee_page(request, slug, error=error, status_code=status_of(error))
     return RedirectResponse(f"/trustee/elections/{slug}?done={done}", status_code=303)
@@ -176,19 +265,30 @@ def organisation_home(request: Request) -> Response:
     raise ApiError(403, "this organisation login names no election", code="forbidden")
 
 
-def organisation_page(request: Request, slug: str, *, error: VyboryError | None = None,
-                      status_code: int = 200) -> HTMLResponse:
+def organisation_page(
+    request: Request, slug: str, *, error: VyboryError | None = None, status_code: int = 200
+) -> HTMLResponse:
     login = page_login(request, "organisation", slug)
 
     def view(state: Any, now: Any) -> dict[str, Any]:
         d = state.definition
-        return {"organisation": d.organisation(login.subject), "title": d.title,
-                "contests": [c for c in d.contests if c.method != "motion"],
-                "nominations": [n for n in state.nominations if n.organisation == login.subject],
-                "closed": state.nominations_closed, "deadline": d.deadlines.nominations_close}
+        return {
+            "organisation": d.organisation(login.subject),
+            "title": d.title,
+            "contests": [c for c in d.contests if c.method != "motion"],
+            "nominations": [n for n in state.nominations if n.organisation == login.subject],
+            "closed": state.nominations_closed,
+            "deadline": d.deadlines.nominations_close,
+        }
 
-    return render(request, "organisation.html", status_code=status_code, slug=slug, error=error,
-                  **read_state(service_of(request), slug, view))
+    return render(
+        request,
+        "organisation.html",
+        status_code=status_code,
+        slug=slug,
+        error=error,
+        **read_state(service_of(request), slug, view),
+    )
 
 
 @router.get("/organisation/elections/{slug}", response_class=HTMLResponse)
@@ -197,22 +297,41 @@ def organisation_nominations(slug: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/organisation/elections/{slug}/nominations", response_class=HTMLResponse)
-def organisation_nominate(slug: str, request: Request, csrf_token: str = Form(""), contest: str = Form(""),
-                          name: str = Form(""), consent: str = Form(""), details: str = Form("")) -> Response:
+def organisation_nominate(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    contest: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+    details: Annotated[str, Form()] = "",
+) -> Response:
     login = page_login(request, "organisation", slug)
     check_form(request, csrf_token)
     try:
-        service_of(request).nominate(slug, organisation=login.subject, contest=contest, name=name.strip(),
-                                     consent=bool(consent),
-                                     details={"note": details.strip()} if details.strip() else None)
+        service_of(request).nominate(
+            slug,
+            organisation=login.subject,
+            contest=contest,
+            name=name.strip(),
+            consent=bool(consent),
+            details={"note": details.strip()} if details.strip() else None,
+        )
     except VyboryError as error:
         return organisation_page(request, slug, error=error, status_code=status_of(error))
     return RedirectResponse(f"/organisation/elections/{slug}?done=nominated", status_code=303)
 
 
-@router.post("/organisation/elections/{slug}/nominations/{number}/appeal", response_class=HTMLResponse)
-def organisation_appeal(slug: str, number: int, request: Request, csrf_token: str = Form(""),
-                        grounds: str = Form("")) -> Response:
+@router.post(
+    "/organisation/elections/{slug}/nominations/{number}/appeal", response_class=HTMLResponse
+)
+def organisation_appeal(
+    slug: str,
+    number: int,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    grounds: Annotated[str, Form()] = "",
+) -> Response:
     login = page_login(request, "organisation", slug)
     check_form(request, csrf_token)
     service = service_of(request)
