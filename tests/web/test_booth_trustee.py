@@ -8,8 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from booth_kit import (
+    SLUG,
+    VOTING_CLOSE,
+    Election,
+    cast_from_python,
+    ensure_booth_built,
+    ready_to_vote,
+    rng,
+)
 from playwright.sync_api import expect
-from booth_kit import SLUG, VOTING_CLOSE, Election, cast_from_python, ensure_booth_built, ready_to_vote, rng
 
 from vybory import protocol
 
