@@ -257,3 +257,20 @@ def test_refused_nominations_and_steps_out_of_order(service, clock) -> None:
             Refused, "dkg_step_not_open")
     refused(service, lambda: service.submit_trustee_step(SLUG, "ballot_cast", {}), InvalidInput, "unknown_step")
     assert e.slug == SLUG
+
+
+def test_a_batch_of_ballots_stores_the_good_ones_and_names_the_refused(election) -> None:
+    north = election.credentials["north"]
+    good = [make_ballot(election, secret, {"north-seat": ["Ivanov"]}) for secret in north[:3]]
+    tampered = copy.deepcopy(good[2].to_json())
+    tampered["contests"][0]["selections"][0]["proof"]["responses"][0] = bump(
+        tampered["contests"][0]["selections"][0]["proof"]["responses"][0])
+    before = board_snapshot(election.service)
+    outcomes = election.service.cast_ballots(SLUG, [good[0], "not json", tampered, good[1], good[0]])
+    assert [type(o).__name__ for o in outcomes] == ["Receipt", "InvalidEncoding", "InvalidProof", "Receipt",
+                                                    "InvalidBallot"]
+    assert outcomes[4].code == "replayed_ballot"
+    head, counts = board_snapshot(election.service)
+    assert head.position == before[0].position + 2
+    assert counts[1] == before[1][1] + 2  # two ballots indexed
+    assert election.service.find_ballot(SLUG, outcomes[3].tracking_code).counts

@@ -59,18 +59,21 @@ NOMINEES = {
 }
 REFUSED_FOR_GOOD = ("forest", "union", "Ivan Ivanov")
 
-# How each district votes: turnout and shares (of names left standing) per round.
+# How each district votes: turnout and preferences (among the names on the ballot; None: all crossed out).
 ROUND_1 = {
     "factory": (0.80, {"Anna Kovaleva": 0.58, "Pyotr Smirnov": 0.25, "Oleg Fedorov": 0.15, None: 0.02}),
     "river": (0.75, {"Irina Volkova": 0.40, "Sergei Morozov": 0.35, "Tatyana Lebedeva": 0.23, None: 0.02}),
     "forest": (0.40, {"Nikolai Popov": 0.36, "Elena Sokolova": 0.40, "Dmitri Orlov": 0.24}),
 }
-ROUND_2 = {
-    "river": (0.70, {"Irina Volkova": 0.46, "Sergei Morozov": 0.54}),
-    "forest": (0.65, {"Nikolai Popov": 0.30, "Elena Sokolova": 0.52, "Dmitri Orlov": 0.18}),
+LATER_ROUNDS = {  # (district, "runoff" | "repeat") -> turnout and preferences
+    ("river", "runoff"): (0.70, {"Irina Volkova": 0.46, "Sergei Morozov": 0.54}),
+    ("forest", "repeat"): (0.65, {"Nikolai Popov": 0.26, "Elena Sokolova": 0.60, "Dmitri Orlov": 0.14}),
+    ("forest", "runoff"): (0.60, {"Nikolai Popov": 0.40, "Elena Sokolova": 0.60}),
 }
+MAX_ROUNDS = 6
 RECALL = {"yes": 0.42, "no": 0.48, "abstain": 0.10}
 REVOTE_SHARE = 0.08
+BATCH = 25  # ballots stored per transaction (each is checked on its own)
 DECRYPTING_TRUSTEES = ("union", "party", "coop")  # the youth league's and the teachers' trustees never decrypt
 
 FIRST_NAMES = ["Aleksandr", "Maria", "Ivan", "Olga", "Nikolai", "Tatyana", "Sergei", "Elena", "Mikhail", "Anna",
@@ -128,6 +131,17 @@ class Chooser:
             if point < 0:
                 return value
         return value
+
+
+def later_round_plan(state: Any, number: int) -> dict[str, tuple[float, dict[Any, float]]]:
+    """Turnout and preferences of each district with a contest in a runoff or repeat round,
+    among the candidates that round lists."""
+    plan = {}
+    for contest_id, listed in state.rounds[number].contests.items():
+        district = state.definition.contest(contest_id).district
+        turnout, preferences = LATER_ROUNDS.get((district, listed.kind), (0.65, {}))
+        plan[district] = (turnout, {name: preferences.get(name, 0.2) for name in listed.candidates})
+    return plan
 
 
 def roll_csv(voters: int, seed: str) -> str:
@@ -210,10 +224,16 @@ class Simulation:
                    TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("ballots", total=len(jobs))
-            for n, ballot in enumerate(self._encrypted(jobs, forms)):
-                self.clock.set(start + span * n / max(len(jobs), 1))
-                self.service.cast_ballot(SLUG, ballot)
-                bar.advance(task)
+            batch: list[dict[str, Any]] = []
+            for n, ballot in enumerate(self._encrypted(jobs, forms), start=1):
+                batch.append(ballot)
+                if len(batch) == BATCH or n == len(jobs):
+                    self.clock.set(start + span * n / max(len(jobs), 1))
+                    for outcome in self.service.cast_ballots(SLUG, batch):
+                        if isinstance(outcome, VyboryError):
+                            raise outcome
+                    bar.advance(task, len(batch))
+                    batch = []
         return len(jobs)
 
     def _encrypted(self, jobs: Sequence[tuple], forms: dict[tuple[int, str], Any]) -> Iterator[dict[str, Any]]:
@@ -339,10 +359,11 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     number = 2
     while decision.next_round:
         number = decision.next_round
+        if number > MAX_ROUNDS:
+            break
         state = service.state(SLUG)
         opened = state.rounds[number]
-        districts = {state.definition.contest(c).district for c in opened.contests}
-        plan = {d: ROUND_2[d] for d in sorted(districts) if d in ROUND_2}
+        plan = later_round_plan(state, number)
         cast = sim.vote(number, plan, opened.opens_at + timedelta(days=1), timedelta(days=10))
         say(f"round {number}: {cast} ballots cast")
         clock.set(opened.closes_at)

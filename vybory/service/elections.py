@@ -327,31 +327,57 @@ class ElectionService:
         board, re-voting is allowed if the credential voted before in this
         round, and the signature and every proof verify.
         """
-        if isinstance(ballot, (str, bytes)):
-            from vybory.model.canonical import parse_json
-
-            ballot = parse_json(ballot, field="ballot")
-        if not isinstance(ballot, Ballot):
-            ballot = Ballot.from_json(ballot)
+        ballot = _as_ballot(ballot)
         with self.board.writing(slug, self.clock()) as ctx:
-            state: ElectionState = ctx.state
-            payload = protocol_rounds.check_ballot(state, ballot, now=ctx.now)
-            credential = ballot.credential.to_hex()
-            earlier = state.rounds[ballot.round].last_ballot.get(credential)
-            replaced = None if earlier is None else earlier.tracking_code
-            event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
-            ctx.session.execute(insert(BallotEntry), [{
-                "election_id": ctx.election_id, "round": ballot.round, "tracking_code": payload["tracking_code"],
-                "credential": credential, "position": event.position}])
+            return self._cast(ctx, ballot)
+
+    def cast_ballots(self, slug: str, ballots: Sequence[Ballot | Mapping[str, Any] | str | bytes]
+                     ) -> list[Receipt | VyboryError]:
+        """Casts several ballots in one transaction (bulk import, simulations), each checked as by
+        :meth:`cast_ballot` in turn. Returns, in order, a receipt or the refusal of each ballot;
+        a refused ballot leaves no trace and does not stop the others."""
+        parsed: list[Ballot | VyboryError] = []
+        for ballot in ballots:
             try:
-                ctx.session.execute(insert(CiphertextEntry), [
-                    {"election_id": ctx.election_id, "digest": hashlib.sha256(c.to_bytes()).hexdigest(),
-                     "position": event.position} for c in ballot.ciphertexts()])
-            except IntegrityError:
-                raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
-                              code="replayed_ballot") from None
-            return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position,
-                           event.hash.hex(), replaced)
+                parsed.append(_as_ballot(ballot))
+            except VyboryError as error:
+                parsed.append(error)
+        out: list[Receipt | VyboryError] = []
+        with self.board.writing(slug, self.clock()) as ctx:
+            for item in parsed:
+                if isinstance(item, VyboryError):
+                    out.append(item)
+                    continue
+                try:
+                    payload = protocol_rounds.check_ballot(ctx.state, item, now=ctx.now)
+                except VyboryError as error:
+                    out.append(error)
+                    continue
+                out.append(self._store_ballot(ctx, item, payload))
+        return out
+
+    def _cast(self, ctx: Context, ballot: Ballot) -> Receipt:
+        # Every check happens before anything is written: a refusal leaves the transaction clean.
+        return self._store_ballot(ctx, ballot, protocol_rounds.check_ballot(ctx.state, ballot, now=ctx.now))
+
+    def _store_ballot(self, ctx: Context, ballot: Ballot, payload: dict[str, Any]) -> Receipt:
+        state: ElectionState = ctx.state
+        credential = ballot.credential.to_hex()
+        earlier = state.rounds[ballot.round].last_ballot.get(credential)
+        replaced = None if earlier is None else earlier.tracking_code
+        event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
+        ctx.session.execute(insert(BallotEntry), [{
+            "election_id": ctx.election_id, "round": ballot.round, "tracking_code": payload["tracking_code"],
+            "credential": credential, "position": event.position}])
+        try:
+            ctx.session.execute(insert(CiphertextEntry), [
+                {"election_id": ctx.election_id, "digest": hashlib.sha256(c.to_bytes()).hexdigest(),
+                 "position": event.position} for c in ballot.ciphertexts()])
+        except IntegrityError:
+            # The board's own index says a ciphertext repeats: the whole transaction is void.
+            raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
+                          code="replayed_ballot") from None
+        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced)
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
@@ -496,6 +522,17 @@ class ElectionService:
     def _summary(election: Election, state: ElectionState, voters: int) -> ElectionSummary:
         return ElectionSummary(election.slug, election.title, election.fingerprint, state.phase.value,
                                state.position, state.head_hash.hex(), voters)
+
+
+def _as_ballot(ballot: Ballot | Mapping[str, Any] | str | bytes) -> Ballot:
+    """A ballot from its JSON text, its JSON object, or itself; InvalidEncoding naming the field."""
+    if isinstance(ballot, Ballot):
+        return ballot
+    if isinstance(ballot, (str, bytes)):
+        from vybory.model.canonical import parse_json
+
+        ballot = parse_json(ballot, field="ballot")
+    return Ballot.from_json(ballot)
 
 
 def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
