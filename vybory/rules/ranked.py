@@ -62,37 +62,41 @@ def group_ballots(contest: Contest, ballots: Iterable[RankedBallot]) -> Profile:
     :class:`~vybory.errors.InvalidInput`.
     """
     index = {name: i for i, name in enumerate(contest.candidates)}
-    grouped: dict[Ranking, Number] = {}
+    # First group the ballots as given (most are repeats), then convert each distinct ranking once.
+    raw: dict[tuple[tuple[str, ...], ...], Number] = {}
     cast: Number = 0
-    blank: Number = 0
-    invalid: Number = 0
-    reasons: dict[str, Number] = {}
-    # Most files repeat the same rank tuples again and again: convert each once.
-    rank_cache: dict[tuple[str, ...], Rank | None] = {}
     for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, RankedBallot):
+        if type(ballot) is not RankedBallot and not isinstance(ballot, RankedBallot):
             raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a RankedBallot",
                                field="ballots")
-        w = check_weight(ballot, i)
+        w = ballot.weight
+        if type(w) is not int or w < 0:
+            w = check_weight(ballot, i)
         if not w:
             continue
         cast += w
+        key = ballot.ranking
+        try:
+            raw[key] = raw.get(key, 0) + w
+        except TypeError:
+            raise InvalidInput(f"ballot {i + 1}: a ranking is a tuple of tuples of names, not {key!r}",
+                               field="ballots.ranking") from None
+    grouped: dict[Ranking, Number] = {}
+    blank: Number = 0
+    invalid: Number = 0
+    reasons: dict[str, Number] = {}
+    for given, w in raw.items():
         ranking: list[Rank] = []
-        bad = None
-        for rank in ballot.ranking:
-            converted = rank_cache.get(rank, ())
-            if converted == ():
-                try:
-                    converted = tuple(sorted({index[name] for name in rank}))
-                except (KeyError, TypeError):
-                    converted = None
-                rank_cache[rank] = converted
-            if converted is None:
-                bad = rank
-                break
-            ranking.append(converted)
-        if bad is not None:
-            unknown = [n for n in bad if n not in index]
+        unknown: list[str] = []
+        for rank in given:
+            converted = []
+            for name in rank:
+                if name in index:
+                    converted.append(index[name])
+                else:
+                    unknown.append(name)
+            ranking.append(tuple(sorted(set(converted))))
+        if unknown:
             reason = f"names someone who is not a candidate ({', '.join(map(repr, unknown[:3]))})"
             invalid += w
             reasons[reason] = reasons.get(reason, 0) + w
