@@ -68,8 +68,10 @@ def test_dublin_west_with_seats_and_seed() -> None:
 def test_the_table_names_rounds_and_winners() -> None:
     result = run("-m", "irv", data("burlington2009/00005-00000002.toi"))
     assert result.exit_code == 0
-    assert "Round 1" in result.stdout and "Elected, in order: Bob Kiss" in result.stdout
-    assert "2,951" in result.stdout
+    assert "Round 1" in result.stdout and "irv: elected - Bob Kiss" in result.stdout
+    assert "2951" in result.stdout and "round 5: elimination of Andy Montroll" in result.stdout
+    # Every round is shown, however narrow the console: the rounds are split over tables.
+    assert all(f"Round {n}" in result.stdout for n in range(1, 6))
 
 
 def test_csv_of_ranks_and_csv_of_totals(tmp_path: Path) -> None:

@@ -22,17 +22,18 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from fractions import Fraction
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from vybory import rules as registry
 from vybory.cli.cvr import WRITE_IN_NAME, read_ess_cvr
 from vybory.cli.rctab import read_rctab
+from vybory.cli.render import details_tables, format_number, rounds_table, summary, ties_text
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.formats import (
@@ -43,10 +44,7 @@ from vybory.rules.formats import (
     parse_rank_csv,
     parse_totals_csv,
 )
-from vybory.rules.outcome import Number, Outcome
-
-ROUNDS_PER_TABLE = 8
-
+from vybory.rules.outcome import Outcome, Round
 
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
@@ -202,87 +200,49 @@ def _looks_like_json(path: Path) -> bool:
         return False
 
 
-# --- the table ------------------------------------------------------------------------------------
+# --- the tables ----------------------------------------------------------------------------------
 
-def format_number(value: Number | None) -> str:
-    """An exact count for people: an integer, a terminating decimal, or p/q."""
-    if value is None:
-        return ""
-    if isinstance(value, Fraction) and value.denominator != 1:
-        d = value.denominator
-        places = 0
-        while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
-            if d % 10 == 0:
-                d //= 10
-            elif d % 2 == 0:
-                d //= 2
-            else:
-                d //= 5
-            places += 1
-        if d == 1:
-            scaled = value * 10 ** places
-            whole, frac = divmod(abs(scaled.numerator), 10 ** places)
-            text = f"{'-' if value < 0 else ''}{whole:,}.{frac:0{places}d}".rstrip("0").rstrip(".")
-            return text
-        return f"{value.numerator}/{value.denominator}"
-    return f"{int(value):,}"
+def _round_width(rnd: Round, names: list[str]) -> int:
+    """About how wide the round's column is in :func:`vybory.cli.render.rounds_table`."""
+    width = len(f"Round {rnd.number}")
+    for name in names:
+        if name not in rnd.counts:
+            continue
+        cell = len(format_number(rnd.counts[name]))
+        if rnd.transfers.get(name):
+            cell += len(format_number(rnd.transfers[name])) + 4
+        if name in rnd.elected:
+            cell += len(" elected")
+        if name in rnd.eliminated:
+            cell += len(" out")
+        width = max(width, cell)
+    return width + 3
 
 
 def print_outcome(console: Console, outcome: Outcome) -> None:
-    """The rounds as tables (as many rounds a table as the console's width allows),
-    one line per round saying what it did, then the result."""
+    """The outcome as :mod:`vybory.cli.render` shows it, the rounds split into as many
+    tables as the console's width needs (one column per round, one row per candidate)."""
     names: list[str] = []
     for rnd in outcome.rounds:
-        for name in rnd.counts:
-            if name not in names:
-                names.append(name)
-    elected_at = {n: r.number for r in outcome.rounds for n in r.elected}
-    eliminated_at = {n: r.number for r in outcome.rounds for n in r.eliminated}
-    rounds = outcome.rounds
-    name_width = min(28, max([len(n) for n in names] + [9]))
-    fit = max(1, min(ROUNDS_PER_TABLE, (console.width - name_width - 4) // 14))
-    tables = -(-len(rounds) // fit)
-    per_table = -(-len(rounds) // max(tables, 1))
-    for start in range(0, len(rounds), per_table):
-        chunk = rounds[start:start + per_table]
-        title = f"{outcome.method}, {outcome.seats} seat(s)" if start == 0 else None
-        table = Table(title=title)
-        table.add_column("Candidate", max_width=name_width, overflow="fold")
-        for rnd in chunk:
-            table.add_column(f"Round {rnd.number}", justify="right", no_wrap=True)
-        for name in names:
-            cells = []
-            for rnd in chunk:
-                if name not in rnd.counts:
-                    cells.append("")
-                    continue
-                text = format_number(rnd.counts[name])
-                if elected_at.get(name) == rnd.number:
-                    text = f"[bold green]{text}[/]"
-                elif eliminated_at.get(name) == rnd.number:
-                    text = f"[red]{text}[/]"
-                cells.append(text)
-            table.add_row(name, *cells)
-        table.add_row("[dim]exhausted[/]", *[format_number(r.exhausted) for r in chunk])
-        if any(r.quota is not None for r in chunk):
-            table.add_row("[dim]quota[/]", *[format_number(r.quota) for r in chunk])
+        names += [n for n in rnd.counts if n not in names]
+    console.print(summary(outcome))
+    room = max(console.width - min(30, max([len(n) for n in names] + [10])) - 4, 20)
+    chunk: list[Round] = []
+    used = 0
+    for rnd in outcome.rounds:
+        width = _round_width(rnd, names)
+        if chunk and used + width > room:
+            console.print(rounds_table(replace(outcome, rounds=chunk), names))
+            chunk, used = [], 0
+        chunk.append(rnd)
+        used += width
+    if chunk:
+        console.print(rounds_table(replace(outcome, rounds=chunk), names))
+    notes = [f"round {r.number}: {r.note}" for r in outcome.rounds if r.note]
+    if notes:
+        console.print(Text("\n".join(notes), style="dim"))
+    ties = ties_text(outcome)
+    if ties is not None:
+        console.print(ties)
+    for table in details_tables(outcome, names):
         console.print(table)
-    console.print("[dim](bold green: elected in that round; red: eliminated in that round)[/]")
-    for rnd in rounds:
-        lines = [rnd.note] if rnd.note else []
-        if rnd.eliminated and not rnd.note:
-            lines.append("eliminated: " + ", ".join(rnd.eliminated))
-        if rnd.elected:
-            lines.append("elected: " + ", ".join(rnd.elected))
-        for tie in rnd.ties:
-            lines.append(f"tie ({tie.purpose}) between {', '.join(tie.candidates)}: "
-                         f"{', '.join(tie.chosen)} by {tie.rule.value.replace('_', ' ')}")
-        if lines:
-            console.print(f"Round {rnd.number}: " + "; ".join(lines), markup=False)
-    console.print(f"Status: {outcome.status.value}", markup=False)
-    if outcome.winners:
-        console.print("Elected, in order: " + ", ".join(outcome.winners), markup=False)
-    if outcome.runoff_candidates:
-        console.print("Runoff between: " + ", ".join(outcome.runoff_candidates), markup=False)
-    if outcome.reason:
-        console.print(f"Reason: {outcome.reason}", markup=False)
