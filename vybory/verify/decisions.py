@@ -23,7 +23,7 @@ from vybory.model.canonical import canonical_json, tagged_hash
 from vybory.model.definition import Definition, format_time
 from vybory.model.layout import MOTION_CHOICES
 from vybory.rules.base import Contest as RulesContest
-from vybory.rules.base import Totals
+from vybory.rules.base import RankedBallot, Totals
 from vybory.rules.outcome import Status
 from vybory.verify.report import Findings
 from vybory.verify.rounds import Round, RoundContest
@@ -113,10 +113,15 @@ def check_decisions(rnd: Round, rounds: Mapping[int, Round], definition: Definit
             continue
         contest = definition.contest(cid)
         try:
-            totals = Totals(counts=dict(counted["counts"]), ballots_cast=counted["ballots_cast"])
+            data: dict[str, Any]
+            if cid in rnd.ranked:
+                # A ranked contest is counted from its decrypted rankings (spec §15.1, §17.4).
+                data = {"ballots": [RankedBallot(tuple(() if name is None else (name,) for name in e["ranking"]),
+                                                 e["weight"]) for e in counted["rankings"] if "ranking" in e]}
+            else:
+                data = {"totals": Totals(counts=dict(counted["counts"]), ballots_cast=counted["ballots_cast"])}
             outcome = rules.count(contest.method, rules_contest(definition, rnd.number, rc,
-                                                                registered.get(contest.district, 0)),
-                                  totals=totals)
+                                                                registered.get(contest.district, 0)), **data)
         except (VyboryError, KeyError, TypeError, ValueError) as error:
             fail("rule_failed", f"contest {cid!r}: the counting rule cannot be applied to the decrypted "
                                 f"counts: {error}")

@@ -43,12 +43,14 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(9, "ciphertexts", "No ciphertext repeated on the board", "spec §12"),
     CheckSpec(10, "counted_ballots", "The last ballot per credential counts", "spec §13"),
     CheckSpec(11, "encrypted_tally", "The encrypted tally, recomputed from the board", "spec §13"),
-    CheckSpec(12, "decryption_shares", "Each decryption share's proof", "spec §4.6, §6.2"),
-    CheckSpec(13, "combination", "The combination of k valid shares", "spec §6.3"),
-    CheckSpec(14, "counts", "The decrypted counts", "spec §6.3, §3.4"),
-    CheckSpec(15, "decisions", "The decisions: the counting rule re-run, the next round", "spec §14"),
-    CheckSpec(16, "rounds", "Each round's candidates, window and ballots", "spec §14"),
-    CheckSpec(17, "publication", "The published results", "spec §14"),
+    CheckSpec(12, "mixes", "The mixes of ranked ballots: rows, shuffle proofs, signatures",
+              "spec §17.1, §17.2, §8.4"),
+    CheckSpec(13, "decryption_shares", "Each decryption share's proof", "spec §14, §6.2, §4.6"),
+    CheckSpec(14, "combination", "The combination of k valid shares", "spec §14, §6.3"),
+    CheckSpec(15, "counts", "The decrypted counts and rankings", "spec §14, §3.4, §17.4"),
+    CheckSpec(16, "decisions", "The decisions: the counting rule re-run, the next round", "spec §15"),
+    CheckSpec(17, "rounds", "Each round's contests, candidates and window", "spec §10.3, §15.2"),
+    CheckSpec(18, "publication", "The published results", "spec §16"),
 )
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vybory.model.definition import RANKED_METHODS
 from vybory.model.layout import Layout
 from vybory.verify.jobs import RoundContext
+from vybory.verify.mix import Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +50,22 @@ class LastBallot:
     tracking_code: str
 
 
+@dataclass(frozen=True, slots=True)
+class MixRecord:
+    """One ``ballots_mixed`` event of a ranked contest: where it stands and which trustee mixed."""
+
+    position: int
+    trustee: int
+
+
 @dataclass(slots=True)
 class Round:
-    """One round as the board shows it."""
+    """One round as the board shows it.
+
+    For each ranked contest: ``mixes`` are its ``ballots_mixed`` events in board order;
+    ``rows`` is, during the second pass, first the rows of its counted ballots, then the
+    rows of each mix in turn: at the end, the list its decryption takes (spec §17).
+    """
 
     number: int
     opened: int
@@ -66,9 +81,13 @@ class Round:
     shares: list[Published] = field(default_factory=list)
     decrypted: Published | None = None
     outcomes: Published | None = None
+    mixes: dict[str, list[MixRecord]] = field(default_factory=dict)
+    rows: dict[str, list[Row]] = field(default_factory=dict)
 
-    def districts(self) -> dict[str, tuple[Layout, ...]]:
-        return dict(self.context.layouts)
+    @property
+    def ranked(self) -> list[str]:
+        """The round's ranked contests (mixed, then decrypted ballot by ballot), in round order."""
+        return [c for c in self.contests if c in self.layouts and self.layouts[c].method in RANKED_METHODS]
 
 
-__all__ = ["LastBallot", "Published", "Round", "RoundContest"]
+__all__ = ["LastBallot", "MixRecord", "Published", "Round", "RoundContest"]

@@ -1,10 +1,13 @@
-"""Checks 11-14: the encrypted tally recomputed from the board, the decryption shares,
-their combination and the decrypted counts (spec §13, §14, §6).
+"""Checks 11 and 13-15: the encrypted tally recomputed from the board, the decryption shares,
+their combination, the decrypted counts and rankings (spec §13, §14, §6, §17.4).
 
 The tally of a round is, per contest and selection, the product of the
 selection's ciphertexts over the last ballot of every credential in that
 round, each raised to the credential's weight (spec §3.2). :class:`TallySum`
-adds ballots one by one as the board is read a second time.
+adds ballots one by one as the board is read a second time. The round's
+decryption vector is the tally's ciphertexts followed by the last mixed list of
+each ranked contest (spec §14, §17.3); the shares and their combination are
+checked over that vector.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from vybory.crypto.elgamal import Ciphertext, g_power
 from vybory.crypto.group import Point
 from vybory.crypto.threshold import DecryptionShare
 from vybory.errors import InvalidEncoding, ThresholdNotMet, VyboryError
+from vybory.verify.mix import ranked_totals, read_rows
 from vybory.verify.report import Findings
 from vybory.verify.rounds import Round
 
@@ -36,8 +40,9 @@ class TallySum:
         return TallySum({c: [Ciphertext.zero()] * rnd.layouts[c].size for c in order if c in rnd.layouts},
                         {c: 0 for c in order}, {c: 0 for c in order})
 
-    def add(self, ballot: Mapping[str, Any], weight: int) -> None:
-        """Adds one counted ballot (its JSON object); raises on a malformed ballot, adding nothing."""
+    def add(self, ballot: Mapping[str, Any], weight: int) -> dict[str, list[Ciphertext]]:
+        """Adds one counted ballot (its JSON object); returns its selection ciphertexts per contest.
+        Raises on a malformed ballot, adding nothing."""
         parts = []
         for part in ballot["contests"]:
             cid = part["contest"]
@@ -53,6 +58,7 @@ class TallySum:
                 acc[i] = acc[i] + (ct if weight == 1 else ct.scale(weight))
             self.ballots[cid] += 1
             self.weights[cid] += weight
+        return dict(parts)
 
 
 def tally_ciphertexts(payload: Mapping[str, Any]) -> list[Ciphertext]:
@@ -117,21 +123,34 @@ class ShareCheck:
     positions: dict[int, int] = field(default_factory=dict)
 
 
-def check_decryption_shares(rnd: Round, fingerprint: bytes, keys: Mapping[int, Point],
-                            out: Findings) -> ShareCheck | None:
-    """Check 12: every decryption share of the round, decoded and its proof verified."""
-    check = "decryption_shares"
-    result = ShareCheck()
+def decryption_vector(rnd: Round, out: Findings) -> list[Ciphertext] | None:
+    """The round's decryption vector: the tally's ciphertexts, then each ranked contest's last list."""
     if rnd.tally is None:
-        for share in rnd.shares:
-            out.fail(check, "share_without_tally", f"round {rnd.number}: a decryption share without a tally",
-                     position=share.position, kind="decryption_share")
         return None
     try:
         ciphertexts = tally_ciphertexts(rnd.tally.payload)
     except (VyboryError, KeyError, TypeError) as error:
-        out.fail(check, "tally_unreadable", f"round {rnd.number}: the encrypted tally cannot be read: {error}",
-                 position=rnd.tally.position, kind="encrypted_tally")
+        out.fail("decryption_shares", "tally_unreadable", f"round {rnd.number}: the encrypted tally cannot be "
+                                                          f"read: {error}", position=rnd.tally.position,
+                 kind="encrypted_tally")
+        return None
+    for cid in rnd.ranked:
+        for row in rnd.rows.get(cid, ()):
+            ciphertexts += row
+    return ciphertexts
+
+
+def check_decryption_shares(rnd: Round, ciphertexts: list[Ciphertext] | None, fingerprint: bytes,
+                            keys: Mapping[int, Point], out: Findings) -> ShareCheck | None:
+    """Check 13: every decryption share of the round, decoded and its proof verified over the
+    round's decryption vector ``ciphertexts``."""
+    check = "decryption_shares"
+    result = ShareCheck()
+    if ciphertexts is None:
+        if rnd.tally is None:
+            for share in rnd.shares:
+                out.fail(check, "share_without_tally", f"round {rnd.number}: a decryption share without a tally",
+                         position=share.position, kind="decryption_share")
         return None
     seen: dict[int, int] = {}
     for share in rnd.shares:
@@ -170,10 +189,12 @@ def check_decryption_shares(rnd: Round, fingerprint: bytes, keys: Mapping[int, P
     return result
 
 
-def check_decryption(rnd: Round, shares: ShareCheck | None, fingerprint: bytes, k: int,
-                     keys: Mapping[int, Point], out: Findings) -> None:
-    """Checks 13 and 14: the k valid shares of lowest number, combined, decrypt to the announced counts."""
-    if rnd.decrypted is None or shares is None or rnd.tally is None:
+def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ciphertext] | None,
+                     fingerprint: bytes, k: int, keys: Mapping[int, Point], max_weight: int,
+                     out: Findings) -> None:
+    """Checks 14 and 15: the k valid shares of lowest number, combined, decrypt to the announced
+    counts and rankings."""
+    if rnd.decrypted is None or shares is None or rnd.tally is None or ciphertexts is None:
         if rnd.decrypted is not None:
             out.fail("combination", "decrypted_without_tally", f"round {rnd.number}: decrypted without a tally",
                      position=rnd.decrypted.position, kind="tally_decrypted")
@@ -216,17 +237,18 @@ def check_decryption(rnd: Round, shares: ShareCheck | None, fingerprint: bytes, 
         fail("combination", "shares_used", f"shares {used} were used; the k = {k} valid shares of lowest "
                                            f"trustee number are {chosen}")
     try:
-        ciphertexts = tally_ciphertexts(rnd.tally.payload)
         points = threshold.combine(fingerprint, ciphertexts, [shares.valid[j] for j in chosen], k,
                                    {j: keys[j] for j in chosen})
     except (ThresholdNotMet, VyboryError) as error:
         fail("combination", "combination_failed", f"the valid shares cannot be combined: {error}")
         return
-    check_counts(rnd, payload, points, out)
+    check_counts(rnd, payload, points, max_weight, out)
 
 
-def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], out: Findings) -> None:
-    """Check 14: each announced count m is in range and g^m is the combined decryption."""
+def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], max_weight: int,
+                 out: Findings) -> None:
+    """Check 15: each announced count m is in range and g^m is the combined decryption; each ranked
+    contest's rankings are its decrypted rows read back (spec §17.4), and add up to its counts."""
     position = rnd.decrypted.position if rnd.decrypted else None
     tally = {c.get("contest"): c for c in rnd.tally.payload["contests"]} if rnd.tally else {}
 
@@ -240,16 +262,19 @@ def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], ou
         fail("decrypted_contests", f"the decryption lists the contests {order}, the round has "
                                    f"{list(rnd.contests)}")
         return
-    if sum(rnd.layouts[c].size for c in order if c in rnd.layouts) != len(points):
-        fail("decrypted_size", f"the round's ballots have {sum(rnd.layouts[c].size for c in order if c in rnd.layouts)}"
-                               f" selections, the tally {len(points)} ciphertexts")
+    tally_size = sum(rnd.layouts[c].size for c in order if c in rnd.layouts)
+    mixed_size = sum(len(row) for c in rnd.ranked for row in rnd.rows.get(c, ()))
+    if tally_size + mixed_size != len(points):
+        fail("decrypted_size", f"the round's tally and mixed ballots have {tally_size + mixed_size} ciphertexts, "
+                               f"the decryption {len(points)}")
         return
     offset = 0
     for entry in contests:
         cid = entry["contest"]
         layout = rnd.layouts[cid]
         out.count("counts")
-        fields = {"contest", "counts", "ballots", "ballots_cast", "registered"}
+        fields = {"contest", "counts", "ballots", "ballots_cast", "registered"} | (
+            {"rankings"} if cid in rnd.ranked else set())
         if set(entry) != fields or not isinstance(entry["counts"], Mapping):
             fail("decrypted_payload", f"contest {cid!r}: fields must be exactly {', '.join(sorted(fields))}")
             offset += layout.size
@@ -275,6 +300,27 @@ def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], ou
                 fail("count_wrong", f"contest {cid!r}, {label!r}: the announced count {m} is not what the "
                                     "trustees' shares decrypt")
         offset += layout.size
+    for entry in contests:
+        cid = entry["contest"]
+        if cid not in rnd.ranked:
+            continue
+        layout = rnd.layouts[cid]
+        width = sum(len(row) for row in rnd.rows.get(cid, ()))
+        rankings = read_rows(layout, points[offset:offset + width], max_weight)
+        offset += width
+        given = entry.get("rankings")
+        if given != rankings:
+            wrong = [i for i, r in enumerate(rankings) if not isinstance(given, list) or i >= len(given)
+                     or given[i] != r]
+            fail("rankings_wrong", f"contest {cid!r}: the announced rankings are not the decrypted rows "
+                                   f"(rows {wrong[:10]} of {len(rankings)} differ"
+                                   f"{', and the count of rows' if not isinstance(given, list) or len(given) != len(rankings) else ''})")
+        for i, r in enumerate(rankings):
+            if "invalid" in r:
+                fail("ranking_invalid", f"contest {cid!r}: decrypted row {i} is not a ranking: {r['invalid']}")
+        if isinstance(entry.get("counts"), Mapping) and ranked_totals(layout, rankings) != dict(entry["counts"]):
+            fail("rankings_counts", f"contest {cid!r}: the decrypted rankings do not add up to the contest's "
+                                    "decrypted counts (the mixed ballots are not the counted ballots)")
 
 
 __all__ = [
@@ -284,5 +330,6 @@ __all__ = [
     "check_decryption",
     "check_decryption_shares",
     "check_encrypted_tally",
+    "decryption_vector",
     "tally_ciphertexts",
 ]

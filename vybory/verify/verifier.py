@@ -45,13 +45,15 @@ from vybory.verify.jobs import (
     check_sequentially,
 )
 from vybory.verify.lines import canonical, event_hash, read_event, read_json
+from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.report import Findings, Report
-from vybory.verify.rounds import LastBallot, Published, Round, RoundContest
+from vybory.verify.rounds import LastBallot, MixRecord, Published, Round, RoundContest
 from vybory.verify.tally import (
     TallySum,
     check_decryption,
     check_decryption_shares,
     check_encrypted_tally,
+    decryption_vector,
 )
 
 # Progress: (phase, events read, ballots checked). Phases: "board", then "tally".
@@ -76,6 +78,7 @@ CHECK_OF_KIND = {
     EventKind.BALLOT_CAST: "ballots",
     EventKind.ROUND_CLOSED: "rounds",
     EventKind.ENCRYPTED_TALLY: "encrypted_tally",
+    EventKind.BALLOTS_MIXED: "mixes",
     EventKind.DECRYPTION_SHARE: "decryption_shares",
     EventKind.TALLY_DECRYPTED: "combination",
     EventKind.OUTCOME_DECLARED: "decisions",
@@ -138,6 +141,8 @@ class Verifier:
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
         self.ciphertexts: dict[int, int] = {}
+        # ballots_mixed events, checked in the second pass: position -> (round, contest, trustee).
+        self.mix_positions: dict[int, tuple[Round, str, int]] = {}
         self.published_at: int | None = None
 
     # ------------------------------------------------------------------ the run
@@ -768,7 +773,57 @@ class Verifier:
             self._fail("decryption_shares", "share_late", f"round {rnd.number}: a share after the tally was "
                                                           "decrypted", index, "decryption_share")
             return
+        if not rnd.shares:
+            k = self._definition().threshold
+            for cid in rnd.ranked:
+                mixers = {m.trustee for m in rnd.mixes.get(cid, ())}
+                if self._rows_of(rnd, cid) and len(mixers) < k:
+                    self._fail("mixes", "mixing_incomplete",
+                               f"round {rnd.number}: the decryption begins while contest {cid!r} is mixed by "
+                               f"{len(mixers)} trustee(s), fewer than k = {k}", index, "decryption_share")
         rnd.shares.append(Published(index, p))
+
+    def _rows_of(self, rnd: Round, cid: str) -> int:
+        """How many rows a ranked contest's ballots give: the credentials of its district that voted."""
+        district = self._definition().contest(cid).district
+        return sum(1 for credential in rnd.last if self.credentials[credential].district == district)
+
+    def _on_ballots_mixed(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 12 (what needs the board's order): the round is closed and not being decrypted, the
+        contest ranked with ballots, the trustee qualified and new to it, ``input`` the latest list."""
+        _need(p, set(MIX_FIELDS), "ballots_mixed")
+        kind = "ballots_mixed"
+        rnd = self._round_for(p, index, kind, "mixes")
+        if rnd is None:
+            return
+        cid, trustee = p["contest"], p["trustee"]
+
+        def fail(code: str, message: str) -> None:
+            self._fail("mixes", code, f"round {rnd.number}, contest {cid!r}: {message}", index, kind)
+
+        if rnd.closed is None:
+            fail("round_open", "a mix while the round is open")
+            return
+        if cid not in rnd.ranked:
+            fail("not_ranked", "not a ranked contest of the round")
+            return
+        if rnd.shares or rnd.decrypted is not None:
+            fail("mixing_closed", "a mix after the decryption began")
+        qualified = self.ceremony.qualified if self.ceremony else ()
+        if trustee not in qualified:
+            fail("not_qualified", f"{trustee!r} is not a qualified trustee")
+            return
+        mixes = rnd.mixes.setdefault(cid, [])
+        if any(m.trustee == trustee for m in mixes):
+            fail("already_mixed", f"trustee {trustee} mixes the contest a second time")
+        if not self._rows_of(rnd, cid):
+            fail("nothing_to_mix", "the contest has no ballot to mix")
+        latest = mixes[-1].position if mixes else None
+        if p["input"] != latest:
+            fail("stale_mix", f"the mix takes {p['input']!r}, but the latest list is "
+                              f"{'the ballots of the round' if latest is None else f'the mix at event {latest}'}")
+        mixes.append(MixRecord(index, trustee))
+        self.mix_positions[index] = (rnd, cid, trustee)
 
     def _on_tally_decrypted(self, index: int, p: Mapping[str, Any]) -> None:
         rnd = self._round_for(p, index, "tally_decrypted", "combination")
@@ -813,21 +868,28 @@ class Verifier:
             self.out.count("counted_ballots", len(rnd.last))
 
     def _second_pass(self, lines: Iterable[bytes]) -> None:
-        """Adds the last ballot of every credential into its round's encrypted tally."""
+        """Reads the board again: adds the last ballot of every credential into its round's encrypted
+        tally and, for a ranked contest, its row (spec §17.1); checks each mix against the list before it."""
         counted: dict[int, tuple[Round, int]] = {}
         for rnd in self.rounds.values():
-            if rnd.tally is None:
+            if rnd.closed is None:
                 continue
             for credential, last in rnd.last.items():
                 counted[last.position] = (rnd, self.credentials[credential].weight)
-        sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.tally is not None}
+        sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.closed is not None}
         done = 0
         for index, line in enumerate(lines, start=FIRST_POSITION):
+            if index in self.mix_positions:
+                self._check_mix(index, line, *self.mix_positions[index])
+                continue
             if index not in counted:
                 continue
             rnd, weight = counted[index]
             try:
-                sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight)
+                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight)
+                for cid in rnd.ranked:
+                    if cid in selections:
+                        rnd.rows.setdefault(cid, []).append(input_row(selections[cid], weight))
             except (VyboryError, KeyError, TypeError, ValueError, AttributeError) as error:
                 self.out.fail("encrypted_tally", "ballot_unreadable",
                               f"a counted ballot cannot be added to the tally: {error}", position=index,
@@ -839,9 +901,39 @@ class Verifier:
             self.progress("tally", self.lines, self.ballots_checked)
         districts = {c.id: c.district for c in self._definition().contests}
         for number, rnd in sorted(self.rounds.items()):
-            if number in sums:
+            if number in sums and rnd.tally is not None:
                 self._guarded("encrypted_tally", rnd, check_encrypted_tally, rnd, sums[number], self._registered(),
                               districts, self.out)
+
+    def _check_mix(self, index: int, line: bytes, rnd: Round, cid: str, trustee: int) -> None:
+        """Check 12 for one mix: its rows are a proven shuffle of the list before it, signed by its trustee."""
+        inputs = rnd.rows.get(cid, [])
+        ceremony = self.ceremony
+        key = ceremony.verification_keys.get(trustee) if ceremony else None
+        public_key = ceremony.public_key if ceremony else None
+
+        def fail(code: str, message: str) -> None:
+            self.out.fail("mixes", code, f"round {rnd.number}, contest {cid!r}, trustee {trustee}: {message}",
+                          position=index, kind="ballots_mixed")
+
+        self.out.count("mixes")
+        try:
+            payload = read_json(line)["payload"]
+            mix = parse_mix(payload, width=row_width(rnd.layouts[cid]))
+        except (VyboryError, KeyError, TypeError) as error:
+            fail("mix_unreadable", f"the mix cannot be read: {error}")
+            return
+        if key is None or public_key is None:
+            fail("not_qualified", "no verification key for this trustee")
+        elif not inputs:
+            fail("nothing_to_mix", "the contest has no counted ballot to mix")
+        else:
+            try:
+                check_mix(self.fingerprint, public_key, key, inputs, payload, mix)
+            except VyboryError as error:
+                fail(error.code, error.message)
+        # The next mix takes these rows, as the server's did.
+        rnd.rows[cid] = list(mix.rows)
 
     def _registered(self) -> dict[str, int]:
         """Registered voters per district: the sum of the weights of its published credentials."""
@@ -855,11 +947,13 @@ class Verifier:
         ceremony = self.ceremony
         keys_ = ceremony.verification_keys if ceremony else {}
         registered = self._registered()
+        max_weight = max((c.weight for c in self.credentials.values()), default=1)
         for _, rnd in sorted(self.rounds.items()):
-            shares = self._guarded("decryption_shares", rnd, check_decryption_shares, rnd, self.fingerprint, keys_,
-                                   self.out)
-            self._guarded("combination", rnd, check_decryption, rnd, shares, self.fingerprint, d.threshold, keys_,
-                          self.out)
+            vector = self._guarded("decryption_shares", rnd, decryption_vector, rnd, self.out)
+            shares = self._guarded("decryption_shares", rnd, check_decryption_shares, rnd, vector, self.fingerprint,
+                                   keys_, self.out)
+            self._guarded("combination", rnd, check_decryption, rnd, shares, vector, self.fingerprint, d.threshold,
+                          keys_, max_weight, self.out)
             self._guarded("decisions", rnd, decisions.check_decisions, rnd, self.rounds, d,
                           self.ballot_candidates or {}, registered, self.out)
 
