@@ -127,3 +127,18 @@ def test_ranked_contests_through_the_service_and_the_trustee_mix_step(database, 
     mixed = [e for e in service.events(SLUG) if e.kind.value == "ballots_mixed"]
     assert [(e.payload["contest"], e.payload["trustee"]) for e in mixed] == [
         ("chair", 1), ("board", 1), ("chair", 2), ("board", 2), ("chair", 3), ("board", 3)]
+
+
+def test_a_voter_ranks_on_the_command_line() -> None:
+    from vybory.cli.voter import parse_choice
+    from vybory.crypto.group import Point
+    from vybory.model.definition import fingerprint, parse_definition
+    from vybory.model.layout import compute_layout
+    from vybory.protocol.encrypt import BallotForm, choice_to_values
+
+    definition = parse_definition(RANKED)
+    layout = compute_layout(definition.contest("chair"), [name for _, name in CANDIDATES["chair"]])
+    form = BallotForm(fingerprint(definition), 1, Point.GENERATOR, "works", (layout,), definition)
+    assert parse_choice(form, "chair=Cleo, Ada") == ("chair", ["Cleo", "Ada"])
+    assert choice_to_values(form, "chair", parse_choice(form, "chair=Cleo,Ada")[1])[6:9] == (1, 0, 0)
+    assert parse_choice(form, "chair=") == ("chair", [])

@@ -36,7 +36,7 @@ from vybory.cli._common import (
 )
 from vybory.errors import InvalidInput, Refused
 from vybory.model.canonical import parse_json
-from vybory.model.definition import MARK_METHODS, Voter, parse_roll
+from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Voter, parse_roll
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
 SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
@@ -124,14 +124,15 @@ def read_secret(credential: str | None, credential_file: Path | None) -> str:
 
 def parse_choice(form: Any, text: str) -> tuple[str, Any]:
     """``CONTEST=VALUE`` in the method's shape: ``A,B`` marks (strike-out: names left standing),
-    ``yes``/``no``/``abstain``, ``A:for,B:against``, ``A:5,B:3`` (scores or grades), empty: blank."""
+    ``yes``/``no``/``abstain``, ``A:for,B:against``, ``A:5,B:3`` (scores or grades), ``C,A,B``
+    (ranked: in order of preference), empty: blank."""
     contest_id, sep, value = text.partition("=")
     if not sep:
         raise InvalidInput(f"{text!r} must be CONTEST=CHOICE", field="choice", code="bad_choice")
     contest_id, value = contest_id.strip(), value.strip()
     layout = form.layout(contest_id)
     items = [v.strip() for v in value.split(",") if v.strip()]
-    if layout.method in MARK_METHODS:
+    if layout.method in MARK_METHODS or layout.method in RANKED_METHODS:
         return contest_id, items
     if layout.method == "motion":
         return contest_id, value or None
