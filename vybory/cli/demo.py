@@ -35,7 +35,7 @@ from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
 
-DEFAULT_VOTERS = 1500
+DEFAULT_VOTERS = 2500
 SLUG = "demo"
 START = datetime(2025, 11, 1, 9, 0, tzinfo=UTC)
 NOMINATIONS_CLOSE = datetime(2025, 11, 10, 18, 0, tzinfo=UTC)
