@@ -159,4 +159,5 @@ def test_deadlines_drive_the_election_forward(service, clock) -> None:
     vote(e, e.credentials["south"][0], {"south-seat": ["Volkov"]})
     assert service.advance(s) == []
     clock.set(VOTING_CLOSE)
-    assert [p.kind for p in service.advance(s)] == ["round_closed"]
+    assert [p.kind for p in service.advance(s)] == ["round_closed", "encrypted_tally"]
+    assert service.advance(s) == []

@@ -290,7 +290,7 @@ def register(app: typer.Typer) -> None:
     @election.command("advance")
     @refusals
     def advance(slug: Slug, db: DbOption = None) -> None:
-        """Do what the deadlines call for now (close nominations, open round 1, close a round)."""
+        """Do what the deadlines call for now (close nominations, open round 1, close a round and tally it)."""
         steps = service_for(db).advance(slug)
         if not steps:
             done("Nothing is due now.")

@@ -449,10 +449,12 @@ class ElectionService:
     def advance(self, slug: str) -> list[Posted]:
         """Does what the deadlines call for now, each step in its own transaction:
         closes the nominations once due (when no decision or appeal is pending),
-        opens round 1 when ready, closes a round at its deadline. Returns what
-        was done; a step that cannot be taken yet is left for later."""
+        opens round 1 when ready, closes a round at its deadline and publishes
+        its encrypted tally. Returns what was done; a step that cannot be taken
+        yet is left for later (run it again, e.g. from cron)."""
         done: list[Posted] = []
-        steps: list[Callable[[str], Posted]] = [self.close_nominations, self.open_round, self.close_round]
+        steps: list[Callable[[str], Posted]] = [self.close_nominations, self.open_round, self.close_round,
+                                                self.compute_tally]
         for step in steps:
             try:
                 done.append(step(slug))
