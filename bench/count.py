@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pref_voting.iterative_methods import instant_runoff  # noqa: E402
-from pref_voting.profiles_with_ties import ProfileWithTies  # noqa: E402
-from pref_voting.proportional_methods import stv_meek  # noqa: E402
+from pref_voting.iterative_methods import instant_runoff
+from pref_voting.profiles_with_ties import ProfileWithTies
+from pref_voting.proportional_methods import stv_meek
 
-from vybory.rules import count  # noqa: E402
-from vybory.rules.base import Contest, RankedBallot  # noqa: E402
-from vybory.rules.formats import parse_preflib  # noqa: E402
+from vybory.rules import count
+from vybory.rules.base import Contest, RankedBallot
+from vybory.rules.formats import parse_preflib
 
 DATA = ROOT.parent / "shared" / "data" / "elections"
 
@@ -104,8 +104,8 @@ def main() -> None:
         f = parse_preflib((DATA / relative).read_text())
         every = expand(f.ballots)
         contest = Contest(label, f.candidates, seats=seats, seed=b"bench")
-        ours, outcome = best_of(args.repeat, lambda: count(method, contest, ballots=every))
-        grouped, outcome_grouped = best_of(args.repeat, lambda: count(method, contest, ballots=f.ballots))
+        ours, outcome = best_of(args.repeat, lambda m=method, c=contest, b=every: count(m, c, ballots=b))
+        grouped, outcome_grouped = best_of(args.repeat, lambda m=method, c=contest, b=f.ballots: count(m, c, ballots=b))
         assert outcome.winners == outcome_grouped.winners
         kind = "irv" if method == "irv" else "meek"
         theirs, their_winners = time_pref_voting(kind, f.candidates, list(f.ballots), seats, args.budget)

@@ -56,7 +56,7 @@ def test_blt_reads_weights_equal_ranks_skips_withdrawals_and_quoted_names() -> N
         RankedBallot(((bob,), (), (cy,)), Fraction(3, 2)),
     )
     candidates, ballots, title, seats = f  # the four-tuple form
-    assert (candidates, title, seats) == (f.candidates, "Small Town", 2)
+    assert (candidates, ballots, title, seats) == (f.candidates, f.ballots, "Small Town", 2)
 
 
 def test_blt_with_alternative_name_comments_like_the_glasgow_files() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -295,7 +296,7 @@ def close_calls(outcome, margin: Fraction) -> bool:
     """Whether any round had two candidates closer than ``margin`` (where float and fixed point may differ)."""
     for rnd in outcome.rounds:
         values = sorted(rnd.counts.values())
-        if any(0 < b - a < margin for a, b in zip(values, values[1:])):
+        if any(0 < b - a < margin for a, b in pairwise(values)):
             return True
         if rnd.quota is not None and any(0 < abs(v - rnd.quota) < margin for v in values):
             return True

@@ -46,6 +46,7 @@ from vybory.rules.formats import (
 )
 from vybory.rules.outcome import Outcome, Round
 
+
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
     app.command("count")(count_command)
@@ -149,8 +150,9 @@ def run_count(*, file: Path | None, method: str, seats: int | None = None, rules
             if WRITE_IN_NAME in candidates and "undeclared_write_in" in m.options:
                 options.setdefault("undeclared_write_in", WRITE_IN_NAME)
         elif kind == "csv-totals":
-            candidates, totals, file_title, file_seats = parse_totals_csv(_text(file))
-            title = file_title or title
+            read_totals = parse_totals_csv(_text(file))
+            candidates, totals, file_seats = read_totals.candidates, read_totals.totals, read_totals.seats
+            title = read_totals.title or title
         else:
             text = _text(file)
             if kind == "blt":
@@ -159,10 +161,9 @@ def run_count(*, file: Path | None, method: str, seats: int | None = None, rules
                 parsed = parse_preflib(text)
             else:
                 parsed = parse_rank_csv(text)
-            candidates, ballots, file_title, file_seats = parsed
+            candidates, ballots, file_seats = parsed.candidates, list(parsed.ballots), parsed.seats
             withdrawn = parsed.withdrawn
-            title = file_title or title
-            ballots = list(ballots)
+            title = parsed.title or title
     except InvalidInput as error:
         field = error.field or ""
         if not field.startswith(where):

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator
 
 from vybory.errors import InvalidInput
 from vybory.rules.base import RankedBallot, Totals
@@ -97,7 +97,7 @@ def _number(token: str) -> Number | None:
     return None
 
 
-def _unique(fmt: str, names: list[tuple[int | None, str]]) -> tuple[str, ...]:
+def _unique(fmt: str, names: Sequence[tuple[int | None, str]]) -> tuple[str, ...]:
     seen: dict[str, int | None] = {}
     for line, name in names:
         if not name:

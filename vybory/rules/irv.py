@@ -47,7 +47,15 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from vybory.errors import InvalidDefinition
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status, Tie, TieRule
 from vybory.rules.ranked import Profile, candidate_numbers, group_ballots
 from vybory.rules.ties import TieBreaker
@@ -59,8 +67,8 @@ TIEBREAKS = ("previous_rounds_then_draw", "draw", "candidate_order")
 
 OPTIONS: dict[str, Option] = {
     "overvote": (OVERVOTE_RULES, "exhaust_immediately",
-                 "what an overvote does: exhaust the ballot, be skipped, or exhaust it only when two or "
-                 "more of its candidates are continuing"),
+                 ("what an overvote does: exhaust the ballot, be skipped, or exhaust it only when two "
+                  "or more of its candidates are continuing")),
     "max_skipped_ranks": (int, None,
                           "most skipped ranks in a row before the ballot is exhausted (unset: unlimited)"),
     "duplicates": (("skip", "exhaust"), "skip",
@@ -74,8 +82,8 @@ OPTIONS: dict[str, Option] = {
                             "the candidate standing for undeclared write-ins, eliminated first in round 1"),
     "withdrawn": (list, None, "candidates treated as eliminated before the first round"),
     "tiebreak": (TIEBREAKS, "previous_rounds_then_draw",
-                 "how ties for elimination are settled: earlier rounds then the seeded draw, the draw "
-                 "alone, or the order of the candidate list"),
+                 ("how ties for elimination are settled: earlier rounds then the seeded draw, the "
+                  "draw alone, or the order of the candidate list")),
 }
 
 # Why a ballot is exhausted (the keys of details["exhausted_by"]).
@@ -94,8 +102,8 @@ def count(contest: Contest, *, ballots: Iterable[RankedBallot] | None = None,
                                 field="seats")
     for name in ("max_skipped_ranks", "max_ranks"):
         if options[name] is not None and options[name] < (0 if name == "max_skipped_ranks" else 1):
-            raise InvalidDefinition([f"options.{name}: must be at least "
-                                     f"{0 if name == 'max_skipped_ranks' else 1}, not {options[name]}"],
+            least = 0 if name == "max_skipped_ranks" else 1
+            raise InvalidDefinition([f"options.{name}: must be at least {least}, not {options[name]}"],
                                     field="options")
     withdrawn = candidate_numbers(contest, options["withdrawn"], option="withdrawn")
     uwi = None

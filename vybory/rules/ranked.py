@@ -86,7 +86,7 @@ def group_ballots(contest: Contest, ballots: Iterable[RankedBallot]) -> Profile:
     invalid: Number = 0
     reasons: dict[str, Number] = {}
     for given, w in raw.items():
-        ranking: list[Rank] = []
+        ranks: list[Rank] = []
         unknown: list[str] = []
         for rank in given:
             converted = []
@@ -95,19 +95,19 @@ def group_ballots(contest: Contest, ballots: Iterable[RankedBallot]) -> Profile:
                     converted.append(index[name])
                 else:
                     unknown.append(name)
-            ranking.append(tuple(sorted(set(converted))))
+            ranks.append(tuple(sorted(set(converted))))
         if unknown:
             reason = f"names someone who is not a candidate ({', '.join(map(repr, unknown[:3]))})"
             invalid += w
             reasons[reason] = reasons.get(reason, 0) + w
             continue
-        while ranking and not ranking[-1]:
-            ranking.pop()
-        if not ranking:
+        while ranks and not ranks[-1]:
+            ranks.pop()
+        if not ranks:
             blank += w
             continue
-        key = tuple(ranking)
-        grouped[key] = grouped.get(key, 0) + w
+        converted_key = tuple(ranks)
+        grouped[converted_key] = grouped.get(converted_key, 0) + w
     rankings = tuple(grouped)
     return Profile(
         names=tuple(contest.candidates),

@@ -65,8 +65,16 @@ import hashlib
 import heapq
 from collections.abc import Iterable
 
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
-from vybory.rules.outcome import Outcome, Round, Status
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
+from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import candidate_numbers, group_ballots, integer_weights, papers
 from vybory.rules.ties import TieBreaker
 
@@ -76,8 +84,8 @@ DRAW_TAG = b"VYBORY-V1-IRISH-DRAW"
 OPTIONS: dict[str, Option] = {
     "withdrawn": (list, None, "candidates withdrawn before the count; their papers go to the next preference"),
     "multiple_exclusion": (bool, True,
-                           "exclude the lowest candidates together when they could not overtake the next "
-                           "one up (s. 122)"),
+                           ("exclude the lowest candidates together when they could not overtake the "
+                            "next one up (s. 122)")),
     "defer_surplus": (bool, True,
                       "do not transfer surpluses that could not save the lowest candidate (s. 121)"),
 }
@@ -231,8 +239,8 @@ class _IrishCount:
         return chosen
 
     def record(self, note: str, before: dict | None, elected: list[int], eliminated: list[int]) -> Round:
-        counts = {self.names[c]: self.votes[c] for c in self.standing}
-        transfers = {}
+        counts: dict[str, Number] = {self.names[c]: self.votes[c] for c in self.standing}
+        transfers: dict[str, Number] = {}
         if before is not None:
             transfers = {name: v - before.get(name, 0) for name, v in counts.items() if v != before.get(name, 0)}
         rnd = Round(

@@ -49,7 +49,15 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from vybory.errors import InvalidDefinition
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import as_fraction, candidate_numbers, group_ballots, papers
 from vybory.rules.ties import TieBreaker
@@ -138,7 +146,7 @@ class _MeekCount:
     def distribute(self, groups: list[tuple[tuple[int, ...], Number]]) -> None:
         scale = self.scale
         keep = self.keep
-        votes = [0] * len(self.names)
+        votes: list[Number] = [0] * len(self.names)
         excess: Number = 0
         for key, w in groups:
             rest = scale

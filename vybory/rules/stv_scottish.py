@@ -57,8 +57,17 @@ step of the count: the first stage, one surplus transfer, or one exclusion.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from vybory.rules.base import Contest, Option, RankedBallot, Totals, check_contest, one_input, resolve_options
+from vybory.rules.base import (
+    Contest,
+    Option,
+    RankedBallot,
+    Totals,
+    check_contest,
+    one_input,
+    resolve_options,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import as_fraction, candidate_numbers, group_ballots, papers
 from vybory.rules.ties import TieBreaker
@@ -70,9 +79,9 @@ SCALE = 10 ** DECIMALS
 OPTIONS: dict[str, Option] = {
     "withdrawn": (list, None, "candidates withdrawn before the count; their papers go to the next preference"),
     "shortcut_last_vacancies": (bool, True,
-                                "fill the last vacancies as soon as the remaining exclusions can no longer "
-                                "change who fills them, as the official counts do (false: stage by stage "
-                                "until rule 52(1))"),
+                                ("fill the last vacancies as soon as the remaining exclusions can no "
+                                 "longer change who fills them, as the official counts do (false: stage "
+                                 "by stage until rule 52(1))")),
 }
 
 # A bundle of identical papers held by one candidate: (preferences, position of the
@@ -254,7 +263,7 @@ class _ScottishCount:
                 bundles, self.piles[c] = self.piles[c], []
                 # [48(3)] transfer value = surplus x value / total votes, to 5 decimals, remainder ignored.
                 nt_before = self.non_transferable
-                received = self.move(bundles, lambda value: int((surplus * value) // total))
+                received = self.move(bundles, lambda value, s=surplus, t=total: int((s * value) // t))
                 moved = sum(received.values())
                 self.votes[c] = self.quota * SCALE
                 self.loss += surplus - moved - (self.non_transferable - nt_before)
@@ -289,7 +298,7 @@ class _ScottishCount:
     def outcome(self, status: Status, reason: str) -> Outcome:
         p = self.profile
         invalid = p.invalid + self.unusable
-        details = {
+        details: dict[str, Any] = {
             "valid_poll": self.valid_papers,
             "quota": self.quota,
             "decimals": DECIMALS,
