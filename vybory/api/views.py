@@ -150,7 +150,7 @@ def explain(result: dict[str, Any], next_round: RoundState | None) -> str:
     valid = outcome.get("valid")
     when = ""
     if next_round is not None and result["contest"] in next_round.contests:
-        when = f" on {format_time(next_round.opens_at)[:10]} (voting until {format_time(next_round.closes_at)})"
+        when = f" in round {next_round.number}, voting until {format_time(next_round.closes_at)}"
     if status == "elected":
         winners = list(result["winners"])
         words = f"{_names(winners)} {'is' if len(winners) == 1 else 'are'} elected"

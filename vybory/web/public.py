@@ -147,13 +147,12 @@ def event_summary(request: Request, event: Event) -> str:
     """One line saying what an event records (no secrets are ever on the board)."""
     p = event.payload
     k = event.kind
-    t = translate
     if k is EventKind.ELECTION_DEFINED:
-        return t(
+        return translate(
             request, "Election defined: %(title)s", title=p.get("definition", {}).get("title", "")
         )
     if k is EventKind.NOMINATION_SUBMITTED:
-        return t(
+        return translate(
             request,
             "Nomination %(n)s: %(name)s by %(org)s for %(contest)s",
             n=p.get("nomination"),
@@ -162,24 +161,26 @@ def event_summary(request: Request, event: Event) -> str:
             contest=p.get("contest"),
         )
     if k is EventKind.CANDIDATE_REGISTERED:
-        return t(request, "Nomination %(n)s registered", n=p.get("nomination"))
+        return translate(request, "Nomination %(n)s registered", n=p.get("nomination"))
     if k is EventKind.CANDIDATE_REFUSED:
-        return t(
+        return translate(
             request,
             "Nomination %(n)s refused: %(reason)s",
             n=p.get("nomination"),
             reason=p.get("reason"),
         )
     if k is EventKind.APPEAL_LODGED:
-        return t(
+        return translate(
             request,
             "Appeal on nomination %(n)s: %(grounds)s",
             n=p.get("nomination"),
             grounds=p.get("grounds"),
         )
     if k is EventKind.APPEAL_DECIDED:
-        verdict = t(request, "upheld") if p.get("upheld") else t(request, "rejected")
-        return t(
+        verdict = (
+            translate(request, "upheld") if p.get("upheld") else translate(request, "rejected")
+        )
+        return translate(
             request,
             "Appeal on nomination %(n)s %(verdict)s: %(reason)s",
             n=p.get("nomination"),
@@ -187,23 +188,25 @@ def event_summary(request: Request, event: Event) -> str:
             reason=p.get("reason"),
         )
     if k is EventKind.CREDENTIALS_PUBLISHED:
-        return t(request, "%(n)s public credentials published", n=len(p.get("credentials", [])))
+        return translate(
+            request, "%(n)s public credentials published", n=len(p.get("credentials", []))
+        )
     if k is EventKind.ROUND_OPENED:
-        return t(
+        return translate(
             request,
             "Round %(n)s opened until %(until)s",
             n=p.get("round"),
             until=p.get("closes_at"),
         )
     if k is EventKind.BALLOT_CAST:
-        return t(
+        return translate(
             request,
             "Ballot %(code)s (round %(n)s)",
             code=p.get("tracking_code", ""),
             n=p.get("ballot", {}).get("round"),
         )
     if k is EventKind.ROUND_CLOSED:
-        return t(request, "Round %(n)s closed", n=p.get("round"))
+        return translate(request, "Round %(n)s closed", n=p.get("round"))
     if k in (
         EventKind.TRUSTEE_KEY,
         EventKind.DKG_COMMITMENT_HASH,
@@ -212,9 +215,9 @@ def event_summary(request: Request, event: Event) -> str:
         EventKind.DKG_COMPLAINT,
         EventKind.DECRYPTION_SHARE,
     ):
-        return t(request, "From trustee number %(n)s", n=p.get("trustee"))
+        return translate(request, "From trustee number %(n)s", n=p.get("trustee"))
     if "round" in p:
-        return t(request, "Round %(n)s", n=p.get("round"))
+        return translate(request, "Round %(n)s", n=p.get("round"))
     return ""
 
 
@@ -411,7 +414,8 @@ def decision_words(
     """The decision in the page's language (the rule's own reason is shown beside it)."""
     names = ", ".join(result["winners"])
     status = result["status"]
-    when = next_round["opens_at"][:10] if next_round else ""
+    when = next_round["closes_at"] if next_round else ""
+    number = next_round["round"] if next_round else ""
     if status == "elected":
         return (
             translate(request, "Elected: %(names)s.", names=names)
@@ -424,22 +428,27 @@ def decision_words(
             return translate(
                 request,
                 "Elected: %(names)s. For the seats left, no other candidate passed the "
-                "required share of the valid votes: runoff between %(between)s on %(date)s.",
+                "required share of the valid votes: runoff between %(between)s in round %(round)s, "
+                "voting until %(date)s.",
                 names=names,
                 between=between,
+                round=number,
                 date=when,
             )
         return translate(
             request,
             "No candidate passed the required share of the valid votes: runoff between "
-            "%(between)s on %(date)s.",
+            "%(between)s in round %(round)s, voting until %(date)s.",
             between=between,
+            round=number,
             date=when,
         )
     if status == "repeat_required":
         return translate(
             request,
-            "No decision: a repeat election with all registered candidates on %(date)s.",
+            "No decision: a repeat election with all registered candidates in round %(round)s, "
+            "voting until %(date)s.",
+            round=number,
             date=when,
         )
     return translate(request, "No decision.")
@@ -460,7 +469,7 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                 if nxt is None
                 else {
                     "round": nxt.number,
-                    "opens_at": nxt.opens_at.isoformat(),
+                    "closes_at": nxt.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
                     "contests": list(nxt.contests),
                 }
             )

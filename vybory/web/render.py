@@ -18,28 +18,31 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
 from vybory.web import i18n
+from vybory.web.vocabulary import N_
 
 # What a page says after an action succeeded (``?done=<code>``): known messages only.
 DONE = {
-    "created": "The election is created.",
-    "roll": "The voter roll is stored.",
-    "nominated": "The nomination is recorded on the board.",
-    "registered": "The candidate is registered.",
-    "refused": "The nomination is refused; the reason is on the board.",
-    "appealed": "The appeal is recorded on the board.",
-    "appeal_decided": "The decision on the appeal is recorded on the board.",
-    "nominations_closed": "The nominations are closed: every registered candidate is on the ballot.",
-    "login_added": "The login is created.",
-    "keys_completed": "The key ceremony is completed.",
-    "credentials": "The public credentials are published.",
-    "opened": "The round is open.",
-    "closed": "The round is closed.",
-    "tally": "The encrypted tally is published: the trustees can now decrypt it.",
-    "decided": "The outcomes are declared.",
-    "published": "The election is published: its record is final.",
-    "posted": "Your message is on the board.",
-    "share": "Your decryption share is on the board.",
-    "advanced": "Done what the deadlines call for.",
+    "created": N_("The election is created."),
+    "roll": N_("The voter roll is stored."),
+    "nominated": N_("The nomination is recorded on the board."),
+    "registered": N_("The candidate is registered."),
+    "refused": N_("The nomination is refused; the reason is on the board."),
+    "appealed": N_("The appeal is recorded on the board."),
+    "appeal_decided": N_("The decision on the appeal is recorded on the board."),
+    "nominations_closed": N_(
+        "The nominations are closed: every registered candidate is on the ballot."
+    ),
+    "login_added": N_("The login is created."),
+    "keys_completed": N_("The key ceremony is completed."),
+    "credentials": N_("The public credentials are published."),
+    "opened": N_("The round is open."),
+    "closed": N_("The round is closed."),
+    "tally": N_("The encrypted tally is published: the trustees can now decrypt it."),
+    "decided": N_("The outcomes are declared."),
+    "published": N_("The election is published: its record is final."),
+    "posted": N_("Your message is on the board."),
+    "share": N_("Your decryption share is on the board."),
+    "advanced": N_("Done what the deadlines call for."),
 }
 
 

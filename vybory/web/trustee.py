@@ -22,26 +22,31 @@ from vybory.model.board import EventKind
 from vybory.service.elections import TRUSTEE_STEPS
 from vybory.web.offline import read_message
 from vybory.web.render import check_form, page_login, render, translate
+from vybory.web.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
 
 KEY_STEPS = (
-    ("keygen", EventKind.TRUSTEE_KEY, "Create your key file and publish your messaging key"),
-    ("commit", EventKind.DKG_COMMITMENT_HASH, "Publish the hash of your coefficient commitments"),
+    ("keygen", EventKind.TRUSTEE_KEY, N_("Create your key file and publish your messaging key")),
+    (
+        "commit",
+        EventKind.DKG_COMMITMENT_HASH,
+        N_("Publish the hash of your coefficient commitments"),
+    ),
     (
         "reveal",
         EventKind.DKG_COMMITMENTS,
-        "Reveal your coefficient commitments (once every trustee has committed)",
+        N_("Reveal your coefficient commitments (once every trustee has committed)"),
     ),
     (
         "shares",
         EventKind.DKG_SHARES,
-        "Send the encrypted key shares (once every trustee has revealed)",
+        N_("Send the encrypted key shares (once every trustee has revealed)"),
     ),
     (
         "complain",
         EventKind.DKG_COMPLAINT,
-        "Check the shares you received and file complaints, if any",
+        N_("Check the shares you received and file complaints, if any"),
     ),
 )
 

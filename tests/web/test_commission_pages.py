@@ -1,0 +1,131 @@
+"""A commission secretary runs an election through the pages: create, nominations, open, close, tally."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from webkit import (
+    NOMINATIONS_CLOSE,
+    PASSWORD,
+    ROLL,
+    SLUG,
+    VOTING_CLOSE,
+    VOTING_OPEN,
+    issue_credentials,
+    key_ceremony,
+    vote,
+)
+
+FORM = {
+    "#title": "Town council election",
+    "#slug": SLUG,
+    "#nominations_close": "2025-03-10T12:00",
+    "#voting_open": "2025-03-20T06:00",
+    "#voting_close": "2025-03-21T20:00",
+    "#districts": "north | North\nsouth | South",
+    "#organisations": "union | Metalworkers' union | trade_union\ncoop | Consumer co-operative | cooperative\n"
+                      "youth | Youth league | youth",
+    "#trustees": "anna | Anna | union\nclara | Clara | coop\nelena | Elena | union",
+    "#threshold": "2",
+    "#contests": "north-seat | Councillor for the North | north | majority\n"
+                 "south-seat | Councillor for the South | south | majority | 1",
+    "#credential_authority": "Credentials office",
+}
+
+
+def log_in(page: Any, url: str, username: str) -> None:
+    page.goto(url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form.narrow button[type=submit]")
+
+
+def nominate(page: Any, organisation: str, contest: str, name: str) -> None:
+    page.select_option("#nom-organisation", organisation)
+    page.select_option("#nom-contest", contest)
+    page.fill("#nom-name", name)
+    page.check("#nom-consent")
+    page.click("#nomination-form button[type=submit]")
+    assert "The nomination is recorded on the board." in page.inner_text("main")
+
+
+def test_a_secretary_creates_and_runs_an_election(live_server, web_service, web_clock, page, snap,
+                                                  tmp_path: Path) -> None:
+    web_service.add_user("secretary", PASSWORD, "commission")
+    log_in(page, live_server.url, "secretary")
+    assert page.url.endswith("/commission")
+    page.click("text=Create an election")
+    snap(page, "commission-new-election")
+
+    # A form with a problem: refused, every problem named, the values kept.
+    for selector, value in FORM.items():
+        page.fill(selector, value)
+    roll = tmp_path / "roll.csv"
+    roll.write_text(ROLL, encoding="utf-8")
+    page.set_input_files("#form-roll", str(roll))
+    page.click("#election-form button[type=submit]")
+    error = page.inner_text("#error")
+    assert "organisation 'union' alone holds 2 trustees" in error
+    assert page.input_value("#title") == "Town council election"
+    snap(page, "commission-new-election-refused")
+
+    page.fill("#trustees", "anna | Anna | union\nclara | Clara | coop\nelena | Elena | youth")
+    page.set_input_files("#form-roll", str(roll))
+    page.click("#election-form button[type=submit]")
+    assert page.url.endswith(f"/commission/elections/{SLUG}?done=created")
+    assert "The election is created." in page.inner_text("main")
+    assert "12 voters on the roll" in page.inner_text("#roll")
+    waiting = page.inner_text("#waiting")
+    assert "may still nominate candidates" in waiting and "anna" in waiting
+
+    for organisation, contest, name in [("union", "north-seat", "Ivanov"), ("coop", "north-seat", "Petrova"),
+                                        ("youth", "north-seat", "Smirnov"), ("union", "south-seat", "Kuznetsova"),
+                                        ("coop", "south-seat", "Volkov")]:
+        nominate(page, organisation, contest, name)
+    assert "register or refuse nomination 3 (Smirnov, north-seat)" in page.inner_text("#waiting")
+    for number in (1, 2, 4, 5):
+        page.click(f"#nomination-{number} button:has-text('Register')")
+        assert "The candidate is registered." in page.inner_text("main")
+    page.fill("#reason-3", "the consent form is not signed")
+    page.click("#nomination-3 button:has-text('Refuse')")
+    assert "refused: the consent form is not signed" in page.inner_text("#nomination-3")
+    snap(page, "commission-nominations")
+
+    # Trustees and the credential authority act on their own machines.
+    key_ceremony(web_service, tmp_path)
+    page.click("#close-nominations button")
+    assert "nominations" in page.inner_text("#error")  # before the deadline: refused, nothing changed
+    web_clock.set(NOMINATIONS_CLOSE + timedelta(hours=1))
+    page.goto(live_server(f"/commission/elections/{SLUG}"))
+    page.click("#close-nominations button")
+    assert "The nominations are closed" in page.inner_text("main")
+    credentials = issue_credentials(web_service)
+    page.goto(live_server(f"/commission/elections/{SLUG}"))
+    web_clock.set(VOTING_OPEN)
+    page.click("#open-round")
+    assert "The round is open." in page.inner_text("main")
+    assert page.inner_text("#phase") == "voting"
+    snap(page, "commission-voting")
+
+    web_clock.set(VOTING_OPEN + timedelta(hours=2))
+    for secret in credentials["north"][:4]:
+        vote(web_service, secret, {"north-seat": ["Ivanov"]})
+    for secret in credentials["south"][:4]:
+        vote(web_service, secret, {"south-seat": ["Kuznetsova"]})
+    page.goto(live_server(f"/commission/elections/{SLUG}"))
+    assert "8 ballots cast" in page.inner_text("#rounds")
+    page.click("#start-tally")
+    assert "close round 1" not in page.inner_text("main")
+    assert page.locator("#error").count() == 1  # the round closes only at its deadline
+    web_clock.set(VOTING_CLOSE + timedelta(minutes=1))
+    page.goto(live_server(f"/commission/elections/{SLUG}"))
+    page.click("#start-tally")
+    assert "The encrypted tally is published" in page.inner_text("main")
+    assert page.inner_text("#phase") == "decryption"
+    waiting = page.inner_text("#waiting")
+    assert "publish a decryption share for round 1" in waiting
+    snap(page, "commission-tally")
+    assert web_service.status(SLUG).rounds[0].closed
+    assert page.vybory_errors == []

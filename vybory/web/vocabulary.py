@@ -1,0 +1,86 @@
+"""Words the pages show from data (phases, roles, event kinds, statuses, methods, deadlines).
+
+Templates translate them with ``_(value)``; listing them here (with the no-op
+marker ``N_``) lets the catalogue extraction (``scripts/update-catalogues``)
+find them, and the catalogue test check that each has a translation.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+PHASES = (
+    N_("nominations"),
+    N_("key_ceremony"),
+    N_("credentials"),
+    N_("ready"),
+    N_("voting"),
+    N_("tally"),
+    N_("decryption"),
+    N_("result"),
+    N_("published"),
+)
+ROLES = (
+    N_("commission"),
+    N_("trustee"),
+    N_("observer"),
+    N_("organisation"),
+    N_("credential_authority"),
+)
+EVENT_KINDS = (
+    N_("election_defined"),
+    N_("nomination_submitted"),
+    N_("candidate_registered"),
+    N_("candidate_refused"),
+    N_("appeal_lodged"),
+    N_("appeal_decided"),
+    N_("nominations_closed"),
+    N_("trustee_key"),
+    N_("dkg_commitment_hash"),
+    N_("dkg_commitments"),
+    N_("dkg_shares"),
+    N_("dkg_complaint"),
+    N_("key_ceremony_completed"),
+    N_("credentials_published"),
+    N_("round_opened"),
+    N_("ballot_cast"),
+    N_("round_closed"),
+    N_("encrypted_tally"),
+    N_("decryption_share"),
+    N_("tally_decrypted"),
+    N_("outcome_declared"),
+    N_("election_published"),
+)
+STATUSES = (N_("submitted"), N_("registered"), N_("refused"), N_("appealed"), N_("appeal_rejected"))
+METHODS = (
+    N_("plurality"),
+    N_("block"),
+    N_("approval"),
+    N_("strikeout"),
+    N_("majority"),
+    N_("for-against"),
+    N_("motion"),
+    N_("score"),
+    N_("majority-judgment"),
+)
+DEADLINES = (
+    N_("nominations_close"),
+    N_("voting_open"),
+    N_("voting_close"),
+    N_("round_1_close"),
+    N_("round_2_close"),
+    N_("round_3_close"),
+)
+KEY_STEPS = (
+    N_("keys_and_commitments"),
+    N_("completed"),
+    N_("messaging key"),
+    N_("commitment hash"),
+    N_("commitments"),
+    N_("shares"),
+    N_("complaints"),
+)
+CHOICES = (N_("yes"), N_("no"), N_("abstain"))
