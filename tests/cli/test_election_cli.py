@@ -212,3 +212,21 @@ def test_refusals_are_one_line_with_a_code(cli: Cli) -> None:
     assert not (cli.folder / "creds2").exists()  # a refused list leaves no letters behind
     assert len(list((cli.folder / "creds" / "letters").iterdir())) == 4
     assert "24 letters and digits" in cli.run("vote", "club-2025", "--credential", "AAAA", code=2)
+
+
+def test_database_commands_and_logins(cli: Cli) -> None:
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    if cli.url.startswith("postgresql"):
+        assert "schema none" in cli.run("db", "status")
+    cli.run("db", "upgrade")
+    assert "up to date" in cli.run("db", "status")
+    cli.monkeypatch.setenv("VYBORY_NEW_PASSWORD", "correct horse battery")
+    assert "Login 'secretary' (commission) added." in cli.run("db", "add-user", "secretary")
+    assert "username_taken" in cli.run("db", "add-user", "secretary", code=1)
+    assert "password_too_short" in cli.run("db", "add-user", "clerk", "--password", "short", code=2)
+    service = ElectionService(Database(cli.url))
+    assert service.authenticate("secretary", "correct horse battery") == {
+        "username": "secretary", "role": "commission", "subject": None, "election": None}
+    assert service.authenticate("secretary", "wrong horse battery") is None

@@ -45,15 +45,15 @@ def register(app: typer.Typer) -> None:
     @refusals
     def add_user(
         username: Annotated[str, typer.Argument(help="The login name.")],
+        password: Annotated[
+            str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                              envvar="VYBORY_NEW_PASSWORD", help="Asked for when not given.")
+        ],
         role: Annotated[str, typer.Option(help="commission, trustee, observer or organisation.")] = "commission",
         subject: Annotated[
             str | None, typer.Option(help="The trustee or organisation id this login speaks for.")
         ] = None,
         election: Annotated[str | None, typer.Option(help="Limit the login to this election (slug).")] = None,
-        password: Annotated[
-            str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                              envvar="VYBORY_NEW_PASSWORD", help="Asked for when not given.")
-        ] = "",
         db: DbOption = None,
     ) -> None:
         """Add a web login (the password is stored as an argon2id hash)."""
