@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -103,7 +104,7 @@ class Board:
         self.events = [next_event(None, EventKind.ELECTION_DEFINED, protocol.define(definition, T0))]
         self.state = replay(self.events)
 
-    def append(self, kind: str, payload: dict, now: datetime, **extra: object) -> Event:  # type: ignore[type-arg]
+    def append(self, kind: str, payload: dict, now: datetime, **extra: Any) -> Event:  # type: ignore[type-arg]
         checked = protocol.check_append(self.state, kind, payload, now=now, **extra)
         return self.add(kind, checked)
 

@@ -126,8 +126,8 @@ def check_decisions(rnd: Round, rounds: Mapping[int, Round], definition: Definit
             fail("rule_failed", f"contest {cid!r}: the counting rule cannot be applied to the decrypted "
                                 f"counts: {error}")
             continue
-        expected = {"contest": cid, "kind": rc.kind, "seats": rc.seats, "candidates": list(rc.candidates),
-                    "outcome": outcome.to_json()}
+        expected: dict[str, Any] = {"contest": cid, "kind": rc.kind, "seats": rc.seats,
+                                    "candidates": list(rc.candidates), "outcome": outcome.to_json()}
         for name in ("kind", "seats", "candidates"):
             if entry.get(name) != expected[name]:
                 fail(f"outcome_{name}", f"contest {cid!r}: {name} {entry.get(name)!r} announced, the round has "

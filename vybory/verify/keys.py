@@ -151,7 +151,7 @@ class Ceremony:
         announced = {k: v for k, v in payload.items() if k != "at"}
         # What everyone else uses is what the board announced; it is checked below.
         try:
-            self.public_key = Point.from_hex(announced.get("public_key"), "public_key")
+            self.public_key = Point.from_hex(str(announced.get("public_key")), "public_key")
             self.verification_keys = {
                 int(j): Point.from_hex(x, f"verification_keys.{j}")
                 for j, x in dict(announced.get("verification_keys") or {}).items()}

@@ -93,7 +93,7 @@ def check_encrypted_tally(rnd: Round, computed: TallySum, registered: Mapping[st
         if entry is None or cid not in computed.sums:
             continue
         layout = rnd.layouts[cid]
-        expected = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid]],
+        expected: dict[str, Any] = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid]],
                     "ballots": computed.ballots[cid], "ballots_cast": computed.weights[cid],
                     "registered": registered.get(districts[cid], 0)}
         if set(entry) != set(expected):

@@ -682,7 +682,7 @@ class Verifier:
                                               f"({rnd.opens_at.isoformat()} to {rnd.closes_at.isoformat()})")
         credential = ballot.get("credential")
         entry = self.credentials.get(credential) if isinstance(credential, str) else None
-        if entry is None:
+        if entry is None or not isinstance(credential, str):
             fail("ballots", "unknown_credential", f"the credential {credential!r} is not on the published list")
             return None
         layouts = rnd.context.layouts.get(entry.district, ())
@@ -750,7 +750,8 @@ class Verifier:
     # -- tally, shares, outcomes --------------------------------------------------------
 
     def _round_for(self, p: Mapping[str, Any], index: int, kind: str, check: str) -> Round | None:
-        rnd = self.rounds.get(p.get("round"))
+        number = p.get("round")
+        rnd = self.rounds.get(number) if isinstance(number, int) else None
         if rnd is None:
             self._fail(check, "no_such_round", f"names round {p.get('round')!r}, which does not exist", index, kind)
         return rnd
