@@ -54,8 +54,14 @@ def to_event(stored: board_rows.StoredEvent) -> Event:
 def to_stored(event: Event, recorded_at: datetime, *, checked: bool = False) -> board_rows.StoredEvent:
     """The row of an event. ``checked``: the payload already went through ``canonical_json``
     (hashing it), so the same text is written without checking every value again."""
-    text = (json.dumps(event.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            if checked else canonical_json(event.payload).decode("utf-8"))
+    text = None
+    if checked:
+        try:
+            text = json.dumps(event.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except TypeError:  # a value json does not know (a mapping type, ...): the careful way
+            text = None
+    if text is None:
+        text = canonical_json(event.payload).decode("utf-8")
     return board_rows.StoredEvent(
         event.position,
         event.kind.value,
