@@ -26,11 +26,11 @@ FORM = {
     "#voting_close": "2025-03-21T20:00",
     "#districts": "north | North\nsouth | South",
     "#organisations": "union | Metalworkers' union | trade_union\ncoop | Consumer co-operative | cooperative\n"
-                      "youth | Youth league | youth",
+    "youth | Youth league | youth",
     "#trustees": "anna | Anna | union\nclara | Clara | coop\nelena | Elena | union",
     "#threshold": "2",
     "#contests": "north-seat | Councillor for the North | north | majority\n"
-                 "south-seat | Councillor for the South | south | majority | 1",
+    "south-seat | Councillor for the South | south | majority | 1",
     "#credential_authority": "Credentials office",
 }
 
@@ -51,8 +51,9 @@ def nominate(page: Any, organisation: str, contest: str, name: str) -> None:
     assert "The nomination is recorded on the board." in page.inner_text("main")
 
 
-def test_a_secretary_creates_and_runs_an_election(live_server, web_service, web_clock, page, snap,
-                                                  tmp_path: Path) -> None:
+def test_a_secretary_creates_and_runs_an_election(
+    live_server, web_service, web_clock, page, snap, tmp_path: Path
+) -> None:
     web_service.add_user("secretary", PASSWORD, "commission")
     log_in(page, live_server.url, "secretary")
     assert page.url.endswith("/commission")
@@ -80,9 +81,13 @@ def test_a_secretary_creates_and_runs_an_election(live_server, web_service, web_
     waiting = page.inner_text("#waiting")
     assert "may still nominate candidates" in waiting and "anna" in waiting
 
-    for organisation, contest, name in [("union", "north-seat", "Ivanov"), ("coop", "north-seat", "Petrova"),
-                                        ("youth", "north-seat", "Smirnov"), ("union", "south-seat", "Kuznetsova"),
-                                        ("coop", "south-seat", "Volkov")]:
+    for organisation, contest, name in [
+        ("union", "north-seat", "Ivanov"),
+        ("coop", "north-seat", "Petrova"),
+        ("youth", "north-seat", "Smirnov"),
+        ("union", "south-seat", "Kuznetsova"),
+        ("coop", "south-seat", "Volkov"),
+    ]:
         nominate(page, organisation, contest, name)
     assert "register or refuse nomination 3 (Smirnov, north-seat)" in page.inner_text("#waiting")
     for number in (1, 2, 4, 5):
@@ -96,7 +101,9 @@ def test_a_secretary_creates_and_runs_an_election(live_server, web_service, web_
     # Trustees and the credential authority act on their own machines.
     key_ceremony(web_service, tmp_path)
     page.click("#close-nominations button")
-    assert "nominations" in page.inner_text("#error")  # before the deadline: refused, nothing changed
+    assert "nominations" in page.inner_text(
+        "#error"
+    )  # before the deadline: refused, nothing changed
     web_clock.set(NOMINATIONS_CLOSE + timedelta(hours=1))
     page.goto(live_server(f"/commission/elections/{SLUG}"))
     page.click("#close-nominations button")

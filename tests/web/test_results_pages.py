@@ -11,7 +11,9 @@ from pathlib import Path
 from webkit import SLUG, VOTING_CLOSE, post, tallied, trustee_message, vote
 
 
-def test_results_board_and_record(live_server, web_service, web_clock, page, snap, tmp_path: Path) -> None:
+def test_results_board_and_record(
+    live_server, web_service, web_clock, page, snap, tmp_path: Path
+) -> None:
     service = web_service
     credentials = tallied(service, web_clock, tmp_path)
     for trustee in ("anna", "elena"):
@@ -27,7 +29,9 @@ def test_results_board_and_record(live_server, web_service, web_clock, page, sna
     rows = south.locator("table.counts tbody tr")
     assert rows.nth(0).inner_text().split() == ["Volkov", "✓", "elected", "4"]
     north = page.locator("#result-1-north-seat").inner_text()
-    assert "runoff between Ivanov and Petrova in round 2, voting until 2025-03-28 20:05 UTC" in north
+    assert (
+        "runoff between Ivanov and Petrova in round 2, voting until 2025-03-28 20:05 UTC" in north
+    )
     assert "in the runoff" in north
     assert "Round 2 follows" in page.inner_text("#round-1")
     assert "Voting until" in page.inner_text("#round-2")
@@ -35,7 +39,9 @@ def test_results_board_and_record(live_server, web_service, web_clock, page, sna
 
     # The runoff is voted and decided: the round-by-round view shows both rounds.
     web_clock.set(VOTING_CLOSE + timedelta(days=2))
-    for secret, name in zip(credentials["north"], ["Petrova", "Petrova", "Petrova", "Petrova", "Ivanov"]):
+    for secret, name in zip(
+        credentials["north"], ["Petrova", "Petrova", "Petrova", "Petrova", "Ivanov"]
+    ):
         vote(service, secret, {"north-seat": [name]}, seed="runoff")
     web_clock.set(VOTING_CLOSE + timedelta(days=8))
     service.close_round(SLUG)

@@ -60,8 +60,9 @@ def run_offline(step: str, board: Path, key: Path, out: Path, *extra: str) -> No
     assert code == 0
 
 
-def test_trustees_complete_the_key_ceremony_and_the_decryption(live_server, web_service, web_clock, browser,
-                                                               snap, tmp_path: Path) -> None:
+def test_trustees_complete_the_key_ceremony_and_the_decryption(
+    live_server, web_service, web_clock, browser, snap, tmp_path: Path
+) -> None:
     service = web_service
     service.create_election(DEFINITION, roll_csv=ROLL)
     for trustee in TRUSTEES:
@@ -78,16 +79,34 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(live_server, web_
     with first.expect_download() as download:
         first.click("text=Download the instructions")
     instructions = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "python -m vybory.web.offline keygen   --board board.jsonl --trustee anna" in instructions
+    assert (
+        "python -m vybory.web.offline keygen   --board board.jsonl --trustee anna" in instructions
+    )
     assert f"vybory trustee decrypt {SLUG} --key anna-key.json" in instructions
     snap(first, "trustee-steps-start")
 
     # Step 0 on an offline machine, through the command line, for one trustee.
     board = download_board(first, homes["anna"])
-    result = subprocess.run([sys.executable, "-m", "vybory.web.offline", "keygen", "--board", str(board),
-                             "--trustee", "anna", "--key", str(homes["anna"] / "key.json"),
-                             "--out", str(homes["anna"] / "message.json")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vybory.web.offline",
+            "keygen",
+            "--board",
+            str(board),
+            "--trustee",
+            "anna",
+            "--key",
+            str(homes["anna"] / "key.json"),
+            "--out",
+            str(homes["anna"] / "message.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Your message is on the board." in upload(first, homes["anna"] / "message.json")
     assert "done" in first.inner_text("#step-0")
@@ -103,9 +122,17 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(live_server, web_
                 continue
             page, home = pages[trustee], homes[trustee]
             board = download_board(page, home)
-            run_offline(step, board, home / "key.json", home / "message.json",
-                        *(["--trustee", trustee] if step == "keygen" else []))
-            assert "Your message is on the board." in upload(page, home / "message.json"), (trustee, step)
+            run_offline(
+                step,
+                board,
+                home / "key.json",
+                home / "message.json",
+                *(["--trustee", trustee] if step == "keygen" else []),
+            )
+            assert "Your message is on the board." in upload(page, home / "message.json"), (
+                trustee,
+                step,
+            )
     assert "The key ceremony is completed." in pages["elena"].inner_text("main")
     snap(pages["elena"], "trustee-keys-completed")
     assert service.state(SLUG).public_key is not None
@@ -117,7 +144,9 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(live_server, web_
     credentials = issue_credentials(service)
     service.open_round(SLUG)
     web_clock.set(VOTING_OPEN + timedelta(hours=1))
-    for secret, name in zip(credentials["north"], ["Ivanov", "Ivanov", "Ivanov", "Ivanov", "Petrova"]):
+    for secret, name in zip(
+        credentials["north"], ["Ivanov", "Ivanov", "Ivanov", "Ivanov", "Petrova"]
+    ):
         vote(service, secret, {"north-seat": [name]})
     for secret in credentials["south"][:4]:
         vote(service, secret, {"south-seat": ["Volkov"]})
@@ -130,19 +159,24 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(live_server, web_
         page, home = pages[trustee], homes[trustee]
         page.reload()
         assert "your decryption share is needed" in page.inner_text("#round-1")
-        assert page.locator("#round-1 a", has_text="Decrypt in this browser").get_attribute("href") == \
-            f"/trustee/elections/{SLUG}/decrypt?round=1"
+        assert (
+            page.locator("#round-1 a", has_text="Decrypt in this browser").get_attribute("href")
+            == f"/trustee/elections/{SLUG}/decrypt?round=1"
+        )
         board = download_board(page, home)
         run_offline("decrypt", board, home / "key.json", home / "share.json")
         assert "Your decryption share is on the board." in upload(page, home / "share.json")
         assert "your share is on the board" in page.inner_text("#round-1")
     snap(pages["elena"], "trustee-share-posted")
     assert "publish a decryption share for round 1" in "".join(
-        w.action for w in service.status(SLUG).waiting if w.who == "anna")
+        w.action for w in service.status(SLUG).waiting if w.who == "anna"
+    )
 
     decision = service.decide(SLUG)
     assert decision.shares_used == (2, 3)
-    assert {r.contest: r.winners for r in decision.results} == {"north-seat": ("Ivanov",),
-                                                                 "south-seat": ("Volkov",)}
+    assert {r.contest: r.winners for r in decision.results} == {
+        "north-seat": ("Ivanov",),
+        "south-seat": ("Volkov",),
+    }
     for page in pages.values():
         page.context.close()

@@ -84,10 +84,13 @@ method = "majority"
 """
 
 ROLL = "id,name,district,weight\n" + "".join(
-    f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7))
+    f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7)
+)
 
-NOMINEES = {"north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
-            "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")]}
+NOMINEES = {
+    "north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
+    "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")],
+}
 
 
 def rng(label: str) -> DeterministicRng:
@@ -97,7 +100,9 @@ def rng(label: str) -> DeterministicRng:
 def nominate_all(service: Any, slug: str = SLUG) -> None:
     for contest, entries in NOMINEES.items():
         for organisation, name in entries:
-            service.nominate(slug, organisation=organisation, contest=contest, name=name, consent=True)
+            service.nominate(
+                slug, organisation=organisation, contest=contest, name=name, consent=True
+            )
             service.register_candidate(slug, service.state(slug).nominations[-1].number)
 
 
@@ -113,11 +118,17 @@ def board_state(service: Any, slug: str = SLUG) -> Any:
     return protocol.replay(service.iter_events(slug))
 
 
-def trustee_message(service: Any, folder: Path, trustee: str, step: str, slug: str = SLUG,
-                    **kwargs: Any) -> dict[str, Any]:
+def trustee_message(
+    service: Any, folder: Path, trustee: str, step: str, slug: str = SLUG, **kwargs: Any
+) -> dict[str, Any]:
     key = folder / f"{trustee}-key.json"
-    message, new_key = offline.compute_step(step, board_state(service, slug), None if step == "keygen" else key,
-                                            trustee_id=trustee, **kwargs)
+    message, new_key = offline.compute_step(
+        step,
+        board_state(service, slug),
+        None if step == "keygen" else key,
+        trustee_id=trustee,
+        **kwargs,
+    )
     if new_key is not None:
         key.write_text(new_key, encoding="utf-8")
     return message
@@ -132,14 +143,18 @@ def post(service: Any, message: dict[str, Any], slug: str = SLUG) -> None:
 
 def issue_credentials(service: Any, slug: str = SLUG) -> dict[str, list[str]]:
     issued = protocol.issue_credentials(service.roll(slug), rng("credentials"))
-    service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    service.publish_credentials(
+        slug, [(public, voter.district, voter.weight) for voter, _s, public in issued]
+    )
     out: dict[str, list[str]] = {}
     for voter, secret, _public in issued:
         out.setdefault(voter.district, []).append(secret)
     return out
 
 
-def vote(service: Any, secret: str, choices: dict[str, Any], slug: str = SLUG, seed: str = "v") -> Any:
+def vote(
+    service: Any, secret: str, choices: dict[str, Any], slug: str = SLUG, seed: str = "v"
+) -> Any:
     form = service.ballot_form(slug, protocol.public_credential(secret))
     ballot, _ = protocol.encrypt_ballot(form, secret, choices, rng(seed + secret))
     return service.cast_ballot(slug, ballot)

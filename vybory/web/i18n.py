@@ -96,3 +96,35 @@ def choose_language(query: str | None, cookie: str | None, accept_language: str 
 
 def locale_of(lang: str) -> Locale:
     return Locale.parse(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+# --- extraction (scripts/update-catalogues and the catalogue test) ---------------------------
+
+EXTRACT_KEYWORDS = {"_": None, "ngettext": (1, 2), "translate": (2,), "t": (1,), "N_": None}
+EXTRACT_METHODS = [
+    ("templates/**.html", "jinja2"),
+    ("*.py", "python"),
+    ("booth/*.py", "python"),
+    ("booth/*.mjs", "javascript"),
+]
+EXTRACT_OPTIONS = {"templates/**.html": {"extensions": "", "trimmed": "false"}}
+
+
+def extract_messages() -> Any:
+    """A Babel catalogue of every message the pages and the booth use (templates, Python, booth JS)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    web = resources.files("vybory.web")
+    catalog = Catalog(project="vybory", version="0.1")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(web), EXTRACT_METHODS, options_map=EXTRACT_OPTIONS, keywords=EXTRACT_KEYWORDS
+    ):
+        catalog.add(
+            message,
+            None,
+            [(f"vybory/web/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
+    return catalog
