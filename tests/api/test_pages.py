@@ -261,6 +261,25 @@ def test_the_offline_tool_refuses_what_it_cannot_trust(
         offline.read_message("[]", message["fingerprint"])
 
 
+def test_finish_stores_the_secret_share_for_the_browser_decryption(
+    election: ApiElection, tmp_path: Path
+) -> None:
+    import json
+
+    ready_to_vote(election)
+    board = tmp_path / "board.jsonl"
+    board.write_text(
+        election.client.get(f"/api/elections/{SLUG}/board.jsonl").text, encoding="utf-8"
+    )
+    key = election.folder / "anna.json"
+    assert json.loads(key.read_text())["secrets"]["secret_share"] is None
+    assert offline.main(["finish", "--board", str(board), "--key", str(key)]) == 0
+    share = json.loads(key.read_text())["secrets"]["secret_share"]
+    assert isinstance(share, str) and len(share) == 64
+    with pytest.raises(SystemExit):  # every step but finish writes a message: --out is required
+        offline.main(["commit", "--board", str(board), "--key", str(key)])
+
+
 def test_the_trustee_page_refuses_a_foreign_message_file(
     election: ApiElection, tmp_path: Path
 ) -> None:
@@ -332,3 +351,73 @@ def test_the_demo_seeds_an_open_election_a_newcomer_can_vote_in(tmp_path: Path) 
         )
         assert manage.status_code == 200 and "Works council election (demo)" in manage.text
     assert clock() > service.state(demo.slug).rounds[1].opens_at - timedelta(seconds=1)
+
+
+def fake_request(lang: str = "en") -> object:
+    from starlette.requests import Request
+
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": f"lang={lang}".encode(),
+            "headers": [],
+        }
+    )
+
+
+def test_a_multi_round_count_gets_a_round_by_round_table() -> None:
+    from vybory.rules import count
+    from vybory.rules.base import Contest, RankedBallot
+    from vybory.web.public import _count_rounds
+
+    ballots = (
+        [RankedBallot((("A",), ("B",)))] * 4
+        + [RankedBallot((("B",), ("A",)))] * 3
+        + [RankedBallot((("C",), ("B",)))] * 2
+    )
+    outcome = count("irv", Contest("mayor", ("A", "B", "C")), ballots=ballots).to_json()
+    table = _count_rounds(outcome)
+    assert table is not None and table["rounds"] == [1, 2]
+    rows = dict(table["rows"])
+    assert rows["C"] == [("2", ""), (None, "eliminated")]  # C's votes go to B in count 2
+    assert rows["B"][1] == ("5", "elected") and outcome["winners"] == ["B"]
+    assert _count_rounds({"rounds": [outcome["rounds"][0]]}) is None
+
+
+def test_for_against_and_motion_charts_show_every_side() -> None:
+    from vybory.web.public import _chart_for, decision_words
+
+    base = {
+        "title": "T",
+        "winners": [],
+        "runoff_candidates": [],
+        "status": "elected",
+        "outcome": {"rounds": []},
+    }
+    for_against = _chart_for(
+        fake_request(),
+        {
+            **base,
+            "method": "for-against",
+            "candidates": ["Ann"],
+            "winners": ["Ann"],
+            "counts": {"Ann:for": 7, "Ann:against": 2},
+        },
+    )
+    assert for_against["bars"] == [("Ann: for", "7", "won"), ("Ann: against", "2", "against")]
+    motion = _chart_for(
+        fake_request("ru"),
+        {**base, "method": "motion", "candidates": [], "counts": {"yes": 5, "no": 1, "abstain": 0}},
+    )
+    assert [b[:2] for b in motion["bars"]] == [("да", "5"), ("нет", "1"), ("воздержаться", "0")]
+    words = decision_words(
+        fake_request(),
+        {**base, "status": "repeat_required"},
+        {"round": 2, "closes_at": "2025-04-04 20:00 UTC"},
+    )
+    assert words == (
+        "No decision: a repeat election with all registered candidates in round 2, "
+        "voting until 2025-04-04 20:00 UTC."
+    )

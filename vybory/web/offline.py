@@ -10,6 +10,12 @@ and runs one step there::
     python -m vybory.web.offline shares   --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline complain --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline decrypt  --board board.jsonl --key key.json --out share.json [--round N]
+    python -m vybory.web.offline finish   --board board.jsonl --key key.json
+
+``finish`` (once the key ceremony is completed) only stores the trustee's
+secret share in the key file, as ``vybory trustee check`` does; the booth's
+in-browser decryption page needs a key file with the share. ``decrypt`` does
+it too when the share is not there yet.
 
 The message file holds only the public payload the board will carry; the
 trustee uploads it on their page (``/trustee/elections/<slug>``). The key
@@ -140,15 +146,33 @@ def compute_step(
     return message_json(state, kind, payload), new_key
 
 
+def finish(state: ElectionState, key: Path) -> str:
+    """The key file's text with the trustee's secret share (the key ceremony must be completed)."""
+    from vybory.cli.trustee import key_file_json, load_key
+
+    trustee, secrets = load_key(key, state)
+    if state.keys.completed is None:
+        raise Refused(
+            "the key ceremony on this board is not completed yet",
+            field="board",
+            code="key_ceremony_not_completed",
+        )
+    if secrets.secret_share is None:
+        secrets = protocol.trustee_secret_share(state, secrets)
+    return key_file_json(state.definition.slug, state.fingerprint, trustee, secrets)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vybory.web.offline",
         description="A trustee's step on an offline machine: board in, message out.",
     )
-    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("step", choices=[*sorted(STEPS), "finish"])
     parser.add_argument("--board", required=True, type=Path, help="the board file (board.jsonl)")
     parser.add_argument("--key", required=True, type=Path, help="your key file (created by keygen)")
-    parser.add_argument("--out", required=True, type=Path, help="the message file to upload")
+    parser.add_argument(
+        "--out", type=Path, help="the message file to upload (every step but finish)"
+    )
     parser.add_argument("--trustee", help="your trustee id (keygen only)")
     parser.add_argument(
         "--round", type=int, help="the round to decrypt (default: the last tallied)"
@@ -156,8 +180,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from vybory.cli._common import write_private
 
+    if args.step != "finish" and args.out is None:
+        parser.error("--out is required for this step")
     try:
         state = read_board(args.board.read_text(encoding="utf-8"))
+        if args.step == "finish":
+            write_private(args.key, finish(state, args.key))
+            print(f"{args.key} now holds your secret share.")
+            return 0
         if args.step == "keygen" and args.key.exists():
             raise Refused(
                 f"{str(args.key)!r} already exists: a key file is never overwritten",

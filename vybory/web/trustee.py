@@ -183,6 +183,8 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
         f"      python -m vybory.web.offline complain --board board.jsonl --key {key} --out message.json",
         f"      python -m vybory.web.offline decrypt  --board board.jsonl --key {key} --out share.json",
         t("   3. Carry message.json (or share.json) back and upload it on your trustee page."),
+        t("   To decrypt in this browser instead, first store your secret share in the key file:"),
+        f"      python -m vybory.web.offline finish   --board board.jsonl --key {key}",
         "",
         t(
             "B. On a machine that reaches the election's database (the `vybory trustee` commands post directly):"
