@@ -86,7 +86,7 @@ def time_pref_voting(kind, candidates, ballots, seats, budget):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=float, default=300.0, help="seconds allowed to pref_voting per case")
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds allowed to pref_voting per case")
     parser.add_argument("--repeat", type=int, default=3, help="vybory runs per case (best is kept)")
     args = parser.parse_args()
 
