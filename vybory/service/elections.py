@@ -307,7 +307,7 @@ class ElectionService:
         with self.board.writing(slug, self.clock()) as ctx:
             payload = protocol_credentials.publish_credentials(ctx.state, entries, now=ctx.now)
             event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, payload)
-            ctx.session.execute(insert(CredentialEntry), [
+            ctx.session.connection().execute(insert(CredentialEntry.__table__), [
                 {"election_id": ctx.election_id, "credential": e["credential"], "district": e["district"],
                  "weight": e["weight"], "position": event.position} for e in payload["credentials"]])
             return Posted.of(event)
@@ -366,11 +366,11 @@ class ElectionService:
         earlier = state.rounds[ballot.round].last_ballot.get(credential)
         replaced = None if earlier is None else earlier.tracking_code
         event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
-        ctx.session.execute(insert(BallotEntry), [{
+        ctx.session.connection().execute(insert(BallotEntry.__table__), [{
             "election_id": ctx.election_id, "round": ballot.round, "tracking_code": payload["tracking_code"],
             "credential": credential, "position": event.position}])
         try:
-            ctx.session.execute(insert(CiphertextEntry), [
+            ctx.session.connection().execute(insert(CiphertextEntry.__table__), [
                 {"election_id": ctx.election_id, "digest": hashlib.sha256(c.to_bytes()).hexdigest(),
                  "position": event.position} for c in ballot.ciphertexts()])
         except IntegrityError:

@@ -104,8 +104,8 @@ def event_at(session: Session, election_id: int, position: int) -> StoredEvent |
 
 def append(session: Session, election_id: int, event: StoredEvent) -> None:
     """Inserts one event; the unique (election, position) constraint refuses a fork."""
-    session.execute(
-        insert(BoardEvent),
+    session.connection().execute(
+        insert(BoardEvent.__table__),
         [{
             "election_id": election_id,
             "position": event.position,
