@@ -189,6 +189,7 @@ def test_irish_count_refuses_fractional_weights() -> None:
         count("stv-irish", Contest("c", ("A", "B"), seats=1), ballots=[B("A", weight=Fraction(1, 2))])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(IRISH))
 def test_irish_files_count_under_irish_rules_and_meek_agrees(name: str) -> None:
     f = read(f"irish2002/{name}")
