@@ -197,3 +197,17 @@ def test_a_payload_of_the_wrong_shape_is_a_finding_not_a_crash(exported) -> None
         report = verify_record(rechained(exported.files, events))
         assert not report.ok, kind
         assert any(f.kind == kind for f in report.failures), (kind, [str(f) for f in report.failures])
+
+
+def test_the_booth_recorded_when_a_round_opens(exported) -> None:  # type: ignore[no-untyped-def]
+    from tamper import rechained
+
+    for booth, ok in (("ab" * 32, True), ("AB" * 32, False), ("ab" * 31, False), (7, False)):
+        events = load(exported.events)
+        next(e for e in events if e["kind"] == "round_opened")["payload"]["booth"] = booth
+        report = verify_record(rechained(exported.files, events))
+        assert report.ok is ok, booth
+        if ok:
+            assert any(booth in note for note in report.check("rounds").notes)
+        else:
+            assert [f.code for f in report.failures] == ["round_booth"]

@@ -27,7 +27,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vybory.cli._common import DbOption, console, errors, open_service, refusals
-from vybory.errors import InvalidInput, Refused
+from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.verify import record
 from vybory.verify.lookup import BallotState, BallotStatus, find_ballot
@@ -188,7 +188,7 @@ def run_verification(path: Path | str, *, workers: int | None = 1, dask: str | N
 def _event_total(files: RecordFiles) -> int | None:
     try:
         return record.parse_manifest(files.manifest).events if files.manifest else None
-    except Exception:  # the verifier reports a bad manifest; the bar just has no total
+    except VyboryError:  # the verifier reports a bad manifest; the bar just has no total
         return None
 
 
@@ -255,7 +255,7 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     @refusals
     def export_command(
-        election: Annotated[str, typer.Argument(help="The election's slug.")],
+        election: Annotated[str, typer.Argument(metavar="ELECTION", help="The election's slug.")],
         path: Annotated[Path, typer.Argument(metavar="RECORD", help="The zip archive to write.")],
         db: DbOption = None,
     ) -> None:
