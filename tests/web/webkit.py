@@ -119,9 +119,17 @@ def board_state(service: Any, slug: str = SLUG) -> Any:
 
 
 def trustee_message(
-    service: Any, folder: Path, trustee: str, step: str, slug: str = SLUG, **kwargs: Any
+    service: Any,
+    folder: Path,
+    trustee: str,
+    step: str,
+    slug: str = SLUG,
+    key: Path | None = None,
+    **kwargs: Any,
 ) -> dict[str, Any]:
-    key = folder / f"{trustee}-key.json"
+    """A trustee's step computed from the board (the key file is ``folder/<trustee>-key.json``
+    unless ``key`` is given)."""
+    key = key or folder / f"{trustee}-key.json"
     message, new_key = offline.compute_step(
         step,
         board_state(service, slug),
