@@ -124,6 +124,12 @@ class Chooser:
     def uniform(self) -> float:
         return int.from_bytes(self._rng(7), "big") / 2**56
 
+    def shuffle(self, items: list[Any]) -> None:
+        """Fisher-Yates, in place."""
+        for i in range(len(items) - 1, 0, -1):
+            j = int(self.uniform() * (i + 1))
+            items[i], items[j] = items[j], items[i]
+
     def weighted(self, weights: dict[Any, float]) -> Any:
         point = self.uniform() * sum(weights.values())
         for value, weight in weights.items():
@@ -142,6 +148,16 @@ def later_round_plan(state: Any, number: int) -> dict[str, tuple[float, dict[Any
         turnout, preferences = LATER_ROUNDS.get((district, listed.kind), (0.65, {}))
         plan[district] = (turnout, {name: preferences.get(name, 0.2) for name in listed.candidates})
     return plan
+
+
+def apportion(shares: dict[Any, float], n: int) -> list[Any]:
+    """``n`` choices in exactly these shares (largest remainders), in order of the shares."""
+    total = sum(shares.values())
+    quotas = {value: n * weight / total for value, weight in shares.items()}
+    counts = {value: int(q) for value, q in quotas.items()}
+    for value in sorted(quotas, key=lambda v: counts[v] - quotas[v])[: n - sum(counts.values())]:
+        counts[value] += 1
+    return [value for value in shares for _ in range(counts[value])]
 
 
 def roll_csv(voters: int, seed: str) -> str:
@@ -179,7 +195,6 @@ class Simulation:
     seed: str
     credentials: dict[str, list[str]]
     workers: int
-    say: Callable[[str], None]
 
     def forms(self, round_number: int) -> dict[tuple[int, str], Any]:
         out = {}
@@ -192,28 +207,36 @@ class Simulation:
         return out
 
     def ballots(self, round_number: int, plan: dict[str, tuple[float, dict[Any, float]]]) -> list[tuple]:
-        """The jobs of a round: (round, district, secret, choices, label), re-votes first."""
+        """The jobs of a round: (round, district, secret, choices, label), re-votes first.
+
+        Turnout and shares are met exactly (largest remainders), so the outcomes the
+        demo shows (a runoff, a repeat election) happen at any size; who votes and how
+        is shuffled by the seed."""
         first: list[tuple] = []
         final: list[tuple] = []
         for district, (turnout, shares) in plan.items():
             choose = Chooser(self.seed, f"round-{round_number}-{district}")
-            for i, secret in enumerate(self.credentials[district]):
-                if choose.uniform() >= turnout:
-                    continue
-                choices = self.choices(district, shares, choose)
+            secrets = list(enumerate(self.credentials[district]))
+            choose.shuffle(secrets)
+            voting = secrets[:int(len(secrets) * turnout)]
+            names = apportion(shares, len(voting))
+            recall = apportion(RECALL, len(voting))
+            choose.shuffle(names)
+            choose.shuffle(recall)
+            for (i, secret), name, answer in zip(voting, names, recall):
                 label = f"{self.seed}:{round_number}:{district}:{i}"
                 if round_number == 1 and choose.uniform() < REVOTE_SHARE:
-                    first.append((round_number, district, secret, self.choices(district, shares, choose),
-                                  label + ":first"))
-                final.append((round_number, district, secret, choices, label))
+                    before = self.choices(district, choose.weighted(shares), choose.weighted(RECALL))
+                    first.append((round_number, district, secret, before, label + ":first"))
+                final.append((round_number, district, secret, self.choices(district, name, answer), label))
         return first + final
 
     @staticmethod
-    def choices(district: str, shares: dict[Any, float], choose: Chooser) -> dict[str, Any]:
-        name = choose.weighted(shares)
+    def choices(district: str, name: str | None, answer: str) -> dict[str, Any]:
+        """The ballot of a voter who leaves ``name`` standing (``None``: crosses out every name)."""
         choices: dict[str, Any] = {f"{district}-deputy": [] if name is None else [name]}
         if district == "factory":
-            choices["factory-recall"] = choose.weighted(RECALL)
+            choices["factory-recall"] = answer
         return choices
 
     def vote(self, round_number: int, plan: dict[str, tuple[float, dict[Any, float]]], start: datetime,
@@ -327,7 +350,7 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     service.publish_credentials(SLUG, [(public, voter.district, voter.weight) for voter, _s, public in issued])
     say(f"{len(issued)} credentials issued by the credential authority; the public list is on the board")
 
-    sim = Simulation(service, clock, seed, credentials, cores, say)
+    sim = Simulation(service, clock, seed, credentials, cores)
     decrypting = [f"{org}-trustee" for org in DECRYPTING_TRUSTEES]
 
     def count_round(number: int) -> Any:
@@ -350,7 +373,7 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     cast = sim.vote(1, ROUND_1, VOTING_OPEN + timedelta(minutes=5), VOTING_CLOSE - VOTING_OPEN - timedelta(hours=1))
     rnd = service.state(SLUG).rounds[1]
     say(f"round 1: {cast} ballots cast by {len(rnd.last_ballot)} voters "
-        f"({cast - len(rnd.last_ballot)} re-votes replaced earlier ballots)")
+        f"({cast - len(rnd.last_ballot)} re-vote(s) replaced earlier ballots)")
     clock.set(VOTING_CLOSE)
     service.close_round(SLUG, 1)
     decision = count_round(1)
@@ -370,13 +393,33 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
         service.close_round(SLUG, number)
         decision = count_round(number)
     service.publish(SLUG)
-    say(f"election published: {service.head(SLUG).position} events on the board, head {service.head(SLUG).hash[:16]}…")
+    head = service.head(SLUG)
+    say(f"election published: {head.position} events on the board, head {head.hash[:16]}…")
+    print_results(service.events(SLUG, start=head.position)[0].payload["results"], service.state(SLUG))
 
     # 8. The public record: exported, then verified from the file alone.
     verified = (verify or export_and_verify)(service, SLUG, out)
     elapsed = time.perf_counter() - started
     console.print(f"\nDatabase: {out / 'vybory.sqlite'}   record: {out / 'record.zip'}   ({elapsed:.0f} s)")
     return verified
+
+
+def print_results(results: list[dict[str, Any]], state: Any) -> None:
+    """The final result of every contest, as published on the board."""
+    from rich.table import Table
+
+    table = Table(title="Results", title_justify="left")
+    for column in ("contest", "district", "result", "decided in round"):
+        table.add_column(column)
+    for entry in results:
+        contest = state.definition.contest(entry["contest"])
+        if contest.is_motion:
+            result = "motion passed" if entry["elected"] else "motion not passed"
+        else:
+            result = ("elected: " + ", ".join(entry["elected"])) if entry["elected"] else entry["status"]
+        table.add_row(contest.title, state.definition.district(contest.district).name, result, str(entry["round"]))
+    console.print()
+    console.print(table)
 
 
 def export_and_verify(service: Any, slug: str, out: Path) -> bool:
