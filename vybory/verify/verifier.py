@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vybory.crypto.group import Point
 from vybory.errors import InvalidDefinition, VyboryError
 from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
@@ -36,6 +35,8 @@ from vybory.model.definition import (
 )
 from vybory.model.layout import Layout, compute_layout
 from vybory.verify import decisions, keys, record
+from vybory.verify.candidates import Nominations
+from vybory.verify.credentials import Credential, read_credentials
 from vybory.verify.jobs import (
     BallotChecker,
     BallotJob,
@@ -46,6 +47,7 @@ from vybory.verify.jobs import (
 )
 from vybory.verify.lines import canonical, event_hash, read_event, read_json
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
+from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import Findings, Report
 from vybory.verify.rounds import LastBallot, MixRecord, Published, Round, RoundContest
 from vybory.verify.tally import (
@@ -97,21 +99,6 @@ class RecordFiles:
     events: Callable[[], Iterable[bytes]] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Credential:
-    district: str
-    weight: int
-
-
-class _Malformed(Exception):
-    """A payload that does not have the shape of its kind (reported as a finding, never raised out)."""
-
-
-def _need(payload: Mapping[str, Any], keys_: set[str], what: str) -> None:
-    if set(payload) != keys_:
-        raise _Malformed(f"a {what} payload must have exactly the fields {', '.join(sorted(keys_))}")
-
-
 class Verifier:
     """One run of the verifier over one record. Use :func:`verify_record`."""
 
@@ -134,8 +121,7 @@ class Verifier:
         self.ballots_checked = 0
         self.head = GENESIS_HASH
         # Re-derived from the board:
-        self.nominations: list[dict[str, Any]] = []
-        self.ballot_candidates: dict[str, tuple[str, ...]] | None = None
+        self.nominations: Nominations | None = None
         self.ceremony: keys.Ceremony | None = None
         self.credentials: dict[str, Credential] = {}
         self.credentials_at: int | None = None
@@ -338,7 +324,7 @@ class Verifier:
             return None
         try:
             return handler(index, event.payload)
-        except _Malformed as error:
+        except Malformed as error:
             self.out.fail(check, "malformed_payload", str(error), position=index, kind=kind)
         except VyboryError as error:
             self.out.fail(check, error.code, str(error), position=index, kind=kind)
@@ -354,7 +340,7 @@ class Verifier:
     # -- definition and nominations ------------------------------------------------
 
     def _on_election_defined(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"definition", "fingerprint", "at"}, "election_defined")
+        need(p, {"definition", "fingerprint", "at"}, "election_defined")
         self.out.count("definition")
         kind = "election_defined"
         if self.definition is None:
@@ -373,123 +359,31 @@ class Verifier:
                        f"{self.fingerprint.hex()}", index, kind)
 
     def _on_nomination_submitted(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"nomination", "contest", "organisation", "candidate", "consent", "at"}, "nomination_submitted")
-        d = self._definition()
-        kind = "nomination_submitted"
-        self.out.count("candidates")
-        if self.ballot_candidates is not None:
-            self._fail("candidates", "nominations_closed", "a nomination after the nominations closed", index, kind)
-        if p["nomination"] != len(self.nominations) + 1:
-            self._fail("candidates", "nomination_number", f"is numbered {p['nomination']!r}, expected "
-                                                         f"{len(self.nominations) + 1}", index, kind)
-        if not d.has_contest(p["contest"]) or d.contest(p["contest"]).is_motion:
-            self._fail("candidates", "nomination_contest", f"{p['contest']!r} is not a contest with candidates",
-                       index, kind)
-        if not d.has_organisation(p["organisation"]):
-            self._fail("candidates", "nomination_organisation",
-                       f"{p['organisation']!r} is not an organisation of the election", index, kind)
-        if p["consent"] is not True:
-            self._fail("candidates", "nomination_consent", "a nomination without the candidate's consent", index,
-                       kind)
-        if parse_time(p["at"]) >= d.deadlines.nominations_close:
-            self._fail("candidates", "nomination_late", f"submitted at {p['at']}, after the nominations closed at "
-                                                        f"{format_time(d.deadlines.nominations_close)}", index, kind)
-        name = p["candidate"]["name"]
-        for other in self.nominations:
-            if (other["contest"] == p["contest"] and other["name"].casefold() == name.casefold()
-                    and other["status"] not in ("refused", "appeal_rejected")):
-                self._fail("candidates", "nomination_twice", f"{name!r} is already nominated in {p['contest']!r}",
-                           index, kind)
-        self.nominations.append({"contest": p["contest"], "name": name, "status": "submitted", "refused_at": None})
-
-    def _nomination(self, p: Mapping[str, Any], index: int, kind: str, status: str) -> dict[str, Any] | None:
-        self.out.count("candidates")
-        number = p["nomination"]
-        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.nominations):
-            self._fail("candidates", "nomination_number", f"there is no nomination {number!r}", index, kind)
-            return None
-        n = self.nominations[number - 1]
-        if self.ballot_candidates is not None:
-            self._fail("candidates", "nominations_closed", "a decision after the nominations closed", index, kind)
-        if n["status"] != status:
-            self._fail("candidates", "nomination_status", f"nomination {number} is {n['status']}, not {status}",
-                       index, kind)
-            return None
-        return n
+        self._nominations().add("nomination_submitted", p, index, self.out)
 
     def _on_candidate_registered(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"nomination", "contest", "candidate", "at"}, "candidate_registered")
-        n = self._nomination(p, index, "candidate_registered", "submitted")
-        if n is not None:
-            if (p["contest"], p["candidate"]) != (n["contest"], n["name"]):
-                self._fail("candidates", "nomination_mismatch", "names another contest or candidate than the "
-                                                                "nomination", index, "candidate_registered")
-            n["status"] = "registered"
+        self._nominations().add("candidate_registered", p, index, self.out)
 
     def _on_candidate_refused(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"nomination", "contest", "candidate", "reason", "at"}, "candidate_refused")
-        n = self._nomination(p, index, "candidate_refused", "submitted")
-        if n is not None:
-            if not isinstance(p["reason"], str) or not p["reason"].strip():
-                self._fail("candidates", "refusal_reason", "a refusal without a reason", index, "candidate_refused")
-            n["status"] = "refused"
-            n["refused_at"] = parse_time(p["at"])
+        self._nominations().add("candidate_refused", p, index, self.out)
 
     def _on_appeal_lodged(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"nomination", "grounds", "at"}, "appeal_lodged")
-        n = self._nomination(p, index, "appeal_lodged", "refused")
-        if n is not None:
-            limit = n["refused_at"] + self._definition().deadlines.appeal_duration
-            if parse_time(p["at"]) > limit:
-                self._fail("candidates", "appeal_late", f"lodged at {p['at']}, after the time to appeal ended at "
-                                                        f"{format_time(limit)}", index, "appeal_lodged")
-            n["status"] = "appealed"
+        self._nominations().add("appeal_lodged", p, index, self.out)
 
     def _on_appeal_decided(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"nomination", "upheld", "reason", "at"}, "appeal_decided")
-        n = self._nomination(p, index, "appeal_decided", "appealed")
-        if n is not None:
-            n["status"] = "registered" if p["upheld"] is True else "appeal_rejected"
+        self._nominations().add("appeal_decided", p, index, self.out)
 
     def _on_nominations_closed(self, index: int, p: Mapping[str, Any]) -> None:
-        """Check 5: every registered candidate is on the ballot, and nobody else."""
-        _need(p, {"candidates", "at"}, "nominations_closed")
-        d = self._definition()
-        kind = "nominations_closed"
-        self.out.count("candidates")
-        if self.ballot_candidates is not None:
-            self._fail("candidates", "nominations_closed", "the nominations are closed a second time", index, kind)
-            return
-        given = p["candidates"]
-        if not isinstance(given, Mapping):
-            raise _Malformed("candidates must be an object: contest -> names")
-        at = parse_time(p["at"])
-        if at < d.deadlines.nominations_close:
-            self._fail("candidates", "nominations_closed_early", f"closed at {p['at']}, before the deadline "
-                                                                 f"{format_time(d.deadlines.nominations_close)}",
-                       index, kind)
-        for number, n in enumerate(self.nominations, start=1):
-            pending = n["status"] in ("submitted", "appealed") or (
-                n["status"] == "refused" and at <= n["refused_at"] + d.deadlines.appeal_duration)
-            if pending:
-                self._fail("candidates", "nominations_closed_early",
-                           f"closed while nomination {number} ({n['name']}) still waited for a decision or could "
-                           "still be appealed", index, kind)
-        closed: dict[str, tuple[str, ...]] = {}
-        for contest in d.contests:
-            registered = sorted({n["name"] for n in self.nominations
-                                 if n["contest"] == contest.id and n["status"] == "registered"},
-                                key=decisions.candidate_order)
-            listed = given.get(contest.id)
-            if listed != registered:
-                self._fail("candidates", "ballot_candidates",
-                           f"contest {contest.id!r}: the ballot lists {listed!r}; the registered candidates are "
-                           f"{registered!r}", index, kind)
-            closed[contest.id] = tuple(listed) if isinstance(listed, list) else tuple(registered)
-        extra = set(given) - {c.id for c in d.contests}
-        if extra:
-            self._fail("candidates", "ballot_candidates", f"lists unknown contests {sorted(extra)}", index, kind)
-        self.ballot_candidates = closed
+        self._nominations().add("nominations_closed", p, index, self.out)
+
+    def _nominations(self) -> Nominations:
+        if self.nominations is None:
+            self.nominations = Nominations(self._definition())
+        return self.nominations
+
+    @property
+    def ballot_candidates(self) -> dict[str, tuple[str, ...]] | None:
+        return self.nominations.ballot if self.nominations is not None else None
 
     # -- key ceremony and credentials --------------------------------------------------
 
@@ -517,9 +411,7 @@ class Verifier:
         self.ceremony.complete(p, index, self.out)
 
     def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
-        """Check 7: one list, from the credential authority, of distinct valid credentials, sorted."""
-        _need(p, {"authority", "credentials", "at"}, "credentials_published")
-        d = self._definition()
+        """Check 7: one list, before voting begins (the rest in :mod:`vybory.verify.credentials`)."""
         kind = "credentials_published"
         if self.credentials_at is not None:
             self._fail("credentials", "credentials_twice", f"a second credential list (the first is event "
@@ -529,44 +421,7 @@ class Verifier:
             self._fail("credentials", "credentials_late", "the credentials are published after voting began",
                        index, kind)
         self.credentials_at = index
-        if p["authority"] != d.credential_authority:
-            self._fail("credentials", "credentials_authority",
-                       f"the list is signed off by {p['authority']!r}, not by the definition's credential "
-                       f"authority {d.credential_authority!r}", index, kind)
-        entries = p["credentials"]
-        if not isinstance(entries, list) or not entries:
-            raise _Malformed("credentials must be a non-empty list")
-        previous = ""
-        for k, entry in enumerate(entries):
-            self.out.count("credentials")
-            where = f"credentials[{k}]"
-            if not isinstance(entry, Mapping) or set(entry) != {"credential", "district", "weight"}:
-                self._fail("credentials", "credential_entry", f"{where}: must have exactly credential, district, "
-                                                              "weight", index, kind)
-                continue
-            text, district, weight = entry["credential"], entry["district"], entry["weight"]
-            try:
-                Point.from_hex(text, f"{where}.credential")
-            except VyboryError as error:
-                self._fail("credentials", "credential_point", f"{where}: {error.message}", index, kind)
-                continue
-            if text in self.credentials:
-                self._fail("credentials", "credential_duplicate", f"{where}: the credential {text} appears twice",
-                           index, kind)
-                continue
-            if text <= previous:
-                self._fail("credentials", "credential_order", f"{where}: the list is not sorted by credential",
-                           index, kind)
-            previous = text
-            if not isinstance(district, str) or not d.has_district(district):
-                self._fail("credentials", "credential_district", f"{where}: {district!r} is not a district",
-                           index, kind)
-                continue
-            if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10**6:
-                self._fail("credentials", "credential_weight", f"{where}: the weight {weight!r} is not a whole "
-                                                               "number from 1 to 1000000", index, kind)
-                continue
-            self.credentials[text] = Credential(district, weight)
+        self.credentials = read_credentials(p, self._definition(), index, self.out)
 
     # -- rounds and ballots -----------------------------------------------------------
 
@@ -578,7 +433,7 @@ class Verifier:
         """Check 16 for an opening: round 1 lists the ballot's candidates; a later round lists
         exactly what the previous round's outcomes announced, for its own window."""
         # "booth" (optional): the SHA-256 of the voting booth the server served (spec §10.2).
-        _need(p, {"round", "contests", "opens_at", "closes_at", "at"} | ({"booth"} & set(p)), "round_opened")
+        need(p, {"round", "contests", "opens_at", "closes_at", "at"} | ({"booth"} & set(p)), "round_opened")
         d = self._definition()
         kind = "round_opened"
         self.out.count("rounds")
@@ -645,13 +500,13 @@ class Verifier:
 
     def _on_ballot_cast(self, index: int, p: Mapping[str, Any]) -> BallotJob | None:
         """Check 8 (what needs the board) and check 9; the cryptographic part is a job."""
-        _need(p, {"ballot", "tracking_code", "at"}, "ballot_cast")
+        need(p, {"ballot", "tracking_code", "at"}, "ballot_cast")
         kind = "ballot_cast"
         self.ballots += 1
         self.out.count("ballots")
         ballot, code = p["ballot"], p["tracking_code"]
         if not isinstance(ballot, Mapping) or not isinstance(code, str):
-            raise _Malformed("the ballot must be an object and the tracking code text")
+            raise Malformed("the ballot must be an object and the tracking code text")
         # Findings name the tracking code the board states (the one on the voter's receipt).
         tracking = code
         ballot_json = canonical(ballot)
@@ -723,7 +578,7 @@ class Verifier:
                           tracking_code=verdict.tracking_code)
 
     def _on_round_closed(self, index: int, p: Mapping[str, Any]) -> None:
-        _need(p, {"round", "voters", "ballots", "early", "at"}, "round_closed")
+        need(p, {"round", "voters", "ballots", "early", "at"}, "round_closed")
         kind = "round_closed"
         self.out.count("rounds")
         rnd = self.rounds.get(p["round"])
@@ -792,7 +647,7 @@ class Verifier:
     def _on_ballots_mixed(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 12 (what needs the board's order): the round is closed and not being decrypted, the
         contest ranked with ballots, the trustee qualified and new to it, ``input`` the latest list."""
-        _need(p, set(MIX_FIELDS), "ballots_mixed")
+        need(p, set(MIX_FIELDS), "ballots_mixed")
         kind = "ballots_mixed"
         rnd = self._round_for(p, index, kind, "mixes")
         if rnd is None:
