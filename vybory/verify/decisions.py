@@ -1,4 +1,4 @@
-"""Checks 15-17: the decisions re-derived from the decrypted counts, the rounds they
+"""Checks 16 and 18: the decisions re-derived from the decrypted counts, the rounds they
 open, and the published results (spec §15, §16).
 
 For each contest of a decided round, the contest's counting rule
@@ -83,7 +83,7 @@ def elected_before(rounds: Mapping[int, Round], contest_id: str, round: int) -> 
 def check_decisions(rnd: Round, rounds: Mapping[int, Round], definition: Definition,
                     ballot_candidates: Mapping[str, Sequence[str]], registered: Mapping[str, int],
                     out: Findings) -> None:
-    """Check 15 for one round: each contest's outcome and the next round announced."""
+    """Check 16 for one round: each contest's outcome and the next round announced."""
     check = "decisions"
     if rnd.outcomes is None:
         return
@@ -165,7 +165,7 @@ def _differences(announced: Any, expected: Mapping[str, Any]) -> str:
 
 def check_publication(payload: Mapping[str, Any], position: int, rounds: Mapping[int, Round],
                       definition: Definition, out: Findings) -> None:
-    """Check 17: ``election_published`` gives each contest's final result from the rounds' outcomes."""
+    """Check 18: ``election_published`` gives each contest's final result from the rounds' outcomes."""
     check = "publication"
     out.count(check)
 

@@ -48,7 +48,7 @@ from vybory.verify.jobs import (
 from vybory.verify.lines import canonical, event_hash, read_event, read_json
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
-from vybory.verify.report import Findings, Report
+from vybory.verify.report import CHECK_NAMES, Findings, Report
 from vybory.verify.rounds import LastBallot, MixRecord, Published, Round, RoundContest
 from vybory.verify.tally import (
     TallySum,
@@ -138,9 +138,7 @@ class Verifier:
         self._read_definition_file()
         if self.files.events is None:
             self.out.fail("record", "record_file_missing", f"the record has no {record.EVENTS}")
-            for name in ("board", "head", "definition", "candidates", "key_ceremony", "credentials", "ballots",
-                         "ciphertexts", "counted_ballots", "encrypted_tally", "decryption_shares",
-                         "combination", "counts", "decisions", "rounds", "publication"):
+            for name in CHECK_NAMES[CHECK_NAMES.index("board"):]:
                 self.out.skip(name, f"the record has no {record.EVENTS}")
         else:
             jobs = self._first_pass(self.files.events())
@@ -347,9 +345,9 @@ class Verifier:
             self.definition = definition_from_json(p["definition"], source="event 1 definition")
             self.fingerprint = fingerprint(self.definition)
             self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
-            self.out.fail("definition", "record_file_missing",
-                          f"the record has no {record.DEFINITION}; the board's definition is used", position=index,
-                          kind=kind)
+            self.out.fail("definition", "definition_unusable",
+                          f"the record has no usable {record.DEFINITION}; the board's definition is used",
+                          position=index, kind=kind)
         elif canonical_json(p["definition"]) != canonical_json(self.definition.to_json()):
             self._fail("definition", "definition_mismatch",
                        f"the definition on the board is not the one in {record.DEFINITION}", index, kind)
@@ -430,7 +428,7 @@ class Verifier:
         return current if current is not None and current.closed is None else None
 
     def _on_round_opened(self, index: int, p: Mapping[str, Any]) -> None:
-        """Check 16 for an opening: round 1 lists the ballot's candidates; a later round lists
+        """Check 17 for an opening: round 1 lists the ballot's candidates; a later round lists
         exactly what the previous round's outcomes announced, for its own window."""
         # "booth" (optional): the SHA-256 of the voting booth the server served (spec §10.2).
         need(p, {"round", "contests", "opens_at", "closes_at", "at"} | ({"booth"} & set(p)), "round_opened")
@@ -713,9 +711,7 @@ class Verifier:
 
     def _after_first_pass(self) -> None:
         if self.definition is None:
-            for name in ("candidates", "key_ceremony", "credentials", "ballots", "ciphertexts", "counted_ballots",
-                         "encrypted_tally", "decryption_shares", "combination", "counts", "decisions", "rounds",
-                         "publication"):
+            for name in CHECK_NAMES[CHECK_NAMES.index("candidates"):]:
                 self.out.skip(name, "the record has no readable definition")
             return
         if self.rounds and self.ceremony is not None and not self.ceremony.completed:
