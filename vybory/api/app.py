@@ -20,6 +20,7 @@ from vybory.service import Clock, ElectionService, system_clock
 from vybory.store import Database
 
 SECRET_VARIABLE = "VYBORY_SECRET_KEY"
+SECURE_VARIABLE = "VYBORY_SECURE_COOKIES"
 
 DESCRIPTION = """\
 The vybory election server. Every operation of the election service is here;
@@ -46,8 +47,12 @@ def create_app(
     (tests, ``vybory serve --demo``). ``secret_key`` signs session cookies
     (default ``$VYBORY_SECRET_KEY``, else a random key: sessions then end
     when the server restarts). ``secure_cookies``: ``None`` marks cookies
-    Secure when the request came over https. ``pages``: also serve the HTML pages.
+    Secure when the request came over https, or always when
+    ``$VYBORY_SECURE_COOKIES=1`` (behind a proxy that ends TLS). ``pages``:
+    also serve the HTML pages.
     """
+    if secure_cookies is None and os.environ.get(SECURE_VARIABLE) == "1":
+        secure_cookies = True
     if service is None:
         service = ElectionService(Database(database_url), clock=clock or system_clock)
     key = secret_key or os.environ.get(SECRET_VARIABLE) or secrets.token_bytes(32)

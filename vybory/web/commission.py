@@ -189,9 +189,6 @@ def manage_page(
     service = service_of(request)
     status = service.status(slug)
     view = read_state(service, slug, manage_view)
-    by_phase: dict[str, list[Any]] = {}
-    for waiting in status.waiting:
-        by_phase.setdefault(waiting.role, []).append(waiting)
     return render(
         request,
         "commission/manage.html",
@@ -199,7 +196,6 @@ def manage_page(
         slug=slug,
         status=status,
         error=error,
-        waiting_by_role=by_phase,
         **view,
     )
 
