@@ -60,12 +60,14 @@ NOMINEES = {
 REFUSED_FOR_GOOD = ("forest", "union", "Ivan Ivanov")
 
 # How each district votes: turnout and preferences (among the names on the ballot; None: all crossed out).
-ROUND_1 = {
+Plan = dict[str, tuple[float, dict[Any, float]]]
+
+ROUND_1: Plan = {
     "factory": (0.80, {"Anna Kovaleva": 0.58, "Pyotr Smirnov": 0.25, "Oleg Fedorov": 0.15, None: 0.02}),
     "river": (0.75, {"Irina Volkova": 0.40, "Sergei Morozov": 0.35, "Tatyana Lebedeva": 0.23, None: 0.02}),
     "forest": (0.40, {"Nikolai Popov": 0.36, "Elena Sokolova": 0.40, "Dmitri Orlov": 0.24}),
 }
-LATER_ROUNDS = {  # (district, "runoff" | "repeat") -> turnout and preferences
+LATER_ROUNDS: dict[tuple[str, str], tuple[float, dict[Any, float]]] = {  # (district, "runoff" | "repeat") -> turnout and preferences
     ("river", "runoff"): (0.70, {"Irina Volkova": 0.46, "Sergei Morozov": 0.54}),
     ("forest", "repeat"): (0.65, {"Nikolai Popov": 0.26, "Elena Sokolova": 0.60, "Dmitri Orlov": 0.14}),
     ("forest", "runoff"): (0.60, {"Nikolai Popov": 0.40, "Elena Sokolova": 0.60}),
@@ -303,17 +305,17 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     district, organisation, name = REFUSED_FOR_GOOD
     service.nominate(SLUG, organisation=organisation, contest=f"{district}-deputy", name=name, consent=True)
     nominations = service.state(SLUG).nominations
-    number = {n.name: n.number for n in nominations}
+    numbers = {n.name: n.number for n in nominations}
     for n in nominations:
         if n.name not in ("Dmitri Orlov", name):
             service.register_candidate(SLUG, n.number)
-    service.refuse_candidate(SLUG, number["Dmitri Orlov"], "the consent form was not dated")
-    service.refuse_candidate(SLUG, number[name], "the candidate does not live in the district")
+    service.refuse_candidate(SLUG, numbers["Dmitri Orlov"], "the consent form was not dated")
+    service.refuse_candidate(SLUG, numbers[name], "the candidate does not live in the district")
     clock.set(START + timedelta(days=2))
-    service.lodge_appeal(SLUG, number["Dmitri Orlov"], "the consent was given before the nomination meeting")
-    service.lodge_appeal(SLUG, number[name], "the candidate works in the district")
-    service.decide_appeal(SLUG, number["Dmitri Orlov"], upheld=True, reason="the date is on the minutes")
-    service.decide_appeal(SLUG, number[name], upheld=False, reason="the rules require residence")
+    service.lodge_appeal(SLUG, numbers["Dmitri Orlov"], "the consent was given before the nomination meeting")
+    service.lodge_appeal(SLUG, numbers[name], "the candidate works in the district")
+    service.decide_appeal(SLUG, numbers["Dmitri Orlov"], upheld=True, reason="the date is on the minutes")
+    service.decide_appeal(SLUG, numbers[name], upheld=False, reason="the rules require residence")
     say(f"{len(nominations)} nominations by 5 organisations; 1 refusal upheld on appeal, 1 refusal confirmed")
 
     # 3. The key ceremony: each trustee on their own machine, messages through the board.
@@ -331,6 +333,7 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
                 "dkg_commitment_hash", "dkg_complaint") else {}
             service.submit_trustee_step(SLUG, kind, publish(service.state(SLUG), secrets, now=clock(), **extra))
     state = service.state(SLUG)
+    assert state.public_key is not None
     trustees = {t: protocol.trustee_secret_share(state, s) for t, s in trustees.items()}
     say(f"Key ceremony completed by 5 trustees (k = 3); election key {state.public_key.to_hex()[:16]}…")
 

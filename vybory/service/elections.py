@@ -53,7 +53,14 @@ from vybory.service.results import (
 )
 from vybory.store import Database, users
 from vybory.store import board as board_rows
-from vybory.store.tables import BallotEntry, CiphertextEntry, CredentialEntry, Election, User
+from vybory.store.tables import (
+    BallotEntry,
+    CiphertextEntry,
+    CredentialEntry,
+    Election,
+    User,
+    table_of,
+)
 from vybory.store.tables import Voter as VoterRow
 
 # Key-ceremony events a trustee computes on their own machine and submits.
@@ -307,7 +314,7 @@ class ElectionService:
         with self.board.writing(slug, self.clock()) as ctx:
             payload = protocol_credentials.publish_credentials(ctx.state, entries, now=ctx.now)
             event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, payload)
-            ctx.session.connection().execute(insert(CredentialEntry.__table__), [
+            ctx.session.connection().execute(insert(table_of(CredentialEntry)), [
                 {"election_id": ctx.election_id, "credential": e["credential"], "district": e["district"],
                  "weight": e["weight"], "position": event.position} for e in payload["credentials"]])
             return Posted.of(event)
@@ -366,11 +373,11 @@ class ElectionService:
         earlier = state.rounds[ballot.round].last_ballot.get(credential)
         replaced = None if earlier is None else earlier.tracking_code
         event = self.board.append(ctx, EventKind.BALLOT_CAST, payload)
-        ctx.session.connection().execute(insert(BallotEntry.__table__), [{
+        ctx.session.connection().execute(insert(table_of(BallotEntry)), [{
             "election_id": ctx.election_id, "round": ballot.round, "tracking_code": payload["tracking_code"],
             "credential": credential, "position": event.position}])
         try:
-            ctx.session.connection().execute(insert(CiphertextEntry.__table__), [
+            ctx.session.connection().execute(insert(table_of(CiphertextEntry)), [
                 {"election_id": ctx.election_id, "digest": hashlib.sha256(c.to_bytes()).hexdigest(),
                  "position": event.position} for c in ballot.ciphertexts()])
         except IntegrityError:

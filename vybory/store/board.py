@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from vybory.store.tables import BoardEvent, Election
+from vybory.store.tables import BoardEvent, Election, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ def event_at(session: Session, election_id: int, position: int) -> StoredEvent |
 def append(session: Session, election_id: int, event: StoredEvent) -> None:
     """Inserts one event; the unique (election, position) constraint refuses a fork."""
     session.connection().execute(
-        insert(BoardEvent.__table__),
+        insert(table_of(BoardEvent)),
         [{
             "election_id": election_id,
             "position": event.position,
