@@ -100,3 +100,12 @@ def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[
     travelled = pickle.loads(pickle.dumps(captured[:5]))
     assert check_ballot_jobs(travelled) == check_ballot_jobs(copy.deepcopy(captured[:5]))
     assert all(v.ok for v in check_ballot_jobs(travelled))
+
+
+def test_an_unreachable_dask_scheduler_is_named(exported) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("distributed")
+    from vybory.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info:
+        verify_record(naive(exported.files, load(exported.events)), checker=dask_checker("tcp://127.0.0.1:9", timeout=1))
+    assert info.value.code == "dask_unreachable" and "tcp://127.0.0.1:9" in str(info.value)

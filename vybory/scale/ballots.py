@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any
 
+from vybory.errors import InvalidInput
 from vybory.verify.jobs import BallotChecker, BallotJob, BallotVerdict, check_ballot_jobs
 
 # Small chunks keep the workers evenly loaded; a ballot takes milliseconds, so the cost of sending
@@ -86,7 +87,8 @@ def process_checker(workers: int | None = None, *, chunk: int = DEFAULT_CHUNK,
     return check
 
 
-def dask_checker(address: Any, *, chunk: int = 4 * DEFAULT_CHUNK, in_flight: int | None = None) -> BallotChecker:
+def dask_checker(address: Any, *, chunk: int = 4 * DEFAULT_CHUNK, in_flight: int | None = None,
+                 timeout: float = 10) -> BallotChecker:
     """A checker that sends chunks of ballots to the Dask cluster at ``address``
     (a scheduler address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``)."""
 
@@ -94,7 +96,11 @@ def dask_checker(address: Any, *, chunk: int = 4 * DEFAULT_CHUNK, in_flight: int
         from distributed import Client
 
         own = not isinstance(address, Client)
-        client = Client(address) if own else address
+        try:
+            client = Client(address, timeout=timeout) if own else address
+        except (OSError, TimeoutError, ValueError) as error:
+            raise InvalidInput(f"cannot reach the Dask scheduler at {address!r}: {error}", field="--dask",
+                               code="dask_unreachable") from None
         try:
             threads = sum(client.nthreads().values()) or 1
 
