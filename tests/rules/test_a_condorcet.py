@@ -96,8 +96,10 @@ def test_schulze_winning_votes_and_margin_can_differ() -> None:
 
 
 @st.composite
-def profiles(draw: st.DrawFn, complete: bool = False) -> tuple[tuple[str, ...], list[RankedBallot]]:
-    n = draw(st.integers(3, 5))
+def profiles(
+    draw: st.DrawFn, complete: bool = False, most: int = 5
+) -> tuple[tuple[str, ...], list[RankedBallot]]:
+    n = draw(st.integers(3, most))
     cands = NAMES[:n]
     ballots = []
     for _ in range(draw(st.integers(1, 9))):
@@ -141,8 +143,10 @@ def test_schulze_winner_set_equals_pref_voting_beat_path(profile) -> None:
     assert cands.index(o.winners[0]) in ours_winning
 
 
+# pref_voting's ranked_pairs tries every order of equal margins (up to 10! with five
+# candidates), so this comparison stays at four.
 @FAST
-@given(profiles())
+@given(profiles(most=4))
 def test_ranked_pairs_equals_pref_voting_with_the_same_tie_break_ranking(profile) -> None:
     cands, ballots = profile
     o = count("ranked-pairs", Contest("c", cands, seed=b"y"), ballots=ballots)
