@@ -32,9 +32,12 @@ serve: setup booth
 bench: setup
 	$(PY) bench/crypto.py
 	$(PY) bench/count.py
+	$(PY) bench/mix.py
+	$(PY) bench/service.py
+	$(PY) bench/verify.py
 
 vectors: setup
 	$(PY) scripts/make-vectors
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache
+	rm -rf $(VENV) node_modules build .pytest_cache vybory/web/static/booth test-artifacts

@@ -124,7 +124,16 @@ def service_for(db: str | None):  # type: ignore[no-untyped-def]
     from vybory.service import ElectionService
     from vybory.store import Database
 
-    return ElectionService(Database(db), clock=command_clock())
+    service = ElectionService(Database(db), clock=command_clock())
+    record_booth(service)
+    return service
+
+
+def record_booth(service: Any) -> None:
+    """Rounds opened from here record the SHA-256 of the booth this installation serves."""
+    from vybory.web.booth.manifest import booth_digest
+
+    service.booth_digest = booth_digest()
 
 
 def print_decision(decision: Any, out: Console | None = None) -> None:

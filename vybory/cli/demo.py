@@ -30,7 +30,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vybory import protocol
-from vybory.cli._common import console, print_decision, refusals
+from vybory.cli._common import console, print_decision, record_booth, refusals
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
@@ -286,6 +286,7 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
         (out / name).unlink(missing_ok=True)
     clock = ManualClock(START)
     service = ElectionService(Database(f"sqlite:///{out / 'vybory.sqlite'}"), clock=clock)
+    record_booth(service)
     cores = workers if workers is not None else max(1, (os.cpu_count() or 1))
 
     def say(text: str) -> None:
