@@ -80,7 +80,7 @@ def test_verify_as_json_on_every_core(record: Path, built: tuple[Election, str, 
 
 
 def test_verify_on_a_dask_cluster(record: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
         out = Run()("verify", str(record), "--dask", cluster.scheduler_address)

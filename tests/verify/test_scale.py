@@ -37,7 +37,7 @@ def test_local_processes_give_the_same_report(exported) -> None:  # type: ignore
 
 
 def test_a_dask_cluster_gives_the_same_report(exported) -> None:  # type: ignore[no-untyped-def]
-    distributed = pytest.importorskip("distributed")
+    import distributed
     files = tampered(exported)
     sequential = verify_record(files)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
@@ -103,7 +103,6 @@ def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[
 
 
 def test_an_unreachable_dask_scheduler_is_named(exported) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("distributed")
     from vybory.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as info:
