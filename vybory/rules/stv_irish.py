@@ -76,13 +76,21 @@ from vybory.rules.base import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import candidate_numbers, group_ballots, integer_weights, papers
+from vybory.rules.stv_common import (
+    WITHDRAWN,
+    next_holder,
+    order_by_votes,
+    pick_by_votes,
+    record_stage,
+    stv_outcome,
+)
 from vybory.rules.ties import TieBreaker
 
 METHOD = "stv-irish"
 DRAW_TAG = b"VYBORY-V1-IRISH-DRAW"
 
 OPTIONS: dict[str, Option] = {
-    "withdrawn": (list, None, "candidates withdrawn before the count; their papers go to the next preference"),
+    "withdrawn": WITHDRAWN,
     "multiple_exclusion": (bool, True,
                            ("exclude the lowest candidates together when they could not overtake the "
                             "next one up (s. 122)")),
@@ -153,18 +161,12 @@ class _IrishCount:
     def untransferred(self) -> int:
         return sum(self.votes[c] - self.quota for c in self.pending)
 
-    def next_holder(self, prefs: tuple[int, ...], pos: int) -> int:
-        for p in range(pos + 1, len(prefs)):
-            if self.continuing[prefs[p]]:
-                return p
-        return -1
-
     def sort_papers(self, bundles: list[Bundle]) -> tuple[dict[int, list[Bundle]], int]:
         """Sub-parcels by next available preference, and the non-transferable papers."""
         sub: dict[int, list[Bundle]] = {}
         nt = 0
         for prefs, pos, k in bundles:
-            p = self.next_holder(prefs, pos)
+            p = next_holder(prefs, pos, self.continuing)
             if p < 0:
                 nt += k
             else:
@@ -202,17 +204,7 @@ class _IrishCount:
     def elect_reaching_quota(self, count_number: int) -> list[int]:
         """[s. 120] Candidates with the quota at the end of a count, highest first."""
         reached = [c for c in self.live() if self.votes[c] >= self.quota]
-        by_votes: dict[int, list[int]] = {}
-        for c in reached:
-            by_votes.setdefault(self.votes[c], []).append(c)
-        order: list[int] = []
-        for v in sorted(by_votes, reverse=True):
-            group = by_votes[v]
-            if len(group) > 1:
-                ranked = self.tb.rank([self.names[c] for c in group], purpose="elect", round_number=count_number)
-                group = [self.names.index(name) for name in ranked]
-            order += group
-        order = order[: self.vacancies()]
+        order = order_by_votes(reached, self.votes, self.names, self.tb, count_number)[: self.vacancies()]
         for c in order:
             self.continuing[c] = False
             self.elected.append(c)
@@ -238,32 +230,17 @@ class _IrishCount:
             self.elected.append(c)
         return chosen
 
-    def record(self, note: str, before: dict | None, elected: list[int], eliminated: list[int]) -> Round:
+    def record(self, note: str, elected: list[int], eliminated: list[int]) -> Round:
         counts: dict[str, Number] = {self.names[c]: self.votes[c] for c in self.standing}
-        transfers: dict[str, Number] = {}
-        if before is not None:
-            transfers = {name: v - before.get(name, 0) for name, v in counts.items() if v != before.get(name, 0)}
-        rnd = Round(
-            number=len(self.rounds) + 1,
-            counts=counts,
-            elected=[self.names[c] for c in elected],
-            eliminated=[self.names[c] for c in eliminated],
-            transfers=transfers,
-            exhausted=self.non_transferable,
-            quota=self.quota,
-            note=note,
-        )
-        rnd.ties = self.tb.take_ties()
-        self.rounds.append(rnd)
-        self.tb.history = [r.counts for r in self.rounds]
-        return rnd
+        return record_stage(self.rounds, self.tb, self.names, counts, elected=elected, eliminated=eliminated,
+                            exhausted=self.non_transferable, quota=self.quota, note=note)
 
     # -- the count ------------------------------------------------------------------------------
     def run(self) -> Outcome:
         if self.valid == 0:
-            self.record("first count", None, [], [])
+            self.record("first count", [], [])
             return self.outcome(Status.NO_DECISION, "no valid paper")
-        rnd = self.record("first count", None, self.elect_reaching_quota(1), [])
+        rnd = self.record("first count", self.elect_reaching_quota(1), [])
         while self.vacancies() > 0 and self.live():
             last = self.fill_last_vacancies()
             if last:
@@ -271,14 +248,13 @@ class _IrishCount:
                 rnd.note += "; the last vacancies are filled under s. 124"
                 break
             number = len(self.rounds) + 1
-            before = rnd.counts
             live = sorted(self.live(), key=lambda c: self.votes[c])
             gap = self.votes[live[1]] - self.votes[live[0]] if len(live) > 1 else 0
             defer = self.options["defer_surplus"] and self.untransferred() < gap
             if self.pending and not defer:
                 c = self.pick_surplus(number)
                 self.transfer_surplus(number, c)
-                rnd = self.record(f"surplus of {self.names[c]}", before, self.elect_reaching_quota(number), [])
+                rnd = self.record(f"surplus of {self.names[c]}", self.elect_reaching_quota(number), [])
             else:
                 out = self.pick_exclusion(number, live)
                 for x in out:
@@ -292,19 +268,14 @@ class _IrishCount:
                     self.non_transferable += nt
                     for d, bs in sub.items():
                         self.receive(number, d, bs)
-                rnd = self.record("exclusion of " + ", ".join(self.names[x] for x in out), before,
+                rnd = self.record("exclusion of " + ", ".join(self.names[x] for x in out),
                                   self.elect_reaching_quota(number), out)
         return self.outcome(Status.ELECTED, "")
 
     def pick_surplus(self, number: int) -> int:
         """[s. 121] The largest surplus first; equal ones by the first unequal count, then by lot."""
-        top = max(self.votes[c] for c in self.pending)
-        tied = [c for c in self.pending if self.votes[c] == top]
-        c = tied[0]
-        if len(tied) > 1:
-            name = self.tb.pick([self.names[t] for t in tied], purpose="surplus_order", round_number=number,
-                                lowest_first=False)[0]
-            c = self.names.index(name)
+        c = pick_by_votes(self.pending, self.votes, self.names, self.tb, purpose="surplus_order",
+                          round_number=number, lowest_first=False)
         self.pending.remove(c)
         return c
 
@@ -361,37 +332,14 @@ class _IrishCount:
                     best = i + 1
             if best >= 2:
                 return live[:best]
-        low = votes[live[0]]
-        tied = [c for c in live if votes[c] == low]
-        if len(tied) == 1:
-            return tied
-        name = self.tb.pick([self.names[c] for c in tied], purpose="eliminate", round_number=number,
-                            lowest_first=True)[0]
-        return [self.names.index(name)]
+        return [pick_by_votes(live, votes, self.names, self.tb, purpose="eliminate", round_number=number,
+                              lowest_first=True)]
 
     def outcome(self, status: Status, reason: str) -> Outcome:
-        p = self.profile
-        invalid = p.invalid + self.unusable
         details: dict = {
             "valid_poll": self.valid,
             "quota": self.quota,
             "order_of_exclusion": [self.names[c] for c in self.excluded],
         }
-        if self.unusable:
-            details["no_first_preference"] = self.unusable
-        if p.invalid_reasons:
-            details["invalid_reasons"] = dict(sorted(p.invalid_reasons.items()))
-        return Outcome(
-            method=METHOD,
-            seats=self.seats,
-            status=status,
-            winners=[self.names[c] for c in self.elected],
-            rounds=self.rounds,
-            reason=reason,
-            ballots_cast=p.ballots_cast,
-            valid=p.ballots_cast - invalid - p.blank,
-            invalid=invalid,
-            blank=p.blank,
-            registered=self.contest.registered,
-            details=details,
-        )
+        return stv_outcome(METHOD, self.contest, self.profile, self.unusable, status=status, reason=reason,
+                           winners=[self.names[c] for c in self.elected], rounds=self.rounds, details=details)

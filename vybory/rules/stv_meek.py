@@ -60,6 +60,13 @@ from vybory.rules.base import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import as_fraction, candidate_numbers, group_ballots, papers
+from vybory.rules.stv_common import (
+    WITHDRAWN,
+    order_by_votes,
+    pick_by_votes,
+    record_stage,
+    stv_outcome,
+)
 from vybory.rules.ties import TieBreaker
 
 METHOD = "stv-meek"
@@ -69,7 +76,7 @@ OPTIONS: dict[str, Option] = {
     "decimals": (int, 9, "decimal places of the fixed-point arithmetic (the New Zealand rules use 9)"),
     "omega": (Fraction, Fraction(1, 10 ** 6),
               "the iteration settles when the elected candidates' total surplus is below this"),
-    "withdrawn": (list, None, "candidates withdrawn before the count; their papers go to the next preference"),
+    "withdrawn": WITHDRAWN,
 }
 
 HOPEFUL, ELECTED, EXCLUDED = 0, 1, 2
@@ -197,18 +204,8 @@ class _MeekCount:
 
     def record(self, note: str, elected: list[int], eliminated: list[int]) -> Round:
         counts = {self.names[c]: as_fraction(self.votes[c], self.scale) for c in self.standing}
-        before = self.rounds[-1].counts if self.rounds else None
-        transfers: dict[str, Number] = {}
-        if before is not None:
-            for name, value in counts.items():
-                if value != before.get(name, 0):
-                    transfers[name] = value - before.get(name, 0)
-        rnd = Round(
-            number=len(self.rounds) + 1,
-            counts=counts,
-            elected=[self.names[c] for c in elected],
-            eliminated=[self.names[c] for c in eliminated],
-            transfers=transfers,
+        rnd = record_stage(
+            self.rounds, self.tb, self.names, counts, elected=elected, eliminated=eliminated,
             exhausted=as_fraction(self.excess, self.scale),
             quota=as_fraction(self.quota, self.scale),
             note=note,
@@ -219,25 +216,12 @@ class _MeekCount:
                 "iterations": self.iterations,
             },
         )
-        rnd.ties = self.tb.take_ties()
-        self.rounds.append(rnd)
-        self.tb.history = [r.counts for r in self.rounds]
         self.iterations = 0
         return rnd
 
     def elect(self, newly: list[int]) -> list[int]:
         """Newly elected candidates in order of votes, highest first (ties settled and recorded)."""
-        by_votes: dict[Number, list[int]] = {}
-        for c in newly:
-            by_votes.setdefault(self.votes[c], []).append(c)
-        order: list[int] = []
-        for v in sorted(by_votes, reverse=True):
-            group = by_votes[v]
-            if len(group) > 1:
-                ranked = self.tb.rank([self.names[c] for c in group], purpose="elect",
-                                      round_number=len(self.rounds) + 1)
-                group = [self.names.index(name) for name in ranked]
-            order += group
+        order = order_by_votes(newly, self.votes, self.names, self.tb, len(self.rounds) + 1)
         order = order[: self.seats - len(self.elected)]
         for c in order:
             self.state[c] = ELECTED
@@ -274,13 +258,8 @@ class _MeekCount:
                 break
             if elected:
                 continue
-            low = min(self.votes[c] for c in hopeful)
-            tied = [c for c in hopeful if self.votes[c] == low]
-            x = tied[0]
-            if len(tied) > 1:
-                name = self.tb.pick([self.names[c] for c in tied], purpose="eliminate",
-                                    round_number=len(self.rounds) + 1, lowest_first=True)[0]
-                x = self.names.index(name)
+            x = pick_by_votes(hopeful, self.votes, self.names, self.tb, purpose="eliminate",
+                              round_number=len(self.rounds) + 1, lowest_first=True)
             self.state[x] = EXCLUDED
             self.keep[x] = 0
             self.excluded.append(x)
@@ -288,28 +267,10 @@ class _MeekCount:
         return self.outcome(Status.ELECTED, "")
 
     def outcome(self, status: Status, reason: str) -> Outcome:
-        p = self.profile
-        invalid = p.invalid + self.unusable
         details: dict = {
             "decimals": len(str(self.scale)) - 1,
             "omega": as_fraction(self.omega, self.scale),
             "order_of_exclusion": [self.names[c] for c in self.excluded],
         }
-        if self.unusable:
-            details["no_first_preference"] = self.unusable
-        if p.invalid_reasons:
-            details["invalid_reasons"] = dict(sorted(p.invalid_reasons.items()))
-        return Outcome(
-            method=METHOD,
-            seats=self.seats,
-            status=status,
-            winners=[self.names[c] for c in self.elected],
-            rounds=self.rounds,
-            reason=reason,
-            ballots_cast=p.ballots_cast,
-            valid=p.ballots_cast - invalid - p.blank,
-            invalid=invalid,
-            blank=p.blank,
-            registered=self.contest.registered,
-            details=details,
-        )
+        return stv_outcome(METHOD, self.contest, self.profile, self.unusable, status=status, reason=reason,
+                           winners=[self.names[c] for c in self.elected], rounds=self.rounds, details=details)

@@ -70,6 +70,14 @@ from vybory.rules.base import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ranked import as_fraction, candidate_numbers, group_ballots, papers
+from vybory.rules.stv_common import (
+    WITHDRAWN,
+    next_holder,
+    order_by_votes,
+    pick_by_votes,
+    record_stage,
+    stv_outcome,
+)
 from vybory.rules.ties import TieBreaker
 
 METHOD = "stv-scottish"
@@ -77,7 +85,7 @@ DECIMALS = 5
 SCALE = 10 ** DECIMALS
 
 OPTIONS: dict[str, Option] = {
-    "withdrawn": (list, None, "candidates withdrawn before the count; their papers go to the next preference"),
+    "withdrawn": WITHDRAWN,
     "shortcut_last_vacancies": (bool, True,
                                 ("fill the last vacancies as soon as the remaining exclusions can no "
                                  "longer change who fills them, as the official counts do (false: stage "
@@ -143,19 +151,12 @@ class _ScottishCount:
     def live(self) -> list[int]:
         return [c for c in self.standing if self.continuing[c]]
 
-    def next_holder(self, prefs: tuple[int, ...], pos: int) -> int:
-        """The position of the next available preference for a continuing candidate, or -1."""
-        for p in range(pos + 1, len(prefs)):
-            if self.continuing[prefs[p]]:
-                return p
-        return -1
-
     def move(self, bundles: list[Bundle], value_of) -> dict[int, Number]:
         """Sends each bundle to its next available preference at ``value_of(value)``."""
         received: dict[int, Number] = {}
         for prefs, pos, value, w in bundles:
             new_value = value_of(value)
-            p = self.next_holder(prefs, pos)
+            p = next_holder(prefs, pos, self.continuing)
             if p < 0:
                 self.non_transferable += new_value * w
                 continue
@@ -168,19 +169,7 @@ class _ScottishCount:
     def elect_reaching_quota(self, round_number: int) -> list[int]:
         """[47(1)] Candidates at or above the quota are deemed elected, highest first."""
         reached = [c for c in self.live() if self.votes[c] >= self.quota * SCALE]
-        if not reached:
-            return []
-        by_votes: dict[Number, list[int]] = {}
-        for c in reached:
-            by_votes.setdefault(self.votes[c], []).append(c)
-        order: list[int] = []
-        for v in sorted(by_votes, reverse=True):
-            group = by_votes[v]
-            if len(group) > 1:
-                ranked = self.tb.rank([self.names[c] for c in group], purpose="elect", round_number=round_number)
-                group = [self.names.index(name) for name in ranked]
-            order += group
-        order = order[: self.vacancies()]
+        order = order_by_votes(reached, self.votes, self.names, self.tb, round_number)[: self.vacancies()]
         for c in order:
             self.continuing[c] = False
             self.elected.append(c)
@@ -188,29 +177,10 @@ class _ScottishCount:
                 self.pending.append(c)
         return order
 
-    def record(self, note: str, before: dict[str, Number] | None, elected: list[int],
-               eliminated: list[int]) -> Round:
-        counts = self.counts()
-        transfers: dict[str, Number] = {}
-        if before is not None:
-            for name, value in counts.items():
-                if value != before.get(name, 0):
-                    transfers[name] = value - before.get(name, 0)
-        rnd = Round(
-            number=len(self.rounds) + 1,
-            counts=counts,
-            elected=[self.names[c] for c in elected],
-            eliminated=[self.names[c] for c in eliminated],
-            transfers=transfers,
-            exhausted=as_fraction(self.non_transferable, SCALE),
-            quota=self.quota,
-            note=note,
-            details={"loss_of_fractions": as_fraction(self.loss, SCALE)},
-        )
-        rnd.ties = self.tb.take_ties()
-        self.rounds.append(rnd)
-        self.tb.history = [r.counts for r in self.rounds]
-        return rnd
+    def record(self, note: str, elected: list[int], eliminated: list[int]) -> Round:
+        return record_stage(self.rounds, self.tb, self.names, self.counts(), elected=elected, eliminated=eliminated,
+                            exhausted=as_fraction(self.non_transferable, SCALE), quota=self.quota, note=note,
+                            details={"loss_of_fractions": as_fraction(self.loss, SCALE)})
 
     def fill_last_vacancies(self) -> list[int]:
         """[52(1)] Continuing candidates as many as the vacancies are deemed elected;
@@ -234,10 +204,10 @@ class _ScottishCount:
     # -- the count ------------------------------------------------------------------------------
     def run(self) -> Outcome:
         if self.valid_papers == 0:
-            self.record("first stage", None, [], [])
+            self.record("first stage", [], [])
             return self.outcome(Status.NO_DECISION, "no valid paper")
         elected = self.elect_reaching_quota(1)
-        rnd = self.record("first stage", None, elected, [])
+        rnd = self.record("first stage", elected, [])
         while self.vacancies() > 0:
             last = self.fill_last_vacancies()  # [52(1)]; [52(2)] no further transfer
             if last:
@@ -246,17 +216,11 @@ class _ScottishCount:
                 break
             if not self.live():
                 break
-            before = rnd.counts
             stage = len(self.rounds) + 1
             if self.pending:
                 # [49(1)] the highest surplus first; [49(2), 49(3)] ties.
-                top = max(self.votes[c] for c in self.pending)
-                tied = [c for c in self.pending if self.votes[c] == top]
-                c = tied[0]
-                if len(tied) > 1:
-                    name = self.tb.pick([self.names[t] for t in tied], purpose="surplus_order",
-                                        round_number=stage, lowest_first=False)[0]
-                    c = self.names.index(name)
+                c = pick_by_votes(self.pending, self.votes, self.names, self.tb, purpose="surplus_order",
+                                  round_number=stage, lowest_first=False)
                 self.pending.remove(c)
                 total = self.votes[c]
                 surplus = total - self.quota * SCALE
@@ -268,57 +232,33 @@ class _ScottishCount:
                 self.votes[c] = self.quota * SCALE
                 self.loss += surplus - moved - (self.non_transferable - nt_before)
                 elected = self.elect_reaching_quota(stage)
-                rnd = self.record(f"surplus of {self.names[c]}", before, elected, [])
+                rnd = self.record(f"surplus of {self.names[c]}", elected, [])
             else:
                 # [50(1)] exclude the continuing candidate with the fewest votes; [51] ties.
-                live = self.live()
-                low = min(self.votes[c] for c in live)
-                tied = [c for c in live if self.votes[c] == low]
-                x = tied[0]
-                if len(tied) > 1:
-                    name = self.tb.pick([self.names[t] for t in tied], purpose="eliminate",
-                                        round_number=stage, lowest_first=True)[0]
-                    x = self.names.index(name)
+                x = pick_by_votes(self.live(), self.votes, self.names, self.tb, purpose="eliminate",
+                                  round_number=stage, lowest_first=True)
                 self.continuing[x] = False
                 self.excluded.append(x)
                 if len(self.live()) <= self.vacancies():
                     # [52(1)] the last vacancies are filled; [52(2)] no further transfer is made.
                     last = self.fill_last_vacancies()
                     rnd = self.record(f"exclusion of {self.names[x]}; the last vacancies are filled "
-                                      f"under rule 52", before, last, [x])
+                                      f"under rule 52", last, [x])
                     break
                 bundles, self.piles[x] = self.piles[x], []
                 self.votes[x] = 0
                 # [50(4)] papers go on at the value they had.
                 self.move(bundles, lambda value: value)
                 elected = self.elect_reaching_quota(stage)
-                rnd = self.record(f"exclusion of {self.names[x]}", before, elected, [x])
+                rnd = self.record(f"exclusion of {self.names[x]}", elected, [x])
         return self.outcome(Status.ELECTED, "")
 
     def outcome(self, status: Status, reason: str) -> Outcome:
-        p = self.profile
-        invalid = p.invalid + self.unusable
         details: dict[str, Any] = {
             "valid_poll": self.valid_papers,
             "quota": self.quota,
             "decimals": DECIMALS,
             "order_of_exclusion": [self.names[c] for c in self.excluded],
         }
-        if self.unusable:
-            details["no_first_preference"] = self.unusable
-        if p.invalid_reasons:
-            details["invalid_reasons"] = dict(sorted(p.invalid_reasons.items()))
-        return Outcome(
-            method=METHOD,
-            seats=self.seats,
-            status=status,
-            winners=[self.names[c] for c in self.elected],
-            rounds=self.rounds,
-            reason=reason,
-            ballots_cast=p.ballots_cast,
-            valid=p.ballots_cast - invalid - p.blank,
-            invalid=invalid,
-            blank=p.blank,
-            registered=self.contest.registered,
-            details=details,
-        )
+        return stv_outcome(METHOD, self.contest, self.profile, self.unusable, status=status, reason=reason,
+                           winners=[self.names[c] for c in self.elected], rounds=self.rounds, details=details)
