@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from election_kit import (
+from electionkit import (
     NOMINATIONS_CLOSE,
     VOTING_CLOSE,
     VOTING_OPEN,

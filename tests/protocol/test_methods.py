@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from election_kit import COMMITTEE as BASE
+from electionkit import COMMITTEE as BASE
 
 from vybory import rules
 from vybory.crypto.elgamal import Ciphertext, decrypt

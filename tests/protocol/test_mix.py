@@ -8,7 +8,7 @@ import copy
 from collections import Counter
 
 import pytest
-from election_kit import at, rng
+from electionkit import at, rng
 from mix_kit import VOTERS, VOTING_CLOSE, Election, build
 
 from vybory import protocol, rules
@@ -133,7 +133,7 @@ def test_a_share_of_the_tally_alone_is_refused_for_a_ranked_round(decided: Elect
     from vybory.crypto import threshold
     from vybory.protocol.tally import tally_ciphertexts
 
-    secrets = e.secrets[1]
+    secrets = e.trustees[1]
     short = threshold.compute_share(state.fingerprint, 1, secrets.secret_share,
                                     tally_ciphertexts(state.rounds[1].encrypted_tally), rng("short"))
     assert len(short.factors) == size
@@ -156,13 +156,13 @@ def one_mix(tallied: Election) -> Election:
 
 @pytest.fixture(scope="module")
 def honest(one_mix: Election) -> dict:
-    return protocol.compute_mix(one_mix.state, one_mix.secrets[2], round=1, contest="chair", now=LATER,
+    return protocol.compute_mix(one_mix.state, one_mix.trustees[2], round=1, contest="chair", now=LATER,
                                 rng=rng("honest"))
 
 
 def resign(e: Election, payload: dict, trustee: int) -> dict:
     payload = dict(payload)
-    payload["signature"] = sign(e.state.fingerprint, e.secrets[trustee].secret_share, signed_message(payload),
+    payload["signature"] = sign(e.state.fingerprint, e.trustees[trustee].secret_share, signed_message(payload),
                                 rng("resign")).to_json()
     return payload
 
@@ -237,7 +237,7 @@ def test_a_tampered_mix_is_refused_and_named(one_mix: Election, honest: dict, na
     payload = copy.deepcopy(honest)
     change(one_mix, payload)
     if again:
-        payload = resign(one_mix, payload, payload["trustee"] if payload["trustee"] in one_mix.secrets else 2)
+        payload = resign(one_mix, payload, payload["trustee"] if payload["trustee"] in one_mix.trustees else 2)
     caught = refused(one_mix, payload)
     assert isinstance(caught, error), caught
     assert caught.code == code, caught
@@ -255,7 +255,7 @@ def test_mixing_is_refused_while_the_round_is_open(tallied: Election) -> None:
     closed = next(ev for ev in tallied.board.events if ev.kind is EventKind.ROUND_CLOSED).position
     state = replay(tallied.board.events[:closed - 1])
     with pytest.raises(Refused) as caught:
-        protocol.compute_mix(state, tallied.secrets[1], round=1, contest="chair", now=LATER)
+        protocol.compute_mix(state, tallied.trustees[1], round=1, contest="chair", now=LATER)
     assert caught.value.code == "round_open"
 
 
@@ -264,5 +264,5 @@ def test_a_contest_without_ballots_needs_no_mix(tallied: Election) -> None:
     e.state.rounds[1].ranked_rows.pop("board")
     assert protocol.contests_to_mix(e.state, 1) == ["chair"]
     with pytest.raises(Refused) as caught:
-        protocol.compute_mix(e.state, e.secrets[1], round=1, contest="board", now=LATER)
+        protocol.compute_mix(e.state, e.trustees[1], round=1, contest="board", now=LATER)
     assert caught.value.code == "nothing_to_mix"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from electionkit import ServiceElection, rng
 from mix_kit import CANDIDATES, RANKED, T0, VOTERS, VOTING_CLOSE, VOTING_OPEN
 from typer.testing import CliRunner
 
 from vybory import protocol, rules
 from vybory.cli.main import app
 from vybory.cli.trustee import key_file_json
-from vybory.crypto.rng import DeterministicRng
 from vybory.errors import VyboryError
 from vybory.model.definition import format_time
 from vybory.protocol.decide import rules_contest
@@ -25,46 +25,22 @@ VOTERS_HERE = VOTERS[:8]
 ROLL = "id,name,district,weight\n" + "".join(f"v{i},Voter {i},works,{w}\n" for i, (w, _) in enumerate(VOTERS_HERE))
 
 
-def rng(label: str) -> DeterministicRng:
-    return DeterministicRng(label.encode())
-
-
 def up_to_the_tally(service: ElectionService, clock: ManualClock) -> dict[int, object]:
     """Definition, nominations, key ceremony, credentials, eight ballots, closed and tallied."""
-    service.create_election(RANKED, roll_csv=ROLL)
-    for contest, entries in CANDIDATES.items():
-        for organisation, name in entries:
-            service.nominate(SLUG, organisation=organisation, contest=contest, name=name, consent=True)
-            service.register_candidate(SLUG, service.state(SLUG).nominations[-1].number)
-    state = service.state(SLUG)
-    secrets = {}
-    for t in state.definition.trustees:
-        s = protocol.new_trustee_secrets(state, t.id, rng(f"trustee-{t.id}"))
-        secrets[s.trustee] = s
-    steps = [("trustee_key", lambda st, s: protocol.publish_trustee_key(st, s, now=clock(), rng=rng("k"))),
-             ("dkg_commitment_hash", lambda st, s: protocol.publish_commitment_hash(st, s, now=clock())),
-             ("dkg_commitments", lambda st, s: protocol.publish_reveal(st, s, now=clock(), rng=rng("r"))),
-             ("dkg_shares", lambda st, s: protocol.publish_shares(st, s, now=clock(), rng=rng("s"))),
-             ("dkg_complaint", lambda st, s: protocol.publish_complaints(st, s, now=clock()))]
-    for kind, step in steps:
-        for s in secrets.values():
-            service.submit_trustee_step(SLUG, kind, step(service.state(SLUG), s))
+    e = ServiceElection.create(service, RANKED, ROLL, now=T0)
+    e.nominate_all(CANDIDATES)
+    e.key_ceremony()
     clock.set(T0 + timedelta(days=10))
     service.close_nominations(SLUG)
-    issued = protocol.issue_credentials(service.roll(SLUG), rng("credentials"))
-    service.publish_credentials(SLUG, [(public, v.district, v.weight) for v, _, public in issued])
+    e.issue_credentials()
     service.open_round(SLUG)
     clock.set(VOTING_OPEN + timedelta(hours=1))
-    for voter, secret, _ in issued:
-        choices = VOTERS_HERE[int(voter.id[1:])][1]
-        form = service.ballot_form(SLUG, protocol.public_credential(secret))
-        ballot, _ = protocol.encrypt_ballot(form, secret, choices, rng(secret))
-        service.cast_ballot(SLUG, ballot.to_json())
+    for secret, (_, choices) in zip(e.credentials["works"], VOTERS_HERE, strict=True):
+        e.vote(secret, choices, seed="")
     clock.set(VOTING_CLOSE)
     service.close_round(SLUG)
     service.compute_tally(SLUG)
-    state = service.state(SLUG)
-    return {j: protocol.trustee_secret_share(state, s) for j, s in secrets.items()}
+    return e.trustees
 
 
 def test_ranked_contests_through_the_service_and_the_trustee_mix_step(database, database_url, tmp_path) -> None:

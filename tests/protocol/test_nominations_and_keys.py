@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from election_kit import NOMINATIONS_CLOSE, T0, Board, at, council, rng, run_key_ceremony
+from electionkit import NOMINATIONS_CLOSE, T0, Board, at, council, rng, run_key_ceremony
 
 from vybory import protocol
 from vybory.crypto.group import Point, Scalar

@@ -6,7 +6,7 @@ import copy
 from dataclasses import replace
 
 import pytest
-from election_kit import (
+from electionkit import (
     COUNCIL,
     NOMINATIONS_CLOSE,
     VOTING_CLOSE,
