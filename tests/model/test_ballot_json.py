@@ -6,7 +6,7 @@ import copy
 import json
 
 import pytest
-from test_definition import BASE
+from electionkit import COMMITTEE as BASE
 
 from vybory.crypto.group import Point, Scalar
 from vybory.crypto.rng import DeterministicRng

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from electionkit import COMMITTEE as BASE
 
 from vybory.errors import InvalidDefinition, InvalidInput
 from vybory.model.definition import (
@@ -16,49 +17,6 @@ from vybory.model.definition import (
 )
 
 HERE = Path(__file__).resolve().parent
-BASE = """
-slug = "committee"
-title = "Factory committee"
-seed = "00112233445566778899aabbccddeeff"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-05-01T12:00:00Z
-voting_open = 2025-05-10T06:00:00Z
-voting_close = 2025-05-11T18:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "plant"
-name = "The plant"
-
-[[organisations]]
-id = "union"
-name = "Union"
-type = "trade_union"
-
-[[organisations]]
-id = "coop"
-name = "Co-op"
-type = "cooperative"
-
-[[trustees]]
-id = "t1"
-name = "One"
-organisation = "union"
-
-[[trustees]]
-id = "t2"
-name = "Two"
-organisation = "coop"
-
-[[contests]]
-id = "chair"
-title = "Chair"
-method = "majority"
-"""
 
 
 def problems(text: str) -> list[str]:

@@ -4,6 +4,7 @@ back as a ranking (skipped ranks kept, anything else refused)."""
 from __future__ import annotations
 
 import pytest
+from electionkit import COMMITTEE
 
 from vybory import rules
 from vybory.crypto.group import Point, Scalar
@@ -25,48 +26,7 @@ from vybory.protocol.encrypt import (
 )
 from vybory.verify.ballot import check_ballot
 
-BASE = """
-slug = "committee"
-title = "Factory committee"
-seed = "00112233445566778899aabbccddeeff"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-05-01T12:00:00Z
-voting_open = 2025-05-10T06:00:00Z
-voting_close = 2025-05-11T18:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "plant"
-name = "The plant"
-
-[[organisations]]
-id = "union"
-name = "Union"
-type = "trade_union"
-
-[[organisations]]
-id = "coop"
-name = "Co-op"
-type = "cooperative"
-
-[[trustees]]
-id = "t1"
-name = "One"
-organisation = "union"
-
-[[trustees]]
-id = "t2"
-name = "Two"
-organisation = "coop"
-
-[[contests]]
-id = "chair"
-title = "Chair"
-"""
+BASE = COMMITTEE.removesuffix('method = "majority"\n')  # the contest "chair" without its method
 NAMES = ("Ann", "Bob", "Cy", "Dee")
 
 
