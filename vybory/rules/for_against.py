@@ -22,7 +22,7 @@ every candidate in the round's ``details`` and the outcome's ``details``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from vybory.errors import InvalidInput
@@ -32,13 +32,18 @@ from vybory.rules.base import (
     ScoreBallot,
     Totals,
     check_contest,
-    check_weight,
     one_input,
     option_error,
     resolve_options,
 )
 from vybory.rules.majority import fraction_words, quorum_check
-from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
+from vybory.rules.marks import (
+    MarkTally,
+    check_number,
+    check_totals_frame,
+    tally_fields,
+    valid_score_ballots,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
 
@@ -57,31 +62,26 @@ DENOMINATOR_WORDS = {"cast": "the ballots cast", "valid": "the valid ballots",
 
 
 def _tally_ballots(contest: Contest, ballots: Iterable[ScoreBallot], max_for: int | None):
-    known = set(contest.candidates)
     votes_for: dict[str, Number] = {c: 0 for c in contest.candidates}
     against: dict[str, Number] = {c: 0 for c in contest.candidates}
     tally = MarkTally(counts=votes_for)
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, ScoreBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
-        scores = ballot.scores
-        if not set(scores) <= known:
-            tally.refuse(w, "names someone who is not a candidate")
-        elif any(isinstance(v, bool) or v not in (-1, 0, 1) for v in scores.values()):
-            tally.refuse(w, "a vote other than for (+1), against (-1) or neither (0)")
-        elif max_for is not None and sum(1 for v in scores.values() if v == 1) > max_for:
-            tally.refuse(w, f"votes for more than {max_for} candidates")
-        else:
-            tally.valid += w
-            if not any(scores.values()):
-                tally.blank += w
-            for name, v in scores.items():
-                if v == 1:
-                    votes_for[name] += w
-                elif v == -1:
-                    against[name] += w
+
+    def fault(scores: Mapping[str, int]) -> str | None:
+        if any(isinstance(v, bool) or v not in (-1, 0, 1) for v in scores.values()):
+            return "a vote other than for (+1), against (-1) or neither (0)"
+        if max_for is not None and sum(1 for v in scores.values() if v == 1) > max_for:
+            return f"votes for more than {max_for} candidates"
+        return None
+
+    for w, scores in valid_score_ballots(contest, ballots, tally, unknown="names someone who is not a candidate",
+                                         fault=fault):
+        if not any(scores.values()):
+            tally.blank += w
+        for name, v in scores.items():
+            if v == 1:
+                votes_for[name] += w
+            elif v == -1:
+                against[name] += w
     return tally, against
 
 

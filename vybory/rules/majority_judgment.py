@@ -24,7 +24,7 @@ fractions keep the same proportions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cmp_to_key
 from math import lcm
 
@@ -35,12 +35,17 @@ from vybory.rules.base import (
     ScoreBallot,
     Totals,
     check_contest,
-    check_weight,
     one_input,
     option_error,
     resolve_options,
 )
-from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
+from vybory.rules.marks import (
+    MarkTally,
+    check_number,
+    check_totals_frame,
+    tally_fields,
+    valid_score_ballots,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker
 
@@ -57,26 +62,21 @@ Runs = list[tuple[int, int]]
 
 def tally_grades(contest: Contest, ballots: Iterable[ScoreBallot], grades: int, missing: int):
     """``(histograms, tally)``: per candidate, the weight given each grade."""
-    known = set(contest.candidates)
     hist: dict[str, Histogram] = {c: {} for c in contest.candidates}
     tally = MarkTally(counts={c: 0 for c in contest.candidates})
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, ScoreBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
-        scores = ballot.scores
-        if not set(scores) <= known:
-            tally.refuse(w, "grades someone who is not a candidate")
-        elif any(isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < grades for g in scores.values()):
-            tally.refuse(w, f"a grade outside 0..{grades - 1}")
-        else:
-            tally.valid += w
-            if not scores:
-                tally.blank += w
-            for c in contest.candidates:
-                g = scores.get(c, missing)
-                hist[c][g] = hist[c].get(g, 0) + w
+
+    def fault(scores: Mapping[str, int]) -> str | None:
+        if any(isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < grades for g in scores.values()):
+            return f"a grade outside 0..{grades - 1}"
+        return None
+
+    for w, scores in valid_score_ballots(contest, ballots, tally, unknown="grades someone who is not a candidate",
+                                         fault=fault):
+        if not scores:
+            tally.blank += w
+        for c in contest.candidates:
+            g = scores.get(c, missing)
+            hist[c][g] = hist[c].get(g, 0) + w
     return hist, tally
 
 

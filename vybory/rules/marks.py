@@ -1,4 +1,6 @@
-"""Counting mark ballots (plurality, block, approval, strike-out, majority).
+"""Counting mark ballots (plurality, block, approval, strike-out, majority),
+and reading score ballots into the same tally (score, majority judgment,
+for/against, motion).
 
 A :class:`~vybory.rules.base.MarkBallot` names the candidates it marks (or, on
 a strike-out ballot, leaves standing). A ballot is **invalid** when it names
@@ -9,17 +11,19 @@ nobody.
 
 :func:`tally_marks` and :func:`tally_totals` give the same :class:`MarkTally`
 for the same votes, so a rule counts totals and ballots alike.
+:func:`valid_score_ballots` sorts score ballots into valid and invalid ones
+for the rules that count them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from vybory.errors import InvalidInput
-from vybory.rules.base import Contest, MarkBallot, Totals, check_weight
+from vybory.rules.base import Contest, MarkBallot, ScoreBallot, Totals, check_weight
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
 
@@ -69,6 +73,33 @@ def tally_marks(contest: Contest, ballots: Iterable[MarkBallot], *, min_marks: i
             for name in marks:
                 tally.counts[name] += w
     return tally
+
+
+def valid_score_ballots(contest: Contest, ballots: Iterable[ScoreBallot], tally: MarkTally, *, unknown: str,
+                        fault: Callable[[Mapping[str, int]], str | None]) -> Iterator[tuple[Number, Mapping[str, int]]]:
+    """The valid ballots among ``ballots``, as ``(weight, scores)``.
+
+    Every ballot's weight counts in ``tally.ballots_cast``. A ballot naming
+    someone who is not a candidate is refused as ``unknown``; one in which
+    ``fault`` finds a fault is refused with the words ``fault`` returns; every
+    other ballot's weight counts in ``tally.valid`` (blank or not: the rule
+    says which are blank). Anything that is not a
+    :class:`~vybory.rules.base.ScoreBallot` is refused with
+    :class:`~vybory.errors.InvalidInput`.
+    """
+    known = set(contest.candidates)
+    for i, ballot in enumerate(ballots):
+        if not isinstance(ballot, ScoreBallot):
+            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
+        w = check_weight(ballot, i)
+        tally.ballots_cast += w
+        scores = ballot.scores
+        reason = unknown if not set(scores) <= known else fault(scores)
+        if reason:
+            tally.refuse(w, reason)
+            continue
+        tally.valid += w
+        yield w, scores
 
 
 def check_number(value: object, what: str) -> Number:

@@ -30,7 +30,7 @@ Outcome: ``elected`` with ``winners = ["yes"]`` when the motion passes;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from vybory.errors import InvalidDefinition, InvalidInput
@@ -40,12 +40,17 @@ from vybory.rules.base import (
     ScoreBallot,
     Totals,
     check_contest,
-    check_weight,
     one_input,
     resolve_options,
 )
 from vybory.rules.majority import fraction_words, quorum_check
-from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
+from vybory.rules.marks import (
+    MarkTally,
+    check_number,
+    check_totals_frame,
+    tally_fields,
+    valid_score_ballots,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 
 METHOD = "motion"
@@ -79,27 +84,22 @@ def _check(contest: Contest, options: dict) -> None:
 
 
 def _tally_ballots(contest: Contest, ballots: Iterable[ScoreBallot]) -> MarkTally:
-    offered = set(contest.candidates)
     tally = MarkTally(counts={a: 0 for a in contest.candidates})
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, ScoreBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
-        scores = ballot.scores
-        chosen = [a for a, v in scores.items() if v == 1 and not isinstance(v, bool)]
-        if not set(scores) <= offered:
-            tally.refuse(w, "an answer the motion does not offer")
-        elif any(isinstance(v, bool) or v not in (0, 1) for v in scores.values()):
-            tally.refuse(w, "a value other than 0 or 1")
-        elif len(chosen) > 1:
-            tally.refuse(w, "more than one answer")
+
+    def fault(scores: Mapping[str, int]) -> str | None:
+        if any(isinstance(v, bool) or v not in (0, 1) for v in scores.values()):
+            return "a value other than 0 or 1"
+        if sum(1 for v in scores.values() if v == 1) > 1:
+            return "more than one answer"
+        return None
+
+    for w, scores in valid_score_ballots(contest, ballots, tally, unknown="an answer the motion does not offer",
+                                         fault=fault):
+        chosen = [a for a, v in scores.items() if v == 1]
+        if chosen:
+            tally.counts[chosen[0]] += w
         else:
-            tally.valid += w
-            if chosen:
-                tally.counts[chosen[0]] += w
-            else:
-                tally.blank += w
+            tally.blank += w
     return tally
 
 

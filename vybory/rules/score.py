@@ -20,7 +20,7 @@ name that score), the same form as majority judgment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from vybory.errors import InvalidInput
@@ -30,12 +30,17 @@ from vybory.rules.base import (
     ScoreBallot,
     Totals,
     check_contest,
-    check_weight,
     one_input,
     option_error,
     resolve_options,
 )
-from vybory.rules.marks import MarkTally, check_number, check_totals_frame, tally_fields
+from vybory.rules.marks import (
+    MarkTally,
+    check_number,
+    check_totals_frame,
+    tally_fields,
+    valid_score_ballots,
+)
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
 
@@ -49,27 +54,22 @@ OPTIONS: dict[str, Option] = {
 
 
 def _tally(contest: Contest, ballots: Iterable[ScoreBallot], low: int, high: int):
-    known = set(contest.candidates)
     sums: dict[str, Number] = {c: 0 for c in contest.candidates}
     scored: dict[str, Number] = {c: 0 for c in contest.candidates}
     tally = MarkTally(counts=sums)
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, ScoreBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
-        scores = ballot.scores
-        if not set(scores) <= known:
-            tally.refuse(w, "scores someone who is not a candidate")
-        elif any(isinstance(s, bool) or not isinstance(s, int) or not low <= s <= high for s in scores.values()):
-            tally.refuse(w, f"a score outside {low}..{high}")
-        else:
-            tally.valid += w
-            if not scores:
-                tally.blank += w
-            for name, s in scores.items():
-                sums[name] += w * s
-                scored[name] += w
+
+    def fault(scores: Mapping[str, int]) -> str | None:
+        if any(isinstance(s, bool) or not isinstance(s, int) or not low <= s <= high for s in scores.values()):
+            return f"a score outside {low}..{high}"
+        return None
+
+    for w, scores in valid_score_ballots(contest, ballots, tally, unknown="scores someone who is not a candidate",
+                                         fault=fault):
+        if not scores:
+            tally.blank += w
+        for name, s in scores.items():
+            sums[name] += w * s
+            scored[name] += w
     return tally, scored
 
 
