@@ -11,11 +11,7 @@ from kit import (
     NOMINATIONS_CLOSE,
     VOTING_CLOSE,
     VOTING_OPEN,
-    decrypt,
-    issue_credentials,
-    key_ceremony,
     new_election,
-    vote,
 )
 
 from vybory.model.board import EventKind, check_chain
@@ -23,7 +19,7 @@ from vybory.protocol.state import replay
 
 
 def test_a_whole_election_with_a_runoff_and_a_repeat_round(service, clock) -> None:
-    e = new_election(service, clock)
+    e = new_election(service)
     s = e.slug
     # Nominations: every registered candidate is on the ballot; a refusal is appealed and upheld.
     for organisation, contest, name in [("union", "north-seat", "Ivanov"), ("coop", "north-seat", "Petrova"),
@@ -35,31 +31,31 @@ def test_a_whole_election_with_a_runoff_and_a_repeat_round(service, clock) -> No
     service.refuse_candidate(s, 6, "the nomination papers carry no signatures")
     service.lodge_appeal(s, 6, "the signatures were filed separately on time")
     service.decide_appeal(s, 6, upheld=True, reason="the signatures were on file")
-    key_ceremony(e)
+    e.key_ceremony()
     clock.set(NOMINATIONS_CLOSE + timedelta(days=3))
     service.close_nominations(s)
     assert service.state(s).ballot_candidates["south-seat"] == ("Kuznetsova", "Orlov", "Volkov")
-    issue_credentials(e)
+    e.issue_credentials()
     service.open_round(s)
     clock.set(VOTING_OPEN + timedelta(hours=1))
 
     north, south = e.credentials["north"], e.credentials["south"]
     # Everyone in the north votes Sidorov first, then changes their mind: the last ballot counts.
-    first = [vote(e, secret, {"north-seat": ["Sidorov"]}, seed="first") for secret in north]
+    first = [e.vote(secret, {"north-seat": ["Sidorov"]}, seed="first") for secret in north]
     last = ["Ivanov"] * 3 + ["Petrova"] * 2 + ["Sidorov"]
-    receipts = [vote(e, secret, {"north-seat": [name]}, seed="last") for secret, name in zip(north, last)]
+    receipts = [e.vote(secret, {"north-seat": [name]}, seed="last") for secret, name in zip(north, last)]
     assert [r.replaced for r in receipts] == [r.tracking_code for r in first]
     lookup = service.find_ballot(s, first[0].tracking_code)
     assert not lookup.counts and lookup.superseded_by == receipts[0].tracking_code
     assert service.find_ballot(s, receipts[0].tracking_code.upper()).counts
     # Two of six in the south: below the quorum (more than half of the registered voters).
     for secret in south[:2]:
-        vote(e, secret, {"south-seat": ["Volkov"]})
+        e.vote(secret, {"south-seat": ["Volkov"]})
 
     clock.set(VOTING_CLOSE)
     service.close_round(s)
     service.compute_tally(s)
-    decrypt(e, (1, 3))
+    e.decrypt((1, 3))
     decision = service.decide(s)
     results = {r.contest: r for r in decision.results}
     assert results["north-seat"].counts == dict(Counter(last))
@@ -81,12 +77,12 @@ def test_a_whole_election_with_a_runoff_and_a_repeat_round(service, clock) -> No
 
     clock.advance(timedelta(days=1))
     for i, secret in enumerate(north):
-        vote(e, secret, {"north-seat": ["Petrova" if i < 4 else "Ivanov"]}, seed="r2")
+        e.vote(secret, {"north-seat": ["Petrova" if i < 4 else "Ivanov"]}, seed="r2")
     for i, secret in enumerate(south):
-        vote(e, secret, {"south-seat": ["Orlov" if i < 4 else "Kuznetsova"]}, seed="r2")
+        e.vote(secret, {"south-seat": ["Orlov" if i < 4 else "Kuznetsova"]}, seed="r2")
     service.close_round(s)  # everyone voted: it may close before its deadline
     service.compute_tally(s)
-    decrypt(e, (2, 3))
+    e.decrypt((2, 3))
     decision = service.decide(s, 2)
     winners = {r.contest: (r.status, r.winners) for r in decision.results}
     assert winners == {"north-seat": ("elected", ("Petrova",)), "south-seat": ("elected", ("Orlov",))}
@@ -110,7 +106,7 @@ def test_a_whole_election_with_a_runoff_and_a_repeat_round(service, clock) -> No
 
 
 def test_who_has_not_acted_is_shown_for_each_phase(service, clock) -> None:
-    e = new_election(service, clock)
+    e = new_election(service)
     s = e.slug
     waiting = service.status(s).waiting
     assert {w.who for w in waiting if w.role == "organisation"} == {"union", "coop", "youth"}
@@ -129,34 +125,30 @@ def test_who_has_not_acted_is_shown_for_each_phase(service, clock) -> None:
 
 
 def test_the_status_lists_trustees_who_have_not_decrypted(service, clock) -> None:
-    from kit import ready_to_vote
-
-    e = ready_to_vote(new_election(service, clock))
-    vote(e, e.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    e = new_election(service).open_for_voting()
+    e.vote(e.credentials["north"][0], {"north-seat": ["Ivanov"]})
     clock.set(VOTING_CLOSE)
     service.close_round(e.slug)
     service.compute_tally(e.slug)
-    decrypt(e, (2,))
+    e.decrypt((2,))
     waiting = [w for w in service.status(e.slug).waiting if w.role == "trustee"]
     assert {w.who for w in waiting} == {"anna", "elena"}
     assert all("decryption share for round 1" in w.action for w in waiting)
 
 
 def test_deadlines_drive_the_election_forward(service, clock) -> None:
-    from kit import nominate_all
-
-    e = new_election(service, clock)
+    e = new_election(service)
     s = e.slug
-    nominate_all(e)
-    key_ceremony(e)
+    e.nominate_all()
+    e.key_ceremony()
     assert service.advance(s) == []  # nothing is due yet
     clock.set(NOMINATIONS_CLOSE)
     done = service.advance(s)
     assert [p.kind for p in done] == ["nominations_closed"]
-    issue_credentials(e)
+    e.issue_credentials()
     assert [p.kind for p in service.advance(s)] == ["round_opened"]
     clock.set(VOTING_OPEN + timedelta(hours=2))
-    vote(e, e.credentials["south"][0], {"south-seat": ["Volkov"]})
+    e.vote(e.credentials["south"][0], {"south-seat": ["Volkov"]})
     assert service.advance(s) == []
     clock.set(VOTING_CLOSE)
     assert [p.kind for p in service.advance(s)] == ["round_closed", "encrypted_tally"]

@@ -14,12 +14,8 @@ from kit import (
     VOTING_CLOSE,
     board_snapshot,
     bump,
-    decrypt,
-    make_ballot,
     new_election,
-    ready_to_vote,
     rng,
-    vote,
 )
 from sqlalchemy import func, select
 
@@ -41,7 +37,7 @@ from vybory.store.tables import Election, Voter
 
 @pytest.fixture
 def election(service, clock):  # type: ignore[no-untyped-def]
-    return ready_to_vote(new_election(service, clock))
+    return new_election(service).open_for_voting()
 
 
 def refused(service, call, error=VyboryError, code: str | None = None):  # type: ignore[no-untyped-def]
@@ -66,7 +62,7 @@ def resign(ballot: dict, secret: str) -> dict:
 
 def test_a_wrong_proof_is_refused(election) -> None:
     secret = election.credentials["north"][0]
-    ballot = make_ballot(election, secret, {"north-seat": ["Ivanov"]}).to_json()
+    ballot = election.make_ballot(secret, {"north-seat": ["Ivanov"]}).to_json()
     for path in ("selection", "range"):
         bad = copy.deepcopy(ballot)
         part = bad["contests"][0]
@@ -83,7 +79,7 @@ def test_a_wrong_proof_is_refused(election) -> None:
 
 def test_a_signature_by_another_credential_is_refused(election) -> None:
     north = election.credentials["north"]
-    ballot = make_ballot(election, north[0], {"north-seat": ["Ivanov"]})
+    ballot = election.make_ballot(north[0], {"north-seat": ["Ivanov"]})
     other = protocol.credential_scalar(north[1])
     forged = Ballot(ballot.election, ballot.round, ballot.credential, ballot.contests,
                     sign(ballot.election, other, signed_message(ballot), rng("forger")))
@@ -101,28 +97,28 @@ def test_an_unknown_credential_is_refused(election) -> None:
 
 def test_a_replayed_ballot_is_refused(election) -> None:
     north = election.credentials["north"]
-    ballot = make_ballot(election, north[0], {"north-seat": ["Ivanov"]})
+    ballot = election.make_ballot(north[0], {"north-seat": ["Ivanov"]})
     election.service.cast_ballot(SLUG, ballot.to_json())
     refused(election.service, lambda: election.service.cast_ballot(SLUG, ballot.to_json()), InvalidBallot,
             "replayed_ballot")
     # Another voter copying one encrypted selection of that ballot into their own.
-    mine = make_ballot(election, north[1], {"north-seat": ["Petrova"]}).to_json()
+    mine = election.make_ballot(north[1], {"north-seat": ["Petrova"]}).to_json()
     mine["contests"][0]["selections"][0] = ballot.to_json()["contests"][0]["selections"][0]
     refused(election.service, lambda: election.service.cast_ballot(SLUG, mine), InvalidBallot,
             "replayed_ciphertext")
 
 
 def test_a_ballot_for_another_election_is_refused(service, clock, election) -> None:
-    other = ready_to_vote(new_election(service, clock, DEFINITION.replace(SLUG, "council-2026"), ROLL))
+    other = new_election(service, DEFINITION.replace(SLUG, "council-2026"), ROLL).open_for_voting()
     clock.set(clock() + timedelta(minutes=1))
-    ballot = make_ballot(other, other.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    ballot = other.make_ballot(other.credentials["north"][0], {"north-seat": ["Ivanov"]})
     refused(service, lambda: service.cast_ballot(SLUG, ballot.to_json()), InvalidBallot, "wrong_election")
     service.cast_ballot("council-2026", ballot.to_json())  # it is good for its own election
 
 
 def test_a_ballot_after_closing_is_refused(election, clock) -> None:
     secret = election.credentials["north"][0]
-    ballot = make_ballot(election, secret, {"north-seat": ["Ivanov"]})
+    ballot = election.make_ballot(secret, {"north-seat": ["Ivanov"]})
     clock.set(VOTING_CLOSE)
     # At the deadline the round no longer accepts ballots, closed or not.
     refused(election.service, lambda: election.service.cast_ballot(SLUG, ballot.to_json()), Refused,
@@ -133,7 +129,7 @@ def test_a_ballot_after_closing_is_refused(election, clock) -> None:
 
 
 def test_garbage_ballots_are_refused_in_words(election) -> None:
-    good = make_ballot(election, election.credentials["north"][0], {"north-seat": ["Ivanov"]}).to_json()
+    good = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]}).to_json()
     no_signature = {k: v for k, v in good.items() if k != "signature"}
     bad_point = copy.deepcopy(good)
     bad_point["contests"][0]["selections"][0]["ciphertext"]["alpha"] = "ff" * 32
@@ -144,18 +140,18 @@ def test_garbage_ballots_are_refused_in_words(election) -> None:
 
 
 def test_revoting_can_be_forbidden_by_the_definition(service, clock) -> None:
-    e = ready_to_vote(new_election(service, clock, DEFINITION.replace('credential_authority =',
-                                                                      'revote = false\ncredential_authority =')))
+    e = new_election(service, DEFINITION.replace('credential_authority =',
+                                                 'revote = false\ncredential_authority =')).open_for_voting()
     secret = e.credentials["south"][0]
-    vote(e, secret, {"south-seat": ["Volkov"]})
-    ballot = make_ballot(e, secret, {"south-seat": ["Kuznetsova"]}, seed="again")
+    e.vote(secret, {"south-seat": ["Volkov"]})
+    ballot = e.make_ballot(secret, {"south-seat": ["Kuznetsova"]}, seed="again")
     refused(service, lambda: service.cast_ballot(SLUG, ballot.to_json()), Refused, "revote_forbidden")
 
 
 def test_a_share_with_a_bad_proof_is_skipped_and_named(election, clock) -> None:
     service = election.service
     for secret in election.credentials["north"]:
-        vote(election, secret, {"north-seat": ["Ivanov"]})
+        election.vote(secret, {"north-seat": ["Ivanov"]})
     clock.set(VOTING_CLOSE)
     service.close_round(SLUG)
     service.compute_tally(SLUG)
@@ -163,12 +159,12 @@ def test_a_share_with_a_bad_proof_is_skipped_and_named(election, clock) -> None:
     bad = protocol.compute_decryption_share(state, election.trustees[1], round=1, now=clock(), rng=rng("x"))
     bad["share"]["proof"]["response"] = bump(bad["share"]["proof"]["response"])
     service.submit_decryption_share(SLUG, bad)  # on the board, as the trustee sent it
-    decrypt(election, (2,))
+    election.decrypt((2,))
     # Only one valid share of the two needed: a clear error naming the bad one, nothing written.
     error = refused(service, lambda: service.decide(SLUG), ThresholdNotMet)
     assert "2 valid decryption shares are needed, 1 received" in str(error)
     assert "trustee 1 skipped" in str(error) and "trustee(s) 3" in str(error)
-    decrypt(election, (3,))
+    election.decrypt((3,))
     decision = service.decide(SLUG)
     assert decision.shares_used == (2, 3)
     assert list(decision.skipped) == ["1"] and decision.skipped["1"]
@@ -182,7 +178,7 @@ def test_fewer_than_k_shares_give_a_clear_error(election, clock) -> None:
     refused(service, lambda: service.decide(SLUG), Refused, "no_tally")
     service.compute_tally(SLUG)
     refused(service, lambda: service.decide(SLUG), ThresholdNotMet)
-    decrypt(election, (3,))
+    election.decrypt((3,))
     error = refused(service, lambda: service.decide(SLUG), ThresholdNotMet)
     assert "2 valid decryption shares are needed, 1 received" in str(error)
     assert "not yet received from trustee(s) 1, 2" in str(error)
@@ -229,7 +225,7 @@ def test_bad_files_leave_nothing_behind(service) -> None:
 
 
 def test_refused_nominations_and_steps_out_of_order(service, clock) -> None:
-    e = new_election(service, clock)
+    e = new_election(service)
     cases = [
         (lambda: service.nominate(SLUG, organisation="union", contest="north-seat", name="X", consent=False),
          "consent_missing"),
@@ -261,7 +257,7 @@ def test_refused_nominations_and_steps_out_of_order(service, clock) -> None:
 
 def test_a_batch_of_ballots_stores_the_good_ones_and_names_the_refused(election) -> None:
     north = election.credentials["north"]
-    good = [make_ballot(election, secret, {"north-seat": ["Ivanov"]}) for secret in north[:3]]
+    good = [election.make_ballot(secret, {"north-seat": ["Ivanov"]}) for secret in north[:3]]
     tampered = copy.deepcopy(good[2].to_json())
     tampered["contests"][0]["selections"][0]["proof"]["responses"][0] = bump(
         tampered["contests"][0]["selections"][0]["proof"]["responses"][0])

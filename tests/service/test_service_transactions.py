@@ -11,11 +11,7 @@ from kit import (
     SLUG,
     VOTING_CLOSE,
     board_snapshot,
-    decrypt,
-    make_ballot,
     new_election,
-    ready_to_vote,
-    vote,
 )
 from sqlalchemy import text
 
@@ -27,17 +23,17 @@ from vybory.store import board as board_rows
 
 @pytest.fixture
 def election(service, clock):  # type: ignore[no-untyped-def]
-    return ready_to_vote(new_election(service, clock))
+    return new_election(service).open_for_voting()
 
 
 def test_a_crash_between_two_events_of_one_operation_writes_neither(election, clock, monkeypatch) -> None:
     service = election.service
     for secret in election.credentials["north"]:
-        vote(election, secret, {"north-seat": ["Ivanov"]})
+        election.vote(secret, {"north-seat": ["Ivanov"]})
     clock.set(VOTING_CLOSE)
     service.close_round(SLUG)
     service.compute_tally(SLUG)
-    decrypt(election, (1, 2))
+    election.decrypt((1, 2))
     before = board_snapshot(service)
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -58,7 +54,7 @@ def test_a_crash_between_two_events_of_one_operation_writes_neither(election, cl
 def test_a_crash_while_storing_a_ballot_leaves_no_trace(election, monkeypatch) -> None:
     service = election.service
     before = board_snapshot(service)
-    ballot = make_ballot(election, election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
     real = board_rows.append
 
     def failing_append(session, election_id, event):  # type: ignore[no-untyped-def]
@@ -79,10 +75,10 @@ def test_two_services_on_one_database_see_each_others_events(election, database,
     first = election.service
     second = ElectionService(database, clock=clock)
     north = election.credentials["north"]
-    vote(election, north[0], {"north-seat": ["Ivanov"]})
+    election.vote(north[0], {"north-seat": ["Ivanov"]})
     assert second.state(SLUG).rounds[1].ballots_cast == 1
-    second.cast_ballot(SLUG, make_ballot(election, north[1], {"north-seat": ["Petrova"]}).to_json())
-    vote(election, north[2], {"north-seat": ["Sidorov"]})  # the first service's cache is behind: it catches up
+    second.cast_ballot(SLUG, election.make_ballot(north[1], {"north-seat": ["Petrova"]}).to_json())
+    election.vote(north[2], {"north-seat": ["Sidorov"]})  # the first service's cache is behind: it catches up
     assert first.state(SLUG).rounds[1].ballots_cast == 3
     assert second.state(SLUG).rounds[1].ballots_cast == 3
     assert check_chain(first.events(SLUG))
@@ -90,7 +86,7 @@ def test_two_services_on_one_database_see_each_others_events(election, database,
 
 def test_concurrent_ballots_from_several_services_never_fork_the_board(election, database, clock) -> None:
     voters = election.credentials["north"] + election.credentials["south"]
-    ballots = [make_ballot(election, secret, {"north-seat": ["Ivanov"]} if secret in election.credentials["north"]
+    ballots = [election.make_ballot(secret, {"north-seat": ["Ivanov"]} if secret in election.credentials["north"]
                            else {"south-seat": ["Volkov"]}) for secret in voters]
     services = [ElectionService(database, clock=clock) for _ in range(3)]
     errors: list[BaseException] = []
@@ -114,7 +110,7 @@ def test_concurrent_ballots_from_several_services_never_fork_the_board(election,
 
 
 def test_a_board_changed_behind_the_services_back_is_reported(election, database) -> None:
-    vote(election, election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    election.vote(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
     with database.transaction() as session:
         if database.is_postgresql:
             session.execute(text("ALTER TABLE board_events DISABLE TRIGGER board_events_append_only"))
@@ -130,8 +126,8 @@ def test_a_board_changed_behind_the_services_back_is_reported(election, database
 
 def test_the_round_deadline_is_the_clock_of_the_service(election, clock) -> None:
     clock.set(VOTING_CLOSE - timedelta(seconds=1))
-    vote(election, election.credentials["south"][0], {"south-seat": ["Volkov"]})
+    election.vote(election.credentials["south"][0], {"south-seat": ["Volkov"]})
     clock.set(VOTING_CLOSE)
     with pytest.raises(Refused) as caught:
-        vote(election, election.credentials["south"][1], {"south-seat": ["Volkov"]})
+        election.vote(election.credentials["south"][1], {"south-seat": ["Volkov"]})
     assert caught.value.code == "round_closed"
