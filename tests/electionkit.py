@@ -475,11 +475,11 @@ class ServiceElection:
         self.receipts.append(receipt)
         return receipt
 
-    def share(self, j: int, round: int | None = None) -> dict[str, Any]:
-        """Trustee ``j``'s decryption share of ``round`` (the current one by default)."""
+    def decryption_share(self, j: int, round: int | None = None) -> dict[str, Any]:
+        """Trustee ``j``'s decryption share of ``round`` (the current one by default), not posted."""
         state = self.state()
         return decryption_share(state, self.trustees[j], round or state.current_round.number, self.clock())
 
     def decrypt(self, trustees: Sequence[int], round: int | None = None) -> None:
         for j in trustees:
-            self.service.submit_decryption_share(self.slug, self.share(j, round))
+            self.service.submit_decryption_share(self.slug, self.decryption_share(j, round))
