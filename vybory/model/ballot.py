@@ -22,7 +22,7 @@ from vybory.crypto.elgamal import Ciphertext
 from vybory.crypto.group import Point
 from vybory.crypto.proofs import RangeProof, Signature, ZeroOneProof
 from vybory.errors import InvalidEncoding
-from vybory.model.canonical import canonical_json
+from vybory.model.canonical import canonical_json, parse_hex32
 
 MAX_CONTESTS = 256
 MAX_SELECTIONS = 4096
@@ -140,7 +140,7 @@ class Ballot:
             raise InvalidEncoding(f"must be {FORMAT!r}", field=f"{field}.format")
         if obj["version"] != VERSION or isinstance(obj["version"], bool):
             raise InvalidEncoding(f"must be {VERSION}", field=f"{field}.version")
-        election = _hex32(obj["election"], f"{field}.election")
+        election = parse_hex32(obj["election"], f"{field}.election")
         rnd = obj["round"]
         if isinstance(rnd, bool) or not isinstance(rnd, int) or not 1 <= rnd <= 10**6:
             raise InvalidEncoding("must be a round number >= 1", field=f"{field}.round")
@@ -199,18 +199,6 @@ def _list(obj: Any, field: str, maximum: int, *, minimum: int = 0) -> list[Any]:
     if not minimum <= len(obj) <= maximum:
         raise InvalidEncoding(f"must have {minimum} to {maximum} items, not {len(obj)}", field=field)
     return obj
-
-
-def _hex32(value: Any, field: str) -> bytes:
-    if not isinstance(value, str) or len(value) != 64:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field) from None
-    if raw.hex() != value:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
-    return raw
 
 
 __all__ = [

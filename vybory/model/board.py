@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from vybory.errors import InvalidEncoding, InvalidInput
-from vybory.model.canonical import canonical_json, tagged_hash
+from vybory.model.canonical import canonical_json, parse_hex32, tagged_hash
 
 EVENT_TAG = "VYBORY-V1-EVENT"
 GENESIS_HASH = bytes(32)
@@ -128,20 +128,8 @@ class Event:
         if not isinstance(payload, Mapping):
             raise InvalidEncoding("must be a JSON object", field=f"{where}.payload")
         canonical_json(payload)  # refuses floats and other values JSON cannot carry exactly
-        return cls(position, kind, dict(payload), _hash_hex(obj["previous_hash"], f"{where}.previous_hash"),
-                   _hash_hex(obj["hash"], f"{where}.hash"))
-
-
-def _hash_hex(value: Any, field: str) -> bytes:
-    if not isinstance(value, str) or len(value) != 64:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field) from None
-    if raw.hex() != value:
-        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
-    return raw
+        return cls(position, kind, dict(payload), parse_hex32(obj["previous_hash"], f"{where}.previous_hash"),
+                   parse_hex32(obj["hash"], f"{where}.hash"))
 
 
 def next_event(previous: Event | None, kind: EventKind | str, payload: Mapping[str, Any]) -> Event:

@@ -81,6 +81,19 @@ def parse_json(data: bytes | str, *, field: str = "json") -> Any:
                               field=field) from None
 
 
+def parse_hex32(value: Any, field: str) -> bytes:
+    """32 bytes from their one spelling in JSON: 64 lower-case hexadecimal digits."""
+    if not isinstance(value, str) or len(value) != 64:
+        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field) from None
+    if raw.hex() != value:
+        raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
+    return raw
+
+
 def length_prefixed(*parts: bytes) -> bytes:
     """Each part preceded by its length as 4 bytes, big-endian."""
     out = bytearray()
@@ -97,4 +110,4 @@ def tagged_hash(tag: str, *parts: bytes) -> bytes:
     return hashlib.sha256(length_prefixed(tag.encode("ascii"), *parts)).digest()
 
 
-__all__ = ["MAX_SAFE_INTEGER", "canonical_json", "length_prefixed", "parse_json", "tagged_hash"]
+__all__ = ["MAX_SAFE_INTEGER", "canonical_json", "length_prefixed", "parse_hex32", "parse_json", "tagged_hash"]
