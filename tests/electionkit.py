@@ -221,6 +221,16 @@ def decryption_share(state: ElectionState, trustee: Any, round: int, now: dateti
                                              rng=rng(f"share-{trustee.trustee}"))
 
 
+def credentials_for(roll: Sequence[Any], label: str = "credentials") -> tuple[dict[str, list[str]], list[Any]]:
+    """The credential authority's work on the roll (its ``Voter``s): the secrets per district, in
+    the roll's order, and the public list (credential, district, weight)."""
+    issued = protocol.issue_credentials(roll, rng(label))
+    secrets: dict[str, list[str]] = {}
+    for voter, secret, _public in issued:
+        secrets.setdefault(voter.district, []).append(secret)
+    return secrets, [(public, voter.district, voter.weight) for voter, _secret, public in issued]
+
+
 def offline_step(state: ElectionState, key: Path, trustee: str, step: str, **kwargs: Any) -> dict[str, Any]:
     """A trustee's step computed by the offline tool from the board's state, with the key file
     ``key`` (written by "keygen", updated when the step changes it); returns the message."""
@@ -447,11 +457,10 @@ class ServiceElection:
 
     def issue_credentials(self, label: str = "credentials") -> dict[str, list[str]]:
         """The credential authority: one secret per voter of the roll, only public parts published."""
-        issued = protocol.issue_credentials(self.service.roll(self.slug), rng(label))
-        for voter, secret, _public in issued:
-            self.credentials.setdefault(voter.district, []).append(secret)
-        self.service.publish_credentials(self.slug, [(public, voter.district, voter.weight)
-                                                     for voter, _secret, public in issued])
+        secrets, entries = credentials_for(self.service.roll(self.slug), label)
+        for district, letters in secrets.items():
+            self.credentials.setdefault(district, []).extend(letters)
+        self.service.publish_credentials(self.slug, entries)
         return self.credentials
 
     def open_for_voting(self, plan: Mapping[str, Sequence[tuple[str, str]]] = NOMINEES) -> Any:

@@ -9,100 +9,28 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from vybory import protocol
-from vybory.crypto.rng import DeterministicRng
-from vybory.web import offline
-
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-NOMINATIONS_CLOSE = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-VOTING_OPEN = datetime(2025, 3, 20, 6, 0, tzinfo=UTC)
-VOTING_CLOSE = datetime(2025, 3, 21, 20, 0, tzinfo=UTC)
-SLUG = "council-2025"
-PASSWORD = "correct horse battery"
-
-DEFINITION = """
-slug = "council-2025"
-title = "Town council election"
-seed = "5eed5eed5eed5eed5eed5eed5eed5eed"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-03-10T12:00:00Z
-voting_open = 2025-03-20T06:00:00Z
-voting_close = 2025-03-21T20:00:00Z
-runoff_days = 7
-repeat_days = 14
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "north"
-name = "North"
-
-[[districts]]
-id = "south"
-name = "South"
-
-[[organisations]]
-id = "union"
-name = "Metalworkers' union"
-type = "trade_union"
-
-[[organisations]]
-id = "coop"
-name = "Consumer co-operative"
-type = "cooperative"
-
-[[organisations]]
-id = "youth"
-name = "Youth league"
-type = "youth"
-
-[[trustees]]
-id = "anna"
-name = "Anna"
-organisation = "union"
-
-[[trustees]]
-id = "clara"
-name = "Clara"
-organisation = "coop"
-
-[[trustees]]
-id = "elena"
-name = "Elena"
-organisation = "youth"
-
-[[contests]]
-id = "north-seat"
-title = "Councillor for the North"
-district = "north"
-method = "majority"
-
-[[contests]]
-id = "south-seat"
-title = "Councillor for the South"
-district = "south"
-method = "majority"
-"""
-
-ROLL = "id,name,district,weight\n" + "".join(
-    f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7)
+from electionkit import (
+    NOMINATIONS_CLOSE,
+    NOMINEES,
+    OFFLINE_KEY_CEREMONY,
+    PASSWORD,
+    ROLL,
+    SLUG,
+    T0,
+    VOTING_CLOSE,
+    VOTING_OPEN,
+    credentials_for,
+    offline_step,
+    sealed_ballot,
 )
+from electionkit import SMALL_COUNCIL as DEFINITION
 
-NOMINEES = {
-    "north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
-    "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")],
-}
-
-
-def rng(label: str) -> DeterministicRng:
-    return DeterministicRng(label.encode())
+from vybory import protocol
+from vybory.web import offline
 
 
 class Caller:
@@ -182,17 +110,7 @@ class ApiElection:
 
     def trustee_step(self, trustee: str, step: str, **kwargs: Any) -> dict[str, Any]:
         """Computes a trustee's step offline and returns its message (kind and payload)."""
-        key = self.folder / f"{trustee}.json"
-        message, new_key = offline.compute_step(
-            step,
-            self.board_state(),
-            None if step == "keygen" else key,
-            trustee_id=trustee,
-            **kwargs,
-        )
-        if new_key is not None:
-            key.write_text(new_key, encoding="utf-8")
-        return message
+        return offline_step(self.board_state(), self.folder / f"{trustee}.json", trustee, step, **kwargs)
 
 
 def make_users(service: Any) -> None:
@@ -223,7 +141,7 @@ def nominate_all(e: ApiElection) -> None:
 
 
 def key_ceremony(e: ApiElection) -> None:
-    for step in ("keygen", "commit", "reveal", "shares", "complain"):
+    for step in OFFLINE_KEY_CEREMONY:
         for trustee in ("anna", "clara", "elena"):
             message = e.trustee_step(trustee, step)
             e.trustee(trustee).ok(
@@ -235,17 +153,15 @@ def key_ceremony(e: ApiElection) -> None:
 
 
 def issue_credentials(e: ApiElection) -> None:
-    issued = protocol.issue_credentials(e.service.roll(e.slug), rng("credentials"))
-    for voter, secret, _public in issued:
-        e.credentials.setdefault(voter.district, []).append(secret)
+    e.credentials, entries = credentials_for(e.service.roll(e.slug))
     e.secretary.ok(
         "POST",
         f"/api/elections/{e.slug}/credentials",
         201,
         json={
             "credentials": [
-                {"credential": public.to_hex(), "district": voter.district, "weight": voter.weight}
-                for voter, _secret, public in issued
+                {"credential": public.to_hex(), "district": district, "weight": weight}
+                for public, district, weight in entries
             ]
         },
     )
@@ -267,8 +183,7 @@ def make_ballot(
     e: ApiElection, secret: str, choices: dict[str, Any], seed: str = "v"
 ) -> dict[str, Any]:
     form = e.service.ballot_form(e.slug, protocol.public_credential(secret))
-    ballot, _ = protocol.encrypt_ballot(form, secret, choices, rng(seed + secret))
-    return ballot.to_json()
+    return sealed_ballot(form, secret, choices, seed).to_json()
 
 
 def cast(e: ApiElection, secret: str, choices: dict[str, Any], seed: str = "v") -> Any:
@@ -277,3 +192,7 @@ def cast(e: ApiElection, secret: str, choices: dict[str, Any], seed: str = "v") 
         content=json.dumps(make_ballot(e, secret, choices, seed)),
         headers={"content-type": "application/json"},
     )
+
+
+__all__ = ["DEFINITION", "NOMINATIONS_CLOSE", "PASSWORD", "ROLL", "SLUG", "T0", "VOTING_CLOSE", "ApiElection",
+           "Caller", "cast", "create", "make_ballot", "make_users", "nominate_all", "ready_to_vote"]
