@@ -9,7 +9,7 @@ commission's actions are recomputed from the state and must match exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,18 @@ EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
     EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
 }
 
+# The checks of the payloads that come from outside and are appended as given.
+EXTERNAL_CHECKS: dict[EventKind, Callable[[ElectionState, Mapping[str, Any]], None]] = {
+    EventKind.TRUSTEE_KEY: keys.check_trustee_key,
+    EventKind.DKG_COMMITMENT_HASH: keys.check_commitment_hash,
+    EventKind.DKG_COMMITMENTS: keys.check_reveal,
+    EventKind.DKG_SHARES: keys.check_shares,
+    EventKind.DKG_COMPLAINT: keys.check_complaints,
+    EventKind.CREDENTIALS_PUBLISHED: credentials.check_credentials,
+    EventKind.BALLOTS_MIXED: mix.check_mix,
+    EventKind.DECRYPTION_SHARE: tally.check_decryption_share,
+}
+
 
 def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[str, Any], *, now: datetime,
                  ballots: Iterable[Event | Mapping[str, Any]] | None = None) -> dict[str, Any]:
@@ -72,6 +84,10 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     if kind in EXTERNAL_FIELDS and set(p) != EXTERNAL_FIELDS[kind]:
         raise InvalidInput(f"a {kind.value} payload has exactly the fields "
                            f"{', '.join(sorted(EXTERNAL_FIELDS[kind]))}", field="payload")
+    check = EXTERNAL_CHECKS.get(kind)
+    if check is not None:
+        check(state, p)
+        return p
     if kind is EventKind.ELECTION_DEFINED:
         raise Refused("an election is defined only once, as the first event", field="kind",
                       code="already_defined")
@@ -96,26 +112,8 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
                                                reason=_f(p, "reason"), now=now), p, kind)
     if kind is EventKind.NOMINATIONS_CLOSED:
         return _same(nominations.close_nominations(state, now=now), p, kind)
-    if kind is EventKind.TRUSTEE_KEY:
-        keys.check_trustee_key(state, p)
-        return p
-    if kind is EventKind.DKG_COMMITMENT_HASH:
-        keys.check_commitment_hash(state, p)
-        return p
-    if kind is EventKind.DKG_COMMITMENTS:
-        keys.check_reveal(state, p)
-        return p
-    if kind is EventKind.DKG_SHARES:
-        keys.check_shares(state, p)
-        return p
-    if kind is EventKind.DKG_COMPLAINT:
-        keys.check_complaints(state, p)
-        return p
     if kind is EventKind.KEY_CEREMONY_COMPLETED:
         return _same(keys.complete_key_ceremony(state, now=now), p, kind)
-    if kind is EventKind.CREDENTIALS_PUBLISHED:
-        credentials.check_credentials(state, p)
-        return p
     if kind is EventKind.ROUND_OPENED:
         expected = (rounds.open_round(state, now=now, booth=_f(p, "booth")) if not state.rounds
                     else rounds.open_next_round(state, now=now, booth=_f(p, "booth")))
@@ -130,12 +128,6 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
             raise InvalidInput("the round's ballots are needed to check its tally", field="ballots")
         return _same(tally.compute_encrypted_tally(state, round=_f(p, "round"), ballots=ballots, now=now),
                      p, kind)
-    if kind is EventKind.BALLOTS_MIXED:
-        mix.check_mix(state, p)
-        return p
-    if kind is EventKind.DECRYPTION_SHARE:
-        tally.check_decryption_share(state, p)
-        return p
     if kind is EventKind.TALLY_DECRYPTED:
         return _same(tally.combine_shares(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.OUTCOME_DECLARED:

@@ -52,6 +52,22 @@ def _trustee_number(state: ElectionState, payload: Mapping[str, Any]) -> int:
     return i
 
 
+def _once(i: int, held: Mapping[int, Any], done: str) -> None:
+    """Refuses trustee ``i``'s second message of a step (``held``: the step's messages by trustee;
+    ``done``: what the trustee has done by sending it)."""
+    if i in held:
+        raise refuse(f"trustee {i} has already {done}", field="trustee", code="already_published")
+
+
+def _after_every_trustee(state: ElectionState, message: str, *held: Mapping[int, Any]) -> None:
+    """Refuses a step until every trustee has a message in each of ``held``; ``message`` says why,
+    with ``{waiting}`` where the numbers of the trustees still missing go."""
+    n = state.trustee_count
+    if any(len(h) < n for h in held):
+        waiting = ", ".join(str(j) for j in range(1, n + 1) if any(j not in h for h in held))
+        raise refuse(message.format(waiting=waiting), field="key_ceremony", code="dkg_step_not_open")
+
+
 def _keys_of(state: ElectionState) -> dict[int, Any]:
     return {i: k.public_key for i, k in state.keys.messaging_keys.items()}
 
@@ -85,9 +101,7 @@ def publish_trustee_key(state: ElectionState, secrets: TrusteeSecrets, *, now: d
 def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    if i in state.keys.messaging_keys:
-        raise refuse(f"trustee {i} has already published a messaging key", field="trustee",
-                     code="already_published")
+    _once(i, state.keys.messaging_keys, "published a messaging key")
     key = MessagingKey.from_json(payload.get("messaging_key"), "messaging_key")
     if key.trustee != i:
         raise InvalidInput("the messaging key names another trustee", field="messaging_key.trustee")
@@ -109,9 +123,7 @@ def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, no
 def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    if i in state.keys.commitments:
-        raise refuse(f"trustee {i} has already published a commitment hash", field="trustee",
-                     code="already_published")
+    _once(i, state.keys.commitments, "published a commitment hash")
     commitment = DealerCommitment.from_json(payload.get("commitment"), "commitment")
     if commitment.trustee != i:
         raise InvalidInput("the commitment names another trustee", field="commitment.trustee")
@@ -133,15 +145,10 @@ def publish_reveal(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
 def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    n = state.trustee_count
-    if len(state.keys.commitments) < n or len(state.keys.messaging_keys) < n:
-        waiting = [str(j) for j in range(1, n + 1)
-                   if j not in state.keys.commitments or j not in state.keys.messaging_keys]
-        raise refuse("the commitments are revealed only after every trustee has published a messaging key "
-                     f"and a commitment hash (waiting for trustee(s) {', '.join(waiting)})",
-                     field="key_ceremony", code="dkg_step_not_open")
-    if i in state.keys.reveals:
-        raise refuse(f"trustee {i} has already revealed", field="trustee", code="already_published")
+    _after_every_trustee(state, "the commitments are revealed only after every trustee has published a messaging "
+                         "key and a commitment hash (waiting for trustee(s) {waiting})",
+                         state.keys.commitments, state.keys.messaging_keys)
+    _once(i, state.keys.reveals, "revealed")
     reveal = DealerReveal.from_json(payload.get("reveal"), "reveal")
     if reveal.trustee != i:
         raise InvalidInput("the reveal names another trustee", field="reveal.trustee")
@@ -164,14 +171,9 @@ def publish_shares(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
 def check_shares(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    n = state.trustee_count
-    if len(state.keys.reveals) < n:
-        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.reveals]
-        raise refuse("shares are sent only after every trustee has revealed its commitments "
-                     f"(waiting for trustee(s) {', '.join(waiting)})", field="key_ceremony",
-                     code="dkg_step_not_open")
-    if i in state.keys.shares:
-        raise refuse(f"trustee {i} has already sent its shares", field="trustee", code="already_published")
+    _after_every_trustee(state, "shares are sent only after every trustee has revealed its commitments "
+                         "(waiting for trustee(s) {waiting})", state.keys.reveals)
+    _once(i, state.keys.shares, "sent its shares")
     raw = payload.get("shares")
     if not isinstance(raw, list):
         raise InvalidInput("must be a list", field="shares")
@@ -207,14 +209,9 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
     n = state.trustee_count
-    if len(state.keys.shares) < n:
-        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.shares]
-        raise refuse("complaints are filed only after every trustee has sent its shares "
-                     f"(waiting for trustee(s) {', '.join(waiting)})", field="key_ceremony",
-                     code="dkg_step_not_open")
-    if i in state.keys.complaints:
-        raise refuse(f"trustee {i} has already filed its complaints", field="trustee",
-                     code="already_published")
+    _after_every_trustee(state, "complaints are filed only after every trustee has sent its shares "
+                         "(waiting for trustee(s) {waiting})", state.keys.shares)
+    _once(i, state.keys.complaints, "filed its complaints")
     raw = payload.get("complaints")
     if not isinstance(raw, list) or len(raw) > n:
         raise InvalidInput(f"must be a list of at most {n} complaints", field="complaints")
@@ -245,11 +242,7 @@ def complete_key_ceremony(state: ElectionState, *, now: datetime) -> dict[str, A
     trustee and why.
     """
     _not_completed(state)
-    n = state.trustee_count
-    if len(state.keys.complaints) < n:
-        waiting = [str(j) for j in range(1, n + 1) if j not in state.keys.complaints]
-        raise refuse(f"waiting for trustee(s) {', '.join(waiting)} to check their shares",
-                     field="key_ceremony", code="dkg_step_not_open")
+    _after_every_trustee(state, "waiting for trustee(s) {waiting} to check their shares", state.keys.complaints)
     payload = dict(_finish(state).to_json())
     payload["at"] = at(now)
     return payload
