@@ -167,6 +167,15 @@ async def read_upload(upload: Any, what: str) -> str | None:
         ) from None
 
 
+async def read_required_upload(upload: Any, what: str, missing: str) -> str:
+    """The text of an uploaded file that must be chosen: as :func:`read_upload`, and refused with
+    ``missing`` (code ``file_missing``) when no file was chosen."""
+    text = await read_upload(upload, what)
+    if text is None:
+        raise InvalidInput(missing, field=what, code="file_missing")
+    return text
+
+
 @router.post("/elections/upload", tags=["elections"], status_code=201)
 async def upload_election(
     request: Request,
@@ -176,9 +185,7 @@ async def upload_election(
 ) -> dict[str, Any]:
     """Creates an election from an uploaded TOML file (and optional roll CSV), multipart/form-data."""
     require_commission(login, None)
-    text = await read_upload(definition, "definition")
-    if text is None:
-        raise InvalidInput("choose the definition file", field="definition", code="file_missing")
+    text = await read_required_upload(definition, "definition", "choose the definition file")
     roll_text = await read_upload(roll, "roll")
     summary = service_of(request).create_election(
         text,
@@ -379,4 +386,4 @@ def organisation_login(
     }
 
 
-__all__ = ["read_upload", "router"]
+__all__ = ["read_required_upload", "read_upload", "router"]

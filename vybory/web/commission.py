@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
-from vybory.api.elections import read_upload
+from vybory.api.elections import read_required_upload, read_upload
 from vybory.api.errors import status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
@@ -80,11 +80,9 @@ async def create_from_upload(
     _new_page(request)  # the login check
     check_form(request, csrf_token)
     try:
-        text = await read_upload(definition, "definition")
-        if text is None:
-            raise InvalidInput(
-                "choose the definition file (TOML)", field="definition", code="file_missing"
-            )
+        text = await read_required_upload(
+            definition, "definition", "choose the definition file (TOML)"
+        )
         roll_text = await read_upload(roll, "roll")
         summary = service_of(request).create_election(
             text,
@@ -230,13 +228,9 @@ async def upload_roll(
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
-        text = await read_upload(roll, "roll")
-        if text is None:
-            raise InvalidInput(
-                "choose the roll file (CSV: id,name,district,weight)",
-                field="roll",
-                code="file_missing",
-            )
+        text = await read_required_upload(
+            roll, "roll", "choose the roll file (CSV: id,name,district,weight)"
+        )
         service_of(request).import_roll(
             slug,
             text,
@@ -465,11 +459,9 @@ async def publish_credentials(
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
-        text = await read_upload(credentials, "credentials")
-        if text is None:
-            raise InvalidInput(
-                "choose the file of public credentials", field="credentials", code="file_missing"
-            )
+        text = await read_required_upload(
+            credentials, "credentials", "choose the file of public credentials"
+        )
         service_of(request).publish_credentials(slug, credential_entries(text))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))

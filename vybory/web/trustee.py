@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
-from vybory.api.elections import read_upload
+from vybory.api.elections import read_required_upload
 from vybory.api.errors import ApiError, status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.board import EventKind
@@ -227,11 +227,9 @@ async def post_message(
     check_form(request, csrf_token)
     service = service_of(request)
     try:
-        text = await read_upload(message, "message")
-        if text is None:
-            raise InvalidInput(
-                "choose the message file your machine made", field="message", code="file_missing"
-            )
+        text = await read_required_upload(
+            message, "message", "choose the message file your machine made"
+        )
         fingerprint, index = read_state(
             service,
             slug,
