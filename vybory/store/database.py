@@ -116,11 +116,14 @@ class Database:
         try:
             return migrate.upgrade(self._writer)
         except OperationalError as exc:
-            raise Refused(
-                f"cannot reach the database at {self.safe_url}: {exc.orig}",
-                field="database",
-                code="database_unreachable",
-            ) from None
+            raise self._unreachable(exc) from None
+
+    def _unreachable(self, exc: OperationalError) -> Refused:
+        return Refused(
+            f"cannot reach the database at {self.safe_url}: {exc.orig}",
+            field="database",
+            code="database_unreachable",
+        )
 
     def revision(self) -> str | None:
         """The schema revision the database is at (``None``: no vybory schema yet)."""
@@ -131,11 +134,7 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
-            raise Refused(
-                f"cannot reach the database at {self.safe_url}: {exc.orig}",
-                field="database",
-                code="database_unreachable",
-            ) from None
+            raise self._unreachable(exc) from None
         head = migrate.head_revision()
         if current != head:
             state = "has no vybory schema" if current is None else f"is at schema {current}, not {head}"
