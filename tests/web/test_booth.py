@@ -17,9 +17,9 @@ from vybory.web.booth.manifest import load_manifest
 
 
 @pytest.fixture
-def election(live_server: Any, web_clock: Any) -> Election:
+def election(live_server: Any) -> Election:
     ensure_booth_built()
-    return ready_to_vote(live_server.service, web_clock)
+    return ready_to_vote(live_server.service)
 
 
 def counts(e: Election) -> dict[str, dict[str, int]]:
@@ -81,7 +81,7 @@ def test_a_voter_votes_and_the_ballot_is_counted(page: Any, live_server: Any, el
     encryption_code = page.locator("#encryption-code").text_content().replace(" ", "")
     assert re.fullmatch(r"[0-9a-f]{64}", encryption_code)
     snap(page, "booth-3-encrypted")
-    code = cast(page, election.credentials[0])
+    code = cast(page, election.credentials["branch"][0])
     snap(page, "booth-4-receipt")
     assert page.locator("#find-on-board").get_attribute("href").endswith(f"code={code}")
     assert page.vybory_errors == []
@@ -135,7 +135,7 @@ def test_an_audited_ballot_opens_to_the_choices_and_is_not_counted(page: Any, li
     page.click("#encrypt")
     page.wait_for_selector("#step-encrypted")
     assert page.locator("#encryption-code").text_content() != audited_code
-    code = cast(page, election.credentials[1])
+    code = cast(page, election.credentials["branch"][1])
     assert [p["tracking_code"] for p in ballots_on_board(election)] == [code]
     assert page.vybory_errors == []
 
@@ -188,7 +188,7 @@ def test_strike_out_rules_and_keyboard_alone(page: Any, live_server: Any, electi
     keys.press("Enter")
     page.wait_for_selector("#step-cast")
     keys.press("Tab")          # the credential field
-    keys.type(election.credentials[2])
+    keys.type(election.credentials["branch"][2])
     keys.press("Enter")
     page.wait_for_selector("#step-receipt")
     snap(page, "booth-7-keyboard-receipt")
@@ -213,7 +213,7 @@ def test_refused_ballots_say_why_and_change_nothing(page: Any, live_server: Any,
     assert "refused" in page.locator("#credential-error").text_content()
     assert ballots_on_board(election) == []
     # The same encrypted ballot can then be cast with the right credential.
-    page.fill("#credential", election.credentials[3])
+    page.fill("#credential", election.credentials["branch"][3])
     page.click("#sign-and-cast")
     page.wait_for_selector("#step-receipt")
     assert len(ballots_on_board(election)) == 1

@@ -34,9 +34,9 @@ def ranked_layout() -> Layout:
 
 
 @pytest.fixture
-def ranked(page: Any, live_server: Any, web_clock: Any) -> dict[str, Any]:
+def ranked(page: Any, live_server: Any) -> dict[str, Any]:
     ensure_booth_built()
-    ready_to_vote(live_server.service, web_clock)
+    ready_to_vote(live_server.service)
     secret_key = Scalar.random(DeterministicRng("ranked/key"))
     public_key = Point.base_mul(secret_key)
     layout = ranked_layout()
@@ -120,11 +120,11 @@ method = "irv"
 """
 
 
-def test_a_ranked_ballot_cast_on_the_real_server(page: Any, live_server: Any, web_clock: Any, snap: Any) -> None:
+def test_a_ranked_ballot_cast_on_the_real_server(page: Any, live_server: Any, snap: Any) -> None:
     """The server's own ranked layout: the browser's ballot is accepted, and the trustees' keys
     open it to the ranking the voter entered."""
     ensure_booth_built()
-    e = ready_to_vote(live_server.service, web_clock, LEADER,
+    e = ready_to_vote(live_server.service, LEADER,
                       {"leader": [("forge", "Orlova"), ("tools", "Zaitsev"), ("women", "Жукова")]})
     page.goto(live_server(f"/elections/{e.slug}/booth"))
     page.wait_for_selector("#step-choose")
@@ -134,7 +134,7 @@ def test_a_ranked_ballot_cast_on_the_real_server(page: Any, live_server: Any, we
     expect(page.locator("#step-review dd[data-contest=leader]")).to_have_text("1. Жукова; 2. Orlova")
     page.click("#encrypt")
     page.click("#cast")
-    page.fill("#credential", e.credentials[0])
+    page.fill("#credential", e.credentials["branch"][0])
     page.click("#sign-and-cast")
     page.wait_for_selector("#step-receipt")
     snap(page, "booth-ranked-3-receipt")

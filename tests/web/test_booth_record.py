@@ -13,9 +13,9 @@ from vybory.protocol import check_append
 from vybory.protocol.rounds import open_round
 
 
-def test_round_opened_records_the_booth(web_service: Any, web_clock: Any) -> None:
+def test_round_opened_records_the_booth(web_service: Any) -> None:
     web_service.booth_digest = "ab" * 32
-    e = ready_to_vote(web_service, web_clock)
+    e = ready_to_vote(web_service)
     [event] = web_service.events(SLUG, kinds=["round_opened"])
     assert event.payload["booth"] == "ab" * 32
     assert e.state().rounds[1].number == 1
@@ -25,7 +25,7 @@ def test_round_opened_records_the_booth(web_service: Any, web_clock: Any) -> Non
 def test_a_malformed_booth_digest_opens_no_round(web_service: Any, web_clock: Any, booth: Any) -> None:
     web_service.booth_digest = booth
     with pytest.raises(InvalidInput) as refused:
-        ready_to_vote(web_service, web_clock)
+        ready_to_vote(web_service)
     assert refused.value.field == "booth"
     assert web_service.events(SLUG, kinds=["round_opened"]) == []
     # The same through the door every event passes: a payload naming a malformed booth is refused.

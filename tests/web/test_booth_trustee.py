@@ -12,7 +12,6 @@ from booth_kit import (
     SLUG,
     VOTING_CLOSE,
     Election,
-    cast_from_python,
     ensure_booth_built,
     ready_to_vote,
     rng,
@@ -30,10 +29,10 @@ def counted(live_server: Any, web_clock: Any) -> Election:
     from datetime import timedelta
 
     ensure_booth_built()
-    e = ready_to_vote(live_server.service, web_clock)
-    cast_from_python(e, e.credentials[0], {"chair": ["Orlova"], "committee": {"Avdeev": "for"}, "budget": "yes"})
-    cast_from_python(e, e.credentials[1], {"chair": ["Orlova"], "committee": {"Borisova": "for"}, "budget": "no"})
-    cast_from_python(e, e.credentials[2], {"chair": ["Жукова"], "committee": {}, "budget": "yes"})
+    e = ready_to_vote(live_server.service)
+    e.vote(e.credentials["branch"][0], {"chair": ["Orlova"], "committee": {"Avdeev": "for"}, "budget": "yes"})
+    e.vote(e.credentials["branch"][1], {"chair": ["Orlova"], "committee": {"Borisova": "for"}, "budget": "no"})
+    e.vote(e.credentials["branch"][2], {"chair": ["Жукова"], "committee": {}, "budget": "yes"})
     web_clock.set(VOTING_CLOSE + timedelta(minutes=1))
     e.service.close_round(SLUG)
     e.service.compute_tally(SLUG)

@@ -3,113 +3,34 @@ pages would act (trustees on their own machines, the credential authority, voter
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from vybory import protocol
-from vybory.crypto.rng import DeterministicRng
-from vybory.web import offline
-
-NOMINATIONS_CLOSE = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-VOTING_OPEN = datetime(2025, 3, 20, 6, 0, tzinfo=UTC)
-VOTING_CLOSE = datetime(2025, 3, 21, 20, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery"
-SLUG = "council-2025"
-
-DEFINITION = """
-slug = "council-2025"
-title = "Town council election"
-seed = "5eed5eed5eed5eed5eed5eed5eed5eed"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-03-10T12:00:00Z
-voting_open = 2025-03-20T06:00:00Z
-voting_close = 2025-03-21T20:00:00Z
-runoff_days = 7
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "north"
-name = "North"
-
-[[districts]]
-id = "south"
-name = "South"
-
-[[organisations]]
-id = "union"
-name = "Metalworkers' union"
-type = "trade_union"
-
-[[organisations]]
-id = "coop"
-name = "Consumer co-operative"
-type = "cooperative"
-
-[[organisations]]
-id = "youth"
-name = "Youth league"
-type = "youth"
-
-[[trustees]]
-id = "anna"
-name = "Anna"
-organisation = "union"
-
-[[trustees]]
-id = "clara"
-name = "Clara"
-organisation = "coop"
-
-[[trustees]]
-id = "elena"
-name = "Elena"
-organisation = "youth"
-
-[[contests]]
-id = "north-seat"
-title = "Councillor for the North"
-district = "north"
-method = "majority"
-
-[[contests]]
-id = "south-seat"
-title = "Councillor for the South"
-district = "south"
-method = "majority"
-"""
-
-ROLL = "id,name,district,weight\n" + "".join(
-    f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7)
+from electionkit import (
+    NOMINATIONS_CLOSE,
+    OFFLINE_KEY_CEREMONY,
+    PASSWORD,
+    ROLL,
+    SLUG,
+    VOTING_CLOSE,
+    VOTING_OPEN,
+    ServiceElection,
+    offline_step,
 )
+from electionkit import SMALL_COUNCIL as DEFINITION
 
-NOMINEES = {
-    "north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
-    "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")],
-}
-
-
-def rng(label: str) -> DeterministicRng:
-    return DeterministicRng(label.encode())
+from vybory import protocol
 
 
 def nominate_all(service: Any, slug: str = SLUG) -> None:
-    for contest, entries in NOMINEES.items():
-        for organisation, name in entries:
-            service.nominate(
-                slug, organisation=organisation, contest=contest, name=name, consent=True
-            )
-            service.register_candidate(slug, service.state(slug).nominations[-1].number)
+    ServiceElection(service, slug).nominate_all()
 
 
 def key_ceremony(service: Any, folder: Path, slug: str = SLUG) -> None:
     """Every trustee's steps, computed offline from the board; key files written to ``folder``."""
     trustees = [t.id for t in service.state(slug).definition.trustees]
-    for step in ("keygen", "commit", "reveal", "shares", "complain"):
+    for step in OFFLINE_KEY_CEREMONY:
         for trustee in trustees:
             post(service, trustee_message(service, folder, trustee, step, slug), slug)
 
@@ -129,17 +50,7 @@ def trustee_message(
 ) -> dict[str, Any]:
     """A trustee's step computed from the board (the key file is ``folder/<trustee>-key.json``
     unless ``key`` is given)."""
-    key = key or folder / f"{trustee}-key.json"
-    message, new_key = offline.compute_step(
-        step,
-        board_state(service, slug),
-        None if step == "keygen" else key,
-        trustee_id=trustee,
-        **kwargs,
-    )
-    if new_key is not None:
-        key.write_text(new_key, encoding="utf-8")
-    return message
+    return offline_step(board_state(service, slug), key or folder / f"{trustee}-key.json", trustee, step, **kwargs)
 
 
 def post(service: Any, message: dict[str, Any], slug: str = SLUG) -> None:
@@ -150,32 +61,21 @@ def post(service: Any, message: dict[str, Any], slug: str = SLUG) -> None:
 
 
 def issue_credentials(service: Any, slug: str = SLUG) -> dict[str, list[str]]:
-    issued = protocol.issue_credentials(service.roll(slug), rng("credentials"))
-    service.publish_credentials(
-        slug, [(public, voter.district, voter.weight) for voter, _s, public in issued]
-    )
-    out: dict[str, list[str]] = {}
-    for voter, secret, _public in issued:
-        out.setdefault(voter.district, []).append(secret)
-    return out
+    return ServiceElection(service, slug).issue_credentials()
 
 
-def vote(
-    service: Any, secret: str, choices: dict[str, Any], slug: str = SLUG, seed: str = "v"
-) -> Any:
-    form = service.ballot_form(slug, protocol.public_credential(secret))
-    ballot, _ = protocol.encrypt_ballot(form, secret, choices, rng(seed + secret))
-    return service.cast_ballot(slug, ballot)
+def vote(service: Any, secret: str, choices: dict[str, Any], slug: str = SLUG, seed: str = "v") -> Any:
+    return ServiceElection(service, slug).vote(secret, choices, seed)
 
 
 def open_for_voting(service: Any, clock: Any, folder: Path) -> dict[str, list[str]]:
     """The test election created, nominated, keyed, credentialled and open (clock in the voting window)."""
-    service.create_election(DEFINITION, roll_csv=ROLL)
-    nominate_all(service)
+    e = ServiceElection.create(service, DEFINITION, ROLL)
+    e.nominate_all()
     key_ceremony(service, folder)
     clock.set(NOMINATIONS_CLOSE + timedelta(days=1))
     service.close_nominations(SLUG)
-    credentials = issue_credentials(service)
+    credentials = e.issue_credentials()
     service.open_round(SLUG)
     clock.set(VOTING_OPEN + timedelta(hours=1))
     return credentials
@@ -194,3 +94,8 @@ def tallied(service: Any, clock: Any, folder: Path) -> dict[str, list[str]]:
     service.close_round(SLUG)
     service.compute_tally(SLUG)
     return credentials
+
+
+__all__ = ["DEFINITION", "NOMINATIONS_CLOSE", "PASSWORD", "ROLL", "SLUG", "VOTING_CLOSE", "VOTING_OPEN",
+           "board_state", "issue_credentials", "key_ceremony", "nominate_all", "open_for_voting", "post", "tallied",
+           "trustee_message", "vote"]
