@@ -115,12 +115,17 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
     }
 
 
+def _home(request: Request, role: str) -> Response:
+    """The home of a trustee's or an organisation's login: the page of the election it names."""
+    login = page_login(request, role)
+    if login.election:
+        return RedirectResponse(f"/{role}/elections/{login.election}", status_code=303)
+    raise ApiError(403, f"this {role} login names no election", code="forbidden")
+
+
 @router.get("/trustee", response_class=HTMLResponse)
 def trustee_home(request: Request) -> Response:
-    login = page_login(request, "trustee")
-    if login.election:
-        return RedirectResponse(f"/trustee/elections/{login.election}", status_code=303)
-    raise ApiError(403, "this trustee login names no election", code="forbidden")
+    return _home(request, "trustee")
 
 
 def trustee_page(
@@ -264,10 +269,7 @@ async def post_message(
 
 @router.get("/organisation", response_class=HTMLResponse)
 def organisation_home(request: Request) -> Response:
-    login = page_login(request, "organisation")
-    if login.election:
-        return RedirectResponse(f"/organisation/elections/{login.election}", status_code=303)
-    raise ApiError(403, "this organisation login names no election", code="forbidden")
+    return _home(request, "organisation")
 
 
 def organisation_page(
