@@ -75,6 +75,8 @@ def _value(value: Any) -> str:
         return str(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -174,6 +176,14 @@ def ranked_committee(max_ranks: int) -> str:
         contests=(contest("chair", "Chair", method="irv", options={"max_ranks": max_ranks}),
                   contest("board", "Board", method="stv-scottish", seats=2),
                   contest("canteen", "Keep the canteen open", method="motion"))).text()
+
+
+def lone_contest(*contests: Mapping[str, Any]) -> str:
+    """The smallest election around ``contests``: one district, one organisation, one trustee (k = 1)."""
+    return DefinitionToml(
+        slug="c", title="C", seed="00112233445566778899aabbccddeeff", credential_authority="Office", deadlines=MAY,
+        threshold=1, allow_organisation_threshold=True, districts=(("d", "D"),), organisations=(("o", "O", "other"),),
+        trustees=(("t", "T", "o"),), contests=contests).text()
 
 
 def council() -> Definition:

@@ -8,68 +8,18 @@ import re
 from pathlib import Path
 
 import pytest
+from electionkit import MARCH, DefinitionToml, contest
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
 
-DEFINITION = """
-slug = "club-2025"
-title = "Club board election"
-seed = "5eed5eed5eed5eed5eed5eed5eed5eed"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-03-10T12:00:00Z
-voting_open = 2025-03-20T06:00:00Z
-voting_close = 2025-03-21T20:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "all"
-name = "Whole club"
-
-[[organisations]]
-id = "union"
-name = "Union"
-type = "trade_union"
-
-[[organisations]]
-id = "coop"
-name = "Co-op"
-type = "cooperative"
-
-[[organisations]]
-id = "youth"
-name = "Youth"
-type = "youth"
-
-[[trustees]]
-id = "anna"
-name = "Anna"
-organisation = "union"
-
-[[trustees]]
-id = "boris"
-name = "Boris"
-organisation = "coop"
-
-[[trustees]]
-id = "vera"
-name = "Vera"
-organisation = "youth"
-
-[[contests]]
-id = "chair"
-title = "Chair"
-method = "strikeout"
-
-[[contests]]
-id = "dues"
-title = "Raise the dues"
-method = "motion"
-"""
+DEFINITION = DefinitionToml(
+    slug="club-2025", title="Club board election", seed="5eed" * 8, deadlines=MARCH, threshold=2,
+    districts=(("all", "Whole club"),),
+    organisations=(("union", "Union", "trade_union"), ("coop", "Co-op", "cooperative"), ("youth", "Youth", "youth")),
+    trustees=(("anna", "Anna", "union"), ("boris", "Boris", "coop"), ("vera", "Vera", "youth")),
+    contests=(contest("chair", "Chair", method="strikeout"), contest("dues", "Raise the dues", method="motion")),
+).text()
 
 ROLL = "id,name,district\n1,Ada,all\n2,Bob,all\n3,Cy,all\n4,Di,all\n"
 

@@ -5,6 +5,7 @@ ranking with a weight becomes an invalid ballot, never a silent drop)."""
 from __future__ import annotations
 
 import pytest
+from electionkit import contest, lone_contest
 
 from vybory.crypto.elgamal import Ciphertext, g_power
 from vybory.crypto.group import Point
@@ -26,34 +27,7 @@ from vybory.verify.mix import (
     weight_ciphertext,
 )
 
-DEFINITION = """
-slug = "c"
-title = "C"
-seed = "00112233445566778899aabbccddeeff"
-credential_authority = "Office"
-[deadlines]
-nominations_close = 2025-05-01T12:00:00Z
-voting_open = 2025-05-10T06:00:00Z
-voting_close = 2025-05-11T18:00:00Z
-[commission]
-threshold = 1
-allow_organisation_threshold = true
-[[districts]]
-id = "d"
-name = "D"
-[[organisations]]
-id = "o"
-name = "O"
-type = "other"
-[[trustees]]
-id = "t"
-name = "T"
-organisation = "o"
-[[contests]]
-id = "chair"
-title = "Chair"
-method = "irv"
-"""
+DEFINITION = lone_contest(contest("chair", "Chair", method="irv"))
 NAMES = ("Ann", "Bob", "Cy")
 LAYOUT = compute_layout(parse_definition(DEFINITION).contests[0], NAMES)  # 3 x 3 and the weight
 

@@ -14,10 +14,12 @@ import copy
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from electionkit import DefinitionToml, contest
 
 from vybory.crypto import elgamal
 from vybory.crypto.group import Point, Scalar
@@ -32,85 +34,23 @@ from vybory.verify.ballot import check_ballot
 
 ROOT = Path(__file__).resolve().parents[2]
 
-DEFINITION = """
-slug = "booth-test"
-title = "Booth test"
-seed = "00112233445566778899aabbccddeeff"
-credential_authority = "Office"
-
-[deadlines]
-nominations_close = 2025-04-01T12:00:00Z
-voting_open = 2025-04-14T05:00:00Z
-voting_close = 2025-04-16T21:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "d"
-name = "District"
-
-[[organisations]]
-id = "a"
-name = "Org A"
-type = "association"
-
-[[organisations]]
-id = "b"
-name = "Org B"
-type = "association"
-
-[[trustees]]
-id = "t1"
-name = "T1"
-organisation = "a"
-
-[[trustees]]
-id = "t2"
-name = "T2"
-organisation = "b"
-
-[[contests]]
-id = "mayor"
-title = "Mayor"
-method = "plurality"
-
-[[contests]]
-id = "chair"
-title = "Chair"
-method = "strikeout"
-
-[[contests]]
-id = "board"
-title = "Board"
-seats = 2
-method = "approval"
-
-[[contests]]
-id = "committee"
-title = "Committee"
-seats = 3
-method = "for-against"
-
-[[contests]]
-id = "budget"
-title = "Budget"
-method = "motion"
-
-[[contests]]
-id = "grant"
-title = "Grant"
-method = "score"
-[contests.options]
-max_score = 3
-
-[[contests]]
-id = "editor"
-title = "Editor"
-method = "majority-judgment"
-[contests.options]
-grades = ["reject", "poor", "fair", "good"]
-"""
+DEFINITION = DefinitionToml(
+    slug="booth-test", title="Booth test", seed="00112233445566778899aabbccddeeff", credential_authority="Office",
+    deadlines={"nominations_close": datetime(2025, 4, 1, 12, 0, tzinfo=UTC),
+               "voting_open": datetime(2025, 4, 14, 5, 0, tzinfo=UTC),
+               "voting_close": datetime(2025, 4, 16, 21, 0, tzinfo=UTC)},
+    threshold=2, districts=(("d", "District"),),
+    organisations=(("a", "Org A", "association"), ("b", "Org B", "association")),
+    trustees=(("t1", "T1", "a"), ("t2", "T2", "b")),
+    contests=(contest("mayor", "Mayor", method="plurality"),
+              contest("chair", "Chair", method="strikeout"),
+              contest("board", "Board", seats=2, method="approval"),
+              contest("committee", "Committee", seats=3, method="for-against"),
+              contest("budget", "Budget", method="motion"),
+              contest("grant", "Grant", method="score", options={"max_score": 3}),
+              contest("editor", "Editor", method="majority-judgment",
+                      options={"grades": ["reject", "poor", "fair", "good"]})),
+).text()
 
 CANDIDATES = {
     "mayor": ["Ivanova", "Petrov", "Sidorov"],
