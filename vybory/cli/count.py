@@ -28,12 +28,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.text import Text
 
 from vybory import rules as registry
 from vybory.cli.cvr import WRITE_IN_NAME, read_ess_cvr
 from vybory.cli.rctab import read_rctab
-from vybory.cli.render import details_tables, format_number, rounds_table, summary, ties_text
+from vybory.cli.render import after_rounds, format_number, rounds_table, summary
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.formats import (
@@ -239,11 +238,5 @@ def print_outcome(console: Console, outcome: Outcome) -> None:
         used += width
     if chunk:
         console.print(rounds_table(replace(outcome, rounds=chunk), names))
-    notes = [f"round {r.number}: {r.note}" for r in outcome.rounds if r.note]
-    if notes:
-        console.print(Text("\n".join(notes), style="dim"))
-    ties = ties_text(outcome)
-    if ties is not None:
-        console.print(ties)
-    for table in details_tables(outcome, names):
-        console.print(table)
+    for part in after_rounds(outcome, names):
+        console.print(part)

@@ -160,13 +160,10 @@ def details_tables(outcome: Outcome, candidates: Iterable[str] | None = None) ->
     return tables
 
 
-def render_outcome(outcome: Outcome, candidates: Iterable[str] | None = None) -> Group:
-    """Everything a person needs to read an outcome, as one Rich renderable.
-
-    ``candidates`` gives the row order (default: the order of the counts).
-    """
-    names = None if candidates is None else list(candidates)
-    parts: list[RenderableType] = [summary(outcome), rounds_table(outcome, names)]
+def after_rounds(outcome: Outcome, names: list[str] | None) -> list[RenderableType]:
+    """What follows the table of rounds: each round's note, the ties and how they were settled,
+    and the tables of :func:`details_tables`."""
+    parts: list[RenderableType] = []
     notes = [f"round {r.number}: {r.note}" for r in outcome.rounds if r.note]
     if notes:
         parts.append(Text("\n".join(notes), style="dim"))
@@ -174,7 +171,16 @@ def render_outcome(outcome: Outcome, candidates: Iterable[str] | None = None) ->
     if ties is not None:
         parts.append(ties)
     parts += details_tables(outcome, names)
-    return Group(*parts)
+    return parts
+
+
+def render_outcome(outcome: Outcome, candidates: Iterable[str] | None = None) -> Group:
+    """Everything a person needs to read an outcome, as one Rich renderable.
+
+    ``candidates`` gives the row order (default: the order of the counts).
+    """
+    names = None if candidates is None else list(candidates)
+    return Group(summary(outcome), rounds_table(outcome, names), *after_rounds(outcome, names))
 
 
 def render_text(outcome: Outcome, candidates: Iterable[str] | None = None, *, width: int = 100) -> str:
