@@ -25,6 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+
+from electionkit import contest, lone_contest
 
 from vybory.crypto.elgamal import decrypt_to_point, encrypt
 from vybory.crypto.group import Point, Scalar
@@ -43,36 +46,7 @@ from vybory.verify.mix import (
 )
 
 FP = b"\x07" * 32
-DEFINITION = """
-slug = "bench"
-title = "Bench"
-seed = "00112233445566778899aabbccddeeff"
-credential_authority = "Office"
-[deadlines]
-nominations_close = 2025-05-01T12:00:00Z
-voting_open = 2025-05-10T06:00:00Z
-voting_close = 2025-05-11T18:00:00Z
-[commission]
-threshold = 1
-allow_organisation_threshold = true
-[[districts]]
-id = "d"
-name = "D"
-[[organisations]]
-id = "o"
-name = "O"
-type = "other"
-[[trustees]]
-id = "t"
-name = "T"
-organisation = "o"
-[[contests]]
-id = "c"
-title = "C"
-method = "irv"
-[contests.options]
-max_ranks = {ranks}
-"""
+
 
 
 def paired_best_ms(ours: Callable[[], object], raw: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -98,7 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = DeterministicRng(b"bench-mix")
     names = [f"C{i}" for i in range(args.candidates)]
-    layout = compute_layout(parse_definition(DEFINITION.format(ranks=args.ranks)).contests[0], names)
+    definition = lone_contest(contest("c", "C", method="irv", options={"max_ranks": args.ranks}))
+    layout = compute_layout(parse_definition(definition).contests[0], names)
     secret = Scalar.random(rng)
     key = Point.base_mul(secret)
     share = Scalar.random(rng)

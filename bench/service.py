@@ -20,86 +20,31 @@ import copy
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+
+from electionkit import MARCH, T0, DefinitionToml, ServiceElection, contest
 
 from vybory import protocol
 from vybory.crypto.rng import DeterministicRng
 from vybory.service import ElectionService, ManualClock
 from vybory.store import Database
 
-START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-DEFINITION = """
-slug = "bench"
-title = "Benchmark"
-seed = "5eed5eed5eed5eed5eed5eed5eed5eed"
-credential_authority = "Office"
-
-[deadlines]
-nominations_close = 2025-03-10T12:00:00Z
-voting_open = 2025-03-20T06:00:00Z
-voting_close = 2025-03-21T20:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "all"
-name = "All"
-
-[[organisations]]
-id = "a"
-name = "A"
-type = "other"
-
-[[organisations]]
-id = "b"
-name = "B"
-type = "other"
-
-[[trustees]]
-id = "ta"
-name = "TA"
-organisation = "a"
-
-[[trustees]]
-id = "tb"
-name = "TB"
-organisation = "b"
-
-[[contests]]
-id = "seat"
-title = "Seat"
-method = "strikeout"
-"""
+DEFINITION = DefinitionToml(
+    slug="bench", title="Benchmark", seed="5eed" * 8, credential_authority="Office", deadlines=MARCH, threshold=2,
+    districts=(("all", "All"),), organisations=(("a", "A", "other"), ("b", "B", "other")),
+    trustees=(("ta", "TA", "a"), ("tb", "TB", "b")), contests=(contest("seat", "Seat", method="strikeout"),)).text()
 
 
-def setup(service: ElectionService, clock: ManualClock, voters: int) -> list[str]:
-    rng = DeterministicRng(b"bench")
+def setup(service: ElectionService, voters: int) -> list[str]:
+    """The election created, its key ceremony done, ``voters`` credentials issued, round 1 open."""
     roll = "id,name,district\n" + "".join(f"{i},V{i},all\n" for i in range(voters))
-    service.create_election(DEFINITION, roll_csv=roll)
-    for org, name in (("a", "Ivanov"), ("b", "Petrova"), ("a", "Sidorov")):
-        service.nominate("bench", organisation=org, contest="seat", name=name, consent=True)
-        service.register_candidate("bench", service.state("bench").nominations[-1].number)
-    state = service.state("bench")
-    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng) for t in state.definition.trustees}
-    steps = [("trustee_key", lambda st, s: protocol.publish_trustee_key(st, s, now=clock(), rng=rng)),
-             ("dkg_commitment_hash", lambda st, s: protocol.publish_commitment_hash(st, s, now=clock())),
-             ("dkg_commitments", lambda st, s: protocol.publish_reveal(st, s, now=clock(), rng=rng)),
-             ("dkg_shares", lambda st, s: protocol.publish_shares(st, s, now=clock(), rng=rng)),
-             ("dkg_complaint", lambda st, s: protocol.publish_complaints(st, s, now=clock()))]
-    for kind, step in steps:
-        for s in secrets.values():
-            service.submit_trustee_step("bench", kind, step(service.state("bench"), s))
-    clock.set(datetime(2025, 3, 12, tzinfo=UTC))
-    service.close_nominations("bench")
-    issued = protocol.issue_credentials(service.roll("bench"), rng)
-    service.publish_credentials("bench", [(p, v.district, v.weight) for v, _, p in issued])
-    service.open_round("bench")
-    clock.set(datetime(2025, 3, 20, 7, tzinfo=UTC))
-    return [secret for _, secret, _ in issued]
+    e = ServiceElection.create(service, DEFINITION, roll)
+    e.open_for_voting({"seat": [("a", "Ivanov"), ("b", "Petrova"), ("a", "Sidorov")]})
+    return e.credentials["all"]
 
 
 def main() -> None:
@@ -109,9 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-        clock = ManualClock(START)
+        clock = ManualClock(T0)
         service = ElectionService(Database(url, upgrade=True), clock=clock)
-        secrets = setup(service, clock, args.voters)
+        secrets = setup(service, args.voters)
         form = service.ballot_form("bench", protocol.public_credential(secrets[0]))
         names = ["Ivanov", "Petrova", "Sidorov"]
         rounds = 3

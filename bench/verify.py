@@ -29,158 +29,75 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+
+from electionkit import (
+    MARCH,
+    T0,
+    Board,
+    DefinitionToml,
+    contest,
+    decrypt_round,
+    nominate_all,
+    publish_credentials,
+    rng,
+    run_key_ceremony,
+)
 
 from vybory import protocol
-from vybory.crypto.rng import DeterministicRng
-from vybory.model.board import Event, EventKind, next_event
+from vybory.model.board import Event, next_event
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import parse_definition
-from vybory.protocol.state import replay
 from vybory.scale import bounded_map, local_cores, process_checker
 from vybory.scale.ballots import DEFAULT_CHUNK
 from vybory.verify import RecordFiles, verify_record
 from vybory.verify.jobs import BallotJob, BallotVerdict, check_ballot_jobs
 from vybory.verify.record import FileEntry, Manifest, readme_text
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-DEFINITION = """
-slug = "bench"
-title = "Benchmark election"
-seed = "0123456789abcdef0123456789abcdef"
-credential_authority = "Credentials office"
-
-[deadlines]
-nominations_close = 2025-03-10T12:00:00Z
-voting_open = 2025-03-20T06:00:00Z
-voting_close = 2025-03-21T20:00:00Z
-
-[commission]
-threshold = 2
-
-[[districts]]
-id = "all"
-name = "Everyone"
-
-[[organisations]]
-id = "a"
-name = "A"
-type = "trade_union"
-
-[[organisations]]
-id = "b"
-name = "B"
-type = "cooperative"
-
-[[organisations]]
-id = "c"
-name = "C"
-type = "youth"
-
-[[trustees]]
-id = "t1"
-name = "T1"
-organisation = "a"
-
-[[trustees]]
-id = "t2"
-name = "T2"
-organisation = "b"
-
-[[trustees]]
-id = "t3"
-name = "T3"
-organisation = "c"
-
-[[contests]]
-id = "board"
-title = "Board"
-method = "approval"
-
-[[contests]]
-id = "motion"
-title = "Motion"
-method = "motion"
-"""
+DEFINITION = DefinitionToml(
+    slug="bench", title="Benchmark election", seed="0123456789abcdef" * 2, deadlines=MARCH, threshold=2,
+    districts=(("all", "Everyone"),),
+    organisations=(("a", "A", "trade_union"), ("b", "B", "cooperative"), ("c", "C", "youth")),
+    trustees=(("t1", "T1", "a"), ("t2", "T2", "b"), ("t3", "T3", "c")),
+    contests=(contest("board", "Board", method="approval"), contest("motion", "Motion", method="motion"))).text()
 CANDIDATES = ["Antonova", "Belov", "Chernova", "Dubov"]
 
 
-def rng(label: str) -> DeterministicRng:
-    return DeterministicRng(label.encode())
-
-
-class Board:
-    def __init__(self) -> None:
-        definition = parse_definition(DEFINITION)
-        self.events = [next_event(None, EventKind.ELECTION_DEFINED, protocol.define(definition, T0))]
-        self.state = replay(self.events)
-
-    def append(self, kind: str, payload: dict, now: datetime, **extra: Any) -> Event:  # type: ignore[type-arg]
-        checked = protocol.check_append(self.state, kind, payload, now=now, **extra)
-        return self.add(kind, checked)
-
-    def add(self, kind: str, payload: dict) -> Event:  # type: ignore[type-arg]
-        event = next_event(self.events[-1], kind, payload)
-        self.events.append(event)
-        self.state.apply(event)
-        return event
+def add_unchecked(board: Board, kind: str, payload: dict[str, Any]) -> Event:
+    """Appends without the protocol's check (for honest ballots: this benchmark times the verifier)."""
+    event = next_event(board.events[-1], kind, payload)
+    board.events.append(event)
+    board.state.apply(event)
+    return event
 
 
 def build(ballots: int) -> list[bytes]:
     """The event lines of an election with ``ballots`` voters who each vote once."""
-    b = Board()
-    now = T0
-    for i, name in enumerate(CANDIDATES):
-        b.append("nomination_submitted", protocol.nominate(b.state, organisation="abc"[i % 3], contest="board",
-                                                           name=name, consent=True, now=now), now)
-        b.append("candidate_registered", protocol.register_candidate(b.state, nomination=i + 1, now=now), now)
-    secrets = {}
-    for t in b.state.definition.trustees:
-        s = protocol.new_trustee_secrets(b.state, t.id, rng(t.id))
-        secrets[s.trustee] = s
-    for s in secrets.values():
-        b.append("trustee_key", protocol.publish_trustee_key(b.state, s, now=now, rng=rng("k")), now)
-        b.append("dkg_commitment_hash", protocol.publish_commitment_hash(b.state, s, now=now), now)
-    for step in (protocol.publish_reveal, protocol.publish_shares):
-        for s in secrets.values():
-            kind = "dkg_commitments" if step is protocol.publish_reveal else "dkg_shares"
-            b.append(kind, step(b.state, s, now=now, rng=rng(kind)), now)
-    for s in secrets.values():
-        b.append("dkg_complaint", protocol.publish_complaints(b.state, s, now=now), now)
-    b.append("key_ceremony_completed", protocol.complete_key_ceremony(b.state, now=now), now)
-    secrets = {i: protocol.trustee_secret_share(b.state, s) for i, s in secrets.items()}
+    b = Board(parse_definition(DEFINITION), T0)
+    nominate_all(b, {"board": [("abc"[i % 3], name) for i, name in enumerate(CANDIDATES)]}, T0)
+    secrets = run_key_ceremony(b, T0)
     now = datetime(2025, 3, 11, tzinfo=UTC)
     b.append("nominations_closed", protocol.close_nominations(b.state, now=now), now)
-    gen = rng("credentials")
-    voters = [protocol.generate_credential(gen) for _ in range(ballots)]
-    b.append("credentials_published", protocol.publish_credentials(
-        b.state, [(public, "all", 1) for _, public in voters], now=now), now)
+    voters = publish_credentials(b, [("all", 1)] * ballots, now)
     b.append("round_opened", protocol.open_round(b.state, now=now), now)
     now = datetime(2025, 3, 20, 7, tzinfo=UTC)
     started = time.perf_counter()
-    for i, (secret, public) in enumerate(voters):
-        form = protocol.ballot_form(b.state, public)
+    for i, secret in enumerate(voters):
+        form = protocol.ballot_form(b.state, protocol.public_credential(secret))
         marks = [CANDIDATES[i % 4], CANDIDATES[(i * 7 + 1) % 4]]
         ballot, _ = protocol.encrypt_ballot(form, secret, {"board": sorted(set(marks)),
                                                            "motion": ("yes", "no", "abstain")[i % 3]},
                                             rng(f"ballot-{i}"))
         data = ballot.to_json()
-        # Honest ballots, appended without the server's check (this benchmark times the verifier).
-        b.add("ballot_cast", {"ballot": data, "tracking_code": hashlib.sha256(canonical_json(data)).hexdigest(),
-                              "at": protocol._common.at(now)})
+        add_unchecked(b, "ballot_cast", {"ballot": data, "tracking_code": hashlib.sha256(canonical_json(data)).hexdigest(),
+                                         "at": protocol._common.at(now)})
         if (i + 1) % 100 == 0:
             print(f"  {i + 1} ballots encrypted ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     now = datetime(2025, 3, 21, 20, tzinfo=UTC)
     b.append("round_closed", protocol.close_round(b.state, round=1, now=now), now)
-    cast = [e for e in b.events if e.kind is EventKind.BALLOT_CAST]
-    b.append("encrypted_tally", protocol.compute_encrypted_tally(b.state, round=1, ballots=cast, now=now), now,
-             ballots=cast)
-    for j in (1, 2):
-        b.append("decryption_share", protocol.compute_decryption_share(b.state, secrets[j], round=1, now=now,
-                                                                       rng=rng(f"share{j}")), now)
-    b.append("tally_decrypted", protocol.combine_shares(b.state, round=1, now=now), now)
-    b.append("outcome_declared", protocol.declare_outcomes(b.state, round=1, now=now), now)
+    decrypt_round(b, secrets, 1, (1, 2), now)
     b.append("election_published", protocol.publish_election(b.state, now=now), now)
-    return [e.to_line() + b"\n" for e in b.events]
+    return b.lines()
 
 
 def record(lines: list[bytes]) -> RecordFiles:

@@ -497,7 +497,10 @@ class ServiceElection:
     def decryption_share(self, j: int, round: int | None = None) -> dict[str, Any]:
         """Trustee ``j``'s decryption share of ``round`` (the current one by default), not posted."""
         state = self.state()
-        return decryption_share(state, self.trustees[j], round or state.current_round.number, self.clock())
+        if round is None:
+            assert state.current_round is not None
+            round = state.current_round.number
+        return decryption_share(state, self.trustees[j], round, self.clock())
 
     def decrypt(self, trustees: Sequence[int], round: int | None = None) -> None:
         for j in trustees:
