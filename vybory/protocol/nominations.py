@@ -16,7 +16,7 @@ from vybory.errors import InvalidInput, Refused
 from vybory.model.definition import ID_RE, Definition, fingerprint, format_time
 from vybory.model.layout import compute_layout
 from vybory.protocol._common import MAX_NAME, at, clean_text, refuse
-from vybory.protocol.state import ElectionState, NominationStatus
+from vybory.protocol.state import ElectionState, Nomination, NominationStatus
 
 MAX_DETAILS = 20
 
@@ -90,23 +90,25 @@ def nominate(state: ElectionState, *, organisation: str, contest: str, name: str
     }
 
 
-def register_candidate(state: ElectionState, *, nomination: int, now: datetime) -> dict[str, Any]:
-    """Payload of ``candidate_registered``: the commission registers a submitted nomination."""
+def _waiting_for_decision(state: ElectionState, nomination: int) -> Nomination:
+    """Nomination number ``nomination``, refused unless it is submitted and not yet registered or refused."""
     _open_for_nominations(state)
     n = state.nomination(nomination)
     if n.status is not NominationStatus.SUBMITTED:
         raise refuse(f"nomination {nomination} is {n.status.value}, not waiting for a decision",
                      field="nomination", code="already_decided")
+    return n
+
+
+def register_candidate(state: ElectionState, *, nomination: int, now: datetime) -> dict[str, Any]:
+    """Payload of ``candidate_registered``: the commission registers a submitted nomination."""
+    n = _waiting_for_decision(state, nomination)
     return {"nomination": n.number, "contest": n.contest, "candidate": n.name, "at": at(now)}
 
 
 def refuse_candidate(state: ElectionState, *, nomination: int, reason: str, now: datetime) -> dict[str, Any]:
     """Payload of ``candidate_refused``: a refusal must state its reason."""
-    _open_for_nominations(state)
-    n = state.nomination(nomination)
-    if n.status is not NominationStatus.SUBMITTED:
-        raise refuse(f"nomination {nomination} is {n.status.value}, not waiting for a decision",
-                     field="nomination", code="already_decided")
+    n = _waiting_for_decision(state, nomination)
     reason = clean_text(reason, "reason")
     return {"nomination": n.number, "contest": n.contest, "candidate": n.name, "reason": reason,
             "at": at(now)}
