@@ -4,8 +4,10 @@ Every test folder imports this module by its bare name (``tests/`` is on ``sys.p
 
 - the definitions, written by :class:`DefinitionToml` as a commission would write them:
   :data:`COUNCIL` (five trustees, k = 3, two seats and a recall motion), :data:`SMALL_COUNCIL`
-  (the same council with three trustees, k = 2, and no motion), :data:`COMMITTEE` (one
-  contest, two trustees) and :func:`ranked_committee` (IRV, Scottish STV and a motion);
+  (the same council with three trustees, k = 2, and no motion; its :data:`ROLL` and
+  :data:`NOMINEES`), :data:`COMMITTEE` (one contest, two trustees), :func:`ranked_committee`
+  (IRV, Scottish STV and a motion) and :func:`lone_contest` (one trustee, k = 1); a folder's
+  own definition is written with :class:`DefinitionToml` and :func:`contest` too;
 - :class:`Board`, an in-memory board whose appends go through ``protocol.check_append``,
   with the people's steps as functions of it (:func:`run_key_ceremony`,
   :func:`nominate_all`, :func:`issue`, :func:`vote`, :func:`decrypt_round`), and
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from vybory import protocol
 from vybory.crypto.rng import DeterministicRng
@@ -133,8 +135,9 @@ FIVE_TRUSTEES = (("anna", "Anna", "union"), ("boris", "Boris", "union"), ("clara
 COUNCIL_SEATS = (contest("north-seat", "Councillor for the North", district="north", method="majority"),
                  contest("south-seat", "Councillor for the South", district="south", method="majority"))
 
+SLUG = "council-2025"  # the slug of COUNCIL and SMALL_COUNCIL
 COUNCIL_DEFINITION = DefinitionToml(
-    slug="council-2025", title="Town council election", seed="5eed" * 8,
+    slug=SLUG, title="Town council election", seed="5eed" * 8,
     deadlines={**MARCH, "runoff_days": 7, "repeat_days": 14}, threshold=3,
     districts=(("north", "North"), ("south", "South")),
     organisations=(("union", "Metalworkers' union", "trade_union"), ("coop", "Consumer co-operative", "cooperative"),
@@ -146,7 +149,6 @@ COUNCIL = COUNCIL_DEFINITION.text()
 
 # The same council with three trustees (k = 2) and the two seats only.
 SMALL_COUNCIL = replace(COUNCIL_DEFINITION, threshold=2, trustees=FIVE_TRUSTEES[::2], contests=COUNCIL_SEATS).text()
-SLUG = "council-2025"  # the slug of COUNCIL and SMALL_COUNCIL
 # Six voters in each district of the council.
 ROLL = "id,name,district,weight\n" + "".join(
     f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7))
@@ -435,7 +437,7 @@ class ServiceElection:
     receipts: list[Any] = field(default_factory=list)
 
     @classmethod
-    def create(cls, service: Any, definition: str, roll: str | None, now: datetime = T0, **fields: Any) -> Any:
+    def create(cls, service: Any, definition: str, roll: str | None, now: datetime = T0, **fields: Any) -> Self:
         """The clock set to ``now``, the election created with its roll."""
         service.clock.set(now)
         return cls(service, service.create_election(definition, roll_csv=roll).slug, **fields)
@@ -473,7 +475,7 @@ class ServiceElection:
         self.service.publish_credentials(self.slug, entries)
         return self.credentials
 
-    def open_for_voting(self, plan: Mapping[str, Sequence[tuple[str, str]]] = NOMINEES) -> Any:
+    def open_for_voting(self, plan: Mapping[str, Sequence[tuple[str, str]]] = NOMINEES) -> Self:
         """Nominations registered, key ceremony done, nominations closed three days after their
         deadline, credentials published, round 1 open and the clock an hour into it."""
         self.nominate_all(plan)
