@@ -24,7 +24,7 @@ fractions keep the same proportions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cmp_to_key
 from math import lcm
 
@@ -45,6 +45,7 @@ from vybory.rules.marks import (
     check_totals_frame,
     tally_fields,
     valid_score_ballots,
+    whole_numbers,
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker
@@ -64,12 +65,7 @@ def tally_grades(contest: Contest, ballots: Iterable[ScoreBallot], grades: int, 
     """``(histograms, tally)``: per candidate, the weight given each grade."""
     hist: dict[str, Histogram] = {c: {} for c in contest.candidates}
     tally = MarkTally(counts={c: 0 for c in contest.candidates})
-
-    def fault(scores: Mapping[str, int]) -> str | None:
-        if any(isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < grades for g in scores.values()):
-            return f"a grade outside 0..{grades - 1}"
-        return None
-
+    fault = whole_numbers(0, grades - 1, f"a grade outside 0..{grades - 1}")
     for w, scores in valid_score_ballots(contest, ballots, tally, unknown="grades someone who is not a candidate",
                                          fault=fault):
         if not scores:

@@ -20,12 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, MarkBallot, ScoreBallot, Totals, check_weight
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
+
+B = TypeVar("B", MarkBallot, ScoreBallot)
 
 
 @dataclass(slots=True)
@@ -50,15 +52,23 @@ class MarkTally:
             self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + weight
 
 
+def _cast(ballots: Iterable[Any], kind: type[B], tally: MarkTally) -> Iterator[tuple[Number, B]]:
+    """Each ballot with its weight, counted in ``tally.ballots_cast``; anything that is not a
+    ``kind``, or a weight that is not an exact number of at least 0, is refused."""
+    for i, ballot in enumerate(ballots):
+        if not isinstance(ballot, kind):
+            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a {kind.__name__}",
+                               field="ballots")
+        w = check_weight(ballot, i)
+        tally.ballots_cast += w
+        yield w, ballot
+
+
 def tally_marks(contest: Contest, ballots: Iterable[MarkBallot], *, min_marks: int, max_marks: int) -> MarkTally:
     """Counts mark ballots; each valid ballot adds its weight to every name it marks."""
     known = set(contest.candidates)
     tally = MarkTally(counts={c: 0 for c in contest.candidates})
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, MarkBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a MarkBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
+    for w, ballot in _cast(ballots, MarkBallot, tally):
         marks = ballot.marks
         if not marks <= known:
             tally.refuse(w, "names someone who is not a candidate")
@@ -88,11 +98,7 @@ def valid_score_ballots(contest: Contest, ballots: Iterable[ScoreBallot], tally:
     :class:`~vybory.errors.InvalidInput`.
     """
     known = set(contest.candidates)
-    for i, ballot in enumerate(ballots):
-        if not isinstance(ballot, ScoreBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a ScoreBallot", field="ballots")
-        w = check_weight(ballot, i)
-        tally.ballots_cast += w
+    for w, ballot in _cast(ballots, ScoreBallot, tally):
         scores = ballot.scores
         reason = unknown if not set(scores) <= known else fault(scores)
         if reason:
@@ -100,6 +106,18 @@ def valid_score_ballots(contest: Contest, ballots: Iterable[ScoreBallot], tally:
             continue
         tally.valid += w
         yield w, scores
+
+
+def whole_numbers(low: int, high: int, words: str) -> Callable[[Mapping[str, int]], str | None]:
+    """A ``fault`` for :func:`valid_score_ballots`: ``words`` unless every value is a whole number
+    from ``low`` to ``high``."""
+
+    def fault(scores: Mapping[str, int]) -> str | None:
+        if any(isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high for v in scores.values()):
+            return words
+        return None
+
+    return fault
 
 
 def check_number(value: object, what: str) -> Number:

@@ -20,7 +20,7 @@ name that score), the same form as majority judgment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from fractions import Fraction
 
 from vybory.errors import InvalidInput
@@ -40,6 +40,7 @@ from vybory.rules.marks import (
     check_totals_frame,
     tally_fields,
     valid_score_ballots,
+    whole_numbers,
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
@@ -57,12 +58,7 @@ def _tally(contest: Contest, ballots: Iterable[ScoreBallot], low: int, high: int
     sums: dict[str, Number] = {c: 0 for c in contest.candidates}
     scored: dict[str, Number] = {c: 0 for c in contest.candidates}
     tally = MarkTally(counts=sums)
-
-    def fault(scores: Mapping[str, int]) -> str | None:
-        if any(isinstance(s, bool) or not isinstance(s, int) or not low <= s <= high for s in scores.values()):
-            return f"a score outside {low}..{high}"
-        return None
-
+    fault = whole_numbers(low, high, f"a score outside {low}..{high}")
     for w, scores in valid_score_ballots(contest, ballots, tally, unknown="scores someone who is not a candidate",
                                          fault=fault):
         if not scores:
