@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vybory.cli import count, db, election, record, serve, voter, trustee, demo
+from vybory.cli import count, db, demo, election, record, serve, trustee, voter
 
 app = typer.Typer(
     name="vybory",
