@@ -11,7 +11,7 @@ import pytest
 from vybory.web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ["vybory/web/booth/booth.mjs", "vybory/web/booth/trustee.mjs"]
+SCRIPTS = ["vybory/web/booth/booth.mjs", "vybory/web/booth/trustee.mjs", "vybory/web/booth/decryption.mjs"]
 TEMPLATES = ["vybory/web/templates/booth.html", "vybory/web/templates/trustee_decrypt.html"]
 
 

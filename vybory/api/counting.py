@@ -12,6 +12,7 @@ from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.api.views import results_view
 from vybory.errors import InvalidInput
+from vybory.protocol.tally import decryption_ciphertexts
 from vybory.service.elections import TRUSTEE_STEPS
 
 router = APIRouter(prefix="/api")
@@ -196,14 +197,23 @@ def results(slug: str, request: Request) -> dict[str, Any]:
 
 @router.get("/elections/{slug}/tally/{round}", tags=["tally"])
 def tally_of(slug: str, round: int, request: Request) -> dict[str, Any]:
-    """The round's encrypted tally, the decryption shares on the board, and what is still needed."""
+    """The round's encrypted tally, the ranked contests still to be mixed, the decryption vector a
+    share covers (spec §14: the tally's ciphertexts, then the last mixed rows of each ranked
+    contest; null until the tally is out and every ranked contest is mixed), the decryption
+    shares on the board, and what is still needed."""
 
     def view(state: Any, now: Any) -> dict[str, Any]:
         rnd = state.round(round)
+        mixing = rnd.contests_to_mix(state.threshold) if rnd.encrypted_tally is not None else []
+        vector = None
+        if rnd.encrypted_tally is not None and not mixing:
+            vector = [ct.to_json() for ct in decryption_ciphertexts(state, round)]
         return {
             "round": round,
             "closed": rnd.closed,
             "encrypted_tally": rnd.encrypted_tally,
+            "mixing": mixing,
+            "decryption_ciphertexts": vector,
             "shares": sorted(rnd.shares),
             "threshold": state.threshold,
             "qualified": list(state.keys.qualified),

@@ -10,7 +10,9 @@ Pages:
   identified by the credential, only when casting). It shows the SHA-256 of the
   booth script it loads and the one recorded on the board for each open round.
 - ``GET /trustee/elections/{slug}/decrypt[?round=N]``: a logged-in trustee computes
-  their decryption share in the browser from their key file, which stays local.
+  their decryption share in the browser from their key file, which stays local. The share
+  covers the round's whole decryption vector (the tally, then the mixed rows of its ranked
+  contests), so a round with ranked contests waits until k trustees have mixed them.
 
 ``register(app)`` adds these routes and tells the election service which booth
 it serves (recorded in ``round_opened``).
@@ -85,6 +87,7 @@ def trustee_decrypt_page(slug: str, request: Request, round: int | None = None) 
             "has_tally": rnd is not None and rnd.encrypted_tally is not None,
             "decrypted": rnd is not None and rnd.decrypted is not None,
             "already_sent": rnd is not None and index in rnd.shares,
+            "mixing": [] if rnd is None or rnd.encrypted_tally is None else rnd.contests_to_mix(state.threshold),
         }
 
     facts = read_state(service_of(request), slug, view)

@@ -1,13 +1,15 @@
 // The trustee's decryption in the browser (docs/spec.md §4.6, §6.1).
 //
 // The trustee opens their key file from their own disk (FileReader: it is never uploaded);
-// the page fetches the round's encrypted tally, computes the decryption factors D_t = alpha_t^x
-// with one proof, checks the share against the trustee's verification key on the board, and
-// posts only the share. The secret share stays in this page's memory until it is closed.
+// the page fetches the round's decryption vector (the encrypted tally, then the last mixed rows
+// of each ranked contest: decryption.mjs), computes the decryption factors D_t = alpha_t^x with
+// one proof, checks the share against the trustee's verification key on the board, and posts
+// only the share. The secret share stays in this page's memory until it is closed.
 
 import {
-  VyboryError, baseMul, ciphertextFromJson, computeShare, fromHex, pointFromHex, scalarFromHex, shareToJson, verifyShare,
+  VyboryError, baseMul, computeShare, fromHex, pointFromHex, scalarFromHex, shareToJson, verifyShare,
 } from './crypto.mjs';
+import { decryptionVectorOf } from './decryption.mjs';
 import { loadMessages, t } from './i18n.mjs';
 
 const root = document.getElementById('trustee-decrypt');
@@ -103,9 +105,7 @@ async function compute(event) {
     const response = await fetch(`/api/elections/${encodeURIComponent(slug)}/tally/${round}`, { credentials: 'same-origin' });
     const view = await response.json();
     if (!response.ok) throw new Error(view.message || response.statusText);
-    if (!view.encrypted_tally) throw new VyboryError(t('This round has no encrypted tally yet.'), { field: 'round', code: 'no_tally' });
-    const ciphertexts = view.encrypted_tally.contests.flatMap((c) => c.ciphertexts.map(
-      (ct, i) => ciphertextFromJson(ct, `tally.${c.contest}[${i}]`, { allowIdentity: true })));
+    const ciphertexts = decryptionVectorOf(view);
     say(t('Computing your decryption share…'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     const fp = fromHex(fingerprint, 'fingerprint', 32);
