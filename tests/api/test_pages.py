@@ -14,7 +14,7 @@ import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
 
 from vybory.errors import InvalidDefinition, InvalidInput, Refused
-from vybory.model.definition import parse_definition
+from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
 from vybory.web import charts, i18n, offline
 from vybory.web.commission import credential_entries
 from vybory.web.forms import ElectionForm, definition_toml
@@ -163,6 +163,37 @@ def test_the_election_form_makes_a_definition_the_parser_accepts() -> None:
             definition_toml(form_values(contests="board | The board | nowhere | block"))
         )
     assert any("nowhere" in p for p in refused.value.problems)
+
+
+def test_a_secretary_creates_ranked_contests_from_the_form(election: ApiElection) -> None:
+    create(election)
+    secretary = election.secretary
+    page = secretary.call("GET", "/commission/elections/new")
+    assert page.status_code == 200
+    label = re.search(r'<label for="contests">(.*?)</label>', page.text, re.DOTALL).group(1)
+    hint = re.search(r'<p class="hint" id="contests-hint">(.*?)</p>', page.text, re.DOTALL).group(1)
+    for method in HOMOMORPHIC_METHODS + RANKED_METHODS:
+        assert method in label.split(": ", 1)[1], method
+    assert all(method in hint for method in RANKED_METHODS)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    values = vars_of(form_values(contests="chair | Chair | all | irv\nboard | The board | all | stv-scottish | 2"))
+    posted = secretary.call("POST", "/commission/elections/form", data={**values, "csrf_token": token},
+                            follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    assert posted.headers["location"] == "/commission/elections/club-2025?done=created"
+    definition = election.service.state("club-2025").definition
+    assert [(c.id, c.method, c.seats, c.is_ranked) for c in definition.contests] == [
+        ("chair", "irv", 1, True), ("board", "stv-scottish", 2, True)]
+    # A ranked method the definition refuses (IRV for two seats) comes back on the form, named.
+    values = vars_of(form_values(slug="club-2026", contests="chair | Chair | all | irv | 2"))
+    refused = secretary.call("POST", "/commission/elections/form", data={**values, "csrf_token": token},
+                             follow_redirects=False)
+    assert refused.status_code == 422 and "irv" in refused.text.lower()
+    assert "club-2026" not in [s.slug for s in election.service.list_elections()]
+
+
+def vars_of(form: ElectionForm) -> dict[str, str]:
+    return {name: getattr(form, name) for name in ElectionForm.__dataclass_fields__}
 
 
 def test_charts_escape_text_and_scale_bars() -> None:

@@ -20,7 +20,7 @@ from vybory.api.elections import read_required_upload, read_upload
 from vybory.api.errors import status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
-from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES
+from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
 from vybory.service import ElectionService
 from vybory.web.forms import ElectionForm, definition_toml
 from vybory.web.render import check_form, page_login, render
@@ -61,6 +61,7 @@ def _new_page(
         error=error,
         values=values or {},
         methods=HOMOMORPHIC_METHODS,
+        ranked_methods=RANKED_METHODS,
         organisation_types=ORGANISATION_TYPES,
     )
 
