@@ -108,6 +108,20 @@ def test_decrypt_with_every_3_subset_and_fail_with_2(
     assert dlog(th.combine(FP, cts[2], [one, *others], K, result.verification_keys), 100) == 17
 
 
+def test_interpolate_decrypts_with_any_k_checked_shares_and_not_with_fewer(
+    result: th.KeyCeremonyResult, secret_shares: dict[int, Scalar]
+) -> None:
+    rng = DeterministicRng(b"interpolate")
+    messages = [3, 0, 9]
+    cts = [encrypt(result.public_key, m, Scalar.random(rng)) for m in messages]
+    shares = {j: th.compute_share(FP, j, x, cts, rng) for j, x in secret_shares.items()}
+    for subset in itertools.combinations(shares, K):
+        assert [dlog(p, 20) for p in th.interpolate(cts, [shares[j] for j in subset])] == messages
+    # k - 1 shares interpolate to a point that is not g^m.
+    points = th.interpolate(cts, [shares[1], shares[2]])
+    assert [p.to_hex() for p in points] != [p.to_hex() for p in th.interpolate(cts, [shares[1], shares[2], shares[3]])]
+
+
 def test_invalid_shares_are_named_and_skipped(result: th.KeyCeremonyResult, secret_shares: dict[int, Scalar]) -> None:
     rng = DeterministicRng(b"invalid shares")
     cts = [encrypt(result.public_key, m, Scalar.random(rng)) for m in (3, 0)]

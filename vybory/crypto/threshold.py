@@ -727,12 +727,19 @@ def combine(fingerprint, ciphertexts, shares, threshold, verification_keys):  # 
         if missing:
             parts.append("missing: trustee(s) " + ", ".join(map(str, missing)))
         raise ThresholdNotMet("; ".join(parts), field="shares")
-    chosen = sorted(valid)[:threshold]
-    lambdas = {j: lam.value.to_bytes(32, "little") for j, lam in lagrange_coefficients(chosen).items()}
-    out = []
-    for t, ct in enumerate(cts):
-        acc = _sodium.IDENTITY
-        for j in chosen:
-            acc = _sodium.add(acc, _sodium.scalarmult(lambdas[j], valid[j].factors[t].encoding))
-        out.append(_point(_sodium.sub(ct.beta.encoding, acc)))
+    out = interpolate(cts, [valid[j] for j in sorted(valid)[:threshold]])
     return out[0] if single else out
+
+
+def interpolate(ciphertexts: Sequence[Ciphertext], shares: Sequence[DecryptionShare]) -> list[Point]:
+    """g^{m_t} = beta_t / Π_{j∈S} D_{j,t}^{λ_j} for the set S of ``shares``, which the caller has
+    already checked (``check_shares``); ``combine`` checks and chooses, then calls this."""
+    lambdas = {j: lam.value.to_bytes(32, "little")
+               for j, lam in lagrange_coefficients([share.trustee for share in shares]).items()}
+    out = []
+    for t, ct in enumerate(ciphertexts):
+        acc = _sodium.IDENTITY
+        for share in shares:
+            acc = _sodium.add(acc, _sodium.scalarmult(lambdas[share.trustee], share.factors[t].encoding))
+        out.append(_point(_sodium.sub(ct.beta.encoding, acc)))
+    return out

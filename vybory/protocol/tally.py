@@ -190,8 +190,7 @@ def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[s
             parts.append("not yet received from trustee(s) " + ", ".join(map(str, missing)))
         raise ThresholdNotMet("; ".join(parts), field="shares")
     chosen = sorted(valid)[:k]
-    points = threshold.combine(state.fingerprint, ciphertexts, [valid[j] for j in chosen], k,
-                               {j: keys[j] for j in chosen})
+    points = threshold.interpolate(ciphertexts, [valid[j] for j in chosen])
     contests = []
     offset = 0
     for c in tally["contests"]:

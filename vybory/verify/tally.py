@@ -236,21 +236,8 @@ def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ci
     if used != chosen:
         fail("combination", "shares_used", f"shares {used} were used; the k = {k} valid shares of lowest "
                                            f"trustee number are {chosen}")
-    points = combine(ciphertexts, [shares.valid[j] for j in chosen])
+    points = threshold.interpolate(ciphertexts, [shares.valid[j] for j in chosen])
     check_counts(rnd, payload, points, max_weight, out)
-
-
-def combine(ciphertexts: list[Ciphertext], shares: list[DecryptionShare]) -> list[Point]:
-    """``g^{m_t} = beta_t / Π_{j∈S} D_{j,t}^{λ_j}`` for the set S of the given (already checked) shares,
-    with the Lagrange coefficients at 0 of spec §6.3."""
-    lambdas = threshold.lagrange_coefficients([share.trustee for share in shares])
-    out = []
-    for t, ct in enumerate(ciphertexts):
-        combined = Point.IDENTITY
-        for share in shares:
-            combined = combined + share.factors[t] * lambdas[share.trustee]
-        out.append(ct.beta - combined)
-    return out
 
 
 def check_counts(rnd: Round, payload: Mapping[str, Any], points: list[Point], max_weight: int,
@@ -338,7 +325,6 @@ __all__ = [
     "check_decryption",
     "check_decryption_shares",
     "check_encrypted_tally",
-    "combine",
     "decryption_vector",
     "tally_ciphertexts",
 ]
