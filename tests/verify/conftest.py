@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from election import Election, build
+from tamper import read_zip
 
 from vybory.cli.record import export_record
 
@@ -26,11 +26,6 @@ class Exported:
     @property
     def events(self) -> list[bytes]:
         return self.files["events.jsonl"].splitlines(keepends=True)
-
-
-def read_zip(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.fixture(scope="session")

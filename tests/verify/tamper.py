@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from vybory.crypto.group import Point, Scalar
@@ -25,6 +27,11 @@ from vybory.protocol.credentials import credential_scalar
 from vybory.verify.verifier import RecordFiles
 
 Events = list[dict[str, Any]]
+
+
+def read_zip(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def load(lines: list[bytes]) -> Events:

@@ -7,8 +7,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from conftest import read_zip
-from tamper import load, rechained
+from tamper import load, read_zip, rechained
 
 from vybory.cli.demo import run_demo
 from vybory.cli.record import export_record, open_record
