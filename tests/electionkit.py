@@ -34,7 +34,7 @@ from typing import Any, Self
 from vybory import protocol
 from vybory.crypto.rng import DeterministicRng
 from vybory.model.board import Event, EventKind, check_chain, next_event
-from vybory.model.definition import Definition, parse_definition
+from vybory.model.definition import Definition, Voter, parse_definition
 from vybory.protocol.state import ElectionState, replay
 
 # The council's calendar (COUNCIL, SMALL_COUNCIL and the elections built on them).
@@ -233,6 +233,16 @@ def decryption_share(state: ElectionState, trustee: Any, round: int, now: dateti
                                              rng=rng(f"share-{trustee.trustee}"))
 
 
+def roll_statement(state: ElectionState, roll: Sequence[Voter]) -> dict[str, Any]:
+    """The commission's ``roll_published`` for ``roll``, as its own machine makes it."""
+    return protocol.publish_roll(state.definition, roll)
+
+
+def credential_statement(state: ElectionState, roll: Sequence[Voter], entries: Sequence[Any]) -> dict[str, Any]:
+    """The credential authority's ``credentials_published`` for ``entries`` issued from ``roll``."""
+    return protocol.credential_list(state.definition, roll, entries)
+
+
 def credentials_for(roll: Sequence[Any], label: str = "credentials") -> tuple[dict[str, list[str]], list[Any]]:
     """The credential authority's work on the roll (its ``Voter``s): the secrets per district, in
     the roll's order, and the public list (credential, district, weight)."""
@@ -317,14 +327,28 @@ def nominate_all(board: Board, plan: Mapping[str, Sequence[tuple[str, str]]], no
                          protocol.register_candidate(board.state, nomination=number, now=now), now)
 
 
+def roll_of(voters: Sequence[tuple[str, int]], label: str = "voter") -> list[Voter]:
+    """A roll of one voter per ``(district, weight)``, numbered ``label-1``, ``label-2``, ..."""
+    return [Voter(f"{label}-{k}", f"Voter {k}", district, weight)
+            for k, (district, weight) in enumerate(voters, start=1)]
+
+
+def publish_roll(board: Board, roll: Sequence[Voter], now: datetime) -> Event:
+    """The commission publishes its signed roll."""
+    return board.append("roll_published", roll_statement(board.state, roll), now)
+
+
 def publish_credentials(board: Board, voters: Sequence[tuple[str, int]], now: datetime,
                         label: str = "credentials") -> list[str]:
-    """``voters``: (district, weight) each; publishes one credential each; returns their secrets."""
+    """``voters``: (district, weight) each; the commission publishes that roll, the authority one
+    credential each; returns their secrets."""
+    roll = roll_of(voters)
+    publish_roll(board, roll, now)
     gen = rng(label)
     secrets = [protocol.generate_credential(gen)[0] for _ in voters]
-    entries = [(protocol.public_credential(secret), district, weight)
-               for secret, (district, weight) in zip(secrets, voters)]
-    board.append("credentials_published", protocol.publish_credentials(board.state, entries, now=now), now)
+    entries = [(protocol.public_credential(secret), voter.district, voter.weight)
+               for secret, voter in zip(secrets, roll)]
+    board.append("credentials_published", credential_statement(board.state, roll, entries), now)
     return secrets
 
 
@@ -467,12 +491,20 @@ class ServiceElection:
         self.trustees = secret_shares(state, secrets)
         return self.trustees
 
+    def publish_roll(self) -> Any:
+        """The commission publishes the signed roll (of the roll stored with the election)."""
+        return self.service.publish_roll(self.slug, roll_statement(self.state(), self.service.roll(self.slug)))
+
     def issue_credentials(self, label: str = "credentials") -> dict[str, list[str]]:
-        """The credential authority: one secret per voter of the roll, only public parts published."""
-        secrets, entries = credentials_for(self.service.roll(self.slug), label)
+        """The commission's signed roll (unless published already), then the credential authority:
+        one secret per voter of the roll, only public parts published."""
+        if self.state().roll is None:
+            self.publish_roll()
+        roll = self.service.roll(self.slug)
+        secrets, entries = credentials_for(roll, label)
         for district, letters in secrets.items():
             self.credentials.setdefault(district, []).extend(letters)
-        self.service.publish_credentials(self.slug, entries)
+        self.service.publish_credentials(self.slug, credential_statement(self.state(), roll, entries))
         return self.credentials
 
     def open_for_voting(self, plan: Mapping[str, Sequence[tuple[str, str]]] = NOMINEES) -> Self:

@@ -65,7 +65,8 @@ def test_refusal_appeal_and_closing():
         protocol.close_nominations(board.state, now=NOMINATIONS_CLOSE)
     assert info.value.code == "nominations_not_ready"
     assert "appeal on nomination 2" in info.value.message and "south-seat" in info.value.message
-    assert [p.who for p in protocol.pending(board.state, LATER) if p.role == "commission"] == ["central commission"]
+    assert [(p.who, p.action.split()[0]) for p in protocol.pending(board.state, LATER) if p.role == "commission"] \
+        == [("central commission", "decide"), ("commission", "publish")]  # the appeal, the signed roll
     board.append("appeal_decided", protocol.decide_appeal(
         board.state, nomination=2, upheld=True, reason="the filing was on time", now=LATER), LATER)
     assert board.state.nomination(2).status is NominationStatus.REGISTERED

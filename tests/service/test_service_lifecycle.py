@@ -120,8 +120,8 @@ def test_who_has_not_acted_is_shown_for_each_phase(service, clock) -> None:
 
     clock.set(VOTING_OPEN + timedelta(hours=1))
     overdue = [w for w in service.status(s).waiting if w.overdue]
-    assert [w.role for w in overdue] == ["credential_authority"]
-    assert overdue[0].who == "Credentials office" and overdue[0].deadline == VOTING_OPEN
+    assert [w.role for w in overdue] == ["commission", "credential_authority"]  # the signed roll, the list
+    assert overdue[1].who == "Credentials office" and overdue[1].deadline == VOTING_OPEN
 
 
 def test_the_status_lists_trustees_who_have_not_decrypted(service, clock) -> None:

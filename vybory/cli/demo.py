@@ -347,11 +347,16 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
 
     # 5. The credential authority issues one credential per voter; only public credentials go on the board.
     clock.set(NOMINATIONS_CLOSE + timedelta(days=4))
-    issued = protocol.issue_credentials(service.roll(SLUG), DeterministicRng(f"{seed}:credentials".encode()))
+    roll = service.roll(SLUG)
+    definition = service.state(SLUG).definition
+    service.publish_roll(SLUG, protocol.publish_roll(definition, roll))
+    say(f"The commission signs the roll: {len(roll)} voters, sizes and commitments per district on the board")
+    issued = protocol.issue_credentials(roll, DeterministicRng(f"{seed}:credentials".encode()))
     credentials: dict[str, list[str]] = {}
     for voter, secret, _public in issued:
         credentials.setdefault(voter.district, []).append(secret)
-    service.publish_credentials(SLUG, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    service.publish_credentials(SLUG, protocol.credential_list(
+        definition, roll, [(public, voter.district, voter.weight) for voter, _s, public in issued]))
     say(f"{len(issued)} credentials issued by the credential authority; the public list is on the board")
 
     sim = Simulation(service, clock, seed, credentials, cores)

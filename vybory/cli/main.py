@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vybory.cli import count, db, demo, election, record, serve, trustee, voter
+from vybory.cli import count, db, demo, election, record, roll, serve, trustee, voter
 
 app = typer.Typer(
     name="vybory",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (count, db, election, trustee, voter, record, serve, demo):
+for module in (count, db, election, roll, trustee, voter, record, serve, demo):
     module.register(app)
 
 

@@ -222,9 +222,15 @@ def seed_demo(
 
     clock.fixed = nominations_close + timedelta(minutes=5)
     service.close_nominations(slug)
-    issued = protocol.issue_credentials(service.roll(slug))
+    roll = service.roll(slug)
+    definition = service.state(slug).definition
+    service.publish_roll(slug, protocol.publish_roll(definition, roll))
+    issued = protocol.issue_credentials(roll)
     service.publish_credentials(
-        slug, [(public, voter.district, voter.weight) for voter, _s, public in issued]
+        slug,
+        protocol.credential_list(
+            definition, roll, [(public, voter.district, voter.weight) for voter, _s, public in issued]
+        ),
     )
     lines = ["id,name,district,credential"]
     for voter, secret, _public in issued:

@@ -34,9 +34,10 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
+from vybory.model.roll import RollDistrict
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
-from vybory.verify.credentials import Credential, read_credentials
+from vybory.verify.credentials import Credential, read_credentials, read_roll_event
 from vybory.verify.jobs import (
     BallotChecker,
     BallotJob,
@@ -75,6 +76,7 @@ CHECK_OF_KIND = {
     EventKind.DKG_SHARES: "key_ceremony",
     EventKind.DKG_COMPLAINT: "key_ceremony",
     EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
+    EventKind.ROLL_PUBLISHED: "credentials",
     EventKind.CREDENTIALS_PUBLISHED: "credentials",
     EventKind.ROUND_OPENED: "rounds",
     EventKind.BALLOT_CAST: "ballots",
@@ -123,6 +125,8 @@ class Verifier:
         # Re-derived from the board:
         self.nominations: Nominations | None = None
         self.ceremony: keys.Ceremony | None = None
+        self.roll: tuple[RollDistrict, ...] | None = None
+        self.roll_at: int | None = None
         self.credentials: dict[str, Credential] = {}
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
@@ -408,6 +412,18 @@ class Verifier:
         assert self.ceremony is not None
         self.ceremony.complete(p, index, self.out)
 
+    def _on_roll_published(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: the signed roll, before the credentials; a later one replaces it (a correction)."""
+        kind = "roll_published"
+        if self.credentials_at is not None:
+            self._fail("credentials", "roll_after_credentials", f"a roll after the credential list (event "
+                                                                f"{self.credentials_at})", index, kind)
+            return
+        if self.roll_at is not None:
+            self.out.note("credentials", f"the roll of event {index} replaces the roll of event {self.roll_at}")
+        self.roll_at = index
+        self.roll = read_roll_event(p, self._definition(), index, self.out)
+
     def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: one list, before voting begins (the rest in :mod:`vybory.verify.credentials`)."""
         kind = "credentials_published"
@@ -419,7 +435,7 @@ class Verifier:
             self._fail("credentials", "credentials_late", "the credentials are published after voting began",
                        index, kind)
         self.credentials_at = index
-        self.credentials = read_credentials(p, self._definition(), index, self.out)
+        self.credentials = read_credentials(p, self._definition(), index, self.out, self.roll)
 
     # -- rounds and ballots -----------------------------------------------------------
 
@@ -788,11 +804,8 @@ class Verifier:
         rnd.rows[cid] = list(mix.rows)
 
     def _registered(self) -> dict[str, int]:
-        """Registered voters per district: the sum of the weights of its published credentials."""
-        registered: dict[str, int] = {}
-        for entry in self.credentials.values():
-            registered[entry.district] = registered.get(entry.district, 0) + entry.weight
-        return registered
+        """Registered voters per district: the total weight the signed roll gives it (spec §12.1)."""
+        return {line.district: line.weight for line in self.roll or ()}
 
     def _check_rounds_results(self) -> None:
         d = self._definition()
