@@ -384,7 +384,8 @@ class ElectionService:
             # The board's own index says a ciphertext repeats: the whole transaction is void.
             raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
                           code="replayed_ballot") from None
-        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced)
+        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced,
+                       event.previous_hash.hex(), state.fingerprint.hex())
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
