@@ -138,7 +138,8 @@ def test_a_share_of_the_tally_alone_is_refused_for_a_ranked_round(decided: Elect
                                     tally_ciphertexts(state.rounds[1].encrypted_tally), rng("short"))
     assert len(short.factors) == size
     with pytest.raises(InvalidInput) as refused:
-        protocol.check_append(state, "decryption_share", {"round": 1, "trustee": 1, "share": short.to_json()},
+        protocol.check_append(state, "decryption_share", signed(state, "decryption_share", {
+            "round": 1, "trustee": 1, "share": short.to_json()}),
                               now=LATER)
     assert refused.value.field == "share.factors"
 

@@ -16,6 +16,7 @@ from typing import Any
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import canonical_json
+from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally
 from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
@@ -42,14 +43,14 @@ def _same(expected: Mapping[str, Any], given: Mapping[str, Any], kind: EventKind
 
 # The fields of the payloads that come from outside (the rest are recomputed).
 EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
-    EventKind.TRUSTEE_KEY: frozenset({"trustee", "messaging_key", "at"}),
-    EventKind.DKG_COMMITMENT_HASH: frozenset({"trustee", "commitment", "at"}),
-    EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at"}),
-    EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
-    EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
+    EventKind.TRUSTEE_KEY: frozenset({"trustee", "messaging_key", "at", "signed"}),
+    EventKind.DKG_COMMITMENT_HASH: frozenset({"trustee", "commitment", "at", "signed"}),
+    EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at", "signed"}),
+    EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at", "signed"}),
+    EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at", "signed"}),
     EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "at"}),
     EventKind.BALLOTS_MIXED: MIX_FIELDS,
-    EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
+    EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at", "signed"}),
 }
 
 # The checks of the payloads that come from outside and are appended as given.
@@ -84,6 +85,9 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     if kind in EXTERNAL_FIELDS and set(p) != EXTERNAL_FIELDS[kind]:
         raise InvalidInput(f"a {kind.value} payload has exactly the fields "
                            f"{', '.join(sorted(EXTERNAL_FIELDS[kind]))}", field="payload")
+    if kind.value in SIGNED_KINDS:
+        # Only the signer named in the definition can make this message (spec §10.5).
+        check_payload_signature(state.definition, state.fingerprint, kind.value, p)
     check = EXTERNAL_CHECKS.get(kind)
     if check is not None:
         check(state, p)

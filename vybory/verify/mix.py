@@ -34,7 +34,7 @@ from vybory.rules.base import RankedBallot
 
 Row = tuple[Ciphertext, ...]
 # The fields of a ballots_mixed payload.
-MIX_FIELDS = frozenset({"round", "contest", "trustee", "input", "rows", "proof", "signature", "at"})
+MIX_FIELDS = frozenset({"round", "contest", "trustee", "input", "rows", "proof", "signature", "signed", "at"})
 # The largest weight a credential may carry (spec §10.3, credentials_published).
 MAX_WEIGHT = 10**6
 
@@ -57,8 +57,9 @@ def row_width(layout: Layout) -> int:
 
 
 def signed_message(payload: Mapping[str, Any]) -> bytes:
-    """What a mixing trustee signs: the canonical JSON of the payload without ``signature`` and ``at``."""
-    return canonical_json({k: v for k, v in payload.items() if k not in ("signature", "at")})
+    """What a mixing trustee signs with its secret share: the canonical JSON of the payload without
+    ``signature``, ``signed`` (its identity signature, over this one) and ``at``."""
+    return canonical_json({k: v for k, v in payload.items() if k not in ("signature", "signed", "at")})
 
 
 @dataclass(frozen=True, slots=True)

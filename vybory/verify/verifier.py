@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.errors import InvalidDefinition, VyboryError
 from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
@@ -320,6 +321,12 @@ class Verifier:
             self.out.fail("board", "unknown_kind", f"this verifier cannot check events of kind {kind!r}",
                           position=index, kind=kind)
             return None
+        if kind in SIGNED_KINDS and self.definition is not None:
+            # Check 5a: the signer the definition names made this message (spec §10.5).
+            try:
+                check_payload_signature(self.definition, self.fingerprint, kind, event.payload)
+            except VyboryError as error:
+                self.out.fail(check, error.code, str(error), position=index, kind=kind)
         try:
             return handler(index, event.payload)
         except Malformed as error:
