@@ -535,11 +535,16 @@ class ServiceElection:
 def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` (re-)signed by the signer the definition names for it, with the test identity
     keys: what a trustee who lies on purpose sends (its own signature over its own lie)."""
+    return signed_for(state.definition, state.fingerprint, kind, payload)
+
+
+def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
     from vybory.model.signing import AUTHORITY, COMMISSION, SIGNED_KINDS, sign_payload, trustee_signer
 
     role = SIGNED_KINDS[kind]
     if role in (AUTHORITY, COMMISSION):
-        return sign_payload(state.fingerprint, identity_secret(role), role, kind, payload)
-    trustee = state.definition.trustees[payload["trustee"] - 1]
-    return sign_payload(state.fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
+        return sign_payload(fingerprint, identity_secret(role), role, kind, payload)
+    trustee = definition.trustees[payload["trustee"] - 1]
+    return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
                         kind, payload)

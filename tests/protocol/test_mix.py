@@ -8,7 +8,7 @@ import copy
 from collections import Counter
 
 import pytest
-from electionkit import at, rng
+from electionkit import at, rng, signed
 from mix_kit import VOTERS, VOTING_CLOSE, Election, build
 
 from vybory import protocol, rules
@@ -165,7 +165,7 @@ def resign(e: Election, payload: dict, trustee: int) -> dict:
     payload = dict(payload)
     payload["signature"] = sign(e.state.fingerprint, e.trustees[trustee].secret_share, signed_message(payload),
                                 rng("resign")).to_json()
-    return payload
+    return signed(e.state, "ballots_mixed", payload)
 
 
 def refused(e: Election, payload: dict) -> VyboryError:

@@ -7,6 +7,7 @@ import copy
 from datetime import timedelta
 
 import pytest
+from electionkit import signed
 from kit import (
     DEFINITION,
     ROLL,
@@ -158,7 +159,7 @@ def test_a_share_with_a_bad_proof_is_skipped_and_named(election, clock) -> None:
     state = election.state()
     bad = protocol.compute_decryption_share(state, election.trustees[1], round=1, now=clock(), rng=rng("x"))
     bad["share"]["proof"]["response"] = bump(bad["share"]["proof"]["response"])
-    service.submit_decryption_share(SLUG, bad)  # on the board, as the trustee sent it
+    service.submit_decryption_share(SLUG, signed(state, "decryption_share", bad))  # as the trustee sent it
     election.decrypt((2,))
     # Only one valid share of the two needed: a clear error naming the bad one, nothing written.
     error = refused(service, lambda: service.decide(SLUG), ThresholdNotMet)

@@ -43,14 +43,14 @@ def _same(expected: Mapping[str, Any], given: Mapping[str, Any], kind: EventKind
 
 # The fields of the payloads that come from outside (the rest are recomputed).
 EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
-    EventKind.TRUSTEE_KEY: frozenset({"trustee", "messaging_key", "at", "signed"}),
-    EventKind.DKG_COMMITMENT_HASH: frozenset({"trustee", "commitment", "at", "signed"}),
-    EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at", "signed"}),
-    EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at", "signed"}),
-    EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at", "signed"}),
+    EventKind.TRUSTEE_KEY: frozenset({"trustee", "messaging_key", "at"}),
+    EventKind.DKG_COMMITMENT_HASH: frozenset({"trustee", "commitment", "at"}),
+    EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at"}),
+    EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
+    EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
     EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "at"}),
     EventKind.BALLOTS_MIXED: MIX_FIELDS,
-    EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at", "signed"}),
+    EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
 }
 
 # The checks of the payloads that come from outside and are appended as given.
@@ -82,15 +82,17 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     if state.published:
         raise Refused("the election is published; the board is final", field="board", code="published")
     p = _with_time(payload, now)
-    if kind in EXTERNAL_FIELDS and set(p) != EXTERNAL_FIELDS[kind]:
+    signed = kind.value in SIGNED_KINDS
+    if kind in EXTERNAL_FIELDS and set(p) - {"signed"} != EXTERNAL_FIELDS[kind]:
         raise InvalidInput(f"a {kind.value} payload has exactly the fields "
-                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind]))}", field="payload")
-    if kind.value in SIGNED_KINDS:
-        # Only the signer named in the definition can make this message (spec §10.5).
-        check_payload_signature(state.definition, state.fingerprint, kind.value, p)
+                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind] | ({'signed'} if signed else set())))}",
+                           field="payload")
     check = EXTERNAL_CHECKS.get(kind)
     if check is not None:
         check(state, p)
+        if signed:
+            # Only the signer named in the definition can make this message (spec §10.5).
+            check_payload_signature(state.definition, state.fingerprint, kind.value, p)
         return p
     if kind is EventKind.ELECTION_DEFINED:
         raise Refused("an election is defined only once, as the first event", field="kind",

@@ -34,7 +34,7 @@ from vybory.rules.base import RankedBallot
 
 Row = tuple[Ciphertext, ...]
 # The fields of a ballots_mixed payload.
-MIX_FIELDS = frozenset({"round", "contest", "trustee", "input", "rows", "proof", "signature", "signed", "at"})
+MIX_FIELDS = frozenset({"round", "contest", "trustee", "input", "rows", "proof", "signature", "at"})
 # The largest weight a credential may carry (spec §10.3, credentials_published).
 MAX_WEIGHT = 10**6
 
@@ -103,7 +103,7 @@ def decode_rows(obj: Any, field: str, *, width: int | None = None) -> tuple[Row,
 
 def parse_mix(payload: Mapping[str, Any], *, width: int | None = None) -> Mix:
     """A ``ballots_mixed`` payload decoded; :class:`~vybory.errors.InvalidEncoding` names the field."""
-    if not isinstance(payload, Mapping) or set(payload) != MIX_FIELDS:
+    if not isinstance(payload, Mapping) or set(payload) - {"signed"} != MIX_FIELDS:
         raise InvalidEncoding(f"a ballots_mixed payload has exactly the fields {', '.join(sorted(MIX_FIELDS))}",
                               field="payload")
     contest = payload["contest"]

@@ -502,7 +502,7 @@ export function verifySignature(fingerprint, credential, message, signature) {
   }
 }
 
-function statementTranscript(fingerprint, publicKey, signer, kind, message, commitment) {
+function identityStatementTranscript(fingerprint, publicKey, signer, kind, message, commitment) {
   return new Transcript(TAGS.STATEMENT, fingerprint).bytes('signer', utf8(signer)).point('public', publicKey)
     .bytes('kind', utf8(kind)).bytes('message', message).point('commitment', commitment);
 }
@@ -512,7 +512,7 @@ export function signStatement(fingerprint, secret, signer, kind, message, rng = 
   const publicKey = baseMul(secret);
   const w = randomScalar(rng);
   const commitment = baseMul(w);
-  const c = statementTranscript(fingerprint, publicKey, signer, kind, message, commitment).challenge();
+  const c = identityStatementTranscript(fingerprint, publicKey, signer, kind, message, commitment).challenge();
   return { commitment, response: mod(w + c * secret) };
 }
 
