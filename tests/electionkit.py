@@ -548,3 +548,16 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
     trustee = definition.trustees[payload["trustee"] - 1]
     return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
                         kind, payload)
+
+
+def identity_file(trustee_id: str, folder: Path | None = None) -> str:
+    """Writes trustee ``trustee_id``'s test identity key file (the one the test definitions name)
+    into ``folder`` (the working directory by default); returns its path."""
+    import json
+
+    from vybory.model.identity import IdentityKey
+
+    path = (folder or Path(".")) / f"identity-{trustee_id}.json"
+    if not path.exists():
+        path.write_text(json.dumps(IdentityKey("trustee", trustee_id, identity_secret("trustee", trustee_id)).to_json()))
+    return str(path)

@@ -4,6 +4,7 @@ words, and the board and its index tables are exactly as they were before."""
 from __future__ import annotations
 
 import copy
+import re
 from datetime import timedelta
 
 import pytest
@@ -141,8 +142,8 @@ def test_garbage_ballots_are_refused_in_words(election) -> None:
 
 
 def test_revoting_can_be_forbidden_by_the_definition(service, clock) -> None:
-    e = new_election(service, DEFINITION.replace('credential_authority =',
-                                                 'revote = false\ncredential_authority =')).open_for_voting()
+    e = new_election(service, DEFINITION.replace('[credential_authority]',
+                                                 'revote = false\n\n[credential_authority]')).open_for_voting()
     secret = e.credentials["south"][0]
     e.vote(secret, {"south-seat": ["Volkov"]})
     ballot = e.make_ballot(secret, {"south-seat": ["Kuznetsova"]}, seed="again")
@@ -191,7 +192,8 @@ def test_fewer_than_k_shares_give_a_clear_error(election, clock) -> None:
 
 
 def test_one_organisation_holding_k_trustees_is_refused(service) -> None:
-    text = DEFINITION.replace('organisation = "youth"\n\n[[contests]]', 'organisation = "coop"\n\n[[contests]]', 1)
+    text = re.sub(r'organisation = "youth"\n(signing_key = "[0-9a-f]{64}"\n)\n\[\[contests\]\]',
+                  r'organisation = "coop"\n\1\n[[contests]]', DEFINITION, count=1)
     assert text != DEFINITION
     with pytest.raises(InvalidDefinition) as caught:
         service.create_election(text, roll_csv=ROLL)

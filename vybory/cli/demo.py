@@ -345,9 +345,8 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
              ("dkg_complaint", protocol.publish_complaints)]
     for kind, publish in steps:
         for trustee_id, secrets in trustees.items():
-            extra = {"rng": DeterministicRng(f"{seed}:{trustee_id}:{kind}".encode())} if kind not in (
-                "dkg_commitment_hash", "dkg_complaint") else {}
-            service.submit_trustee_step(SLUG, kind, publish(service.state(SLUG), secrets, now=clock(), **extra))
+            service.submit_trustee_step(SLUG, kind, publish(service.state(SLUG), secrets, now=clock(),
+                                                            rng=DeterministicRng(f"{seed}:{trustee_id}:{kind}".encode())))
     state = service.state(SLUG)
     assert state.public_key is not None
     trustees = {t: protocol.trustee_secret_share(state, s) for t, s in trustees.items()}

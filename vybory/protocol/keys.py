@@ -147,14 +147,15 @@ def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
 # --- step 1 ---------------------------------------------------------------------
 
 
-def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime) -> dict[str, Any]:
+def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                            rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_commitment_hash``."""
     i = _mine(state, secrets)
     payload = {"trustee": i, "commitment": threshold.compute_commitment(state.fingerprint, secrets).to_json(),
                "at": at(now)}
     _check_own_key(state, secrets)
     check_commitment_hash(state, payload)
-    return _sign(state, secrets, "dkg_commitment_hash", payload)
+    return _sign(state, secrets, "dkg_commitment_hash", payload, rng)
 
 
 def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
