@@ -540,7 +540,13 @@ def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[
 
 def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
-    from vybory.model.signing import AUTHORITY, COMMISSION, SIGNED_KINDS, sign_payload, trustee_signer
+    from vybory.model.signing import (
+        AUTHORITY,
+        COMMISSION,
+        SIGNED_KINDS,
+        sign_payload,
+        trustee_signer,
+    )
 
     role = SIGNED_KINDS[kind]
     if role in (AUTHORITY, COMMISSION):

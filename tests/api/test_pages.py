@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
+from electionkit import signing_key
 
 from vybory.errors import InvalidDefinition, InvalidInput, Refused
 from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
@@ -132,6 +133,8 @@ def form_values(**changes: str) -> ElectionForm:
         "slug": "club-2025",
         "title": "Club board",
         "credential_authority": "Office",
+        "authority_key": signing_key("authority"),
+        "commission_key": signing_key("commission"),
         "nominations_close": "2025-03-10T12:00",
         "voting_open": "2025-03-20T06:00",
         "voting_close": "2025-03-21 20:00:00",
@@ -140,7 +143,7 @@ def form_values(**changes: str) -> ElectionForm:
         "threshold": "2",
         "districts": "all | Everyone",
         "organisations": 'a | Club A | association\nb | "Quoted" B | cooperative',
-        "trustees": "t1 | T One | a\nt2 | T Two | b\n",
+        "trustees": f"t1 | T One | a | {signing_key('trustee', 't1')}\nt2 | T Two | b | {signing_key('trustee', 't2')}\n",
         "contests": "board | The board | all | block | 3",
     }
     values.update(changes)

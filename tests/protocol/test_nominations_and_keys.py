@@ -5,7 +5,17 @@ from __future__ import annotations
 import copy
 
 import pytest
-from electionkit import NOMINATIONS_CLOSE, T0, Board, at, council, identity_secret, rng, run_key_ceremony, signed
+from electionkit import (
+    NOMINATIONS_CLOSE,
+    T0,
+    Board,
+    at,
+    council,
+    identity_secret,
+    rng,
+    run_key_ceremony,
+    signed,
+)
 
 from vybory import protocol
 from vybory.crypto.group import Point, Scalar

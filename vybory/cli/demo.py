@@ -30,12 +30,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vybory import protocol
-from vybory.cli.identities import key_line, simulated_identities
-from vybory.model.identity import IdentityKey
 from vybory.cli._common import console, print_decision, record_booth, refusals
+from vybory.cli.identities import key_line, simulated_identities
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
+from vybory.model.identity import IdentityKey
 
 DEFAULT_VOTERS = 2500
 SLUG = "demo"

@@ -715,9 +715,9 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         org = _ident(t, "organisation", where, p)
         if org and org not in org_ids:
             p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
-        key = _signing_key(t, where, p, keys_seen)
-        if key is not None:
-            trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org, key))
+        signing = _signing_key(t, where, p, keys_seen)
+        if signing is not None:
+            trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org, signing))
     _unique([t.id for t in trustees], "trustees", p)
     if threshold is not None and trustees:
         if threshold > len(trustees):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-
-from collections.abc import Mapping
 
 from vybory.crypto.group import Point, Rng
 from vybory.crypto.threshold import TrusteeSecrets

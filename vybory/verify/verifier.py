@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.errors import InvalidDefinition, VyboryError
 from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
@@ -35,6 +34,7 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
+from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
 from vybory.verify.credentials import Credential, read_credentials

@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from vybory import protocol
-from vybory.model.identity import read_identity
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import parse_json
+from vybory.model.identity import read_identity
 from vybory.protocol.state import ElectionState
 
 MESSAGE_FORMAT = "vybory-trustee-message"
