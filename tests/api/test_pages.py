@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
-from electionkit import signing_key
+from electionkit import identity_file, signing_key
 
 from vybory.errors import InvalidDefinition, InvalidInput, Refused
 from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
@@ -274,6 +274,8 @@ def test_the_offline_tool_refuses_what_it_cannot_trust(
             str(tmp_path / "board.jsonl"),
             "--trustee",
             "nobody",
+            "--identity",
+            identity_file("anna", tmp_path),
             "--key",
             str(tmp_path / "k"),
             "--out",
@@ -328,6 +330,7 @@ def test_the_trustee_page_refuses_a_foreign_message_file(
         offline.read_board(election.client.get("/api/elections/other/board.jsonl").text),
         None,
         trustee_id="clara",
+        identity=Path(identity_file("clara", tmp_path)),
     )[0]
     import json
 
@@ -359,6 +362,11 @@ def test_the_demo_seeds_an_open_election_a_newcomer_can_vote_in(tmp_path: Path) 
         "boris-key.json",
         "credentials.csv",
         "election.toml",
+        "identity-authority-authority.json",
+        "identity-commission-commission.json",
+        "identity-trustee-anna.json",
+        "identity-trustee-boris.json",
+        "identity-trustee-vera.json",
         "logins.txt",
         "roll.csv",
         "vera-key.json",
