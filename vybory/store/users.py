@@ -114,7 +114,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     assert user is not None
     if needs_rehash(user):
-        user.password_hash = password_hash or hash_password(password)
+        user.password_hash = hash_password(password)
     return user
 
 
