@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from apikit import create
 
-from vybory.model.canonical import MAX_DEPTH, parse_json
 from vybory.errors import InvalidEncoding
+from vybory.model.canonical import MAX_DEPTH, parse_json
 
 HUGE = [str(10**25), str(2**63), str(2**64 + 1)]
 
