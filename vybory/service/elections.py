@@ -335,8 +335,17 @@ class ElectionService:
         round, and the signature and every proof verify.
         """
         ballot = _as_ballot(ballot)
+        # The signature and the proofs need no board state beyond the statement, which does not
+        # change while the round is open: they are checked before the writer lock, so that
+        # several threads, workers and servers check ballots at once; inside the lock only the
+        # cheap checks against the board run again, then the append.
+        statement = self._ballot_statements(slug, [ballot])[0]
+        if isinstance(statement, VyboryError):
+            raise statement
+        protocol_rounds.check_ballot_proofs(ballot, statement)
         with self.board.writing(slug, self.clock()) as ctx:
-            return self._cast(ctx, ballot)
+            payload = protocol_rounds.admit_ballot(ctx.state, ballot, now=ctx.now, checked=statement)
+            return self._store_ballot(ctx, ballot, payload)
 
     def cast_ballots(self, slug: str, ballots: Sequence[Ballot | Mapping[str, Any] | str | bytes]
                      ) -> list[Receipt | VyboryError]:
@@ -349,23 +358,46 @@ class ElectionService:
                 parsed.append(_as_ballot(ballot))
             except VyboryError as error:
                 parsed.append(error)
+        checked = self._ballot_statements(slug, [b for b in parsed if isinstance(b, Ballot)])
+        statements: list[protocol_rounds.BallotStatement | VyboryError] = []
+        for item in parsed:
+            if isinstance(item, VyboryError):
+                statements.append(item)
+                continue
+            statement = checked.pop(0)
+            if not isinstance(statement, VyboryError):
+                try:
+                    protocol_rounds.check_ballot_proofs(item, statement)
+                except VyboryError as error:
+                    statement = error
+            statements.append(statement)
         out: list[Receipt | VyboryError] = []
         with self.board.writing(slug, self.clock()) as ctx:
-            for item in parsed:
-                if isinstance(item, VyboryError):
-                    out.append(item)
+            for item, statement in zip(parsed, statements, strict=True):
+                if isinstance(statement, VyboryError):
+                    out.append(statement)
                     continue
+                assert isinstance(item, Ballot)
                 try:
-                    payload = protocol_rounds.check_ballot(ctx.state, item, now=ctx.now)
+                    payload = protocol_rounds.admit_ballot(ctx.state, item, now=ctx.now, checked=statement)
                 except VyboryError as error:
                     out.append(error)
                     continue
                 out.append(self._store_ballot(ctx, item, payload))
         return out
 
-    def _cast(self, ctx: Context, ballot: Ballot) -> Receipt:
-        # Every check happens before anything is written: a refusal leaves the transaction clean.
-        return self._store_ballot(ctx, ballot, protocol_rounds.check_ballot(ctx.state, ballot, now=ctx.now))
+    def _ballot_statements(self, slug: str, ballots: Sequence[Ballot]
+                           ) -> list[protocol_rounds.BallotStatement | VyboryError]:
+        """The cheap checks of each ballot against the board as read now, and the statement its
+        proofs are then checked against, outside the writer lock (or the refusal)."""
+        out: list[protocol_rounds.BallotStatement | VyboryError] = []
+        with self.board.reading(slug, self.clock()) as ctx:
+            for ballot in ballots:
+                try:
+                    out.append(protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now))
+                except VyboryError as error:
+                    out.append(error)
+        return out
 
     def _store_ballot(self, ctx: Context, ballot: Ballot, payload: dict[str, Any]) -> Receipt:
         state: ElectionState = ctx.state
