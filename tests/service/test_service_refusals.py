@@ -4,6 +4,7 @@ words, and the board and its index tables are exactly as they were before."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -273,3 +274,44 @@ def test_a_batch_of_ballots_stores_the_good_ones_and_names_the_refused(election)
     assert head.position == before[0].position + 2
     assert counts[1] == before[1][1] + 2  # two ballots indexed
     assert election.service.find_ballot(SLUG, outcomes[3].tracking_code).counts
+
+
+def test_a_round_closed_while_the_proofs_are_checked_refuses_the_ballot(election, clock, monkeypatch) -> None:
+    """The proofs are checked outside the writer lock: whatever changes on the board meanwhile
+    (here the deadline passes) is checked again inside it, and the ballot is refused."""
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    real = protocol.rounds.check_ballot_proofs
+
+    def slow_check(item, statement):  # type: ignore[no-untyped-def]
+        real(item, statement)
+        clock.set(VOTING_CLOSE)
+
+    monkeypatch.setattr(protocol.rounds, "check_ballot_proofs", slow_check)
+    refused(election.service, lambda: election.service.cast_ballot(SLUG, ballot.to_json()), Refused,
+            "round_closed")
+
+
+def test_the_same_ballot_cast_twice_at_once_lands_once(election) -> None:
+    """Two requests with one ballot pass the checks before the lock together; inside it the
+    second one meets the first on the board and is refused as a replay."""
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]}).to_json()
+    out = election.service.cast_ballots(SLUG, [ballot, ballot])
+    assert not isinstance(out[0], VyboryError)
+    assert isinstance(out[1], InvalidBallot) and out[1].code == "replayed_ballot"
+
+
+def test_proofs_checked_against_another_statement_are_checked_again(election) -> None:
+    """A caller of ``admit_ballot`` that claims the proofs were checked against a statement the
+    board no longer holds gets them checked again: a tampered proof is refused."""
+    secret = election.credentials["north"][0]
+    good = election.make_ballot(secret, {"north-seat": ["Ivanov"]}).to_json()
+    other = election.make_ballot(secret, {"north-seat": ["Petrova"]}, seed="w").to_json()
+    tampered = copy.deepcopy(good)
+    tampered["contests"][0]["selections"][0]["proof"] = other["contests"][0]["selections"][0]["proof"]
+    ballot = Ballot.from_json(resign(tampered, secret))
+    state = election.service.state(SLUG)
+    now = election.service.clock()
+    statement = protocol.rounds.ballot_statement(state, ballot, now=now)
+    stale = dataclasses.replace(statement, round=statement.round + 1)
+    with pytest.raises(InvalidProof):
+        protocol.rounds.admit_ballot(state, ballot, now=now, checked=stale)
