@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
+from electionkit import signed
 from kit import (
     DEFINITION,
     ROLL,
@@ -141,8 +143,8 @@ def test_garbage_ballots_are_refused_in_words(election) -> None:
 
 
 def test_revoting_can_be_forbidden_by_the_definition(service, clock) -> None:
-    e = new_election(service, DEFINITION.replace('credential_authority =',
-                                                 'revote = false\ncredential_authority =')).open_for_voting()
+    e = new_election(service, DEFINITION.replace('[credential_authority]',
+                                                 'revote = false\n\n[credential_authority]')).open_for_voting()
     secret = e.credentials["south"][0]
     e.vote(secret, {"south-seat": ["Volkov"]})
     ballot = e.make_ballot(secret, {"south-seat": ["Kuznetsova"]}, seed="again")
@@ -159,7 +161,7 @@ def test_a_share_with_a_bad_proof_is_skipped_and_named(election, clock) -> None:
     state = election.state()
     bad = protocol.compute_decryption_share(state, election.trustees[1], round=1, now=clock(), rng=rng("x"))
     bad["share"]["proof"]["response"] = bump(bad["share"]["proof"]["response"])
-    service.submit_decryption_share(SLUG, bad)  # on the board, as the trustee sent it
+    service.submit_decryption_share(SLUG, signed(state, "decryption_share", bad))  # as the trustee sent it
     election.decrypt((2,))
     # Only one valid share of the two needed: a clear error naming the bad one, nothing written.
     error = refused(service, lambda: service.decide(SLUG), ThresholdNotMet)
@@ -191,7 +193,8 @@ def test_fewer_than_k_shares_give_a_clear_error(election, clock) -> None:
 
 
 def test_one_organisation_holding_k_trustees_is_refused(service) -> None:
-    text = DEFINITION.replace('organisation = "youth"\n\n[[contests]]', 'organisation = "coop"\n\n[[contests]]', 1)
+    text = re.sub(r'organisation = "youth"\n(signing_key = "[0-9a-f]{64}"\n)\n\[\[contests\]\]',
+                  r'organisation = "coop"\n\1\n[[contests]]', DEFINITION, count=1)
     assert text != DEFINITION
     with pytest.raises(InvalidDefinition) as caught:
         service.create_election(text, roll_csv=ROLL)

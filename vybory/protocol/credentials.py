@@ -134,7 +134,7 @@ def credential_list(definition: Definition, roll: Sequence[Voter],
                  for line in lines]
     for difference in roll_differences(lines, districts, listed):
         raise Refused(difference.message, field=difference.field, code=difference.code)
-    return {"authority": definition.credential_authority, "credentials": credentials, "districts": districts}
+    return {"authority": definition.credential_authority.name, "credentials": credentials, "districts": districts}
 
 
 def publish_credentials(state: ElectionState, roll: Sequence[Voter],
@@ -180,7 +180,7 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
         w = entry["weight"]
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 10**6:
             raise InvalidInput("must be a whole number from 1 to 1000000", field=f"{where}.weight")
-    if payload.get("authority") != state.definition.credential_authority:
+    if payload.get("authority") != state.definition.credential_authority.name:
         raise Refused("the list must name the credential authority of the definition", field="authority",
                       code="wrong_authority")
     if state.roll is None:

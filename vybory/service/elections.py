@@ -439,7 +439,8 @@ class ElectionService:
             # The board's own index says a ciphertext repeats: the whole transaction is void.
             raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
                           code="replayed_ballot") from None
-        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced)
+        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced,
+                       event.previous_hash.hex(), state.fingerprint.hex())
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
@@ -528,26 +529,39 @@ class ElectionService:
 
     def add_user(self, username: str, password: str, role: str, *, election: str | None = None,
                  subject: str | None = None) -> None:
-        """Adds a web login; its password is stored as an argon2id hash."""
+        """Adds a web login; its password is stored as an argon2id hash (computed before the writer lock)."""
+        users.check_new_password(password)
+        password_hash = users.hash_password(password)
         with self.database.transaction() as session:
             election_id = None if election is None else Board.find(session, election).id
             users.create_user(session, username, password, role, election_id=election_id, subject=subject,
-                              now=self.clock())
+                              now=self.clock(), password_hash=password_hash)
 
     def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
-        """The login's role and scope if the password is right, else ``None``."""
-        with self.database.transaction() as session:
-            user = users.authenticate(session, username, password)
-            if user is None:
-                return None
+        """The login's role and scope if the password is right, else ``None``.
+
+        The login is read in a read-only transaction and the password checked after
+        it ends: argon2 never runs while a transaction (let alone the writer lock) is held.
+        """
+        with self.database.transaction(write=False) as session:
+            user = users.find_login(session, username)
             slug = None
-            if user.election_id is not None:
+            if user is not None and user.election_id is not None:
                 slug = session.get(Election, user.election_id).slug  # type: ignore[union-attr]
-            return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
+        if not users.password_matches(user, password):
+            return None
+        assert user is not None
+        if users.needs_rehash(user):
+            new_hash = users.hash_password(password)
+            with self.database.transaction() as session:
+                users.replace_hash(session, user.username, user.password_hash, new_hash)
+        return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
 
     def set_password(self, username: str, password: str) -> None:
+        users.check_new_password(password)
+        password_hash = users.hash_password(password)
         with self.database.transaction() as session:
-            users.set_password(session, username, password)
+            users.set_password(session, username, password, password_hash=password_hash)
 
     def users(self) -> list[dict[str, Any]]:
         with self.database.transaction(write=False) as session:
