@@ -250,13 +250,13 @@ def decryption_share(state: ElectionState, trustee: Any, round: int, now: dateti
 
 
 def roll_statement(state: ElectionState, roll: Sequence[Voter]) -> dict[str, Any]:
-    """The commission's ``roll_published`` for ``roll``, as its own machine makes it."""
-    return protocol.publish_roll(state.definition, roll)
+    """The commission's ``roll_published`` for ``roll``, as its own machine makes and signs it."""
+    return signed(state, "roll_published", protocol.publish_roll(state.definition, roll))
 
 
 def credential_statement(state: ElectionState, roll: Sequence[Voter], entries: Sequence[Any]) -> dict[str, Any]:
-    """The credential authority's ``credentials_published`` for ``entries`` issued from ``roll``."""
-    return protocol.credential_list(state.definition, roll, entries)
+    """The credential authority's ``credentials_published`` for ``entries`` issued from ``roll``, signed."""
+    return signed(state, "credentials_published", protocol.credential_list(state.definition, roll, entries))
 
 
 def credentials_for(roll: Sequence[Any], label: str = "credentials") -> tuple[dict[str, list[str]], list[Any]]:
@@ -588,14 +588,16 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
                         kind, payload)
 
 
-def identity_file(trustee_id: str, folder: Path | None = None) -> str:
-    """Writes trustee ``trustee_id``'s test identity key file (the one the test definitions name)
-    into ``folder`` (the working directory by default); returns its path."""
+def identity_file(trustee_id: str, folder: Path | None = None, role: str = "trustee") -> str:
+    """Writes the test identity key file of trustee ``trustee_id`` (or, with ``role`` "authority" or
+    "commission", of that signer: ``trustee_id`` is then its id, e.g. "authority") that the test
+    definitions name, into ``folder`` (the working directory by default); returns its path."""
     import json
 
     from vybory.model.identity import IdentityKey
 
-    path = (folder or Path(".")) / f"identity-{trustee_id}.json"
+    name = trustee_id if role == "trustee" else role
+    path = (folder or Path(".")) / f"identity-{name}.json"
     if not path.exists():
-        path.write_text(json.dumps(IdentityKey("trustee", trustee_id, identity_secret("trustee", trustee_id)).to_json()))
+        path.write_text(json.dumps(IdentityKey(role, trustee_id, identity_secret(role, trustee_id)).to_json()))
     return str(path)

@@ -142,7 +142,7 @@ def test_a_manifest_that_is_not_one(exported) -> None:  # type: ignore[no-untype
         json.dumps({"format": "other"}).encode(): "record_manifest",
     }
     good = json.loads(exported.files["manifest.json"])
-    for key, value in (("format", "zip-of-stuff"), ("version", 2), ("head", "XYZ"), ("events", -1),
+    for key, value in (("format", "zip-of-stuff"), ("version", 3), ("version", 1), ("version", True), ("head", "XYZ"), ("events", -1),
                        ("files", {})):
         bad = dict(good)
         bad[key] = value
@@ -152,6 +152,9 @@ def test_a_manifest_that_is_not_one(exported) -> None:  # type: ignore[no-untype
         report = verify_record(record_files(exported.files, manifest=data))
         assert not report.ok
         assert [f.code for f in report.check("record").findings] == [code], data
+    old = dict(good, version=1)
+    message = verify_record(record_files(exported.files, manifest=json.dumps(old).encode())).check("record").findings[0]
+    assert "version 1 records have no signatures" in message.message
 
 
 def test_garbage_lines_are_named_and_the_rest_is_still_checked(exported) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vybory import protocol
 from vybory.cli._common import console, print_decision, record_booth, refusals
-from vybory.cli.identities import key_line, simulated_identities
+from vybory.cli.identities import key_line, sign_roll_and_issue, simulated_identities
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
@@ -361,16 +361,11 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
 
     # 5. The credential authority issues one credential per voter; only public credentials go on the board.
     clock.set(NOMINATIONS_CLOSE + timedelta(days=4))
-    roll = service.roll(SLUG)
-    definition = service.state(SLUG).definition
-    service.publish_roll(SLUG, protocol.publish_roll(definition, roll))
-    say(f"The commission signs the roll: {len(roll)} voters, sizes and commitments per district on the board")
-    issued = protocol.issue_credentials(roll, DeterministicRng(f"{seed}:credentials".encode()))
+    issued = sign_roll_and_issue(service, SLUG, identities, seed)
+    say(f"The commission signs the roll: {len(issued)} voters, sizes and commitments per district on the board")
     credentials: dict[str, list[str]] = {}
     for voter, secret, _public in issued:
         credentials.setdefault(voter.district, []).append(secret)
-    service.publish_credentials(SLUG, protocol.credential_list(
-        definition, roll, [(public, voter.district, voter.weight) for voter, _s, public in issued]))
     say(f"{len(issued)} credentials issued by the credential authority; the public list is on the board")
 
     sim = Simulation(service, clock, seed, credentials, cores)

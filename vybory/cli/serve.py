@@ -167,7 +167,7 @@ def seed_demo(
 ) -> DemoElection:
     """Seeds an election that is open for voting now, through the service (one transaction per step)."""
     from vybory import protocol
-    from vybory.cli.identities import simulated_identities
+    from vybory.cli.identities import sign_roll_and_issue, simulated_identities
     from vybory.cli.trustee import key_file_json
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -239,16 +239,7 @@ def seed_demo(
 
     clock.fixed = nominations_close + timedelta(minutes=5)
     service.close_nominations(slug)
-    roll = service.roll(slug)
-    definition = service.state(slug).definition
-    service.publish_roll(slug, protocol.publish_roll(definition, roll))
-    issued = protocol.issue_credentials(roll)
-    service.publish_credentials(
-        slug,
-        protocol.credential_list(
-            definition, roll, [(public, voter.district, voter.weight) for voter, _s, public in issued]
-        ),
-    )
+    issued = sign_roll_and_issue(service, slug, identities)
     lines = ["id,name,district,credential"]
     for voter, secret, _public in issued:
         demo.credentials.setdefault(voter.district, []).append(secret)

@@ -33,6 +33,7 @@ from vybory.cli._common import (
     read_text,
     refusals,
     service_for,
+    signer_identity,
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
@@ -46,6 +47,7 @@ from vybory.model.definition import (
     parse_definition,
     parse_roll,
 )
+from vybory.model.signing import AUTHORITY, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
 PUBLIC_LIST = "credentials.json"  # the signed public list, for the commission's upload page
@@ -75,7 +77,7 @@ def letter_text(*, title: str, slug: str, fingerprint: str, voter: Voter, distri
 
 
 def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str, voters: list[Voter],
-                      publish: Callable[[dict[str, Any]], object] | None) -> int:
+                      identity: Path, publish: Callable[[dict[str, Any]], object] | None) -> int:
     """Issues one credential per voter into ``out`` (letters/, credentials.csv, and the public list
     ``credentials.json``) and, unless ``publish`` is None, publishes the public list. Either
     everything is done, or nothing: no files, nothing on the board."""
@@ -85,9 +87,11 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
     if not voters:
         raise Refused("there is no voter roll: import one (`vybory election roll`) or pass --roll",
                       field="roll", code="no_roll")
+    me = signer_identity(identity, "authority", definition.credential_authority.signing_key,
+                         f"the credential authority {definition.credential_authority.name!r}")
     issued = protocol.issue_credentials(voters)
-    payload = protocol.credential_list(definition, voters,
-                                       [(public, voter.district, voter.weight) for voter, _s, public in issued])
+    payload = sign_payload(fp, me.signing_secret, AUTHORITY, "credentials_published", protocol.credential_list(
+        definition, voters, [(public, voter.district, voter.weight) for voter, _s, public in issued]))
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
@@ -197,6 +201,8 @@ def register(app: typer.Typer) -> None:
     @refusals
     def issue(
         slug: Slug,
+        identity: Annotated[Path, typer.Option("--identity", help="The credential authority's identity key file "
+                                                 "(made by `vybory credentials init`).", show_default=False)],
         out: Annotated[Path, typer.Option(help="A new folder for the letters and the mail-merge CSV.",
                                           show_default=False)],
         roll: Annotated[Path | None, typer.Option(help="Your copy of the roll (default: the one stored).")]
@@ -217,7 +223,7 @@ def register(app: typer.Typer) -> None:
                                    code="wrong_election")
             voters = parse_roll(read_text(roll, "roll"), parsed, source=roll.name)
             n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
-                                  publish=None)
+                                  identity=identity, publish=None)
             done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
                  f"{str(out / 'credentials.csv')!r}.")
             done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
@@ -227,7 +233,7 @@ def register(app: typer.Typer) -> None:
         voters = (parse_roll(read_text(roll, "roll"), state.definition, source=roll.name) if roll is not None
                   else service.roll(slug))
         n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
-                              publish=lambda payload: service.publish_credentials(slug, payload))
+                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload))
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
         done("Only the public credentials are on the board. Print and send the letters, then destroy the folder.")

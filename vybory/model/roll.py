@@ -210,15 +210,15 @@ def _counts_text(counts: WeightCounts) -> str:
 
 __all__ = [
     "MAX_WEIGHT",
-    "Difference",
-    "roll_differences",
     "ROLL_FIELDS",
     "SUMMARY_FIELDS",
+    "Difference",
     "RollDistrict",
     "WeightCounts",
     "read_roll",
     "read_summary",
     "roll_commitment",
+    "roll_differences",
     "summarise_roll",
     "weight_counts",
 ]

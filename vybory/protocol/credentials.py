@@ -128,7 +128,7 @@ def credential_list(definition: Definition, roll: Sequence[Voter],
         credentials.append({"credential": hex_, "district": district, "weight": weight})
     credentials.sort(key=lambda e: str(e["credential"]))
     lines = summarise_roll(definition, roll)
-    listed = [(str(e["district"]), int(e["weight"])) for e in credentials]
+    listed = [(str(district), int(weight)) for _c, district, weight in entries]
     districts = [{"district": line.district, "voters": sum(1 for d, _ in listed if d == line.district),
                   "weight": sum(w for d, w in listed if d == line.district), "commitment": line.commitment}
                  for line in lines]
