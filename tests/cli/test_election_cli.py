@@ -203,3 +203,44 @@ def test_database_commands_and_logins(cli: Cli) -> None:
     assert service.authenticate("secretary", "correct horse battery") == {
         "username": "secretary", "role": "commission", "subject": None, "election": None}
     assert service.authenticate("secretary", "wrong horse battery") is None
+
+
+def test_the_roll_and_the_list_signed_off_line(cli: Cli) -> None:
+    """The commission and the credential authority work without the database, each with its own key:
+    the files they hand over are signed, and the service takes them only as signed."""
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    cli.at("2025-03-01T09:00:00Z")
+    cli.run("db", "upgrade")
+    cli.run("election", "create", "club.toml")
+    commission = identity_file("commission", role="commission")
+    authority = identity_file("authority", role="authority")
+    runner = CliRunner()
+
+    def offline(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result.output
+
+    out = offline("roll", "sign", "roll.csv", "--identity", commission, "--definition", "club.toml", "--out",
+                  "roll-signed.json")
+    assert "all: 4 voters, weight 4" in out
+    assert (cli.folder / "roll-signed.json").stat().st_mode & 0o077 == 0
+    assert "file_exists" in offline("roll", "sign", "roll.csv", "--identity", commission, "--definition",
+                                    "club.toml", "--out", "roll-signed.json", code=1)
+    assert "not of a commission" in offline("roll", "sign", "roll.csv", "--identity", authority, "--definition",
+                                            "club.toml", "--out", "other.json", code=2)
+    out = offline("credentials", "issue", "club-2025", "--out", "issued", "--roll", "roll.csv", "--definition",
+                  "club.toml", "--identity", authority)
+    assert "4 credentials issued" in out and (cli.folder / "issued" / "credentials.json").exists()
+    signed_roll = json.loads((cli.folder / "roll-signed.json").read_text())
+    signed_list = json.loads((cli.folder / "issued" / "credentials.json").read_text())
+    assert signed_roll["signed"]["signer"] == "commission" and signed_list["signed"]["signer"] == "authority"
+    assert "Ada" not in json.dumps(signed_roll) and "Ada" not in json.dumps(signed_list)
+    service = ElectionService(Database(cli.url))
+    service.publish_roll("club-2025", signed_roll)
+    service.publish_credentials("club-2025", signed_list)
+    state = service.state("club-2025")
+    assert len(state.credentials) == 4 and state.registered_voters("all") == 4
