@@ -172,14 +172,14 @@ def _read_cell(value: object, labels: dict[str, str], layout: CvrLayout, index: 
 # name, a bad rank or a malformed record is refused with the file, the record and
 # the field.
 
-import csv  # noqa: E402
-import html  # noqa: E402
-import json  # noqa: E402
-import xml.etree.ElementTree as ElementTree  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from typing import Any  # noqa: E402
+import csv
+import html
+import json
+from collections.abc import Iterator
+from typing import Any
+from xml.etree import ElementTree
 
-from vybory.rules.rctab import OVERVOTE, UWI, Cvr  # noqa: E402
+from vybory.rules.rctab import OVERVOTE, UWI, Cvr
 
 Rankings = list[tuple[int, str]]
 
@@ -234,8 +234,8 @@ def build(rankings: Rankings, names: Names, where: str, precinct: str | None) ->
 
 # ES&S: an .xlsx workbook, read as a stream (a million rows in seconds).
 
-_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.S)
-_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
@@ -282,7 +282,7 @@ def xlsx_rows(path: Path) -> Iterator[tuple[int, dict[int, str]]]:
         shared: list[str] = []
         if "xl/sharedStrings.xml" in book.namelist():
             data = book.read("xl/sharedStrings.xml")
-            for item in re.finditer(rb"<si>(.*?)</si>", data, re.S):
+            for item in re.finditer(rb"<si>(.*?)</si>", data, re.DOTALL):
                 shared.append("".join(_text(t) for t in _TEXT.findall(item.group(1))))
         try:
             sheet = _first_sheet(book)
@@ -528,27 +528,33 @@ def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
         if snapshot is None:
             raise InvalidInput(f"no CVRSnapshot with the CurrentSnapshotId {current!r}", field=at)
         rankings: Rankings = []
-        for ballot_contest in kids(snapshot, "CVRContest"):
-            if text(ballot_contest, "ContestId") != contest_id:
+        ballot_contest = next((c for c in kids(snapshot, "CVRContest") if text(c, "ContestId") == contest_id),
+                              None)
+        if ballot_contest is None:
+            # A record without the contest is no ballot of it (RCTab skips it too).
+            continue
+        for j, chosen in enumerate(kids(ballot_contest, "CVRContestSelection")):
+            sat = f"{at}.CVRContestSelection[{j}]"
+            if text(chosen, "Status") == "needs-adjudication":
+                # Not yet decided by the adjudicators: RCTab leaves it out of the count.
                 continue
-            for j, chosen in enumerate(kids(ballot_contest, "CVRContestSelection")):
-                sat = f"{at}.CVRContestSelection[{j}]"
-                sid = text(chosen, "ContestSelectionId")
-                if sid not in selections:
-                    raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
-                name = selections[sid]
-                rank = text(chosen, "Rank")
-                if rank is not None:
-                    rankings.append((_rank(rank, sat), name))
+            sid = text(chosen, "ContestSelectionId")
+            if sid not in selections:
+                raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
+            name = selections[sid]
+            rank = text(chosen, "Rank")
+            if rank is not None:
+                rankings.append((_rank(rank, sat), name))
+                continue
+            for k, position in enumerate(kids(chosen, "SelectionPosition")):
+                if kids(position, "CVRWriteIn"):
+                    name = UWI
+                if text(position, "HasIndication") == "no" or text(position, "IsAllocable") == "no":
                     continue
-                for k, position in enumerate(kids(chosen, "SelectionPosition")):
-                    if kids(position, "CVRWriteIn"):
-                        name = UWI
-                    if text(position, "HasIndication") == "no" or text(position, "IsAllocable") == "no":
-                        continue
-                    rankings.append((_rank(text(position, "Rank"), f"{sat}.SelectionPosition[{k}]"), name))
-            break
+                rankings.append((_rank(text(position, "Rank"), f"{sat}.SelectionPosition[{k}]"), name))
         unit = text(cvr, "BallotStyleUnitId")
+        if unit and unit not in units:
+            raise InvalidInput(f"BallotStyleUnitId {unit!r} is not a GpUnit of the report", field=at)
         yield build(rankings, names, at, units.get(unit) if unit else None)
 
 
@@ -603,7 +609,7 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                 if precincts is None or precinct_id not in precincts:
                     raise InvalidInput(f"precinct {precinct_id} is not in PrecinctManifest.json", field=at)
                 precinct = precincts[precinct_id].get("Description")
-            cards = data["Cards"] if "Cards" in data else [data]
+            cards = data.get("Cards", [data])
             for card in cards:
                 for contest in _need(card, "Contests", list, at):
                     if str(contest.get("Id")) != source.contest_id:

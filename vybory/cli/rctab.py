@@ -61,7 +61,18 @@ from typing import Any
 from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr, read_source
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
-from vybory.rules.rctab import INACTIVE, UWI, Cvr, RoundResult, Rules, Status, Tabulation, check_rules, tabulate
+from vybory.rules.java_order import string_key
+from vybory.rules.rctab import (
+    INACTIVE,
+    UWI,
+    Cvr,
+    RoundResult,
+    Rules,
+    Status,
+    Tabulation,
+    check_rules,
+    tabulate,
+)
 
 OVERVOTE = {
     "exhaustImmediately": "exhaust_immediately",
@@ -437,17 +448,20 @@ def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult
     }
     if precinct is not None:
         config["precinct"] = precinct
+    # multiPassIrv counts one seat per pass, and its summaries say so.
+    seats = 1 if count.rules.winner_mode == "multiPassIrv" else count.rules.winners
     first = rounds[0]
     total = first.active + sum((first.inactive[s] for s in INACTIVE), Decimal(0))
     results = []
     for r in rounds:
         actions: list[dict[str, Any]] = []
         for kind, who in (("elected", r.elected), ("eliminated", r.eliminated)):
-            for c in who:
+            # RCTab's summary lists each round's decisions by name (String order).
+            for c in sorted(who, key=string_key):
                 actions.append({kind: c, "transfers": {k: str(v) for k, v in r.transfers.get(c, {}).items()}})
         inactive = {s.value: str(r.inactive[s]) for s in (Status.OVERVOTES, Status.SKIPPED, Status.EXHAUSTED,
                                                           Status.REPEATED)}
-        if count.rules.uses_surpluses and r is rounds[-1]:
+        if seats > 1 and count.rules.uses_surpluses and r is rounds[-1]:
             inactive[Status.FINAL_SURPLUS.value] = str(r.inactive[Status.FINAL_SURPLUS])
         results.append({"inactiveBallots": inactive, "round": r.number, "tally": {k: str(v) for k, v in r.tally.items()},
                         "tallyResults": actions, "threshold": str(r.threshold)})
@@ -458,7 +472,7 @@ def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult
         "summary": {
             "finalThreshold": str(rounds[-1].threshold),
             "numCandidates": len(count.rules.candidates),
-            "numWinners": count.rules.winners,
+            "numWinners": seats,
             "totalNumBallots": str(total),
             "undervotes": int(first.inactive[Status.NO_RANKINGS]),
         },

@@ -87,6 +87,11 @@ def string_hash(text: str) -> int:
     return h
 
 
+def string_key(text: str) -> bytes:
+    """A sort key giving ``String.compareTo``'s order (UTF-16 code units, not code points)."""
+    return text.encode("utf-16-be")
+
+
 def _table_size(capacity: int) -> int:
     size = 1
     while size < capacity:
@@ -99,9 +104,8 @@ def hash_order(keys: Iterable[str], *, capacity: int = 16) -> list[str]:
     ``keys`` (distinct, in insertion order) after they are all put in."""
     ordered = list(dict.fromkeys(keys))
     table = _table_size(capacity)
-    size = 0
-    for _ in ordered:
-        size += 1
+    for size in range(1, len(ordered) + 1):
+        # put() doubles the table once the entries pass three quarters of it
         if size > table * 3 // 4:
             table <<= 1
 

@@ -185,7 +185,7 @@ def _scale(value: Decimal, scale: int, rounding: str = decimal.ROUND_DOWN) -> De
 class _Group:
     """Identical cast vote records counted together (``count`` of them)."""
 
-    __slots__ = ("rankings", "precinct", "count", "recipient", "status", "allocated", "last_rank")
+    __slots__ = ("allocated", "count", "last_rank", "precinct", "rankings", "recipient", "status")
 
     def __init__(self, cvr: Cvr, count: int) -> None:
         self.rankings = cvr.rankings
@@ -207,7 +207,7 @@ class _Group:
 class _Tally:
     """A ``RoundTally``: candidates' votes and the ballots by status."""
 
-    __slots__ = ("votes", "statuses")
+    __slots__ = ("statuses", "votes")
 
     def __init__(self, candidates: Iterable[str]) -> None:
         self.votes: dict[str, Decimal] = {c: ZERO for c in candidates}
@@ -642,7 +642,7 @@ class _Tabulator:
         fresh = {w for w, r in self.winner_round.items() if r == self.round - 1}
         for w in earlier:
             tally.votes[w] = ZERO if w in fresh else previous.votes[w]  # type: ignore[union-attr]
-            for p, parts in self.slice_tallies.items():
+            for parts in self.slice_tallies.values():
                 parts[self.round].votes[w] = ZERO if w in fresh else parts[self.round - 1].votes[w]
         if not fresh:
             return
@@ -713,8 +713,6 @@ def check_rules(rules: Rules) -> None:
     elif mode != "singleWinnerMajority":
         raise InvalidInput(f"winnerElectionMode {mode!r} cannot fill one seat (use singleWinnerMajority)",
                            field="rules.winnerElectionMode")
-    if rules.winners > len(declared):
-        raise InvalidInput(f"{rules.winners} seats but only {len(declared)} candidates", field="rules.numberOfWinners")
     if mode == "bottomsUpUsingPercentageThreshold" and rules.batch_elimination:
         raise InvalidInput("batchElimination cannot be used with bottomsUpUsingPercentageThreshold",
                            field="rules.batchElimination")
