@@ -72,3 +72,47 @@ def test_the_tracking_code_as_printed_is_found_on_the_board(page: Any, live_serv
     assert answer.ok and answer.json()["position"] == event.position
     assert page.vybory_errors == []
 
+
+
+def test_a_credential_of_another_district_is_told_its_district(page: Any, live_server: Any, web_service: Any,
+                                                                web_clock: Any, tmp_path: Any, snap: Any) -> None:
+    """A North voter picks South in the booth and fills in its ballot: the refusal names North,
+    nothing is on the board, and one button leads back to the district choice."""
+    from webkit import SLUG as COUNCIL
+    from webkit import open_for_voting
+
+    ensure_booth_built()
+    north = open_for_voting(web_service, web_clock, tmp_path)["north"][0]
+    page.goto(live_server(f"/elections/{COUNCIL}/booth"))
+    page.wait_for_selector("#step-district")
+    page.check("#district-form label:has-text('South')")
+    page.click("#district-form button[type=submit]")
+    page.locator("fieldset[data-contest=south-seat] input[data-candidate='Volkov']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", north)
+    page.click("#sign-and-cast")
+    error = page.locator("#credential-error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-code") == "wrong_district"
+    assert "belongs to district 'North'" in error.text_content() and "'South'" in error.text_content()
+    assert web_service.events(COUNCIL, kinds=["ballot_cast"]) == []
+    snap(page, "booth-wrong-district")
+
+    page.click("#choose-district")
+    page.wait_for_selector("#step-district")
+    page.check("#district-form label:has-text('North')")
+    page.click("#district-form button[type=submit]")
+    page.locator("fieldset[data-contest=north-seat] input[data-candidate='Ivanov']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", north)
+    page.click("#sign-and-cast")
+    page.wait_for_selector("#step-receipt")
+    [cast] = web_service.events(COUNCIL, kinds=["ballot_cast"])
+    assert [c["contest"] for c in cast.payload["ballot"]["contests"]] == ["north-seat"]
+    assert page.vybory_errors == []
