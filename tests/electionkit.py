@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from vybory import protocol
+from vybory.crypto.group import Point, Scalar, hash_to_scalar
 from vybory.crypto.rng import DeterministicRng
 from vybory.model.board import Event, EventKind, check_chain, next_event
 from vybory.model.definition import Definition, parse_definition
@@ -86,6 +87,17 @@ def _lines(fields: Mapping[str, Any]) -> str:
     return "".join(f"{key} = {_value(value)}\n" for key, value in fields.items() if value is not None)
 
 
+def identity_secret(role: str, id: str | None = None) -> Scalar:
+    """The test identity key of a trustee (``role`` "trustee", ``id`` its id), of the credential
+    authority ("authority") or of the commission ("commission"): the same in every test."""
+    return hash_to_scalar(b"vybory-test-identity", role.encode(), (id or role).encode())
+
+
+def signing_key(role: str, id: str | None = None) -> str:
+    """The public signing key (hex) the test definitions name for ``identity_secret(role, id)``."""
+    return Point.base_mul(identity_secret(role, id)).to_hex()
+
+
 def contest(id: str, title: str, **fields: Any) -> dict[str, Any]:
     """A contest's keys in the order given; ``options`` becomes its ``[contests.options]`` table."""
     return {"id": id, "title": title, **fields}
@@ -113,15 +125,18 @@ class DefinitionToml:
     allow_organisation_threshold: bool | None = None
 
     def text(self) -> str:
-        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed,
-                                "credential_authority": self.credential_authority, "revote": self.revote}),
+        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed, "revote": self.revote}),
+                 "\n[credential_authority]\n" + _lines({"name": self.credential_authority,
+                                                         "signing_key": signing_key("authority")}),
                  "\n[deadlines]\n" + _lines(self.deadlines),
                  "\n[commission]\n" + _lines({"threshold": self.threshold,
-                                               "allow_organisation_threshold": self.allow_organisation_threshold})]
+                                               "allow_organisation_threshold": self.allow_organisation_threshold,
+                                               "signing_key": signing_key("commission")})]
         parts += [f"\n[[districts]]\n{_lines({'id': i, 'name': name})}" for i, name in self.districts]
         parts += [f"\n[[organisations]]\n{_lines({'id': i, 'name': name, 'type': kind})}"
                   for i, name, kind in self.organisations]
-        parts += [f"\n[[trustees]]\n{_lines({'id': i, 'name': name, 'organisation': org})}"
+        parts += [f"\n[[trustees]]\n"
+                  f"{_lines({'id': i, 'name': name, 'organisation': org, 'signing_key': signing_key('trustee', i)})}"
                   for i, name, org in self.trustees]
         for c in self.contests:
             keys = dict(c)
@@ -202,7 +217,8 @@ def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, 
     secret share. Trustee ``t``'s secrets come from ``rng(f"{label}-{t}")``."""
     secrets = {}
     for t in state().definition.trustees:
-        s = protocol.new_trustee_secrets(state(), t.id, rng(f"{label}-{t.id}"))
+        s = protocol.new_trustee_secrets(state(), t.id, rng(f"{label}-{t.id}"),
+                                         signing_secret=identity_secret("trustee", t.id))
         secrets[s.trustee] = s
     for s in secrets.values():
         post("trustee_key", protocol.publish_trustee_key(state(), s, now=now, rng=rng("k")))
@@ -246,8 +262,15 @@ def credentials_for(roll: Sequence[Any], label: str = "credentials") -> tuple[di
 def offline_step(state: ElectionState, key: Path, trustee: str, step: str, **kwargs: Any) -> dict[str, Any]:
     """A trustee's step computed by the offline tool from the board's state, with the key file
     ``key`` (written by "keygen", updated when the step changes it); returns the message."""
+    import json
+
+    from vybory.model.identity import IdentityKey
     from vybory.web import offline
 
+    if step == "keygen":
+        identity = key.with_name(f"identity-{trustee}.json")
+        identity.write_text(json.dumps(IdentityKey("trustee", trustee, identity_secret("trustee", trustee)).to_json()))
+        kwargs["identity"] = identity
     message, new_key = offline.compute_step(step, state, None if step == "keygen" else key, trustee_id=trustee,
                                             **kwargs)
     if new_key is not None:
@@ -507,3 +530,40 @@ class ServiceElection:
     def decrypt(self, trustees: Sequence[int], round: int | None = None) -> None:
         for j in trustees:
             self.service.submit_decryption_share(self.slug, self.decryption_share(j, round))
+
+
+def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` (re-)signed by the signer the definition names for it, with the test identity
+    keys: what a trustee who lies on purpose sends (its own signature over its own lie)."""
+    return signed_for(state.definition, state.fingerprint, kind, payload)
+
+
+def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
+    from vybory.model.signing import (
+        AUTHORITY,
+        COMMISSION,
+        SIGNED_KINDS,
+        sign_payload,
+        trustee_signer,
+    )
+
+    role = SIGNED_KINDS[kind]
+    if role in (AUTHORITY, COMMISSION):
+        return sign_payload(fingerprint, identity_secret(role), role, kind, payload)
+    trustee = definition.trustees[payload["trustee"] - 1]
+    return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
+                        kind, payload)
+
+
+def identity_file(trustee_id: str, folder: Path | None = None) -> str:
+    """Writes trustee ``trustee_id``'s test identity key file (the one the test definitions name)
+    into ``folder`` (the working directory by default); returns its path."""
+    import json
+
+    from vybory.model.identity import IdentityKey
+
+    path = (folder or Path(".")) / f"identity-{trustee_id}.json"
+    if not path.exists():
+        path.write_text(json.dumps(IdentityKey("trustee", trustee_id, identity_secret("trustee", trustee_id)).to_json()))
+    return str(path)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
+from electionkit import identity_file, signing_key
 
 from vybory.errors import InvalidDefinition, InvalidInput, Refused
 from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
@@ -132,6 +133,8 @@ def form_values(**changes: str) -> ElectionForm:
         "slug": "club-2025",
         "title": "Club board",
         "credential_authority": "Office",
+        "authority_key": signing_key("authority"),
+        "commission_key": signing_key("commission"),
         "nominations_close": "2025-03-10T12:00",
         "voting_open": "2025-03-20T06:00",
         "voting_close": "2025-03-21 20:00:00",
@@ -140,7 +143,7 @@ def form_values(**changes: str) -> ElectionForm:
         "threshold": "2",
         "districts": "all | Everyone",
         "organisations": 'a | Club A | association\nb | "Quoted" B | cooperative',
-        "trustees": "t1 | T One | a\nt2 | T Two | b\n",
+        "trustees": f"t1 | T One | a | {signing_key('trustee', 't1')}\nt2 | T Two | b | {signing_key('trustee', 't2')}\n",
         "contests": "board | The board | all | block | 3",
     }
     values.update(changes)
@@ -271,6 +274,8 @@ def test_the_offline_tool_refuses_what_it_cannot_trust(
             str(tmp_path / "board.jsonl"),
             "--trustee",
             "nobody",
+            "--identity",
+            identity_file("anna", tmp_path),
             "--key",
             str(tmp_path / "k"),
             "--out",
@@ -325,6 +330,7 @@ def test_the_trustee_page_refuses_a_foreign_message_file(
         offline.read_board(election.client.get("/api/elections/other/board.jsonl").text),
         None,
         trustee_id="clara",
+        identity=Path(identity_file("clara", tmp_path)),
     )[0]
     import json
 
@@ -356,6 +362,11 @@ def test_the_demo_seeds_an_open_election_a_newcomer_can_vote_in(tmp_path: Path) 
         "boris-key.json",
         "credentials.csv",
         "election.toml",
+        "identity-authority-authority.json",
+        "identity-commission-commission.json",
+        "identity-trustee-anna.json",
+        "identity-trustee-boris.json",
+        "identity-trustee-vera.json",
         "logins.txt",
         "roll.csv",
         "vera-key.json",

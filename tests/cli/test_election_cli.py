@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from electionkit import MARCH, DefinitionToml, contest
+from electionkit import MARCH, DefinitionToml, contest, identity_file
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
@@ -72,7 +72,8 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
 
     trustees = ["anna", "boris", "vera"]
     for t in trustees:
-        assert "key file" in cli.run("trustee", "keygen", "club-2025", "--trustee", t, "--key", f"{t}.key")
+        assert "key file" in cli.run("trustee", "keygen", "club-2025", "--trustee", t, "--key", f"{t}.key",
+                                       "--identity", identity_file(t))
         assert (cli.folder / f"{t}.key").stat().st_mode & 0o077 == 0  # only its owner can read it
     for step in ("commit", "reveal", "shares"):
         for t in trustees:
@@ -143,10 +144,10 @@ def test_refusals_are_one_line_with_a_code(cli: Cli) -> None:
     assert "consent_missing" in cli.run("election", "nominate", "club-2025", "--organisation", "union",
                                         "--contest", "chair", "--candidate", "X", code=1)
     assert "nominations_still_open" in cli.run("election", "close-nominations", "club-2025", code=1)
-    cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key", "anna.key")
-    assert "key_file_exists" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key",
+    cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--identity", identity_file("anna"), "--key", "anna.key")
+    assert "key_file_exists" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--identity", identity_file("anna"), "--key",
                                         "anna.key", code=1)
-    assert "already_published" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--key",
+    assert "already_published" in cli.run("trustee", "keygen", "club-2025", "--trustee", "anna", "--identity", identity_file("anna"), "--key",
                                           "anna2.key", code=1)
     assert not (cli.folder / "anna2.key").exists()  # a refused step leaves no key file behind
     (cli.folder / "junk.key").write_text("{not json")

@@ -181,3 +181,27 @@ def test_export_of_an_unknown_election_leaves_nothing(built: tuple[Election, str
     out = Run()("export", "no-such-election", str(tmp_path / "x.zip"), "--db", url, code=1)
     assert "there is no election 'no-such-election'" in out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_ballot_with_a_receipt(record: Path, built: tuple[Election, str, Path], tmp_path: Path) -> None:
+    e = built[0]
+    run = Run()
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps(e.receipts[8].to_json()))
+    out = run("verify-ballot", str(record), "--receipt", str(receipt))
+    assert out.startswith("counted:") and "receipt holds" in out
+    data = json.loads(run("verify-ballot", str(record), "--receipt", str(receipt), "--json"))
+    assert data["receipt"] == {"holds": True, "findings": []}
+    # The server gave the voter a receipt for a board it later rewrote: the hash no longer matches.
+    forged = e.receipts[8].to_json() | {"event_hash": "ab" * 32, "head": {"position": e.receipts[8].position,
+                                                                           "hash": "ab" * 32}}
+    receipt.write_text(json.dumps(forged))
+    out = run("verify-ballot", str(record), "--receipt", str(receipt), code=1)
+    assert "receipt broken (receipt_event_changed)" in out
+    receipt.write_text("{not json")
+    assert "Bad input (receipt)" in run("verify-ballot", str(record), "--receipt", str(receipt), code=2)
+    assert "Bad input (receipt)" in run("verify-ballot", str(record), "--receipt", str(tmp_path / "none"), code=2)
+    receipt.write_text(json.dumps(e.receipts[8].to_json()))
+    out = run("verify-ballot", str(record), e.receipts[0].tracking_code, "--receipt", str(receipt), code=2)
+    assert "Bad input (tracking_code)" in out
+    assert "Bad input (tracking_code)" in run("verify-ballot", str(record), code=2)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from electionkit import COMMITTEE as BASE
+from electionkit import signing_key
 
 from vybory.errors import InvalidDefinition, InvalidInput
 from vybory.model.definition import (
@@ -95,7 +96,7 @@ def test_every_problem_is_named_at_once():
      "deadlines.voting_open"),
     (('[[districts]]\nid = "plant"', '[[districts]]\nid = "plant"\n[[districts]]\nid = "plant"'), "districts"),
     (('id = "t2"', 'id = "t1"'), "trustees"),
-    (('credential_authority = "Credentials office"', 'credential_authority = ""'), "credential_authority"),
+    (('name = "Credentials office"', 'name = ""'), "credential_authority.name"),
     (('title = "Factory committee"', 'title = 7'), "title"),
     (('[[contests]]', '[[districts]]\nid = "office"\nname = "Office"\n[[contests]]'), "contests[chair].district"),
 ])
@@ -126,9 +127,59 @@ def test_tampering_with_the_json_form_is_refused_or_changes_the_fingerprint():
     obj["contests"][0]["options"]["quorum"] = "1/3"
     assert fingerprint(definition_from_json(obj)) != fingerprint(d)
     obj = d.to_json()
-    obj["version"] = 2
+    obj["version"] = 3
     with pytest.raises(InvalidDefinition):
         definition_from_json(obj)
+
+
+def test_a_version_1_definition_is_refused_and_told_why():
+    obj = parse_definition(BASE).to_json()
+    obj["version"] = 1
+    with pytest.raises(InvalidDefinition) as refused:
+        definition_from_json(obj)
+    assert "version 1 names no signing keys" in str(refused.value)
+
+
+@pytest.mark.parametrize("where", ["credential_authority", "commission", "trustees.0"])
+def test_swapping_a_signing_key_after_creation_changes_the_fingerprint(where):
+    """A commission that swaps the authority's (or a trustee's) key in the record's definition
+    makes another election: every signature and proof is bound to the fingerprint."""
+    d = parse_definition(BASE)
+    obj = d.to_json()
+    table = obj["trustees"][0] if where == "trustees.0" else obj[where]
+    table["signing_key"] = signing_key("impostor", where)
+    assert fingerprint(definition_from_json(obj)) != fingerprint(d)
+
+
+@pytest.mark.parametrize("value, rule", [
+    ("00" * 32, "identity element"),
+    ("ff" * 32, "canonical"),
+    ("AB" * 32, "lower-case"),
+    ("12", "64"),
+    (7, "string"),
+])
+def test_a_bad_signing_key_is_refused_naming_it(value, rule):
+    obj = parse_definition(BASE).to_json()
+    obj["trustees"][1]["signing_key"] = value
+    with pytest.raises(InvalidDefinition) as refused:
+        definition_from_json(obj)
+    assert "trustees[1].signing_key" in str(refused.value)
+
+
+def test_two_signers_never_share_a_key():
+    obj = parse_definition(BASE).to_json()
+    obj["commission"]["signing_key"] = obj["trustees"][0]["signing_key"]
+    with pytest.raises(InvalidDefinition) as refused:
+        definition_from_json(obj)
+    assert "trustees[0].signing_key: is the same key as commission.signing_key" in str(refused.value)
+
+
+def test_a_missing_signing_key_is_refused():
+    obj = parse_definition(BASE).to_json()
+    del obj["credential_authority"]["signing_key"]
+    with pytest.raises(InvalidDefinition) as refused:
+        definition_from_json(obj)
+    assert "credential_authority.signing_key: is required" in str(refused.value)
 
 
 ROLL = "id,name,district,weight\n1,Ann,plant,1\n2,Bob,plant,3\n3,\"Cole, Jr.\",plant,\n"

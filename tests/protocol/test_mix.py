@@ -8,7 +8,7 @@ import copy
 from collections import Counter
 
 import pytest
-from electionkit import at, rng
+from electionkit import at, rng, signed
 from mix_kit import VOTERS, VOTING_CLOSE, Election, build
 
 from vybory import protocol, rules
@@ -138,7 +138,8 @@ def test_a_share_of_the_tally_alone_is_refused_for_a_ranked_round(decided: Elect
                                     tally_ciphertexts(state.rounds[1].encrypted_tally), rng("short"))
     assert len(short.factors) == size
     with pytest.raises(InvalidInput) as refused:
-        protocol.check_append(state, "decryption_share", {"round": 1, "trustee": 1, "share": short.to_json()},
+        protocol.check_append(state, "decryption_share", signed(state, "decryption_share", {
+            "round": 1, "trustee": 1, "share": short.to_json()}),
                               now=LATER)
     assert refused.value.field == "share.factors"
 
@@ -164,7 +165,7 @@ def resign(e: Election, payload: dict, trustee: int) -> dict:
     payload = dict(payload)
     payload["signature"] = sign(e.state.fingerprint, e.trustees[trustee].secret_share, signed_message(payload),
                                 rng("resign")).to_json()
-    return payload
+    return signed(e.state, "ballots_mixed", payload)
 
 
 def refused(e: Election, payload: dict) -> VyboryError:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import copy
 
 import pytest
-from electionkit import NOMINATIONS_CLOSE, T0, Board, at, council, rng, run_key_ceremony
+from electionkit import (
+    NOMINATIONS_CLOSE,
+    T0,
+    Board,
+    at,
+    council,
+    identity_secret,
+    rng,
+    run_key_ceremony,
+    signed,
+)
 
 from vybory import protocol
 from vybory.crypto.group import Point, Scalar
@@ -89,7 +99,7 @@ def test_refusal_appeal_and_closing():
 def test_key_ceremony_order_and_who_has_not_acted():
     board = Board(council())
     state = board.state
-    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id)) for t in state.definition.trustees}
+    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id), signing_secret=identity_secret("trustee", t.id)) for t in state.definition.trustees}
     waiting = {p.who for p in protocol.pending(state, T0) if p.role == "trustee"}
     assert waiting == {"anna", "boris", "clara", "dmitri", "elena"}
     for tid in ("anna", "boris"):
@@ -132,7 +142,7 @@ def test_a_complete_ceremony_gives_everyone_a_share_that_matches():
 def test_too_few_qualified_trustees():
     board = Board(council())
     state = board.state
-    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id)) for t in state.definition.trustees}
+    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id), signing_secret=identity_secret("trustee", t.id)) for t in state.definition.trustees}
     for s in secrets.values():
         board.append("trustee_key", protocol.publish_trustee_key(board.state, s, now=T0), T0)
         board.append("dkg_commitment_hash", protocol.publish_commitment_hash(board.state, s, now=T0), T0)
@@ -145,7 +155,7 @@ def test_too_few_qualified_trustees():
             for share in payload["shares"]:
                 if share["recipient"] == 5:
                     share["ciphertext"] = "00" * 48
-        board.append("dkg_shares", payload, T0)
+        board.append("dkg_shares", signed(board.state, "dkg_shares", payload), T0)
     for s in secrets.values():
         board.append("dkg_complaint", protocol.publish_complaints(board.state, s, now=T0), T0)
     assert len(board.state.keys.complaints[5]) == 3

@@ -15,10 +15,12 @@ from electionkit import (
     at,
     council,
     decrypt_round,
+    identity_secret,
     issue,
     nominate_all,
     rng,
     run_key_ceremony,
+    signed,
     vote,
 )
 
@@ -185,8 +187,8 @@ def test_a_round_closes_early_only_when_everyone_has_voted(ready):
 
 
 def test_revoting_forbidden_by_the_definition():
-    board, _, creds = ready_board(COUNCIL.replace('credential_authority = "Credentials office"',
-                                                  'credential_authority = "Credentials office"\nrevote = false'))
+    board, _, creds = ready_board(COUNCIL.replace('[credential_authority]',
+                                                  'revote = false\n\n[credential_authority]'))
     vote(board, creds["north"][0], {"north-seat": ["Ivanov"]}, NOW)
     ballot, _ = make_ballot(board, creds["north"][0], seed="second")
     assert refused(board, {"ballot": ballot.to_json()}).code == "revote_forbidden"
@@ -265,7 +267,8 @@ def _bad_share(board, secrets, j):
 def test_a_share_with_a_bad_proof_is_skipped_and_named(ready):
     board, secrets, creds = ready
     _closed_with_tally(board, creds)
-    board.append("decryption_share", _bad_share(board, secrets, 1), VOTING_CLOSE)
+    board.append("decryption_share", signed(board.state, "decryption_share", _bad_share(board, secrets, 1)),
+                 VOTING_CLOSE)
     for j in (2, 3, 4):
         board.append("decryption_share", protocol.compute_decryption_share(
             board.state, secrets[j], round=1, now=VOTING_CLOSE, rng=rng("ok")), VOTING_CLOSE)
@@ -280,7 +283,8 @@ def test_a_share_with_a_bad_proof_is_skipped_and_named(ready):
 def test_fewer_than_k_valid_shares(ready):
     board, secrets, creds = ready
     _closed_with_tally(board, creds)
-    board.append("decryption_share", _bad_share(board, secrets, 1), VOTING_CLOSE)
+    board.append("decryption_share", signed(board.state, "decryption_share", _bad_share(board, secrets, 1)),
+                 VOTING_CLOSE)
     board.append("decryption_share", protocol.compute_decryption_share(
         board.state, secrets[5], round=1, now=VOTING_CLOSE, rng=rng("ok")), VOTING_CLOSE)
     with pytest.raises(ThresholdNotMet) as info:
@@ -344,7 +348,7 @@ def test_empty_round_decrypts_to_zero(ready):
 def test_outside_payloads_must_have_exactly_their_fields():
     board = Board(council())
     state = board.state
-    secrets = protocol.new_trustee_secrets(state, "anna", rng("anna"))
+    secrets = protocol.new_trustee_secrets(state, "anna", rng("anna"), signing_secret=identity_secret("trustee", "anna"))
     payload = protocol.publish_trustee_key(state, secrets, now=NOW)
     padded = dict(payload, note="hello")
     assert refused(board, padded, NOW, kind="trustee_key").code == "invalid_input"

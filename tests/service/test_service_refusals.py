@@ -4,9 +4,12 @@ words, and the board and its index tables are exactly as they were before."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
+from electionkit import signed
 from kit import (
     DEFINITION,
     ROLL,
@@ -140,8 +143,8 @@ def test_garbage_ballots_are_refused_in_words(election) -> None:
 
 
 def test_revoting_can_be_forbidden_by_the_definition(service, clock) -> None:
-    e = new_election(service, DEFINITION.replace('credential_authority =',
-                                                 'revote = false\ncredential_authority =')).open_for_voting()
+    e = new_election(service, DEFINITION.replace('[credential_authority]',
+                                                 'revote = false\n\n[credential_authority]')).open_for_voting()
     secret = e.credentials["south"][0]
     e.vote(secret, {"south-seat": ["Volkov"]})
     ballot = e.make_ballot(secret, {"south-seat": ["Kuznetsova"]}, seed="again")
@@ -158,7 +161,7 @@ def test_a_share_with_a_bad_proof_is_skipped_and_named(election, clock) -> None:
     state = election.state()
     bad = protocol.compute_decryption_share(state, election.trustees[1], round=1, now=clock(), rng=rng("x"))
     bad["share"]["proof"]["response"] = bump(bad["share"]["proof"]["response"])
-    service.submit_decryption_share(SLUG, bad)  # on the board, as the trustee sent it
+    service.submit_decryption_share(SLUG, signed(state, "decryption_share", bad))  # as the trustee sent it
     election.decrypt((2,))
     # Only one valid share of the two needed: a clear error naming the bad one, nothing written.
     error = refused(service, lambda: service.decide(SLUG), ThresholdNotMet)
@@ -190,7 +193,8 @@ def test_fewer_than_k_shares_give_a_clear_error(election, clock) -> None:
 
 
 def test_one_organisation_holding_k_trustees_is_refused(service) -> None:
-    text = DEFINITION.replace('organisation = "youth"\n\n[[contests]]', 'organisation = "coop"\n\n[[contests]]', 1)
+    text = re.sub(r'organisation = "youth"\n(signing_key = "[0-9a-f]{64}"\n)\n\[\[contests\]\]',
+                  r'organisation = "coop"\n\1\n[[contests]]', DEFINITION, count=1)
     assert text != DEFINITION
     with pytest.raises(InvalidDefinition) as caught:
         service.create_election(text, roll_csv=ROLL)
@@ -270,3 +274,44 @@ def test_a_batch_of_ballots_stores_the_good_ones_and_names_the_refused(election)
     assert head.position == before[0].position + 2
     assert counts[1] == before[1][1] + 2  # two ballots indexed
     assert election.service.find_ballot(SLUG, outcomes[3].tracking_code).counts
+
+
+def test_a_round_closed_while_the_proofs_are_checked_refuses_the_ballot(election, clock, monkeypatch) -> None:
+    """The proofs are checked outside the writer lock: whatever changes on the board meanwhile
+    (here the deadline passes) is checked again inside it, and the ballot is refused."""
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    real = protocol.rounds.check_ballot_proofs
+
+    def slow_check(item, statement):  # type: ignore[no-untyped-def]
+        real(item, statement)
+        clock.set(VOTING_CLOSE)
+
+    monkeypatch.setattr(protocol.rounds, "check_ballot_proofs", slow_check)
+    refused(election.service, lambda: election.service.cast_ballot(SLUG, ballot.to_json()), Refused,
+            "round_closed")
+
+
+def test_the_same_ballot_cast_twice_at_once_lands_once(election) -> None:
+    """Two requests with one ballot pass the checks before the lock together; inside it the
+    second one meets the first on the board and is refused as a replay."""
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]}).to_json()
+    out = election.service.cast_ballots(SLUG, [ballot, ballot])
+    assert not isinstance(out[0], VyboryError)
+    assert isinstance(out[1], InvalidBallot) and out[1].code == "replayed_ballot"
+
+
+def test_proofs_checked_against_another_statement_are_checked_again(election) -> None:
+    """A caller of ``admit_ballot`` that claims the proofs were checked against a statement the
+    board no longer holds gets them checked again: a tampered proof is refused."""
+    secret = election.credentials["north"][0]
+    good = election.make_ballot(secret, {"north-seat": ["Ivanov"]}).to_json()
+    other = election.make_ballot(secret, {"north-seat": ["Petrova"]}, seed="w").to_json()
+    tampered = copy.deepcopy(good)
+    tampered["contests"][0]["selections"][0]["proof"] = other["contests"][0]["selections"][0]["proof"]
+    ballot = Ballot.from_json(resign(tampered, secret))
+    state = election.service.state(SLUG)
+    now = election.service.clock()
+    statement = protocol.rounds.ballot_statement(state, ballot, now=now)
+    stale = dataclasses.replace(statement, round=statement.round + 1)
+    with pytest.raises(InvalidProof):
+        protocol.rounds.admit_ballot(state, ballot, now=now, checked=stale)

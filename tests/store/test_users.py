@@ -50,3 +50,22 @@ def test_a_disabled_login_cannot_sign_in_and_a_password_can_be_changed(database:
         user.disabled = True
     with database.transaction() as session:
         assert users.authenticate(session, "trustee-a", "second password!") is None
+
+
+def test_a_new_sqlite_database_and_its_journal_are_readable_by_the_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    path = tmp_path / "sub" / "vybory.sqlite"
+    old = os.umask(0o022)
+    try:
+        database = Database(f"sqlite:///{path}")
+        with database.transaction() as session:
+            users.create_user(session, "secretary", "correct horse battery", "commission")
+        files = [p for p in path.parent.iterdir() if p.name.startswith("vybory.sqlite")]
+        assert {p.name for p in files} >= {"vybory.sqlite", "vybory.sqlite-wal", "vybory.sqlite-shm"}
+        for file in files:
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+        database.dispose()
+    finally:
+        os.umask(old)

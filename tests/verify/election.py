@@ -21,6 +21,7 @@ from electionkit import (
     VOTING_CLOSE,
     VOTING_OPEN,
     ServiceElection,
+    signed,
 )
 
 from vybory.crypto.group import Scalar
@@ -62,7 +63,7 @@ def post_bad_share(e: Election, j: int) -> None:
     payload = e.decryption_share(j)
     response = Scalar.from_hex(payload["share"]["proof"]["response"], "r")
     payload["share"]["proof"]["response"] = Scalar.from_int(int(response) + 1).to_hex()
-    e.service.submit_decryption_share(e.slug, payload)
+    e.service.submit_decryption_share(e.slug, signed(e.state(), "decryption_share", payload))
 
 
 def build(directory: Path, *, slug: str = "works-2025", seed: str = "5eed5eed5eed5eed5eed5eed5eed5eed",

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import pytest
+from electionkit import signed_for
 from ranked import build, files_of
 from tamper import Events, bump, load, other_point, rechain, record_files, to_lines
 
@@ -50,6 +51,7 @@ def resign(election, payload: dict[str, Any]) -> None:  # type: ignore[no-untype
     fingerprint = bytes.fromhex(election.board.events[0].payload["fingerprint"])
     payload["signature"] = sign(fingerprint, secrets.secret_share, signed_message(payload),
                                 DeterministicRng(b"resign")).to_json()
+    payload["signed"] = signed_for(election.state.definition, fingerprint, "ballots_mixed", payload)["signed"]
 
 
 def codes_at(report: Report, check: str, position: int) -> set[str]:

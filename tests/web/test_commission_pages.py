@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from electionkit import signing_key
 from webkit import (
     NOMINATIONS_CLOSE,
     PASSWORD,
@@ -27,7 +28,10 @@ FORM = {
     "#districts": "north | North\nsouth | South",
     "#organisations": "union | Metalworkers' union | trade_union\ncoop | Consumer co-operative | cooperative\n"
     "youth | Youth league | youth",
-    "#trustees": "anna | Anna | union\nclara | Clara | coop\nelena | Elena | union",
+    "#trustees": "\n".join(f"{t} | {t.title()} | {o} | {signing_key('trustee', t)}"
+                            for t, o in (("anna", "union"), ("clara", "coop"), ("elena", "union"))),
+    "#authority_key": signing_key("authority"),
+    "#commission_key": signing_key("commission"),
     "#threshold": "2",
     "#contests": "north-seat | Councillor for the North | north | majority\n"
     "south-seat | Councillor for the South | south | majority | 1",
@@ -72,7 +76,8 @@ def test_a_secretary_creates_and_runs_an_election(
     assert page.input_value("#title") == "Town council election"
     snap(page, "commission-new-election-refused")
 
-    page.fill("#trustees", "anna | Anna | union\nclara | Clara | coop\nelena | Elena | youth")
+    page.fill("#trustees", "\n".join(f"{t} | {t.title()} | {o} | {signing_key('trustee', t)}"
+                                     for t, o in (("anna", "union"), ("clara", "coop"), ("elena", "youth"))))
     page.set_input_files("#form-roll", str(roll))
     page.click("#election-form button[type=submit]")
     assert page.url.endswith(f"/commission/elections/{SLUG}?done=created")

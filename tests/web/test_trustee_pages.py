@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from electionkit import identity_file
 from webkit import (
     DEFINITION,
     NOMINATIONS_CLOSE,
@@ -99,6 +100,8 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(
             str(board),
             "--trustee",
             "anna",
+            "--identity",
+            identity_file("anna", homes["anna"]),
             "--key",
             str(homes["anna"] / "key.json"),
             "--out",
@@ -137,7 +140,7 @@ def test_trustees_complete_the_key_ceremony_and_the_decryption(
                 board,
                 home / "key.json",
                 home / "message.json",
-                *(["--trustee", trustee] if step == "keygen" else []),
+                *(["--trustee", trustee, "--identity", identity_file(trustee, home)] if step == "keygen" else []),
             )
             assert "Your message is on the board." in upload(page, home / "message.json"), step
             assert "done" in page.inner_text(

@@ -20,6 +20,12 @@ from vybory.service import Clock, ElectionService, system_clock
 from vybory.store import Database
 
 SECRET_VARIABLE = "VYBORY_SECRET_KEY"
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The largest request body any address accepts (rolls, credential lists, mixes); addresses that
+anyone may call accept less (a ballot 8 MiB, a login 16 KiB). Bodies are counted while they
+stream in: a ``Content-Length`` above the limit is refused before reading, a body that grows past
+it is refused as soon as it does (413, nothing stored)."""
 SECURE_VARIABLE = "VYBORY_SECURE_COOKIES"
 
 DESCRIPTION = """\
@@ -66,6 +72,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.service = service
     app.state.sessions = Sessions(key, secure=secure_cookies)
@@ -77,7 +84,10 @@ def create_app(
         app.state.sessions.write(request, response)
         return response
 
-    app.add_middleware(SecurityHeaders)
+    # The security headers wrap the whole stack, the server-error handler included,
+    # so that a 500 carries them too.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
 
     @app.get("/api", tags=["sessions"])
     def api_root() -> dict[str, Any]:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from vybory.protocol.state import ElectionState
 from vybory.service import ElectionService
 
 T = TypeVar("T")
+
+MAX_POSITION = 2**53
+"""The largest board position (or page) a request may name: far beyond any board, and within
+the 64-bit integers every database stores, so a huge number is refused (422) before any query."""
+
+Position = Annotated[int, Path(ge=1, le=MAX_POSITION, description="a board position (1 is the first event)")]
 
 
 def service_of(request: Request) -> ElectionService:

@@ -74,7 +74,10 @@ class AppealDecision(BaseModel):
 # --- sessions ------------------------------------------------------------------------
 
 
-@router.post("/session", tags=["sessions"])
+MAX_LOGIN_BYTES = 16 * 1024
+
+
+@router.post("/session", tags=["sessions"], max_body_size=MAX_LOGIN_BYTES)
 def log_in(body: Credentials, request: Request) -> dict[str, Any]:
     """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token."""
     found = service_of(request).authenticate(body.username, body.password)

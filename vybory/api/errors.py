@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from vybory.errors import (
     InvalidBallot,
@@ -137,15 +138,24 @@ _HTTP_CODES = {
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == "There was an error parsing the body":
+        # FastAPI's answer to a body it could not decode (too deep, not UTF-8, ...)
+        return json_error(422, "invalid_request", "the request body is not JSON that this address can read",
+                          "body")
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     if error.status_code == 404 and message in ("Not Found", "not found"):
         message = f"there is nothing at {request.url.path}"
+    field = None
+    if error.status_code == 413:
+        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+        message = f"the request body is longer than the {limit} bytes {request.url.path} accepts"
+        field = "body"
     if wants_html(request):
         from vybory.web.render import error_page
 
-        return error_page(request, error.status_code, code, message, None)  # type: ignore[return-value]
-    return json_error(error.status_code, code, message, headers=getattr(error, "headers", None))
+        return error_page(request, error.status_code, code, message, field)  # type: ignore[return-value]
+    return json_error(error.status_code, code, message, field, headers=getattr(error, "headers", None))
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from vybory.api.auth import Login, api_login, require_commission
-from vybory.api.common import posted, read_state, service_of
+from vybory.api.common import MAX_POSITION, Position, posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.api.views import booth_view
 from vybory.errors import InvalidBallot, InvalidInput, Refused
@@ -71,7 +71,11 @@ def booth(slug: str, request: Request, district: str | None = None) -> dict[str,
 
 
 @router.post(
-    "/elections/{slug}/ballots", tags=["voting"], status_code=201, openapi_extra=BALLOT_SCHEMA
+    "/elections/{slug}/ballots",
+    tags=["voting"],
+    status_code=201,
+    openapi_extra=BALLOT_SCHEMA,
+    max_body_size=MAX_BALLOT_BYTES,
 )
 async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     """Casts an encrypted, signed ballot; returns the receipt (tracking code, board position).
@@ -79,14 +83,7 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     Refused (422 or 409, nothing stored) unless the signature and every proof
     verify, the credential is listed, the round is open, nothing is replayed.
     """
-    raw = await request.body()
-    if len(raw) > MAX_BALLOT_BYTES:
-        raise ApiError(
-            413,
-            f"a ballot may have at most {MAX_BALLOT_BYTES} bytes",
-            code="too_large",
-            field="ballot",
-        )
+    raw = await request.body()  # at most MAX_BALLOT_BYTES: a longer body is refused (413) while it streams
     if not raw.strip():
         raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
     try:
@@ -108,7 +105,7 @@ def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, An
 def board_page(
     slug: str,
     request: Request,
-    start: Annotated[int, Query(ge=1)] = 1,
+    start: Annotated[int, Query(ge=1, le=MAX_POSITION)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     kind: Annotated[list[str] | None, Query(description="only events of these kinds")] = None,
 ) -> dict[str, Any]:
@@ -148,7 +145,7 @@ def board_page(
 
 
 @router.get("/elections/{slug}/board/{position}", tags=["board"])
-def board_event(slug: str, position: int, request: Request) -> dict[str, Any]:
+def board_event(slug: str, position: Position, request: Request) -> dict[str, Any]:
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise ApiError(

@@ -8,6 +8,7 @@ says why, with its code); 2 bad input (a file or value that cannot be read).
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from vybory.errors import InvalidDefinition, InvalidEncoding, InvalidInput, VyboryError
+from vybory.errors import InvalidDefinition, InvalidEncoding, InvalidInput, Refused, VyboryError
+from vybory.model.identity import IdentityKey, read_identity
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -183,3 +185,21 @@ def print_decision(decision: Any, out: Console | None = None) -> None:
 def open_service(db: str | None):  # type: ignore[no-untyped-def]
     """The election service on the database ``db`` (the same as :func:`service_for`)."""
     return service_for(db)
+
+
+def read_identity_file(path: Path, role: str) -> IdentityKey:
+    """The identity key file at ``path`` (made by ``vybory trustee|credentials|commission init``)."""
+    return read_identity(read_text(path, "identity key file"), role=role, source=str(path))
+
+
+def make_identity_file(path: Path, role: str, id: str) -> IdentityKey:
+    """Creates a new identity key file (0600, never overwritten) and says what to put in the definition."""
+    if path.exists():
+        raise Refused(f"{str(path)!r} already exists: an identity key file is never overwritten",
+                      field="identity key file", code="key_file_exists")
+    key = IdentityKey.generate(role, id)
+    write_private(path, json.dumps(key.to_json(), indent=2) + "\n")
+    done(f"identity key of {role} {id!r} written to {str(path)!r} (keep it safe, off-line if you can).")
+    done(f"signing_key = \"{key.signing_key.to_hex()}\"")
+    done("Give this signing_key to the commission: the election definition names it.")
+    return key

@@ -31,9 +31,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vybory import protocol
 from vybory.cli._common import console, print_decision, record_booth, refusals
+from vybory.cli.identities import key_line, simulated_identities
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
+from vybory.model.identity import IdentityKey
 
 DEFAULT_VOTERS = 2500
 SLUG = "demo"
@@ -84,13 +86,21 @@ LAST_NAMES = ["Ivanov", "Petrov", "Sidorov", "Kuznetsov", "Popov", "Vasiliev", "
               "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev", "Semyonov", "Egorov", "Pavlov", "Kozlov"]
 
 
-def definition_text() -> str:
-    """The demo election's definition (TOML)."""
+def demo_identities(seed: str) -> dict[tuple[str, str], IdentityKey]:
+    """The identity keys of the demo's trustees, credential authority and commission."""
+    return simulated_identities([f"{org}-trustee" for org, _n, _k, _t in ORGANISATIONS], seed)
+
+
+def definition_text(identities: dict[tuple[str, str], IdentityKey]) -> str:
+    """The demo election's definition (TOML), naming the signers' keys ``identities``."""
     lines = [
         f'slug = "{SLUG}"',
         'title = "Demonstration: district deputies, contested (1937 rules)"',
         'seed = "19371205193712051937120519371205"',
-        'credential_authority = "District credentials office"',
+         "",
+        "[credential_authority]",
+        'name = "District credentials office"',
+        key_line(identities, "authority"),
         "",
         "[deadlines]",
         f"nominations_close = {format_time(NOMINATIONS_CLOSE)}",
@@ -101,13 +111,15 @@ def definition_text() -> str:
         "",
         "[commission]",
         "threshold = 3",
+        key_line(identities, "commission"),
     ]
     for district, name in DISTRICTS:
         lines += ["", "[[districts]]", f'id = "{district}"', f'name = "{name}"']
     for org, name, kind, _trustee in ORGANISATIONS:
         lines += ["", "[[organisations]]", f'id = "{org}"', f'name = "{name}"', f'type = "{kind}"']
     for org, _name, _kind, trustee in ORGANISATIONS:
-        lines += ["", "[[trustees]]", f'id = "{org}-trustee"', f'name = "{trustee}"', f'organisation = "{org}"']
+        lines += ["", "[[trustees]]", f'id = "{org}-trustee"', f'name = "{trustee}"', f'organisation = "{org}"',
+                  key_line(identities, "trustee", f"{org}-trustee")]
     lines += ["", "[[observers]]", 'id = "gazette"', 'name = "District gazette"']
     for district, name in DISTRICTS:
         lines += ["", "[[contests]]", f'id = "{district}-deputy"', f'title = "Deputy for the {name}"',
@@ -292,8 +304,10 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     def say(text: str) -> None:
         console.print(f"[dim]{format_time(clock())}[/]  {text}")
 
-    # 1. The commission defines the election and stores the roll.
-    summary = service.create_election(definition_text(), roll_csv=roll_csv(voters, seed), source="demo.toml")
+    # 1. Each trustee, the credential authority and the commission make their identity key; the
+    #    commission defines the election (naming those keys) and stores the roll.
+    identities = demo_identities(seed)
+    summary = service.create_election(definition_text(identities), roll_csv=roll_csv(voters, seed), source="demo.toml")
     say(f"Election defined: {summary.title}")
     say(f"  {voters} voters in {len(DISTRICTS)} districts; fingerprint {summary.fingerprint[:16]}…")
 
@@ -324,15 +338,15 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     state = service.state(SLUG)
     trustees = {}
     for t in state.definition.trustees:
-        trustees[t.id] = protocol.new_trustee_secrets(state, t.id, DeterministicRng(f"{seed}:{t.id}".encode()))
+        trustees[t.id] = protocol.new_trustee_secrets(state, t.id, DeterministicRng(f"{seed}:{t.id}".encode()),
+                                                      signing_secret=identities[("trustee", t.id)].signing_secret)
     steps = [("trustee_key", protocol.publish_trustee_key), ("dkg_commitment_hash", protocol.publish_commitment_hash),
              ("dkg_commitments", protocol.publish_reveal), ("dkg_shares", protocol.publish_shares),
              ("dkg_complaint", protocol.publish_complaints)]
     for kind, publish in steps:
         for trustee_id, secrets in trustees.items():
-            extra = {"rng": DeterministicRng(f"{seed}:{trustee_id}:{kind}".encode())} if kind not in (
-                "dkg_commitment_hash", "dkg_complaint") else {}
-            service.submit_trustee_step(SLUG, kind, publish(service.state(SLUG), secrets, now=clock(), **extra))
+            service.submit_trustee_step(SLUG, kind, publish(service.state(SLUG), secrets, now=clock(),
+                                                            rng=DeterministicRng(f"{seed}:{trustee_id}:{kind}".encode())))
     state = service.state(SLUG)
     assert state.public_key is not None
     trustees = {t: protocol.trustee_secret_share(state, s) for t, s in trustees.items()}

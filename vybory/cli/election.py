@@ -17,6 +17,7 @@ from vybory.cli._common import (
     DbOption,
     console,
     done,
+    make_identity_file,
     print_decision,
     read_text,
     refusals,
@@ -39,6 +40,18 @@ def register(app: typer.Typer) -> None:
     election = typer.Typer(help="Define an election and run it: nominations, rounds, tally, decisions.",
                            no_args_is_help=True)
     app.add_typer(election, name="election")
+    commission = typer.Typer(help="The commission's own key.", no_args_is_help=True)
+    app.add_typer(commission, name="commission")
+
+    @commission.command("init")
+    @refusals
+    def init(
+        identity: Annotated[Path, typer.Option("--identity", help="The new identity key file (kept off-line).",
+                                                 show_default=False)],
+    ) -> None:
+        """Create the commission's identity key, before the election is defined (its signing key goes
+        into the definition's [commission]; the commission signs the voter roll's size with it)."""
+        make_identity_file(identity, "commission", "commission")
 
     @election.command("create")
     @refusals

@@ -30,7 +30,8 @@ from vybory.cli._common import DbOption, console, errors, open_service, refusals
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.verify import record
-from vybory.verify.lookup import BallotState, BallotStatus, find_ballot
+from vybory.verify.lookup import BallotState, BallotStatus, find_ballot, normalise_code
+from vybory.verify.receipt import ReceiptFinding, check_receipt, read_receipt
 from vybory.verify.report import Report, Status
 from vybory.verify.verifier import RecordFiles, verify_record
 
@@ -255,6 +256,16 @@ def print_status(status: BallotStatus) -> None:
                       "(run `vybory verify`).")
 
 
+def print_receipt(position: int, findings: list[ReceiptFinding]) -> None:
+    if not findings:
+        console.print(f"[bold green]receipt holds[/]: event {position} is in this record's chain with the hash "
+                      "your receipt names, so the board up to your ballot is the one you saw.")
+        return
+    for finding in findings:
+        console.print(f"[bold red]receipt broken[/] ({finding.code}): ", end="")
+        console.print(finding.message, markup=False)
+
+
 # ---------------------------------------------------------------------- commands
 
 
@@ -310,22 +321,52 @@ def register(app: typer.Typer) -> None:
     @app.command("verify-ballot")
     def verify_ballot_command(
         path: Annotated[Path, typer.Argument(metavar="RECORD", help="The record (zip archive).")],
-        tracking_code: Annotated[str, typer.Argument(help="The tracking code your receipt shows.")],
+        tracking_code: Annotated[str | None, typer.Argument(help="The tracking code your receipt shows "
+                                                                 "(not needed with --receipt).")] = None,
+        receipt: Annotated[Path | None, typer.Option("--receipt", metavar="FILE",
+                                                     help="Your receipt (the JSON the board gave on casting): "
+                                                          "its event must be in this record's chain, "
+                                                          "unchanged.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     ) -> None:
         """Check that your ballot is on the board and counted (or superseded by a later one of yours)."""
+        claim = None
+        try:
+            if receipt is not None:
+                try:
+                    claim = read_receipt(receipt.read_bytes())
+                except OSError as exc:
+                    raise InvalidInput(f"the receipt file cannot be read: {exc.strerror}", field="receipt") from None
+                if tracking_code is not None and normalise_code(tracking_code) != claim.tracking_code:
+                    raise InvalidInput("the tracking code given is not the receipt's", field="tracking_code")
+                tracking_code = claim.tracking_code
+            if tracking_code is None:
+                raise InvalidInput("give the tracking code or --receipt FILE", field="tracking_code")
+        except InvalidInput as exc:
+            errors.print(f"[bold red]Bad input[/] ({exc.field}): ", end="")
+            errors.print(str(exc), markup=False)
+            raise typer.Exit(2) from None
+        findings: list[ReceiptFinding] = []
         try:
             with open_record(path) as files:
                 status = find_ballot(files, tracking_code)
+                if claim is not None and files.events is not None:
+                    findings = check_receipt(files.events(), status.fingerprint, claim)
         except RecordUnreadable as exc:
             _unreadable(exc, as_json)
         if as_json:
-            print(json.dumps(status.to_json(), indent=2))
+            answer = status.to_json()
+            if claim is not None:
+                answer["receipt"] = {"holds": not findings,
+                                     "findings": [{"code": f.code, "message": f.message} for f in findings]}
+            print(json.dumps(answer, indent=2))
         else:
             print_status(status)
+            if claim is not None:
+                print_receipt(claim.position, findings)
         good = status.state in (BallotState.COUNTED, BallotState.SUPERSEDED, BallotState.NOT_YET_COUNTED)
-        raise typer.Exit(0 if good and status.board_intact and (status.state is not BallotState.COUNTED
-                                                                 or status.tally_matches) else 1)
+        raise typer.Exit(0 if good and not findings and status.board_intact
+                         and (status.state is not BallotState.COUNTED or status.tally_matches) else 1)
 
 
 def _unreadable(exc: RecordUnreadable, as_json: bool) -> None:

@@ -11,6 +11,7 @@ written into that folder (they would never be on a real server).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,10 @@ DEMO_DEFINITION = """\
 slug = "{slug}"
 title = "Works council election (demo)"
 seed = "{seed}"
-credential_authority = "Demo credentials office"
+
+[credential_authority]
+name = "Demo credentials office"
+signing_key = "{authority_key}"
 
 [deadlines]
 nominations_close = {nominations_close}
@@ -38,6 +42,7 @@ repeat_days = 14
 
 [commission]
 threshold = 2
+signing_key = "{commission_key}"
 
 [[districts]]
 id = "plant"
@@ -64,16 +69,19 @@ type = "youth"
 
 [[trustees]]
 id = "anna"
+signing_key = "{anna_key}"
 name = "Anna Orlova"
 organisation = "union"
 
 [[trustees]]
 id = "boris"
+signing_key = "{boris_key}"
 name = "Boris Lvov"
 organisation = "coop"
 
 [[trustees]]
 id = "vera"
+signing_key = "{vera_key}"
 name = "Vera Nikolaeva"
 organisation = "youth"
 
@@ -159,6 +167,7 @@ def seed_demo(
 ) -> DemoElection:
     """Seeds an election that is open for voting now, through the service (one transaction per step)."""
     from vybory import protocol
+    from vybory.cli.identities import simulated_identities
     from vybory.cli.trustee import key_file_json
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -166,7 +175,11 @@ def seed_demo(
     nominations_close = now - timedelta(hours=2)
     voting_open = now - timedelta(hours=1)
     voting_close = now + timedelta(days=7)
+    identities = simulated_identities(("anna", "boris", "vera"))
     text = DEMO_DEFINITION.format(
+        authority_key=identities[("authority", "authority")].signing_key.to_hex(),
+        commission_key=identities[("commission", "commission")].signing_key.to_hex(),
+        **{f"{t}_key": identities[("trustee", t)].signing_key.to_hex() for t in ("anna", "boris", "vera")},
         slug=slug,
         seed=secrets.token_hex(16),
         nominations_close=_time(nominations_close),
@@ -181,6 +194,8 @@ def seed_demo(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "election.toml").write_text(text, encoding="utf-8")
     write_private(folder / "roll.csv", roll)
+    for (role, id), identity in identities.items():
+        write_private(folder / f"identity-{role}-{id}.json", json.dumps(identity.to_json(), indent=2) + "\n")
 
     clock.fixed = start
     service.create_election(text, roll_csv=roll, source="election.toml")
@@ -194,7 +209,9 @@ def seed_demo(
 
     # The key ceremony: each trustee's steps (on their own machine in a real election).
     state = service.state(slug)
-    trustees = {t.id: protocol.new_trustee_secrets(state, t.id) for t in state.definition.trustees}
+    trustees = {t.id: protocol.new_trustee_secrets(state, t.id,
+                                                   signing_secret=identities[("trustee", t.id)].signing_secret)
+                for t in state.definition.trustees}
     for s in trustees.values():
         service.submit_trustee_step(
             slug, "trustee_key", protocol.publish_trustee_key(service.state(slug), s, now=clock())

@@ -29,6 +29,8 @@ from vybory.cli._common import (
     DbOption,
     console,
     done,
+    make_identity_file,
+    read_identity_file,
     read_text,
     refusals,
     service_for,
@@ -45,6 +47,9 @@ KEY_VERSION = 1
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
 KeyOption = Annotated[Path, typer.Option("--key", help="This trustee's key file (kept on this machine only).",
                                          show_default=False)]
+IdentityOption = Annotated[Path, typer.Option("--identity", help="This trustee's identity key file (made by "
+                                              "`vybory trustee init`; the definition names its signing key).",
+                                              show_default=False)]
 
 
 def key_file_json(slug: str, fingerprint: bytes, trustee_id: str, secrets: TrusteeSecrets) -> str:
@@ -85,6 +90,17 @@ def register(app: typer.Typer) -> None:
     trustee = typer.Typer(help="Key ceremony and decryption, on the trustee's own machine.", no_args_is_help=True)
     app.add_typer(trustee, name="trustee")
 
+    @trustee.command("init")
+    @refusals
+    def init(
+        trustee_id: Annotated[str, typer.Option("--trustee", help="Your trustee id in the definition.",
+                                                show_default=False)],
+        identity: IdentityOption,
+    ) -> None:
+        """Create your long-term identity key, before the election is defined (its signing key goes
+        into the definition; every message you put on the board is signed with it)."""
+        make_identity_file(identity, "trustee", trustee_id)
+
     @trustee.command("keygen")
     @refusals
     def keygen(
@@ -92,6 +108,7 @@ def register(app: typer.Typer) -> None:
         trustee_id: Annotated[str, typer.Option("--trustee", help="Your trustee id in the definition.",
                                                 show_default=False)],
         key: KeyOption,
+        identity: IdentityOption,
         db: DbOption = None,
     ) -> None:
         """Create your key file and publish your messaging key (step 0)."""
@@ -100,7 +117,8 @@ def register(app: typer.Typer) -> None:
                           code="key_file_exists")
         service = service_for(db)
         state = service.state(slug)
-        secrets = protocol.new_trustee_secrets(state, trustee_id)
+        me = read_identity_file(identity, "trustee")
+        secrets = protocol.new_trustee_secrets(state, trustee_id, signing_secret=me.signing_secret)
         payload = protocol.publish_trustee_key(state, secrets, now=service.clock())
         partial = key.with_name(key.name + ".new")
         write_private(partial, key_file_json(slug, state.fingerprint, trustee_id, secrets))

@@ -29,6 +29,7 @@ from vybory.cli._common import (
     DbOption,
     console,
     done,
+    make_identity_file,
     read_text,
     refusals,
     service_for,
@@ -167,6 +168,18 @@ def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
     credentials = typer.Typer(help="The credential authority's step.", no_args_is_help=True)
     app.add_typer(credentials, name="credentials")
+
+    @credentials.command("init")
+    @refusals
+    def init(
+        identity: Annotated[Path, typer.Option("--identity", help="The new identity key file (kept off-line).",
+                                                 show_default=False)],
+        name: Annotated[str, typer.Option(help="The credential authority's name, as the definition gives it.")]
+        = "credential authority",
+    ) -> None:
+        """Create the credential authority's identity key, before the election is defined (its signing
+        key goes into the definition's [credential_authority]; the authority signs its list with it)."""
+        make_identity_file(identity, "authority", name)
 
     @credentials.command("issue")
     @refusals

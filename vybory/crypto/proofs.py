@@ -114,7 +114,9 @@ def prove_knowledge(
 
 
 def verify_knowledge(fingerprint: bytes, public: Point, proof: SchnorrProof, *, purpose: str) -> None:
-    """Check g^response = commitment · public^challenge."""
+    """Check g^response = commitment · public^challenge; the identity is never a key."""
+    if public.is_identity():
+        raise InvalidProof(f"proof of knowledge ({purpose}) for the identity element", field="public")
     c = _knowledge_transcript(fingerprint, public, purpose, proof.commitment).challenge()
     left = _base(_le(proof.response))
     right = _add(proof.commitment.encoding, _mul(_le(c), public.encoding))
@@ -155,11 +157,53 @@ def sign(fingerprint: bytes, secret_credential: Scalar, message: bytes, rng: Rng
 def verify_signature(fingerprint: bytes, public_credential: Point, message: bytes, signature: Signature) -> None:
     """Check g^response = commitment · credential^challenge."""
     message = expect_bytes(message, "message")
+    if public_credential.is_identity():
+        raise InvalidProof("the identity element is not a credential", field="credential")
     c = _signature_transcript(fingerprint, public_credential, message, signature.commitment).challenge()
     left = _base(_le(signature.response))
     right = _add(signature.commitment.encoding, _mul(_le(c), public_credential.encoding))
     if left != right:
         raise InvalidProof("the signature does not verify under this credential", field="signature")
+
+
+# §4.7 Statement signature by an identity key ----------------------------------
+
+
+def _statement_transcript(fingerprint: bytes, public: Point, signer: str, kind: str, message: bytes,
+                          commitment: Point) -> Transcript:
+    return (
+        Transcript(tags.STATEMENT, fingerprint)
+        .append("signer", signer)
+        .append("public", public)
+        .append("kind", kind)
+        .append("message", message)
+        .append("commitment", commitment)
+    )
+
+
+def sign_statement(fingerprint: bytes, secret: Scalar, *, signer: str, kind: str, message: bytes,
+                   rng: Rng | None = None) -> Signature:
+    """Sign what ``signer`` (a trustee, the credential authority, the commission) states in a board
+    event of ``kind``, with its long-term identity key P = g^secret."""
+    message = expect_bytes(message, "message")
+    public = Point.base_mul(secret)
+    w = Scalar.random(rng)
+    commitment = Point.base_mul(w)
+    c = _statement_transcript(fingerprint, public, signer, kind, message, commitment).challenge()
+    return Signature(commitment, w + c * secret)
+
+
+def verify_statement(fingerprint: bytes, public: Point, signature: Signature, *, signer: str, kind: str,
+                     message: bytes) -> None:
+    """Check g^response = commitment · public^challenge for the statement's transcript."""
+    message = expect_bytes(message, "message")
+    if public.is_identity():
+        raise InvalidProof("the identity element is not a signing key", field="signing_key")
+    c = _statement_transcript(fingerprint, public, signer, kind, message, signature.commitment).challenge()
+    left = _base(_le(signature.response))
+    right = _add(signature.commitment.encoding, _mul(_le(c), public.encoding))
+    if left != right:
+        raise InvalidProof(f"the signature of {signer} does not verify under its signing key", field="signature")
 
 
 # §4.3 Chaum–Pedersen equality of discrete logs ------------------------------

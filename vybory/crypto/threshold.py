@@ -85,12 +85,15 @@ class TrusteeSecrets:
     messaging_secret: Scalar
     coefficients: tuple[Scalar, ...]
     secret_share: Scalar | None = None
+    # The trustee's long-term identity key (its public half is in the definition); signs every message.
+    signing_secret: Scalar | None = None
 
     def __repr__(self) -> str:
         return f"TrusteeSecrets(trustee={self.trustee}, threshold={self.threshold}, <secrets hidden>)"
 
     def with_secret_share(self, secret_share: Scalar) -> TrusteeSecrets:
-        return TrusteeSecrets(self.trustee, self.threshold, self.messaging_secret, self.coefficients, secret_share)
+        return TrusteeSecrets(self.trustee, self.threshold, self.messaging_secret, self.coefficients, secret_share,
+                              self.signing_secret)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -99,11 +102,13 @@ class TrusteeSecrets:
             "messaging_secret": self.messaging_secret.to_hex(),
             "coefficients": [a.to_hex() for a in self.coefficients],
             "secret_share": None if self.secret_share is None else self.secret_share.to_hex(),
+            "signing_secret": None if self.signing_secret is None else self.signing_secret.to_hex(),
         }
 
     @staticmethod
     def from_json(obj: object, field: str) -> TrusteeSecrets:
-        obj = _expect_object(obj, {"trustee", "threshold", "messaging_secret", "coefficients", "secret_share"}, field)
+        obj = _expect_object(obj, {"trustee", "threshold", "messaging_secret", "coefficients", "secret_share",
+                                   "signing_secret"}, field)
         trustee = _check_trustee(obj["trustee"], f"{field}.trustee")
         threshold = expect_index(obj["threshold"], f"{field}.threshold", low=1, high=MAX_TRUSTEES)
         items = obj["coefficients"]
@@ -117,16 +122,18 @@ class TrusteeSecrets:
             Scalar.from_hex(obj["messaging_secret"], f"{field}.messaging_secret"),
             coefficients,
             None if share is None else Scalar.from_hex(share, f"{field}.secret_share"),
+            None if obj["signing_secret"] is None else Scalar.from_hex(obj["signing_secret"], f"{field}.signing_secret"),
         )
 
 
-def new_trustee(trustee: int, threshold: int, rng: Rng | None = None) -> TrusteeSecrets:
+def new_trustee(trustee: int, threshold: int, rng: Rng | None = None, *,
+                signing_secret: Scalar | None = None) -> TrusteeSecrets:
     """Draw a messaging secret y, then coefficients a_0..a_(k-1) (in this order, spec §5.1)."""
     _check_trustee(trustee, "trustee")
     expect_index(threshold, "threshold", low=1, high=MAX_TRUSTEES)
     messaging_secret = Scalar.random(rng)
     coefficients = tuple(Scalar.random(rng) for _ in range(threshold))
-    return TrusteeSecrets(trustee, threshold, messaging_secret, coefficients)
+    return TrusteeSecrets(trustee, threshold, messaging_secret, coefficients, None, signing_secret)
 
 
 # Phase 0: messaging keys --------------------------------------------------------
@@ -427,7 +434,8 @@ def check_complaint(
 ) -> bool:
     """True when the complaint is justified (the dealer sent a bad share), False when it is
     false (the share decrypts and matches the commitments). InvalidProof when the complaint's
-    own proof fails (then it counts as false)."""
+    own proof fails (evidence against the board: the
+    recipient key is not the one the complainer holds)."""
     if (complaint.dealer, complaint.recipient) != (share.dealer, share.recipient) or reveal.trustee != share.dealer:
         raise InvalidInput("the complaint, the share and the reveal do not belong together", field="complaint")
     verify_equal_logs(
@@ -484,8 +492,10 @@ def finish(
     A trustee i is disqualified when (in this order): its messaging key is missing or
     invalid; its commitment or reveal is missing or does not check; it did not send
     exactly one encrypted share to every trustee with a valid messaging key (itself
-    included); or a complaint against it is justified. A false complaint (proof fails, or the share checks)
-    is recorded in ``false_complaints`` and changes nothing. Fewer than ``threshold``
+    included); or a complaint against it is justified. A false complaint
+    (the share checks) is recorded in ``false_complaints`` and changes nothing; a complaint whose
+    proof fails under the board's messaging key counts for nothing here (it is evidence against
+    the board, which the service refuses and the verifier reports). Fewer than ``threshold``
     qualified trustees: ThresholdNotMet (the ceremony must be run again).
     """
     expect_index(trustees, "trustees", low=1, high=MAX_TRUSTEES)
@@ -542,7 +552,10 @@ def finish(
         try:
             justified = check_complaint(fingerprint, complaint, found, reveals[i], keys[j])
         except (InvalidProof, InvalidInput):
-            justified = False
+            # The complaint's proof fails under the board's messaging key of j: that is evidence
+            # against the board (the key is not the one j holds), not a false complaint by j. The
+            # service refuses such a complaint; a verifier reports it (complaint_against_board).
+            continue
         if justified:
             disqualified[i] = f"justified complaint by trustee {j}: its share does not match its commitments"
         else:

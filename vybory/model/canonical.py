@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,27 @@ from vybory.errors import InvalidEncoding
 # Largest integer canonical JSON carries: 2**53 - 1, so that every reader
 # (JavaScript included) reads it exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
+
+# Deepest nesting of arrays and objects a vybory document may have; the deepest
+# format (a mix's proof inside a board event inside a record line) needs far less.
+MAX_DEPTH = 32
+
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_depth(text: str, *, field: str = "json") -> None:
+    """Refuses JSON text nested deeper than :data:`MAX_DEPTH` (before any parser recurses into it)."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidEncoding(
+                    f"arrays and objects are nested deeper than {MAX_DEPTH} levels", field=field
+                )
+        elif token in ("]", "}"):
+            depth -= 1
 
 
 def _check(value: Any, path: str) -> Any:
@@ -72,6 +94,7 @@ def parse_json(data: bytes | str, *, field: str = "json") -> Any:
 
     try:
         text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        check_depth(text, field=field)
         return json.loads(text, parse_float=no_float, parse_constant=no_constant,
                           object_pairs_hook=no_duplicates)
     except UnicodeDecodeError:
@@ -110,4 +133,4 @@ def tagged_hash(tag: str, *parts: bytes) -> bytes:
     return hashlib.sha256(length_prefixed(tag.encode("ascii"), *parts)).digest()
 
 
-__all__ = ["MAX_SAFE_INTEGER", "canonical_json", "length_prefixed", "parse_hex32", "parse_json", "tagged_hash"]
+__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "canonical_json", "check_depth", "length_prefixed", "parse_hex32", "parse_json", "tagged_hash"]

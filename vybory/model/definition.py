@@ -25,13 +25,14 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from vybory.crypto.group import Point
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.rules import METHODS
 from vybory.rules.outcome import number_to_json
 
 FORMAT = "vybory-definition"
-VERSION = 1
+VERSION = 2
 
 ORGANISATION_TYPES = (
     "party",
@@ -117,9 +118,22 @@ class Trustee:
     id: str
     name: str
     organisation: str
+    signing_key: Point
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "organisation": self.organisation}
+        return {"id": self.id, "name": self.name, "organisation": self.organisation,
+                "signing_key": self.signing_key.to_hex()}
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """The credential authority: a name and the long-term key that signs its credential list."""
+
+    name: str
+    signing_key: Point
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "signing_key": self.signing_key.to_hex()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,17 +238,20 @@ class Definition:
     Invariants: ids are unique within their list; every reference (district,
     organisation) names an entry of the definition; ``1 <= threshold <=
     len(trustees)``; unless ``allow_organisation_threshold``, no organisation
-    holds ``threshold`` trustees or more; ``seed`` is lower-case hex.
+    holds ``threshold`` trustees or more; ``seed`` is lower-case hex; every signing key (each
+    trustee's, the credential authority's, the commission's) is a valid point other than the
+    identity, and no two of them are equal.
     """
 
     slug: str
     title: str
     seed: str
-    credential_authority: str
+    credential_authority: Authority
     deadlines: Deadlines
     districts: tuple[District, ...]
     organisations: tuple[Organisation, ...]
     threshold: int
+    commission_key: Point
     trustees: tuple[Trustee, ...]
     contests: tuple[Contest, ...]
     observers: tuple[Observer, ...] = ()
@@ -290,7 +307,7 @@ class Definition:
             "slug": self.slug,
             "title": self.title,
             "seed": self.seed,
-            "credential_authority": self.credential_authority,
+            "credential_authority": self.credential_authority.to_json(),
             "revote": self.revote,
             "deadlines": self.deadlines.to_json(),
             "districts": [d.to_json() for d in self.districts],
@@ -298,6 +315,7 @@ class Definition:
             "commission": {
                 "threshold": self.threshold,
                 "allow_organisation_threshold": self.allow_organisation_threshold,
+                "signing_key": self.commission_key.to_hex(),
             },
             "trustees": [t.to_json() for t in self.trustees],
             "observers": [o.to_json() for o in self.observers],
@@ -461,6 +479,33 @@ def _array(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = T
     return items
 
 
+def _signing_key(obj: Mapping[str, Any], where: str, p: _Problems, seen: dict[bytes, str]) -> Point | None:
+    """The long-term signing key ``obj.signing_key`` (64 hex digits, a canonical point other than
+    the identity), once per definition: two roles never share a key."""
+    key = f"{where}.signing_key"
+    if "signing_key" not in obj:
+        p.add(key, "is required (the public key printed by `vybory trustee init`, `vybory credentials "
+                   "init` or `vybory commission init`)")
+        return None
+    value = obj["signing_key"]
+    if not isinstance(value, str):
+        p.add(key, "must be a string of 64 hexadecimal digits")
+        return None
+    try:
+        point = Point.from_hex(value, key)
+    except VyboryError as exc:
+        p.add(key, str(exc))
+        return None
+    if point.to_hex() != value:
+        p.add(key, "must be written in lower-case hexadecimal")
+        return None
+    if point.to_bytes() in seen:
+        p.add(key, f"is the same key as {seen[point.to_bytes()]}.signing_key: every signer has its own key")
+        return None
+    seen[point.to_bytes()] = where
+    return point
+
+
 def _unique(ids: list[str], key: str, p: _Problems) -> None:
     for value, n in Counter(i for i in ids if i).items():
         if n > 1:
@@ -597,7 +642,9 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     if "format" in raw and raw["format"] != FORMAT:
         p.add("format", f"must be {FORMAT!r}")
     if "version" in raw and raw["version"] != VERSION:
-        p.add("version", f"this vybory reads version {VERSION}, not {raw['version']!r}")
+        p.add("version", f"this vybory reads version {VERSION}, not {raw['version']!r}"
+                         + (" (version 1 names no signing keys: give every trustee, the credential "
+                            "authority and the commission a signing_key)" if raw["version"] == 1 else ""))
     slug = _text(raw, "slug", "", p)
     if slug and not SLUG_RE.match(slug):
         p.add("slug", f"{slug!r} must be lower-case letters, digits and '-', at most 63 characters")
@@ -606,7 +653,11 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     if seed and (not SEED_RE.match(seed) or len(seed) % 2):
         p.add("seed", "must be hexadecimal, an even number of 32 to 128 digits (16 to 64 bytes)")
     seed = seed.lower()
-    authority = _text(raw, "credential_authority", "", p)
+    keys_seen: dict[bytes, str] = {}
+    ca = _table(raw, "credential_authority", p)
+    _unknown_keys(ca, ("name", "signing_key"), "credential_authority", p)
+    authority_name = _text(ca, "name", "credential_authority", p) if ca else ""
+    authority_key = _signing_key(ca, "credential_authority", p, keys_seen) if ca else None
     revote = _bool(raw, "revote", "", p, True)
 
     dl = _table(raw, "deadlines", p)
@@ -650,7 +701,8 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     org_ids = {o.id for o in organisations if o.id}
 
     commission = _table(raw, "commission", p)
-    _unknown_keys(commission, ("threshold", "allow_organisation_threshold"), "commission", p)
+    _unknown_keys(commission, ("threshold", "allow_organisation_threshold", "signing_key"), "commission", p)
+    commission_key = _signing_key(commission, "commission", p, keys_seen) if commission else None
     threshold = _int(commission, "threshold", "commission", p, minimum=1, maximum=1000)
     if commission and threshold is None and "threshold" not in commission:
         p.add("commission.threshold", "is required (k: how many trustees together can decrypt)")
@@ -659,11 +711,13 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     trustees = []
     for i, t in enumerate(_array(raw, "trustees", p)):
         where = f"trustees[{i}]"
-        _unknown_keys(t, ("id", "name", "organisation"), where, p)
+        _unknown_keys(t, ("id", "name", "organisation", "signing_key"), where, p)
         org = _ident(t, "organisation", where, p)
         if org and org not in org_ids:
             p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
-        trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org))
+        signing = _signing_key(t, where, p, keys_seen)
+        if signing is not None:
+            trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org, signing))
     _unique([t.id for t in trustees], "trustees", p)
     if threshold is not None and trustees:
         if threshold > len(trustees):
@@ -698,12 +752,13 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
 
     if p.lines:
         raise InvalidDefinition(p.lines)
-    assert threshold is not None
+    assert threshold is not None and authority_key is not None and commission_key is not None
     return Definition(
         slug=slug,
         title=title,
         seed=seed,
-        credential_authority=authority,
+        credential_authority=Authority(authority_name, authority_key),
+        commission_key=commission_key,
         deadlines=Deadlines(times["nominations_close"], times["voting_open"], times["voting_close"],
                             runoff_days, repeat_days, appeal_days),
         districts=tuple(districts),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from vybory.crypto.group import Point, Rng
+from vybory.crypto.threshold import TrusteeSecrets
 from vybory.errors import InvalidInput, Refused
-from vybory.model.definition import format_time
+from vybory.model.definition import Definition, format_time
+from vybory.model.signing import sign_payload, trustee_signer
 
 MAX_NAME = 200
 MAX_TEXT = 2000
@@ -36,3 +40,23 @@ def clean_text(value: Any, field: str, *, maximum: int = MAX_TEXT, required: boo
 
 def refuse(message: str, *, field: str, code: str) -> Refused:
     return Refused(message, field=field, code=code)
+
+
+def check_identity(definition: Definition, secrets: TrusteeSecrets) -> None:
+    """Refuses a key file whose identity key is not the one the definition names for its trustee."""
+    if secrets.signing_secret is None:
+        raise refuse("this key file holds no identity key (make it with `vybory trustee init`)",
+                     field="secrets.signing_secret", code="no_identity_key")
+    named = definition.trustees[secrets.trustee - 1]
+    if Point.base_mul(secrets.signing_secret) != named.signing_key:
+        raise refuse(f"this key file's identity key is not the signing key the definition names for "
+                     f"trustee {secrets.trustee} ({named.name})", field="secrets.signing_secret",
+                     code="wrong_identity_key")
+
+
+def signed_by_trustee(definition: Definition, fingerprint: bytes, secrets: TrusteeSecrets, kind: str,
+                      payload: Mapping[str, Any], rng: Rng | None = None) -> dict[str, Any]:
+    """``payload`` signed by the trustee of ``secrets`` with its identity key (spec §10.5)."""
+    check_identity(definition, secrets)
+    assert secrets.signing_secret is not None
+    return sign_payload(fingerprint, secrets.signing_secret, trustee_signer(secrets.trustee), kind, payload, rng)

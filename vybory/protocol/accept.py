@@ -16,6 +16,7 @@ from typing import Any
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import canonical_json
+from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally
 from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
@@ -81,12 +82,17 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     if state.published:
         raise Refused("the election is published; the board is final", field="board", code="published")
     p = _with_time(payload, now)
-    if kind in EXTERNAL_FIELDS and set(p) != EXTERNAL_FIELDS[kind]:
+    signed = kind.value in SIGNED_KINDS
+    if kind in EXTERNAL_FIELDS and set(p) - {"signed"} != EXTERNAL_FIELDS[kind]:
         raise InvalidInput(f"a {kind.value} payload has exactly the fields "
-                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind]))}", field="payload")
+                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind] | ({'signed'} if signed else set())))}",
+                           field="payload")
     check = EXTERNAL_CHECKS.get(kind)
     if check is not None:
         check(state, p)
+        if signed:
+            # Only the signer named in the definition can make this message (spec §10.5).
+            check_payload_signature(state.definition, state.fingerprint, kind.value, p)
         return p
     if kind is EventKind.ELECTION_DEFINED:
         raise Refused("an election is defined only once, as the first event", field="kind",

@@ -98,7 +98,7 @@ def publish_credentials(state: ElectionState, entries: Sequence[tuple[Point | st
         hex_ = credential.to_hex() if isinstance(credential, Point) else credential
         credentials.append({"credential": hex_, "district": district, "weight": weight})
     credentials.sort(key=lambda e: str(e["credential"]))
-    payload = {"authority": state.definition.credential_authority, "credentials": credentials,
+    payload = {"authority": state.definition.credential_authority.name, "credentials": credentials,
                "at": at(now)}
     check_credentials(state, payload)
     return payload
@@ -135,7 +135,7 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
         w = entry["weight"]
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 10**6:
             raise InvalidInput("must be a whole number from 1 to 1000000", field=f"{where}.weight")
-    if payload.get("authority") != state.definition.credential_authority:
+    if payload.get("authority") != state.definition.credential_authority.name:
         raise Refused("the list must name the credential authority of the definition", field="authority",
                       code="wrong_authority")
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from vybory.crypto import threshold
-from vybory.crypto.group import Rng
+from vybory.crypto.group import Point, Rng, Scalar
 from vybory.crypto.threshold import (
     Complaint,
     DealerCommitment,
@@ -35,7 +35,8 @@ from vybory.crypto.threshold import (
     TrusteeSecrets,
 )
 from vybory.errors import InvalidInput, InvalidProof, Refused, VyboryError
-from vybory.protocol._common import at, refuse
+from vybory.model.signing import check_payload_signature
+from vybory.protocol._common import at, check_identity, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState
 
 
@@ -72,16 +73,51 @@ def _keys_of(state: ElectionState) -> dict[int, Any]:
     return {i: k.public_key for i, k in state.keys.messaging_keys.items()}
 
 
-def new_trustee_secrets(state: ElectionState, trustee_id: str, rng: Rng | None = None) -> TrusteeSecrets:
-    """A trustee's fresh secrets (kept in the trustee's key file, never on the board)."""
-    return threshold.new_trustee(state.trustee_index(trustee_id), state.threshold, rng)
+def new_trustee_secrets(state: ElectionState, trustee_id: str, rng: Rng | None = None, *,
+                        signing_secret: Scalar) -> TrusteeSecrets:
+    """A trustee's fresh secrets (kept in the trustee's key file, never on the board), with its
+    identity key (``vybory trustee init``), which must be the one the definition names."""
+    secrets = threshold.new_trustee(state.trustee_index(trustee_id), state.threshold, rng,
+                                    signing_secret=signing_secret)
+    check_identity(state.definition, secrets)
+    return secrets
 
 
 def _mine(state: ElectionState, secrets: TrusteeSecrets) -> int:
     if not 1 <= secrets.trustee <= state.trustee_count or secrets.threshold != state.threshold:
         raise refuse("this key file does not belong to this election's commission", field="secrets",
                      code="wrong_key_file")
+    check_identity(state.definition, secrets)
     return secrets.trustee
+
+
+def _sign(state: ElectionState, secrets: TrusteeSecrets, kind: str, payload: Mapping[str, Any],
+          rng: Rng | None = None) -> dict[str, Any]:
+    return signed_by_trustee(state.definition, state.fingerprint, secrets, kind, payload, rng)
+
+
+def _check_own_key(state: ElectionState, secrets: TrusteeSecrets) -> None:
+    """Aborts the trustee's step when the board's messaging key for it is not the one it sent."""
+    i = secrets.trustee
+    key = state.keys.messaging_keys.get(i)
+    if key is not None and key.public_key != Point.base_mul(secrets.messaging_secret):
+        raise refuse(f"the board's messaging key for trustee {i} is not the one this key file holds: the "
+                     "board has been altered; stop the ceremony and tell the commission and the observers",
+                     field="messaging_key", code="own_key_replaced")
+
+
+def _check_recipient_keys(state: ElectionState, secrets: TrusteeSecrets) -> None:
+    """Before a share is encrypted to them: every recipient's messaging key on the board is signed
+    by that recipient's identity key (the server cannot put its own key in a trustee's place)."""
+    _check_own_key(state, secrets)
+    for j, payload in sorted(state.keys.messaging_payloads.items()):
+        try:
+            check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload)
+        except Refused as exc:
+            raise refuse(f"the board's messaging key for trustee {j} is not signed by trustee {j} "
+                         f"({exc.message}): no share is sent; the board has been altered, tell the "
+                         "commission and the observers", field=f"messaging_key.{j}",
+                         code="recipient_key_unsigned") from None
 
 
 # --- step 0 ---------------------------------------------------------------------
@@ -95,7 +131,7 @@ def publish_trustee_key(state: ElectionState, secrets: TrusteeSecrets, *, now: d
                "messaging_key": threshold.generate_messaging_key(state.fingerprint, secrets, rng).to_json(),
                "at": at(now)}
     check_trustee_key(state, payload)
-    return payload
+    return _sign(state, secrets, "trustee_key", payload, rng)
 
 
 def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -111,13 +147,15 @@ def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
 # --- step 1 ---------------------------------------------------------------------
 
 
-def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime) -> dict[str, Any]:
+def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, now: datetime,
+                            rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_commitment_hash``."""
     i = _mine(state, secrets)
     payload = {"trustee": i, "commitment": threshold.compute_commitment(state.fingerprint, secrets).to_json(),
                "at": at(now)}
+    _check_own_key(state, secrets)
     check_commitment_hash(state, payload)
-    return payload
+    return _sign(state, secrets, "dkg_commitment_hash", payload, rng)
 
 
 def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -138,8 +176,9 @@ def publish_reveal(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
     i = _mine(state, secrets)
     payload = {"trustee": i, "reveal": threshold.compute_reveal(state.fingerprint, secrets, rng).to_json(),
                "at": at(now)}
+    _check_own_key(state, secrets)
     check_reveal(state, payload)
-    return payload
+    return _sign(state, secrets, "dkg_commitments", payload, rng)
 
 
 def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -162,10 +201,11 @@ def publish_shares(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
                    rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_shares``: one encrypted share for every trustee (itself included)."""
     i = _mine(state, secrets)
+    _check_recipient_keys(state, secrets)
     shares = threshold.encrypt_shares(state.fingerprint, secrets, _keys_of(state), rng)
     payload = {"trustee": i, "shares": [s.to_json() for s in shares], "at": at(now)}
     check_shares(state, payload)
-    return payload
+    return _sign(state, secrets, "dkg_shares", payload, rng)
 
 
 def check_shares(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -191,6 +231,7 @@ def publish_complaints(state: ElectionState, secrets: TrusteeSecrets, *, now: da
                        rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_complaint``: opens every share sent to this trustee; complains about bad ones."""
     i = _mine(state, secrets)
+    _check_own_key(state, secrets)
     complaints = []
     for dealer, shares in sorted(state.keys.shares.items()):
         for share in shares:
@@ -202,7 +243,7 @@ def publish_complaints(state: ElectionState, secrets: TrusteeSecrets, *, now: da
                 complaints.append(threshold.make_complaint(state.fingerprint, secrets, share, rng).to_json())
     payload = {"trustee": i, "complaints": complaints, "at": at(now)}
     check_complaints(state, payload)
-    return payload
+    return _sign(state, secrets, "dkg_complaint", payload, rng)
 
 
 def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -220,6 +261,18 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
         if complaint.recipient != i:
             raise InvalidInput("a trustee complains only about shares sent to itself",
                                field=f"complaints[{k}].recipient")
+        share = next((s for s in state.keys.shares.get(complaint.dealer, ()) if s.recipient == i), None)
+        key = state.keys.messaging_keys.get(i)
+        if share is None or key is None or complaint.dealer not in state.keys.reveals:
+            raise InvalidInput(f"trustee {complaint.dealer} sent no share to trustee {i} to complain about",
+                               field=f"complaints[{k}].dealer")
+        try:
+            threshold.check_complaint(state.fingerprint, complaint, share, state.keys.reveals[complaint.dealer],
+                                      key.public_key)
+        except (InvalidProof, InvalidInput):
+            raise refuse(f"complaint {k}'s proof fails under the board's messaging key for trustee {i}: the "
+                         "board's key is not the one this trustee holds", field=f"complaints[{k}].proof",
+                         code="complaint_against_board") from None
 
 
 # --- step 5 ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from vybory.crypto.proofs import sign
 from vybory.crypto.shuffle import prove_shuffle, shuffle
 from vybory.crypto.threshold import TrusteeSecrets
 from vybory.errors import InvalidInput, Refused
-from vybory.protocol._common import at, refuse
+from vybory.protocol._common import at, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState, RoundState
 from vybory.verify import mix as mix_check
 from vybory.verify.mix import Row
@@ -139,7 +139,7 @@ def compute_mix(state: ElectionState, secrets: TrusteeSecrets, *, round: int, co
     payload["signature"] = sign(state.fingerprint, secrets.secret_share, mix_check.signed_message(payload),
                                 rng).to_json()
     payload["at"] = at(now)
-    return payload
+    return signed_by_trustee(state.definition, state.fingerprint, secrets, "ballots_mixed", payload, rng)
 
 
 def check_mix(state: ElectionState, payload: Mapping[str, Any]) -> None:

@@ -9,12 +9,15 @@ Round 1 lists every contest with the candidates of ``nominations_closed``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vybory.crypto.group import Point
 from vybory.errors import InvalidBallot, InvalidInput, Refused
 from vybory.model.ballot import Ballot, tracking_code
 from vybory.model.definition import format_time, parse_time
+from vybory.model.layout import Layout
 from vybory.protocol._common import at, refuse
 from vybory.protocol.encrypt import district_layouts
 from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
@@ -107,17 +110,26 @@ def close_round(state: ElectionState, *, round: int, now: datetime) -> dict[str,
             "early": now < rnd.closes_at, "at": at(now)}
 
 
-def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Payload of ``ballot_cast`` for ``ballot``, or a refusal naming what is wrong.
+@dataclass(frozen=True, slots=True)
+class BallotStatement:
+    """What a ballot's signature and proofs are checked against, taken from the board: the
+    election's fingerprint and public key, the round and the layouts of the credential's contests.
 
-    Checks, in order: the election's fingerprint; the round exists and is open
-    at ``now``; the credential is listed; re-voting is allowed if the
-    credential has voted in this round; no ciphertext of the ballot is already
-    on the board (replay); then the signature and every proof
-    (:func:`vybory.verify.ballot.check_ballot`).
+    None of these change while a round is open, so the proofs can be checked against a statement
+    read before the board's writer lock is taken; :func:`admit_ballot` takes the statement again
+    inside the lock and checks the proofs again only if it differs.
     """
-    if not isinstance(ballot, Ballot):
-        ballot = Ballot.from_json(ballot)
+
+    fingerprint: bytes
+    public_key: Point
+    round: int
+    layouts: tuple[Layout, ...]
+
+
+def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> BallotStatement:
+    """The cheap checks of ``ballot`` against the board, in the order of :func:`check_ballot`
+    (fingerprint, round open, credential listed, re-vote rule, replay), and the statement its
+    proofs are checked against."""
     if ballot.election != state.fingerprint:
         raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
                             field="ballot.election", code="wrong_election")
@@ -152,8 +164,7 @@ def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, no
     if credential in rnd.last_ballot and not state.definition.revote:
         raise Refused("this credential has already voted in this round and this election does not "
                       "allow voting again", field="ballot.credential", code="revote_forbidden")
-    code = tracking_code(ballot)
-    if code in state.tracking_codes:
+    if tracking_code(ballot) in state.tracking_codes:
         raise InvalidBallot("this exact ballot is already on the board", field="ballot",
                             code="replayed_ballot")
     for part in ballot.contests:
@@ -163,9 +174,41 @@ def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, no
                                     "the board (a replayed ballot)", field="ballot.contests",
                                     code="replayed_ciphertext")
     assert state.public_key is not None
-    ballot_check.check_ballot(ballot, fingerprint=state.fingerprint, public_key=state.public_key,
-                              round=rnd.number, layouts=layouts)
-    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
+    return BallotStatement(state.fingerprint, state.public_key, rnd.number, layouts)
+
+
+def check_ballot_proofs(ballot: Ballot, statement: BallotStatement) -> None:
+    """The signature and every proof of ``ballot`` (:func:`vybory.verify.ballot.check_ballot`)
+    against ``statement``: the costly part, which needs no lock on the board."""
+    ballot_check.check_ballot(ballot, fingerprint=statement.fingerprint, public_key=statement.public_key,
+                              round=statement.round, layouts=statement.layouts)
+
+
+def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime,
+                 checked: BallotStatement) -> dict[str, Any]:
+    """Payload of ``ballot_cast`` for a ``ballot`` whose proofs were checked against ``checked``:
+    the cheap checks again against the board as it is now; the proofs again only if the statement
+    is no longer the one they were checked against."""
+    statement = ballot_statement(state, ballot, now=now)
+    if statement != checked:
+        check_ballot_proofs(ballot, statement)
+    return {"ballot": ballot.to_json(), "tracking_code": tracking_code(ballot), "at": at(now)}
+
+
+def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Payload of ``ballot_cast`` for ``ballot``, or a refusal naming what is wrong.
+
+    Checks, in order: the election's fingerprint; the round exists and is open
+    at ``now``; the credential is listed; re-voting is allowed if the
+    credential has voted in this round; no ciphertext of the ballot is already
+    on the board (replay); then the signature and every proof
+    (:func:`vybory.verify.ballot.check_ballot`).
+    """
+    if not isinstance(ballot, Ballot):
+        ballot = Ballot.from_json(ballot)
+    statement = ballot_statement(state, ballot, now=now)
+    check_ballot_proofs(ballot, statement)
+    return {"ballot": ballot.to_json(), "tracking_code": tracking_code(ballot), "at": at(now)}
 
 
 def time_of(payload: Mapping[str, Any]) -> datetime:
@@ -175,4 +218,4 @@ def time_of(payload: Mapping[str, Any]) -> datetime:
         raise InvalidInput(str(exc), field="at") from None
 
 
-__all__ = ["check_ballot", "close_round", "open_next_round", "open_round", "voters_in_round"]
+__all__ = ["BallotStatement", "admit_ballot", "ballot_statement", "check_ballot", "check_ballot_proofs", "close_round", "open_next_round", "open_round", "voters_in_round"]

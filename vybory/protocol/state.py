@@ -171,6 +171,8 @@ class KeyCeremony:
     """The DKG messages on the board, by trustee index (1..n)."""
 
     messaging_keys: dict[int, MessagingKey] = field(default_factory=dict)
+    # The trustee_key payloads as the board holds them (with their signatures), by trustee.
+    messaging_payloads: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     commitments: dict[int, DealerCommitment] = field(default_factory=dict)
     reveals: dict[int, DealerReveal] = field(default_factory=dict)
     shares: dict[int, tuple[EncryptedShare, ...]] = field(default_factory=dict)
@@ -380,6 +382,7 @@ def _nominations_closed(state: ElectionState, payload: Mapping[str, Any], event:
 def _trustee_key(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     key = MessagingKey.from_json(payload["messaging_key"], "messaging_key")
     state.keys.messaging_keys[payload["trustee"]] = key
+    state.keys.messaging_payloads[payload["trustee"]] = payload
 
 
 def _dkg_commitment_hash(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
@@ -589,7 +592,7 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
         if step == EventKind.KEY_CEREMONY_COMPLETED.value:
             out.append(Pending("commission", "commission", "complete the key ceremony"))
     if not state.credentials_published:
-        out.append(Pending("credential_authority", d.credential_authority,
+        out.append(Pending("credential_authority", d.credential_authority.name,
                            "issue the credentials and publish the list of public credentials",
                            d.deadlines.voting_open))
     current = state.current_round

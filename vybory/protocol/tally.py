@@ -24,7 +24,7 @@ from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMe
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import RANKED_METHODS
 from vybory.protocol import mix
-from vybory.protocol._common import at, refuse
+from vybory.protocol._common import at, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState, RoundState
 from vybory.rules.base import RankedBallot, Totals
 from vybory.verify.mix import ranked_ballots, read_rows
@@ -131,7 +131,7 @@ def compute_decryption_share(state: ElectionState, secrets: TrusteeSecrets, *, r
                                     decryption_ciphertexts(state, round), rng)
     payload = {"round": round, "trustee": secrets.trustee, "share": share.to_json(), "at": at(now)}
     check_decryption_share(state, payload)
-    return payload
+    return signed_by_trustee(state.definition, state.fingerprint, secrets, "decryption_share", payload, rng)
 
 
 def check_decryption_share(state: ElectionState, payload: Mapping[str, Any]) -> None:

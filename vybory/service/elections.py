@@ -335,8 +335,17 @@ class ElectionService:
         round, and the signature and every proof verify.
         """
         ballot = _as_ballot(ballot)
+        # The signature and the proofs need no board state beyond the statement, which does not
+        # change while the round is open: they are checked before the writer lock, so that
+        # several threads, workers and servers check ballots at once; inside the lock only the
+        # cheap checks against the board run again, then the append.
+        statement = self._ballot_statements(slug, [ballot])[0]
+        if isinstance(statement, VyboryError):
+            raise statement
+        protocol_rounds.check_ballot_proofs(ballot, statement)
         with self.board.writing(slug, self.clock()) as ctx:
-            return self._cast(ctx, ballot)
+            payload = protocol_rounds.admit_ballot(ctx.state, ballot, now=ctx.now, checked=statement)
+            return self._store_ballot(ctx, ballot, payload)
 
     def cast_ballots(self, slug: str, ballots: Sequence[Ballot | Mapping[str, Any] | str | bytes]
                      ) -> list[Receipt | VyboryError]:
@@ -349,23 +358,46 @@ class ElectionService:
                 parsed.append(_as_ballot(ballot))
             except VyboryError as error:
                 parsed.append(error)
+        checked = self._ballot_statements(slug, [b for b in parsed if isinstance(b, Ballot)])
+        statements: list[protocol_rounds.BallotStatement | VyboryError] = []
+        for item in parsed:
+            if isinstance(item, VyboryError):
+                statements.append(item)
+                continue
+            statement = checked.pop(0)
+            if not isinstance(statement, VyboryError):
+                try:
+                    protocol_rounds.check_ballot_proofs(item, statement)
+                except VyboryError as error:
+                    statement = error
+            statements.append(statement)
         out: list[Receipt | VyboryError] = []
         with self.board.writing(slug, self.clock()) as ctx:
-            for item in parsed:
-                if isinstance(item, VyboryError):
-                    out.append(item)
+            for item, statement in zip(parsed, statements, strict=True):
+                if isinstance(statement, VyboryError):
+                    out.append(statement)
                     continue
+                assert isinstance(item, Ballot)
                 try:
-                    payload = protocol_rounds.check_ballot(ctx.state, item, now=ctx.now)
+                    payload = protocol_rounds.admit_ballot(ctx.state, item, now=ctx.now, checked=statement)
                 except VyboryError as error:
                     out.append(error)
                     continue
                 out.append(self._store_ballot(ctx, item, payload))
         return out
 
-    def _cast(self, ctx: Context, ballot: Ballot) -> Receipt:
-        # Every check happens before anything is written: a refusal leaves the transaction clean.
-        return self._store_ballot(ctx, ballot, protocol_rounds.check_ballot(ctx.state, ballot, now=ctx.now))
+    def _ballot_statements(self, slug: str, ballots: Sequence[Ballot]
+                           ) -> list[protocol_rounds.BallotStatement | VyboryError]:
+        """The cheap checks of each ballot against the board as read now, and the statement its
+        proofs are then checked against, outside the writer lock (or the refusal)."""
+        out: list[protocol_rounds.BallotStatement | VyboryError] = []
+        with self.board.reading(slug, self.clock()) as ctx:
+            for ballot in ballots:
+                try:
+                    out.append(protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now))
+                except VyboryError as error:
+                    out.append(error)
+        return out
 
     def _store_ballot(self, ctx: Context, ballot: Ballot, payload: dict[str, Any]) -> Receipt:
         state: ElectionState = ctx.state
@@ -384,7 +416,8 @@ class ElectionService:
             # The board's own index says a ciphertext repeats: the whole transaction is void.
             raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
                           code="replayed_ballot") from None
-        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced)
+        return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced,
+                       event.previous_hash.hex(), state.fingerprint.hex())
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
@@ -473,26 +506,39 @@ class ElectionService:
 
     def add_user(self, username: str, password: str, role: str, *, election: str | None = None,
                  subject: str | None = None) -> None:
-        """Adds a web login; its password is stored as an argon2id hash."""
+        """Adds a web login; its password is stored as an argon2id hash (computed before the writer lock)."""
+        users.check_new_password(password)
+        password_hash = users.hash_password(password)
         with self.database.transaction() as session:
             election_id = None if election is None else Board.find(session, election).id
             users.create_user(session, username, password, role, election_id=election_id, subject=subject,
-                              now=self.clock())
+                              now=self.clock(), password_hash=password_hash)
 
     def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
-        """The login's role and scope if the password is right, else ``None``."""
-        with self.database.transaction() as session:
-            user = users.authenticate(session, username, password)
-            if user is None:
-                return None
+        """The login's role and scope if the password is right, else ``None``.
+
+        The login is read in a read-only transaction and the password checked after
+        it ends: argon2 never runs while a transaction (let alone the writer lock) is held.
+        """
+        with self.database.transaction(write=False) as session:
+            user = users.find_login(session, username)
             slug = None
-            if user.election_id is not None:
+            if user is not None and user.election_id is not None:
                 slug = session.get(Election, user.election_id).slug  # type: ignore[union-attr]
-            return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
+        if not users.password_matches(user, password):
+            return None
+        assert user is not None
+        if users.needs_rehash(user):
+            new_hash = users.hash_password(password)
+            with self.database.transaction() as session:
+                users.replace_hash(session, user.username, user.password_hash, new_hash)
+        return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
 
     def set_password(self, username: str, password: str) -> None:
+        users.check_new_password(password)
+        password_hash = users.hash_password(password)
         with self.database.transaction() as session:
-            users.set_password(session, username, password)
+            users.set_password(session, username, password, password_hash=password_hash)
 
     def users(self) -> list[dict[str, Any]]:
         with self.database.transaction(write=False) as session:

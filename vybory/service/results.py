@@ -54,6 +54,9 @@ class ElectionSummary:
 class Receipt:
     """What a voter keeps after casting: the tracking code and where the ballot is on the board.
 
+    The event's position and hash, the hash before it and the head at that moment anchor the
+    whole board up to the ballot: ``vybory verify-ballot RECORD --receipt FILE`` checks them.
+
     ``replaced`` is the tracking code of the same credential's earlier ballot
     in this round, which no longer counts (re-voting: the last ballot counts).
     """
@@ -64,14 +67,20 @@ class Receipt:
     position: int
     event_hash: str
     replaced: str | None = None
+    previous_hash: str = ""
+    fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        # The ballot is the last event when the receipt is made: the head is its own event.
         return {
             "election": self.election,
+            "fingerprint": self.fingerprint,
             "round": self.round,
             "tracking_code": self.tracking_code,
             "position": self.position,
             "event_hash": self.event_hash,
+            "previous_hash": self.previous_hash,
+            "head": {"position": self.position, "hash": self.event_hash},
             "replaced": self.replaced,
         }
 

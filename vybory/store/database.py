@@ -53,6 +53,8 @@ def make_engine(url: str, **options: object) -> Engine:
             code="bad_database_url",
         ) from None
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database not in (None, "", ":memory:") and not str(parsed.database).startswith("file:"):
+            _private_file(Path(str(parsed.database)).expanduser())
         engine = create_engine(url, connect_args={"timeout": 30}, **options)  # type: ignore[arg-type]
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
@@ -81,6 +83,15 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _begin(connection):  # type: ignore[no-untyped-def]
         mode = "IMMEDIATE" if connection.get_execution_options().get("vybory_write") else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _private_file(path: Path) -> None:
+    """Creates the SQLite file readable by its owner only (0600): it holds the private roll and
+    the password hashes. SQLite gives the -wal and -shm files the database file's mode."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class Database:

@@ -31,6 +31,14 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def check_new_password(password: str) -> None:
+    """Refuses a password too short to be stored."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"a password needs at least {MIN_PASSWORD} characters", field="password", code="password_too_short"
+        )
+
+
 def create_user(
     session: Session,
     username: str,
@@ -40,6 +48,7 @@ def create_user(
     election_id: int | None = None,
     subject: str | None = None,
     now: datetime | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """Adds a login; refuses an unknown role, a short password or a name already taken."""
     username = username.strip()
@@ -49,15 +58,12 @@ def create_user(
         raise InvalidInput(
             f"role {role!r} is not one of {', '.join(ROLES)}", field="role", code="unknown_role"
         )
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(
-            f"a password needs at least {MIN_PASSWORD} characters", field="password", code="password_too_short"
-        )
+    check_new_password(password)
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Refused(f"the user name {username!r} is already taken", field="username", code="username_taken")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         election_id=election_id,
         subject=subject,
@@ -69,32 +75,55 @@ def create_user(
     return user
 
 
+def find_login(session: Session, username: str) -> User | None:
+    """The login named ``username`` (enabled or not), read only."""
+    return session.scalars(select(User).where(User.username == username.strip())).first()
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """True when ``user`` is an enabled login whose hash matches ``password``.
+
+    Pure CPU work (argon2): callers run it outside any transaction, so a flood of
+    logins never holds the database's writer lock. An unknown name spends the same
+    effort as a real check, so timing does not reveal which names exist.
+    """
+    if user is None:
+        check_password(_DUMMY_HASH, password)
+        return False
+    return not user.disabled and check_password(user.password_hash, password)
+
+
+def needs_rehash(user: User) -> bool:
+    return _hasher.check_needs_rehash(user.password_hash)
+
+
+def replace_hash(session: Session, username: str, old_hash: str, new_hash: str) -> None:
+    """Stores ``new_hash`` (computed before the transaction) unless the hash changed meanwhile."""
+    user = find_login(session, username)
+    if user is not None and user.password_hash == old_hash:
+        user.password_hash = new_hash
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the name and password match an enabled login, else ``None``.
 
     A stored hash made with older argon2 parameters is upgraded in place.
     """
-    user = session.scalars(select(User).where(User.username == username.strip())).first()
-    if user is None:
-        # Spend the same effort as a real check, so timing does not reveal which names exist.
-        check_password(_DUMMY_HASH, password)
+    user = find_login(session, username)
+    if not password_matches(user, password):
         return None
-    if user.disabled or not check_password(user.password_hash, password):
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    assert user is not None
+    if needs_rehash(user):
         user.password_hash = hash_password(password)
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> None:
+def set_password(session: Session, username: str, password: str, *, password_hash: str | None = None) -> None:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise Refused(f"there is no user {username!r}", field="username", code="unknown_user")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(
-            f"a password needs at least {MIN_PASSWORD} characters", field="password", code="password_too_short"
-        )
-    user.password_hash = hash_password(password)
+    check_new_password(password)
+    user.password_hash = password_hash or hash_password(password)
 
 
 _DUMMY_HASH = _hasher.hash("vybory-no-such-user")

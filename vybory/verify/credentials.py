@@ -40,9 +40,9 @@ def read_credentials(payload: Mapping[str, Any], definition: Definition, positio
     def fail(code: str, message: str) -> None:
         out.fail(CHECK, code, message, position=position, kind=kind)
 
-    if payload["authority"] != definition.credential_authority:
+    if payload["authority"] != definition.credential_authority.name:
         fail("credentials_authority", f"the list is signed off by {payload['authority']!r}, not by the "
-                                      f"definition's credential authority {definition.credential_authority!r}")
+                                      f"definition's credential authority {definition.credential_authority.name!r}")
     entries = payload["credentials"]
     if not isinstance(entries, list) or not entries:
         raise Malformed("credentials must be a non-empty list")

@@ -8,7 +8,7 @@ recomputed with the spec's rules and compared with what the board announced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from vybory.crypto.threshold import (
     EncryptedShare,
     MessagingKey,
 )
-from vybory.errors import InvalidEncoding, InvalidProof, ThresholdNotMet, VyboryError
+from vybory.errors import InvalidEncoding, InvalidInput, InvalidProof, ThresholdNotMet, VyboryError
 from vybory.verify.report import Findings
 
 CHECK = "key_ceremony"
@@ -69,7 +69,7 @@ class Ceremony:
                     "dkg_commitments": {"trustee", "reveal", "at"},
                     "dkg_shares": {"trustee", "shares", "at"},
                     "dkg_complaint": {"trustee", "complaints", "at"}}[kind]
-        if set(payload) != expected:
+        if set(payload) - {"signed"} != expected:
             fail("dkg_payload", f"must have exactly the fields {', '.join(sorted(expected))}")
             return
         try:
@@ -133,8 +133,27 @@ class Ceremony:
                 self.complaints[i] = complaints
                 if any(c.recipient != i for c in complaints):
                     fail("dkg_trustee", f"trustee {i} complains about a share sent to another trustee")
+                    return
+                for complaint in complaints:
+                    self._judge_complaint(complaint, fail)
         except VyboryError as error:
             fail(error.code if error.code != "invalid_proof" else "dkg_proof", f"trustee {i}: {error}")
+
+    def _judge_complaint(self, complaint: Complaint, fail: Callable[[str, str], None]) -> None:
+        """A complaint whose proof fails under the board's messaging key of its author is evidence
+        against the board (the key is not the one the trustee holds), never a false complaint."""
+        i, j = complaint.dealer, complaint.recipient
+        share = next((s for s in self.shares.get(i, ()) if s.recipient == j), None)
+        key = self.messaging_keys.get(j)
+        if share is None or key is None or i not in self.reveals:
+            fail("dkg_complaint", f"trustee {j} complains about a share trustee {i} never sent")
+            return
+        try:
+            threshold.check_complaint(self.fingerprint, complaint, share, self.reveals[i], key.public_key)
+        except (InvalidProof, InvalidInput):
+            fail("complaint_against_board", f"trustee {j}'s complaint about trustee {i} fails under the board's "
+                                            f"messaging key for trustee {j}: the board's key is not the one "
+                                            f"trustee {j} holds")
 
     def complete(self, payload: Mapping[str, Any], position: int, out: Findings) -> None:
         """``key_ceremony_completed``: recomputes the result and compares it with the announced one."""

@@ -50,6 +50,7 @@ class BallotStatus:
     board_intact: bool = False
     head: str = ""
     events: int = 0
+    fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class BallotStatus:
             "board_intact": self.board_intact,
             "head": self.head,
             "events": self.events,
+            "fingerprint": self.fingerprint,
         }
 
 
@@ -86,7 +88,7 @@ def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:
     intact = all(report.check(name).status is Status.PASSED for name in ("record", "board", "head"))
     tally_ok = report.check("encrypted_tally").status is Status.PASSED
     common: dict[str, Any] = {"board_intact": intact, "head": report.head, "events": report.events,
-                              "tally_matches": tally_ok}
+                              "tally_matches": tally_ok, "fingerprint": report.fingerprint}
     if verifier.watched is None:
         return BallotStatus(code, BallotState.NOT_FOUND, **common)
     position, number, credential = verifier.watched

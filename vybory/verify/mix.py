@@ -57,8 +57,9 @@ def row_width(layout: Layout) -> int:
 
 
 def signed_message(payload: Mapping[str, Any]) -> bytes:
-    """What a mixing trustee signs: the canonical JSON of the payload without ``signature`` and ``at``."""
-    return canonical_json({k: v for k, v in payload.items() if k not in ("signature", "at")})
+    """What a mixing trustee signs with its secret share: the canonical JSON of the payload without
+    ``signature``, ``signed`` (its identity signature, over this one) and ``at``."""
+    return canonical_json({k: v for k, v in payload.items() if k not in ("signature", "signed", "at")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def decode_rows(obj: Any, field: str, *, width: int | None = None) -> tuple[Row,
 
 def parse_mix(payload: Mapping[str, Any], *, width: int | None = None) -> Mix:
     """A ``ballots_mixed`` payload decoded; :class:`~vybory.errors.InvalidEncoding` names the field."""
-    if not isinstance(payload, Mapping) or set(payload) != MIX_FIELDS:
+    if not isinstance(payload, Mapping) or set(payload) - {"signed"} != MIX_FIELDS:
         raise InvalidEncoding(f"a ballots_mixed payload has exactly the fields {', '.join(sorted(MIX_FIELDS))}",
                               field="payload")
     contest = payload["contest"]

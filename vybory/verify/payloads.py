@@ -11,8 +11,9 @@ class Malformed(Exception):
 
 
 def need(payload: Mapping[str, Any], fields: set[str] | frozenset[str], kind: str) -> None:
-    """Raises :class:`Malformed` unless ``payload`` has exactly ``fields``."""
-    if set(payload) != set(fields):
+    """Raises :class:`Malformed` unless ``payload`` has exactly ``fields`` (and, in a signed kind,
+    ``signed``, whose check is the signature's, spec §10.5)."""
+    if set(payload) - {"signed"} != set(fields) - {"signed"}:
         raise Malformed(f"a {kind} payload must have exactly the fields {', '.join(sorted(fields))}")
 
 

@@ -162,8 +162,8 @@ def check_decryption_shares(rnd: Round, ciphertexts: list[Ciphertext] | None, fi
             out.fail(check, code, f"round {rnd.number}, trustee {j}: {message}", position=position,
                      kind="decryption_share")
 
-        if set(payload) != {"round", "trustee", "share", "at"} or isinstance(j, bool) or not isinstance(j, int):
-            fail("share_payload", "a share must have exactly round, trustee, share, at")
+        if set(payload) - {"signed"} != {"round", "trustee", "share", "at"} or isinstance(j, bool) or not isinstance(j, int):
+            fail("share_payload", "a share must have exactly round, trustee, share, signed, at")
             continue
         result.positions.setdefault(j, position)
         if j in seen:

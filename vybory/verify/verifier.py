@@ -34,6 +34,7 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
+from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
 from vybory.verify.credentials import Credential, read_credentials
@@ -320,6 +321,12 @@ class Verifier:
             self.out.fail("board", "unknown_kind", f"this verifier cannot check events of kind {kind!r}",
                           position=index, kind=kind)
             return None
+        if kind in SIGNED_KINDS and self.definition is not None:
+            # Check 5a: the signer the definition names made this message (spec §10.5).
+            try:
+                check_payload_signature(self.definition, self.fingerprint, kind, event.payload)
+            except VyboryError as error:
+                self.out.fail(check, error.code, str(error), position=index, kind=kind)
         try:
             return handler(index, event.payload)
         except Malformed as error:

@@ -25,7 +25,7 @@ from vybory.errors import InvalidInput
 LIST_FIELDS = {
     "districts": (("id", "name"), 2),
     "organisations": (("id", "name", "type"), 3),
-    "trustees": (("id", "name", "organisation"), 3),
+    "trustees": (("id", "name", "organisation", "signing key"), 4),
     "contests": (("id", "title", "district", "method", "seats"), 4),
 }
 
@@ -37,6 +37,8 @@ class ElectionForm:
     slug: str
     title: str
     credential_authority: str
+    authority_key: str
+    commission_key: str
     nominations_close: str
     voting_open: str
     voting_close: str
@@ -100,7 +102,10 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
         f"slug = {toml_string(form.slug)}",
         f"title = {toml_string(form.title)}",
         f"seed = {toml_string(seed or secrets.token_hex(16))}",
-        f"credential_authority = {toml_string(form.credential_authority)}",
+        "",
+        "[credential_authority]",
+        f"name = {toml_string(form.credential_authority)}",
+        f"signing_key = {toml_string(form.authority_key.lower())}",
         "",
         "[deadlines]",
         f"nominations_close = {toml_time(form.nominations_close, 'nominations_close')}",
@@ -121,7 +126,8 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
             field="threshold",
             code="bad_number",
         )
-    lines += ["", "[commission]", f"threshold = {int(form.threshold)}"]
+    lines += ["", "[commission]", f"threshold = {int(form.threshold)}",
+              f"signing_key = {toml_string(form.commission_key.lower())}"]
     for d in rows(form.districts, "districts"):
         lines += ["", "[[districts]]", f"id = {toml_string(d[0])}", f"name = {toml_string(d[1])}"]
     for o in rows(form.organisations, "organisations"):
@@ -139,6 +145,7 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
             f"id = {toml_string(t[0])}",
             f"name = {toml_string(t[1])}",
             f"organisation = {toml_string(t[2])}",
+            f"signing_key = {toml_string(t[3].lower())}",
         ]
     for number, c in enumerate(rows(form.contests, "contests"), start=1):
         lines += [

@@ -4,7 +4,7 @@ The trustee downloads the board (``/api/elections/<slug>/board.jsonl``) on a
 connected machine, carries it to the offline machine that holds the key file,
 and runs one step there::
 
-    python -m vybory.web.offline keygen   --board board.jsonl --trustee ID --key key.json --out message.json
+    python -m vybory.web.offline keygen   --board board.jsonl --trustee ID --identity identity.json --key key.json --out message.json
     python -m vybory.web.offline commit   --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline reveal   --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline shares   --board board.jsonl --key key.json --out message.json
@@ -37,6 +37,7 @@ from vybory import protocol
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import parse_json
+from vybory.model.identity import read_identity
 from vybory.protocol.state import ElectionState
 
 MESSAGE_FORMAT = "vybory-trustee-message"
@@ -100,6 +101,7 @@ def compute_step(
     key: Path | None,
     *,
     trustee_id: str | None = None,
+    identity: Path | None = None,
     round: int | None = None,
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], str | None]:
@@ -111,7 +113,11 @@ def compute_step(
     if step == "keygen":
         if not trustee_id:
             raise InvalidInput("keygen needs --trustee ID", field="trustee", code="trustee_missing")
-        secrets = protocol.new_trustee_secrets(state, trustee_id)
+        if identity is None:
+            raise InvalidInput("keygen needs --identity FILE (made by `vybory trustee init`)", field="identity",
+                               code="identity_missing")
+        me = read_identity(identity.read_text(encoding="utf-8"), role="trustee", source=str(identity))
+        secrets = protocol.new_trustee_secrets(state, trustee_id, signing_secret=me.signing_secret)
         payload = protocol.publish_trustee_key(state, secrets, now=moment)
         return message_json(state, kind, payload), key_file_json(
             state.definition.slug, state.fingerprint, trustee_id, secrets
@@ -174,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, help="the message file to upload (every step but finish)"
     )
     parser.add_argument("--trustee", help="your trustee id (keygen only)")
+    parser.add_argument("--identity", type=Path, help="your identity key file (keygen only)")
     parser.add_argument(
         "--round", type=int, help="the round to decrypt (default: the last tallied)"
     )
@@ -199,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             state,
             None if args.step == "keygen" else args.key,
             trustee_id=args.trustee,
+            identity=args.identity,
             round=args.round,
         )
     except (VyboryError, OSError) as error:

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
-from vybory.api.common import read_state, service_of
+from vybory.api.common import MAX_POSITION, Position, read_state, service_of
+from vybory.api.elections import MAX_LOGIN_BYTES
 from vybory.api.views import open_round_for, results_view
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
@@ -51,7 +52,7 @@ def _safe_next(target: str) -> str:
     return ""
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, max_body_size=MAX_LOGIN_BYTES)
 def login_submit(
     request: Request,
     username: Annotated[str, Form()] = "",
@@ -225,7 +226,7 @@ def event_summary(request: Request, event: Event) -> str:
 def board_page(
     slug: str,
     request: Request,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_POSITION // PAGE_SIZE)] = 1,
     code: str = "",
     kind: str = "",
 ) -> HTMLResponse:
@@ -295,7 +296,7 @@ def board_page(
 
 
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)
-def board_event_page(slug: str, position: int, request: Request) -> HTMLResponse:
+def board_event_page(slug: str, position: Position, request: Request) -> HTMLResponse:
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise Refused(

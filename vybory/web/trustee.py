@@ -180,7 +180,7 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
         t("   2. Run the step:"),
         (
             f"      python -m vybory.web.offline keygen   --board board.jsonl --trustee {trustee_id} "
-            f"--key {key} --out message.json"
+            f"--identity identity.json --key {key} --out message.json"
         ),
         f"      python -m vybory.web.offline commit   --board board.jsonl --key {key} --out message.json",
         f"      python -m vybory.web.offline reveal   --board board.jsonl --key {key} --out message.json",
@@ -194,7 +194,7 @@ def instructions_text(request: Request, slug: str, trustee_id: str | None) -> st
         t(
             "B. On a machine that reaches the election's database (the `vybory trustee` commands post directly):"
         ),
-        f"      vybory trustee keygen {slug} --trustee {trustee_id} --key {key} --db URL",
+        f"      vybory trustee keygen {slug} --trustee {trustee_id} --identity identity.json --key {key} --db URL",
         f"      vybory trustee commit {slug} --key {key} --db URL",
         f"      vybory trustee reveal {slug} --key {key} --db URL",
         f"      vybory trustee shares {slug} --key {key} --db URL",

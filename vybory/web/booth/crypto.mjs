@@ -27,6 +27,7 @@ export const MAX_RANGE_WIDTH = 256;
 export const TAGS = Object.freeze({
   KNOWLEDGE: 'VYBORY-V1-KNOWLEDGE',
   SIGNATURE: 'VYBORY-V1-SIGNATURE',
+  STATEMENT: 'VYBORY-V1-STATEMENT',
   EQUAL_LOGS: 'VYBORY-V1-EQUAL-LOGS',
   ZERO_ONE: 'VYBORY-V1-ZERO-ONE',
   RANGE: 'VYBORY-V1-RANGE',
@@ -499,6 +500,20 @@ export function verifySignature(fingerprint, credential, message, signature) {
   if (!mulPublic(G, signature.response).equals(signature.commitment.add(mulPublic(credential, c)))) {
     throw new InvalidProof('the signature does not verify under this credential', { field: 'signature' });
   }
+}
+
+function identityStatementTranscript(fingerprint, publicKey, signer, kind, message, commitment) {
+  return new Transcript(TAGS.STATEMENT, fingerprint).bytes('signer', utf8(signer)).point('public', publicKey)
+    .bytes('kind', utf8(kind)).bytes('message', message).point('commitment', commitment);
+}
+
+/** Statement signature (spec §4.7) by a signer's identity key on what it states in a board event. */
+export function signStatement(fingerprint, secret, signer, kind, message, rng = systemRng) {
+  const publicKey = baseMul(secret);
+  const w = randomScalar(rng);
+  const commitment = baseMul(w);
+  const c = identityStatementTranscript(fingerprint, publicKey, signer, kind, message, commitment).challenge();
+  return { commitment, response: mod(w + c * secret) };
 }
 
 export const schnorrToJson = (p) => ({ commitment: pointToHex(p.commitment), response: scalarToHex(p.response) });

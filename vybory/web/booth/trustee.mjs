@@ -7,8 +7,10 @@
 // only the share. The secret share stays in this page's memory until it is closed.
 
 import {
-  VyboryError, baseMul, computeShare, fromHex, pointFromHex, scalarFromHex, shareToJson, verifyShare,
+  VyboryError, baseMul, computeShare, fromHex, pointFromHex, scalarFromHex, schnorrToJson, shareToJson,
+  signStatement, verifyShare,
 } from './crypto.mjs';
+import { canonicalJson } from './ballot.mjs';
 import { decryptionVectorOf } from './decryption.mjs';
 import { loadMessages, t } from './i18n.mjs';
 
@@ -62,7 +64,15 @@ export function secretShareOf(text) {
     throw new VyboryError(t('This key file has no secret share yet: finish the key ceremony first.'), { field: 'secret_share', code: 'no_secret_share' });
   }
   const fingerprintHex = obj && typeof obj.fingerprint === 'string' ? obj.fingerprint : null;
-  return { trustee: secrets.trustee, secretShare: scalarFromHex(secrets.secret_share, 'key_file.secret_share'), fingerprint: fingerprintHex };
+  if (!secrets.signing_secret) {
+    throw new VyboryError(t('This key file holds no identity key: make it again with `vybory trustee init` and keygen.'), { field: 'signing_secret', code: 'no_identity_key' });
+  }
+  return {
+    trustee: secrets.trustee,
+    secretShare: scalarFromHex(secrets.secret_share, 'key_file.secret_share'),
+    signingSecret: scalarFromHex(secrets.signing_secret, 'key_file.signing_secret'),
+    fingerprint: fingerprintHex,
+  };
 }
 
 function readFile(file) {
@@ -89,7 +99,7 @@ async function compute(event) {
     say(t('Reading your key file (in this browser only)…'));
     const text = await readFile(file);
     form.reset(); // the page keeps no reference to the file
-    let { trustee: index, secretShare, fingerprint: fileElection } = secretShareOf(text);
+    let { trustee: index, secretShare, signingSecret, fingerprint: fileElection } = secretShareOf(text);
     if (fileElection !== null && fileElection !== fingerprint) {
       throw new VyboryError(t('This key file belongs to another election.'), { field: 'key_file.fingerprint', code: 'wrong_election' });
     }
@@ -112,7 +122,13 @@ async function compute(event) {
     const share = computeShare(fp, trustee, secretShare, ciphertexts);
     secretShare = null;
     verifyShare(fp, trustee, X, ciphertexts, share.factors, share.proof);
-    pending = { round, trustee, share: shareToJson(share) };
+    const body = { round, trustee, share: shareToJson(share) };
+    // Signed with the trustee's identity key (spec §10.5) over the kind and the payload without `at`.
+    const signer = `trustee/${trustee}`;
+    const message = canonicalJson({ kind: 'decryption_share', payload: body });
+    const signature = signStatement(fp, signingSecret, signer, 'decryption_share', message);
+    signingSecret = null;
+    pending = { ...body, signed: { signer, ...schnorrToJson(signature) } };
     say('');
     result.replaceChildren(
       h('p', { id: 'share-ready', class: 'notice', role: 'status',
