@@ -52,9 +52,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.java_order import string_key
+from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule
+from vybory.rules.outcome import Status as OutcomeStatus
 from vybory.rules.rctab import (
     INACTIVE,
     UWI,
@@ -404,9 +407,19 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
 
 
 def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...] = (),
-                progress: Any = None) -> RctabCount:
-    """Reads a configuration and its records and counts them as RCTab does."""
+                seed: str | None = None, progress: Callable[[int], object] | None = None) -> RctabCount:
+    """Reads a configuration and its records and counts them as RCTab does.
+
+    ``cvr`` replaces the records of the first source (read with its layout);
+    ``seed`` replaces ``rules.randomSeed``; ``choices`` are the operator's
+    picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
+    were read, every few thousand.
+    """
     config = load_config(path)
+    if seed is not None:
+        rules_given = config.get("rules")
+        if isinstance(rules_given, dict):
+            rules_given["randomSeed"] = seed
     names, excluded, aliases = _candidates(config)
     sources = _sources(config, path.parent, cvr)
     if any(s.write_in_label or s.blank_is_write_in for s in sources):
@@ -422,8 +435,8 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         try:
             for record in read_source(source, lookup, rules.max_rankings):
                 records.append(record)
-                if progress is not None:
-                    progress(1)
+                if progress is not None and len(records) % 4096 == 0:
+                    progress(4096)
         except InvalidInput as error:
             field = error.field or ""
             if not field.startswith(str(source.path)):
@@ -432,6 +445,8 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     if by_precinct and any(r.precinct is None for r in records):
         raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
                            field="outputSettings.tabulateByPrecinct")
+    if progress is not None:
+        progress(len(records) % 4096)
     passes = tabulate(rules, records, by_precinct=by_precinct)
     return RctabCount(rules, passes, settings if isinstance(settings, Mapping) else {}, len(records))
 
@@ -543,3 +558,95 @@ def summary_csv(summary: Mapping[str, Any]) -> str:
     writer.writerow(["Eliminated"] + [x for r in rounds for x in (
         ", ".join(a["eliminated"] for a in r["tallyResults"] if "eliminated" in a), "")])
     return buffer.getvalue()
+
+
+# --- vybory's own report of an RCTab count -----------------------------------------------------
+
+def _exact(value: Decimal) -> Number:
+    """A decimal count as vybory's exact number (an int when whole)."""
+    fraction = Fraction(value)
+    return fraction.numerator if fraction.denominator == 1 else fraction
+
+
+_TIE_RULES = {"draw": TieRule.DRAW, "candidate_order": TieRule.CANDIDATE_ORDER,
+              "previous_rounds": TieRule.PREVIOUS_ROUNDS, "operator": TieRule.OPERATOR}
+
+
+def to_outcome(count: RctabCount) -> Outcome:
+    """The count as vybory's outcome: one round per RCTab round (the passes of
+    multiPassIrv one after the other), the inactive ballots by RCTab's categories
+    in each round's details, RCTab's threshold as the quota."""
+    rounds: list[Round] = []
+    winners: list[str] = []
+    several = len(count.passes) > 1
+    for number, tabulation in enumerate(count.passes, 1):
+        before: dict[str, Number] | None = None
+        for r in tabulation.rounds:
+            counts = {name: _exact(v) for name, v in r.tally.items()}
+            transfers: dict[str, Number] = {}
+            if before is not None:
+                for name in list(before) + [n for n in counts if n not in before]:
+                    delta = counts.get(name, 0) - before.get(name, 0)
+                    if delta:
+                        transfers[name] = delta
+            before = counts
+            inactive = {s.value: _exact(r.inactive[s]) for s in INACTIVE if s is not Status.NO_RANKINGS}
+            details: dict[str, Any] = {"inactive": inactive, "active": _exact(r.active)}
+            if r.inactive[Status.FINAL_SURPLUS]:
+                details["final_round_surplus"] = _exact(r.inactive[Status.FINAL_SURPLUS])
+            if r.residual_surplus:
+                details["residual_surplus"] = _exact(r.residual_surplus)
+            ties = [Tie("elect" if t.winner else "eliminate", t.candidates, _TIE_RULES[t.rule], (t.chosen,))
+                    for t in r.ties]
+            rounds.append(Round(
+                number=len(rounds) + 1, counts=counts, elected=list(r.elected), eliminated=list(r.eliminated),
+                transfers=transfers, exhausted=sum(inactive.values(), 0), quota=_exact(r.threshold), ties=ties,
+                note="; ".join([f"seat {number}, round {r.number}"] * several
+                               + [f"{t.chosen}: {t.how}" for t in r.ties if t.rule == "previous_rounds"]),
+                details=details))
+        winners += [w for w in tabulation.winners if w not in winners]
+    first = count.passes[0].rounds[0]
+    blank = _exact(first.inactive[Status.NO_RANKINGS])
+    total = _exact(first.active + sum((first.inactive[s] for s in INACTIVE), Decimal(0)))
+    rules = count.rules
+    return Outcome(
+        method="rctab",
+        seats=rules.winners if rules.winners else len(winners),
+        status=OutcomeStatus.ELECTED if winners else OutcomeStatus.NO_DECISION,
+        winners=winners,
+        rounds=rounds,
+        reason="" if winners else "the count stopped before any candidate was elected "
+                                  "(stopTabulationEarlyAfterRound)",
+        ballots_cast=total,
+        valid=total - blank,
+        blank=blank,
+        details={"winner_election_mode": rules.winner_mode, "tiebreak_mode": rules.tiebreak,
+                 "overvote_rule": rules.overvote_rule, "decimals": rules.decimals},
+    )
+
+
+def report_name(summary: Mapping[str, Any], pass_number: int | None) -> str:
+    """The file name stem of one summary: the contest (or precinct) as a safe name."""
+    config = summary["config"]
+    stem = config.get("precinct") or config.get("contest") or "contest"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(stem)).strip("_") or "contest"
+    if "precinct" in config:
+        safe = f"precinct_{safe}"
+    return f"{safe}_{pass_number}" if pass_number is not None else safe
+
+
+def write_reports(count: RctabCount, directory: Path) -> list[Path]:
+    """Writes RCTab's summary JSON and CSV of each pass and precinct into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    several = len(count.passes) > 1
+    for number, tabulation in enumerate(count.passes, 1):
+        for summary in [_summary(count, tabulation, tabulation.rounds)] + [
+                _summary(count, tabulation, rounds, precinct)
+                for precinct, rounds in sorted(tabulation.precincts.items())]:
+            stem = report_name(summary, number if several else None)
+            for suffix, text in ((".json", jackson(summary) + "\n"), (".csv", summary_csv(summary))):
+                path = directory / f"{stem}_summary{suffix}"
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    return written
