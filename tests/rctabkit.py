@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 Ranking = str | set[str] | frozenset[str] | None
 
 
-def write_contest(folder: Path, candidates: list[str], ballots: list[list[Ranking]], *,
+def write_contest(folder: Path, candidates: list[str], ballots: Sequence[Sequence[Ranking]], *,
                   name: str = "config.json", candidate_options: dict[str, dict[str, Any]] | None = None,
                   source: dict[str, Any] | None = None, **rules: Any) -> Path:
     """Writes ``records.csv`` and the configuration; returns the configuration's path."""

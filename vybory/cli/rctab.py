@@ -226,6 +226,10 @@ def load_config(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                            field=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
+    except FileNotFoundError:
+        raise InvalidInput("no such file", field=str(path)) from None
     if not isinstance(config, dict):
         raise InvalidInput("an RCTab configuration is a JSON object", field=str(path))
     return config
@@ -336,6 +340,10 @@ def rctab_rules(config: Mapping[str, Any], candidates: tuple[str, ...], excluded
     ranks = _whole(rules, "maxRankingsAllowed", unset=("max",))
     if ranks is not None and ranks < 1:
         raise InvalidInput("must be at least 1", field="rules.maxRankingsAllowed")
+    if _whole(rules, "minimumVoteThreshold", unset=()):
+        raise InvalidInput("RCTab 2 no longer applies a minimum vote threshold (RCTab 1 eliminated the "
+                           "candidates below it in round 1); vybory counts as RCTab 2: set it to 0 or "
+                           "remove it", field="rules.minimumVoteThreshold")
     return Rules(
         candidates=candidates,
         winners=int(winners_text),
@@ -387,8 +395,10 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
         if overvote_label and delimiter:
             raise InvalidInput("overvoteDelimiter must be blank when overvoteLabel is given",
                                field=f"{where}.overvoteDelimiter")
-        if delimiter and re.search(r"[\\\s]", delimiter):
-            raise InvalidInput("overvoteDelimiter cannot hold a backslash or a space", field=f"{where}.overvoteDelimiter")
+        if delimiter and ("\\" in delimiter or not re.search(r"[^A-Za-z0-9\-.,'\" ]", delimiter)):
+            raise InvalidInput("overvoteDelimiter holds no backslash and at least one character that is not a "
+                               "letter, digit, hyphen, period, comma, apostrophe, quote or space",
+                               field=f"{where}.overvoteDelimiter")
         out.append(Source(
             provider=_text_field(entry, "provider") or "ess",
             path=cvr if cvr is not None else base / path_text,
@@ -432,11 +442,24 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     by_precinct = _flag(settings, "tabulateByPrecinct") if isinstance(settings, Mapping) else False
     records: list[Cvr] = []
     for i, source in enumerate(sources):
+        before = len(records)
         try:
-            for record in read_source(source, lookup, rules.max_rankings):
-                records.append(record)
-                if progress is not None and len(records) % 4096 == 0:
-                    progress(4096)
+            try:
+                for record in read_source(source, lookup, rules.max_rankings):
+                    records.append(record)
+                    if progress is not None and len(records) % 4096 == 0:
+                        progress(4096)
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
+            except FileNotFoundError as exc:
+                raise InvalidInput("no such file", field=str(exc.filename or source.path)) from None
+            except IsADirectoryError:
+                raise InvalidInput("is a folder, not a file", field=str(source.path)) from None
+            if len(records) == before:
+                # RCTab would count an empty source as no ballots; an empty or mismatched
+                # file is far likelier a mistake (wrong contestId, wrong file) than a fact.
+                raise InvalidInput("holds no cast vote record of the contest (check contestId and the file)",
+                                   field=str(source.path))
         except InvalidInput as error:
             field = error.field or ""
             if not field.startswith(str(source.path)):
