@@ -17,7 +17,8 @@ Ranking = str | set[str] | frozenset[str] | None
 
 def write_contest(folder: Path, candidates: list[str], ballots: Sequence[Sequence[Ranking]], *,
                   name: str = "config.json", candidate_options: dict[str, dict[str, Any]] | None = None,
-                  source: dict[str, Any] | None = None, **rules: Any) -> Path:
+                  source: dict[str, Any] | None = None, version: str = "2.0.0",
+                  output: dict[str, Any] | None = None, **rules: Any) -> Path:
     """Writes ``records.csv`` and the configuration; returns the configuration's path."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = list(candidates)
@@ -42,10 +43,10 @@ def write_contest(folder: Path, candidates: list[str], ballots: Sequence[Sequenc
                 row.append(str(given[0]) if given else "")
             writer.writerow(row)
     config = {
-        "tabulatorVersion": "2.0.0",
+        "tabulatorVersion": version,
         "outputSettings": {"contestName": "Test contest", "contestDate": "2026-12-07",
                            "contestJurisdiction": "Testville", "contestOffice": "Mayor",
-                           "tabulateByPrecinct": False},
+                           "tabulateByPrecinct": False, **(output or {})},
         "cvrFileSources": [{"filePath": "records.csv", "provider": "genericCsv", "firstVoteColumnIndex": "2",
                             "firstVoteRowIndex": "2", "idColumnIndex": "1", **(source or {})}],
         "candidates": [{"name": c, "excluded": False, "aliases": [], **(candidate_options or {}).get(c, {})}

@@ -297,14 +297,58 @@ def _index(source: Mapping[str, Any], key: str, where: str) -> int | None:
     return int(text)
 
 
+_OLD_TIEBREAKS = {"interactive": "stopCountingAndAsk", "previousRoundCountsThenInteractive":
+                  "previousRoundCountsThenAsk", "usePermutationInConfig": "useCandidateOrder"}
+RCTAB_VERSION = "2.0.0"
+
+
+def migrate(config: dict[str, Any]) -> dict[str, Any]:
+    """An older configuration brought to RCTab 2's form, as RCTab migrates it on loading
+    (``ContestConfigMigration``): old winner and tiebreak mode names, and the labels
+    that moved from ``rules`` to each source. A copy; a current one comes back as is."""
+    if config.get("tabulatorVersion") in (RCTAB_VERSION, "TEST"):
+        return config
+    out = json.loads(json.dumps(config))
+    rules = out.get("rules")
+    sources = out.get("cvrFileSources")
+    if not isinstance(rules, dict):
+        return out
+    winners = _text_field(rules, "numberOfWinners")
+    mode = _text_field(rules, "winnerElectionMode")
+    if mode == "standard":
+        rules["winnerElectionMode"] = ("multiWinnerAllowMultipleWinnersPerRound"
+                                       if winners.isdigit() and int(winners) > 1 else "singleWinnerMajority")
+    elif mode == "singleSeatContinueUntilTwoCandidatesRemain":
+        rules.update(winnerElectionMode="singleWinnerMajority", continueUntilTwoCandidatesRemain=True)
+    elif mode == "multiSeatAllowOnlyOneWinnerPerRound":
+        rules["winnerElectionMode"] = "multiWinnerAllowOnlyOneWinnerPerRound"
+    elif mode == "multiSeatBottomsUp":
+        percentage = _text_field(rules, "multiSeatBottomsUpPercentageThreshold")
+        rules["winnerElectionMode"] = ("bottomsUpUsingPercentageThreshold" if winners == "0" or percentage
+                                       else "bottomsUp")
+    elif mode == "multiSeatSequentialWinnerTakesAll":
+        rules["winnerElectionMode"] = "multiPassIrv"
+    tiebreak = _text_field(rules, "tiebreakMode")
+    rules["tiebreakMode"] = _OLD_TIEBREAKS.get(tiebreak, tiebreak)
+    if isinstance(sources, list):
+        for source in (s for s in sources if isinstance(s, dict)):
+            for old, new in (("overvoteLabel", "overvoteLabel"), ("undervoteLabel", "skippedRankLabel"),
+                             ("undeclaredWriteInLabel", "undeclaredWriteInLabel")):
+                if _text_field(rules, old):
+                    source[new] = rules[old]
+            if rules.get("treatBlankAsUndeclaredWriteIn") is True:
+                source["treatBlankAsUndeclaredWriteIn"] = True
+            if _text_field(source, "undervoteLabel") and not _text_field(source, "skippedRankLabel"):
+                source["skippedRankLabel"] = source["undervoteLabel"]
+    return out
+
+
 def rctab_rules(config: Mapping[str, Any], candidates: tuple[str, ...], excluded: list[str]) -> Rules:
     """The :class:`vybory.rules.rctab.Rules` of a configuration, each field checked."""
     rules = config.get("rules")
     if not isinstance(rules, Mapping):
         raise InvalidInput("an RCTab configuration has a 'rules' object", field="rules")
     mode = _text_field(rules, "winnerElectionMode") or "singleWinnerMajority"
-    if mode == "standard":
-        mode = "singleWinnerMajority"
     winners_text = _text_field(rules, "numberOfWinners") or "1"
     if not winners_text.isdigit():
         raise InvalidInput(f"must be a whole number, not {winners_text!r}", field="rules.numberOfWinners")
@@ -425,7 +469,7 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
     were read, every few thousand.
     """
-    config = load_config(path)
+    config = migrate(load_config(path))
     if seed is not None:
         rules_given = config.get("rules")
         if isinstance(rules_given, dict):
