@@ -33,6 +33,7 @@ SIGNED_KINDS: dict[str, str] = {
     "decryption_share": TRUSTEE,
     "roll_published": COMMISSION,
     "credentials_published": AUTHORITY,
+    "head_witnessed": TRUSTEE,
 }
 
 UNSIGNED_FIELDS = ("at", "signed")
