@@ -134,6 +134,8 @@ class Ceremony:
                 if any(c.recipient != i for c in complaints):
                     fail("dkg_trustee", f"trustee {i} complains about a share sent to another trustee")
                     return
+                if len({c.dealer for c in complaints}) != len(complaints):
+                    fail("dkg_complaint", f"trustee {i} complains twice about the same dealer")
                 for complaint in complaints:
                     self._judge_complaint(complaint, fail)
         except VyboryError as error:
