@@ -298,6 +298,22 @@ class ElectionService:
                 posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
             return posted
 
+    def submit_head_witness(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a trustee's countersignature of a head (``head_witnessed``, computed and signed on the
+        trustee's machine by :func:`vybory.protocol.witness.witness_head`) on the board.
+
+        Refused unless it names an event of the board by its position and hash, is signed by the
+        trustee it names, and is later than that trustee's last witness (spec §10.6)."""
+        payload = _plain(payload)
+        with self.board.writing(slug, self.clock()) as ctx:
+            position = payload.get("position")
+            witnessed = None
+            if type(position) is int and 1 <= position < ctx.state.position:
+                witnessed = next(iter(self.board.events(ctx.session, ctx.election_id, start=position,
+                                                        stop=position + 1)), None)
+            checked = check_append(ctx.state, EventKind.HEAD_WITNESSED, payload, now=ctx.now, witnessed=witnessed)
+            return Posted.of(self.board.append(ctx, EventKind.HEAD_WITNESSED, checked))
+
     def complete_key_ceremony(self, slug: str) -> Posted:
         """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""
         return self._act(slug, EventKind.KEY_CEREMONY_COMPLETED, lambda s, now:
