@@ -190,7 +190,7 @@ class Ceremony:
                 self.reveals, [s for shares in self.shares.values() for s in shares],
                 [c for complaints in self.complaints.values() for c in complaints])
         except ThresholdNotMet as error:
-            fail("dkg_threshold", f"recomputed from the board, the ceremony fails: {error.message}")
+            fail("dkg_failed", f"recomputed from the board, the ceremony fails: {error.message}")
             return
         except (InvalidProof, VyboryError) as error:
             fail("dkg_result", f"the ceremony cannot be recomputed: {error}")
