@@ -149,9 +149,18 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> 
         raise InvalidBallot("this credential is not on the published list", field="ballot.credential",
                             code="unknown_credential")
     layouts = district_layouts(state, rnd, entry.district)
+    home = state.definition.district(entry.district).name
     if not layouts:
-        raise Refused(f"round {rnd.number} has no contest in district {entry.district!r}",
-                      field="ballot.round", code="no_contest_in_district")
+        raise Refused(f"this credential belongs to district {home!r}, which has no contest in round "
+                      f"{rnd.number}: there is nothing for it to vote on", field="ballot.credential",
+                      code="no_contest_in_district")
+    filled = {c.district for c in state.definition.contests
+              if c.id in {part.contest for part in ballot.contests}}
+    if filled and entry.district not in filled:
+        names = ", ".join(repr(state.definition.district(d).name) for d in sorted(filled))
+        raise Refused(f"this credential belongs to district {home!r}, but the ballot was filled in for "
+                      f"{names}: go back to the district choice, choose {home!r} and fill in its ballot",
+                      field="ballot.credential", code="wrong_district")
     if credential in rnd.last_ballot and not state.definition.revote:
         raise Refused("this credential has already voted in this round and this election does not "
                       "allow voting again", field="ballot.credential", code="revote_forbidden")

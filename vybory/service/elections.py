@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
-from vybory.model.ballot import Ballot
+from vybory.model.ballot import Ballot, normalise_code
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
 from vybory.protocol import credentials as protocol_credentials
@@ -421,7 +421,7 @@ class ElectionService:
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
-        code = tracking_code.strip().lower()
+        code = normalise_code(tracking_code)
         with self.board.reading(slug, self.clock()) as ctx:
             row = ctx.session.scalars(select(BallotEntry).where(
                 BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
