@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test serve booth bench clean vectors
+.PHONY: setup demo test serve booth bench clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -14,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The native backend (native/, curve25519-dalek through PyO3) is built where cargo exists;
+# elsewhere vybory runs on libsodium alone.
+$(NATIVE): $(STAMP) native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "setup: building the native backend (native/, cargo build --release)"; \
+		PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pip install -q --no-build-isolation ./native && touch $(NATIVE); \
+	else echo "setup: cargo not found, so the native backend is not built: vybory runs on libsodium"; fi
+
+setup: $(STAMP) $(NATIVE)
 	./scripts/ensure-libsodium
 
 booth: setup
@@ -40,6 +49,9 @@ bench: setup
 
 vectors: setup
 	$(PY) scripts/make-vectors
+
+conformance: setup
+	$(PY) scripts/make-conformance
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache vybory/web/static/booth test-artifacts
