@@ -213,6 +213,8 @@ def register(app: typer.Typer) -> None:
         = None,
         blank: Annotated[bool, typer.Option(help="Cast a ballot that leaves every contest blank.")] = False,
         audit: Annotated[bool, typer.Option(help="Make and open a ballot to check it; do not cast it.")] = False,
+        receipt_file: Annotated[Path | None, typer.Option("--receipt", help="Save the receipt (JSON) here, to "
+                                                          "check the board with later.")] = None,
         db: DbOption = None,
     ) -> None:
         """Encrypt, sign and cast your ballot (or audit one). Without choices, shows your ballot."""
@@ -243,6 +245,10 @@ def register(app: typer.Typer) -> None:
         done(f"Tracking code: {receipt.tracking_code}")
         if receipt.replaced:
             done(f"It replaces your earlier ballot {receipt.replaced[:16]}… (only the last one counts).")
+        if receipt_file is not None:
+            receipt_file.write_text(json.dumps(receipt.to_json(), indent=2) + "\n", encoding="utf-8")
+            done(f"Receipt saved to {str(receipt_file)!r}: check it against the board (the board page, or "
+                 "`vybory verify-ballot RECORD --receipt FILE`).")
 
     @app.command("track")
     @refusals
