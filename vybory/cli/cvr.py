@@ -651,7 +651,11 @@ def read_clear_ballot(source: Source, names: Names, max_rankings: int | None) ->
         if not header:
             raise InvalidInput("no header row", field=where)
         columns: dict[int, tuple[int, str]] = {}
-        for index, heading in enumerate(_COMMA.split(header)[10:], start=10):
+        headings = _COMMA.split(header)
+        if len(headings) < 11:
+            raise InvalidInput(f"{len(headings)} columns: a Clear Ballot record has its choices from "
+                               f"column 11", field=f"{where}: row 1")
+        for index, heading in enumerate(headings[10:], start=10):
             fields = heading.split(":")
             if len(fields) != 6:
                 raise InvalidInput(f"column {index + 1} heading {heading!r} is not RCV:contest:rank:rule:choice:party",

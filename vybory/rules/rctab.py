@@ -60,7 +60,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from vybory.errors import InvalidInput
-from vybory.rules.java_order import JavaRandom, hash_order, hash_set_order
+from vybory.rules.java_order import JavaRandom, hash_order, hash_set_order, string_key
 
 OVERVOTE = "overvote"
 UWI = "Undeclared Write-ins"
@@ -140,6 +140,23 @@ class Cvr:
     precinct: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TieBreak:
+    """A tie settled in a round: for the win (``winner``) or for elimination.
+
+    ``rule`` is how: ``"draw"`` (the seeded draw, or its permutation),
+    ``"candidate_order"``, ``"previous_rounds"`` or ``"operator"``;
+    ``how`` says it in words.
+    """
+
+    winner: bool
+    candidates: tuple[str, ...]
+    chosen: str
+    votes: Decimal
+    rule: str
+    how: str
+
+
 @dataclass(slots=True)
 class RoundResult:
     """One round as RCTab reports it.
@@ -158,7 +175,7 @@ class RoundResult:
     eliminated: list[str] = field(default_factory=list)
     transfers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     residual_surplus: Decimal = ZERO
-    ties: list[str] = field(default_factory=list)
+    ties: list[TieBreak] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -586,23 +603,21 @@ class _Tabulator:
     # --- ties ---------------------------------------------------------------------------------
 
     def tiebreak(self, winner: bool, tied: list[str], votes: Decimal, result: RoundResult) -> str:
-        tied.sort()
+        tied.sort(key=string_key)
         mode = self.rules.tiebreak
         if mode == "stopCountingAndAsk":
-            chosen = self.ask(tied, winner)
-            how = "chosen by the operator"
+            chosen, rule, how = self.ask(tied, winner), "operator", "chosen by the operator"
         elif mode == "random":
-            chosen = self.draw(tied)
-            how = "drawn at random"
+            chosen, rule, how = self.draw(tied), "draw", "drawn at random"
         elif mode in ("generatePermutation", "useCandidateOrder"):
             order = self.permutation if winner else list(reversed(self.permutation))
             chosen = next(c for c in order if c in tied)
-            how = f"{'earliest' if winner else 'latest'} in the {'drawn' if mode == 'generatePermutation' else 'candidate'} order"
+            rule = "draw" if mode == "generatePermutation" else "candidate_order"
+            how = (f"{'earliest' if winner else 'latest'} in the "
+                   f"{'drawn permutation' if mode == 'generatePermutation' else 'candidate order'}")
         else:
-            chosen, how = self.previous_rounds(winner, tied)
-        verb = "won" if winner else "lost"
-        others = ", ".join(c for c in tied if c != chosen)
-        result.ties.append(f"{chosen} {verb} a tie against {others} at {votes} votes: {how}")
+            chosen, rule, how = self.previous_rounds(winner, tied)
+        result.ties.append(TieBreak(winner, tuple(tied), chosen, votes, rule, how))
         return chosen
 
     def draw(self, candidates: list[str]) -> str:
@@ -621,17 +636,19 @@ class _Tabulator:
                                f"({', '.join(candidates)})", field="--choice")
         return chosen
 
-    def previous_rounds(self, winner: bool, tied: list[str]) -> tuple[str, str]:
+    def previous_rounds(self, winner: bool, tied: list[str]) -> tuple[str, str, str]:
         contention = tied
         for earlier in range(self.round - 1, 0, -1):
             tally = self.tallies[earlier]
             groups = self.by_votes(tally.votes, hash_set_order(contention))
             votes, contention = groups[-1] if winner else groups[0]
             if len(contention) == 1:
-                return contention[0], f"{'most' if winner else 'fewest'} votes ({votes}) in round {earlier}"
+                return (contention[0], "previous_rounds",
+                        f"{'most' if winner else 'fewest'} votes ({votes}) in round {earlier}")
         if self.rules.tiebreak == "previousRoundCountsThenAsk":
-            return self.ask(contention, winner), "still tied in every earlier round; chosen by the operator"
-        return self.draw(contention), "still tied in every earlier round; drawn at random"
+            return (self.ask(contention, winner), "operator",
+                    "still tied in every earlier round; chosen by the operator")
+        return self.draw(contention), "draw", "still tied in every earlier round; drawn at random"
 
     # --- surpluses ----------------------------------------------------------------------------
 
