@@ -146,6 +146,70 @@ fn sum_ciphertexts<'py>(py: Python<'py>, ciphertexts: Vec<Vec<u8>>) -> PyResult<
     Ok(PyBytes::new(py, &out))
 }
 
+/// Running homomorphic sums of ciphertexts (a tally), kept in extended coordinates and encoded
+/// only when read: each addition costs one decoding and no encoding.
+///
+/// Invariants: `alphas.len() == betas.len()`, the number of slots.
+#[pyclass]
+struct CiphertextSums {
+    alphas: Vec<RistrettoPoint>,
+    betas: Vec<RistrettoPoint>,
+}
+
+fn decode_ciphertext(ct: &[u8]) -> PyResult<(RistrettoPoint, RistrettoPoint)> {
+    if ct.len() != 64 {
+        return Err(PyValueError::new_err("a ciphertext must be 64 bytes"));
+    }
+    Ok((decode_or_raise(&ct[..32], "ciphertext sum")?, decode_or_raise(&ct[32..], "ciphertext sum")?))
+}
+
+#[pymethods]
+impl CiphertextSums {
+    #[new]
+    fn new(size: usize) -> Self {
+        CiphertextSums { alphas: vec![RistrettoPoint::identity(); size], betas: vec![RistrettoPoint::identity(); size] }
+    }
+
+    fn __len__(&self) -> usize {
+        self.alphas.len()
+    }
+
+    /// Adds the ciphertexts (64 bytes each) to slots 0, 1, …, weighted by the public integer
+    /// ``weight`` (32 bytes little-endian). All are decoded before any is added: a bad one adds nothing.
+    fn add(&mut self, ciphertexts: Vec<Vec<u8>>, weight: &[u8]) -> PyResult<()> {
+        if ciphertexts.len() > self.alphas.len() {
+            return Err(PyValueError::new_err("more ciphertexts than slots"));
+        }
+        let w = scalar(weight)?;
+        let decoded = ciphertexts.iter().map(|ct| decode_ciphertext(ct)).collect::<PyResult<Vec<_>>>()?;
+        let one = w == Scalar::ONE;
+        for (i, (alpha, beta)) in decoded.into_iter().enumerate() {
+            if one {
+                self.alphas[i] += alpha;
+                self.betas[i] += beta;
+            } else {
+                self.alphas[i] += alpha * w;
+                self.betas[i] += beta * w;
+            }
+        }
+        Ok(())
+    }
+
+    /// The sums, as 64-byte ciphertexts alpha ‖ beta, slot by slot.
+    fn totals<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.alphas
+            .iter()
+            .zip(&self.betas)
+            .map(|(a, b)| {
+                let mut out = [0u8; 64];
+                out[..32].copy_from_slice(a.compress().as_bytes());
+                out[32..].copy_from_slice(b.compress().as_bytes());
+                PyBytes::new(py, &out)
+            })
+            .collect()
+    }
+}
+
 /// A precomputed table of multiples of one point (the election key, say), for constant-time
 /// fixed-base multiplication. Building it costs about 35 multiplications.
 #[pyclass(frozen)]
@@ -393,6 +457,7 @@ fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sum_points, m)?)?;
     m.add_function(wrap_pyfunction!(sum_ciphertexts, m)?)?;
     m.add_class::<FixedBase>()?;
+    m.add_class::<CiphertextSums>()?;
     m.add_class::<Batch>()?;
     Ok(())
 }

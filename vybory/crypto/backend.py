@@ -96,6 +96,11 @@ def new_batch() -> Any | None:
     return _native.Batch() if ops.name == "native" and _native is not None else None
 
 
+def new_sums(size: int) -> Any | None:
+    """Native running sums of ``size`` ciphertexts (``vybory_native.CiphertextSums``), or None on libsodium."""
+    return _native.CiphertextSums(size) if ops.name == "native" and _native is not None else None
+
+
 @functools.lru_cache(maxsize=16)
 def _fixed_base(encoding: bytes) -> Callable[[bytes], bytes]:
     if ops.name == "native" and _native is not None:
