@@ -246,6 +246,25 @@ def test_running_tally_sums_are_identical(ballots: list[tuple[list[int], int]]) 
     both(run)
 
 
+@native_only
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**64 - 5), st.integers(0, 3), st.binary(min_size=1, max_size=8))
+def test_provers_give_identical_bytes_from_the_same_draws(low: int, offset: int, seed: bytes) -> None:
+    # Encryption and the disjunctive provers take the native tables on one side, libsodium on the other.
+    def run() -> bytes:
+        rng = DeterministicRng(seed)
+        r = Scalar.random(rng)
+        message = low + offset
+        ct = encrypt(PK, message % ORDER, r)
+        proof = prove_range(FP, CRED, PK, ct, message, r, low, low + 3, rng=rng)
+        bit = encrypt(PK, offset % 2, r)
+        zero_one = prove_zero_one(FP, CRED, PK, bit, offset % 2, r, rng=rng)
+        verify_range(FP, CRED, PK, ct, low, low + 3, proof)
+        return ct.to_bytes() + proof.to_bytes() + bit.to_bytes() + zero_one.to_bytes()
+
+    both(run)
+
+
 # Proofs: every tampered field, every statement change --------------------------------------------
 
 Wrap = Callable[[InvalidProof], Exception]

@@ -142,8 +142,12 @@ def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
     """(g^r, pk^r · g^m); pk^r from a precomputed table of the key on the native backend."""
     _check_message(message)
     r = randomness.value.to_bytes(32, "little")
+    table = backend.key_table(public_key.encoding)
+    if table is not None:  # both multiplications from tables, one crossing into the native code
+        both = table.encrypt(r, g_power(message))
+        return Ciphertext(_point(both[:32]), _point(both[32:]))
     alpha = ops.scalarmult_base(r)
-    beta = ops.add(backend.fixed_base(public_key.encoding)(r), g_power(message))
+    beta = ops.add(ops.scalarmult(r, public_key.encoding), g_power(message))
     return Ciphertext(_point(alpha), _point(beta))
 
 
