@@ -222,13 +222,13 @@ def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, 
         secrets[s.trustee] = s
     for s in secrets.values():
         post("trustee_key", protocol.publish_trustee_key(state(), s, now=now, rng=rng("k")))
-        post("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=now))
+        post("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=now, rng=rng("h")))
     for s in secrets.values():
         post("dkg_commitments", protocol.publish_reveal(state(), s, now=now, rng=rng("r")))
     for s in secrets.values():
         post("dkg_shares", protocol.publish_shares(state(), s, now=now, rng=rng("s")))
     for s in secrets.values():
-        post("dkg_complaint", protocol.publish_complaints(state(), s, now=now))
+        post("dkg_complaint", protocol.publish_complaints(state(), s, now=now, rng=rng("c")))
     return secrets
 
 
@@ -554,6 +554,7 @@ def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[
 
 def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
+    from vybory.model.canonical import canonical_json
     from vybory.model.signing import (
         AUTHORITY,
         COMMISSION,
@@ -562,12 +563,15 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
         trustee_signer,
     )
 
+    # Randomness drawn from what is signed: the same lie gets the same bytes in every run.
+    body = {k: v for k, v in payload.items() if k != "signed"}
+    draws = DeterministicRng(b"signed " + kind.encode() + b" " + canonical_json(body))
     role = SIGNED_KINDS[kind]
     if role in (AUTHORITY, COMMISSION):
-        return sign_payload(fingerprint, identity_secret(role), role, kind, payload)
+        return sign_payload(fingerprint, identity_secret(role), role, kind, payload, rng=draws)
     trustee = definition.trustees[payload["trustee"] - 1]
     return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
-                        kind, payload)
+                        kind, payload, rng=draws)
 
 
 def identity_file(trustee_id: str, folder: Path | None = None) -> str:

@@ -212,6 +212,19 @@ def test_verify_ballot_with_a_receipt(record: Path, built: tuple[Election, str, 
     assert "Bad input (tracking_code)" in run("verify-ballot", str(record), code=2)
 
 
+def test_an_extra_file_in_the_archive_is_reported(record: Path, tmp_path: Path) -> None:
+    # Whoever hands out the record slips in a file of its own (a "corrected" result, a script):
+    # it is not part of the record, and verify says so by name.
+    target = rewrite(record, tmp_path / "extra.zip", lambda n, d: d)
+    with zipfile.ZipFile(target, "a") as archive:
+        archive.writestr("results-corrected.json", b"{}")
+    data = json.loads(Run()("verify", str(target), "--json", "--workers", "1", code=1))
+    record_check = next(c for c in data["checks"] if c["name"] == "record")
+    assert [f["code"] for f in record_check["findings"]] == ["record_extra_file"]
+    assert "results-corrected.json" in record_check["findings"][0]["message"]
+    assert all(c["status"] == "passed" for c in data["checks"] if c["name"] != "record")
+
+
 def test_heads_then_verify_with_the_heads_file(record: Path, tmp_path: Path) -> None:
     run = Run()
     out = run("heads", str(record))

@@ -130,7 +130,11 @@ def open_record(path: Path | str) -> Iterator[RecordFiles]:
             raise RecordUnreadable(f"{str(path)!r} is damaged: {exc}") from None
         if damaged is not None:
             raise RecordUnreadable(f"{str(path)!r} is damaged: the file {damaged!r} inside it fails its checksum")
-        names = set(archive.namelist())
+        listed = archive.namelist()
+        names = set(listed)
+        others = tuple(sorted(n for n in names if n not in (record.MANIFEST, *record.FILES)))
+        if len(listed) != len(names):
+            others += tuple(sorted({n for n in listed if listed.count(n) > 1}))
 
         def small(name: str) -> bytes | None:
             return archive.read(name) if name in names else None
@@ -144,7 +148,7 @@ def open_record(path: Path | str) -> Iterator[RecordFiles]:
 
         try:
             files = RecordFiles(small(record.MANIFEST), small(record.DEFINITION), small(record.README),
-                                events if record.EVENTS in names else None)
+                                events if record.EVENTS in names else None, others)
         except ARCHIVE_ERRORS as exc:
             raise RecordUnreadable(f"{str(path)!r} is damaged: {exc}") from None
         yield files
