@@ -13,6 +13,7 @@ encrypt + prove a selection ≤ 190 µs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -68,6 +69,7 @@ def paired(fn: Callable[[], object], iterations: int, rounds: int, per: int = 1)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--ballots", type=int, default=300, help="ballots in the record for the whole verification")
     args = parser.parse_args()
     if not backend.native_available():
         print("bench/native.py: the native backend is not built (no cargo?): nothing to compare")
@@ -176,6 +178,33 @@ def main() -> None:
     print("speed-up = libsodium µs / native µs; native/dalek = native µs / the bare-dalek figure for that work")
     print("(0/1 rows: the batched 0/1 figure at n = 1000; signature: one vartime double-base mul; "
           "encrypt: two table muls and an add).")
+    whole_verification(args.ballots, rounds=1 if args.quick else 2)
+
+
+def whole_verification(ballots: int, rounds: int) -> None:
+    """`vybory verify` of one record (bench/verify.py's election) in this process on each backend:
+    CPU seconds (best of ``rounds``, alternating), and the two reports must be identical."""
+    spec = importlib.util.spec_from_file_location("bench_verify", ROOT / "bench" / "verify.py")
+    assert spec is not None and spec.loader is not None
+    election = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(election)  # bench/verify.py: its election builder and record
+    verify_record = election.verify_record
+
+    files = election.record(election.build(ballots))
+    best = {"sodium": float("inf"), "native": float("inf")}
+    reports = {}
+    for _ in range(rounds):
+        for name in ("sodium", "native"):
+            backend.use(name)
+            started = time.process_time()
+            report = verify_record(files)
+            best[name] = min(best[name], time.process_time() - started)
+            reports[name] = report.to_json()
+            assert report.ok, [str(f) for f in report.failures]
+    backend.use(None)
+    assert reports["sodium"] == reports["native"], "the two backends' verification reports differ"
+    print(f"whole verification of a {ballots}-ballot record in one process (CPU s): sodium {best['sodium']:.2f}, "
+          f"native {best['native']:.2f}, speed-up {best['sodium'] / best['native']:.1f}x; identical reports")
 
 
 if __name__ == "__main__":
