@@ -33,7 +33,7 @@ TECHNICAL = {
     "javascript", "subresource", "integrity",
     "english",  # the language switcher names each language in itself
 }
-HIDDEN = re.compile(r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1>", re.S | re.I)
+HIDDEN = re.compile(r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 ATTRIBUTES_SHOWN = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
 
 
