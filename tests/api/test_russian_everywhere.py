@@ -210,8 +210,10 @@ def test_every_refusal_the_server_gives_is_a_message_for_the_catalogue() -> None
               "ThresholdNotMet", "ApiError"}
     root = Path(__file__).resolve().parents[2] / "vybory"
     literal = []
+    # rules/rctab.py reads RCTab's files for `vybory count` on the command line, in English.
+    outside = {root / "rules" / "rctab.py"}
     for package in ("protocol", "service", "web", "api", "rules"):
-        for path in sorted((root / package).rglob("*.py")):
+        for path in sorted(set((root / package).rglob("*.py")) - outside):
             for node in ast.walk(ast.parse(path.read_text())):
                 if not isinstance(node, ast.Call):
                     continue

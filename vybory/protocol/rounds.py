@@ -128,10 +128,11 @@ class BallotStatement:
     layouts: tuple[Layout, ...]
 
 
-def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> BallotStatement:
+def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime,
+                     code: str | None = None) -> BallotStatement:
     """The cheap checks of ``ballot`` against the board, in the order of :func:`check_ballot`
     (fingerprint, round open, credential listed, re-vote rule, replay), and the statement its
-    proofs are checked against."""
+    proofs are checked against. ``code``: the ballot's tracking code, if already computed."""
     if ballot.election != state.fingerprint:
         raise InvalidBallot(say("this ballot is for another election (its fingerprint differs)"),
                             field="ballot.election", code="wrong_election")
@@ -169,7 +170,7 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> 
     if credential in rnd.last_ballot and not state.definition.revote:
         raise Refused(say("this credential has already voted in this round and this election does "
                           "not allow voting again"), field="ballot.credential", code="revote_forbidden")
-    if tracking_code(ballot) in state.tracking_codes:
+    if (code or tracking_code(ballot)) in state.tracking_codes:
         raise InvalidBallot(say("this exact ballot is already on the board"), field="ballot",
                             code="replayed_ballot")
     for part in ballot.contests:
@@ -194,10 +195,11 @@ def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime,
     """Payload of ``ballot_cast`` for a ``ballot`` whose proofs were checked against ``checked``:
     the cheap checks again against the board as it is now; the proofs again only if the statement
     is no longer the one they were checked against."""
-    statement = ballot_statement(state, ballot, now=now)
+    code = tracking_code(ballot)
+    statement = ballot_statement(state, ballot, now=now, code=code)
     if statement != checked:
         check_ballot_proofs(ballot, statement)
-    return {"ballot": ballot.to_json(), "tracking_code": tracking_code(ballot), "at": at(now)}
+    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
 
 
 def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
