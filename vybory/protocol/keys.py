@@ -254,8 +254,13 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
     raw = payload.get("complaints")
     if not isinstance(raw, list) or len(raw) > n:
         raise InvalidInput(say("must be a list of at most %(n)s complaints", n=n), field="complaints")
+    dealers: set[int] = set()
     for k, c in enumerate(raw):
         complaint = Complaint.from_json(c, f"complaints[{k}]")
+        if complaint.dealer in dealers:
+            raise InvalidInput(say("a second complaint about trustee %(dealer)s: one complaint per dealer", dealer=complaint.dealer),
+                               field=f"complaints[{k}].dealer")
+        dealers.add(complaint.dealer)
         if complaint.recipient != i:
             raise InvalidInput(say("a trustee complains only about shares sent to itself"),
                                field=f"complaints[{k}].recipient")
