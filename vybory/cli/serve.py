@@ -334,6 +334,17 @@ def register(app: typer.Typer) -> None:
                 "under demo-out/ unless --db is given).",
             ),
         ] = False,
+        trusted_proxy: Annotated[
+            str | None,
+            typer.Option(
+                "--trusted-proxy",
+                envvar="VYBORY_TRUSTED_PROXIES",
+                help="Addresses of the reverse proxies (comma-separated, or *) whose "
+                "X-Forwarded-For and X-Forwarded-Proto are believed: the client's address "
+                "(login limits) and https (Secure cookies, HSTS) come from them. "
+                "Anyone else's forwarding headers are ignored.",
+            ),
+        ] = None,
     ) -> None:
         """Run the web server: the API (/openapi.json), the pages and the voting booth."""
         import uvicorn
@@ -365,4 +376,11 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"Serving on {base} (API description: {base}/openapi.json). Stop with Ctrl-C."
         )
-        uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.run(
+            app_,
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=trusted_proxy is not None,
+            forwarded_allow_ips=trusted_proxy or "",
+        )
