@@ -531,6 +531,20 @@ class ServiceElection:
         for j in trustees:
             self.service.submit_decryption_share(self.slug, self.decryption_share(j, round))
 
+    def witness(self, *trustees: int) -> list[Any]:
+        """Trustees ``trustees`` (numbers) each check the board and countersign its head, as
+        `vybory trustee witness` does on their machines; returns the heads they witnessed."""
+        from vybory.protocol.witness import witness_head
+
+        heads = []
+        for j in trustees:
+            trustee = self.state().definition.trustees[j - 1]
+            made = witness_head(self.service.iter_events(self.slug), trustee_id=trustee.id,
+                                signing_secret=identity_secret("trustee", trustee.id))
+            self.service.submit_head_witness(self.slug, made.payload)
+            heads.append(made.head)
+        return heads
+
 
 def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` (re-)signed by the signer the definition names for it, with the test identity

@@ -158,7 +158,7 @@ def test_bad_records_and_configurations_are_refused_clearly(tmp_path: Path) -> N
     result = run("-m", "irv", "--rules", str(other))
     assert result.exit_code == 2 and "provider 'dominion' is not supported" in result.stderr
     result = run("-m", "stv-meek", "--rules", str(other))
-    assert result.exit_code == 2 and "use --method irv" in result.stderr
+    assert result.exit_code == 2 and "--method irv" in result.stderr and "--method rctab" in result.stderr
     config["cvrFileSources"][0].update(provider="ess", filePath="missing.xlsx")
     other.write_text(json.dumps(config))
     result = run("-m", "irv", "--rules", str(other))

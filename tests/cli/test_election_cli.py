@@ -4,8 +4,11 @@ authority with its letters, voters with their letters); refusals are one clear l
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from electionkit import MARCH, DefinitionToml, contest, identity_file
@@ -33,6 +36,10 @@ class Cli:
 
     def at(self, moment: str) -> None:
         self.monkeypatch.setenv("VYBORY_NOW", moment)
+
+    def witness(self, trustee: str, code: int = 0) -> str:
+        return self.run("trustee", "witness", "club-2025", "--identity", identity_file(trustee), "--heads",
+                        f"{trustee}.heads", code=code)
 
     def run(self, *args: str, code: int = 0) -> str:
         result = self.runner.invoke(app, [*args, "--db", self.url])
@@ -82,13 +89,18 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
     for t in trustees:
         out = cli.run("trustee", "complain", "club-2025", "--key", f"{t}.key")
     assert "The key ceremony is completed" in out
+    for t in trustees:
+        out = cli.witness(t)
+    assert "(key ceremony done)" in out and "with 2 earlier witness(es)" in out
 
     cli.at("2025-03-15T09:00:00Z")
     assert "chair: Ivanov, Petrova, Sidorov" in cli.run("election", "close-nominations", "club-2025")
+    assert "(nominations closed)" in cli.witness("anna")
     assert "4 credentials issued" in cli.run("credentials", "issue", "club-2025", "--out", "letters")
     letters = sorted((cli.folder / "letters" / "letters").iterdir())
     assert len(letters) == 4
     cli.run("election", "open", "club-2025")
+    assert "(round 1 opened)" in cli.witness("vera")
 
     cli.at("2025-03-20T09:00:00Z")
     assert "candidates: Ivanov, Petrova, Sidorov" in cli.run("vote", "club-2025", "--credential-file",
@@ -111,7 +123,9 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
     assert "wrong_mark_count" in out
 
     cli.run("election", "close", "club-2025")
+    cli.witness("anna")
     cli.run("election", "tally", "club-2025")
+    assert "(round 1 tallied)" in cli.witness("boris")
     out = cli.run("election", "decide", "club-2025", code=1)
     assert "threshold_not_met" in out and "2 valid decryption shares are needed, 0 received" in out
     cli.run("trustee", "decrypt", "club-2025", "--key", "vera.key")
@@ -119,7 +133,13 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
     out = cli.run("election", "decide", "club-2025")
     assert re.search(r"Ivanov\s+│\s+3\s+│\s+75.0%\s+│\s+elected", out), out
     assert "the motion did not pass" in out
+    assert "(round 1 results)" in cli.witness("vera")
     cli.run("election", "publish", "club-2025")
+    for t in trustees:
+        out = cli.witness(t)  # after the publication too
+    assert "(results published)" in out
+    assert [line.split(" ", 2)[2] for line in (cli.folder / "anna.heads").read_text().splitlines()] == [
+        "key ceremony done", "nominations closed", "round 1 closed", "results published"]
     status = cli.run("election", "status", "club-2025")
     assert "phase: published" in status and "Nobody is waited for." in status
     board = cli.run("election", "board", "club-2025", "--kind", "ballot_cast", "--json")
@@ -181,3 +201,56 @@ def test_database_commands_and_logins(cli: Cli) -> None:
     assert service.authenticate("secretary", "correct horse battery") == {
         "username": "secretary", "role": "commission", "subject": None, "election": None}
     assert service.authenticate("secretary", "wrong horse battery") is None
+
+
+def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """What a database operator can do: change the board's rows, then re-hash the whole chain."""
+    from sqlalchemy import create_engine, text
+
+    from vybory.model.board import GENESIS_HASH, compute_event_hash
+    from vybory.model.canonical import canonical_json
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        # The operator owns the database: the append-only triggers are no obstacle to it.
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER board_events_append_only ON board_events"))
+        else:
+            connection.execute(text("DROP TRIGGER board_events_no_update"))
+        rows = [dict(r._mapping) for r in connection.execute(text(
+            "select id, position, kind, payload from board_events order by position"))]
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        change(rows)
+        previous = GENESIS_HASH
+        for row in rows:
+            digest = compute_event_hash(row["position"], row["kind"], row["payload"], previous)
+            connection.execute(text("update board_events set payload = :p, previous_hash = :ph, hash = :h "
+                                    "where id = :id"), {"p": canonical_json(row["payload"]).decode(),
+                                                        "ph": previous.hex(), "h": digest.hex(), "id": row["id"]})
+            previous = digest
+    engine.dispose()
+
+
+def test_a_trustee_refuses_to_witness_a_board_rewritten_in_the_database(cli: Cli) -> None:
+    cli.at("2025-03-01T09:00:00Z")
+    cli.run("db", "upgrade")
+    cli.run("election", "create", "club.toml", "--roll", "roll.csv")
+    cli.run("election", "nominate", "club-2025", "--organisation", "union", "--contest", "chair",
+            "--candidate", "Ivanov", "--consent", "--detail", "occupation=fitter")
+    cli.run("election", "register", "club-2025", "1")
+    assert "witnessed (board event 4)" in cli.witness("anna")
+    heads = (cli.folder / "anna.heads").read_text()
+
+    def new_details(rows: list[dict[str, Any]]) -> None:
+        rows[1]["payload"]["candidate"]["details"] = {"occupation": "director"}
+
+    rewrite_board(cli.url, new_details)
+    for trustee in ("anna", "boris"):  # anna from her heads file, boris from anna's witness on the board
+        out = cli.witness(trustee, code=1)
+        assert "history_rewritten" in out and "nothing is signed" in out
+    assert (cli.folder / "anna.heads").read_text() == heads and not (cli.folder / "boris.heads").exists()
+    assert cli.run("election", "board", "club-2025", "--kind", "head_witnessed", "--json").count(
+        '"kind":"head_witnessed"') == 1  # anna's first witness only
+    (cli.folder / "anna.heads").write_text("3 nonsense\n")
+    assert "heads line 1" in cli.witness("anna", code=2)

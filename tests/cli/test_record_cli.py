@@ -64,9 +64,13 @@ def rewrite(source: Path, target: Path, change: Any) -> Path:
 def test_export_then_verify(record: Path) -> None:
     out = Run()("verify", str(record), "--workers", "1")
     assert "verified: every check holds" in out
-    for number in range(1, 19):
+    for number in range(1, 20):
         assert f"\n{number:>2}. " in "\n" + out
     assert "note: round 1: the share of trustee 4 is invalid" in out
+    # Without --head: which part the trustees witnessed, and which part only the record vouches for.
+    assert "witnessed: events 1-" in out and "by 4 of 5 trustees (anna, boris, clara, elena)" in out
+    assert "NOT witnessed: events" in out and "only this record vouches for them" in out
+    assert "Compare this record's head with one published elsewhere" in out
 
 
 def test_verify_as_json_on_every_core(record: Path, built: tuple[Election, str, Path]) -> None:
@@ -76,7 +80,8 @@ def test_verify_as_json_on_every_core(record: Path, built: tuple[Election, str, 
     out = Run()("verify", str(record), "--json", "--workers", "2", "--head", head, "--fingerprint", fingerprint)
     report = json.loads(out)
     assert report["verified"] is True and report["head"] == head and report["ballots"] == 36
-    assert [c["number"] for c in report["checks"]] == list(range(1, 19))
+    assert [c["number"] for c in report["checks"]] == list(range(1, 20))
+    assert report["witnessed"]["latest"]["trustees"] == ["clara"]
 
 
 def test_verify_on_a_dask_cluster(record: Path) -> None:
@@ -205,3 +210,31 @@ def test_verify_ballot_with_a_receipt(record: Path, built: tuple[Election, str, 
     out = run("verify-ballot", str(record), e.receipts[0].tracking_code, "--receipt", str(receipt), code=2)
     assert "Bad input (tracking_code)" in out
     assert "Bad input (tracking_code)" in run("verify-ballot", str(record), code=2)
+
+
+def test_heads_then_verify_with_the_heads_file(record: Path, tmp_path: Path) -> None:
+    run = Run()
+    out = run("heads", str(record))
+    lines = [line for line in out.splitlines() if line and not line.startswith("#")]
+    assert [line.split(" ", 2)[2] for line in lines[:3]] == ["key ceremony done", "nominations closed",
+                                                            "credentials published"]
+    assert lines[-1].endswith("last event")
+    heads = tmp_path / "heads.txt"
+    heads.write_text(out)
+    assert "verified: every check holds" in run("verify", str(record), "--heads", str(heads))
+
+    # A record rebuilt without the last round: the observer's heads file names what was removed.
+    def cut(name: str, data: bytes) -> bytes:
+        if name != "events.jsonl":
+            return data
+        return b"".join(data.splitlines(keepends=True)[:int(lines[5].split()[0])])
+
+    short = rewrite(record, tmp_path / "short.zip", cut)
+    out = run("verify", str(short), "--heads", str(heads), code=1)
+    assert "this record ends at event" in out and "events were removed" in out
+    for text, field in (("12\n", "heads line 1"), ("# nothing\n", "heads")):
+        heads.write_text(text)
+        out = run("verify", str(record), "--heads", str(heads), code=2)
+        assert "Bad input" in out and (field in out or "holds no head" in out)
+    out = run("verify", str(record), "--heads", str(tmp_path / "missing.txt"), code=2)
+    assert "the heads file cannot be read" in out

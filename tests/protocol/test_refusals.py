@@ -205,6 +205,19 @@ def test_a_ballot_missing_a_contest_of_the_district(ready):
     assert error.code == "wrong_contests" and "south-recall" in error.message
 
 
+def test_a_ballot_of_another_district_names_the_credentials_district(ready):
+    """A voter holding a North credential filled in the South ballot: told which district is theirs."""
+    board, _, creds = ready
+    ballot, _ = make_ballot(board, creds["south"][0], {"south-seat": ["Volkov"], "south-recall": "no"})
+    north = creds["north"][0]
+    moved = replace(ballot, credential=protocol.credentials.public_credential(north))
+    moved = replace(moved, signature=sign(board.state.fingerprint, credential_scalar(north),
+                                          signed_message(moved)))
+    error = refused(board, {"ballot": moved.to_json()})  # refused: the board is unchanged
+    assert error.code == "wrong_district" and error.field == "ballot.credential"
+    assert "belongs to district 'North'" in error.message and "'South'" in error.message
+
+
 def test_a_motion_needs_an_answer(ready):
     board, _, creds = ready
     with pytest.raises(InvalidBallot) as info:

@@ -4,8 +4,9 @@ Two districts and a recall motion; five trustees (k = 3) of whom two never
 decrypt, one of them sending a share with a bad proof in round 1 (skipped and
 named on the board); a refused nomination upheld on appeal; a weighted voter;
 re-votes; the North forced into a runoff and the South (below quorum) into a
-repeat round; then publication. The people's secrets are kept so that tests
-can make sure none of them reaches the record.
+repeat round; then publication. Trustees 1, 2 and 3 witness the board's head at
+every phase change, trustee 5 until round 1 closes. The people's secrets are kept
+so that tests can make sure none of them reaches the record.
 """
 
 from __future__ import annotations
@@ -86,11 +87,14 @@ def build(directory: Path, *, slug: str = "works-2025", seed: str = "5eed5eed5ee
     service.lodge_appeal(slug, number, "the papers were signed; the signature page was misfiled")
     service.decide_appeal(slug, number, upheld=True, reason="the signed page was found")
     e.key_ceremony(label=f"{slug}-trustee")
+    e.witness(1, 2, 3, 5)
 
     clock.set(NOMINATIONS_CLOSE + timedelta(days=3))
     service.close_nominations(slug)
+    e.witness(1, 2, 3, 5)
     e.issue_credentials(label=f"{slug}-credentials")
     service.open_round(slug)
+    e.witness(1, 2, 3, 5)
 
     # Round 1. North: everyone votes Sidorov, then re-votes 3-3-2 (no absolute majority: runoff).
     clock.set(VOTING_OPEN + timedelta(hours=1))
@@ -104,11 +108,14 @@ def build(directory: Path, *, slug: str = "works-2025", seed: str = "5eed5eed5ee
     vote("south", 1, {"south-seat": ["Orlova"], "south-recall": "no"})
     clock.set(VOTING_CLOSE)
     service.close_round(slug)
+    e.witness(1, 2, 3, 5)
     service.compute_tally(slug)
+    e.witness(1, 2, 3)
     e.decrypt((1,))
     post_bad_share(e, 4)  # trustee 4's share has a bad proof: skipped and named
     e.decrypt((2, 3))
     service.decide(slug)  # declares the outcomes and opens round 2 (runoff + repeat)
+    e.witness(1, 2, 3)
 
     # Round 2: the runoff in the North, the repeat election in the South.
     state = e.state()
@@ -121,11 +128,15 @@ def build(directory: Path, *, slug: str = "works-2025", seed: str = "5eed5eed5ee
     vote("south", 8, {"south-seat": ["Kuznetsova"]}, seed="r2-again")
     clock.set(state.rounds[2].closes_at)
     service.close_round(slug)
+    e.witness(1, 2, 3)
     service.compute_tally(slug)
+    e.witness(1, 2, 3)
     e.decrypt((3, 2, 1))
     service.decide(slug)
+    e.witness(1, 2, 3)
     if published:
         service.publish(slug)
+        e.witness(1, 2, 3)
     return e
 
 

@@ -128,11 +128,25 @@ def test_a_secretary_creates_and_runs_an_election(
         vote(web_service, secret, {"south-seat": ["Kuznetsova"]})
     page.goto(live_server(f"/commission/elections/{SLUG}"))
     assert "8 ballots cast" in page.inner_text("#rounds")
-    page.click("#start-tally")
-    assert "close round 1" not in page.inner_text("main")
-    assert page.locator("#error").count() == 1  # the round closes only at its deadline
+    # Voting is open and not everyone has voted: closing and the tally would be refused, so
+    # neither is offered, and the page says when the round can close.
+    assert page.locator("#close-round").count() == 0 and page.locator("#start-tally").count() == 0
+    rule = page.inner_text("#close-rule")
+    assert "every voter has voted: 8 of 12 have so far" in rule and "2025-03-21 20:00" in rule, rule
     web_clock.set(VOTING_CLOSE + timedelta(minutes=1))
     page.goto(live_server(f"/commission/elections/{SLUG}"))
+    assert page.locator("#close-rule").count() == 0
+    # Irreversible: the button does nothing until the box is ticked ...
+    page.click("#start-tally")
+    assert page.locator("#confirm-tally").evaluate("box => box.validity.valueMissing")
+    assert page.locator("#error").count() == 0 and not web_service.status(SLUG).rounds[0].closed
+    # ... and the server refuses a form sent without it, changing nothing.
+    token = page.locator("#tally-form input[name=csrf_token]").get_attribute("value")
+    refused = page.request.post(live_server(f"/commission/elections/{SLUG}/tally"),
+                                form={"csrf_token": token}, max_redirects=0)
+    assert refused.status == 422 and "confirmation_needed" in refused.text()
+    assert not web_service.status(SLUG).rounds[0].closed
+    page.check("#confirm-tally")
     page.click("#start-tally")
     assert "The encrypted tally is published" in page.inner_text("main")
     assert page.inner_text("#phase") == "decryption"

@@ -28,10 +28,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vybory import rules as registry
 from vybory.cli.cvr import WRITE_IN_NAME, read_ess_cvr
-from vybory.cli.rctab import read_rctab
+from vybory.cli.rctab import (
+    RctabCount,
+    count_rctab,
+    jackson,
+    read_rctab,
+    summaries,
+    to_outcome,
+    write_reports,
+)
 from vybory.cli.render import after_rounds, format_number, rounds_table, summary
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
@@ -62,12 +71,41 @@ def count_command(
     seed: Annotated[str | None, typer.Option("--seed", help="The published seed for draws",
                                              show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON")] = False,
-    format: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}",
-                                               show_default=False)] = None,
+    format: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}; "
+                                               "or 'rctab': print RCTab's summary JSON of an RCTab "
+                                               "configuration's count", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="RCTab count: also write RCTab's summary "
+                                                "JSON and CSV (per pass, per precinct) into this folder",
+                                                show_default=False)] = None,
+    choice: Annotated[list[str] | None, typer.Option("--choice", help="RCTab count, tiebreakMode ...Ask: the "
+                                                     "operator's choice for each tie, in order",
+                                                     show_default=False)] = None,
 ) -> None:
     """Count a ballot file and print the rounds (or the outcome as JSON)."""
     try:
-        outcome = run_count(file=file, method=method, seats=seats, rules=rules, seed=seed, fmt=format)
+        if rules is not None and _is_rctab(rules) and method in ("", "rctab"):
+            if format not in (None, "rctab"):
+                raise InvalidInput(f"an RCTab configuration names its records' formats (provider); "
+                                   f"--format is only 'rctab' here, not {format!r}", field="--format")
+            if format == "rctab" and json_output:
+                raise InvalidInput("--format rctab prints RCTab's summary: leave out --json", field="--json")
+            count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()))
+            if output is not None:
+                for path in write_reports(count, output):
+                    Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
+            if format == "rctab":
+                sys.stdout.write("".join(jackson(s) + "\n" for s in summaries(count)))
+                return
+            outcome = to_outcome(count)
+        else:
+            for name, given in (("--output", output), ("--choice", choice)):
+                if given:
+                    raise InvalidInput("only for an RCTab configuration counted by RCTab's rules "
+                                       "(--rules config.json, no --method or --method rctab)", field=name)
+            if format == "rctab":
+                raise InvalidInput("--format rctab needs an RCTab configuration (--rules config.json)",
+                                   field="--format")
+            outcome = run_count(file=file, method=method, seats=seats, rules=rules, seed=seed, fmt=format)
     except VyboryError as error:
         _report(error)
         raise typer.Exit(2) from None
@@ -115,6 +153,32 @@ def read_rule_options(path: Path, method: str) -> dict[str, Any]:
     return document
 
 
+def _is_rctab(rules: Path) -> bool:
+    return rules.suffix.lower() == ".json" or _looks_like_json(rules)
+
+
+def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed: str | None = None,
+              choices: tuple[str, ...] = ()) -> RctabCount:
+    """Counts an RCTab configuration by RCTab's rules (:mod:`vybory.rules.rctab`), with a
+    progress line on a terminal while the records are read."""
+    if seats is not None:
+        raise InvalidInput("an RCTab configuration sets its seats (rules.numberOfWinners)", field="--seats")
+    if seed is not None:
+        try:
+            int(seed)
+        except ValueError:
+            raise InvalidInput(f"RCTab's seed is a whole number (Java's Random), not {seed!r}",
+                               field="--seed") from None
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal:
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed)
+    with Progress(TextColumn("reading cast vote records"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("records", total=None)
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed,
+                           progress=lambda n: bar.advance(task, n))
+
+
 def run_count(*, file: Path | None, method: str, seats: int | None = None, rules: Path | None = None,
               seed: str | None = None, fmt: str | None = None) -> Outcome:
     """Reads the input, builds the contest and counts it through the rules registry."""
@@ -124,8 +188,8 @@ def run_count(*, file: Path | None, method: str, seats: int | None = None, rules
     seed_bytes = seed.encode() if seed is not None else None
     if rules is not None and (rules.suffix.lower() == ".json" or _looks_like_json(rules)):
         if method != "irv":
-            raise InvalidInput("an RCTab configuration describes an IRV contest: use --method irv",
-                               field="--rules")
+            raise InvalidInput("an RCTab configuration is counted by RCTab's rules (no --method, or "
+                               "--method rctab) or by vybory's IRV (--method irv)", field="--method")
         if seats not in (None, 1):
             raise InvalidInput("IRV fills one seat", field="--seats")
         read = read_rctab(rules, cvr=file, seed=seed_bytes)

@@ -161,3 +161,624 @@ def _read_cell(value: object, labels: dict[str, str], layout: CvrLayout, index: 
         return (index[text],)
     found.setdefault(text)
     return (text,)
+
+
+# --- RCTab's cast vote record sources ------------------------------------------------------------
+#
+# Each reader below turns one ``cvrFileSources`` entry of an RCTab configuration into
+# :class:`vybory.rules.rctab.Cvr` records, reading the file as RCTab's reader of that
+# provider does: which cells or marks make a ranking, what the labels mean, which
+# records are left out. Names go through the configuration's aliases; an unknown
+# name, a bad rank or a malformed record is refused with the file, the record and
+# the field.
+
+import csv
+import html
+import json
+from collections.abc import Iterator
+from typing import Any
+from xml.etree import ElementTree
+
+from vybory.rules.rctab import OVERVOTE, UWI, Cvr
+
+Rankings = list[tuple[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One ``cvrFileSources`` entry, its fields as RCTab names them.
+
+    Invariants: indexes count from 1 (``None`` when not given); ``path`` is
+    resolved against the configuration's folder.
+    """
+
+    provider: str
+    path: Path
+    contest_id: str = ""
+    first_vote_column: int | None = None
+    first_vote_row: int | None = None
+    id_column: int | None = None
+    precinct_column: int | None = None
+    overvote_delimiter: str = ""
+    overvote_label: str = ""
+    skipped_label: str = ""
+    write_in_label: str = ""
+    blank_is_write_in: bool = False
+
+
+class Names:
+    """The configuration's names and aliases (``getNameForCandidate``)."""
+
+    def __init__(self, aliases: Mapping[str, str]) -> None:
+        self.aliases = dict(aliases)
+        self.aliases.setdefault(UWI, UWI)
+        self.aliases.setdefault(OVERVOTE, OVERVOTE)
+
+    def name(self, raw: str, where: str) -> str:
+        found = self.aliases.get(raw)
+        if found is None:
+            raise InvalidInput(f"{raw!r} is neither a candidate of the configuration nor one of its aliases",
+                               field=where)
+        return found
+
+
+def build(rankings: Rankings, names: Names, where: str, precinct: str | None) -> Cvr:
+    """A record from (rank, raw name) pairs: grouped by rank, ascending, names mapped."""
+    by_rank: dict[int, list[str]] = {}
+    for rank, raw in sorted(rankings, key=lambda p: p[0]):
+        if rank < 1:
+            raise InvalidInput(f"rank {rank}: every rank is a whole number of at least 1", field=where)
+        by_rank.setdefault(rank, []).append(names.name(raw, where))
+    return Cvr(tuple((r, tuple(n)) for r, n in by_rank.items()), precinct)
+
+
+# ES&S: an .xlsx workbook, read as a stream (a million rows in seconds).
+
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return html.unescape(text) if "&" in text else text
+
+
+def _first_sheet(book: zipfile.ZipFile) -> str:
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise InvalidInput("not an Excel workbook (.xlsx): no xl/workbook.xml", field="workbook") from None
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    sheet = workbook.find("m:sheets/m:sheet", ns)
+    if sheet is None:
+        raise InvalidInput("the workbook has no sheet", field="workbook")
+    rid = sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    raise InvalidInput("the workbook's first sheet has no part", field="workbook")
+
+
+def xlsx_rows(path: Path) -> Iterator[tuple[int, dict[int, str]]]:
+    """The rows of the first sheet: (row number, {column number: text}), blank cells left out."""
+    try:
+        book = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InvalidInput("not an Excel workbook (.xlsx)", field=str(path)) from None
+    with book:
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in book.namelist():
+            data = book.read("xl/sharedStrings.xml")
+            for item in re.finditer(rb"<si>(.*?)</si>", data, re.DOTALL):
+                shared.append("".join(_text(t) for t in _TEXT.findall(item.group(1))))
+        try:
+            sheet = _first_sheet(book)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=str(path)) from None
+        with book.open(sheet) as stream:
+            rest = b""
+            next_row = 1
+            while True:
+                chunk = stream.read(1 << 20)
+                data = rest + chunk
+                end = data.rfind(b"</row>") + 6 if chunk else len(data)
+                if end < 6 and chunk:
+                    rest = data
+                    continue
+                for row in _ROW.finditer(data, 0, end):
+                    body = row.group(1) or b""
+                    number_match = re.search(rb'\br="([0-9]+)"', row.group(0)[:row.group(0).find(b">") + 1])
+                    number = int(number_match.group(1)) if number_match else next_row
+                    next_row = number + 1
+                    cells: dict[int, str] = {}
+                    position = 0
+                    for cell in _CELL.finditer(body):
+                        attrs, content = cell.group(1), cell.group(2) or b""
+                        ref = _REF.search(attrs)
+                        position = _column_number(ref.group(1)) if ref else position + 1
+                        kind = _TYPE.search(attrs)
+                        t = kind.group(1) if kind else b"n"
+                        if t == b"inlineStr":
+                            value = "".join(_text(x) for x in _TEXT.findall(content))
+                        else:
+                            v = _VALUE.search(content)
+                            if v is None:
+                                continue
+                            value = _text(v.group(1))
+                            if t == b"s":
+                                try:
+                                    value = shared[int(value)]
+                                except (ValueError, IndexError):
+                                    raise InvalidInput(f"shared string {value!r} does not exist",
+                                                       field=f"{path}: cell {_column_letter(position)}{number}"
+                                                       ) from None
+                            elif t == b"n" and value.endswith(".0"):
+                                value = value[:-2]
+                        if value.strip():
+                            cells[position] = value
+                    yield number, cells
+                if not chunk:
+                    break
+                rest = data[end:]
+
+
+def read_ess(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+    """ES&S (``ess``): one row per ballot from ``firstVoteRowIndex``, one column per rank from
+    ``firstVoteColumnIndex`` (``maxRankingsAllowed`` columns, or all to the right with "max")."""
+    first_column = source.first_vote_column or 1
+    first_row = source.first_vote_row or 2
+    delimiter = source.overvote_delimiter
+    for number, cells in xlsx_rows(source.path):
+        if number < first_row:
+            continue
+        rankings: Rankings = []
+        precinct = None
+        if source.precinct_column is not None:
+            precinct = cells.get(source.precinct_column, "missing_precinct_id")
+        last_seen = 0
+        for column in sorted(cells):
+            if column < first_column or (max_rankings is not None and column >= first_column + max_rankings):
+                continue
+            rank = column - first_column + 1
+            if source.blank_is_write_in:
+                rankings += [(r, UWI) for r in range(last_seen + 1, rank)]
+            where = f"{source.path}: cell {_column_letter(column)}{number}"
+            text = cells[column].strip()
+            parts = [p.strip() for p in text.split(delimiter)] if delimiter else [text]
+            for part in parts:
+                if len(parts) > 1 and (not part or part == source.skipped_label):
+                    raise InvalidInput(f"{text!r}: the candidates split by the overvote delimiter "
+                                       f"{delimiter!r} cannot be blank or the skipped-rank label", field=where)
+                if part == source.skipped_label:
+                    continue
+                if part == source.overvote_label:
+                    part = OVERVOTE
+                elif part == source.write_in_label:
+                    part = UWI
+                rankings.append((rank, part))
+            last_seen = rank
+        if source.blank_is_write_in and max_rankings is not None:
+            rankings += [(r, UWI) for r in range(last_seen + 1, max_rankings + 1)]
+        yield build(rankings, names, f"{source.path}: row {number}", precinct)
+
+
+# The NIST Common Data Format (``cdf``), JSON.
+
+def _load_json(path: Path) -> Any:
+    try:
+        with path.open("rb") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                           field=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
+
+
+def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise InvalidInput(f"has no {key!r}", field=where)
+    value = obj[key]
+    if not isinstance(value, kind):
+        raise InvalidInput(f"{key!r} must be {getattr(kind, '__name__', 'of another type')}", field=where)
+    return value
+
+
+def _rank(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InvalidInput(f"Rank must be a whole number, not {value!r}", field=where)
+    return int(value)
+
+
+def read_cdf_json(source: Source, names: Names) -> Iterator[Cvr]:
+    """CDF JSON: the contest whose ``Name`` is ``contestId``; each CVR's current snapshot; a
+    selection's ``Rank``, or its positions' ranks (those with ``HasIndication`` or
+    ``IsAllocable`` "no" left out); write-in selections are undeclared write-ins."""
+    where = str(source.path)
+    doc = _load_json(source.path)
+    units = {}
+    for i, unit in enumerate(_need(doc, "GpUnit", list, where)):
+        units[_need(unit, "@id", str, f"{where}: GpUnit[{i}]")] = unit
+    candidates: dict[str, Any] = {}
+    contest = None
+    for e, election in enumerate(_need(doc, "Election", list, where)):
+        for i, c in enumerate(_need(election, "Candidate", list, f"{where}: Election[{e}]")):
+            cid = _need(c, "@id", str, f"{where}: Election[{e}].Candidate[{i}]")
+            if cid in candidates:
+                raise InvalidInput(f"candidate @id {cid!r} appears twice", field=f"{where}: Election[{e}].Candidate[{i}]")
+            candidates[cid] = c
+        for c in _need(election, "Contest", list, f"{where}: Election[{e}]"):
+            if isinstance(c, dict) and c.get("Name") == source.contest_id:
+                contest = c
+                break
+    if contest is None:
+        raise InvalidInput(f"no Contest named {source.contest_id!r}", field=f"{where}: contestId")
+    contest_id = _need(contest, "@id", str, f"{where}: Contest")
+    selections: dict[str, str] = {}
+    for i, sel in enumerate(_need(contest, "ContestSelection", list, f"{where}: Contest")):
+        at = f"{where}: Contest.ContestSelection[{i}]"
+        sid = _need(sel, "@id", str, at)
+        if sid in selections:
+            raise InvalidInput(f"ContestSelection @id {sid!r} appears twice", field=at)
+        if sel.get("IsWriteIn") is True:
+            selections[sid] = UWI
+            continue
+        ids = sel.get("CandidateIds")
+        if not isinstance(ids, list) or not ids:
+            raise InvalidInput("has no CandidateIds", field=at)
+        cand = candidates.get(ids[0])
+        if cand is None:
+            raise InvalidInput(f"candidate {ids[0]!r} is not in the Candidate list", field=at)
+        name = _need(cand, "Name", str, f"{where}: Candidate {ids[0]!r}")
+        selections[sid] = OVERVOTE if name == source.overvote_label else name
+    for n, cvr in enumerate(_need(doc, "CVR", list, where), start=1):
+        at = f"{where}: CVR[{n - 1}]"
+        current = cvr.get("CurrentSnapshotId") if isinstance(cvr, dict) else None
+        snapshot = next((s for s in _need(cvr, "CVRSnapshot", list, at)
+                         if isinstance(s, dict) and s.get("@id") == current), None)
+        if snapshot is None:
+            raise InvalidInput(f"no CVRSnapshot with the CurrentSnapshotId {current!r}", field=at)
+        rankings: Rankings = []
+        for ballot_contest in _need(snapshot, "CVRContest", list, at):
+            if not isinstance(ballot_contest, dict) or ballot_contest.get("ContestId") != contest_id:
+                continue
+            for j, chosen in enumerate(_need(ballot_contest, "CVRContestSelection", list, at)):
+                sat = f"{at}.CVRContestSelection[{j}]"
+                sid = _need(chosen, "ContestSelectionId", str, sat)
+                if sid not in selections:
+                    raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
+                name = selections[sid]
+                if "Rank" in chosen:
+                    rankings.append((_rank(chosen["Rank"], sat), name))
+                    continue
+                for k, position in enumerate(_need(chosen, "SelectionPosition", list, sat)):
+                    pat = f"{sat}.SelectionPosition[{k}]"
+                    if not isinstance(position, dict):
+                        raise InvalidInput("must be an object", field=pat)
+                    if "CVRWriteIn" in position:
+                        name = UWI
+                    if position.get("HasIndication") == "no" or position.get("IsAllocable") == "no":
+                        continue
+                    rankings.append((_rank(position.get("Rank"), pat), name))
+            break
+        precinct = None
+        unit = cvr.get("BallotStyleUnitId")
+        if isinstance(unit, str) and unit in units:
+            precinct = units[unit].get("Name")
+        yield build(rankings, names, at, precinct if isinstance(precinct, str) else None)
+
+
+def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
+    """CDF XML: the same document as elements (``CastVoteRecordReport``), contest matched by
+    ``Name``, selections by ``ObjectId``."""
+    where = str(source.path)
+    try:
+        root = ElementTree.parse(source.path).getroot()
+    except ElementTree.ParseError as exc:
+        raise InvalidInput(f"not valid XML: {exc}", field=where) from None
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def kids(node: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+        return [c for c in node if local(c.tag) == name]
+
+    def text(node: ElementTree.Element, name: str) -> str | None:
+        found = kids(node, name)
+        return (found[0].text or "").strip() if found else None
+
+    units = {u.get("ObjectId"): text(u, "Name") for u in kids(root, "GpUnit")}
+    candidates = {c.get("ObjectId"): text(c, "Name") for e in kids(root, "Election") for c in kids(e, "Candidate")}
+    contest = next((c for e in kids(root, "Election") for c in kids(e, "Contest")
+                    if text(c, "Name") == source.contest_id), None)
+    if contest is None:
+        raise InvalidInput(f"no Contest named {source.contest_id!r}", field=f"{where}: contestId")
+    contest_id = contest.get("ObjectId")
+    selections: dict[str | None, str] = {}
+    for sel in kids(contest, "ContestSelection"):
+        sid = sel.get("ObjectId")
+        if (text(sel, "IsWriteIn") or "").lower() == "true":
+            selections[sid] = UWI
+            continue
+        ids = text(sel, "CandidateIds")
+        if not ids:
+            raise InvalidInput(f"ContestSelection {sid!r} has no CandidateIds", field=where)
+        name = candidates.get(ids.split()[0])
+        if name is None:
+            raise InvalidInput(f"candidate {ids!r} of ContestSelection {sid!r} is not in the Candidate list",
+                               field=where)
+        selections[sid] = OVERVOTE if name == source.overvote_label else name
+    for n, cvr in enumerate(kids(root, "CVR")):
+        at = f"{where}: CVR[{n}]"
+        current = text(cvr, "CurrentSnapshotId")
+        snapshot = next((s for s in kids(cvr, "CVRSnapshot") if s.get("ObjectId") == current), None)
+        if snapshot is None:
+            raise InvalidInput(f"no CVRSnapshot with the CurrentSnapshotId {current!r}", field=at)
+        rankings: Rankings = []
+        ballot_contest = next((c for c in kids(snapshot, "CVRContest") if text(c, "ContestId") == contest_id),
+                              None)
+        if ballot_contest is None:
+            # A record without the contest is no ballot of it (RCTab skips it too).
+            continue
+        for j, chosen in enumerate(kids(ballot_contest, "CVRContestSelection")):
+            sat = f"{at}.CVRContestSelection[{j}]"
+            if text(chosen, "Status") == "needs-adjudication":
+                # Not yet decided by the adjudicators: RCTab leaves it out of the count.
+                continue
+            sid = text(chosen, "ContestSelectionId")
+            if sid not in selections:
+                raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
+            name = selections[sid]
+            rank = text(chosen, "Rank")
+            if rank is not None:
+                rankings.append((_rank(rank, sat), name))
+                continue
+            for k, position in enumerate(kids(chosen, "SelectionPosition")):
+                if kids(position, "CVRWriteIn"):
+                    name = UWI
+                if text(position, "HasIndication") == "no" or text(position, "IsAllocable") == "no":
+                    continue
+                rankings.append((_rank(text(position, "Rank"), f"{sat}.SelectionPosition[{k}]"), name))
+        unit = text(cvr, "BallotStyleUnitId")
+        if unit and unit not in units:
+            raise InvalidInput(f"BallotStyleUnitId {unit!r} is not a GpUnit of the report", field=at)
+        yield build(rankings, names, at, units.get(unit) if unit else None)
+
+
+# Dominion: a folder of JSON exports.
+
+def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+    """Dominion: ``CvrExport.json`` (or ``CvrExport_N.json`` files, in path order) with the
+    manifests beside it; a session's ``Original`` marks unless it is not current (then
+    ``Modified``); ambiguous marks and outstacked contests (condition 7) left out; candidate
+    ids named through the aliases; a rank above the contest's ``NumOfRanks`` refused."""
+    folder = source.path
+    if not folder.is_dir():
+        raise InvalidInput("a Dominion export is a folder of JSON files", field=str(folder))
+
+    def manifest(name: str, required: bool = True) -> dict[int, dict[str, Any]] | None:
+        path = folder / name
+        if not path.exists():
+            if required:
+                raise InvalidInput("missing from the Dominion export", field=str(path))
+            return None
+        out: dict[int, dict[str, Any]] = {}
+        for i, item in enumerate(_need(_load_json(path), "List", list, str(path))):
+            out[_need(item, "Id", int, f"{path}: List[{i}]")] = item
+        return out
+
+    precincts = manifest("PrecinctManifest.json", required=False)
+    manifest("PrecinctPortionManifest.json")
+    contests = manifest("ContestManifest.json") or {}
+    candidates = manifest("CandidateManifest.json") or {}
+    if not source.contest_id.strip().isdigit() or int(source.contest_id) not in contests:
+        raise InvalidInput(f"contest {source.contest_id!r} is not in ContestManifest.json", field="contestId")
+    contest_id = int(source.contest_id)
+    max_ranks = contests[contest_id].get("NumOfRanks")
+    in_contest = {str(i) for i, c in candidates.items() if str(c.get("ContestId")) == source.contest_id}
+    single = folder / "CvrExport.json"
+    files = [single] if single.exists() else sorted(p for p in folder.iterdir()
+                                                      if re.fullmatch(r"CvrExport_\d+\.json", p.name))
+    if not files:
+        raise InvalidInput("no CvrExport.json file(s) in the Dominion export", field=str(folder))
+    found = False
+    for path in files:
+        for s, session in enumerate(_need(_load_json(path), "Sessions", list, str(path))):
+            at = f"{path}: Sessions[{s}]"
+            data = _need(session, "Original", dict, at)
+            if not data.get("IsCurrent", False):
+                if "Modified" not in session:
+                    continue
+                data = _need(session, "Modified", dict, at)
+            precinct_id = data.get("PrecinctId")
+            precinct = None
+            if precinct_id is not None:
+                if precincts is None or precinct_id not in precincts:
+                    raise InvalidInput(f"precinct {precinct_id} is not in PrecinctManifest.json", field=at)
+                precinct = precincts[precinct_id].get("Description")
+            cards = data.get("Cards", [data])
+            for card in cards:
+                for contest in _need(card, "Contests", list, at):
+                    if str(contest.get("Id")) != source.contest_id:
+                        continue
+                    if 7 in (contest.get("OutstackConditionIds") or []):
+                        continue
+                    found = True
+                    rankings: Rankings = []
+                    for m, mark in enumerate(_need(contest, "Marks", list, at)):
+                        if mark.get("IsAmbiguous"):
+                            continue
+                        mat = f"{at}.Marks[{m}]"
+                        code = str(_need(mark, "CandidateId", (int, str), mat))
+                        rank = _rank(mark.get("Rank"), mat)
+                        if isinstance(max_ranks, int) and rank > max_ranks:
+                            raise InvalidInput(f"rank {rank}, but the contest has {max_ranks} ranks", field=mat)
+                        if code == source.write_in_label:
+                            code = UWI
+                        elif code not in in_contest:
+                            raise InvalidInput(f"candidate {code} is not a candidate of contest {contest_id}",
+                                               field=mat)
+                        rankings.append((rank, code))
+                    yield build(rankings, names, at, precinct)
+    if not found:
+        raise InvalidInput(f"no cast vote record of contest {contest_id}", field=str(folder))
+
+
+# Clear Ballot: CSV, one column per (rank, choice).
+
+_COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+
+
+def read_clear_ballot(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+    """Clear Ballot: columns from the 11th headed ``RCV:contest:rank:rule:choice:party``; a 1
+    under a column of the contest is that choice at that rank; column 5 is the precinct."""
+    where = str(source.path)
+    with source.path.open(encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\r\n")
+        if not header:
+            raise InvalidInput("no header row", field=where)
+        columns: dict[int, tuple[int, str]] = {}
+        headings = _COMMA.split(header)
+        if len(headings) < 11:
+            raise InvalidInput(f"{len(headings)} columns: a Clear Ballot record has its choices from "
+                               f"column 11", field=f"{where}: row 1")
+        for index, heading in enumerate(headings[10:], start=10):
+            fields = heading.split(":")
+            if len(fields) != 6:
+                raise InvalidInput(f"column {index + 1} heading {heading!r} is not RCV:contest:rank:rule:choice:party",
+                                   field=f"{where}: row 1")
+            if fields[1] != source.contest_id:
+                continue
+            choice = UWI if fields[4] == source.write_in_label else fields[4]
+            if not fields[2].isdigit():
+                raise InvalidInput(f"column {index + 1}: rank {fields[2]!r} is not a number", field=f"{where}: row 1")
+            rank = int(fields[2])
+            if max_rankings is None or rank <= max_rankings:
+                columns[index] = (rank, choice)
+        for number, line in enumerate(handle, start=2):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            cells = _COMMA.split(line)
+            at = f"{where}: row {number}"
+            rankings: Rankings = []
+            for index, pair in columns.items():
+                value = cells[index].strip() if index < len(cells) else ""
+                if not value.lstrip("-").isdigit():
+                    raise InvalidInput(f"column {index + 1}: {value!r} is not a number", field=at)
+                if int(value) == 1:
+                    rankings.append(pair)
+            yield build(rankings, names, at, cells[4] if len(cells) > 4 else None)
+
+
+# Hart: a folder of XML files, one ballot each.
+
+def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
+    """Hart: every ``.xml`` file of the folder (not ``.sig.xml``); the contest whose ``Id`` is
+    ``contestId``; an option's ``Value`` has a 1 at each rank it was marked."""
+    folder = source.path
+    if not folder.is_dir():
+        raise InvalidInput("a Hart export is a folder of XML files", field=str(folder))
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        if not lower.endswith("xml") or lower.endswith(".sig.xml"):
+            continue
+        try:
+            root = ElementTree.parse(path).getroot()
+        except ElementTree.ParseError as exc:
+            raise InvalidInput(f"not valid XML: {exc}", field=str(path)) from None
+
+        def local(tag: str) -> str:
+            return tag.rsplit("}", 1)[-1]
+
+        def child(node: ElementTree.Element, name: str) -> ElementTree.Element | None:
+            return next((c for c in node if local(c.tag) == name), None)
+
+        def text(node: ElementTree.Element | None, name: str) -> str:
+            found = child(node, name) if node is not None else None
+            return (found.text or "").strip() if found is not None else ""
+
+        precinct = text(child(root, "PrecinctSplit"), "Name") or None
+        contests = child(root, "Contests")
+        for contest in (list(contests) if contests is not None else []):
+            if text(contest, "Id") != source.contest_id:
+                continue
+            rankings: Rankings = []
+            options = child(contest, "Options")
+            for option in (list(options) if options is not None else []):
+                code = text(option, "Id")
+                if code == source.write_in_label:
+                    code = UWI
+                for rank, flag in enumerate(text(option, "Value"), start=1):
+                    if flag == "1":
+                        rankings.append((rank, code))
+            yield build(rankings, names, f"{path}: contest {source.contest_id}", precinct)
+
+
+# Generic CSV: a column per candidate, the cell its rank.
+
+def read_generic_csv(source: Source, names: Names) -> Iterator[Cvr]:
+    """Generic CSV: the first row names the candidates from ``firstVoteColumnIndex``; each later
+    row gives, under a candidate, the rank the ballot gave it (blank: not ranked)."""
+    where = str(source.path)
+    first = (source.first_vote_column or 1) - 1
+    with source.path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise InvalidInput("no header row", field=where)
+        columns = header[first:]
+        for i, name in enumerate(columns):
+            if not name.strip():
+                raise InvalidInput(f"column {first + i + 1} has no candidate name", field=f"{where}: row 1")
+        heads = [UWI if n == source.write_in_label else n for n in columns]
+        for number, row in enumerate(reader, start=2):
+            rankings: Rankings = []
+            for i, cell in enumerate(row[first:]):
+                if not cell.strip():
+                    continue
+                at = f"{where}: row {number}, column {first + i + 1}"
+                if not cell.strip().isdigit():
+                    raise InvalidInput(f"{cell!r} is not a rank (a whole number)", field=at)
+                if i >= len(heads):
+                    raise InvalidInput("a rank under no candidate's column", field=at)
+                rankings.append((int(cell.strip()), heads[i]))
+            precinct = None
+            if source.precinct_column is not None:
+                value = row[source.precinct_column - 1] if source.precinct_column - 1 < len(row) else ""
+                precinct = value if value.strip() else "no precinct id"
+            yield build(rankings, names, f"{where}: row {number}", precinct)
+
+
+def read_source(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+    """The records of one source, by its provider."""
+    provider = source.provider
+    if provider == "ess":
+        return read_ess(source, names, max_rankings)
+    if provider == "cdf":
+        if source.path.suffix.lower() == ".xml":
+            return read_cdf_xml(source, names)
+        return read_cdf_json(source, names)
+    if provider == "dominion":
+        return read_dominion(source, names, max_rankings)
+    if provider == "clearBallot":
+        return read_clear_ballot(source, names, max_rankings)
+    if provider == "hart":
+        return read_hart(source, names)
+    if provider == "genericCsv":
+        return read_generic_csv(source, names)
+    raise InvalidInput(f"provider {provider!r} is not one of ess, cdf, dominion, clearBallot, hart, genericCsv",
+                       field="provider")

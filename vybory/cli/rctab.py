@@ -49,15 +49,33 @@ cast vote records are read. Paths are relative to the configuration file.
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, read_ess_cvr
+from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr, read_source
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
+from vybory.rules.java_order import string_key
+from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule
+from vybory.rules.outcome import Status as OutcomeStatus
+from vybory.rules.rctab import (
+    INACTIVE,
+    UWI,
+    Cvr,
+    RoundResult,
+    Rules,
+    Status,
+    Tabulation,
+    check_rules,
+    tabulate,
+)
 
 OVERVOTE = {
     "exhaustImmediately": "exhaust_immediately",
@@ -208,6 +226,10 @@ def load_config(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                            field=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
+    except FileNotFoundError:
+        raise InvalidInput("no such file", field=str(path)) from None
     if not isinstance(config, dict):
         raise InvalidInput("an RCTab configuration is a JSON object", field=str(path))
     return config
@@ -257,3 +279,441 @@ def read_rctab(path: Path, *, cvr: Path | None = None, seed: bytes | None = None
         seed = str(rules.get("randomSeed") or "").encode()
     contest = Contest(name=title, candidates=candidates, seats=1, options=options, seed=seed)
     return RctabContest(contest=contest, ballots=ballots)
+
+
+# --- RCTab's own tabulation and summary --------------------------------------------------------
+
+def _text_field(obj: Mapping[str, Any], key: str) -> str:
+    value = obj.get(key, "")
+    return "" if value is None else str(value).strip()
+
+
+def _index(source: Mapping[str, Any], key: str, where: str) -> int | None:
+    text = _text_field(source, key)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(f"must be a whole number of at least 1, not {text!r}", field=f"{where}.{key}")
+    return int(text)
+
+
+_OLD_TIEBREAKS = {"interactive": "stopCountingAndAsk", "previousRoundCountsThenInteractive":
+                  "previousRoundCountsThenAsk", "usePermutationInConfig": "useCandidateOrder"}
+RCTAB_VERSION = "2.0.0"
+
+
+def migrate(config: dict[str, Any]) -> dict[str, Any]:
+    """An older configuration brought to RCTab 2's form, as RCTab migrates it on loading
+    (``ContestConfigMigration``): old winner and tiebreak mode names, and the labels
+    that moved from ``rules`` to each source. A copy; a current one comes back as is."""
+    if config.get("tabulatorVersion") in (RCTAB_VERSION, "TEST"):
+        return config
+    out = json.loads(json.dumps(config))
+    rules = out.get("rules")
+    sources = out.get("cvrFileSources")
+    if not isinstance(rules, dict):
+        return out
+    winners = _text_field(rules, "numberOfWinners")
+    mode = _text_field(rules, "winnerElectionMode")
+    if mode == "standard":
+        rules["winnerElectionMode"] = ("multiWinnerAllowMultipleWinnersPerRound"
+                                       if winners.isdigit() and int(winners) > 1 else "singleWinnerMajority")
+    elif mode == "singleSeatContinueUntilTwoCandidatesRemain":
+        rules.update(winnerElectionMode="singleWinnerMajority", continueUntilTwoCandidatesRemain=True)
+    elif mode == "multiSeatAllowOnlyOneWinnerPerRound":
+        rules["winnerElectionMode"] = "multiWinnerAllowOnlyOneWinnerPerRound"
+    elif mode == "multiSeatBottomsUp":
+        percentage = _text_field(rules, "multiSeatBottomsUpPercentageThreshold")
+        rules["winnerElectionMode"] = ("bottomsUpUsingPercentageThreshold" if winners == "0" or percentage
+                                       else "bottomsUp")
+    elif mode == "multiSeatSequentialWinnerTakesAll":
+        rules["winnerElectionMode"] = "multiPassIrv"
+    tiebreak = _text_field(rules, "tiebreakMode")
+    rules["tiebreakMode"] = _OLD_TIEBREAKS.get(tiebreak, tiebreak)
+    if isinstance(sources, list):
+        for source in (s for s in sources if isinstance(s, dict)):
+            for old, new in (("overvoteLabel", "overvoteLabel"), ("undervoteLabel", "skippedRankLabel"),
+                             ("undeclaredWriteInLabel", "undeclaredWriteInLabel")):
+                if _text_field(rules, old):
+                    source[new] = rules[old]
+            if rules.get("treatBlankAsUndeclaredWriteIn") is True:
+                source["treatBlankAsUndeclaredWriteIn"] = True
+            if _text_field(source, "undervoteLabel") and not _text_field(source, "skippedRankLabel"):
+                source["skippedRankLabel"] = source["undervoteLabel"]
+    return out
+
+
+def rctab_rules(config: Mapping[str, Any], candidates: tuple[str, ...], excluded: list[str]) -> Rules:
+    """The :class:`vybory.rules.rctab.Rules` of a configuration, each field checked."""
+    rules = config.get("rules")
+    if not isinstance(rules, Mapping):
+        raise InvalidInput("an RCTab configuration has a 'rules' object", field="rules")
+    mode = _text_field(rules, "winnerElectionMode") or "singleWinnerMajority"
+    winners_text = _text_field(rules, "numberOfWinners") or "1"
+    if not winners_text.isdigit():
+        raise InvalidInput(f"must be a whole number, not {winners_text!r}", field="rules.numberOfWinners")
+    seed_text = _text_field(rules, "randomSeed")
+    seed = None
+    if seed_text:
+        try:
+            seed = int(seed_text)
+        except ValueError:
+            raise InvalidInput(f"must be a whole number, not {seed_text!r}", field="rules.randomSeed") from None
+        if not -140737488355328 <= seed <= 140737488355327:
+            raise InvalidInput("must be from -140737488355328 to 140737488355327", field="rules.randomSeed")
+    decimals_text = _text_field(rules, "decimalPlacesForVoteArithmetic") or "4"
+    if not decimals_text.isdigit() or not 1 <= int(decimals_text) <= 20:
+        raise InvalidInput(f"must be a whole number from 1 to 20, not {decimals_text!r}",
+                           field="rules.decimalPlacesForVoteArithmetic")
+    percentage = None
+    pct = _text_field(rules, "multiSeatBottomsUpPercentageThreshold")
+    if pct:
+        try:
+            value = Decimal(pct)
+        except ArithmeticError:
+            raise InvalidInput(f"must be a number, not {pct!r}",
+                               field="rules.multiSeatBottomsUpPercentageThreshold") from None
+        if not value.is_finite() or not 0 < value <= 100 or pct.count(".") > 1:
+            raise InvalidInput("must be a percentage above 0 and at most 100",
+                               field="rules.multiSeatBottomsUpPercentageThreshold")
+        places = len(pct.split(".")[1]) if "." in pct else 0
+        percentage = (value / 100).quantize(Decimal(1).scaleb(-(places + 2)), rounding="ROUND_HALF_UP")
+    stop = _whole(rules, "stopTabulationEarlyAfterRound", unset=())
+    if stop is not None and stop < 1:
+        raise InvalidInput("must be at least 1", field="rules.stopTabulationEarlyAfterRound")
+    ranks = _whole(rules, "maxRankingsAllowed", unset=("max",))
+    if ranks is not None and ranks < 1:
+        raise InvalidInput("must be at least 1", field="rules.maxRankingsAllowed")
+    if _whole(rules, "minimumVoteThreshold", unset=()):
+        raise InvalidInput("RCTab 2 no longer applies a minimum vote threshold (RCTab 1 eliminated the "
+                           "candidates below it in round 1); vybory counts as RCTab 2: set it to 0 or "
+                           "remove it", field="rules.minimumVoteThreshold")
+    return Rules(
+        candidates=candidates,
+        winners=int(winners_text),
+        winner_mode=mode,
+        tiebreak=_text_field(rules, "tiebreakMode"),
+        seed=seed,
+        overvote_rule=_text_field(rules, "overvoteRule"),
+        max_skipped=_whole(rules, "maxSkippedRanksAllowed", unset=("unlimited",)),
+        max_rankings=ranks,
+        exhaust_on_duplicate=_flag(rules, "exhaustOnDuplicateCandidate"),
+        batch_elimination=_flag(rules, "batchElimination"),
+        continue_until_two=_flag(rules, "continueUntilTwoCandidatesRemain"),
+        first_round_threshold=_flag(rules, "doesFirstRoundDetermineThreshold"),
+        decimals=int(decimals_text),
+        non_integer_threshold=_flag(rules, "nonIntegerWinningThreshold"),
+        hare_quota=_flag(rules, "hareQuota"),
+        cutoff_elimination=_flag(rules, "cutoffElimination"),
+        stop_after_round=stop,
+        bottoms_up_percentage=percentage,
+        excluded=frozenset(excluded),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RctabCount:
+    """An RCTab configuration counted by RCTab's rules: its passes (one, or one per seat
+    with multiPassIrv) and what the summary names."""
+
+    rules: Rules
+    passes: list[Tabulation]
+    settings: Mapping[str, Any]
+    ballots: int
+
+
+def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[Source]:
+    entries = config.get("cvrFileSources")
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInput("an RCTab configuration lists its cast vote record files", field="cvrFileSources")
+    out = []
+    for i, entry in enumerate(entries if cvr is None else entries[:1]):
+        where = f"cvrFileSources[{i}]"
+        if not isinstance(entry, Mapping):
+            raise InvalidInput("must be an object", field=where)
+        path_text = _text_field(entry, "filePath")
+        if cvr is None and not path_text:
+            raise InvalidInput("has no filePath", field=where)
+        overvote_label = _text_field(entry, "overvoteLabel")
+        delimiter = _text_field(entry, "overvoteDelimiter")
+        if overvote_label and delimiter:
+            raise InvalidInput("overvoteDelimiter must be blank when overvoteLabel is given",
+                               field=f"{where}.overvoteDelimiter")
+        if delimiter and ("\\" in delimiter or not re.search(r"[^A-Za-z0-9\-.,'\" ]", delimiter)):
+            raise InvalidInput("overvoteDelimiter holds no backslash and at least one character that is not a "
+                               "letter, digit, hyphen, period, comma, apostrophe, quote or space",
+                               field=f"{where}.overvoteDelimiter")
+        out.append(Source(
+            provider=_text_field(entry, "provider") or "ess",
+            path=cvr if cvr is not None else base / path_text,
+            contest_id=_text_field(entry, "contestId"),
+            first_vote_column=_index(entry, "firstVoteColumnIndex", where),
+            first_vote_row=_index(entry, "firstVoteRowIndex", where),
+            id_column=_index(entry, "idColumnIndex", where),
+            precinct_column=_index(entry, "precinctColumnIndex", where),
+            overvote_delimiter=delimiter,
+            overvote_label=overvote_label,
+            skipped_label=_text_field(entry, "skippedRankLabel") or _text_field(entry, "undervoteLabel"),
+            write_in_label=_text_field(entry, "undeclaredWriteInLabel"),
+            blank_is_write_in=_flag(entry, "treatBlankAsUndeclaredWriteIn"),
+        ))
+    return out
+
+
+def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...] = (),
+                seed: str | None = None, progress: Callable[[int], object] | None = None) -> RctabCount:
+    """Reads a configuration and its records and counts them as RCTab does.
+
+    ``cvr`` replaces the records of the first source (read with its layout);
+    ``seed`` replaces ``rules.randomSeed``; ``choices`` are the operator's
+    picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
+    were read, every few thousand.
+    """
+    config = migrate(load_config(path))
+    if seed is not None:
+        rules_given = config.get("rules")
+        if isinstance(rules_given, dict):
+            rules_given["randomSeed"] = seed
+    names, excluded, aliases = _candidates(config)
+    sources = _sources(config, path.parent, cvr)
+    if any(s.write_in_label or s.blank_is_write_in for s in sources):
+        names = names + ([UWI] if UWI not in names else [])
+    rules = rctab_rules(config, tuple(names), excluded)
+    rules = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__}, "choices": choices})
+    check_rules(rules)
+    lookup = Names({**{n: n for n in names}, **aliases})
+    settings = config.get("outputSettings") or {}
+    by_precinct = _flag(settings, "tabulateByPrecinct") if isinstance(settings, Mapping) else False
+    records: list[Cvr] = []
+    for i, source in enumerate(sources):
+        before = len(records)
+        try:
+            try:
+                for record in read_source(source, lookup, rules.max_rankings):
+                    records.append(record)
+                    if progress is not None and len(records) % 4096 == 0:
+                        progress(4096)
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
+            except FileNotFoundError as exc:
+                raise InvalidInput("no such file", field=str(exc.filename or source.path)) from None
+            except IsADirectoryError:
+                raise InvalidInput("is a folder, not a file", field=str(source.path)) from None
+            if len(records) == before:
+                # RCTab would count an empty source as no ballots; an empty or mismatched
+                # file is far likelier a mistake (wrong contestId, wrong file) than a fact.
+                raise InvalidInput("holds no cast vote record of the contest (check contestId and the file)",
+                                   field=str(source.path))
+        except InvalidInput as error:
+            field = error.field or ""
+            if not field.startswith(str(source.path)):
+                field = f"cvrFileSources[{i}] ({source.path}): {field}"
+            raise InvalidInput(error.message, field=field) from None
+    if by_precinct and any(r.precinct is None for r in records):
+        raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
+                           field="outputSettings.tabulateByPrecinct")
+    if progress is not None:
+        progress(len(records) % 4096)
+    passes = tabulate(rules, records, by_precinct=by_precinct)
+    return RctabCount(rules, passes, settings if isinstance(settings, Mapping) else {}, len(records))
+
+
+def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult],
+             precinct: str | None = None) -> dict[str, Any]:
+    settings = count.settings
+    config: dict[str, Any] = {
+        "contest": str(settings.get("contestName") or ""),
+        "date": str(settings.get("contestDate") or ""),
+        "generatedBy": "vybory (RCTab rules)",
+        "jurisdiction": str(settings.get("contestJurisdiction") or ""),
+        "office": str(settings.get("contestOffice") or ""),
+    }
+    if precinct is not None:
+        config["precinct"] = precinct
+    # multiPassIrv counts one seat per pass, and its summaries say so.
+    seats = 1 if count.rules.winner_mode == "multiPassIrv" else count.rules.winners
+    first = rounds[0]
+    total = first.active + sum((first.inactive[s] for s in INACTIVE), Decimal(0))
+    results = []
+    for r in rounds:
+        actions: list[dict[str, Any]] = []
+        for kind, who in (("elected", r.elected), ("eliminated", r.eliminated)):
+            # RCTab's summary lists each round's decisions by name (String order).
+            for c in sorted(who, key=string_key):
+                actions.append({kind: c, "transfers": {k: str(v) for k, v in r.transfers.get(c, {}).items()}})
+        inactive = {s.value: str(r.inactive[s]) for s in (Status.OVERVOTES, Status.SKIPPED, Status.EXHAUSTED,
+                                                          Status.REPEATED)}
+        if seats > 1 and count.rules.uses_surpluses and r is rounds[-1]:
+            inactive[Status.FINAL_SURPLUS.value] = str(r.inactive[Status.FINAL_SURPLUS])
+        results.append({"inactiveBallots": inactive, "round": r.number, "tally": {k: str(v) for k, v in r.tally.items()},
+                        "tallyResults": actions, "threshold": str(r.threshold)})
+    return {
+        "config": config,
+        "jsonFormatVersion": "1",
+        "results": results,
+        "summary": {
+            "finalThreshold": str(rounds[-1].threshold),
+            "numCandidates": len(count.rules.candidates),
+            "numWinners": seats,
+            "totalNumBallots": str(total),
+            "undervotes": int(first.inactive[Status.NO_RANKINGS]),
+        },
+    }
+
+
+def summaries(count: RctabCount) -> list[dict[str, Any]]:
+    """RCTab's summary JSON (``jsonFormatVersion`` 1) of each pass, then of each precinct."""
+    out = []
+    for tabulation in count.passes:
+        out.append(_summary(count, tabulation, tabulation.rounds))
+        for precinct, rounds in sorted(tabulation.precincts.items()):
+            out.append(_summary(count, tabulation, rounds, precinct))
+    return out
+
+
+def jackson(value: Any, indent: str = "") -> str:
+    """JSON as RCTab's writer prints it (Jackson's default pretty printer, keys sorted)."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        items = [f'{inner}{json.dumps(k, ensure_ascii=False)} : {jackson(value[k], inner)}' for k in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[ ]"
+        return "[ " + ", ".join(jackson(v, indent) for v in value) + " ]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def summary_csv(summary: Mapping[str, Any]) -> str:
+    """The rounds of one summary as CSV: a row per candidate and per inactive category,
+    two columns (votes, transfer) per round."""
+    import io
+
+    rounds = summary["results"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    config = summary["config"]
+    writer.writerow(["Contest", config["contest"]])
+    writer.writerow(["Jurisdiction", config["jurisdiction"]])
+    writer.writerow(["Office", config["office"]])
+    writer.writerow(["Date", config["date"]])
+    writer.writerow(["Threshold", summary["summary"]["finalThreshold"]])
+    writer.writerow([])
+    header = ["Rounds"]
+    for r in rounds:
+        header += [f"Round {r['round']} Votes", f"Round {r['round']} Transfer"]
+    writer.writerow(header)
+    names: list[str] = []
+    for r in rounds:
+        names += [n for n in sorted(r["tally"], key=lambda n: -Decimal(r["tally"][n])) if n not in names]
+    for name in names:
+        row = [name]
+        for r in rounds:
+            moved = sum((Decimal(a["transfers"].get(name, "0")) for a in r["tallyResults"]), Decimal(0))
+            gone = any(name in (a.get("eliminated"), a.get("elected")) for a in r["tallyResults"])
+            row += [r["tally"].get(name, ""), str(moved) if moved or not gone else ""]
+        writer.writerow(row)
+    labels = {"overvotes": "Inactive Ballots by Overvotes", "skippedRankings": "Inactive Ballots by Skipped Rankings",
+              "exhaustedChoices": "Inactive Ballots by Exhausted Choices",
+              "repeatedRankings": "Inactive Ballots by Repeated Rankings"}
+    for key, label in labels.items():
+        writer.writerow([label] + [x for r in rounds for x in (r["inactiveBallots"][key], "")])
+    writer.writerow(["Elected"] + [x for r in rounds for x in (
+        ", ".join(a["elected"] for a in r["tallyResults"] if "elected" in a), "")])
+    writer.writerow(["Eliminated"] + [x for r in rounds for x in (
+        ", ".join(a["eliminated"] for a in r["tallyResults"] if "eliminated" in a), "")])
+    return buffer.getvalue()
+
+
+# --- vybory's own report of an RCTab count -----------------------------------------------------
+
+def _exact(value: Decimal) -> Number:
+    """A decimal count as vybory's exact number (an int when whole)."""
+    fraction = Fraction(value)
+    return fraction.numerator if fraction.denominator == 1 else fraction
+
+
+_TIE_RULES = {"draw": TieRule.DRAW, "candidate_order": TieRule.CANDIDATE_ORDER,
+              "previous_rounds": TieRule.PREVIOUS_ROUNDS, "operator": TieRule.OPERATOR}
+
+
+def to_outcome(count: RctabCount) -> Outcome:
+    """The count as vybory's outcome: one round per RCTab round (the passes of
+    multiPassIrv one after the other), the inactive ballots by RCTab's categories
+    in each round's details, RCTab's threshold as the quota."""
+    rounds: list[Round] = []
+    winners: list[str] = []
+    several = len(count.passes) > 1
+    for number, tabulation in enumerate(count.passes, 1):
+        before: dict[str, Number] | None = None
+        for r in tabulation.rounds:
+            counts = {name: _exact(v) for name, v in r.tally.items()}
+            transfers: dict[str, Number] = {}
+            if before is not None:
+                for name in list(before) + [n for n in counts if n not in before]:
+                    delta = counts.get(name, 0) - before.get(name, 0)
+                    if delta:
+                        transfers[name] = delta
+            before = counts
+            inactive = {s.value: _exact(r.inactive[s]) for s in INACTIVE if s is not Status.NO_RANKINGS}
+            details: dict[str, Any] = {"inactive": inactive, "active": _exact(r.active)}
+            if r.inactive[Status.FINAL_SURPLUS]:
+                details["final_round_surplus"] = _exact(r.inactive[Status.FINAL_SURPLUS])
+            if r.residual_surplus:
+                details["residual_surplus"] = _exact(r.residual_surplus)
+            ties = [Tie("elect" if t.winner else "eliminate", t.candidates, _TIE_RULES[t.rule], (t.chosen,))
+                    for t in r.ties]
+            rounds.append(Round(
+                number=len(rounds) + 1, counts=counts, elected=list(r.elected), eliminated=list(r.eliminated),
+                transfers=transfers, exhausted=sum(inactive.values(), 0), quota=_exact(r.threshold), ties=ties,
+                note="; ".join([f"seat {number}, round {r.number}"] * several
+                               + [f"{t.chosen}: {t.how}" for t in r.ties if t.rule == "previous_rounds"]),
+                details=details))
+        winners += [w for w in tabulation.winners if w not in winners]
+    first = count.passes[0].rounds[0]
+    blank = _exact(first.inactive[Status.NO_RANKINGS])
+    total = _exact(first.active + sum((first.inactive[s] for s in INACTIVE), Decimal(0)))
+    rules = count.rules
+    return Outcome(
+        method="rctab",
+        seats=rules.winners if rules.winners else len(winners),
+        status=OutcomeStatus.ELECTED if winners else OutcomeStatus.NO_DECISION,
+        winners=winners,
+        rounds=rounds,
+        reason="" if winners else "the count stopped before any candidate was elected "
+                                  "(stopTabulationEarlyAfterRound)",
+        ballots_cast=total,
+        valid=total - blank,
+        blank=blank,
+        details={"winner_election_mode": rules.winner_mode, "tiebreak_mode": rules.tiebreak,
+                 "overvote_rule": rules.overvote_rule, "decimals": rules.decimals},
+    )
+
+
+def report_name(summary: Mapping[str, Any], pass_number: int | None) -> str:
+    """The file name stem of one summary: the contest (or precinct) as a safe name."""
+    config = summary["config"]
+    stem = config.get("precinct") or config.get("contest") or "contest"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(stem)).strip("_") or "contest"
+    if "precinct" in config:
+        safe = f"precinct_{safe}"
+    return f"{safe}_{pass_number}" if pass_number is not None else safe
+
+
+def write_reports(count: RctabCount, directory: Path) -> list[Path]:
+    """Writes RCTab's summary JSON and CSV of each pass and precinct into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    several = len(count.passes) > 1
+    for number, tabulation in enumerate(count.passes, 1):
+        for summary in [_summary(count, tabulation, tabulation.rounds)] + [
+                _summary(count, tabulation, rounds, precinct)
+                for precinct, rounds in sorted(tabulation.precincts.items())]:
+            stem = report_name(summary, number if several else None)
+            for suffix, text in ((".json", jackson(summary) + "\n"), (".csv", summary_csv(summary))):
+                path = directory / f"{stem}_summary{suffix}"
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    return written

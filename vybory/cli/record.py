@@ -30,6 +30,7 @@ from vybory.cli._common import DbOption, console, errors, open_service, refusals
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.verify import record
+from vybory.verify.heads import Head, heads_line, phase_of, read_heads
 from vybory.verify.lookup import BallotState, BallotStatus, find_ballot, normalise_code
 from vybory.verify.receipt import ReceiptFinding, check_receipt, read_receipt
 from vybory.verify.report import Report, Status
@@ -172,7 +173,7 @@ def record_checker(workers: int | None, dask: str | None, events: int | None = N
 
 def run_verification(path: Path | str, *, workers: int | None = 1, dask: str | None = None,
                      published_head: str | None = None, expected_fingerprint: str | None = None,
-                     progress: bool = False) -> Report:
+                     progress: bool = False, heads: list[Head] | None = None) -> Report:
     """Verifies the record at ``path`` (raises :class:`RecordUnreadable` when it cannot be read)."""
     if workers is not None and workers < 1:
         raise InvalidInput("must be at least 1", field="--workers")
@@ -180,7 +181,7 @@ def run_verification(path: Path | str, *, workers: int | None = 1, dask: str | N
         checker = record_checker(workers, dask, _event_total(files))
         if not progress:
             return verify_record(files, checker=checker, published_head=published_head,
-                                 expected_fingerprint=expected_fingerprint)
+                                 expected_fingerprint=expected_fingerprint, heads=heads or ())
         total = _event_total(files)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
                    TextColumn("[dim]{task.fields[ballots]} ballots checked"), TimeElapsedColumn())
@@ -192,7 +193,8 @@ def run_verification(path: Path | str, *, workers: int | None = 1, dask: str | N
                 bar.update(task, completed=events, ballots=ballots, description=words)
 
             return verify_record(files, checker=checker, published_head=published_head,
-                                 expected_fingerprint=expected_fingerprint, progress=report_progress)
+                                 expected_fingerprint=expected_fingerprint, progress=report_progress,
+                                 heads=heads or ())
 
 
 def _event_total(files: RecordFiles) -> int | None:
@@ -203,6 +205,38 @@ def _event_total(files: RecordFiles) -> int | None:
 
 
 # ------------------------------------------------------------------------ print
+
+
+def record_heads(files: RecordFiles) -> list[Head]:
+    """The head after each phase change of the record's board, and its last head (a heads file's lines)."""
+    out: list[Head] = []
+    last: Head | None = None
+    if files.events is None:
+        return out
+    for line in files.events():
+        obj = json.loads(line)
+        last = Head(obj["position"], obj["hash"], phase_of(obj["kind"], obj["payload"]) or "")
+        if last.label:
+            out.append(last)
+    if last is not None and (not out or out[-1] != last):
+        out.append(Head(last.position, last.hash, "last event"))
+    return out
+
+
+def print_witnessed(report: Report, *, anchored: bool) -> None:
+    """The plain statement of which part of the record its trustees witnessed (spec §10.6)."""
+    if report.witnessed is None:
+        return
+    for line in report.witnessed.lines():
+        style = "bold yellow" if line.startswith("NOT") else "bold"
+        head, _, rest = line.partition(":")
+        console.print(f"[{style}]{head}[/]:", end="")
+        console.print(rest, markup=False)
+    latest = report.witnessed.latest
+    if not anchored and (latest is None or latest.position < report.events):
+        console.print("  Compare this record's head with one published elsewhere (a newspaper, the minutes of "
+                      "the count, an observer's heads file): `vybory verify RECORD --head HASH` or "
+                      "`--heads FILE`.", markup=False)
 
 
 def print_report(report: Report) -> None:
@@ -300,12 +334,21 @@ def register(app: typer.Typer) -> None:
         fingerprint: Annotated[str | None, typer.Option("--fingerprint", metavar="HEX",
                                                         help="The fingerprint of the election you mean to "
                                                              "check.")] = None,
+        heads: Annotated[Path | None, typer.Option("--heads", metavar="FILE",
+                                                   help="A heads file published elsewhere (lines of position, "
+                                                        "hash, phase): the record must hold every head.")] = None,
     ) -> None:
         """Check the whole record: chain, definition, key ceremony, every ballot, tallies, decisions."""
         try:
+            given = None
+            if heads is not None:
+                try:
+                    given = read_heads(heads.read_bytes(), source=str(heads))
+                except OSError as exc:
+                    raise InvalidInput(f"the heads file cannot be read: {exc.strerror}", field="heads") from None
             report = run_verification(path, workers=workers, dask=dask, published_head=head,
                                       expected_fingerprint=fingerprint,
-                                      progress=not as_json and errors.is_terminal)
+                                      progress=not as_json and errors.is_terminal, heads=given)
         except RecordUnreadable as exc:
             _unreadable(exc, as_json)
         except InvalidInput as exc:
@@ -316,7 +359,27 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         else:
             print_report(report)
+            print_witnessed(report, anchored=head is not None or heads is not None)
         raise typer.Exit(0 if report.ok else 1)
+
+    @app.command("heads")
+    def heads_command(
+        path: Annotated[Path, typer.Argument(metavar="RECORD", help="The record (zip archive).")],
+    ) -> None:
+        """Print the record's heads file: the head after each phase change and the last (publish it
+        elsewhere; anyone can then check a later record with `vybory verify --heads`)."""
+        try:
+            with open_record(path) as files:
+                found = record_heads(files)
+        except RecordUnreadable as exc:
+            _unreadable(exc, False)
+        except (ValueError, KeyError, TypeError) as exc:
+            errors.print("[bold red]The record's board cannot be read[/]: ", end="")
+            errors.print(str(exc), markup=False)
+            raise typer.Exit(2) from None
+        print("# vybory heads: position, hash, phase (one line per phase change)")
+        for h in found:
+            print(heads_line(h), end="")
 
     @app.command("verify-ballot")
     def verify_ballot_command(

@@ -12,6 +12,7 @@ written into that folder (they would never be on a real server).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -164,8 +165,10 @@ def seed_demo(
     voters: int = 40,
     ballots: int = 12,
     slug: str = DEMO_SLUG,
+    logins: bool = True,
 ) -> DemoElection:
-    """Seeds an election that is open for voting now, through the service (one transaction per step)."""
+    """Seeds an election that is open for voting now, through the service (one transaction per step).
+    ``logins``: also add the commission's, trustees' and an organisation's web logins."""
     from vybory import protocol
     from vybory.cli.identities import simulated_identities
     from vybory.cli.trustee import key_file_json
@@ -284,7 +287,7 @@ def seed_demo(
         ("trustee", "boris", "boris"),
         ("trustee", "vera", "vera"),
         ("organisation", "union", "union"),
-    ):
+    ) if logins else ():
         password = secrets.token_urlsafe(9)
         service.add_user(
             username,
@@ -334,6 +337,15 @@ def register(app: typer.Typer) -> None:
                 "under demo-out/ unless --db is given).",
             ),
         ] = False,
+        workers: Annotated[
+            int,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="Server processes (each checks ballots on its own core; they share the "
+                "database, which orders the board).",
+            ),
+        ] = 1,
         trusted_proxy: Annotated[
             str | None,
             typer.Option(
@@ -350,8 +362,10 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from vybory.api import create_app
+        from vybory.api.app import SECRET_VARIABLE
         from vybory.service import ElectionService
         from vybory.store import Database
+        from vybory.store.database import URL_VARIABLE
 
         clock = DemoClock()
         folder = Path("demo-out") / f"serve-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
@@ -368,19 +382,24 @@ def register(app: typer.Typer) -> None:
             if slug in taken:
                 slug = f"{DEMO_SLUG}-{secrets.token_hex(3)}"
             seeded = seed_demo(service, clock, folder, slug=slug)
-        app_ = create_app(service=service)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         base = f"http://{shown_host}:{port}"
         if seeded is not None:
             print_demo(seeded, base)
+        processes = f" in {workers} processes" if workers > 1 else ""
         console.print(
-            f"Serving on {base} (API description: {base}/openapi.json). Stop with Ctrl-C."
+            f"Serving on {base}{processes} (API description: {base}/openapi.json). Stop with Ctrl-C."
         )
-        uvicorn.run(
-            app_,
-            host=host,
-            port=port,
-            log_level="warning",
-            proxy_headers=trusted_proxy is not None,
-            forwarded_allow_ips=trusted_proxy or "",
-        )
+        proxy = {"proxy_headers": trusted_proxy is not None, "forwarded_allow_ips": trusted_proxy or ""}
+        if workers == 1:
+            app_ = create_app(service=service)
+            uvicorn.run(app_, host=host, port=port, log_level="warning", **proxy)  # type: ignore[arg-type]
+            return
+        # Each worker process opens the database itself (create_app reads the URL from the
+        # environment); they must share one key for session cookies, or a login made through
+        # one worker would be refused by the next.
+        service.database.dispose()
+        os.environ[URL_VARIABLE] = service.database.url
+        os.environ.setdefault(SECRET_VARIABLE, secrets.token_hex(32))
+        uvicorn.run("vybory.api.app:create_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", **proxy)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ on the board. The steps, in order (the board says when each may be taken):
     complain  publish the complaints (none if all shares are good)    (step 4)
     mix       publish a mix of a closed round's ranked ballots (k trustees, before decrypt)
     decrypt   publish a decryption share of a round's tally
+    witness   countersign the board's head, at each phase change, after checking the chain
 """
 
 from __future__ import annotations
@@ -223,6 +224,35 @@ def register(app: typer.Typer) -> None:
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=service.clock())
         posted = service.submit_decryption_share(slug, payload)
         done(f"{trustee_id}: decryption share for round {number} published (board event {posted.position}).")
+
+    @trustee.command("witness")
+    @refusals
+    def witness(
+        slug: Slug,
+        identity: IdentityOption,
+        heads: Annotated[Path, typer.Option("--heads", help="Your own heads file: every head you witnessed is "
+                                            "checked against the board again, and the new one is added.",
+                                            show_default=False)],
+        db: DbOption = None,
+    ) -> None:
+        """Countersign the board's head (at each phase change: nominations closed, ceremony done, round
+        opened, round closed, tally, results), after checking the whole chain, the witnesses on it and
+        your heads file. A board rewritten since is refused and nothing is signed."""
+        from vybory.protocol.witness import witness_head
+        from vybory.verify.heads import heads_line, read_heads
+
+        me = read_identity_file(identity, "trustee")
+        before = read_heads(read_text(heads, "heads file"), source=str(heads)) if heads.exists() else []
+        service = service_for(db)
+        made = witness_head(service.iter_events(slug), trustee_id=me.id, signing_secret=me.signing_secret,
+                            heads=before)
+        posted = service.submit_head_witness(slug, made.payload)
+        with heads.open("a", encoding="utf-8") as out:
+            out.write(heads_line(made.head))
+        done(f"{me.id}: the chain checks from event 1 to {made.head.position} ({made.head.label or 'no phase yet'}), "
+             f"with {made.witnessed_before} earlier witness(es) and the {len(before)} head(s) of {str(heads)!r};")
+        done(f"  head {made.head.hash} witnessed (board event {posted.position}) and added to {str(heads)!r}. "
+             "Publish that file where the server cannot change it.")
 
     @trustee.command("mix")
     @refusals

@@ -180,6 +180,14 @@ def tracking_code(ballot: Ballot) -> str:
     return hashlib.sha256(canonical_json(ballot.to_json())).hexdigest()
 
 
+DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
+
+
+def normalise_code(text: str) -> str:
+    """A tracking code as a person may write it: spaces (any kind) and dashes dropped, lower case."""
+    return "".join(ch for ch in text.lower() if not ch.isspace() and ch not in DASHES)
+
+
 def _object(obj: Any, keys: tuple[str, ...], field: str) -> Mapping[str, Any]:
     if not isinstance(obj, Mapping):
         raise InvalidEncoding("must be a JSON object", field=field)

@@ -49,6 +49,7 @@ class EventKind(StrEnum):
     TALLY_DECRYPTED = "tally_decrypted"
     OUTCOME_DECLARED = "outcome_declared"
     ELECTION_PUBLISHED = "election_published"
+    HEAD_WITNESSED = "head_witnessed"
 
 
 def compute_event_hash(position: int, kind: EventKind | str, payload: Mapping[str, Any],

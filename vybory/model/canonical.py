@@ -64,13 +64,39 @@ def _check(value: Any, path: str) -> Any:
     raise InvalidEncoding(f"a {type(value).__name__} cannot be written as canonical JSON", field=path)
 
 
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only dicts, lists, tuples, strings, booleans, None and safe
+    integers: then json writes it as it is, and no copy of it needs to be made."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        else:
+            return False
+    return True
+
+
 def canonical_json(obj: Any) -> bytes:
     """The canonical JSON encoding of ``obj`` (sorted keys, no spaces, UTF-8, integers only).
 
     Raises :class:`~vybory.errors.InvalidEncoding` naming the path of the first
     value that JSON cannot carry exactly (a float, bytes, a non-string key).
     """
-    checked = _check(obj, "")
+    # Plain values (every payload the code builds) are written directly; anything else
+    # (a mapping type, a float, ...) goes through the careful copy that names what is wrong.
+    checked = obj if _plain(obj) else _check(obj, "")
     return json.dumps(checked, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 

@@ -31,6 +31,7 @@ SIGNED_KINDS: dict[str, str] = {
     "dkg_complaint": TRUSTEE,
     "ballots_mixed": TRUSTEE,
     "decryption_share": TRUSTEE,
+    "head_witnessed": TRUSTEE,
 }
 
 UNSIGNED_FIELDS = ("at", "signed")

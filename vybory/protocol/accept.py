@@ -17,7 +17,7 @@ from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
 from vybory.model.canonical import canonical_json
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
-from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally
+from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally, witness
 from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
 from vybory.verify.mix import MIX_FIELDS
@@ -67,11 +67,13 @@ EXTERNAL_CHECKS: dict[EventKind, Callable[[ElectionState, Mapping[str, Any]], No
 
 
 def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[str, Any], *, now: datetime,
-                 ballots: Iterable[Event | Mapping[str, Any]] | None = None) -> dict[str, Any]:
+                 ballots: Iterable[Event | Mapping[str, Any]] | None = None,
+                 witnessed: Event | None = None) -> dict[str, Any]:
     """The payload to append as the next event of kind ``kind``, checked against ``state``.
 
     ``ballots`` (the round's ``ballot_cast`` events) is needed only for
-    ``encrypted_tally``.
+    ``encrypted_tally``; ``witnessed`` (the event a ``head_witnessed`` names)
+    only for that kind, when it names an event before the head.
     """
     try:
         kind = EventKind(kind)
@@ -79,6 +81,12 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         raise InvalidInput(f"unknown event kind {kind!r}", field="kind") from None
     if not isinstance(payload, Mapping):
         raise InvalidInput("must be a JSON object", field="payload")
+    if kind is EventKind.HEAD_WITNESSED:
+        # Also after publication: the trustees countersign the final board (spec §10.6).
+        p = _with_time(payload, now)
+        witness.check_head_witness(state, p, witnessed)
+        check_payload_signature(state.definition, state.fingerprint, kind.value, p)
+        return p
     if state.published:
         raise Refused("the election is published; the board is final", field="board", code="published")
     p = _with_time(payload, now)

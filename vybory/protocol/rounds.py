@@ -126,10 +126,11 @@ class BallotStatement:
     layouts: tuple[Layout, ...]
 
 
-def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> BallotStatement:
+def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime,
+                     code: str | None = None) -> BallotStatement:
     """The cheap checks of ``ballot`` against the board, in the order of :func:`check_ballot`
     (fingerprint, round open, credential listed, re-vote rule, replay), and the statement its
-    proofs are checked against."""
+    proofs are checked against. ``code``: the ballot's tracking code, if already computed."""
     if ballot.election != state.fingerprint:
         raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
                             field="ballot.election", code="wrong_election")
@@ -149,13 +150,22 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime) -> 
         raise InvalidBallot("this credential is not on the published list", field="ballot.credential",
                             code="unknown_credential")
     layouts = district_layouts(state, rnd, entry.district)
+    home = state.definition.district(entry.district).name
     if not layouts:
-        raise Refused(f"round {rnd.number} has no contest in district {entry.district!r}",
-                      field="ballot.round", code="no_contest_in_district")
+        raise Refused(f"this credential belongs to district {home!r}, which has no contest in round "
+                      f"{rnd.number}: there is nothing for it to vote on", field="ballot.credential",
+                      code="no_contest_in_district")
+    filled = {c.district for c in state.definition.contests
+              if c.id in {part.contest for part in ballot.contests}}
+    if filled and entry.district not in filled:
+        names = ", ".join(repr(state.definition.district(d).name) for d in sorted(filled))
+        raise Refused(f"this credential belongs to district {home!r}, but the ballot was filled in for "
+                      f"{names}: go back to the district choice, choose {home!r} and fill in its ballot",
+                      field="ballot.credential", code="wrong_district")
     if credential in rnd.last_ballot and not state.definition.revote:
         raise Refused("this credential has already voted in this round and this election does not "
                       "allow voting again", field="ballot.credential", code="revote_forbidden")
-    if tracking_code(ballot) in state.tracking_codes:
+    if (code or tracking_code(ballot)) in state.tracking_codes:
         raise InvalidBallot("this exact ballot is already on the board", field="ballot",
                             code="replayed_ballot")
     for part in ballot.contests:
@@ -180,10 +190,11 @@ def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime,
     """Payload of ``ballot_cast`` for a ``ballot`` whose proofs were checked against ``checked``:
     the cheap checks again against the board as it is now; the proofs again only if the statement
     is no longer the one they were checked against."""
-    statement = ballot_statement(state, ballot, now=now)
+    code = tracking_code(ballot)
+    statement = ballot_statement(state, ballot, now=now, code=code)
     if statement != checked:
         check_ballot_proofs(ballot, statement)
-    return {"ballot": ballot.to_json(), "tracking_code": tracking_code(ballot), "at": at(now)}
+    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
 
 
 def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -215,6 +215,8 @@ class ElectionState:
     ciphertexts_seen: set[bytes] = field(default_factory=set)
     tracking_codes: dict[str, CastRecord] = field(default_factory=dict)
     published: bool = False
+    # Trustee number -> the (position, hash) of the latest head it witnessed (spec §10.6).
+    witnesses: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------
 
@@ -489,6 +491,10 @@ def _election_published(state: ElectionState, payload: Mapping[str, Any], event:
     state.published = True
 
 
+def _head_witnessed(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.witnesses[payload["trustee"]] = (payload["position"], payload["hash"])
+
+
 _APPLY = {
     EventKind.ELECTION_DEFINED: _defined_twice,
     EventKind.NOMINATION_SUBMITTED: _nomination_submitted,
@@ -513,6 +519,7 @@ _APPLY = {
     EventKind.TALLY_DECRYPTED: _tally_decrypted,
     EventKind.OUTCOME_DECLARED: _outcome_declared,
     EventKind.ELECTION_PUBLISHED: _election_published,
+    EventKind.HEAD_WITNESSED: _head_witnessed,
 }
 assert set(_APPLY) == set(EventKind)
 

@@ -37,6 +37,8 @@ class TieRule(StrEnum):
     # Only where a contest's published rules say so (IRV ``tiebreak =
     # "candidate_order"``, RCTab's useCandidateOrder): the order of the list.
     CANDIDATE_ORDER = "candidate_order"
+    # RCTab's stopCountingAndAsk: the operator names the candidate (``--choice``).
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True, slots=True)

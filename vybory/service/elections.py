@@ -20,7 +20,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +30,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
-from vybory.model.ballot import Ballot
+from vybory.model.ballot import Ballot, normalise_code
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
 from vybory.protocol import credentials as protocol_credentials
@@ -74,6 +76,34 @@ TRUSTEE_STEPS = (
 )
 
 
+GROUP_LIMIT = 64
+"""The most ballots one group commit appends (bounds the time one transaction holds the lock)."""
+
+
+@dataclass(eq=False)
+class _Queued:
+    """A checked ballot waiting for the writer lock, and then its outcome."""
+
+    ballot: Ballot
+    statement: protocol_rounds.BallotStatement
+    receipt: Receipt | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+    def finish(self, outcome: Receipt | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.receipt = outcome
+        self.done = True
+
+
+@dataclass
+class _BallotQueue:
+    mutex: threading.Lock = field(default_factory=threading.Lock)
+    items: list[_Queued] = field(default_factory=list)
+
+
 class ElectionService:
     """The lifecycle of elections on one database.
 
@@ -92,6 +122,8 @@ class ElectionService:
         # The SHA-256 of the voting booth this server serves, recorded in round_opened (the web
         # application sets it from the booth's manifest; None records none).
         self.booth_digest: str | None = None
+        self._queues: dict[str, _BallotQueue] = {}
+        self._queues_mutex = threading.Lock()
 
     # ------------------------------------------------------------------ elections
 
@@ -302,6 +334,22 @@ class ElectionService:
                 posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
             return posted
 
+    def submit_head_witness(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a trustee's countersignature of a head (``head_witnessed``, computed and signed on the
+        trustee's machine by :func:`vybory.protocol.witness.witness_head`) on the board.
+
+        Refused unless it names an event of the board by its position and hash, is signed by the
+        trustee it names, and is later than that trustee's last witness (spec §10.6)."""
+        payload = _plain(payload)
+        with self.board.writing(slug, self.clock()) as ctx:
+            position = payload.get("position")
+            witnessed = None
+            if type(position) is int and 1 <= position < ctx.state.position:
+                witnessed = next(iter(self.board.events(ctx.session, ctx.election_id, start=position,
+                                                        stop=position + 1)), None)
+            checked = check_append(ctx.state, EventKind.HEAD_WITNESSED, payload, now=ctx.now, witnessed=witnessed)
+            return Posted.of(self.board.append(ctx, EventKind.HEAD_WITNESSED, checked))
+
     def complete_key_ceremony(self, slug: str) -> Posted:
         """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""
         return self._act(slug, EventKind.KEY_CEREMONY_COMPLETED, lambda s, now:
@@ -347,9 +395,60 @@ class ElectionService:
         if isinstance(statement, VyboryError):
             raise statement
         protocol_rounds.check_ballot_proofs(ballot, statement)
-        with self.board.writing(slug, self.clock()) as ctx:
-            payload = protocol_rounds.admit_ballot(ctx.state, ballot, now=ctx.now, checked=statement)
-            return self._store_ballot(ctx, ballot, payload)
+        return self._admit_grouped(slug, ballot, statement)
+
+    def _admit_grouped(self, slug: str, ballot: Ballot, statement: protocol_rounds.BallotStatement) -> Receipt:
+        """Admits a checked ballot in a group commit: the threads of this process that wait for
+        the election's writer lock leave their ballots in a queue, and whichever takes the lock
+        appends every queued ballot (up to :data:`GROUP_LIMIT`) in one transaction, then hands
+        each thread its own outcome. A receipt is returned only after the transaction holding
+        its ballot has committed; a ballot refused inside the lock is left out of the group and
+        the others go on (as in :meth:`cast_ballots`)."""
+        item = _Queued(ballot, statement)
+        queue = self._queue(slug)
+        with queue.mutex:
+            queue.items.append(item)
+        with self.board.election_lock(slug):
+            while not item.done:
+                with queue.mutex:
+                    group, queue.items = queue.items[:GROUP_LIMIT], queue.items[GROUP_LIMIT:]
+                self._commit_group(slug, group)
+        if item.error is not None:
+            raise item.error
+        assert item.receipt is not None
+        return item.receipt
+
+    def _queue(self, slug: str) -> _BallotQueue:
+        with self._queues_mutex:
+            queue = self._queues.get(slug)
+            if queue is None:
+                queue = self._queues[slug] = _BallotQueue()
+            return queue
+
+    def _commit_group(self, slug: str, group: list[_Queued]) -> None:
+        """One transaction for the group; should it fail as a whole (a ciphertext the index
+        refuses, a lost connection), each ballot of a group of several gets its own."""
+        outcomes: list[Receipt | BaseException] = []
+        try:
+            with self.board.writing(slug, self.clock()) as ctx:
+                for item in group:
+                    try:
+                        payload = protocol_rounds.admit_ballot(ctx.state, item.ballot, now=ctx.now,
+                                                               checked=item.statement)
+                    except VyboryError as error:  # nothing was changed: the others go on
+                        outcomes.append(error)
+                        continue
+                    outcomes.append(self._store_ballot(ctx, item.ballot, payload))
+        except BaseException as error:  # noqa: BLE001 - every waiting thread must get an outcome
+            if len(group) == 1 or not isinstance(error, Exception):
+                for item in group:
+                    item.finish(error)
+                return
+            for item in group:
+                self._commit_group(slug, [item])
+            return
+        for item, outcome in zip(group, outcomes, strict=True):
+            item.finish(outcome)
 
     def cast_ballots(self, slug: str, ballots: Sequence[Ballot | Mapping[str, Any] | str | bytes]
                      ) -> list[Receipt | VyboryError]:
@@ -425,7 +524,7 @@ class ElectionService:
 
     def find_ballot(self, slug: str, tracking_code: str) -> BallotLookup:
         """Where a tracking code is on the board and whether it still counts."""
-        code = tracking_code.strip().lower()
+        code = normalise_code(tracking_code)
         with self.board.reading(slug, self.clock()) as ctx:
             row = ctx.session.scalars(select(BallotEntry).where(
                 BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()

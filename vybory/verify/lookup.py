@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from vybory.model.ballot import normalise_code
 from vybory.verify.jobs import BallotJob, BallotVerdict, check_ballot_job
 from vybory.verify.report import Status
 from vybory.verify.verifier import RecordFiles, Verifier
@@ -67,11 +68,6 @@ class BallotStatus:
             "events": self.events,
             "fingerprint": self.fingerprint,
         }
-
-
-def normalise_code(text: str) -> str:
-    """A tracking code as a person may write it: spaces and dashes dropped, lower case."""
-    return "".join(ch for ch in text.strip().lower() if ch not in " -\t")
 
 
 def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:

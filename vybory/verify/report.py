@@ -52,6 +52,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(16, "decisions", "The decisions: the counting rule re-run, the next round", "spec §15"),
     CheckSpec(17, "rounds", "Each round's contests, candidates and window", "spec §10.3, §15.2"),
     CheckSpec(18, "publication", "The published results", "spec §16"),
+    CheckSpec(19, "witnesses", "The heads the trustees witnessed", "spec §10.6"),
 )
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 
@@ -132,6 +133,62 @@ class CheckResult:
 
 
 @dataclass(frozen=True, slots=True)
+class WitnessLevel:
+    """Events 1..``position`` (hash ``hash``, in phase ``phase``) are witnessed by ``trustees``
+    (each witnessed that head or a later one)."""
+
+    position: int
+    hash: str
+    phase: str
+    trustees: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"position": self.position, "hash": self.hash, "phase": self.phase, "trustees": list(self.trustees)}
+
+
+@dataclass(frozen=True, slots=True)
+class Witnessed:
+    """Which part of the board its trustees witnessed.
+
+    Invariants: ``levels`` by increasing position, each witnessed by fewer or as many trustees
+    as the one before; events after the last level's position are not witnessed.
+    """
+
+    events: int
+    trustees: int
+    levels: tuple[WitnessLevel, ...]
+
+    @property
+    def latest(self) -> WitnessLevel | None:
+        return self.levels[-1] if self.levels else None
+
+    def lines(self) -> list[str]:
+        """The plain statement `vybory verify` prints."""
+        out = []
+        start = 1
+        for level in self.levels:
+            if level.position < start:
+                continue
+            out.append(f"witnessed: events {start}-{level.position} (up to {level.phase or 'no phase'}, head "
+                       f"{level.hash}) by {len(level.trustees)} of {self.trustees} trustees "
+                       f"({', '.join(level.trustees)})")
+            start = level.position + 1
+        if start <= self.events:
+            last = self.events - start + 1
+            what = (f"events {start}-{self.events} (the last {last})" if self.levels
+                    else f"all {self.events} events: no trustee countersigned any head of this record")
+            out.append(f"NOT witnessed: {what}; only this record vouches for them")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        latest = self.latest
+        covered = latest.position if latest else 0
+        return {"events": self.events, "trustees": self.trustees, "levels": [v.to_json() for v in self.levels],
+                "latest": None if latest is None else latest.to_json(),
+                "unwitnessed_from": covered + 1 if covered < self.events else None}
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Every check of one record, in order.
 
@@ -144,6 +201,8 @@ class Report:
     events: int
     ballots: int
     checks: tuple[CheckResult, ...]
+    # What of the board the trustees witnessed (spec §10.6): see :class:`Witnessed`.
+    witnessed: Witnessed | None = None
 
     @property
     def ok(self) -> bool:
@@ -170,6 +229,7 @@ class Report:
             "events": self.events,
             "ballots": self.ballots,
             "checks": [c.to_json() for c in self.checks],
+            "witnessed": None if self.witnessed is None else self.witnessed.to_json(),
         }
 
 
@@ -214,8 +274,10 @@ class Findings:
         notes = tuple(self.notes[n]) + ((f"{extra} more findings not listed",) if extra > 0 else ())
         return CheckResult(spec, status, findings, failures, self.checked[n], notes, self.not_run.get(n, ""))
 
-    def report(self, *, election: str, fingerprint: str, head: str, events: int, ballots: int) -> Report:
-        return Report(election, fingerprint, head, events, ballots, tuple(self.result(s) for s in CHECKS))
+    def report(self, *, election: str, fingerprint: str, head: str, events: int, ballots: int,
+               witnessed: Witnessed | None = None) -> Report:
+        return Report(election, fingerprint, head, events, ballots, tuple(self.result(s) for s in CHECKS),
+                      witnessed)
 
 
 __all__ = [
@@ -230,4 +292,6 @@ __all__ = [
     "Findings",
     "Report",
     "Status",
+    "WitnessLevel",
+    "Witnessed",
 ]

@@ -18,8 +18,9 @@ the shell passes the record's bytes and a way to read its event lines.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
 from vybory.verify.credentials import Credential, read_credentials
+from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 from vybory.verify.jobs import (
     BallotChecker,
     BallotJob,
@@ -49,7 +51,7 @@ from vybory.verify.jobs import (
 from vybory.verify.lines import canonical, event_hash, read_event, read_json
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
-from vybory.verify.report import CHECK_NAMES, Findings, Report
+from vybory.verify.report import CHECK_NAMES, Findings, Report, Witnessed, WitnessLevel
 from vybory.verify.rounds import LastBallot, MixRecord, Published, Round, RoundContest
 from vybory.verify.tally import (
     TallySum,
@@ -86,6 +88,7 @@ CHECK_OF_KIND = {
     EventKind.TALLY_DECRYPTED: "combination",
     EventKind.OUTCOME_DECLARED: "decisions",
     EventKind.ELECTION_PUBLISHED: "publication",
+    EventKind.HEAD_WITNESSED: "witnesses",
 }
 
 
@@ -105,7 +108,7 @@ class Verifier:
 
     def __init__(self, files: RecordFiles, *, published_head: str | None = None,
                  expected_fingerprint: str | None = None, progress: Progress | None = None,
-                 watch: str | None = None):
+                 watch: str | None = None, heads: Sequence[Head] = ()):
         self.files = files
         # A tracking code to remember where its ballot is (for verify-ballot): (position, round, credential).
         self.watch = watch
@@ -131,6 +134,17 @@ class Verifier:
         # ballots_mixed events, checked in the second pass: position -> (round, contest, trustee).
         self.mix_positions: dict[int, tuple[Round, str, int]] = {}
         self.published_at: int | None = None
+        # Heads published elsewhere (a heads file): position -> the heads naming it.
+        self.heads: dict[int, list[Head]] = {}
+        for h in heads:
+            self.heads.setdefault(h.position, []).append(h)
+        # Witnessed heads (spec §10.6): position -> [(event, trustee, hash, signature valid)];
+        # the hashes are compared in the second pass. Each trustee's last witnessed position.
+        self.witness_claims: dict[int, list[tuple[int, int, str, bool]]] = {}
+        self.witness_last: dict[int, int] = {}
+        self.witness_held: dict[int, int] = {}
+        # (position, words) of every phase change, in board order.
+        self.phases: list[tuple[int, str]] = []
 
     # ------------------------------------------------------------------ the run
 
@@ -155,7 +169,8 @@ class Verifier:
         return self.out.report(
             election=self.definition.slug if self.definition else (m.election if m else ""),
             fingerprint=self.fingerprint.hex() if self.fingerprint else (m.fingerprint if m else ""),
-            head=self.head.hex(), events=self.lines, ballots=self.ballots)
+            head=self.head.hex(), events=self.lines, ballots=self.ballots,
+            witnessed=self._witnessed())
 
     # ------------------------------------------------------------- record files
 
@@ -240,6 +255,11 @@ class Verifier:
             if event is None:
                 continue
             last = event
+            if index in self.heads:
+                self._check_heads_at(index, event.hash.hex())
+            words = phase_of(event.kind.value, event.payload)
+            if words is not None:
+                self.phases.append((index, words))
             if self.definition is None and event.kind is not EventKind.ELECTION_DEFINED:
                 continue
             job = self._dispatch(index, event)
@@ -265,6 +285,8 @@ class Verifier:
             event = read_event(obj)
         except VyboryError as error:
             out.fail("board", "board_unreadable", f"not an event: {error}", position=index)
+            if index in self.heads:
+                self._check_heads_at(index, "")
             return None
         kind = event.kind.value
         if event.position != index:
@@ -281,7 +303,7 @@ class Verifier:
         if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
             out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
                      position=index, kind=kind)
-        if self.published_at is not None:
+        if self.published_at is not None and event.kind is not EventKind.HEAD_WITNESSED:
             out.fail("board", "after_publication", f"an event after the election was published (event "
                                                     f"{self.published_at})", position=index, kind=kind)
         return event
@@ -309,9 +331,24 @@ class Verifier:
         if self.published_head is not None and self.published_head.strip().lower() != head:
             out.fail("head", "published_head_mismatch",
                      f"the board's head {head} is not the published head {self.published_head.strip().lower()}")
-        if last is not None and last.kind is not EventKind.ELECTION_PUBLISHED:
+        for position in sorted(p for p in self.heads if p > self.lines):
+            for h in self.heads[position]:
+                out.fail("head", "heads_beyond_record",
+                         f"the heads file names event {position} ({h.label or 'no label'}) with the hash {h.hash}, "
+                         f"but this record ends at event {self.lines}: events were removed")
+        if last is not None and self.published_at is None:
             out.note("head", f"the election is not published yet: this record ends at event {self.lines} "
                              f"({last.kind.value})")
+
+    def _check_heads_at(self, index: int, digest: str) -> None:
+        """With a heads file: the event at ``index`` has the hash the file names for it."""
+        self.out.count("head")
+        for h in self.heads[index]:
+            if h.hash != digest:
+                self.out.fail("head", "heads_mismatch",
+                              f"the heads file names the hash {h.hash} for this event ({h.label or 'no label'}), "
+                              f"but it has {digest or 'none (unreadable)'}: the board up to here was rewritten",
+                              position=index)
 
     def _dispatch(self, index: int, event: Event) -> BallotJob | None:
         kind = event.kind.value
@@ -710,6 +747,63 @@ class Verifier:
         self.published_at = index
         decisions.check_publication(p, index, self.rounds, self._definition(), self.out)
 
+    # -- witnessed heads --------------------------------------------------------------
+
+    def _on_head_witnessed(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 19 (what needs the board's order): a trustee names an earlier event by position and
+        hash, later than its own last witness; the hash is compared in the second pass."""
+        need(p, set(WITNESS_FIELDS) | {"signed"}, "head_witnessed")
+        kind = "head_witnessed"
+        self.out.count("witnesses")
+        position, digest = witness_claim(p)
+        trustee = p["trustee"]
+        if position >= index:
+            self._fail("witnesses", "witness_beyond_head",
+                       f"trustee {trustee!r} witnesses event {position}, which is not before its own witness (events "
+                       "before it were removed, or the witness was moved)", index, kind)
+            if position > index:
+                return
+        try:
+            check_payload_signature(self._definition(), self.fingerprint, kind, p)
+            valid = True
+        except VyboryError:
+            valid = False  # named by the signature check of this event
+        if valid and self.witness_last.get(trustee, 0) >= position:
+            self._fail("witnesses", "witness_not_newer", f"trustee {trustee} already witnessed event "
+                                                         f"{self.witness_last[trustee]}: a witness names a later "
+                                                         "head", index, kind)
+        if valid:
+            self.witness_last[trustee] = max(position, self.witness_last.get(trustee, 0))
+        self.witness_claims.setdefault(position, []).append((index, trustee, digest, valid))
+
+    def _check_witnesses_at(self, index: int, line: bytes) -> None:
+        """Check 19 for the event a witness names: it still has the witnessed hash."""
+        try:
+            digest = str(read_json(line)["hash"])
+        except (VyboryError, KeyError, TypeError):
+            digest = ""
+        for at, trustee, claimed, valid in self.witness_claims[index]:
+            if claimed != digest:
+                self._fail("witnesses", "witnessed_head_changed",
+                           f"trustee {trustee} witnessed event {index} with the hash {claimed}, but the record "
+                           f"has {digest or 'an unreadable event'} there: the board up to event {index} was "
+                           "rewritten after it was witnessed", at, "head_witnessed")
+            elif valid:
+                self.witness_held[trustee] = max(index, self.witness_held.get(trustee, 0))
+
+    def _witnessed(self) -> Witnessed | None:
+        """Which part of the board the trustees' valid, holding witnesses cover."""
+        if self.definition is None:
+            return None
+        names = {i: t.id for i, t in enumerate(self.definition.trustees, start=1)}
+        hashes = {position: claims[0][2] for position, claims in self.witness_claims.items()}
+        levels = []
+        for position in sorted(set(self.witness_held.values())):
+            who = tuple(names[t] for t, p in sorted(self.witness_held.items()) if p >= position)
+            at = bisect.bisect_right([p for p, _ in self.phases], position) - 1
+            levels.append(WitnessLevel(position, hashes[position], self.phases[at][1] if at >= 0 else "", who))
+        return Witnessed(self.lines, len(names), tuple(levels))
+
     def _definition(self) -> Definition:
         assert self.definition is not None
         return self.definition
@@ -738,6 +832,8 @@ class Verifier:
         sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.closed is not None}
         done = 0
         for index, line in enumerate(lines, start=FIRST_POSITION):
+            if index in self.witness_claims:
+                self._check_witnesses_at(index, line)
             if index in self.mix_positions:
                 self._check_mix(index, line, *self.mix_positions[index])
                 continue
@@ -828,17 +924,17 @@ class Verifier:
 
 def verify_record(files: RecordFiles, *, checker: BallotChecker = check_sequentially,
                   published_head: str | None = None, expected_fingerprint: str | None = None,
-                  progress: Progress | None = None) -> Report:
+                  progress: Progress | None = None, heads: Sequence[Head] = ()) -> Report:
     """Every check of docs/verifier.md on the record ``files``; see :class:`~vybory.verify.report.Report`.
 
     ``checker`` checks the ballots' cryptography (default: one after the
     other, here); ``published_head`` is the head hash the election published
-    elsewhere and ``expected_fingerprint`` the fingerprint of the election the
-    observer means to check (each compared when given); ``progress`` is
-    called as the board is read.
+    elsewhere, ``heads`` the heads of a heads file (spec §10.6), and
+    ``expected_fingerprint`` the fingerprint of the election the observer means
+    to check (each compared when given); ``progress`` is called as the board is read.
     """
     return Verifier(files, published_head=published_head, expected_fingerprint=expected_fingerprint,
-                    progress=progress).run(checker)
+                    progress=progress, heads=heads).run(checker)
 
 
 __all__ = ["Credential", "Progress", "RecordFiles", "Verifier", "verify_record"]

@@ -21,6 +21,7 @@ from vybory.api.errors import status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
 from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
+from vybory.protocol.rounds import voters_in_round
 from vybory.service import ElectionService
 from vybory.web.forms import ElectionForm, definition_toml
 from vybory.web.render import check_form, page_login, render
@@ -126,6 +127,7 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
     d = state.definition
     keys = state.keys
     current = state.current_round
+    voters = set() if current is None else voters_in_round(state, current)
     return {
         "definition": d,
         "contests": [
@@ -170,6 +172,9 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
             "closes_at": current.closes_at,
             "ballots": current.ballots_cast,
             "counted": len(current.last_ballot),
+            "voters": len(voters),
+            "can_close": not current.closed
+            and (now >= current.closes_at or voters <= set(current.last_ballot)),
             "tally": current.encrypted_tally is not None,
             "shares": sorted(current.shares),
             "decrypted": current.decrypted is not None,
@@ -204,12 +209,30 @@ def manage(slug: str, request: Request) -> HTMLResponse:
     return manage_page(request, slug)
 
 
+def confirmed(confirm: str) -> None:
+    """An irreversible action (close, tally, publish) goes ahead only with its box ticked."""
+    if confirm != "yes":
+        raise InvalidInput(
+            "tick the box to confirm: this step cannot be undone",
+            field="confirm",
+            code="confirmation_needed",
+        )
+
+
 def _act(
-    request: Request, slug: str, csrf_token: str, action: ManageAction, done: str, anchor: str = ""
+    request: Request,
+    slug: str,
+    csrf_token: str,
+    action: ManageAction,
+    done: str,
+    anchor: str = "",
+    confirm: str | None = None,
 ) -> Response:
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
+        if confirm is not None:
+            confirmed(confirm)
         action(service_of(request))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
@@ -477,8 +500,13 @@ def open_round(slug: str, request: Request, csrf_token: Annotated[str, Form()] =
 
 
 @router.post("/commission/elections/{slug}/close", response_class=HTMLResponse)
-def close_round(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.close_round(slug), "closed", "rounds")
+def close_round(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(request, slug, csrf_token, lambda s: s.close_round(slug), "closed", "rounds", confirm=confirm)
 
 
 def start_tally(service: ElectionService, slug: str) -> None:
@@ -492,8 +520,13 @@ def start_tally(service: ElectionService, slug: str) -> None:
 
 
 @router.post("/commission/elections/{slug}/tally", response_class=HTMLResponse)
-def tally(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    return _act(request, slug, csrf_token, lambda s: start_tally(s, slug), "tally", "rounds")
+def tally(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(request, slug, csrf_token, lambda s: start_tally(s, slug), "tally", "rounds", confirm=confirm)
 
 
 @router.post("/commission/elections/{slug}/decide", response_class=HTMLResponse)
@@ -502,8 +535,13 @@ def decide(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "")
 
 
 @router.post("/commission/elections/{slug}/publish", response_class=HTMLResponse)
-def publish(slug: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    return _act(request, slug, csrf_token, lambda s: s.publish(slug), "published", "rounds")
+def publish(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(request, slug, csrf_token, lambda s: s.publish(slug), "published", "rounds", confirm=confirm)
 
 
 @router.post("/commission/elections/{slug}/advance", response_class=HTMLResponse)

@@ -217,6 +217,13 @@ def event_summary(request: Request, event: Event) -> str:
         EventKind.DECRYPTION_SHARE,
     ):
         return translate(request, "From trustee number %(n)s", n=p.get("trustee"))
+    if k is EventKind.HEAD_WITNESSED:
+        return translate(
+            request,
+            "Trustee number %(n)s witnessed the board up to event %(position)s",
+            n=p.get("trustee"),
+            position=p.get("position"),
+        )
     if "round" in p:
         return translate(request, "Round %(n)s", n=p.get("round"))
     return ""

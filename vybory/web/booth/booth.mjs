@@ -487,6 +487,11 @@ async function castNow(form, input) {
     error.textContent = `${t('The ballot was refused:')} ${body.message || response.statusText}`;
     error.hidden = false;
     error.dataset.code = body.code || '';
+    if (body.code === 'wrong_district' && !form.querySelector('#choose-district')) {
+      // The credential is another district's: back to the district choice, not only one step.
+      error.after(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'choose-district',
+        text: t('Choose my district again'), onclick: () => { booth.prepared = null; start(); } })));
+    }
     return;
   }
   input.value = '';

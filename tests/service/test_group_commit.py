@@ -1,0 +1,143 @@
+"""Group commits of ballots, on SQLite and PostgreSQL: ballots whose threads wait for the
+election's writer lock are appended in one transaction, every receipt stands for a ballot that
+is on the board once the receipt is handed out, and a group whose transaction fails loses no
+ballot and hands out no receipt for a ballot that is not stored.
+
+The adversaries: a voter who sends the same ballot twice at once (the copy must not land, the
+group must not fail), and a failing disk or an index that refuses a row in the middle of a group
+(the others must still land, each in its own transaction, and the failed one must get an error,
+never a receipt).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from kit import SLUG, new_election
+
+from vybory import protocol
+from vybory.errors import InvalidBallot
+from vybory.model.ballot import Ballot, tracking_code
+from vybory.model.board import check_chain
+from vybory.service import ElectionService
+from vybory.store import board as board_rows
+
+
+@pytest.fixture
+def election(service, clock):  # type: ignore[no-untyped-def]
+    return new_election(service).open_for_voting()
+
+
+def cast_together(service: ElectionService, ballots: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[list[Any], int]:
+    """Casts ``ballots`` from one thread each, all of them waiting for the writer lock before the
+    first one takes it. Returns each thread's receipt or exception, and how many writing
+    transactions the service opened."""
+    checked = threading.Barrier(len(ballots) + 1)
+    held = threading.Event()
+    real_check = protocol.rounds.check_ballot_proofs
+
+    def check_then_wait(ballot, statement):  # type: ignore[no-untyped-def]
+        real_check(ballot, statement)
+        checked.wait(timeout=30)
+        held.wait(timeout=30)
+
+    monkeypatch.setattr(protocol.rounds, "check_ballot_proofs", check_then_wait)
+    real_writing = service.board.writing
+    transactions = []
+
+    @contextmanager
+    def counted(slug, now):  # type: ignore[no-untyped-def]
+        transactions.append(slug)
+        with real_writing(slug, now) as ctx:
+            yield ctx
+
+    monkeypatch.setattr(service.board, "writing", counted)
+    outcomes: list[Any] = [None] * len(ballots)
+
+    def cast(i: int) -> None:
+        try:
+            outcomes[i] = service.cast_ballot(SLUG, ballots[i])
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            outcomes[i] = error
+
+    threads = [threading.Thread(target=cast, args=(i,)) for i in range(len(ballots))]
+    for t in threads:
+        t.start()
+    checked.wait(timeout=30)
+    queue = service._queue(SLUG)
+    with service.board.election_lock(SLUG):
+        held.set()
+        deadline = time.monotonic() + 30
+        while len(queue.items) < len(ballots) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(queue.items) == len(ballots)
+    for t in threads:
+        t.join(timeout=60)
+    monkeypatch.undo()
+    return outcomes, len(transactions)
+
+
+def stored(database: Any, clock: Any, receipt: Any) -> bool:
+    """Whether another server (no cache, its own connections) finds the receipt's ballot where
+    the receipt says, with the receipt's hash."""
+    other = ElectionService(database, clock=clock)
+    events = {e.position: e for e in other.events(SLUG)}
+    event = events.get(receipt.position)
+    return (event is not None and event.hash.hex() == receipt.event_hash
+            and event.payload["tracking_code"] == receipt.tracking_code
+            and other.find_ballot(SLUG, receipt.tracking_code).counts)
+
+
+def test_ballots_waiting_for_the_lock_are_appended_in_one_transaction(election, database, clock,
+                                                                      monkeypatch) -> None:
+    north = election.credentials["north"]
+    ballots = [election.make_ballot(secret, {"north-seat": ["Ivanov"]}).to_json() for secret in north[:4]]
+    head = election.service.head(SLUG).position
+    outcomes, transactions = cast_together(election.service, ballots, monkeypatch)
+    assert transactions == 1
+    assert sorted(r.position for r in outcomes) == [head + 1, head + 2, head + 3, head + 4]
+    assert all(stored(database, clock, r) for r in outcomes)
+    assert check_chain(election.service.events(SLUG))
+
+
+def test_a_copy_in_the_same_group_is_refused_and_the_others_land(election, database, clock,
+                                                                  monkeypatch) -> None:
+    north = election.credentials["north"]
+    first = election.make_ballot(north[0], {"north-seat": ["Ivanov"]}).to_json()
+    second = election.make_ballot(north[1], {"north-seat": ["Petrova"]}).to_json()
+    outcomes, transactions = cast_together(election.service, [first, first, second], monkeypatch)
+    assert transactions == 1
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    receipts = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], InvalidBallot)
+    assert refused[0].code == "replayed_ballot"
+    assert len(receipts) == 2 and all(stored(database, clock, r) for r in receipts)
+    assert election.service.state(SLUG).rounds[1].ballots_cast == 2
+
+
+def test_a_group_whose_transaction_fails_gives_each_ballot_its_own(election, database, clock,
+                                                                   monkeypatch) -> None:
+    north = election.credentials["north"]
+    ballots = [election.make_ballot(secret, {"north-seat": ["Ivanov"]}).to_json() for secret in north[:3]]
+    doomed = tracking_code(Ballot.from_json(ballots[1]))
+    real_append = board_rows.append
+
+    def failing_disk(session, election_id, event):  # type: ignore[no-untyped-def]
+        real_append(session, election_id, event)
+        if doomed in event.payload:  # the stored row is canonical JSON text
+            raise OSError("disk full")
+
+    monkeypatch.setattr(board_rows, "append", failing_disk)
+    outcomes, transactions = cast_together(election.service, ballots, monkeypatch)
+    assert transactions == 1 + 3  # the group, then one for each of its ballots
+    assert isinstance(outcomes[1], OSError)
+    assert all(stored(database, clock, outcomes[i]) for i in (0, 2))
+    events = election.service.events(SLUG)
+    assert check_chain(events)
+    assert all(e.payload.get("tracking_code") != doomed for e in events)
+    assert election.service.state(SLUG).rounds[1].ballots_cast == 2

@@ -1,0 +1,118 @@
+"""A first-time voter's path in Chromium: the tracking code exactly as the receipt prints it
+(spaced groups, copied by hand or pasted) finds the ballot on the board; a code with one digit
+changed does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from booth_kit import SLUG, Election, ensure_booth_built, ready_to_vote
+
+
+@pytest.fixture
+def election(live_server: Any) -> Election:
+    ensure_booth_built()
+    return ready_to_vote(live_server.service)
+
+
+def vote(page: Any, live_server: Any, credential: str) -> str:
+    """Votes with the defaults filled in; returns the tracking code as the receipt shows it."""
+    page.goto(live_server(f"/elections/{SLUG}/booth"))
+    page.wait_for_selector("#step-choose")
+    for box in page.locator("fieldset[data-contest=chair] input[type=checkbox]").all():
+        if box.get_attribute("data-candidate") != "Orlova":
+            box.check()
+    page.locator("fieldset[data-contest=committee] input[data-candidate='Avdeev'][value='for']").check()
+    page.locator("fieldset[data-contest=budget] input[value='yes']").check()
+    page.click("#to-review")
+    page.wait_for_selector("#step-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.wait_for_selector("#step-cast")
+    page.fill("#credential", credential)
+    page.click("#sign-and-cast")
+    page.wait_for_selector("#step-receipt")
+    return page.locator("#tracking-code").inner_text()
+
+
+def test_the_tracking_code_as_printed_is_found_on_the_board(page: Any, live_server: Any,
+                                                             election: Election, snap: Any) -> None:
+    shown = vote(page, live_server, election.credentials["branch"][0])
+    [event] = election.service.events(SLUG, kinds=["ballot_cast"])
+    code = event.payload["tracking_code"]
+    assert " " in shown.strip() and shown.replace(" ", "").replace("\n", "") == code
+
+    # Pasted into the board's search exactly as the receipt shows it.
+    page.goto(live_server(f"/elections/{SLUG}/board"))
+    page.fill("#code", shown)
+    page.click("form[role=search] button[type=submit]")
+    found = page.locator("#lookup")
+    assert found.get_attribute("role") == "status", found.text_content()
+    assert f"position {event.position}" in found.text_content()
+    snap(page, "board-found-spaced-code")
+
+    # Typed by hand in upper case with dashes between groups, and given in the address.
+    groups = [code[i:i + 4].upper() for i in range(0, 64, 4)]
+    page.goto(live_server(f"/elections/{SLUG}/board?code={quote('-'.join(groups))}"))
+    assert page.locator("#lookup").get_attribute("role") == "status"
+    page.goto(live_server(f"/elections/{SLUG}/board?code={quote(' '.join(groups))}"))
+    assert page.locator("#lookup").get_attribute("role") == "status"
+
+    # One digit wrong: not found, said plainly.
+    wrong = ("0" if code[5] != "0" else "1").join((code[:5], code[6:]))
+    page.goto(live_server(f"/elections/{SLUG}/board?code={quote(wrong)}"))
+    assert page.locator("#lookup").get_attribute("role") == "alert"
+    assert "No ballot with this tracking code" in page.locator("#lookup").text_content()
+    # The API answers the same for the spaced form.
+    answer = page.request.get(live_server(f"/api/elections/{SLUG}/ballots/{quote(shown)}"))
+    assert answer.ok and answer.json()["position"] == event.position
+    assert page.vybory_errors == []
+
+
+
+def test_a_credential_of_another_district_is_told_its_district(page: Any, live_server: Any, web_service: Any,
+                                                                web_clock: Any, tmp_path: Any, snap: Any) -> None:
+    """A North voter picks South in the booth and fills in its ballot: the refusal names North,
+    nothing is on the board, and one button leads back to the district choice."""
+    from webkit import SLUG as COUNCIL
+    from webkit import open_for_voting
+
+    ensure_booth_built()
+    north = open_for_voting(web_service, web_clock, tmp_path)["north"][0]
+    page.goto(live_server(f"/elections/{COUNCIL}/booth"))
+    page.wait_for_selector("#step-district")
+    page.check("#district-form label:has-text('South')")
+    page.click("#district-form button[type=submit]")
+    page.locator("fieldset[data-contest=south-seat] input[data-candidate='Volkov']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", north)
+    page.click("#sign-and-cast")
+    error = page.locator("#credential-error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-code") == "wrong_district"
+    assert "belongs to district 'North'" in error.text_content() and "'South'" in error.text_content()
+    assert web_service.events(COUNCIL, kinds=["ballot_cast"]) == []
+    snap(page, "booth-wrong-district")
+
+    page.click("#choose-district")
+    page.wait_for_selector("#step-district")
+    page.check("#district-form label:has-text('North')")
+    page.click("#district-form button[type=submit]")
+    page.locator("fieldset[data-contest=north-seat] input[data-candidate='Ivanov']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", north)
+    page.click("#sign-and-cast")
+    page.wait_for_selector("#step-receipt")
+    [cast] = web_service.events(COUNCIL, kinds=["ballot_cast"])
+    assert [c["contest"] for c in cast.payload["ballot"]["contests"]] == ["north-seat"]
+    assert page.vybory_errors == []

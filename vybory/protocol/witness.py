@@ -1,0 +1,150 @@
+"""Witnessed heads (docs/spec.md §10.6): a trustee countersigns the board's head at a phase change.
+
+On the trustee's machine, :func:`witness_head` reads the whole board as the
+server hands it over and trusts none of it: it checks the chain from the first
+event (positions, links, hashes), that the definition names this trustee's
+identity key, that every head already witnessed on the board is in that chain
+with the hash it was witnessed with, and that every head the trustee wrote down
+itself before (its heads file) still is. Only then does it sign the head it
+computed, not the one the server states. A server that rewrote history after a
+witness, even re-hashing the whole chain, is refused by name
+(``history_rewritten``) before anything is signed.
+
+On the server, :func:`check_head_witness` is the rule of ``head_witnessed``
+(used by :func:`vybory.protocol.accept.check_append`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vybory.crypto.group import Point, Rng, Scalar
+from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
+from vybory.model.board import Event, EventKind, check_event
+from vybory.model.definition import Definition, definition_from_json, fingerprint
+from vybory.model.signing import check_payload_signature, sign_payload, trustee_signer
+from vybory.protocol.state import ElectionState
+from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
+
+
+def check_head_witness(state: ElectionState, payload: Mapping[str, Any], witnessed: Event | None) -> None:
+    """The rule of ``head_witnessed``: it names an event already on the board by its position and
+    hash (``witnessed`` is that event, read by the shell), and a head after the trustee's last one."""
+    if set(payload) - {"signed"} != WITNESS_FIELDS:
+        raise InvalidInput("a head_witnessed payload has exactly the fields at, hash, position, signed, trustee",
+                           field="payload")
+    position, digest = witness_claim(payload)
+    if position > state.position:
+        raise Refused(f"position {position} is beyond the board's head (event {state.position})",
+                      field="position", code="witness_beyond_head")
+    if witnessed is None and position == state.position:
+        witnessed = state.head
+    if witnessed is None or witnessed.position != position:
+        raise InvalidInput(f"the board's event {position} is needed to check this witness", field="position")
+    if witnessed.hash.hex() != digest:
+        raise Refused(f"event {position} of the board has the hash {witnessed.hash.hex()}, not {digest}",
+                      field="hash", code="witness_hash_mismatch")
+    trustee = payload.get("trustee")
+    last = state.witnesses.get(trustee) if isinstance(trustee, int) else None
+    if last is not None and last[0] >= position:
+        raise Refused(f"trustee {trustee} already witnessed the board up to event {last[0]}: a witness names a "
+                      "later head", field="position", code="witness_not_newer")
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """What :func:`witness_head` produced: the signed payload and the head it names (with its phase)."""
+
+    payload: dict[str, Any]
+    head: Head
+    witnessed_before: int
+
+
+class _Hashes:
+    """The hash of every event read so far, 32 bytes each in one buffer."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def add(self, digest: bytes) -> None:
+        self.data += digest
+
+    def __len__(self) -> int:
+        return len(self.data) // 32
+
+    def at(self, position: int) -> str | None:
+        if not 1 <= position <= len(self):
+            return None
+        return bytes(self.data[32 * (position - 1):32 * position]).hex()
+
+
+def _rewritten(message: str) -> Refused:
+    return Refused(f"{message}: the board was rewritten after it was witnessed; nothing is signed",
+                   field="board", code="history_rewritten")
+
+
+def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Scalar,
+                 heads: Sequence[Head] = (), rng: Rng | None = None) -> Witness:
+    """The signed ``head_witnessed`` payload of trustee ``trustee_id`` for the board ``events``
+    (every event from position 1, as the server gave them), after checking them; ``heads`` are
+    the heads this trustee wrote down before. Raises Refused (``board_broken``,
+    ``history_rewritten``, ``wrong_identity_key``, ``unknown_trustee``) and signs nothing then."""
+    hashes = _Hashes()
+    previous: Event | None = None
+    definition: Definition | None = None
+    fp = b""
+    label = ""
+    on_board: list[tuple[int, Mapping[str, Any]]] = []
+    for event in events:
+        try:
+            check_event(event, previous)
+        except InvalidEncoding as error:
+            raise Refused(f"the board the server gave is not one hash chain ({error.field}: {error.message}); "
+                          "nothing is signed", field="board", code="board_broken") from None
+        if previous is None:
+            try:
+                definition = definition_from_json(event.payload["definition"], source="event 1")
+            except (VyboryError, KeyError, TypeError) as error:
+                raise Refused(f"the board's first event holds no usable definition ({error})", field="board",
+                              code="board_broken") from None
+            fp = fingerprint(definition)
+        hashes.add(event.hash)
+        if event.kind is EventKind.HEAD_WITNESSED:
+            on_board.append((event.position, event.payload))
+        label = phase_of(event.kind.value, event.payload) or label
+        previous = event
+    if previous is None or definition is None:
+        raise Refused("the board is empty", field="board", code="board_broken")
+    index = next((i for i, t in enumerate(definition.trustees, start=1) if t.id == trustee_id), None)
+    if index is None:
+        raise Refused(f"{trustee_id!r} is not a trustee of this election", field="trustee", code="unknown_trustee")
+    if Point.base_mul(signing_secret) != definition.trustees[index - 1].signing_key:
+        raise Refused(f"this identity key is not the signing key the definition names for trustee {trustee_id!r}",
+                      field="identity", code="wrong_identity_key")
+    for at, payload in on_board:
+        try:
+            check_payload_signature(definition, fp, EventKind.HEAD_WITNESSED.value, payload)
+            position, digest = witness_claim(payload)
+        except VyboryError as error:
+            raise Refused(f"the witness at event {at} is not a trustee's valid witness ({error.message}); "
+                          "nothing is signed", field="board", code="board_broken") from None
+        if hashes.at(position) != digest:
+            raise _rewritten(f"the witness at event {at} names event {position} with the hash {digest}, but the "
+                             f"board now has {hashes.at(position) or 'no such event'}")
+    for head in heads:
+        found = hashes.at(head.position)
+        if found is None:
+            raise _rewritten(f"your heads file names event {head.position} ({head.label or 'no label'}), but the "
+                             f"board ends at event {len(hashes)}")
+        if found != head.hash:
+            raise _rewritten(f"your heads file names event {head.position} with the hash {head.hash}, but the "
+                             f"board now has {found} there")
+    head = Head(previous.position, previous.hash.hex(), label)
+    payload = {"trustee": index, "position": head.position, "hash": head.hash}
+    signed = sign_payload(fp, signing_secret, trustee_signer(index), EventKind.HEAD_WITNESSED.value, payload, rng)
+    return Witness(signed, head, len(on_board))
+
+
+__all__ = ["Witness", "check_head_witness", "witness_head"]

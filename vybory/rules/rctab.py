@@ -1,0 +1,774 @@
+"""RCTab's tabulation, round by round, as RCTab counts.
+
+RCTab (the Ranked Choice Voting Resource Center's tabulator, version 2) is
+what many US election offices count ranked ballots with. This module follows
+its ``Tabulator``, ``Tiebreak``, ``CastVoteRecord`` and ``RoundTally`` step by
+step, so that the same cast vote records and the same rules give the same
+rounds: the same tallies, the same inactive-ballot categories, the same
+thresholds, the same transfers and the same winners, to the last decimal.
+``docs/counting-ranked.md`` lists each rule; the comments below name the
+RCTab step each block follows.
+
+A round ([round]):
+
+1. every ballot goes to its current recipient if that candidate continues,
+   otherwise its rankings are read again from the first: more skipped ranks
+   in a row than allowed make it inactive (``skippedRankings``); a candidate
+   ranked again, with ``exhaust_on_duplicate``, too (``repeatedRankings``);
+   an overvote exhausts it (``overvotes``) or is passed over by the overvote
+   rule; the first continuing candidate takes it; a ballot whose last
+   ranking is passed without one is inactive (``exhaustedChoices``); a
+   ballot with no ranking at all is ``didNotRankAnyCandidates``; once every
+   seat is filled a ballot that would move is ``finalRoundSurplus``;
+2. the threshold: ``floor(active / (seats + 1)) + 10^-d`` (``d`` decimals
+   when ``non_integer_threshold``, else 0), ``ceil(active / seats)`` with
+   the Hare quota, ``active * p`` for the bottoms-up percentage; recomputed
+   in round 1 only for several seats, frozen after round 1 with
+   ``first_round_threshold``, and after the winner with
+   ``continue_until_two``;
+3. winners: any candidate at or over the threshold (never the undeclared
+   write-ins, and none while they still hold votes); all remaining
+   candidates once they are no more than the open seats; one per round
+   (the most votes, ties broken) with ``multiWinnerAllowOnlyOneWinnerPerRound``;
+   with one seat and two candidates left, the one with more votes;
+4. otherwise eliminate, the first rule that names someone: the undeclared
+   write-ins (if they hold votes), the cut-off (below the threshold), batch
+   elimination, the lowest candidate (ties broken);
+5. a winner's surplus moves: each ballot keeps ``value * (1 - surplus /
+   votes)`` with the winner (rounded down to ``d`` decimals) and moves on
+   with the rest; a winner's tally in later rounds is what its ballots keep,
+   and what exceeds the threshold is the residual surplus.
+
+Arithmetic is :class:`decimal.Decimal` with Java ``BigDecimal``'s scales
+(``divide`` and ``multiply`` round down to ``d`` decimals), so the printed
+values match RCTab's, trailing zeros included. Ties use RCTab's modes; its
+seeded random draws are ``java.util.Random`` (:mod:`vybory.rules.java_order`).
+The interactive modes cannot ask anyone in a batch count: ``stopCountingAndAsk``
+and ``previousRoundCountsThenAsk`` take the operator's choices as a list
+(``choices``), in the order the ties come, and refuse to go on without one.
+
+Identical ballots (same rankings, same precinct) are counted as one with a
+weight: every step treats them alike, so the sums are the same.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from vybory.errors import InvalidInput
+from vybory.rules.java_order import JavaRandom, hash_order, hash_set_order, string_key
+
+OVERVOTE = "overvote"
+UWI = "Undeclared Write-ins"
+ZERO = Decimal(0)
+ONE = Decimal(1)
+_CONTEXT = decimal.Context(prec=80, rounding=decimal.ROUND_DOWN)
+
+
+class Status(StrEnum):
+    """A ballot's state in a round, named as RCTab's summaries name it."""
+
+    ACTIVE = "active"
+    NO_RANKINGS = "didNotRankAnyCandidates"
+    EXHAUSTED = "exhaustedChoices"
+    OVERVOTES = "overvotes"
+    SKIPPED = "skippedRankings"
+    REPEATED = "repeatedRankings"
+    FINAL_SURPLUS = "finalRoundSurplus"
+
+
+INACTIVE = (Status.NO_RANKINGS, Status.EXHAUSTED, Status.OVERVOTES, Status.SKIPPED, Status.REPEATED)
+WINNER_MODES = ("singleWinnerMajority", "multiWinnerAllowOnlyOneWinnerPerRound",
+                "multiWinnerAllowMultipleWinnersPerRound", "bottomsUp", "bottomsUpUsingPercentageThreshold",
+                "multiPassIrv")
+TIEBREAK_MODES = ("random", "stopCountingAndAsk", "previousRoundCountsThenRandom", "previousRoundCountsThenAsk",
+                  "useCandidateOrder", "generatePermutation")
+OVERVOTE_RULES = ("alwaysSkipToNextRank", "exhaustImmediately", "exhaustIfMultipleContinuing")
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """RCTab's rules of one contest (the ``rules`` of its configuration).
+
+    Invariants: ``candidates`` are distinct and in the configuration's order
+    (with :data:`UWI` last when the records may hold undeclared write-ins);
+    ``excluded`` is a subset; ``decimals`` >= 0; ``winners`` >= 1 except 0
+    for ``bottomsUpUsingPercentageThreshold``.
+    """
+
+    candidates: tuple[str, ...]
+    winners: int = 1
+    winner_mode: str = "singleWinnerMajority"
+    tiebreak: str = "useCandidateOrder"
+    seed: int | None = None
+    overvote_rule: str = "alwaysSkipToNextRank"
+    max_skipped: int | None = None
+    max_rankings: int | None = None
+    exhaust_on_duplicate: bool = False
+    batch_elimination: bool = False
+    continue_until_two: bool = False
+    first_round_threshold: bool = False
+    decimals: int = 4
+    non_integer_threshold: bool = False
+    hare_quota: bool = False
+    cutoff_elimination: bool = False
+    stop_after_round: int | None = None
+    bottoms_up_percentage: Decimal | None = None
+    excluded: frozenset[str] = frozenset()
+    choices: tuple[str, ...] = ()
+
+    @property
+    def uses_surpluses(self) -> bool:
+        return self.winners > 1 and self.winner_mode != "bottomsUp"
+
+    @property
+    def needs_seed(self) -> bool:
+        return self.tiebreak in ("random", "previousRoundCountsThenRandom", "generatePermutation")
+
+
+@dataclass(frozen=True, slots=True)
+class Cvr:
+    """One cast vote record: its rankings (rank, names), the rank numbers
+    ascending, each with at least one name; names are candidates,
+    :data:`UWI` or :data:`OVERVOTE`."""
+
+    rankings: tuple[tuple[int, tuple[str, ...]], ...]
+    precinct: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TieBreak:
+    """A tie settled in a round: for the win (``winner``) or for elimination.
+
+    ``rule`` is how: ``"draw"`` (the seeded draw, or its permutation),
+    ``"candidate_order"``, ``"previous_rounds"`` or ``"operator"``;
+    ``how`` says it in words.
+    """
+
+    winner: bool
+    candidates: tuple[str, ...]
+    chosen: str
+    votes: Decimal
+    rule: str
+    how: str
+
+
+@dataclass(slots=True)
+class RoundResult:
+    """One round as RCTab reports it.
+
+    ``transfers`` are the moves this round's decisions caused (they happen
+    in the next round): source candidate -> target (a candidate,
+    ``"exhausted"`` or ``"residual surplus"``) -> value.
+    """
+
+    number: int
+    tally: dict[str, Decimal]
+    inactive: dict[Status, Decimal]
+    active: Decimal
+    threshold: Decimal
+    elected: list[str] = field(default_factory=list)
+    eliminated: list[str] = field(default_factory=list)
+    transfers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    residual_surplus: Decimal = ZERO
+    ties: list[TieBreak] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Tabulation:
+    """The rounds of one tabulation, the winners in order, and per precinct
+    the same rounds restricted to its ballots (when asked for)."""
+
+    rounds: list[RoundResult]
+    winners: list[str]
+    permutation: list[str] | None = None
+    precincts: dict[str, list[RoundResult]] = field(default_factory=dict)
+
+
+def _div(a: Decimal, b: Decimal, scale: int) -> Decimal:
+    """``a.divide(b, scale, RoundingMode.DOWN)``."""
+    q = _CONTEXT.divide(a, b)
+    return q.quantize(Decimal(1).scaleb(-scale), rounding=decimal.ROUND_DOWN, context=_CONTEXT)
+
+
+def _scale(value: Decimal, scale: int, rounding: str = decimal.ROUND_DOWN) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-scale), rounding=rounding, context=_CONTEXT)
+
+
+class _Group:
+    """Identical cast vote records counted together (``count`` of them)."""
+
+    __slots__ = ("allocated", "count", "last_rank", "precinct", "rankings", "recipient", "status")
+
+    def __init__(self, cvr: Cvr, count: int) -> None:
+        self.rankings = cvr.rankings
+        self.precinct = cvr.precinct
+        self.count = Decimal(count)
+        self.recipient: str | None = None
+        self.status = Status.ACTIVE
+        self.allocated: dict[str, Decimal] = {}
+        self.last_rank = cvr.rankings[-1][0] if cvr.rankings else 0
+
+    def value(self) -> Decimal:
+        """The fractional transfer value of one of these ballots (``getFractionalTransferValue``)."""
+        remaining = ONE
+        for v in self.allocated.values():
+            remaining = _CONTEXT.subtract(remaining, v)
+        return remaining
+
+
+class _Tally:
+    """A ``RoundTally``: candidates' votes and the ballots by status."""
+
+    __slots__ = ("statuses", "votes")
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self.votes: dict[str, Decimal] = {c: ZERO for c in candidates}
+        self.statuses: dict[Status, Decimal] = {s: ZERO for s in Status}
+
+    def add(self, candidate: str, value: Decimal) -> None:
+        self.statuses[Status.ACTIVE] = _CONTEXT.add(self.statuses[Status.ACTIVE], value)
+        self.votes[candidate] = _CONTEXT.add(self.votes[candidate], value)
+
+    def add_status(self, status: Status, value: Decimal) -> None:
+        self.statuses[status] = _CONTEXT.add(self.statuses[status], value)
+
+    @property
+    def active(self) -> Decimal:
+        total = ZERO
+        for status, value in self.statuses.items():
+            if status not in INACTIVE:
+                total = _CONTEXT.add(total, value)
+        return total
+
+
+class _Tabulator:
+    def __init__(self, rules: Rules, groups: list[_Group], *, slices: bool) -> None:
+        self.rules = rules
+        self.groups = groups
+        self.round = 0
+        self.winner_round: dict[str, int] = {}
+        self.eliminated_round: dict[str, int] = {}
+        self.tallies: dict[int, _Tally] = {}
+        self.thresholds: dict[int, Decimal] = {}
+        self.results: list[RoundResult] = []
+        self.transfers: dict[int, dict[str, dict[str, Decimal]]] = {}
+        self.residual: dict[int, Decimal] = {}
+        self.random: JavaRandom | None = None
+        self.choices = list(rules.choices)
+        # RCTab keeps its candidates in a HashSet and its tallies in HashMaps:
+        # the order it walks them in is theirs, reproduced here.
+        self.names = hash_order(rules.candidates)
+        self.permutation = [c for c in rules.candidates if c != UWI]
+        self.slices = slices
+        self.slice_tallies: dict[str, dict[int, _Tally]] = {}
+        self.slice_transfers: dict[str, dict[int, dict[str, dict[str, Decimal]]]] = {}
+        self.precincts = sorted({g.precinct for g in groups if g.precinct is not None}) if slices else []
+
+    # --- candidates -------------------------------------------------------------------------
+
+    def continuing(self, candidate: str) -> bool:
+        if candidate in self.rules.excluded or candidate == OVERVOTE:
+            return False
+        if candidate in self.winner_round:
+            return self.rules.continue_until_two
+        return candidate not in self.eliminated_round
+
+    @property
+    def num_candidates(self) -> int:
+        return len(self.rules.candidates) - len(self.rules.excluded)
+
+    @property
+    def num_declared(self) -> int:
+        return len(self.rules.candidates) - (1 if UWI in self.rules.candidates else 0)
+
+    # --- the count ----------------------------------------------------------------------------
+
+    def run(self) -> Tabulation:
+        rules = self.rules
+        if rules.needs_seed:
+            if rules.seed is None:
+                raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} draws at random: give a randomSeed",
+                                   field="rules.randomSeed")
+            self.random = JavaRandom(rules.seed)
+            if rules.tiebreak == "generatePermutation":
+                self.permutation.sort()
+                self.random.shuffle(self.permutation)
+        while self.should_continue():
+            self.round += 1
+            tally = self.count_round()
+            self.tallies[self.round] = tally
+            self.residual[self.round] = ZERO if self.round == 1 else self.residual[self.round - 1]
+            if self.recompute_threshold():
+                self.thresholds[self.round] = self.threshold(tally)
+            else:
+                self.thresholds[self.round] = self.thresholds[self.round - 1]
+            result = RoundResult(self.round, {}, {}, tally.active, self.thresholds[self.round])
+            self.results.append(result)
+            by_votes = self.by_votes(tally.votes, self.names_in(tally))
+            winners = self.identify_winners(tally, by_votes, result)
+            if winners:
+                for w in winners:
+                    self.winner_round[w] = self.round
+                result.elected = winners
+                if rules.uses_surpluses:
+                    for w in winners:
+                        votes = tally.votes[w]
+                        extra = _CONTEXT.subtract(votes, self.thresholds[self.round])
+                        fraction = _div(extra, votes, rules.decimals) if extra > 0 else ZERO
+                        for g in self.groups:
+                            if g.recipient == w:
+                                value = g.value()
+                                moved = _scale(_CONTEXT.multiply(value, fraction), rules.decimals)
+                                g.allocated[w] = _CONTEXT.subtract(value, moved)
+            elif (len(self.winner_round) < rules.winners
+                  or (rules.continue_until_two and len(self.eliminated_round) < self.num_candidates - 2)
+                  or rules.winner_mode == "bottomsUpUsingPercentageThreshold"):
+                eliminated = (self.drop_write_ins(tally) or self.cutoff(tally) or self.batch(by_votes)
+                              or self.lowest(by_votes, result))
+                if not eliminated:
+                    raise InvalidInput("no candidate can be eliminated", field="rules")
+                for c in eliminated:
+                    self.eliminated_round[c] = self.round
+                result.eliminated = eliminated
+            if rules.winners > 1:
+                self.update_winner_tallies()
+        for r in self.results:
+            tally = self.tallies[r.number]
+            r.tally = {c: tally.votes[c] for c in self.names_in(tally)}
+            r.inactive = dict(tally.statuses)
+            r.transfers = self.transfers.get(r.number + 1, {})
+            r.residual_surplus = self.residual[r.number]
+        precincts = {}
+        for p in self.precincts:
+            precincts[p] = [
+                RoundResult(r.number, {c: self.slice_tallies[p][r.number].votes[c]
+                                       for c in self.names_in(self.slice_tallies[p][r.number])},
+                            dict(self.slice_tallies[p][r.number].statuses), self.slice_tallies[p][r.number].active,
+                            r.threshold, list(r.elected), list(r.eliminated),
+                            self.slice_transfers[p].get(r.number + 1, {}), ZERO, [])
+                for r in self.results]
+        order = sorted(self.winner_round, key=lambda w: (self.winner_round[w], self.elected_order(w)))
+        return Tabulation(self.results, order,
+                          self.permutation if rules.tiebreak == "generatePermutation" else None, precincts)
+
+    def elected_order(self, winner: str) -> int:
+        return self.results[self.winner_round[winner] - 1].elected.index(winner)
+
+    def names_in(self, tally: _Tally) -> list[str]:
+        """The tally's candidates in the order RCTab's HashMap gives them."""
+        return [c for c in hash_order(tally.votes) if c in tally.votes]
+
+    def should_continue(self) -> bool:
+        rules = self.rules
+        if rules.stop_after_round is not None and self.round >= rules.stop_after_round:
+            return False
+        if len(self.winner_round) == self.num_declared and rules.winners > self.num_candidates:
+            return False
+        if rules.continue_until_two:
+            return (len(self.eliminated_round) + len(self.winner_round) + 1 < self.num_candidates
+                    or self.round in self.eliminated_round.values())
+        if rules.winner_mode == "bottomsUpUsingPercentageThreshold":
+            return not self.winner_round
+        return (len(self.winner_round) < rules.winners
+                or (rules.uses_surpluses and self.round in self.winner_round.values()))
+
+    def recompute_threshold(self) -> bool:
+        if self.rules.winners > 1:
+            return self.round == 1
+        if self.round == 1:
+            return True
+        if self.rules.first_round_threshold:
+            return False
+        if self.rules.continue_until_two:
+            return not self.winner_round
+        return True
+
+    def threshold(self, tally: _Tally) -> Decimal:
+        rules = self.rules
+        active = tally.active
+        if rules.winner_mode == "bottomsUpUsingPercentageThreshold":
+            assert rules.bottoms_up_percentage is not None
+            return _CONTEXT.multiply(active, rules.bottoms_up_percentage)
+        decimals = rules.decimals if rules.non_integer_threshold else 0
+        if rules.hare_quota:
+            return _scale(_CONTEXT.divide(active, Decimal(rules.winners)), decimals, decimal.ROUND_UP)
+        augend = Decimal(1).scaleb(-decimals) if decimals else ONE
+        return _CONTEXT.add(_div(active, Decimal(rules.winners + 1), decimals), augend)
+
+    @staticmethod
+    def by_votes(votes: Mapping[str, Decimal], names: Iterable[str]) -> list[tuple[Decimal, list[str]]]:
+        """``buildTallyToCandidates``: vote totals ascending, each with its candidates in walk order."""
+        groups: dict[Decimal, list[str]] = {}
+        for c in names:
+            groups.setdefault(votes[c], []).append(c)
+        return sorted(groups.items())
+
+    # --- one round's ballots ------------------------------------------------------------------
+
+    def count_round(self) -> _Tally:
+        rules = self.rules
+        continuing = [c for c in self.names if self.continuing(c)]
+        tally = _Tally(continuing)
+        slices: dict[str, _Tally] = {p: _Tally(continuing) for p in self.precincts}
+        transfers = self.transfers.setdefault(self.round, {})
+        alive = {c for c in continuing}
+        all_filled = rules.uses_surpluses and len(self.winner_round) == rules.winners
+        skip_limit = None if rules.max_skipped is None else rules.max_skipped + 1
+        for g in self.groups:
+            value = g.value() if g.allocated else ONE
+            weight = _CONTEXT.multiply(value, g.count)
+            part = slices.get(g.precinct) if g.precinct is not None else None
+            if g.status is not Status.ACTIVE:
+                tally.add_status(g.status, weight)
+                if part is not None:
+                    part.add_status(g.status, weight)
+                continue
+            if g.recipient is not None and g.recipient in alive:
+                tally.add(g.recipient, weight)
+                if part is not None:
+                    part.add(g.recipient, weight)
+                continue
+            target: str | None = None
+            status = Status.ACTIVE
+            if not g.rankings:
+                status = Status.NO_RANKINGS
+            last_seen = 0
+            seen: set[str] = set()
+            decided = status is not Status.ACTIVE
+            for rank, names in g.rankings:
+                if all_filled:
+                    status, decided = Status.FINAL_SURPLUS, True
+                    break
+                if skip_limit is not None and rank - last_seen > skip_limit:
+                    status, decided = Status.SKIPPED, True
+                    break
+                last_seen = rank
+                if rules.exhaust_on_duplicate:
+                    duplicate = False
+                    for c in names:
+                        if c in seen:
+                            duplicate = True
+                            break
+                        seen.add(c)
+                    if duplicate:
+                        status, decided = Status.REPEATED, True
+                        break
+                decision = self.overvote(names, alive)
+                if decision == "exhaust":
+                    status, decided = Status.OVERVOTES, True
+                    break
+                if decision == "skip":
+                    if rank == g.last_rank:
+                        status, decided = Status.EXHAUSTED, True
+                    continue
+                for c in names:
+                    if c in alive:
+                        target = c
+                        break
+                if target is not None:
+                    decided = True
+                    break
+                if rank == g.last_rank:
+                    status, decided = Status.EXHAUSTED, True
+            if not decided:
+                continue
+            if value > 0:
+                source = g.recipient if g.recipient is not None else "uncounted"
+                to = target if target is not None else "exhausted"
+                row = transfers.setdefault(source, {})
+                row[to] = _CONTEXT.add(row.get(to, ZERO), weight)
+                if part is not None:
+                    prow = self.slice_transfers.setdefault(g.precinct, {}).setdefault(  # type: ignore[arg-type]
+                        self.round, {}).setdefault(source, {})
+                    prow[to] = _CONTEXT.add(prow.get(to, ZERO), weight)
+            g.recipient = target
+            if target is None:
+                g.status = status
+                tally.add_status(status, weight)
+                if part is not None:
+                    part.add_status(status, weight)
+            else:
+                tally.add(target, weight)
+                if part is not None:
+                    part.add(target, weight)
+        for p, t in slices.items():
+            self.slice_tallies.setdefault(p, {})[self.round] = t
+        return tally
+
+    def overvote(self, names: Sequence[str], alive: set[str]) -> str:
+        rule = self.rules.overvote_rule
+        if OVERVOTE in names:
+            if len(names) != 1:
+                raise InvalidInput("a ranking holds the overvote label beside candidates", field="cvr")
+            if rule == "exhaustIfMultipleContinuing":
+                raise InvalidInput("exhaustIfMultipleContinuing cannot read records that only say 'overvote'",
+                                   field="rules.overvoteRule")
+            return "exhaust" if rule == "exhaustImmediately" else "skip"
+        if len(names) <= 1:
+            return "none"
+        if rule == "exhaustImmediately":
+            return "exhaust"
+        if rule == "alwaysSkipToNextRank":
+            return "skip"
+        found = 0
+        for c in names:
+            if c in alive:
+                found += 1
+                if found == 2:
+                    return "exhaust"
+        return "none"
+
+    # --- winners ------------------------------------------------------------------------------
+
+    def identify_winners(self, tally: _Tally, by_votes: list[tuple[Decimal, list[str]]],
+                         result: RoundResult) -> list[str]:
+        rules = self.rules
+        if tally.votes.get(UWI, ZERO) != 0:
+            return []
+        threshold = self.thresholds[self.round]
+        names = self.names_in(tally)
+        if rules.winner_mode == "bottomsUpUsingPercentageThreshold":
+            if sum(1 for c in names if tally.votes[c] > threshold) == len(names):
+                return names
+            return []
+        selected: list[str] = []
+        unfilled = rules.winners - len(self.winner_round)
+        if unfilled > 0:
+            if len(names) <= unfilled:
+                selected = list(names)
+            elif rules.first_round_threshold and len(names) - 1 == rules.winners:
+                selected = list(by_votes[-1][1])
+            elif rules.winner_mode != "bottomsUp":
+                for votes, cands in by_votes:
+                    if votes >= threshold:
+                        selected += [c for c in cands if c != UWI]
+        several = len(selected) > 1 and (rules.winner_mode == "multiWinnerAllowOnlyOneWinnerPerRound"
+                                         or rules.first_round_threshold)
+        none = rules.winners == 1 and not selected and len(names) == 2 and unfilled == 1
+        if several or none:
+            votes, top = by_votes[-1]
+            if len(top) > 1:
+                winner = self.tiebreak(True, list(top), votes, result)
+                return [winner]
+            return list(top)
+        return selected
+
+    # --- eliminations -------------------------------------------------------------------------
+
+    def drop_write_ins(self, tally: _Tally) -> list[str]:
+        return [UWI] if tally.votes.get(UWI, ZERO) > 0 else []
+
+    def cutoff(self, tally: _Tally) -> list[str]:
+        if not self.rules.cutoff_elimination:
+            return []
+        threshold = self.thresholds[self.round]
+        return [c for c in self.names_in(tally) if tally.votes[c] < threshold]
+
+    def batch(self, by_votes: list[tuple[Decimal, list[str]]]) -> list[str]:
+        rules = self.rules
+        if not rules.batch_elimination:
+            return []
+        running = ZERO
+        seen: list[str] = []
+        out: list[str] = []
+        eliminations: list[str] = []
+        previous: list[str] = []
+        for votes, cands in by_votes:
+            new = list(eliminations)
+            if running < votes:
+                for c in seen:
+                    if c not in out:
+                        out.append(c)
+                        new.append(c)
+            running = _CONTEXT.add(running, _scale(_CONTEXT.multiply(votes, Decimal(len(cands))),
+                                                   rules.decimals))
+            seen += cands
+            if len(new) > len(eliminations):
+                previous, eliminations = eliminations, new
+        if rules.continue_until_two and len(eliminations) + len(self.eliminated_round) == self.num_candidates - 1:
+            eliminations = previous
+        return eliminations if len(eliminations) > 1 else []
+
+    def lowest(self, by_votes: list[tuple[Decimal, list[str]]], result: RoundResult) -> list[str]:
+        votes, last = by_votes[0]
+        if len(last) > 1:
+            return [self.tiebreak(False, list(last), votes, result)]
+        return [last[0]]
+
+    # --- ties ---------------------------------------------------------------------------------
+
+    def tiebreak(self, winner: bool, tied: list[str], votes: Decimal, result: RoundResult) -> str:
+        tied.sort(key=string_key)
+        mode = self.rules.tiebreak
+        if mode == "stopCountingAndAsk":
+            chosen, rule, how = self.ask(tied, winner), "operator", "chosen by the operator"
+        elif mode == "random":
+            chosen, rule, how = self.draw(tied), "draw", "drawn at random"
+        elif mode in ("generatePermutation", "useCandidateOrder"):
+            order = self.permutation if winner else list(reversed(self.permutation))
+            chosen = next(c for c in order if c in tied)
+            rule = "draw" if mode == "generatePermutation" else "candidate_order"
+            how = (f"{'earliest' if winner else 'latest'} in the "
+                   f"{'drawn permutation' if mode == 'generatePermutation' else 'candidate order'}")
+        else:
+            chosen, rule, how = self.previous_rounds(winner, tied)
+        result.ties.append(TieBreak(winner, tuple(tied), chosen, votes, rule, how))
+        return chosen
+
+    def draw(self, candidates: list[str]) -> str:
+        assert self.random is not None
+        index = int(self.random.next_double() * len(candidates))
+        return candidates[index]
+
+    def ask(self, candidates: list[str], winner: bool) -> str:
+        if not self.choices:
+            raise InvalidInput(f"round {self.round}: a tie between {', '.join(candidates)} needs the operator's "
+                               f"choice of who {'wins' if winner else 'loses'} (give it with --choice)",
+                               field="rules.tiebreakMode")
+        chosen = self.choices.pop(0)
+        if chosen not in candidates:
+            raise InvalidInput(f"round {self.round}: {chosen!r} is not one of the tied candidates "
+                               f"({', '.join(candidates)})", field="--choice")
+        return chosen
+
+    def previous_rounds(self, winner: bool, tied: list[str]) -> tuple[str, str, str]:
+        contention = tied
+        for earlier in range(self.round - 1, 0, -1):
+            tally = self.tallies[earlier]
+            groups = self.by_votes(tally.votes, hash_set_order(contention))
+            votes, contention = groups[-1] if winner else groups[0]
+            if len(contention) == 1:
+                return (contention[0], "previous_rounds",
+                        f"{'most' if winner else 'fewest'} votes ({votes}) in round {earlier}")
+        if self.rules.tiebreak == "previousRoundCountsThenAsk":
+            return (self.ask(contention, winner), "operator",
+                    "still tied in every earlier round; chosen by the operator")
+        return self.draw(contention), "draw", "still tied in every earlier round; drawn at random"
+
+    # --- surpluses ----------------------------------------------------------------------------
+
+    def update_winner_tallies(self) -> None:
+        tally = self.tallies[self.round]
+        previous = self.tallies.get(self.round - 1)
+        earlier = [w for w, r in self.winner_round.items() if r != self.round]
+        fresh = {w for w, r in self.winner_round.items() if r == self.round - 1}
+        for w in earlier:
+            tally.votes[w] = ZERO if w in fresh else previous.votes[w]  # type: ignore[union-attr]
+            for parts in self.slice_tallies.values():
+                parts[self.round].votes[w] = ZERO if w in fresh else parts[self.round - 1].votes[w]
+        if not fresh:
+            return
+        for g in self.groups:
+            for w, kept in g.allocated.items():
+                if w in fresh:
+                    weight = _CONTEXT.multiply(kept, g.count)
+                    tally.votes[w] = _CONTEXT.add(tally.votes[w], weight)
+                    if g.precinct is not None and g.precinct in self.slice_tallies:
+                        part = self.slice_tallies[g.precinct][self.round]
+                        part.votes[w] = _CONTEXT.add(part.votes[w], weight)
+        threshold = self.thresholds[self.round]
+        for w in fresh:
+            residual = _CONTEXT.subtract(tally.votes[w], threshold)
+            if residual > 0:
+                self.residual[self.round] = _CONTEXT.add(self.residual[self.round], residual)
+                tally.votes[w] = threshold
+                row = self.transfers.setdefault(self.round, {}).setdefault(w, {})
+                row["residual surplus"] = _CONTEXT.add(row.get("residual surplus", ZERO), residual)
+
+
+def group_cvrs(cvrs: Iterable[Cvr]) -> list[_Group]:
+    """Identical records (rankings and precinct) as one weighted group, in first-seen order."""
+    counts: dict[Cvr, int] = {}
+    for cvr in cvrs:
+        counts[cvr] = counts.get(cvr, 0) + 1
+    return [_Group(cvr, n) for cvr, n in counts.items()]
+
+
+def check_rules(rules: Rules) -> None:
+    """RCTab's validation of the rules that the count depends on (``ContestConfig.validateRules``)."""
+    if rules.winner_mode not in WINNER_MODES:
+        raise InvalidInput(f"{rules.winner_mode!r} is not one of {', '.join(WINNER_MODES)}",
+                           field="rules.winnerElectionMode")
+    if rules.tiebreak not in TIEBREAK_MODES:
+        raise InvalidInput(f"{rules.tiebreak!r} is not one of {', '.join(TIEBREAK_MODES)}", field="rules.tiebreakMode")
+    if rules.overvote_rule not in OVERVOTE_RULES:
+        raise InvalidInput(f"{rules.overvote_rule!r} is not one of {', '.join(OVERVOTE_RULES)}",
+                           field="rules.overvoteRule")
+    if rules.needs_seed and rules.seed is None:
+        raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} draws at random: give a randomSeed",
+                           field="rules.randomSeed")
+    declared = [c for c in rules.candidates if c != UWI]
+    if not declared:
+        raise InvalidInput("the contest has no candidates", field="candidates")
+    if all(c in rules.excluded for c in declared):
+        raise InvalidInput("every candidate is excluded", field="candidates")
+    mode = rules.winner_mode
+    if rules.winners == 0:
+        if mode != "bottomsUpUsingPercentageThreshold":
+            raise InvalidInput(f"numberOfWinners 0 needs winnerElectionMode 'bottomsUpUsingPercentageThreshold', "
+                               f"not {mode!r}", field="rules.numberOfWinners")
+        if rules.bottoms_up_percentage is None:
+            raise InvalidInput("bottomsUpUsingPercentageThreshold needs a percentage from 1 to 100",
+                               field="rules.multiSeatBottomsUpPercentageThreshold")
+    elif mode == "bottomsUpUsingPercentageThreshold":
+        raise InvalidInput("numberOfWinners must be 0 with bottomsUpUsingPercentageThreshold",
+                           field="rules.numberOfWinners")
+    elif rules.winners > 1:
+        if mode != "multiPassIrv" and rules.continue_until_two:
+            raise InvalidInput("continueUntilTwoCandidatesRemain needs one seat or multiPassIrv",
+                               field="rules.continueUntilTwoCandidatesRemain")
+        if mode != "multiPassIrv" and rules.batch_elimination:
+            raise InvalidInput("batchElimination needs one seat or multiPassIrv", field="rules.batchElimination")
+        if rules.first_round_threshold:
+            raise InvalidInput("doesFirstRoundDetermineThreshold needs one seat",
+                               field="rules.doesFirstRoundDetermineThreshold")
+    elif mode != "singleWinnerMajority":
+        raise InvalidInput(f"winnerElectionMode {mode!r} cannot fill one seat (use singleWinnerMajority)",
+                           field="rules.winnerElectionMode")
+    if mode == "bottomsUpUsingPercentageThreshold" and rules.batch_elimination:
+        raise InvalidInput("batchElimination cannot be used with bottomsUpUsingPercentageThreshold",
+                           field="rules.batchElimination")
+    if mode not in ("multiWinnerAllowOnlyOneWinnerPerRound", "multiWinnerAllowMultipleWinnersPerRound"):
+        if rules.non_integer_threshold:
+            raise InvalidInput(f"nonIntegerWinningThreshold cannot be used with {mode!r}",
+                               field="rules.nonIntegerWinningThreshold")
+        if rules.hare_quota:
+            raise InvalidInput(f"hareQuota cannot be used with {mode!r}", field="rules.hareQuota")
+    if rules.non_integer_threshold and rules.hare_quota:
+        raise InvalidInput("nonIntegerWinningThreshold and hareQuota exclude each other", field="rules.hareQuota")
+
+
+def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False) -> list[Tabulation]:
+    """Counts the records under ``rules``: one tabulation, or one per seat with ``multiPassIrv``
+    (each pass a single-winner count with the earlier passes' winners excluded)."""
+    check_rules(rules)
+    groups = group_cvrs(cvrs)
+    known = set(rules.candidates) | {OVERVOTE}
+    for g in groups:
+        for _, names in g.rankings:
+            for n in names:
+                if n not in known:
+                    raise InvalidInput(f"{n!r} is not a candidate of the contest", field="cvr")
+        if rules.max_rankings is not None and g.last_rank > rules.max_rankings:
+            raise InvalidInput(f"a record has a ranking {g.last_rank}, but maxRankingsAllowed is "
+                               f"{rules.max_rankings}", field="rules.maxRankingsAllowed")
+    if rules.winner_mode != "multiPassIrv":
+        return [_Tabulator(rules, groups, slices=by_precinct).run()]
+    passes: list[Tabulation] = []
+    winners: list[str] = []
+    while len(winners) < rules.winners:
+        single = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__},
+                          "winners": 1, "excluded": rules.excluded | frozenset(winners)})
+        fresh = [_Group(Cvr(g.rankings, g.precinct), int(g.count)) for g in groups]
+        result = _Tabulator(single, fresh, slices=by_precinct).run()
+        if len(result.winners) != 1:
+            raise InvalidInput(f"pass {len(winners) + 1} found {len(result.winners)} winners, not one",
+                               field="rules.winnerElectionMode")
+        winners.append(result.winners[0])
+        passes.append(result)
+    return passes
