@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NATIVE := $(VENV)/.native
 
 .PHONY: setup demo test serve booth bench clean vectors
 
@@ -14,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The native backend (native/, curve25519-dalek through PyO3) is built where cargo exists;
+# elsewhere vybory runs on libsodium alone.
+$(NATIVE): $(STAMP) native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "setup: building the native backend (native/, cargo build --release)"; \
+		PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pip install -q --no-build-isolation ./native && touch $(NATIVE); \
+	else echo "setup: cargo not found, so the native backend is not built: vybory runs on libsodium"; fi
+
+setup: $(STAMP) $(NATIVE)
 	./scripts/ensure-libsodium
 
 booth: setup

@@ -25,6 +25,7 @@ from typing import overload
 
 from ..errors import InvalidEncoding, InvalidInput, InvalidProof, ThresholdNotMet
 from . import _sodium, tags
+from .backend import ops
 from .elgamal import Ciphertext
 from .encoding import expect_index, from_hex
 from .group import ORDER, Point, Rng, Scalar, _point, _scalar
@@ -283,7 +284,7 @@ def feldman_point(commitments: Sequence[Point], x: int) -> Point:
     xb = (x % ORDER).to_bytes(32, "little")
     acc = commitments[-1].encoding
     for a in reversed(commitments[:-1]):
-        acc = _sodium.add(_sodium.scalarmult(xb, acc), a.encoding)
+        acc = ops.add(ops.scalarmult(xb, acc), a.encoding)
     return _point(acc)
 
 
@@ -571,7 +572,7 @@ def finish(
     for t in range(threshold):
         acc = _sodium.IDENTITY
         for i in qualified:
-            acc = _sodium.add(acc, reveals[i].commitments[t].encoding)
+            acc = ops.add(acc, reveals[i].commitments[t].encoding)
         degree_sums.append(_point(acc))
     verification_keys = {j: feldman_point(degree_sums, j) for j in qualified}
     return KeyCeremonyResult(
@@ -652,7 +653,7 @@ def compute_share(
     """D_t = alpha_t^{x_j} for every ciphertext, with one batched Chaum–Pedersen proof."""
     cts = _as_tuple(ciphertexts)
     x = secret_share.value.to_bytes(32, "little")
-    factors = tuple(_point(_sodium.scalarmult(x, c.alpha.encoding)) for c in cts)
+    factors = tuple(_point(ops.scalarmult(x, c.alpha.encoding)) for c in cts)
     proof = prove_share(fingerprint, trustee, secret_share, Point.base_mul(secret_share), cts, factors, rng)
     return DecryptionShare(trustee, factors, proof)
 
@@ -753,6 +754,6 @@ def interpolate(ciphertexts: Sequence[Ciphertext], shares: Sequence[DecryptionSh
     for t, ct in enumerate(ciphertexts):
         acc = _sodium.IDENTITY
         for share in shares:
-            acc = _sodium.add(acc, _sodium.scalarmult(lambdas[share.trustee], share.factors[t].encoding))
-        out.append(_point(_sodium.sub(ct.beta.encoding, acc)))
+            acc = ops.add(acc, ops.scalarmult(lambdas[share.trustee], share.factors[t].encoding))
+        out.append(_point(ops.sub(ct.beta.encoding, acc)))
     return out
