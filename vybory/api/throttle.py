@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from vybory.api.errors import ApiError
+from vybory.text import say
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class Throttles:
         """Refuses (429) an attempt (ballot, tracking code) while the caller's address is locked."""
         wait = self.guesses.retry_after(address_of(request))
         if wait > 0:
-            raise _too_many("refused attempts", wait, field)
+            raise _too_many("guesses", wait, field)
 
     def guess_failed(self, request: Request) -> None:
         self.guesses.failed(address_of(request))
@@ -141,13 +142,11 @@ def _account(username: str) -> str:
 
 def _too_many(what: str, wait: float, field: str) -> ApiError:
     seconds = max(1, math.ceil(wait))
-    return ApiError(
-        429,
-        f"too many failed {what}: try again in {seconds} seconds",
-        code="too_many_attempts",
-        field=field,
-        headers={"retry-after": str(seconds)},
-    )
+    if what == "logins":
+        message = say("too many failed logins: try again in %(seconds)s seconds", seconds=seconds)
+    else:
+        message = say("too many refused attempts: try again in %(seconds)s seconds", seconds=seconds)
+    return ApiError(429, message, code="too_many_attempts", field=field, headers={"retry-after": str(seconds)})
 
 
 def throttles_of(request: Request) -> Throttles:
