@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test serve booth bench bench-ingest bench-record record-1m clean vectors
+.PHONY: setup demo test serve booth bench bench-ingest bench-record record-1m clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -14,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The native backend (native/, curve25519-dalek through PyO3) is built where cargo exists;
+# elsewhere vybory runs on libsodium alone.
+$(NATIVE): $(STAMP) native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "setup: building the native backend (native/, cargo build --release)"; \
+		PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pip install -q --no-build-isolation ./native && touch $(NATIVE); \
+	else echo "setup: cargo not found, so the native backend is not built: vybory runs on libsodium"; fi
+
+setup: $(STAMP) $(NATIVE)
 	./scripts/ensure-libsodium
 
 booth: setup
@@ -35,9 +44,8 @@ bench: setup
 	$(PY) bench/mix.py
 	$(PY) bench/service.py
 	$(PY) bench/verify.py
+	$(PY) bench/native.py
 	$(PY) bench/ingest.py
-	@if command -v cargo >/dev/null; then cargo run -q --release --manifest-path bench/dalek/Cargo.toml; \
-	else echo "bench: cargo not found, bare curve25519-dalek baseline (bench/dalek) not measured"; fi
 
 # Ballots through HTTP on 1, 2 and 4 server processes, SQLite (and PostgreSQL where
 # $$VYBORY_TEST_POSTGRES_URL is set), against the pure check; bounded (160 ballots a run).
@@ -54,6 +62,9 @@ record-1m: setup
 
 vectors: setup
 	$(PY) scripts/make-vectors
+
+conformance: setup
+	$(PY) scripts/make-conformance
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache vybory/web/static/booth test-artifacts

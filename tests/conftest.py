@@ -16,17 +16,23 @@ from urllib.parse import quote
 
 import pytest
 
+from vybory.crypto import backend
+
 POSTGRES_VARIABLE = "VYBORY_TEST_POSTGRES_URL"
+
+# VYBORY_BACKEND=sodium|native runs the suite on that crypto backend (default: native when built).
+backend.use(os.environ.get("VYBORY_BACKEND"))
 
 
 def _backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_VARIABLE) else ["sqlite"]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    crypto = f"vybory crypto backend: {backend.describe()}"
     if os.environ.get(POSTGRES_VARIABLE):
-        return "vybory databases: SQLite and PostgreSQL"
-    return f"vybory databases: SQLite only ({POSTGRES_VARIABLE} is not set, PostgreSQL not tested)"
+        return ["vybory databases: SQLite and PostgreSQL", crypto]
+    return [f"vybory databases: SQLite only ({POSTGRES_VARIABLE} is not set, PostgreSQL not tested)", crypto]
 
 
 @pytest.fixture(params=_backends())

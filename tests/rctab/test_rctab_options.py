@@ -37,3 +37,59 @@ def test_an_old_configuration_is_migrated_as_rctab_migrates_it(tmp_path: Path) -
                             numberOfWinners="2")
     with pytest.raises(InvalidInput, match="is not one of"):
         count(current)
+
+
+def test_batch_elimination_drops_everyone_who_cannot_catch_up(tmp_path: Path) -> None:
+    # A 10, B 7, C 2, D 1: C + D = 3 < 7, so both go in round 1 (threshold 20 // 2 + 1 = 11).
+    ballots = [["A"]] * 10 + [["B"]] * 7 + [["C", "A"], ["C", "B"], ["D", "A"]]
+    for batch, first_out in ((True, ["C", "D"]), (False, ["D"])):
+        config = write_contest(tmp_path / str(batch), ["A", "B", "C", "D"], ballots, batchElimination=batch)
+        got = rounds(count(config)[0])
+        assert got[0][2] == first_out
+        assert got[-1][1] == ["A"]
+    summary = count(write_contest(tmp_path / "b", ["A", "B", "C", "D"], ballots, batchElimination=True))[0]
+    assert summary["results"][0]["threshold"] == "11"
+    assert summary["results"][1]["tally"] == {"A": "12", "B": "8"}
+
+
+def test_continue_until_two_candidates_remain(tmp_path: Path) -> None:
+    ballots = [["A"]] * 6 + [["B"]] * 3 + [["C", "B"]] * 2
+    plain = rounds(count(write_contest(tmp_path / "plain", ["A", "B", "C"], ballots))[0])
+    assert len(plain) == 1 and plain[0][1] == ["A"]
+    summary = count(write_contest(tmp_path / "two", ["A", "B", "C"], ballots,
+                                  continueUntilTwoCandidatesRemain=True))[0]
+    got = rounds(summary)
+    # A wins in round 1; C goes in round 2; round 3 shows the last two; the threshold stays 6.
+    assert [r[1] for r in got] == [["A"], [], []]
+    assert [r[2] for r in got] == [[], ["C"], []]
+    assert got[2][0] == {"A": "6", "B": "5"}
+    assert [r["threshold"] for r in summary["results"]] == ["6", "6", "6"]
+
+
+def test_previous_round_counts_break_a_tie_for_last(tmp_path: Path) -> None:
+    # Round 2: B and C tied at 3; in round 1 C had fewer (2 against 3).
+    ballots = [["A"]] * 4 + [["B"]] * 3 + [["C"]] * 2 + [["D", "C"]]
+    order = ["A", "C", "B", "D"]
+    by_order = rounds(count(write_contest(tmp_path / "order", order, ballots, tiebreakMode="useCandidateOrder"))[0])
+    assert by_order[1][2] == ["B"]  # the one listed last of the tied
+    previous = count(write_contest(tmp_path / "previous", order, ballots,
+                                   tiebreakMode="previousRoundCountsThenRandom", randomSeed="3"))
+    assert rounds(previous[0])[1][2] == ["C"]
+
+
+def test_fractional_surplus_and_residual(tmp_path: Path) -> None:
+    # Two seats, 11 ballots: threshold 11 // 3 + 1 = 4. A's surplus 2 of 6 moves at 0.3333 a
+    # ballot (2/6 rounded down to 4 places); each of A's six ballots keeps 0.6667, 4.0002 in all:
+    # 0.0002 is residual surplus and A is shown at the threshold.
+    ballots = [["A", "B"]] * 6 + [["B"]] * 2 + [["C"]] * 2 + [["D", "C"]]
+    config = write_contest(tmp_path, ["A", "B", "C", "D"], ballots, numberOfWinners="2",
+                           winnerElectionMode="multiWinnerAllowMultipleWinnersPerRound")
+    summary = count(config)[0]
+    first, second = summary["results"][0], summary["results"][1]
+    assert first["threshold"] == "4" and first["tallyResults"] == [
+        {"elected": "A", "transfers": {"B": "1.9998", "residual surplus": "0.0002"}}]
+    assert second["tally"] == {"A": "4", "B": "3.9998", "C": "2", "D": "1"}
+    # D goes (its ballot to C: 3), then C (3 against B's 3.9998), and B, alone, takes the second seat.
+    got = rounds(summary)
+    assert [r[2] for r in got[1:3]] == [["D"], ["C"]]
+    assert [w for r in got for w in r[1]] == ["A", "B"]

@@ -170,7 +170,10 @@ def test_ess_cells(tmp_path: Path) -> None:
     with zipfile.ZipFile(book, "w") as z:
         for n, data in parts.items():
             z.writestr(n, data)
-    refused(config, "cell", "'Nobody Known' is neither a candidate")
+    with pytest.raises(InvalidInput) as caught:
+        count_rctab(config)
+    assert re.search(r"test_set_overvote_delimiter_cvr\.xlsx: cell [A-D][0-9]+$", caught.value.field or "")
+    assert "'Nobody Known' is neither a candidate" in caught.value.message
 
 
 def test_cdf_json(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from vybory.api.views import booth_view
 from vybory.errors import InvalidBallot, InvalidInput, Refused
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -61,7 +62,7 @@ def booth(slug: str, request: Request, district: str | None = None) -> dict[str,
     def view(state: Any, now: Any) -> dict[str, Any]:
         if district is not None and not state.definition.has_district(district):
             raise InvalidInput(
-                f"{district!r} is not a district of this election",
+                say("%(district)s is not a district of this election", district=repr(district)),
                 field="district",
                 code="unknown_district",
             )
@@ -85,7 +86,7 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     """
     raw = await request.body()  # at most MAX_BALLOT_BYTES: a longer body is refused (413) while it streams
     if not raw.strip():
-        raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
+        raise InvalidInput(say("send the ballot as a JSON object"), field="ballot", code="empty_body")
     try:
         receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
     except Refused as error:
@@ -99,6 +100,24 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
 def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, Any]:
     """Where a tracking code is on the board and whether that ballot still counts."""
     return service_of(request).find_ballot(slug, tracking_code).to_json()
+
+
+MAX_RECEIPT_BYTES = 16 * 1024
+
+
+def receipt_answer(service: Any, slug: str, receipt: str | bytes) -> dict[str, Any]:
+    """Whether a voter's receipt holds against the board as it is now (docs/api.md)."""
+    claim, findings, head = service.check_receipt(slug, receipt)
+    return {"holds": not findings, "position": claim.position, "tracking_code": claim.tracking_code,
+            "findings": [{"code": f.code, "message": f.message} for f in findings], "head": head.to_json()}
+
+
+@router.post("/elections/{slug}/receipt", tags=["voting"], max_body_size=MAX_RECEIPT_BYTES)
+async def check_receipt(slug: str, request: Request) -> dict[str, Any]:
+    """Checks a voter's receipt (the JSON returned on casting) against the current board: its event
+    is at its position with its hash, the hash before it and the head it names (docs/spec.md §10.1a)."""
+    raw = await request.body()
+    return await run_in_threadpool(receipt_answer, service_of(request), slug, raw)
 
 
 @router.get("/elections/{slug}/board", tags=["board"])
@@ -117,7 +136,7 @@ def board_page(
                 EventKind(k)
             except ValueError:
                 raise InvalidInput(
-                    f"{k!r} is not an event kind", field="kind", code="unknown_kind"
+                    say("%(k)s is not an event kind", k=repr(k)), field="kind", code="unknown_kind"
                 ) from None
         kinds = tuple(kind)
     service = service_of(request)
@@ -149,7 +168,7 @@ def board_event(slug: str, position: Position, request: Request) -> dict[str, An
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise ApiError(
-            404, f"the board has no event at position {position}", code="no_event", field="position"
+            404, say("the board has no event at position %(position)s", position=position), code="no_event", field="position"
         )
     return events[0].to_json()
 

@@ -234,9 +234,11 @@ def build(rankings: Rankings, names: Names, where: str, precinct: str | None) ->
 
 # ES&S: an .xlsx workbook, read as a stream (a million rows in seconds).
 
-_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>(.*?)</row>)", re.DOTALL)
-_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
-_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.DOTALL)
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+# One cell: its attributes (the reference and type read from them) and its content.
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)[0-9]*"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
@@ -260,6 +262,8 @@ def _first_sheet(book: zipfile.ZipFile) -> str:
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         raise InvalidInput("not an Excel workbook (.xlsx): no xl/workbook.xml", field="workbook") from None
+    except ElementTree.ParseError as exc:
+        raise InvalidInput(f"not an Excel workbook (.xlsx): {exc}", field="workbook") from None
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
     sheet = workbook.find("m:sheets/m:sheet", ns)
     if sheet is None:
@@ -272,107 +276,145 @@ def _first_sheet(book: zipfile.ZipFile) -> str:
     raise InvalidInput("the workbook's first sheet has no part", field="workbook")
 
 
+def _sheet_chunks(stream: Any) -> Iterator[bytes]:
+    """The sheet's XML in pieces that each end after a whole ``</row>``."""
+    rest = b""
+    while chunk := stream.read(1 << 20):
+        data = rest + chunk
+        end = data.rfind(b"</row>")
+        if end < 0:
+            rest = data
+            continue
+        end += 6
+        yield data[:end]
+        rest = data[end:]
+    if rest:
+        yield rest
+
+
 def xlsx_rows(path: Path) -> Iterator[tuple[int, dict[int, str]]]:
-    """The rows of the first sheet: (row number, {column number: text}), blank cells left out."""
+    """The rows of the first sheet, as a stream: (row number, {column number: text}),
+    blank cells left out."""
     try:
         book = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError):
         raise InvalidInput("not an Excel workbook (.xlsx)", field=str(path)) from None
     with book:
         shared: list[str] = []
-        if "xl/sharedStrings.xml" in book.namelist():
-            data = book.read("xl/sharedStrings.xml")
-            for item in re.finditer(rb"<si>(.*?)</si>", data, re.DOTALL):
-                shared.append("".join(_text(t) for t in _TEXT.findall(item.group(1))))
         try:
             sheet = _first_sheet(book)
+            if "xl/sharedStrings.xml" in book.namelist():
+                data = book.read("xl/sharedStrings.xml")
+                for item in re.finditer(rb"<si>(.*?)</si>", data, re.DOTALL):
+                    shared.append("".join(_text(t) for t in _TEXT.findall(item.group(1))))
+            stream = book.open(sheet)
         except InvalidInput as error:
             raise InvalidInput(error.message, field=str(path)) from None
-        with book.open(sheet) as stream:
-            rest = b""
-            next_row = 1
-            while True:
-                chunk = stream.read(1 << 20)
-                data = rest + chunk
-                end = data.rfind(b"</row>") + 6 if chunk else len(data)
-                if end < 6 and chunk:
-                    rest = data
-                    continue
-                for row in _ROW.finditer(data, 0, end):
-                    body = row.group(1) or b""
-                    number_match = re.search(rb'\br="([0-9]+)"', row.group(0)[:row.group(0).find(b">") + 1])
-                    number = int(number_match.group(1)) if number_match else next_row
-                    next_row = number + 1
-                    cells: dict[int, str] = {}
-                    position = 0
-                    for cell in _CELL.finditer(body):
-                        attrs, content = cell.group(1), cell.group(2) or b""
-                        ref = _REF.search(attrs)
-                        position = _column_number(ref.group(1)) if ref else position + 1
-                        kind = _TYPE.search(attrs)
-                        t = kind.group(1) if kind else b"n"
-                        if t == b"inlineStr":
-                            value = "".join(_text(x) for x in _TEXT.findall(content))
-                        else:
-                            v = _VALUE.search(content)
-                            if v is None:
-                                continue
-                            value = _text(v.group(1))
-                            if t == b"s":
-                                try:
-                                    value = shared[int(value)]
-                                except (ValueError, IndexError):
-                                    raise InvalidInput(f"shared string {value!r} does not exist",
-                                                       field=f"{path}: cell {_column_letter(position)}{number}"
-                                                       ) from None
-                            elif t == b"n" and value.endswith(".0"):
-                                value = value[:-2]
-                        if value.strip():
-                            cells[position] = value
-                    yield number, cells
-                if not chunk:
-                    break
-                rest = data[end:]
+        except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
+            raise InvalidInput(f"not a readable Excel workbook (.xlsx): {exc}", field=str(path)) from None
+        columns: dict[bytes, int] = {}
+        next_row = 1
+        with stream:
+            try:
+                for data in _sheet_chunks(stream):
+                    for row in _ROW.finditer(data):
+                        number_match = _ROW_NUMBER.search(row.group(1))
+                        number = int(number_match.group(1)) if number_match else next_row
+                        next_row = number + 1
+                        cells: dict[int, str] = {}
+                        position = 0
+                        for attrs, content in _CELL.findall(row.group(2) or b""):
+                            ref = _REF.search(attrs)
+                            if ref is None:
+                                position += 1
+                            else:
+                                letters = ref.group(1)
+                                position = columns.get(letters) or columns.setdefault(
+                                    letters, _column_number(letters))
+                            kind = _TYPE.search(attrs)
+                            t = kind.group(1) if kind else b"n"
+                            if t == b"inlineStr":
+                                value = "".join(_text(x) for x in _TEXT.findall(content))
+                            else:
+                                v = _VALUE.search(content)
+                                if v is None:
+                                    continue
+                                if t == b"s":
+                                    try:
+                                        value = shared[int(v.group(1))]
+                                    except (ValueError, IndexError):
+                                        raise InvalidInput(
+                                            f"shared string {v.group(1).decode(errors='replace')!r} does not exist",
+                                            field=f"{path}: cell {_column_letter(position)}{number}") from None
+                                else:
+                                    value = _text(v.group(1))
+                                    if t == b"n" and value.endswith(".0"):
+                                        value = value[:-2]
+                            if value and not value.isspace():
+                                cells[position] = value
+                        yield number, cells
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise InvalidInput(f"the workbook is damaged: {exc}", field=str(path)) from None
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"the sheet is not UTF-8 (byte {exc.start})", field=str(path)) from None
 
 
 def read_ess(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
     """ES&S (``ess``): one row per ballot from ``firstVoteRowIndex``, one column per rank from
-    ``firstVoteColumnIndex`` (``maxRankingsAllowed`` columns, or all to the right with "max")."""
+    ``firstVoteColumnIndex`` (``maxRankingsAllowed`` columns, or all to the right with "max").
+
+    Rows with the same cells (and precinct) give the same record: it is built once and
+    handed out again, which keeps a million-row workbook to a dictionary lookup a row."""
     first_column = source.first_vote_column or 1
+    last_column = None if max_rankings is None else first_column + max_rankings - 1
     first_row = source.first_vote_row or 2
     delimiter = source.overvote_delimiter
+    seen: dict[tuple[object, ...], Cvr] = {}
     for number, cells in xlsx_rows(source.path):
         if number < first_row:
             continue
-        rankings: Rankings = []
         precinct = None
         if source.precinct_column is not None:
             precinct = cells.get(source.precinct_column, "missing_precinct_id")
-        last_seen = 0
-        for column in sorted(cells):
-            if column < first_column or (max_rankings is not None and column >= first_column + max_rankings):
+        votes = tuple((c, v) for c, v in cells.items()
+                      if c >= first_column and (last_column is None or c <= last_column))
+        key = (precinct, votes)
+        record = seen.get(key)
+        if record is None:
+            record = _ess_record(source, names, number, votes, first_column, max_rankings, delimiter, precinct)
+            if len(seen) < 1 << 20:
+                seen[key] = record
+        yield record
+
+
+def _ess_record(source: Source, names: Names, number: int, votes: tuple[tuple[int, str], ...],
+                first_column: int, max_rankings: int | None, delimiter: str, precinct: str | None) -> Cvr:
+    rankings: Rankings = []
+    last_seen = 0
+    for column, raw in sorted(votes):
+        rank = column - first_column + 1
+        if source.blank_is_write_in:
+            rankings += [(r, UWI) for r in range(last_seen + 1, rank)]
+        text = raw.strip()
+        parts = [p.strip() for p in text.split(delimiter)] if delimiter else [text]
+        for part in parts:
+            if len(parts) > 1 and (not part or part == source.skipped_label):
+                raise InvalidInput(f"{text!r}: the candidates split by the overvote delimiter "
+                                   f"{delimiter!r} cannot be blank or the skipped-rank label",
+                                   field=f"{source.path}: cell {_column_letter(column)}{number}")
+            if part == source.skipped_label:
                 continue
-            rank = column - first_column + 1
-            if source.blank_is_write_in:
-                rankings += [(r, UWI) for r in range(last_seen + 1, rank)]
-            where = f"{source.path}: cell {_column_letter(column)}{number}"
-            text = cells[column].strip()
-            parts = [p.strip() for p in text.split(delimiter)] if delimiter else [text]
-            for part in parts:
-                if len(parts) > 1 and (not part or part == source.skipped_label):
-                    raise InvalidInput(f"{text!r}: the candidates split by the overvote delimiter "
-                                       f"{delimiter!r} cannot be blank or the skipped-rank label", field=where)
-                if part == source.skipped_label:
-                    continue
-                if part == source.overvote_label:
-                    part = OVERVOTE
-                elif part == source.write_in_label:
-                    part = UWI
-                rankings.append((rank, part))
-            last_seen = rank
-        if source.blank_is_write_in and max_rankings is not None:
-            rankings += [(r, UWI) for r in range(last_seen + 1, max_rankings + 1)]
-        yield build(rankings, names, f"{source.path}: row {number}", precinct)
+            if part == source.overvote_label:
+                part = OVERVOTE
+            elif part == source.write_in_label:
+                part = UWI
+            else:
+                part = names.name(part, f"{source.path}: cell {_column_letter(column)}{number}")
+            rankings.append((rank, part))
+        last_seen = rank
+    if source.blank_is_write_in and max_rankings is not None:
+        rankings += [(r, UWI) for r in range(last_seen + 1, max_rankings + 1)]
+    return build(rankings, names, f"{source.path}: row {number}", precinct)
 
 
 # The NIST Common Data Format (``cdf``), JSON.

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from importlib.metadata import PackageNotFoundError, version
+
 import typer
 
 from vybory.cli import count, db, demo, election, record, serve, trustee, voter
+from vybory.crypto import backend
+
+BACKEND_VARIABLE = "VYBORY_BACKEND"
 
 app = typer.Typer(
     name="vybory",
@@ -18,5 +24,27 @@ for module in (count, db, election, trustee, voter, record, serve, demo):
     module.register(app)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        try:
+            number = version("vybory")
+        except PackageNotFoundError:
+            number = "unknown"
+        typer.echo(f"vybory {number}, crypto backend: {backend.describe()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", help="Print the version and the crypto backend, then exit.",
+                                      callback=_show_version, is_eager=True),
+) -> None:
+    """Contested, secret, verifiable elections."""
+
+
 def main() -> None:
+    try:
+        backend.use(os.environ.get(BACKEND_VARIABLE))
+    except ValueError as error:
+        raise SystemExit(f"{BACKEND_VARIABLE}: {error}") from None
     app()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..errors import InvalidEncoding, InvalidInput
-from . import _sodium
+from . import _sodium, backend
+from .backend import ops
 from .encoding import expect_bytes
 from .group import ORDER, Point, Scalar, _point
 
@@ -25,7 +26,7 @@ _SMALL = 64  # g^0 .. g^63 are precomputed for encryption of small messages
 def _small_powers() -> tuple[bytes, ...]:
     powers = [_sodium.IDENTITY]
     for _ in range(_SMALL - 1):
-        powers.append(_sodium.add(powers[-1], _G))
+        powers.append(ops.add(powers[-1], _G))
     return tuple(powers)
 
 
@@ -33,7 +34,7 @@ def g_power(m: int) -> bytes:
     """Encoding of g^m for 0 ≤ m < ℓ (table lookup for small m)."""
     if 0 <= m < _SMALL:
         return _small_powers()[m]
-    return _sodium.scalarmult_base((m % ORDER).to_bytes(32, "little"))
+    return ops.scalarmult_base((m % ORDER).to_bytes(32, "little"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,8 @@ class Ciphertext:
         if not isinstance(other, Ciphertext):
             return NotImplemented
         return Ciphertext(
-            _point(_sodium.add(self.alpha.encoding, other.alpha.encoding)),
-            _point(_sodium.add(self.beta.encoding, other.beta.encoding)),
+            _point(ops.add(self.alpha.encoding, other.alpha.encoding)),
+            _point(ops.add(self.beta.encoding, other.beta.encoding)),
         )
 
     def scale(self, weight: int) -> Ciphertext:
@@ -67,8 +68,8 @@ class Ciphertext:
             raise InvalidInput("a weight must be an integer", field="weight")
         w = (weight % ORDER).to_bytes(32, "little")
         return Ciphertext(
-            _point(_sodium.scalarmult(w, self.alpha.encoding)),
-            _point(_sodium.scalarmult(w, self.beta.encoding)),
+            _point(ops.scalarmult(w, self.alpha.encoding)),
+            _point(ops.scalarmult(w, self.beta.encoding)),
         )
 
     def to_bytes(self) -> bytes:
@@ -98,33 +99,80 @@ class Ciphertext:
         )
 
 
+class CiphertextSums:
+    """Running homomorphic sums of ciphertexts, slot by slot (a tally being added up, spec §3.2).
+
+    On the native backend the sums stay in extended coordinates, so an addition costs one
+    decoding and no encoding; ``totals()`` encodes them. Invariants: ``size`` slots, each the
+    sum of the (weighted) ciphertexts added to it, starting at (1, 1).
+    """
+
+    __slots__ = ("_native", "_sums", "size")
+
+    def __init__(self, size: int):
+        self.size = size
+        self._native = backend.new_sums(size)
+        self._sums = [Ciphertext.zero()] * size
+
+    def add(self, ciphertexts: list[Ciphertext], weight: int = 1) -> None:
+        """Adds weight · ciphertexts[i] to slot i, for a public integer weight (taken mod ℓ)."""
+        if len(ciphertexts) > self.size:
+            raise InvalidInput(f"at most {self.size} ciphertexts can be added", field="ciphertexts")
+        if type(weight) is not int:
+            raise InvalidInput("a weight must be an integer", field="weight")
+        if self._native is not None:
+            self._native.add([ct.alpha.encoding + ct.beta.encoding for ct in ciphertexts],
+                             (weight % ORDER).to_bytes(32, "little"))
+            return
+        for i, ct in enumerate(ciphertexts):
+            self._sums[i] = self._sums[i] + (ct if weight == 1 else ct.scale(weight))
+
+    def totals(self) -> list[Ciphertext]:
+        if self._native is None:
+            return list(self._sums)
+        return [Ciphertext(_point(ct[:32]), _point(ct[32:])) for ct in self._native.totals()]
+
+
 def _check_message(message: int) -> None:
     if type(message) is not int or not 0 <= message < ORDER:
         raise InvalidInput("a message must be an integer in [0, ℓ)", field="message")
 
 
 def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
-    """(g^r, pk^r · g^m)."""
+    """(g^r, pk^r · g^m); pk^r from a precomputed table of the key on the native backend."""
     _check_message(message)
     r = randomness.value.to_bytes(32, "little")
-    alpha = _sodium.scalarmult_base(r)
-    beta = _sodium.add(_sodium.scalarmult(r, public_key.encoding), g_power(message))
+    table = backend.key_table(public_key.encoding)
+    if table is not None:  # both multiplications from tables, one crossing into the native code
+        both = table.encrypt(r, g_power(message))
+        return Ciphertext(_point(both[:32]), _point(both[32:]))
+    alpha = ops.scalarmult_base(r)
+    beta = ops.add(ops.scalarmult(r, public_key.encoding), g_power(message))
     return Ciphertext(_point(alpha), _point(beta))
+
+
+def sum_ciphertexts(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
+    """The homomorphic sum of many ciphertexts (added in extended coordinates on the native backend).
+
+    The identity (1, 1) for none; a sum may hold the identity in either component.
+    """
+    total = backend.sum_ciphertexts([ct.alpha.encoding + ct.beta.encoding for ct in ciphertexts])
+    return Ciphertext(_point(total[:32]), _point(total[32:]))
 
 
 def rerandomise(public_key: Point, ciphertext: Ciphertext, randomness: Scalar) -> Ciphertext:
     """(alpha · g^r, beta · pk^r): the same plaintext under fresh randomness."""
     r = randomness.value.to_bytes(32, "little")
     return Ciphertext(
-        _point(_sodium.add(ciphertext.alpha.encoding, _sodium.scalarmult_base(r))),
-        _point(_sodium.add(ciphertext.beta.encoding, _sodium.scalarmult(r, public_key.encoding))),
+        _point(ops.add(ciphertext.alpha.encoding, ops.scalarmult_base(r))),
+        _point(ops.add(ciphertext.beta.encoding, ops.scalarmult(r, public_key.encoding))),
     )
 
 
 def decrypt_to_point(secret_key: Scalar, ciphertext: Ciphertext) -> Point:
     """g^m = beta / alpha^x."""
     x = secret_key.value.to_bytes(32, "little")
-    return _point(_sodium.sub(ciphertext.beta.encoding, _sodium.scalarmult(x, ciphertext.alpha.encoding)))
+    return _point(ops.sub(ciphertext.beta.encoding, ops.scalarmult(x, ciphertext.alpha.encoding)))
 
 
 def decrypt(secret_key: Scalar, ciphertext: Ciphertext, bound: int) -> int:
@@ -150,7 +198,7 @@ def _baby_steps(size: int) -> tuple[dict[int, int], dict[int, list[int]]]:
             collisions.setdefault(key, []).append(i)
         else:
             table[key] = i
-        acc = _sodium.add(acc, _G)
+        acc = ops.add(acc, _G)
     return table, collisions
 
 
@@ -170,7 +218,7 @@ def dlog(point: Point, bound: int) -> int:
         raise InvalidInput("the bound must be an integer in [0, ℓ)", field="bound")
     size = table_size(bound)
     table, collisions = _baby_steps(size)
-    giant = _sodium.sub(_sodium.IDENTITY, g_power(size))
+    giant = ops.sub(_sodium.IDENTITY, g_power(size))
     target = point.encoding
     current = target
     for j in range(bound // size + 1):
@@ -181,7 +229,7 @@ def dlog(point: Point, bound: int) -> int:
             m = j * size + i
             if m <= bound and g_power(m) == target:
                 return m
-        current = _sodium.add(current, giant)
+        current = ops.add(current, giant)
     raise InvalidInput(
         f"no m in [0, {bound}] with g^m equal to this point (the plaintext is out of bounds)",
         field="plaintext", code="dlog_not_found",

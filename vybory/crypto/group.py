@@ -1,8 +1,8 @@
 """The prime-order group ristretto255: ``Scalar`` and ``Point`` (spec §1–§2).
 
-All group arithmetic goes through the system libsodium (``_sodium``); scalar
-arithmetic mod ℓ uses Python integers. This module is the only one that knows
-how group elements are represented, so a faster backend can replace it later.
+All group arithmetic goes through the backend in force (``backend.ops``: the system
+libsodium or curve25519-dalek, with identical results); scalar arithmetic mod ℓ uses
+Python integers. Points are kept as their canonical encodings, whichever backend.
 
 The spec writes the group multiplicatively (g^x, a · b); the code writes it
 additively (``x * G``, ``a + b``) as libsodium does. Same group, same encodings.
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..errors import InvalidEncoding, InvalidInput
-from . import _sodium
+from . import _sodium, backend
+from .backend import ops
 from .encoding import GROUP_NAME, SPEC_VERSION, expect_bytes, from_hex, lp
 from .tags import GENERATOR as _GENERATOR_TAG
 
@@ -151,7 +152,7 @@ class Point:
     IDENTITY: ClassVar[Point]
 
     def __post_init__(self) -> None:
-        if type(self.encoding) is not bytes or not _sodium.is_valid_point(self.encoding):
+        if type(self.encoding) is not bytes or not ops.is_valid_point(self.encoding):
             raise InvalidEncoding("not the canonical encoding of a ristretto255 element", field="point")
 
     @staticmethod
@@ -159,7 +160,7 @@ class Point:
         """Decode 32 bytes; refuses a wrong length, a non-canonical or invalid encoding,
         and the identity unless ``allow_identity``. Errors name ``field``."""
         data = expect_bytes(data, field, 32)
-        if not _sodium.is_valid_point(data):
+        if not ops.is_valid_point(data):
             raise InvalidEncoding("not the canonical encoding of a ristretto255 element", field=field)
         if data == _sodium.IDENTITY and not allow_identity:
             raise InvalidEncoding("the identity element is not allowed here", field=field)
@@ -173,7 +174,7 @@ class Point:
     @staticmethod
     def base_mul(scalar: Scalar) -> Point:
         """g^s: scalar multiplication of the generator (libsodium's fast base path)."""
-        return _point(_sodium.scalarmult_base(scalar.value.to_bytes(32, "little")))
+        return _point(ops.scalarmult_base(scalar.value.to_bytes(32, "little")))
 
     def to_bytes(self) -> bytes:
         return self.encoding
@@ -190,20 +191,20 @@ class Point:
     def __add__(self, other: Point) -> Point:
         if not isinstance(other, Point):
             return NotImplemented
-        return _point(_sodium.add(self.encoding, other.encoding))
+        return _point(ops.add(self.encoding, other.encoding))
 
     def __sub__(self, other: Point) -> Point:
         if not isinstance(other, Point):
             return NotImplemented
-        return _point(_sodium.sub(self.encoding, other.encoding))
+        return _point(ops.sub(self.encoding, other.encoding))
 
     def __neg__(self) -> Point:
-        return _point(_sodium.sub(_sodium.IDENTITY, self.encoding))
+        return _point(ops.sub(_sodium.IDENTITY, self.encoding))
 
     def __mul__(self, other: Scalar) -> Point:
         if not isinstance(other, Scalar):
             return NotImplemented
-        return _point(_sodium.scalarmult(other.value.to_bytes(32, "little"), self.encoding))
+        return _point(ops.scalarmult(other.value.to_bytes(32, "little"), self.encoding))
 
     __rmul__ = __mul__
 
@@ -215,22 +216,20 @@ def _point(encoding: bytes) -> Point:
     return p
 
 
-Point.GENERATOR = _point(_sodium.scalarmult_base((1).to_bytes(32, "little")))
+Point.GENERATOR = _point(ops.scalarmult_base((1).to_bytes(32, "little")))
 Point.IDENTITY = _point(_sodium.IDENTITY)
 GENERATOR = Point.GENERATOR
 IDENTITY = Point.IDENTITY
 
 
 def multiscalar_mul(scalars: Iterable[Scalar], points: Iterable[Point]) -> Point:
-    """Σ s_i · P_i (Π P_i^{s_i} in the spec). A plain loop today; callers batch through it."""
+    """Σ s_i · P_i (Π P_i^{s_i} in the spec), constant time in the scalars."""
     scalars = list(scalars)
     points = list(points)
     if len(scalars) != len(points):
         raise InvalidInput("as many scalars as points are needed", field="multiscalar_mul")
-    acc = _sodium.IDENTITY
-    for s, p in zip(scalars, points):
-        acc = _sodium.add(acc, _sodium.scalarmult(s.value.to_bytes(32, "little"), p.encoding))
-    return _point(acc)
+    return _point(backend.multiscalar_mul([s.value.to_bytes(32, "little") for s in scalars],
+                                          [p.encoding for p in points]))
 
 
 def hash_to_scalar(*parts: bytes) -> Scalar:
@@ -252,4 +251,4 @@ def hash_to_point(label: bytes) -> Point:
     h = hashlib.sha512()
     for part in (_GENERATOR_TAG.encode(), SPEC_VERSION.encode(), GROUP_NAME.encode(), b"", b"label", label):
         h.update(lp(part))
-    return _point(_sodium.from_hash(h.digest()))
+    return _point(ops.from_hash(h.digest()))

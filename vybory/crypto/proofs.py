@@ -13,20 +13,17 @@ decryption-share proof (§4.6).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import InvalidEncoding, InvalidInput, InvalidProof
-from . import _sodium, tags
+from ..errors import InvalidEncoding, InvalidInput, InvalidProof, VyboryError
+from . import backend, tags
+from .backend import ops
 from .elgamal import Ciphertext, g_power
 from .encoding import U64_MAX, expect_bytes
 from .group import ORDER, Point, Rng, Scalar, _point, _scalar
 from .transcript import Transcript
-
-_add = _sodium.add
-_sub = _sodium.sub
-_mul = _sodium.scalarmult
-_base = _sodium.scalarmult_base
 
 MAX_RANGE_WIDTH = 256
 """A range proof covers at most this many values (high - low + 1)."""
@@ -53,6 +50,52 @@ def _expect_list(obj: object, field: str, length: int | None = None) -> list:
 def _point_at(data: bytes, offset: int, field: str) -> Point:
     # Commitments may be any group element, the identity included (spec §4).
     return Point.from_bytes(data[offset : offset + 32], field, allow_identity=True)
+
+
+# Checks: one proof's verification, in a form that a batch can take ------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """What is left of one proof's verification once its challenge is recomputed.
+
+    Invariants: ``register`` adds the proof's equations to a native batch (``vybory_native.Batch``);
+    ``exact`` checks the same equations one by one and raises the InvalidProof naming the first that
+    fails; ``failure`` is raised when a batch refuses the proof and ``exact`` finds nothing (which
+    only a disagreement between the two could cause: the proof is refused all the same).
+    """
+
+    register: Callable[[Any], object]
+    exact: Callable[[], None]
+    failure: InvalidProof
+
+
+def _run(check: _Check) -> None:
+    """Verify one proof: its equations at once on the native backend (one random linear
+    combination), and, on failure or on libsodium, one by one to name the equation that fails."""
+    batch = backend.new_batch()
+    if batch is not None:
+        check.register(batch)
+        if batch.first_failure() is None:
+            return
+    check.exact()
+    if batch is not None:
+        raise check.failure
+
+
+def _schnorr_check(public: Point, proof: SchnorrProof, c: Scalar, failure: InvalidProof) -> _Check:
+    """g^response = commitment · public^c."""
+
+    def exact() -> None:
+        left = ops.scalarmult_base(_le(proof.response))
+        right = ops.add(proof.commitment.encoding, ops.scalarmult(_le(c), public.encoding))
+        if left != right:
+            raise failure
+
+    return _Check(
+        lambda batch: batch.add_schnorr(public.encoding, proof.commitment.encoding, _le(proof.response), _le(c)),
+        exact, failure,
+    )
 
 
 # §4.1 Schnorr proof of knowledge -------------------------------------------
@@ -115,13 +158,14 @@ def prove_knowledge(
 
 def verify_knowledge(fingerprint: bytes, public: Point, proof: SchnorrProof, *, purpose: str) -> None:
     """Check g^response = commitment · public^challenge; the identity is never a key."""
+    _run(_knowledge_check(fingerprint, public, proof, purpose))
+
+
+def _knowledge_check(fingerprint: bytes, public: Point, proof: SchnorrProof, purpose: str) -> _Check:
     if public.is_identity():
         raise InvalidProof(f"proof of knowledge ({purpose}) for the identity element", field="public")
     c = _knowledge_transcript(fingerprint, public, purpose, proof.commitment).challenge()
-    left = _base(_le(proof.response))
-    right = _add(proof.commitment.encoding, _mul(_le(c), public.encoding))
-    if left != right:
-        raise InvalidProof(f"proof of knowledge ({purpose}) does not verify", field="proof")
+    return _schnorr_check(public, proof, c, InvalidProof(f"proof of knowledge ({purpose}) does not verify", field="proof"))
 
 
 # §4.2 Schnorr signature ------------------------------------------------------
@@ -156,14 +200,16 @@ def sign(fingerprint: bytes, secret_credential: Scalar, message: bytes, rng: Rng
 
 def verify_signature(fingerprint: bytes, public_credential: Point, message: bytes, signature: Signature) -> None:
     """Check g^response = commitment · credential^challenge."""
+    _run(_signature_check(fingerprint, public_credential, message, signature))
+
+
+def _signature_check(fingerprint: bytes, public_credential: Point, message: bytes, signature: Signature) -> _Check:
     message = expect_bytes(message, "message")
     if public_credential.is_identity():
         raise InvalidProof("the identity element is not a credential", field="credential")
     c = _signature_transcript(fingerprint, public_credential, message, signature.commitment).challenge()
-    left = _base(_le(signature.response))
-    right = _add(signature.commitment.encoding, _mul(_le(c), public_credential.encoding))
-    if left != right:
-        raise InvalidProof("the signature does not verify under this credential", field="signature")
+    return _schnorr_check(public_credential, signature, c,
+                          InvalidProof("the signature does not verify under this credential", field="signature"))
 
 
 # §4.7 Statement signature by an identity key ----------------------------------
@@ -196,14 +242,17 @@ def sign_statement(fingerprint: bytes, secret: Scalar, *, signer: str, kind: str
 def verify_statement(fingerprint: bytes, public: Point, signature: Signature, *, signer: str, kind: str,
                      message: bytes) -> None:
     """Check g^response = commitment · public^challenge for the statement's transcript."""
+    _run(_statement_check(fingerprint, public, signature, signer, kind, message))
+
+
+def _statement_check(fingerprint: bytes, public: Point, signature: Signature, signer: str, kind: str,
+                     message: bytes) -> _Check:
     message = expect_bytes(message, "message")
     if public.is_identity():
         raise InvalidProof("the identity element is not a signing key", field="signing_key")
     c = _statement_transcript(fingerprint, public, signer, kind, message, signature.commitment).challenge()
-    left = _base(_le(signature.response))
-    right = _add(signature.commitment.encoding, _mul(_le(c), public.encoding))
-    if left != right:
-        raise InvalidProof(f"the signature of {signer} does not verify under its signing key", field="signature")
+    return _schnorr_check(public, signature, c, InvalidProof(
+        f"the signature of {signer} does not verify under its signing key", field="signature"))
 
 
 # §4.3 Chaum–Pedersen equality of discrete logs ------------------------------
@@ -286,13 +335,26 @@ def verify_equal_logs(
     purpose: str,
 ) -> None:
     """Check g1^response = a1 · h1^challenge and g2^response = a2 · h2^challenge."""
+    _run(_equal_logs_check(fingerprint, base_1, public_1, base_2, public_2, proof, purpose))
+
+
+def _equal_logs_check(fingerprint: bytes, base_1: Point, public_1: Point, base_2: Point, public_2: Point,
+                      proof: EqualLogsProof, purpose: str) -> _Check:
     a1, a2 = proof.commitments
     c = _le(_equal_logs_transcript(fingerprint, purpose, base_1, public_1, base_2, public_2, a1, a2).challenge())
     z = _le(proof.response)
-    if _mul(z, base_1.encoding) != _add(a1.encoding, _mul(c, public_1.encoding)):
-        raise InvalidProof(f"equality of logarithms ({purpose}): first equation fails", field="proof")
-    if _mul(z, base_2.encoding) != _add(a2.encoding, _mul(c, public_2.encoding)):
-        raise InvalidProof(f"equality of logarithms ({purpose}): second equation fails", field="proof")
+
+    def exact() -> None:
+        if ops.scalarmult(z, base_1.encoding) != ops.add(a1.encoding, ops.scalarmult(c, public_1.encoding)):
+            raise InvalidProof(f"equality of logarithms ({purpose}): first equation fails", field="proof")
+        if ops.scalarmult(z, base_2.encoding) != ops.add(a2.encoding, ops.scalarmult(c, public_2.encoding)):
+            raise InvalidProof(f"equality of logarithms ({purpose}): second equation fails", field="proof")
+
+    return _Check(
+        lambda batch: batch.add_equal_logs(base_1.encoding, public_1.encoding, base_2.encoding, public_2.encoding,
+                                           a1.encoding, a2.encoding, z, c),
+        exact, InvalidProof(f"equality of logarithms ({purpose}) does not verify", field="proof"),
+    )
 
 
 # §4.4–4.5 Disjunctive proofs: 0/1 and range -----------------------------------
@@ -392,18 +454,34 @@ def _prove_disjunction(
     challenges: list[Scalar | None] = []
     responses: list[Scalar | None] = []
     w: Scalar | None = None
-    for v in values:
+    table = backend.key_table(pk)
+    if table is not None:  # the same draws, the same commitments, in one native call
+        scalars = []
+        for v in values:
+            if v == message:
+                w = Scalar.random(rng)
+                scalars.append(_le(w))
+                challenges.append(None)
+                responses.append(None)
+            else:
+                c, z = Scalar.random(rng), Scalar.random(rng)
+                scalars.append(_le(c) + _le(z))
+                challenges.append(c)
+                responses.append(z)
+        raw = backend.disjunction_commitments(table, alpha, beta, values.start, message - values.start, scalars)
+        commitments = [(raw[64 * i : 64 * i + 32], raw[64 * i + 32 : 64 * i + 64]) for i in range(len(values))]
+    for v in values if table is None else ():
         if v == message:
             w = Scalar.random(rng)
-            commitments.append((_base(_le(w)), _mul(_le(w), pk)))
+            commitments.append((ops.scalarmult_base(_le(w)), ops.scalarmult(_le(w), pk)))
             challenges.append(None)
             responses.append(None)
         else:
             c, z = Scalar.random(rng), Scalar.random(rng)
             minus_c = _le(-c)
-            beta_v = _sub(beta, g_power(v)) if v else beta
+            beta_v = ops.sub(beta, g_power(v)) if v else beta
             commitments.append(
-                (_add(_base(_le(z)), _mul(minus_c, alpha)), _add(_mul(_le(z), pk), _mul(minus_c, beta_v)))
+                (ops.add(ops.scalarmult_base(_le(z)), ops.scalarmult(minus_c, alpha)), ops.add(ops.scalarmult(_le(z), pk), ops.scalarmult(minus_c, beta_v)))
             )
             challenges.append(c)
             responses.append(z)
@@ -423,27 +501,40 @@ def _prove_disjunction(
     )
 
 
-def _verify_disjunction(
+def _disjunction_check(
     t: Transcript, public_key: Point, ciphertext: Ciphertext, values: range, proof: _Disjunction, what: str
-) -> None:
+) -> _Check:
     n = len(values)
     if not (len(proof.commitments) == len(proof.challenges) == len(proof.responses) == n):
         raise InvalidProof(f"{what}: expected {n} branches", field="proof")
     for a, b in proof.commitments:
         t.append_raw(b"A", a.encoding)
         t.append_raw(b"B", b.encoding)
-    if sum(c.value for c in proof.challenges) % ORDER != t.challenge().value:
-        raise InvalidProof(f"{what}: the challenges do not add up to the transcript challenge", field="proof.challenges")
+    total = t.challenge()
     pk, alpha, beta = public_key.encoding, ciphertext.alpha.encoding, ciphertext.beta.encoding
-    for i, v in enumerate(values):
-        a, b = proof.commitments[i]
-        c = proof.challenges[i].value.to_bytes(32, "little")
-        z = proof.responses[i].value.to_bytes(32, "little")
-        if _base(z) != _add(a.encoding, _mul(c, alpha)):
-            raise InvalidProof(f"{what}: branch {v}, equation on alpha fails", field=f"proof.branch[{i}]")
-        beta_v = _sub(beta, g_power(v)) if v else beta
-        if _mul(z, pk) != _add(b.encoding, _mul(c, beta_v)):
-            raise InvalidProof(f"{what}: branch {v}, equation on beta fails", field=f"proof.branch[{i}]")
+
+    def exact() -> None:
+        if sum(c.value for c in proof.challenges) % ORDER != total.value:
+            raise InvalidProof(f"{what}: the challenges do not add up to the transcript challenge",
+                               field="proof.challenges")
+        for i, v in enumerate(values):
+            a, b = proof.commitments[i]
+            c = proof.challenges[i].value.to_bytes(32, "little")
+            z = proof.responses[i].value.to_bytes(32, "little")
+            if ops.scalarmult_base(z) != ops.add(a.encoding, ops.scalarmult(c, alpha)):
+                raise InvalidProof(f"{what}: branch {v}, equation on alpha fails", field=f"proof.branch[{i}]")
+            beta_v = ops.sub(beta, g_power(v)) if v else beta
+            if ops.scalarmult(z, pk) != ops.add(b.encoding, ops.scalarmult(c, beta_v)):
+                raise InvalidProof(f"{what}: branch {v}, equation on beta fails", field=f"proof.branch[{i}]")
+
+    def register(batch: Any) -> object:
+        return batch.add_disjunction(
+            pk, alpha, beta, values.start,
+            b"".join(a.encoding + b.encoding for a, b in proof.commitments),
+            b"".join(_le(c) for c in proof.challenges), b"".join(_le(z) for z in proof.responses), _le(total),
+        )
+
+    return _Check(register, exact, InvalidProof(f"{what} does not verify", field="proof"))
 
 
 def prove_zero_one(
@@ -471,8 +562,13 @@ def verify_zero_one(
     fingerprint: bytes, credential: Point, public_key: Point, ciphertext: Ciphertext, proof: ZeroOneProof
 ) -> None:
     """Check a 0/1 proof (spec §4.4)."""
+    _run(_zero_one_check(fingerprint, credential, public_key, ciphertext, proof))
+
+
+def _zero_one_check(fingerprint: bytes, credential: Point, public_key: Point, ciphertext: Ciphertext,
+                    proof: ZeroOneProof) -> _Check:
     t = _statement(tags.ZERO_ONE, fingerprint, credential, public_key, ciphertext)
-    _verify_disjunction(t, public_key, ciphertext, range(2), proof, "0/1 proof")
+    return _disjunction_check(t, public_key, ciphertext, range(2), proof, "0/1 proof")
 
 
 def _check_bounds(low: int, high: int) -> range:
@@ -515,9 +611,14 @@ def verify_range(
     proof: RangeProof,
 ) -> None:
     """Check a range proof (spec §4.5)."""
+    _run(_range_check(fingerprint, credential, public_key, ciphertext, low, high, proof))
+
+
+def _range_check(fingerprint: bytes, credential: Point, public_key: Point, ciphertext: Ciphertext, low: int,
+                 high: int, proof: RangeProof) -> _Check:
     values = _check_bounds(low, high)
     t = _statement(tags.RANGE, fingerprint, credential, public_key, ciphertext).append("low", low).append("high", high)
-    _verify_disjunction(t, public_key, ciphertext, values, proof, f"range proof [{low}, {high}]")
+    return _disjunction_check(t, public_key, ciphertext, values, proof, f"range proof [{low}, {high}]")
 
 
 # §4.6 Decryption-share proof (batched Chaum–Pedersen) --------------------------
@@ -596,7 +697,7 @@ def prove_share(
     t = _share_transcript(fingerprint, trustee, verification_key, ciphertexts, factors)
     w = Scalar.random(rng)
     wb = _le(w)
-    commitments = [_base(wb)] + [_mul(wb, ct.alpha.encoding) for ct in ciphertexts]
+    commitments = [ops.scalarmult_base(wb)] + [ops.scalarmult(wb, ct.alpha.encoding) for ct in ciphertexts]
     for a in commitments:
         t.append_raw(b"commitment", a)
     c = t.challenge()
@@ -612,6 +713,11 @@ def verify_share(
     proof: ShareProof,
 ) -> None:
     """Check g^z = a_0 · X^c and alpha_t^z = a_t · D_t^c for every t (spec §4.6)."""
+    _run(_share_check(fingerprint, trustee, verification_key, ciphertexts, factors, proof))
+
+
+def _share_check(fingerprint: bytes, trustee: int, verification_key: Point, ciphertexts: Sequence[Ciphertext],
+                 factors: Sequence[Point], proof: ShareProof) -> _Check:
     m = len(ciphertexts)
     if len(factors) != m or len(proof.commitments) != m + 1 or m == 0:
         raise InvalidProof(f"trustee {trustee}: expected {m} factors and {m + 1} commitments", field="share")
@@ -620,8 +726,124 @@ def verify_share(
         t.append_raw(b"commitment", a.encoding)
     c = _le(t.challenge())
     z = _le(proof.response)
-    if _base(z) != _add(proof.commitments[0].encoding, _mul(c, verification_key.encoding)):
-        raise InvalidProof(f"trustee {trustee}: the proof does not match the verification key", field="share.proof")
-    for i, (ct, factor) in enumerate(zip(ciphertexts, factors)):
-        if _mul(z, ct.alpha.encoding) != _add(proof.commitments[i + 1].encoding, _mul(c, factor.encoding)):
-            raise InvalidProof(f"trustee {trustee}: factor {i} is not alpha^x", field=f"share.factors[{i}]")
+
+    def exact() -> None:
+        if ops.scalarmult_base(z) != ops.add(proof.commitments[0].encoding, ops.scalarmult(c, verification_key.encoding)):
+            raise InvalidProof(f"trustee {trustee}: the proof does not match the verification key", field="share.proof")
+        for i, (ct, factor) in enumerate(zip(ciphertexts, factors)):
+            if ops.scalarmult(z, ct.alpha.encoding) != ops.add(proof.commitments[i + 1].encoding, ops.scalarmult(c, factor.encoding)):
+                raise InvalidProof(f"trustee {trustee}: factor {i} is not alpha^x", field=f"share.factors[{i}]")
+
+    def register(batch: Any) -> object:
+        return batch.add_share(
+            verification_key.encoding, b"".join(ct.alpha.encoding for ct in ciphertexts),
+            b"".join(f.encoding for f in factors), b"".join(a.encoding for a in proof.commitments), z, c,
+        )
+
+    return _Check(register, exact, InvalidProof(f"trustee {trustee}: the decryption-share proof does not verify",
+                                                field="share.proof"))
+
+
+# Batches -----------------------------------------------------------------------
+
+
+class ProofBatch:
+    """Proofs verified together (spec §1.4): on the native backend by one random linear combination
+    of all their equations, with 128-bit weights from the operating system; on libsodium one by one.
+
+    ``verify()`` raises exactly what verifying the proofs one by one, in the order they were added,
+    would raise first: when the combination fails, each proof is checked on its own to find the
+    first bad one, which is then checked again equation by equation to name what fails. Each
+    method takes the arguments of its ``verify_*`` function and ``wrap``, which turns that proof's
+    InvalidProof into the error to raise (to say where the proof sits).
+
+    Invariants: ``_pending[i]`` verifies the i-th proof alone and raises its (wrapped) error;
+    on the native backend, entry i of ``_native`` holds the same proof's equations.
+    """
+
+    __slots__ = ("_native", "_pending")
+
+    def __init__(self) -> None:
+        self._native = backend.new_batch()
+        self._pending: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def _add(self, make: Callable[[], _Check], wrap: Callable[[InvalidProof], Exception] | None) -> None:
+        def wrapped(run: Callable[[], None]) -> Callable[[], None]:
+            def call() -> None:
+                try:
+                    run()
+                except InvalidProof as exc:
+                    if wrap is None:
+                        raise
+                    raise wrap(exc) from None
+            return call
+
+        if self._native is None:
+            self._pending.append(wrapped(lambda: _run(make())))
+            return
+        try:
+            check = make()
+        except VyboryError as exc:  # refused before any curve arithmetic: raise it in its turn
+            self._native.add_bad()
+            error = exc
+            self._pending.append(wrapped(lambda: _raise(error)))
+            return
+        check.register(self._native)
+
+        def alone() -> None:
+            check.exact()
+            raise check.failure
+        self._pending.append(wrapped(alone))
+
+    def fail(self, error: Exception) -> None:
+        """A proof already known to be bad (of the wrong kind, say): ``error`` is raised in its turn."""
+        if self._native is not None:
+            self._native.add_bad()
+        self._pending.append(lambda: _raise(error))
+
+    def knowledge(self, fingerprint: bytes, public: Point, proof: SchnorrProof, *, purpose: str,
+                  wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _knowledge_check(fingerprint, public, proof, purpose), wrap)
+
+    def signature(self, fingerprint: bytes, public_credential: Point, message: bytes, signature: Signature, *,
+                  wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _signature_check(fingerprint, public_credential, message, signature), wrap)
+
+    def statement(self, fingerprint: bytes, public: Point, signature: Signature, *, signer: str, kind: str,
+                  message: bytes, wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _statement_check(fingerprint, public, signature, signer, kind, message), wrap)
+
+    def equal_logs(self, fingerprint: bytes, base_1: Point, public_1: Point, base_2: Point, public_2: Point,
+                   proof: EqualLogsProof, *, purpose: str,
+                   wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _equal_logs_check(fingerprint, base_1, public_1, base_2, public_2, proof, purpose), wrap)
+
+    def zero_one(self, fingerprint: bytes, credential: Point, public_key: Point, ciphertext: Ciphertext,
+                 proof: ZeroOneProof, *, wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _zero_one_check(fingerprint, credential, public_key, ciphertext, proof), wrap)
+
+    def range(self, fingerprint: bytes, credential: Point, public_key: Point, ciphertext: Ciphertext, low: int,
+              high: int, proof: RangeProof, *, wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _range_check(fingerprint, credential, public_key, ciphertext, low, high, proof), wrap)
+
+    def share(self, fingerprint: bytes, trustee: int, verification_key: Point, ciphertexts: Sequence[Ciphertext],
+              factors: Sequence[Point], proof: ShareProof, *,
+              wrap: Callable[[InvalidProof], Exception] | None = None) -> None:
+        self._add(lambda: _share_check(fingerprint, trustee, verification_key, ciphertexts, factors, proof), wrap)
+
+    def verify(self) -> None:
+        """Raises the error of the first proof that does not verify (in the order added); None when all do."""
+        if self._native is None:
+            for run in self._pending:
+                run()
+            return
+        first = self._native.first_failure()
+        if first is not None:
+            self._pending[first]()
+
+
+def _raise(error: Exception) -> None:
+    raise error

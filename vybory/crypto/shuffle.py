@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidEncoding, InvalidInput, InvalidProof
-from . import _sodium, tags
+from . import _sodium, backend, tags
+from .backend import ops
 from .elgamal import Ciphertext, rerandomise
 from .encoding import expect_bytes
 from .group import ORDER, Point, Rng, Scalar, _point, _scalar, hash_to_point
@@ -27,10 +28,6 @@ from .transcript import Transcript
 
 Rows = Sequence[Sequence[Ciphertext]]
 
-_add = _sodium.add
-_sub = _sodium.sub
-_mul = _sodium.scalarmult
-_base = _sodium.scalarmult_base
 _ID = _sodium.IDENTITY
 MAX_ROWS = 1 << 24
 MAX_WIDTH = 1 << 10
@@ -285,10 +282,13 @@ def _challenge(
 
 
 def _msm(pairs: Sequence[tuple[int, bytes]]) -> bytes:
-    acc = _ID
-    for s, p in pairs:
-        acc = _add(acc, _mul(_le(s % ORDER), p))
-    return acc
+    """Σ s · P, constant time in the scalars (the prover's are secret)."""
+    return backend.multiscalar_mul([_le(s % ORDER) for s, _ in pairs], [p for _, p in pairs])
+
+
+def _public_msm(pairs: Sequence[tuple[int, bytes]]) -> bytes:
+    """Σ s · P for public scalars and points (the verifier's): variable time on the native backend."""
+    return backend.vartime_multiscalar_mul([_le(s % ORDER) for s, _ in pairs], [p for _, p in pairs])
 
 
 def prove_shuffle(
@@ -313,7 +313,7 @@ def prove_shuffle(
     for i in range(n):
         j = perm[i]
         r[j] = Scalar.random(rng).value
-        c[j] = _add(_base(_le(r[j])), _h_i(i + 1))
+        c[j] = ops.add(ops.scalarmult_base(_le(r[j])), _h_i(i + 1))
     u = _weights(fingerprint, public_key, ins, outs, c)
     u_prime = [u[perm[i]] for i in range(n)]
     # Commitment chain ĉ_i = g^{r̂_i} · ĉ_{i-1}^{u'_i}, ĉ_0 = h.
@@ -321,23 +321,23 @@ def prove_shuffle(
     c_hat = []
     previous = _h()
     for i in range(n):
-        previous = _add(_base(_le(r_hat[i])), _mul(_le(u_prime[i]), previous))
+        previous = ops.add(ops.scalarmult_base(_le(r_hat[i])), ops.scalarmult(_le(u_prime[i]), previous))
         c_hat.append(previous)
     w1, w2, w3 = (Scalar.random(rng).value for _ in range(3))
     w4 = [Scalar.random(rng).value for _ in range(w)]
     w_hat = [Scalar.random(rng).value for _ in range(n)]
     w_prime = [Scalar.random(rng).value for _ in range(n)]
-    t1 = _base(_le(w1))
-    t2 = _base(_le(w2))
-    t3 = _add(_base(_le(w3)), _msm([(w_prime[i], _h_i(i + 1)) for i in range(n)]))
+    t1 = ops.scalarmult_base(_le(w1))
+    t2 = ops.scalarmult_base(_le(w2))
+    t3 = ops.add(ops.scalarmult_base(_le(w3)), _msm([(w_prime[i], _h_i(i + 1)) for i in range(n)]))
     t4 = []
     for k in range(w):
         t4.append((
-            _add(_base(_le(-w4[k] % ORDER)), _msm([(w_prime[i], outs[i][k].alpha.encoding) for i in range(n)])),
-            _add(_mul(_le(-w4[k] % ORDER), public_key.encoding), _msm([(w_prime[i], outs[i][k].beta.encoding) for i in range(n)])),
+            ops.add(ops.scalarmult_base(_le(-w4[k] % ORDER)), _msm([(w_prime[i], outs[i][k].alpha.encoding) for i in range(n)])),
+            ops.add(ops.scalarmult(_le(-w4[k] % ORDER), public_key.encoding), _msm([(w_prime[i], outs[i][k].beta.encoding) for i in range(n)])),
         ))
     chain_before = [_h(), *c_hat[:-1]]
-    t_hat = [_add(_base(_le(w_hat[i])), _mul(_le(w_prime[i]), chain_before[i])) for i in range(n)]
+    t_hat = [ops.add(ops.scalarmult_base(_le(w_hat[i])), ops.scalarmult(_le(w_prime[i]), chain_before[i])) for i in range(n)]
     ch = _challenge(fingerprint, public_key, ins, outs, c, c_hat, t1, t2, t3, t4, t_hat)
     # Responses.
     v = [0] * n
@@ -390,34 +390,34 @@ def verify_shuffle(fingerprint: bytes, public_key: Point, inputs: Rows, outputs:
     # c̄ = Π c_i / Π h_i;  g^{s1} = t1 · c̄^c
     c_bar = _ID
     for i in range(n):
-        c_bar = _add(c_bar, _sub(c[i], _h_i(i + 1)))
-    if _base(_le(proof.s1.value)) != _add(proof.t1.encoding, _mul(chb, c_bar)):
+        c_bar = ops.add(c_bar, ops.sub(c[i], _h_i(i + 1)))
+    if ops.scalarmult_base(_le(proof.s1.value)) != ops.add(proof.t1.encoding, ops.scalarmult(chb, c_bar)):
         raise fail("the permutation-commitment equation (t1)")
     # ĉ = ĉ_N / h^{Π u_i};  g^{s2} = t2 · ĉ^c
     u_product = 1
     for x in u:
         u_product = u_product * x % ORDER
-    c_hat_total = _sub(c_hat[-1], _mul(_le(u_product), _h()))
-    if _base(_le(proof.s2.value)) != _add(proof.t2.encoding, _mul(chb, c_hat_total)):
+    c_hat_total = ops.sub(c_hat[-1], ops.scalarmult(_le(u_product), _h()))
+    if ops.scalarmult_base(_le(proof.s2.value)) != ops.add(proof.t2.encoding, ops.scalarmult(chb, c_hat_total)):
         raise fail("the chain equation (t2)")
     # c̃ = Π c_i^{u_i};  g^{s3} · Π h_i^{s'_i} = t3 · c̃^c
-    c_tilde = _msm(list(zip(u, c)))
-    left = _add(_base(_le(proof.s3.value)), _msm([(s_prime[i], _h_i(i + 1)) for i in range(n)]))
-    if left != _add(proof.t3.encoding, _mul(chb, c_tilde)):
+    c_tilde = _public_msm(list(zip(u, c)))
+    left = ops.add(ops.scalarmult_base(_le(proof.s3.value)), _public_msm([(s_prime[i], _h_i(i + 1)) for i in range(n)]))
+    if left != ops.add(proof.t3.encoding, ops.scalarmult(chb, c_tilde)):
         raise fail("the weighted-commitment equation (t3)")
     # Per column k: g^{-s4} Π α'_{i}^{s'_i} = t4α · (Π α_i^{u_i})^c, and the same with pk and β.
     for k in range(w):
         minus_s4 = _le(-proof.s4[k].value % ORDER)
-        a_tilde = _msm([(u[i], ins[i][k].alpha.encoding) for i in range(n)])
-        b_tilde = _msm([(u[i], ins[i][k].beta.encoding) for i in range(n)])
-        left_a = _add(_base(minus_s4), _msm([(s_prime[i], outs[i][k].alpha.encoding) for i in range(n)]))
-        left_b = _add(_mul(minus_s4, public_key.encoding), _msm([(s_prime[i], outs[i][k].beta.encoding) for i in range(n)]))
-        if left_a != _add(t4[k][0], _mul(chb, a_tilde)) or left_b != _add(t4[k][1], _mul(chb, b_tilde)):
+        a_tilde = _public_msm([(u[i], ins[i][k].alpha.encoding) for i in range(n)])
+        b_tilde = _public_msm([(u[i], ins[i][k].beta.encoding) for i in range(n)])
+        left_a = ops.add(ops.scalarmult_base(minus_s4), _public_msm([(s_prime[i], outs[i][k].alpha.encoding) for i in range(n)]))
+        left_b = ops.add(ops.scalarmult(minus_s4, public_key.encoding), _public_msm([(s_prime[i], outs[i][k].beta.encoding) for i in range(n)]))
+        if left_a != ops.add(t4[k][0], ops.scalarmult(chb, a_tilde)) or left_b != ops.add(t4[k][1], ops.scalarmult(chb, b_tilde)):
             raise fail(f"the re-encryption equation of column {k} (t4)")
     # g^{ŝ_i} · ĉ_{i-1}^{s'_i} = t̂_i · ĉ_i^c
     previous = _h()
     for i in range(n):
-        left = _add(_base(_le(proof.s_hat[i].value)), _mul(_le(s_prime[i]), previous))
-        if left != _add(t_hat[i], _mul(chb, c_hat[i])):
+        left = ops.add(ops.scalarmult_base(_le(proof.s_hat[i].value)), ops.scalarmult(_le(s_prime[i]), previous))
+        if left != ops.add(t_hat[i], ops.scalarmult(chb, c_hat[i])):
             raise fail(f"the chain link equation of row {i} (t_hat)")
         previous = c_hat[i]

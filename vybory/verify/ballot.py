@@ -14,16 +14,10 @@ from collections.abc import Sequence
 
 from vybory.crypto.elgamal import Ciphertext
 from vybory.crypto.group import Point
-from vybory.crypto.proofs import (
-    RangeProof,
-    ZeroOneProof,
-    verify_range,
-    verify_signature,
-    verify_zero_one,
-)
+from vybory.crypto.proofs import ProofBatch, RangeProof, ZeroOneProof
 from vybory.errors import InvalidBallot, InvalidProof
 from vybory.model.ballot import Ballot, signed_message
-from vybory.model.layout import Layout
+from vybory.model.layout import Constraint, Layout
 
 
 def constraint_sum(ciphertexts: Sequence[Ciphertext], indices: Sequence[int]) -> Ciphertext:
@@ -71,42 +65,48 @@ def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round
                 raise InvalidBallot("the ballot repeats one of its own ciphertexts", field=where,
                                     code="repeated_ciphertext")
             seen.add(key)
-    try:
-        verify_signature(fingerprint, ballot.credential, signed_message(ballot), ballot.signature)
-    except InvalidProof:
-        raise InvalidProof("the signature does not verify under the ballot's credential",
-                           field="ballot.signature", code="bad_signature") from None
+    # Every proof of the ballot is verified in one batch (one random linear combination on the
+    # native backend); the error is the one that checking them in this order would raise first.
+    batch = ProofBatch()
+    batch.signature(fingerprint, ballot.credential, signed_message(ballot), ballot.signature,
+                    wrap=lambda exc: InvalidProof("the signature does not verify under the ballot's credential",
+                                                  field="ballot.signature", code="bad_signature"))
     for i, (part, layout) in enumerate(zip(ballot.contests, layouts)):
         where = f"ballot.contests[{i}]"
         ciphertexts = [s.ciphertext for s in part.selections]
         for j, (selection, maximum) in enumerate(zip(part.selections, layout.maxima)):
             field = f"{where}.selections[{j}].proof"
             what = f"contest {layout.contest!r}, selection {layout.labels[j]!r}"
-            try:
-                if maximum == 1:
-                    if not isinstance(selection.proof, ZeroOneProof):
-                        raise InvalidProof("expected a 0/1 proof", field=field)
-                    verify_zero_one(fingerprint, ballot.credential, public_key, selection.ciphertext,
-                                    selection.proof)
-                else:
-                    if not isinstance(selection.proof, RangeProof):
-                        raise InvalidProof(f"expected a range proof over [0, {maximum}]", field=field)
-                    verify_range(fingerprint, ballot.credential, public_key, selection.ciphertext, 0,
-                                 maximum, selection.proof)
-            except InvalidProof as exc:
-                raise InvalidProof(f"{what}: {exc.message}", field=field, code="bad_selection_proof") from None
+
+            def selection_error(exc: InvalidProof, what: str = what, field: str = field) -> InvalidProof:
+                return InvalidProof(f"{what}: {exc.message}", field=field, code="bad_selection_proof")
+
+            if maximum == 1:
+                if not isinstance(selection.proof, ZeroOneProof):
+                    batch.fail(selection_error(InvalidProof("expected a 0/1 proof", field=field)))
+                    continue
+                batch.zero_one(fingerprint, ballot.credential, public_key, selection.ciphertext, selection.proof,
+                               wrap=selection_error)
+            else:
+                if not isinstance(selection.proof, RangeProof):
+                    batch.fail(selection_error(InvalidProof(f"expected a range proof over [0, {maximum}]",
+                                                            field=field)))
+                    continue
+                batch.range(fingerprint, ballot.credential, public_key, selection.ciphertext, 0, maximum,
+                            selection.proof, wrap=selection_error)
         for k, (constraint, proof) in enumerate(zip(layout.constraints, part.range_proofs)):
-            field = f"{where}.range_proofs[{k}]"
             total = constraint_sum(ciphertexts, constraint.indices)
-            try:
-                verify_range(fingerprint, ballot.credential, public_key, total, constraint.minimum,
-                             constraint.maximum, proof)
-            except InvalidProof as exc:
-                raise InvalidProof(
+
+            def range_error(exc: InvalidProof, layout: Layout = layout, constraint: Constraint = constraint,
+                            field: str = f"{where}.range_proofs[{k}]") -> InvalidProof:
+                return InvalidProof(
                     f"contest {layout.contest!r}: the sum of selections "
                     f"{', '.join(layout.labels[x] for x in constraint.indices)} is not proven to lie in "
                     f"[{constraint.minimum}, {constraint.maximum}]: {exc.message}",
-                    field=field, code="bad_range_proof") from None
+                    field=field, code="bad_range_proof")
 
+            batch.range(fingerprint, ballot.credential, public_key, total, constraint.minimum, constraint.maximum,
+                        proof, wrap=range_error)
+    batch.verify()
 
 __all__ = ["check_ballot", "constraint_sum"]

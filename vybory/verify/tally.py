@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vybory.crypto import threshold
-from vybory.crypto.elgamal import Ciphertext, g_power
+from vybory.crypto.elgamal import Ciphertext, CiphertextSums, g_power
 from vybory.crypto.group import Point
 from vybory.crypto.threshold import DecryptionShare
 from vybory.errors import InvalidEncoding, VyboryError
@@ -30,14 +30,14 @@ from vybory.verify.rounds import Round
 class TallySum:
     """The running encrypted tally of one round, contest by contest, label by label."""
 
-    sums: dict[str, list[Ciphertext]]
+    sums: dict[str, CiphertextSums]
     ballots: dict[str, int]
     weights: dict[str, int]
 
     @staticmethod
     def empty(rnd: Round) -> TallySum:
         order = list(rnd.contests)
-        return TallySum({c: [Ciphertext.zero()] * rnd.layouts[c].size for c in order if c in rnd.layouts},
+        return TallySum({c: CiphertextSums(rnd.layouts[c].size) for c in order if c in rnd.layouts},
                         {c: 0 for c in order}, {c: 0 for c in order})
 
     def add(self, ballot: Mapping[str, Any], weight: int) -> dict[str, list[Ciphertext]]:
@@ -46,16 +46,13 @@ class TallySum:
         parts = []
         for part in ballot["contests"]:
             cid = part["contest"]
-            acc = self.sums[cid]
             selections = part["selections"]
-            if len(selections) != len(acc):
+            if len(selections) != self.sums[cid].size:
                 raise InvalidEncoding("wrong number of selections", field=cid)
             cts = [Ciphertext.from_json(s["ciphertext"], f"{cid}[{i}]") for i, s in enumerate(selections)]
             parts.append((cid, cts))
         for cid, cts in parts:
-            acc = self.sums[cid]
-            for i, ct in enumerate(cts):
-                acc[i] = acc[i] + (ct if weight == 1 else ct.scale(weight))
+            self.sums[cid].add(cts, weight)
             self.ballots[cid] += 1
             self.weights[cid] += weight
         return dict(parts)
@@ -93,7 +90,7 @@ def check_encrypted_tally(rnd: Round, computed: TallySum, registered: Mapping[st
         if entry is None or cid not in computed.sums:
             continue
         layout = rnd.layouts[cid]
-        expected: dict[str, Any] = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid]],
+        expected: dict[str, Any] = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid].totals()],
                     "ballots": computed.ballots[cid], "ballots_cast": computed.weights[cid],
                     "registered": registered.get(districts[cid], 0)}
         if set(entry) != set(expected):
@@ -168,25 +165,36 @@ def check_decryption_shares(rnd: Round, ciphertexts: list[Ciphertext] | None, fi
         result.positions.setdefault(j, position)
         if j in seen:
             fail("share_twice", f"a second share from this trustee (the first is event {seen[j]})")
-            result.invalid[j] = "more than one share from this trustee"
+            result.invalid[j] = threshold.SKIP_TWICE
             result.valid.pop(j, None)
             continue
         seen[j] = position
-        try:
-            decoded = DecryptionShare.from_json(payload["share"], "share")
-            if decoded.trustee != j:
-                raise InvalidEncoding(f"the share names trustee {decoded.trustee}", field="share.trustee")
-            if j not in keys:
-                raise InvalidEncoding("not a qualified trustee", field="trustee", code="not_qualified")
-            if len(decoded.factors) != len(ciphertexts):
-                raise InvalidEncoding(f"{len(decoded.factors)} factors for {len(ciphertexts)} ciphertexts",
-                                      field="share.factors")
-            threshold.check_share(fingerprint, keys[j], ciphertexts, decoded)
-        except VyboryError as error:
-            result.invalid[j] = str(error)
-            continue
-        result.valid[j] = decoded
+        why = _share_fault(payload["share"], j, keys, ciphertexts, fingerprint)
+        if isinstance(why, str):
+            result.invalid[j] = why
+        else:
+            result.valid[j] = why
     return result
+
+
+def _share_fault(raw: Any, j: int, keys: Mapping[int, Point], ciphertexts: list[Ciphertext],
+                 fingerprint: bytes) -> str | DecryptionShare:
+    """The decoded share when it is valid, else the fixed reason why not (spec §6.2, in its order)."""
+    try:
+        decoded = DecryptionShare.from_json(raw, "share")
+    except VyboryError:
+        return threshold.SKIP_UNREADABLE
+    if decoded.trustee != j:
+        return threshold.SKIP_OTHER_TRUSTEE
+    if j not in keys:
+        return threshold.SKIP_NOT_QUALIFIED
+    if len(decoded.factors) != len(ciphertexts):
+        return threshold.SKIP_FACTORS
+    try:
+        threshold.check_share(fingerprint, keys[j], ciphertexts, decoded)
+    except VyboryError:
+        return threshold.SKIP_PROOF
+    return decoded
 
 
 def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ciphertext] | None,
@@ -229,6 +237,9 @@ def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ci
         if not (isinstance(j, str) and j.isdigit() and int(j) in shares.invalid):
             fail("combination", "valid_share_skipped", f"trustee {j}'s share is named as skipped but is valid "
                                                        "(or is not on the board)")
+        elif skipped[j] != shares.invalid[int(j)]:
+            fail("combination", "skipped_reason", f"trustee {j}'s share is skipped for {skipped[j]!r}; the reason "
+                                                  f"is {shares.invalid[int(j)]!r}")
     chosen = sorted(shares.valid)[:k]
     if len(shares.valid) < k:
         fail("combination", "threshold_not_met", f"{len(shares.valid)} valid shares on the board, {k} needed")

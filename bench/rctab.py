@@ -1,0 +1,185 @@
+"""RCTab counting speed: a generated ES&S workbook of a million ballots, counted by RCTab's rules.
+
+    .venv/bin/python bench/rctab.py [--ballots N] [--keep DIR]
+
+The workbook (one row per ballot, ten candidates, five ranks, a few overvotes,
+skipped ranks and undeclared write-ins) is generated deterministically (a hash
+of the row number picks each ranking) into a temporary folder with an RCTab
+configuration beside it (batch elimination, exhaust on overvote, one skipped
+rank allowed: Maine's rules). Printed, all measured in this run:
+
+- ``baseline``: decompressing the sheet and splitting it into rows with one
+  regular expression, the least any reader of the file must do;
+- ``read``: vybory's ES&S reader making the records (names checked, ranks
+  grouped);
+- ``count``: the whole `vybory count --rules` path: reading, then RCTab's
+  tabulation round by round;
+
+each as seconds and as a ratio to the baseline. The records are read as a
+stream (the sheet is never held whole in memory); identical records are
+tabulated once with their number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vybory.cli.cvr import Names, Source, read_ess
+from vybory.cli.rctab import count_rctab
+
+CANDIDATES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov",
+              "Donald Knuth", "Frances Allen", "John Backus", "Radia Perlman", "Ken Thompson"]
+LABELS = ["overvote", "undervote", "UWI"]
+RANKS = 5
+
+
+def _ballot(row: int) -> list[int]:
+    """Indexes into CANDIDATES + LABELS for the row's five cells (-1: blank)."""
+    digest = hashlib.blake2b(row.to_bytes(8, "little"), digest_size=16).digest()
+    # a skewed first choice (some candidates far stronger), then distinct later choices
+    weights = [30, 22, 15, 10, 8, 6, 4, 2, 2, 1]
+    pick = digest[0] % sum(weights)
+    first = 0
+    while pick >= weights[first]:
+        pick -= weights[first]
+        first += 1
+    cells = [first]
+    used = {first}
+    length = 1 + digest[1] % RANKS
+    for k in range(1, length):
+        c = digest[1 + k] % len(CANDIDATES)
+        while c in used:
+            c = (c + 1) % len(CANDIDATES)
+        used.add(c)
+        cells.append(c)
+    special = digest[8]
+    if special < 6:
+        cells[min(1, len(cells) - 1)] = len(CANDIDATES)  # overvote
+    elif special < 12 and len(cells) > 2:
+        cells[1] = len(CANDIDATES) + 1  # undervote (a skipped rank)
+    elif special < 20:
+        cells[-1] = len(CANDIDATES) + 2  # undeclared write-in
+    return cells + [-1] * (RANKS - len(cells))
+
+
+def _column(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+def write_workbook(path: Path, ballots: int) -> None:
+    strings = ["Cast Vote Record", "Precinct"] + [f"Rank {r}" for r in range(1, RANKS + 1)] + CANDIDATES + LABELS
+    first_name = 2 + RANKS
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        book.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/></Types>'))
+        book.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        book.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
+        book.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            '2006/main">' + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>"))
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><sheetData>')
+            header = "".join(f'<c r="{_column(i)}1" t="s"><v>{i}</v></c>' for i in range(2 + RANKS))
+            sheet.write(f'<row r="1">{header}</row>'.encode())
+            chunk: list[str] = []
+            for row in range(2, ballots + 2):
+                cells = [f'<c r="A{row}"><v>{row - 1}</v></c>', f'<c r="B{row}" t="s"><v>1</v></c>']
+                for k, c in enumerate(_ballot(row)):
+                    if c >= 0:
+                        cells.append(f'<c r="{_column(2 + k)}{row}" t="s"><v>{first_name + c}</v></c>')
+                chunk.append(f'<row r="{row}">{"".join(cells)}</row>')
+                if len(chunk) == 20000:
+                    sheet.write("".join(chunk).encode())
+                    chunk = []
+            sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
+
+
+def write_config(folder: Path) -> Path:
+    config = {
+        "tabulatorVersion": "2.0.0",
+        "outputSettings": {"contestName": "Benchmark", "contestDate": "", "contestJurisdiction": "",
+                           "contestOffice": "", "tabulateByPrecinct": False},
+        "cvrFileSources": [{"filePath": "cvr.xlsx", "provider": "ess", "firstVoteColumnIndex": "3",
+                            "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "",
+                            "overvoteLabel": "overvote", "skippedRankLabel": "undervote",
+                            "undeclaredWriteInLabel": "UWI"}],
+        "candidates": [{"name": c, "excluded": False, "aliases": []} for c in CANDIDATES],
+        "rules": {"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                  "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                  "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "1",
+                  "maxRankingsAllowed": str(RANKS), "batchElimination": True},
+    }
+    path = folder / "config.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def baseline(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    rows = 0
+    pattern = re.compile(rb"</row>")
+    with zipfile.ZipFile(path) as book, book.open("xl/worksheets/sheet1.xml") as sheet:
+        tail = b""
+        while chunk := sheet.read(1 << 20):
+            data = tail + chunk
+            rows += len(pattern.findall(data))
+            tail = data[-5:]  # shorter than "</row>": never counted twice, never cut off
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="write the workbook and configuration here and keep them")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        write_workbook(folder / "cvr.xlsx", args.ballots)
+        config = write_config(folder)
+        made = time.perf_counter() - start
+        size = (folder / "cvr.xlsx").stat().st_size
+        print(f"{args.ballots:,} ballots, {size / 1e6:.1f} MB workbook, generated in {made:.1f} s")
+        base, rows = baseline(folder / "cvr.xlsx")
+        assert rows == args.ballots + 1, rows
+        start = time.perf_counter()
+        source = Source(provider="ess", path=folder / "cvr.xlsx", first_vote_column=3, first_vote_row=2,
+                        overvote_label="overvote", skipped_label="undervote", write_in_label="UWI")
+        names = Names({**{c: c for c in CANDIDATES}})
+        records = sum(1 for _ in read_ess(source, names, RANKS))
+        read = time.perf_counter() - start
+        assert records == args.ballots, records
+        start = time.perf_counter()
+        count = count_rctab(config)
+        total = time.perf_counter() - start
+        tabulation = count.passes[0]
+        print(f"baseline (decompress, split rows) {base:7.2f} s  1.00")
+        print(f"read (vybory ES&S reader)         {read:7.2f} s  {read / base:5.2f}")
+        print(f"count (read + RCTab tabulation)   {total:7.2f} s  {total / base:5.2f}"
+              f"   {len(tabulation.rounds)} rounds, winner {', '.join(tabulation.winners)}")
+        print(f"{args.ballots / total:,.0f} ballots a second through the whole count")
+
+
+if __name__ == "__main__":
+    main()
