@@ -16,7 +16,9 @@ from vybory.api.auth import (
 )
 from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
+from vybory.api.throttle import throttles_of
 from vybory.errors import InvalidInput
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -26,6 +28,11 @@ MAX_UPLOAD = 20 * 1024 * 1024
 class Credentials(BaseModel):
     username: str
     password: str
+
+
+class NewPassword(BaseModel):
+    password: str = Field(description="the current password")
+    new_password: str = Field(description="at least 10 characters")
 
 
 class NewUser(BaseModel):
@@ -88,14 +95,29 @@ MAX_LOGIN_BYTES = 16 * 1024
 
 @router.post("/session", tags=["sessions"], max_body_size=MAX_LOGIN_BYTES)
 def log_in(body: Credentials, request: Request) -> dict[str, Any]:
-    """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token."""
-    found = service_of(request).authenticate(body.username, body.password)
+    """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token.
+
+    After a few wrong passwords for one account or from one address, further attempts are
+    refused (429, ``Retry-After``) without being checked, for a time that doubles each time."""
+    found = checked_login(request, body.username, body.password)
     if found is None:
         raise ApiError(
-            401, "the user name or password is wrong", code="bad_login", field="password"
+            401, say("the user name or password is wrong"), code="bad_login", field="password"
         )
     data = sessions_of(request).start(request, found)
     return {"login": found, "csrf_token": data["csrf"]}
+
+
+def checked_login(request: Request, username: str, password: str) -> dict[str, Any] | None:
+    """The login if the password is right, behind the throttles (429 while locked)."""
+    throttles = throttles_of(request)
+    throttles.check_login(request, username)
+    found = service_of(request).authenticate(username, password) if username and password else None
+    if found is None:
+        throttles.login_failed(request, username)
+    else:
+        throttles.login_succeeded(username)
+    return found
 
 
 @router.get("/session", tags=["sessions"])
@@ -105,8 +127,32 @@ def who_am_i(request: Request, login: Annotated[Login, Depends(api_login)]) -> d
 
 @router.delete("/session", tags=["sessions"])
 def log_out(request: Request, login: Annotated[Login, Depends(api_login)]) -> dict[str, Any]:
+    """Ends the session on the server: its cookie logs no one in any more."""
     sessions_of(request).end(request)
     return {"logged_out": login.username}
+
+
+@router.put("/session/password", tags=["sessions"], max_body_size=MAX_LOGIN_BYTES)
+def change_password(
+    body: NewPassword, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Changes one's own password (the current one is asked again); every session of the
+    login ends, this one included: log in again with the new password."""
+    if checked_login(request, login.username, body.password) is None:
+        raise ApiError(401, say("the current password is wrong"), code="bad_login", field="password")
+    service_of(request).set_password(login.username, body.new_password)
+    sessions_of(request).end(request)
+    return {"password_changed": login.username}
+
+
+@router.post("/users/{username}/disable", tags=["sessions"])
+def disable_user(
+    username: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Disables a login (central commission only): it cannot log in, and its sessions end now."""
+    require_commission(login, None)
+    service_of(request).disable_user(username)
+    return {"disabled": username}
 
 
 @router.post("/users", tags=["sessions"], status_code=201)
@@ -118,7 +164,7 @@ def add_user(
     service = service_of(request)
     if body.role in ("trustee", "organisation") and (not body.election or not body.subject):
         raise InvalidInput(
-            f"a {body.role} login needs an election and the {body.role} id it speaks for",
+            say("a %(role)s login needs an election and the %(role)s id it speaks for", role=body.role),
             field="subject",
             code="subject_missing",
         )
@@ -127,7 +173,7 @@ def add_user(
         known = definition.has_trustee if body.role == "trustee" else definition.has_organisation
         if body.role in ("trustee", "organisation") and not known(body.subject):
             raise InvalidInput(
-                f"{body.subject!r} is not a {body.role} of election {body.election!r}",
+                say("%(subject)s is not a %(role)s of election %(election)s", subject=repr(body.subject), role=body.role, election=repr(body.election)),
                 field="subject",
                 code="unknown_subject",
             )
@@ -167,7 +213,7 @@ async def read_upload(upload: Any, what: str) -> str | None:
     raw = await upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
         raise InvalidInput(
-            f"the {what} file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
+            say("the %(what)s file is larger than %(number)s MB", what=what, number=MAX_UPLOAD // (1024 * 1024)),
             field=what,
             code="file_too_large",
         )
@@ -175,7 +221,7 @@ async def read_upload(upload: Any, what: str) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(
-            f"the {what} file is not UTF-8 text", field=what, code="file_unreadable"
+            say("the %(what)s file is not UTF-8 text", what=what), field=what, code="file_unreadable"
         ) from None
 
 
@@ -393,7 +439,7 @@ def organisation_login(
     service = service_of(request)
     if not service.definition(slug).has_organisation(organisation):
         raise InvalidInput(
-            f"{organisation!r} is not an organisation of this election",
+            say("%(organisation)s is not an organisation of this election", organisation=repr(organisation)),
             field="organisation",
             code="unknown_organisation",
         )

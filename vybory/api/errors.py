@@ -3,7 +3,8 @@
 Every :class:`~vybory.errors.VyboryError` becomes a response naming its code,
 its words and its field. Bad input is 422 (Unprocessable), a refusal by the
 election's state 409 (Conflict), something that does not exist 404, a login
-missing 401 and a login without the right 403. A definition refused for
+missing 401, a login without the right 403 and too many failed attempts 429 (with
+``Retry-After``). A definition refused for
 several problems lists them all in ``problems``.
 """
 
@@ -28,6 +29,7 @@ from vybory.errors import (
     ThresholdNotMet,
     VyboryError,
 )
+from vybory.text import Text, say
 
 log = logging.getLogger("vybory.api")
 
@@ -47,9 +49,18 @@ NOT_FOUND_CODES = frozenset(
 class ApiError(VyboryError):
     """An error of the HTTP layer itself (login, permission, CSRF, size), with its status."""
 
-    def __init__(self, status: int, message: str, *, code: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message, field=field, code=code)
         self.status = status
+        self.headers = headers
 
 
 def status_of(error: VyboryError) -> int:
@@ -68,7 +79,11 @@ def status_of(error: VyboryError) -> int:
 
 
 def error_body(error: VyboryError) -> dict[str, Any]:
+    """``code``, ``message`` (English) and ``field``; ``words``: the message's id and parameters
+    for a translation (:meth:`vybory.text.Text.to_json`), when it has them."""
     body: dict[str, Any] = {"code": error.code, "message": error.message, "field": error.field}
+    if isinstance(error.message, Text):
+        body["words"] = error.message.to_json()
     if isinstance(error, InvalidDefinition):
         body["problems"] = list(error.problems)
     return body
@@ -97,11 +112,14 @@ def wants_html(request: Request) -> bool:
 async def vybory_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, VyboryError)
     status = status_of(error)
+    headers = error.headers if isinstance(error, ApiError) else None
     if wants_html(request):
         from vybory.web.render import error_page
 
-        return error_page(request, status, error.code, error.message, error.field)  # type: ignore[return-value]
-    return JSONResponse(error_body(error), status_code=status)
+        page = error_page(request, status, error.code, error.message, error.field)
+        page.headers.update(headers or {})
+        return page  # type: ignore[return-value]
+    return JSONResponse(error_body(error), status_code=status, headers=headers)
 
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -133,6 +151,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_attempts",
 }
 
 
@@ -145,11 +164,11 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     if error.status_code == 404 and message in ("Not Found", "not found"):
-        message = f"there is nothing at {request.url.path}"
+        message = say("there is nothing at %(path)s", path=request.url.path)
     field = None
     if error.status_code == 413:
         limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
-        message = f"the request body is longer than the {limit} bytes {request.url.path} accepts"
+        message = say("the request body is longer than the %(limit)s bytes %(path)s accepts", limit=limit, path=request.url.path)
         field = "body"
     if wants_html(request):
         from vybory.web.render import error_page
@@ -160,7 +179,7 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    message = "the server failed to complete this request; nothing was changed"
+    message = say("the server failed to complete this request; nothing was changed")
     if wants_html(request):
         from vybory.web.render import error_page
 

@@ -13,10 +13,12 @@ from pydantic import BaseModel
 from vybory.api.auth import Login, api_login, require_commission
 from vybory.api.common import MAX_POSITION, Position, posted, read_state, service_of
 from vybory.api.errors import ApiError
+from vybory.api.throttle import throttles_of
 from vybory.api.views import booth_view
-from vybory.errors import InvalidBallot, InvalidInput, Refused
+from vybory.errors import InvalidBallot, InvalidInput, Refused, VyboryError
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -61,7 +63,7 @@ def booth(slug: str, request: Request, district: str | None = None) -> dict[str,
     def view(state: Any, now: Any) -> dict[str, Any]:
         if district is not None and not state.definition.has_district(district):
             raise InvalidInput(
-                f"{district!r} is not a district of this election",
+                say("%(district)s is not a district of this election", district=repr(district)),
                 field="district",
                 code="unknown_district",
             )
@@ -83,14 +85,20 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     Refused (422 or 409, nothing stored) unless the signature and every proof
     verify, the credential is listed, the round is open, nothing is replayed.
     """
+    throttles = throttles_of(request)
+    throttles.check_guess(request, "ballot")
     raw = await request.body()  # at most MAX_BALLOT_BYTES: a longer body is refused (413) while it streams
-    if not raw.strip():
-        raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
     try:
+        if not raw.strip():
+            raise InvalidInput(say("send the ballot as a JSON object"), field="ballot", code="empty_body")
         receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
     except Refused as error:
+        throttles.guess_failed(request)
         if error.code == "no_such_round":  # about the ballot's content, not the address
             raise InvalidBallot(error.message, field="ballot.round", code=error.code) from None
+        raise
+    except VyboryError:
+        throttles.guess_failed(request)
         raise
     return receipt.to_json()
 
@@ -98,7 +106,31 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
 @router.get("/elections/{slug}/ballots/{tracking_code}", tags=["voting"])
 def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, Any]:
     """Where a tracking code is on the board and whether that ballot still counts."""
-    return service_of(request).find_ballot(slug, tracking_code).to_json()
+    throttles = throttles_of(request)
+    throttles.check_guess(request, "tracking_code")
+    try:
+        return service_of(request).find_ballot(slug, tracking_code).to_json()
+    except VyboryError:
+        throttles.guess_failed(request)
+        raise
+
+
+MAX_RECEIPT_BYTES = 16 * 1024
+
+
+def receipt_answer(service: Any, slug: str, receipt: str | bytes) -> dict[str, Any]:
+    """Whether a voter's receipt holds against the board as it is now (docs/api.md)."""
+    claim, findings, head = service.check_receipt(slug, receipt)
+    return {"holds": not findings, "position": claim.position, "tracking_code": claim.tracking_code,
+            "findings": [{"code": f.code, "message": f.message} for f in findings], "head": head.to_json()}
+
+
+@router.post("/elections/{slug}/receipt", tags=["voting"], max_body_size=MAX_RECEIPT_BYTES)
+async def check_receipt(slug: str, request: Request) -> dict[str, Any]:
+    """Checks a voter's receipt (the JSON returned on casting) against the current board: its event
+    is at its position with its hash, the hash before it and the head it names (docs/spec.md §10.1a)."""
+    raw = await request.body()
+    return await run_in_threadpool(receipt_answer, service_of(request), slug, raw)
 
 
 @router.get("/elections/{slug}/board", tags=["board"])
@@ -117,7 +149,7 @@ def board_page(
                 EventKind(k)
             except ValueError:
                 raise InvalidInput(
-                    f"{k!r} is not an event kind", field="kind", code="unknown_kind"
+                    say("%(k)s is not an event kind", k=repr(k)), field="kind", code="unknown_kind"
                 ) from None
         kinds = tuple(kind)
     service = service_of(request)
@@ -149,7 +181,7 @@ def board_event(slug: str, position: Position, request: Request) -> dict[str, An
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise ApiError(
-            404, f"the board has no event at position {position}", code="no_event", field="position"
+            404, say("the board has no event at position %(position)s", position=position), code="no_event", field="position"
         )
     return events[0].to_json()
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -64,6 +65,8 @@ from vybory.store.tables import (
     table_of,
 )
 from vybory.store.tables import Voter as VoterRow
+from vybory.text import say
+from vybory.verify.receipt import ReceiptClaim, ReceiptFinding, check_receipt_events, read_receipt
 
 # Key-ceremony events a trustee computes on their own machine and submits.
 TRUSTEE_STEPS = (
@@ -108,12 +111,15 @@ class ElectionService:
 
     ``clock`` gives "now" (aware UTC); the protocol decides by it whether a
     deadline has passed. One service may be shared by threads: each call is
-    its own transaction.
+    its own transaction. Login sessions expire by ``session_clock`` (the real time, even
+    when ``clock`` simulates the election's days).
     """
 
-    def __init__(self, database: Database, *, clock: Clock = system_clock):
+    def __init__(self, database: Database, *, clock: Clock = system_clock,
+                 session_clock: Clock = system_clock):
         self.database = database
         self.clock = clock
+        self.session_clock = session_clock
         self.board = Board(database)
         # The SHA-256 of the voting booth this server serves, recorded in round_opened (the web
         # application sets it from the booth's manifest; None records none).
@@ -137,11 +143,10 @@ class ElectionService:
         payload = protocol_nominations.define(definition, now)
         with self.board.creating(now) as session:
             if session.scalars(select(Election.id).where(Election.slug == definition.slug)).first() is not None:
-                raise Refused(f"an election with the slug {definition.slug!r} already exists; "
-                              "choose another slug in the definition", field="slug", code="slug_taken")
+                raise Refused(say("an election with the slug %(slug)s already exists; choose another slug in the definition", slug=repr(definition.slug)), field="slug", code="slug_taken")
             fp = fingerprint(definition).hex()
             if session.scalars(select(Election.id).where(Election.fingerprint == fp)).first() is not None:
-                raise Refused("an election with exactly this definition already exists", field="definition",
+                raise Refused(say("an election with exactly this definition already exists"), field="definition",
                               code="definition_exists")
             election = Election(slug=definition.slug, title=definition.title, fingerprint=fp,
                                 definition_source=toml_text, created_at=now)
@@ -162,12 +167,12 @@ class ElectionService:
         """
         with self.board.writing(slug, self.clock()) as ctx:
             if ctx.state.credentials_published:
-                raise Refused("the credentials are already published: the roll can no longer change",
+                raise Refused(say("the credentials are already published: the roll can no longer change"),
                               field="roll", code="credentials_already_published")
             voters = parse_roll(csv_text, ctx.state.definition, source=source)
             existing = self._roll_size(ctx)
             if existing and not replace:
-                raise Refused(f"a roll of {existing} voters is already stored; import with replace to change it",
+                raise Refused(say("a roll of %(existing)s voters is already stored; import with replace to change it", existing=existing),
                               field="roll", code="roll_exists")
             if existing:
                 for row in ctx.session.scalars(select(VoterRow).where(VoterRow.election_id == ctx.election_id)):
@@ -217,7 +222,8 @@ class ElectionService:
             state: ElectionState = ctx.state
             d = state.definition
             waiting = tuple(
-                Waiting(p.role, p.who, p.action, p.deadline, p.deadline is not None and now >= p.deadline)
+                Waiting(p.role, p.who, p.action, p.deadline, p.deadline is not None and now >= p.deadline,
+                        p.name)
                 for p in protocol_state.pending(state, now))
             rounds = tuple(
                 RoundSummary(
@@ -316,10 +322,9 @@ class ElectionService:
         try:
             kind = EventKind(kind)
         except ValueError:
-            raise InvalidInput(f"{kind!r} is not a key ceremony step", field="kind", code="unknown_step") from None
+            raise InvalidInput(say("%(kind)s is not a key ceremony step", kind=repr(kind)), field="kind", code="unknown_step") from None
         if kind not in TRUSTEE_STEPS:
-            raise InvalidInput(f"{kind.value!r} is not a key ceremony step (steps: "
-                               f"{', '.join(k.value for k in TRUSTEE_STEPS)})", field="kind", code="unknown_step")
+            raise InvalidInput(say("%(value)s is not a key ceremony step (steps: %(names)s)", value=repr(kind.value), names=', '.join(k.value for k in TRUSTEE_STEPS)), field="kind", code="unknown_step")
         payload = _plain(payload)
         with self.board.writing(slug, self.clock()) as ctx:
             checked = check_append(ctx.state, kind, payload, now=ctx.now)
@@ -536,7 +541,7 @@ class ElectionService:
                  "position": event.position} for c in ballot.ciphertexts()])
         except IntegrityError:
             # The board's own index says a ciphertext repeats: the whole transaction is void.
-            raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
+            raise Refused(say("this ballot repeats a ciphertext already on the board"), field="ballot",
                           code="replayed_ballot") from None
         return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced,
                        event.previous_hash.hex(), state.fingerprint.hex())
@@ -548,12 +553,29 @@ class ElectionService:
             row = ctx.session.scalars(select(BallotEntry).where(
                 BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
             if row is None:
-                raise Refused("no ballot with this tracking code is on the board", field="tracking_code",
+                raise Refused(say("no ballot with this tracking code is on the board"), field="tracking_code",
                               code="unknown_tracking_code")
             last = ctx.state.rounds[row.round].last_ballot.get(row.credential)
             counts = last is not None and last.tracking_code == code
             return BallotLookup(code, row.round, row.position, counts,
                                 None if counts or last is None else last.tracking_code)
+
+    def check_receipt(self, slug: str, receipt: str | bytes) -> tuple[ReceiptClaim, list[ReceiptFinding], Posted]:
+        """A voter's receipt (the JSON given on casting) against the board as it is now: the receipt,
+        its findings (none: it holds) and the board's head. Bad input names the receipt's field.
+
+        The server checks here its own board; only a check of an exported record on the voter's
+        own machine (`vybory verify-ballot --receipt`) does not rely on the server's word."""
+        claim = read_receipt(receipt)
+        with self.board.reading(slug, self.clock()) as ctx:
+            end = min(ctx.state.position, claim.head_position)
+            events: dict[int, Event | None] = {}
+            for position in {claim.position, claim.head_position}:
+                if position <= end:
+                    events.update((e.position, e) for e in self.board.events(
+                        ctx.session, ctx.election_id, start=position, stop=position + 1))
+            findings = check_receipt_events(events, end, ctx.state.fingerprint.hex(), claim)
+            return claim, findings, Posted.of(ctx.state.head)
 
     def close_round(self, slug: str, round: int | None = None) -> Posted:
         """Closes a round (the current one by default): at its deadline, or once everyone has voted."""
@@ -613,7 +635,8 @@ class ElectionService:
         closes the nominations once due (when no decision or appeal is pending),
         opens round 1 when ready, closes a round at its deadline and publishes
         its encrypted tally. Returns what was done; a step that cannot be taken
-        yet is left for later (run it again, e.g. from cron)."""
+        yet is left for later (run it again, e.g. from cron). An unknown election is refused."""
+        self.head(slug)
         done: list[Posted] = []
         steps: list[Callable[[str], Posted]] = [self.close_nominations, self.open_round, self.close_round,
                                                 self.compute_tally]
@@ -657,10 +680,45 @@ class ElectionService:
         return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
 
     def set_password(self, username: str, password: str) -> None:
+        """Replaces a login's password and ends all of its sessions."""
         users.check_new_password(password)
         password_hash = users.hash_password(password)
         with self.database.transaction() as session:
             users.set_password(session, username, password, password_hash=password_hash)
+
+    def disable_user(self, username: str) -> None:
+        """Disables a login: it can no longer log in, and its sessions end now."""
+        with self.database.transaction() as session:
+            users.disable_user(session, username)
+
+    def open_session(self, username: str, *, lifetime: timedelta, replaces: str | None = None) -> str:
+        """A new random session token for a login that just authenticated (the browser's previous
+        session, ``replaces``, ends: a session id is never carried across a login)."""
+        token = secrets.token_urlsafe(32)
+        with self.database.transaction() as session:
+            user = users.find_login(session, username)
+            if user is None or user.disabled:
+                raise Refused(say("there is no user %(username)s", username=repr(username)), field="username",
+                              code="unknown_user")
+            if replaces:
+                users.end_session(session, replaces)
+            users.open_session(session, user, token, now=self.session_clock(), lifetime=lifetime)
+        return token
+
+    def session_login(self, token: str) -> dict[str, Any] | None:
+        """The login of a live session (enabled, unexpired, not logged out), else ``None``."""
+        with self.database.transaction(write=False) as session:
+            user = users.session_user(session, token, now=self.session_clock())
+            if user is None:
+                return None
+            slug = None
+            if user.election_id is not None:
+                slug = session.get(Election, user.election_id).slug  # type: ignore[union-attr]
+            return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
+
+    def end_session(self, token: str) -> None:
+        with self.database.transaction() as session:
+            users.end_session(session, token)
 
     def users(self) -> list[dict[str, Any]]:
         with self.database.transaction(write=False) as session:
@@ -681,7 +739,7 @@ class ElectionService:
             return state.round(round).number
         current = state.current_round
         if current is None:
-            raise Refused("no round has been opened yet", field="round", code="no_round")
+            raise Refused(say("no round has been opened yet"), field="round", code="no_round")
         return current.number
 
     @staticmethod
@@ -717,7 +775,7 @@ def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
     from vybory.model.canonical import canonical_json, parse_json
 
     if not isinstance(payload, Mapping):
-        raise InvalidEncoding("must be a JSON object", field="payload")
+        raise InvalidEncoding(say("must be a JSON object"), field="payload")
     return parse_json(canonical_json(payload), field="payload")
 
 

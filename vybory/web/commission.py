@@ -21,6 +21,7 @@ from vybory.model.canonical import parse_json
 from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
 from vybory.protocol.rounds import voters_in_round
 from vybory.service import ElectionService
+from vybory.text import say
 from vybory.web.forms import ElectionForm, definition_toml
 from vybory.web.render import check_form, page_login, render
 
@@ -52,7 +53,7 @@ def _new_page(
     if login.election is not None:
         from vybory.api.errors import ApiError
 
-        raise ApiError(403, "only the central commission creates elections", code="forbidden")
+        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
     return render(
         request,
         "commission/new.html",
@@ -212,7 +213,7 @@ def confirmed(confirm: str) -> None:
     """An irreversible action (close, tally, publish) goes ahead only with its box ticked."""
     if confirm != "yes":
         raise InvalidInput(
-            "tick the box to confirm: this step cannot be undone",
+            say("tick the box to confirm: this step cannot be undone"),
             field="confirm",
             code="confirmation_needed",
         )
@@ -398,16 +399,16 @@ def add_login(
     def action(service: ElectionService) -> None:
         definition = service.definition(slug)
         if role not in ("organisation", "trustee", "observer", "commission"):
-            raise InvalidInput(f"{role!r} is not a role here", field="role", code="unknown_role")
+            raise InvalidInput(say("%(role)s is not a role here", role=repr(role)), field="role", code="unknown_role")
         if role == "organisation" and not definition.has_organisation(subject):
             raise InvalidInput(
-                f"{subject!r} is not an organisation of this election",
+                say("%(subject)s is not an organisation of this election", subject=repr(subject)),
                 field="subject",
                 code="unknown_subject",
             )
         if role == "trustee" and not definition.has_trustee(subject):
             raise InvalidInput(
-                f"{subject!r} is not a trustee of this election",
+                say("%(subject)s is not a trustee of this election", subject=repr(subject)),
                 field="subject",
                 code="unknown_subject",
             )
@@ -434,7 +435,7 @@ def signed_statement(text: str, what: str) -> dict[str, Any]:
     the file the commission uploads holds it: one JSON object."""
     data = parse_json(text.strip(), field=what)
     if not isinstance(data, dict):
-        raise InvalidInput("must be one JSON object, as vybory wrote it", field=what, code="bad_statement_file")
+        raise InvalidInput(say("must be one JSON object, as vybory wrote it"), field=what, code="bad_statement_file")
     return data
 
 

@@ -6,15 +6,18 @@ import json
 from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES
+from vybory.api.elections import MAX_LOGIN_BYTES, checked_login
 from vybory.api.views import open_round_for, results_view
+from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
+from vybory.text import Text, say
 from vybory.web import charts
 from vybory.web.render import render, svg, translate
 
@@ -62,7 +65,7 @@ def login_submit(
 ) -> Response:
     sessions = sessions_of(request)
     sessions.check_csrf(request, csrf_token)
-    found = service_of(request).authenticate(username, password) if username and password else None
+    found = checked_login(request, username, password)
     if found is None:
         return render(
             request,
@@ -255,7 +258,7 @@ def board_page(
             kinds = (EventKind(kind).value,)
         except ValueError:
             raise InvalidInput(
-                f"{kind!r} is not an event kind", field="kind", code="unknown_kind"
+                say("%(kind)s is not an event kind", kind=repr(kind)), field="kind", code="unknown_kind"
             ) from None
     start_index = (page - 1) * PAGE_SIZE
     with service.board.reading(slug, service.clock()) as ctx:
@@ -305,12 +308,46 @@ def board_page(
     )
 
 
+MAX_RECEIPT_BYTES = 64 * 1024
+
+
+@router.post("/elections/{slug}/receipt", response_class=HTMLResponse, max_body_size=MAX_RECEIPT_BYTES)
+async def receipt_page(
+    slug: str,
+    request: Request,
+    receipt: Annotated[str, Form()] = "",
+    receipt_file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """A voter pastes or uploads the receipt the booth gave: does it hold against the board now?"""
+    text: str | bytes = receipt
+    if receipt_file is not None and receipt_file.filename:
+        text = await receipt_file.read()
+    service = service_of(request)
+    state = await run_in_threadpool(service.state, slug)
+    answer = None
+    problem = None
+    try:
+        answer = await run_in_threadpool(receipt_answer, service, slug, text)
+    except InvalidInput as error:
+        problem = error
+    return render(
+        request,
+        "receipt.html",
+        status_code=200 if problem is None else 422,
+        slug=slug,
+        title=state.definition.title,
+        answer=answer,
+        problem=problem,
+        pasted=receipt if problem is not None else "",
+    )
+
+
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)
 def board_event_page(slug: str, position: Position, request: Request) -> HTMLResponse:
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise Refused(
-            f"the board has no event at position {position}", field="position", code="no_event"
+            say("the board has no event at position %(position)s", position=position), field="position", code="no_event"
         )
     event = events[0]
     body = json.dumps(event.to_json(), indent=2, ensure_ascii=False)
@@ -415,7 +452,8 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "rounds": [r["round"] for r in rounds],
         "rows": table,
-        "notes": [(r["round"], r.get("note", "")) for r in rounds if r.get("note")],
+        "notes": [(r["round"], Text.from_json(r.get("note_words")) or r.get("note", ""))
+                  for r in rounds if r.get("note")],
     }
 
 
@@ -489,6 +527,8 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                     next_info if next_info and result["contest"] in next_info["contests"] else None
                 )
                 result["words"] = decision_words(request, result, in_next)
+                result["reason"] = (Text.from_json(result["outcome"].get("reason_words"))
+                                    or result.get("reason"))
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])
                 result["district_name"] = state.definition.district(result["district"]).name
