@@ -4,6 +4,7 @@ authority with its letters, voters with their letters); refusals are one clear l
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -268,37 +269,6 @@ def test_the_roll_and_the_list_signed_off_line(cli: Cli) -> None:
     service.publish_credentials("club-2025", signed_list)
     state = service.state("club-2025")
     assert len(state.credentials) == 4 and state.registered_voters("all") == 4
-
-
-def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> None:
-    """What a database operator can do: change the board's rows, then re-hash the whole chain."""
-    from sqlalchemy import create_engine, text
-
-    from vybory.model.board import GENESIS_HASH, compute_event_hash
-    from vybory.model.canonical import canonical_json
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        # The operator owns the database: the append-only triggers are no obstacle to it.
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP TRIGGER board_events_append_only ON board_events"))
-        else:
-            connection.execute(text("DROP TRIGGER board_events_no_update"))
-        rows = [dict(r._mapping) for r in connection.execute(text(
-            "select id, position, kind, payload from board_events order by position"))]
-        for row in rows:
-            row["payload"] = json.loads(row["payload"])
-        change(rows)
-        previous = GENESIS_HASH
-        for row in rows:
-            digest = compute_event_hash(row["position"], row["kind"], row["payload"], previous)
-            connection.execute(text("update board_events set payload = :p, previous_hash = :ph, hash = :h "
-                                    "where id = :id"), {"p": canonical_json(row["payload"]).decode(),
-                                                        "ph": previous.hex(), "h": digest.hex(), "id": row["id"]})
-            previous = digest
-    engine.dispose()
-
-
 
 
 def test_a_trustee_refuses_to_witness_a_board_rewritten_in_the_database(cli: Cli) -> None:
