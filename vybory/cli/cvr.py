@@ -1,4 +1,11 @@
-"""ES&S cast vote records (.xlsx): one row per ballot, one column per rank.
+"""Cast vote records: ES&S workbooks for vybory's own counts, and every format RCTab reads.
+
+The first part reads an ES&S workbook (.xlsx) into ranked ballots for
+vybory's methods (:func:`read_ess_cvr`); the second (:func:`read_source`)
+reads one RCTab ``cvrFileSources`` entry of any provider into RCTab records
+(:class:`vybory.rules.rctab.Cvr`).
+
+ES&S: one row per ballot, one column per rank.
 
 Cells hold a candidate's name, or a label: the overvote label (several
 candidates marked at that rank), the skipped-rank label (nothing marked) and
@@ -14,14 +21,20 @@ holds every candidate: every overvote rule then treats it as an overvote
 
 from __future__ import annotations
 
+import csv
+import html
+import json
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 from vybory.errors import InvalidInput
 from vybory.rules.base import RankedBallot
+from vybory.rules.rctab import OVERVOTE, UWI, Cvr
 
 WRITE_IN_NAME = "Undeclared Write-ins"
 
@@ -171,15 +184,6 @@ def _read_cell(value: object, labels: dict[str, str], layout: CvrLayout, index: 
 # records are left out. Names go through the configuration's aliases; an unknown
 # name, a bad rank or a malformed record is refused with the file, the record and
 # the field.
-
-import csv
-import html
-import json
-from collections.abc import Iterator
-from typing import Any
-from xml.etree import ElementTree
-
-from vybory.rules.rctab import OVERVOTE, UWI, Cvr
 
 Rankings = list[tuple[int, str]]
 

@@ -64,7 +64,7 @@ from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.java_order import string_key
-from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule
+from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule, changes
 from vybory.rules.outcome import Status as OutcomeStatus
 from vybory.rules.rctab import (
     INACTIVE,
@@ -734,12 +734,7 @@ def to_outcome(count: RctabCount) -> Outcome:
         before: dict[str, Number] | None = None
         for r in tabulation.rounds:
             counts = {name: _exact(v) for name, v in r.tally.items()}
-            transfers: dict[str, Number] = {}
-            if before is not None:
-                for name in list(before) + [n for n in counts if n not in before]:
-                    delta = counts.get(name, 0) - before.get(name, 0)
-                    if delta:
-                        transfers[name] = delta
+            transfers = changes(before, counts)
             before = counts
             inactive = {s.value: _exact(r.inactive[s]) for s in INACTIVE if s is not Status.NO_RANKINGS}
             details: dict[str, Any] = {"inactive": inactive, "active": _exact(r.active)}
