@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test serve booth bench clean vectors
+.PHONY: setup demo test serve booth bench clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -49,6 +49,9 @@ bench: setup
 
 vectors: setup
 	$(PY) scripts/make-vectors
+
+conformance: setup
+	$(PY) scripts/make-conformance
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache vybory/web/static/booth test-artifacts

@@ -222,13 +222,13 @@ def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, 
         secrets[s.trustee] = s
     for s in secrets.values():
         post("trustee_key", protocol.publish_trustee_key(state(), s, now=now, rng=rng("k")))
-        post("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=now))
+        post("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=now, rng=rng("h")))
     for s in secrets.values():
         post("dkg_commitments", protocol.publish_reveal(state(), s, now=now, rng=rng("r")))
     for s in secrets.values():
         post("dkg_shares", protocol.publish_shares(state(), s, now=now, rng=rng("s")))
     for s in secrets.values():
-        post("dkg_complaint", protocol.publish_complaints(state(), s, now=now))
+        post("dkg_complaint", protocol.publish_complaints(state(), s, now=now, rng=rng("c")))
     return secrets
 
 
@@ -546,6 +546,43 @@ class ServiceElection:
         return heads
 
 
+def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """What a database operator can do: change the board's rows (payloads, order, how many), then
+    renumber and re-hash the whole chain. The append-only triggers are no obstacle to the owner
+    of the database: it drops them."""
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    from vybory.model.board import GENESIS_HASH, compute_event_hash
+    from vybory.model.canonical import canonical_json
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_append_only ON board_events"))
+        else:
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_no_update"))
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_no_delete"))
+        rows = [dict(r._mapping) for r in connection.execute(text(
+            "select id, election_id, position, kind, payload, recorded_at from board_events order by position"))]
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        change(rows)
+        connection.execute(text("delete from board_events"))
+        previous = GENESIS_HASH
+        for position, row in enumerate(rows, start=1):
+            digest = compute_event_hash(position, row["kind"], row["payload"], previous)
+            connection.execute(text(
+                "insert into board_events (id, election_id, position, kind, payload, previous_hash, hash, recorded_at)"
+                " values (:id, :e, :pos, :k, :p, :ph, :h, :r)"),
+                {"id": row["id"], "e": row["election_id"], "pos": position, "k": row["kind"],
+                 "p": canonical_json(row["payload"]).decode(), "ph": previous.hex(), "h": digest.hex(),
+                 "r": row["recorded_at"]})
+            previous = digest
+    engine.dispose()
+
+
 def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` (re-)signed by the signer the definition names for it, with the test identity
     keys: what a trustee who lies on purpose sends (its own signature over its own lie)."""
@@ -554,6 +591,7 @@ def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[
 
 def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
+    from vybory.model.canonical import canonical_json
     from vybory.model.signing import (
         AUTHORITY,
         COMMISSION,
@@ -562,12 +600,15 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
         trustee_signer,
     )
 
+    # Randomness drawn from what is signed: the same lie gets the same bytes in every run.
+    body = {k: v for k, v in payload.items() if k != "signed"}
+    draws = DeterministicRng(b"signed " + kind.encode() + b" " + canonical_json(body))
     role = SIGNED_KINDS[kind]
     if role in (AUTHORITY, COMMISSION):
-        return sign_payload(fingerprint, identity_secret(role), role, kind, payload)
+        return sign_payload(fingerprint, identity_secret(role), role, kind, payload, rng=draws)
     trustee = definition.trustees[payload["trustee"] - 1]
     return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
-                        kind, payload)
+                        kind, payload, rng=draws)
 
 
 def identity_file(trustee_id: str, folder: Path | None = None) -> str:

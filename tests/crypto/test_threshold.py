@@ -244,7 +244,8 @@ def test_disqualification_rules(ceremony: Ceremony) -> None:
     with pytest.raises(ThresholdNotMet) as caught:
         c.finish()
     message = caught.value.message
-    for text in ("trustee 1: messaging key", "trustee 2: reveal", "trustee 3: reveal", "trustee 4: no encrypted share for trustee(s) 5"):
+    for text in ("trustee 1: no messaging key", "trustee 2: no reveal", "trustee 3: reveal does not match the commitment",
+                 "trustee 4: no encrypted share for trustee(s) 5"):
         assert text in message
     # Remove only trustee 1's key: the others stay qualified, nobody owes trustee 1 a share.
     keys = dict(ceremony.keys)
@@ -321,3 +322,34 @@ def test_two_shares_for_one_recipient_disqualify_the_dealer(ceremony: Ceremony) 
     result = th.finish(FP, N, K, ceremony.keys, ceremony.commitments, ceremony.reveals, [*ceremony.shares, other])
     assert result.qualified == (1, 2, 4, 5)
     assert result.disqualified[3] == "more than one encrypted share for trustee(s) 1"
+
+
+def test_the_result_is_the_same_in_any_order_of_complaints() -> None:
+    # Trustee 2 sends a bad share to 4 (justified complaint) and a good one to 3 (false complaint):
+    # whatever order the board holds them in, the result names the same trustees with the same words.
+    c = run_ceremony(DeterministicRng(b"bad dealer"), corrupt_share_from_2_to_4)
+    to = {(s.dealer, s.recipient): s for s in c.shares}
+    justified = th.make_complaint(FP, c.secrets[4], to[2, 4], DeterministicRng(b"justified"))
+    false = th.make_complaint(FP, c.secrets[3], to[2, 3], DeterministicRng(b"false"))
+    false_too = th.make_complaint(FP, c.secrets[5], to[1, 5], DeterministicRng(b"false too"))
+    results = [c.finish(order) for order in ([justified, false, false_too], [false_too, false, justified],
+                                             [false, justified, false_too])]
+    assert all(r.to_json() == results[0].to_json() for r in results)
+    assert results[0].disqualified == {2: "justified complaint by trustee 4"}
+    assert results[0].false_complaints == ((1, 5), (2, 3))
+
+
+def test_each_disqualification_has_its_fixed_reason(ceremony: Ceremony) -> None:
+    forged_key = dataclasses.replace(ceremony.keys[1], proof=ceremony.keys[2].proof)
+    wrong_proof = dataclasses.replace(ceremony.reveals[3], proof=ceremony.reveals[4].proof)
+    short = dataclasses.replace(ceremony.reveals[4], commitments=ceremony.reveals[4].commitments[:1])
+    keys = {**ceremony.keys, 1: forged_key, 2: dataclasses.replace(ceremony.keys[2], trustee=3)}
+    result_or_error = None
+    try:
+        th.finish(FP, N, K, keys, ceremony.commitments, {**ceremony.reveals, 3: wrong_proof, 4: short}, ceremony.shares)
+    except ThresholdNotMet as caught:
+        result_or_error = caught.message
+    assert result_or_error is not None
+    for text in ("trustee 1: messaging key proof fails", "trustee 2: messaging key filed under another trustee",
+                 "trustee 3: reveal proof fails", "trustee 4: reveal does not hold k commitments"):
+        assert text in result_or_error

@@ -214,3 +214,53 @@ def test_roll_names_every_problem():
     with pytest.raises(InvalidInput) as info:
         parse_roll("id,name,district\n1,Ann,mars\n1,,plant\n", parse_definition(BASE))
     assert len(re.findall(r"roll\.csv: line", info.value.message)) == 3
+
+
+def test_the_normal_form_fills_every_option_as_spec_9_2_says() -> None:
+    # Spec §9.2: every option of the method's table in docs/counting.md, the file's value or the
+    # default, exact numbers in lowest terms, "unset" as null; the marks limits given either way
+    # appear in both places, null when not given.
+    from electionkit import contest, lone_contest
+
+    from vybory.rules import METHODS
+
+    text = lone_contest(contest("a", "A", method="approval"),
+                        contest("b", "B", method="block", seats=2, options={"max_marks": 3}),
+                        contest("s", "S", method="strikeout", max_marks=1),
+                        contest("m", "M", method="motion", options={"threshold": "0.50", "quorum": "2/4"}))
+    by_id = {c["id"]: c for c in parse_definition(text).to_json()["contests"]}
+    assert (by_id["a"]["options"], by_id["a"]["min_marks"], by_id["a"]["max_marks"]) == (
+        {"min_marks": 0, "max_marks": None}, 0, None)
+    assert (by_id["b"]["options"], by_id["b"]["min_marks"], by_id["b"]["max_marks"]) == ({"max_marks": 3}, None, 3)
+    assert by_id["s"]["options"]["runoff_above"] is None and "round" not in by_id["s"]["options"]
+    assert set(by_id["s"]["options"]) == set(METHODS["strikeout"].options) - {"round"}
+    assert (by_id["s"]["min_marks"], by_id["s"]["max_marks"]) == (None, 1)
+    assert by_id["m"]["options"] == {"denominator": "valid", "threshold": "1/2", "comparison": "more_than",
+                                     "quorum": "1/2"}
+    assert (by_id["m"]["min_marks"], by_id["m"]["max_marks"]) == (None, None)
+
+
+def test_mark_limits_follow_spec_11_from_the_normal_form() -> None:
+    # Spec §11: minimum = min_marks or 0; maximum = max_marks or the method's default (plurality 1,
+    # approval n, block/strikeout/majority the round's seats), never more than n; every maximum 1.
+    from electionkit import contest, lone_contest
+
+    from vybory.model.layout import compute_layout
+
+    text = lone_contest(contest("p", "P", method="plurality"), contest("a", "A", method="approval"),
+                        contest("s", "S", method="strikeout", seats=3),
+                        contest("m", "M", method="majority", seats=2, min_marks=1),
+                        contest("b", "B", method="block", seats=2, max_marks=9))
+    d = parse_definition(text)
+    names = ["Ann", "Bob", "Cy", "Dee"]
+
+    def bounds(cid: str, n: int = 4, seats: int | None = None) -> tuple[int, int, tuple[int, ...]]:
+        layout = compute_layout(d.contest(cid), names[:n], seats)
+        (constraint,) = layout.constraints
+        return constraint.minimum, constraint.maximum, tuple(set(layout.maxima))
+
+    assert bounds("p") == (0, 1, (1,))
+    assert bounds("a") == (0, 4, (1,))
+    assert bounds("s") == (0, 3, (1,)) and bounds("s", seats=1) == (0, 1, (1,)) and bounds("s", n=2) == (0, 2, (1,))
+    assert bounds("m") == (1, 2, (1,))
+    assert bounds("b") == (0, 4, (1,)) and bounds("b", n=3) == (0, 3, (1,))

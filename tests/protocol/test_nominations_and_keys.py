@@ -162,3 +162,32 @@ def test_too_few_qualified_trustees():
     with pytest.raises(ThresholdNotMet) as info:
         protocol.complete_key_ceremony(board.state, now=T0)
     assert "trustee 1" in info.value.message and "justified complaint by trustee 5" in info.value.message
+
+
+def test_two_complaints_about_one_dealer_are_refused():
+    # A trustee that files two complaints about the same dealer (to make the result depend on
+    # which is judged) is refused at the door, naming the field; nothing is appended.
+    board = Board(council())
+    state = board.state
+    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id), signing_secret=identity_secret("trustee", t.id))
+               for t in state.definition.trustees}
+    for s in secrets.values():
+        board.append("trustee_key", protocol.publish_trustee_key(board.state, s, now=T0), T0)
+        board.append("dkg_commitment_hash", protocol.publish_commitment_hash(board.state, s, now=T0), T0)
+    for s in secrets.values():
+        board.append("dkg_commitments", protocol.publish_reveal(board.state, s, now=T0), T0)
+    for s in secrets.values():
+        payload = protocol.publish_shares(board.state, s, now=T0)
+        if s.trustee == 1:
+            for share in payload["shares"]:
+                if share["recipient"] == 5:
+                    share["ciphertext"] = "00" * 48
+        board.append("dkg_shares", signed(board.state, "dkg_shares", payload), T0)
+    fifth = secrets["elena"]
+    payload = protocol.publish_complaints(board.state, fifth, now=T0)
+    payload["complaints"] = payload["complaints"] * 2
+    before = len(board.events)
+    with pytest.raises(InvalidInput) as info:
+        board.append("dkg_complaint", signed(board.state, "dkg_complaint", payload), T0)
+    assert info.value.field == "complaints[1].dealer" and "one complaint per dealer" in info.value.message
+    assert len(board.events) == before

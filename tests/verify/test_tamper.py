@@ -202,7 +202,7 @@ def duplicate_ballot(events: Events) -> list[Expect]:
     e = ballots(events, 2, "south")[4]
     copy_ = copy.deepcopy(e)
     events.insert(line_of(events, e), copy_)
-    return [expect_ballot(events, copy_, "ciphertexts", "repeated_ciphertext"),
+    return [expect_ballot(events, copy_, "ciphertexts", "replayed_ciphertext"),
             Expect("counted_ballots", line_of(events, find(events, "round_closed", nth=1)))]
 
 

@@ -478,6 +478,35 @@ class KeyCeremonyResult:
         }
 
 
+# The reasons of key_ceremony_completed's "disqualified" (spec §5.7): fixed words, so that a
+# verifier compares them exactly.
+REASON_NO_MESSAGING_KEY = "no messaging key"
+REASON_MESSAGING_KEY_ELSEWHERE = "messaging key filed under another trustee"
+REASON_MESSAGING_KEY_IDENTITY = "messaging key is the identity"
+REASON_MESSAGING_KEY_PROOF = "messaging key proof fails"
+REASON_NO_COMMITMENT = "no commitment"
+REASON_NO_REVEAL = "no reveal"
+REASON_REVEAL_SIZE = "reveal does not hold k commitments"
+REASON_REVEAL_IDENTITY = "reveal holds the identity"
+REASON_REVEAL_DIGEST = "reveal does not match the commitment"
+REASON_REVEAL_PROOF = "reveal proof fails"
+
+
+def _reveal_fault(fingerprint: bytes, commitment: DealerCommitment, reveal: DealerReveal, threshold: int) -> str:
+    """Why ``reveal`` fails §5.4 (checked in the spec's order), or "" when it passes."""
+    if len(reveal.commitments) != threshold:
+        return REASON_REVEAL_SIZE
+    if any(a.is_identity() for a in reveal.commitments):
+        return REASON_REVEAL_IDENTITY
+    if commitment_digest(fingerprint, reveal.trustee, reveal.commitments) != commitment.digest:
+        return REASON_REVEAL_DIGEST
+    try:
+        verify_knowledge(fingerprint, reveal.commitments[0], reveal.proof, purpose=constant_term_purpose(reveal.trustee))
+    except InvalidProof:
+        return REASON_REVEAL_PROOF
+    return ""
+
+
 def finish(
     fingerprint: bytes,
     trustees: int,
@@ -506,28 +535,30 @@ def finish(
     keys: dict[int, Point] = {}
     for i in everyone:
         key = messaging_keys.get(i)
-        try:
-            if key is None:
-                raise InvalidProof("no messaging key", field="messaging_key")
-            if key.trustee != i:
-                raise InvalidProof("messaging key filed under another trustee", field="messaging_key")
-            check_messaging_key(fingerprint, key)
-            keys[i] = key.public_key
-        except InvalidProof as error:
-            disqualified[i] = f"messaging key: {error.message}"
+        if key is None:
+            disqualified[i] = REASON_NO_MESSAGING_KEY
+        elif key.trustee != i:
+            disqualified[i] = REASON_MESSAGING_KEY_ELSEWHERE
+        elif key.public_key.is_identity():
+            disqualified[i] = REASON_MESSAGING_KEY_IDENTITY
+        else:
+            try:
+                verify_knowledge(fingerprint, key.public_key, key.proof, purpose=messaging_purpose(i))
+                keys[i] = key.public_key
+            except InvalidProof:
+                disqualified[i] = REASON_MESSAGING_KEY_PROOF
     for i in everyone:
         if i in disqualified:
             continue
         commitment, reveal = commitments.get(i), reveals.get(i)
-        if commitment is None or reveal is None:
-            disqualified[i] = "no coefficient commitment" if commitment is None else "no reveal"
-            continue
-        try:
-            if reveal.trustee != i:
-                raise InvalidProof("reveal filed under another trustee", field="reveal")
-            check_reveal(fingerprint, commitment, reveal, threshold)
-        except InvalidProof as error:
-            disqualified[i] = f"reveal: {error.message}"
+        if commitment is None or commitment.trustee != i:
+            disqualified[i] = REASON_NO_COMMITMENT
+        elif reveal is None or reveal.trustee != i:
+            disqualified[i] = REASON_NO_REVEAL
+        else:
+            why = _reveal_fault(fingerprint, commitment, reveal, threshold)
+            if why:
+                disqualified[i] = why
     by_pair: dict[tuple[int, int], EncryptedShare] = {}
     twice: set[tuple[int, int]] = set()
     for share in shares:
@@ -544,23 +575,31 @@ def finish(
             disqualified[i] = "no encrypted share for trustee(s) " + ", ".join(map(str, missing))
         elif doubled:
             disqualified[i] = "more than one encrypted share for trustee(s) " + ", ".join(map(str, doubled))
+    # Complaints are judged in ascending (dealer, recipient) order, each pair once, against the
+    # dealers rules 1-3 left standing: the result does not depend on the order of the board.
     false_complaints: list[tuple[int, int]] = []
-    for complaint in complaints:
+    justified: dict[int, list[int]] = {}
+    judged: set[tuple[int, int]] = set()
+    for complaint in sorted(complaints, key=lambda c: (c.dealer, c.recipient)):
         i, j = complaint.dealer, complaint.recipient
         found = by_pair.get((i, j))
-        if i in disqualified or j not in keys or found is None or i not in reveals:
+        if (i, j) in judged or i in disqualified or j not in keys or found is None or i not in reveals:
             continue
         try:
-            justified = check_complaint(fingerprint, complaint, found, reveals[i], keys[j])
+            bad = check_complaint(fingerprint, complaint, found, reveals[i], keys[j])
         except (InvalidProof, InvalidInput):
             # The complaint's proof fails under the board's messaging key of j: that is evidence
             # against the board (the key is not the one j holds), not a false complaint by j. The
             # service refuses such a complaint; a verifier reports it (complaint_against_board).
             continue
-        if justified:
-            disqualified[i] = f"justified complaint by trustee {j}: its share does not match its commitments"
+        judged.add((i, j))
+        if bad:
+            justified.setdefault(i, []).append(j)
         else:
             false_complaints.append((i, j))
+    for i, recipients in justified.items():
+        disqualified[i] = f"justified complaint by trustee {recipients[0]}"
+    disqualified = dict(sorted(disqualified.items()))
     qualified = tuple(i for i in everyone if i not in disqualified)
     if len(qualified) < threshold:
         raise ThresholdNotMet(
@@ -668,6 +707,15 @@ def check_share(
     verify_share(fingerprint, share.trustee, verification_key, _as_tuple(ciphertexts), share.factors, share.proof)
 
 
+# The reasons of tally_decrypted's "skipped" (spec §6.2): fixed words, compared exactly by a verifier.
+SKIP_UNREADABLE = "the share cannot be decoded"
+SKIP_OTHER_TRUSTEE = "the share names another trustee"
+SKIP_TWICE = "more than one share from this trustee"
+SKIP_NOT_QUALIFIED = "not a qualified trustee"
+SKIP_FACTORS = "wrong number of factors"
+SKIP_PROOF = "the proof does not verify"
+
+
 def check_shares(
     fingerprint: bytes,
     ciphertexts: Ciphertext | Sequence[Ciphertext],
@@ -685,16 +733,19 @@ def check_shares(
     for share in shares:
         j = share.trustee
         if j in valid or j in invalid:
-            invalid[j] = "more than one share from this trustee"
+            invalid[j] = SKIP_TWICE
             valid.pop(j, None)
             continue
         if j not in verification_keys:
-            invalid[j] = "not a qualified trustee"
+            invalid[j] = SKIP_NOT_QUALIFIED
+            continue
+        if len(share.factors) != len(cts):
+            invalid[j] = SKIP_FACTORS
             continue
         try:
             verify_share(fingerprint, j, verification_keys[j], cts, share.factors, share.proof)
-        except InvalidProof as error:
-            invalid[j] = error.message
+        except InvalidProof:
+            invalid[j] = SKIP_PROOF
             continue
         valid[j] = share
     return valid, invalid

@@ -256,8 +256,13 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
     raw = payload.get("complaints")
     if not isinstance(raw, list) or len(raw) > n:
         raise InvalidInput(f"must be a list of at most {n} complaints", field="complaints")
+    dealers: set[int] = set()
     for k, c in enumerate(raw):
         complaint = Complaint.from_json(c, f"complaints[{k}]")
+        if complaint.dealer in dealers:
+            raise InvalidInput(f"a second complaint about trustee {complaint.dealer}: one complaint per dealer",
+                               field=f"complaints[{k}].dealer")
+        dealers.add(complaint.dealer)
         if complaint.recipient != i:
             raise InvalidInput("a trustee complains only about shares sent to itself",
                                field=f"complaints[{k}].recipient")

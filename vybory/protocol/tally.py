@@ -175,9 +175,14 @@ def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[s
     skipped: dict[str, str] = {}
     for j, payload in sorted(rnd.shares.items()):
         try:
-            shares.append(DecryptionShare.from_json(payload["share"], f"share of trustee {j}"))
-        except InvalidEncoding as exc:
-            skipped[str(j)] = str(exc)
+            share = DecryptionShare.from_json(payload["share"], f"share of trustee {j}")
+        except InvalidEncoding:
+            skipped[str(j)] = threshold.SKIP_UNREADABLE
+            continue
+        if share.trustee != j:
+            skipped[str(j)] = threshold.SKIP_OTHER_TRUSTEE
+            continue
+        shares.append(share)
     keys = state.keys.verification_keys
     valid, invalid = threshold.check_shares(state.fingerprint, ciphertexts, shares, keys)
     skipped.update({str(j): why for j, why in invalid.items()})

@@ -134,6 +134,8 @@ class Ceremony:
                 if any(c.recipient != i for c in complaints):
                     fail("dkg_trustee", f"trustee {i} complains about a share sent to another trustee")
                     return
+                if len({c.dealer for c in complaints}) != len(complaints):
+                    fail("dkg_complaint", f"trustee {i} complains twice about the same dealer")
                 for complaint in complaints:
                     self._judge_complaint(complaint, fail)
         except VyboryError as error:
@@ -188,7 +190,7 @@ class Ceremony:
                 self.reveals, [s for shares in self.shares.values() for s in shares],
                 [c for complaints in self.complaints.values() for c in complaints])
         except ThresholdNotMet as error:
-            fail("dkg_threshold", f"recomputed from the board, the ceremony fails: {error.message}")
+            fail("dkg_failed", f"recomputed from the board, the ceremony fails: {error.message}")
             return
         except (InvalidProof, VyboryError) as error:
             fail("dkg_result", f"the ceremony cannot be recomputed: {error}")

@@ -168,25 +168,36 @@ def check_decryption_shares(rnd: Round, ciphertexts: list[Ciphertext] | None, fi
         result.positions.setdefault(j, position)
         if j in seen:
             fail("share_twice", f"a second share from this trustee (the first is event {seen[j]})")
-            result.invalid[j] = "more than one share from this trustee"
+            result.invalid[j] = threshold.SKIP_TWICE
             result.valid.pop(j, None)
             continue
         seen[j] = position
-        try:
-            decoded = DecryptionShare.from_json(payload["share"], "share")
-            if decoded.trustee != j:
-                raise InvalidEncoding(f"the share names trustee {decoded.trustee}", field="share.trustee")
-            if j not in keys:
-                raise InvalidEncoding("not a qualified trustee", field="trustee", code="not_qualified")
-            if len(decoded.factors) != len(ciphertexts):
-                raise InvalidEncoding(f"{len(decoded.factors)} factors for {len(ciphertexts)} ciphertexts",
-                                      field="share.factors")
-            threshold.check_share(fingerprint, keys[j], ciphertexts, decoded)
-        except VyboryError as error:
-            result.invalid[j] = str(error)
-            continue
-        result.valid[j] = decoded
+        why = _share_fault(payload["share"], j, keys, ciphertexts, fingerprint)
+        if isinstance(why, str):
+            result.invalid[j] = why
+        else:
+            result.valid[j] = why
     return result
+
+
+def _share_fault(raw: Any, j: int, keys: Mapping[int, Point], ciphertexts: list[Ciphertext],
+                 fingerprint: bytes) -> str | DecryptionShare:
+    """The decoded share when it is valid, else the fixed reason why not (spec §6.2, in its order)."""
+    try:
+        decoded = DecryptionShare.from_json(raw, "share")
+    except VyboryError:
+        return threshold.SKIP_UNREADABLE
+    if decoded.trustee != j:
+        return threshold.SKIP_OTHER_TRUSTEE
+    if j not in keys:
+        return threshold.SKIP_NOT_QUALIFIED
+    if len(decoded.factors) != len(ciphertexts):
+        return threshold.SKIP_FACTORS
+    try:
+        threshold.check_share(fingerprint, keys[j], ciphertexts, decoded)
+    except VyboryError:
+        return threshold.SKIP_PROOF
+    return decoded
 
 
 def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ciphertext] | None,
@@ -229,6 +240,9 @@ def check_decryption(rnd: Round, shares: ShareCheck | None, ciphertexts: list[Ci
         if not (isinstance(j, str) and j.isdigit() and int(j) in shares.invalid):
             fail("combination", "valid_share_skipped", f"trustee {j}'s share is named as skipped but is valid "
                                                        "(or is not on the board)")
+        elif skipped[j] != shares.invalid[int(j)]:
+            fail("combination", "skipped_reason", f"trustee {j}'s share is skipped for {skipped[j]!r}; the reason "
+                                                  f"is {shares.invalid[int(j)]!r}")
     chosen = sorted(shares.valid)[:k]
     if len(shares.valid) < k:
         fail("combination", "threshold_not_met", f"{len(shares.valid)} valid shares on the board, {k} needed")

@@ -101,6 +101,8 @@ class RecordFiles:
     definition: bytes | None
     readme: bytes | None
     events: Callable[[], Iterable[bytes]] | None
+    # The names of the archive's other entries (a record has none).
+    others: tuple[str, ...] = ()
 
 
 class Verifier:
@@ -186,6 +188,9 @@ class Verifier:
             return
         for name, data in ((record.DEFINITION, self.files.definition), (record.README, self.files.readme)):
             self._check_file(name, data)
+        for name in self.files.others:
+            self.out.fail("record", "record_extra_file", f"the archive holds {name!r}, which is not a file of a "
+                                                         f"record (only {record.MANIFEST} and {', '.join(record.FILES)})")
 
     def _check_file(self, name: str, data: bytes | None, digest: str | None = None, size: int | None = None) -> None:
         self.out.count("record")
@@ -568,15 +573,16 @@ class Verifier:
         open_round = self._open_round()
         at = parse_time(p["at"])
         if rnd is None:
-            fail("ballots", "wrong_round", f"the ballot is for round {number!r}, which has not been opened")
+            fail("ballots", "no_such_round", f"the ballot is for round {number!r}, which has not been opened")
             return None
         if rnd is not open_round:
             closed = f" (closed at event {rnd.closed.position})" if rnd.closed else ""
             fail("ballots", "round_closed", f"the ballot is for round {number}, which is not open{closed}")
             return None
         if not rnd.opens_at <= at < rnd.closes_at:
-            fail("ballots", "outside_window", f"cast at {p['at']}, outside round {number}'s window "
-                                              f"({rnd.opens_at.isoformat()} to {rnd.closes_at.isoformat()})")
+            fail("ballots", "round_not_open" if at < rnd.opens_at else "round_closed",
+                 f"cast at {p['at']}, outside round {number}'s window ({format_time(rnd.opens_at)} to "
+                 f"{format_time(rnd.closes_at)})")
         credential = ballot.get("credential")
         entry = self.credentials.get(credential) if isinstance(credential, str) else None
         if entry is None or not isinstance(credential, str):
@@ -584,7 +590,7 @@ class Verifier:
             return None
         layouts = rnd.context.layouts.get(entry.district, ())
         if not layouts:
-            fail("ballots", "no_contest", f"round {number} has no contest in the credential's district "
+            fail("ballots", "no_contest_in_district", f"round {number} has no contest in the credential's district "
                                           f"{entry.district!r}")
             return None
         if credential in rnd.last and not self._definition().revote:
@@ -606,7 +612,7 @@ class Verifier:
             key = int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")
             first = self.ciphertexts.get(key)
             if first is not None:
-                self._fail("ciphertexts", "repeated_ciphertext",
+                self._fail("ciphertexts", "replayed_ciphertext",
                            f"repeats a ciphertext of the ballot at event {first} (a replayed ballot)", index,
                            "ballot_cast", tracking)
                 return

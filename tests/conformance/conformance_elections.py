@@ -1,0 +1,278 @@
+"""The elections of the conformance kit: small, complete, real, one feature each.
+
+Each function runs one election on an in-memory board whose every append goes through the
+server's door (``protocol.check_append``), with deterministic randomness, and returns the
+board's lines (``events.jsonl``). The same code gives the same bytes on every machine.
+
+| record | feature |
+|---|---|
+| strikeout | the 1937 ballot: names left standing, two seats, absolute majority |
+| motion | a recall motion against the registered voters |
+| for-against | each candidate voted on separately, at most two "for" per ballot |
+| weighted | approval and block votes of credentials weighing 1 to 250 |
+| ranked | IRV and Scottish STV, weights 1 to 3, mixed by three trustees, re-votes |
+| runoff | no absolute majority in round 1, a runoff between the top two in round 2 |
+| repeat | turnout below the quorum in round 1, a repeat election in round 2 |
+| complaints | a dealer's bad share (justified complaint: disqualified) and two false complaints |
+| skipped-share | a decryption share with a bad proof, skipped and named; the other two combine |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from electionkit import (
+    MAY,
+    RANKED_VOTING_CLOSE,
+    Board,
+    DefinitionToml,
+    at,
+    contest,
+    decrypt_round,
+    decryption_share,
+    encrypted_tally,
+    identity_secret,
+    nominate_all,
+    publish_credentials,
+    ranked_committee,
+    ranked_election,
+    rng,
+    run_key_ceremony,
+    secret_shares,
+    signed,
+    vote,
+)
+
+from vybory import protocol
+from vybory.crypto import threshold
+from vybory.model.definition import parse_definition
+
+T0 = datetime(2025, 4, 20, 9, 0, tzinfo=UTC)
+CLOSE = MAY["nominations_close"]
+OPEN = MAY["voting_open"]
+VOTING_CLOSE = MAY["voting_close"]
+ORGANISATIONS = (("union", "Union", "trade_union"), ("coop", "Co-op", "cooperative"), ("youth", "Youth", "youth"))
+ONE_TRUSTEE = (("ada", "Ada", "union"),)
+THREE_TRUSTEES = (("ada", "Ada", "union"), ("ben", "Ben", "coop"), ("cas", "Cas", "youth"))
+
+
+def definition(slug: str, contests: Sequence[Mapping[str, Any]], *, trustees: Sequence[tuple[str, str, str]] = ONE_TRUSTEE,
+               threshold: int = 1, deadlines: Mapping[str, Any] | None = None) -> str:
+    return DefinitionToml(
+        slug=slug, title=f"Conformance: {slug}", seed=(slug.encode().hex() * 8)[:32],
+        deadlines=deadlines or {**MAY, "runoff_days": 7, "repeat_days": 10}, threshold=threshold,
+        districts=(("d", "The district"),), organisations=ORGANISATIONS, trustees=trustees, contests=contests,
+        allow_organisation_threshold=True if len(trustees) == 1 else None).text()
+
+
+def open_election(text: str, candidates: Mapping[str, Sequence[tuple[str, str]]], weights: Sequence[int],
+                  ceremony: Callable[[Board], dict[int, Any]] | None = None) -> tuple[Board, dict[int, Any], list[str]]:
+    """Nominations registered and closed, the key ceremony done, the credentials published, round 1
+    open; returns the board, the trustees' secrets (with their shares) and the voters' secrets."""
+    board = Board(parse_definition(text), T0)
+    nominate_all(board, candidates, T0)
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=CLOSE), CLOSE)
+    trustees = (ceremony or (lambda b: run_key_ceremony(b, CLOSE)))(board)
+    voters = publish_credentials(board, [("d", w) for w in weights], at(CLOSE, days=1))
+    board.append("round_opened", protocol.open_round(board.state, now=OPEN), OPEN)
+    return board, trustees, voters
+
+
+def cast(board: Board, voters: Sequence[str], choices: Sequence[Mapping[str, Any]], start: datetime,
+         seed: str = "v") -> None:
+    for i, (secret, choice) in enumerate(zip(voters, choices)):
+        vote(board, secret, choice, at(start, minutes=i), seed=seed)
+
+
+def close(board: Board, number: int, now: datetime) -> None:
+    board.append("round_closed", protocol.close_round(board.state, round=number, now=now), now)
+
+
+def next_round(board: Board, now: datetime) -> None:
+    board.append("round_opened", protocol.open_next_round(board.state, now=now), now)
+
+
+def publish(board: Board, now: datetime) -> list[bytes]:
+    board.append("election_published", protocol.publish_election(board.state, now=now), now)
+    return board.lines()
+
+
+def single_round(text: str, candidates: Mapping[str, Sequence[tuple[str, str]]], weights: Sequence[int],
+                 choices: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    board, trustees, voters = open_election(text, candidates, weights)
+    cast(board, voters, choices, at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, tuple(sorted(trustees))[:board.state.threshold], at(VOTING_CLOSE, hours=1))
+    return publish(board, at(VOTING_CLOSE, hours=2))
+
+
+NAMES4 = [("union", "Avdeeva"), ("coop", "Belov"), ("youth", "Chernova"), ("union", "Dudin")]
+
+
+def strikeout() -> list[bytes]:
+    text = definition("strikeout", [contest("board", "Works board", method="strikeout", seats=2)])
+    left = [["Avdeeva", "Belov"], ["Avdeeva"], ["Avdeeva", "Chernova"], ["Belov", "Avdeeva"], [], ["Dudin", "Belov"],
+            ["Belov"]]
+    return single_round(text, {"board": NAMES4}, [1] * 8, [{"board": names} for names in left])
+
+
+def motion() -> list[bytes]:
+    text = definition("motion", [contest("recall", "Recall the treasurer", method="motion",
+                                         options={"denominator": "registered"})])
+    answers = ["yes", "yes", "no", "yes", "abstain", "yes", "yes"]
+    return single_round(text, {}, [1] * 9, [{"recall": a} for a in answers])
+
+
+def for_against() -> list[bytes]:
+    text = definition("for-against", [contest("council", "Council", method="for-against", seats=2,
+                                              options={"max_for": 2})])
+    votes = [{"Avdeeva": "for", "Belov": "for"}, {"Avdeeva": "for", "Chernova": "against"},
+             {"Belov": "for", "Dudin": "for"}, {"Avdeeva": "for", "Belov": "for", "Dudin": "against"},
+             {"Belov": "for", "Dudin": "against"}, {"Chernova": "for", "Avdeeva": "for"}, {}]
+    return single_round(text, {"council": NAMES4}, [1] * 8, [{"council": v} for v in votes])
+
+
+def weighted() -> list[bytes]:
+    text = definition("weighted", [contest("audit", "Audit committee", method="approval", seats=2),
+                                   contest("delegates", "Delegates", method="block", seats=2)])
+    weights = [1, 3, 7, 250, 1, 2]
+    choices = [{"audit": ["Avdeeva", "Belov"], "delegates": ["Chernova"]},
+               {"audit": ["Belov"], "delegates": ["Avdeeva", "Dudin"]},
+               {"audit": ["Chernova", "Dudin", "Belov"], "delegates": ["Dudin", "Belov"]},
+               {"audit": ["Dudin"], "delegates": ["Avdeeva", "Chernova"]},
+               {"audit": [], "delegates": []},
+               {"audit": ["Avdeeva", "Belov", "Chernova", "Dudin"], "delegates": ["Belov"]}]
+    return single_round(text, {"audit": NAMES4, "delegates": NAMES4}, weights, choices)
+
+
+def ranked() -> list[bytes]:
+    voters: list[tuple[int, dict[str, Any]]] = [
+        (1, {"chair": ["Ada", "Boyd"], "board": ["Ewa", "Fyodor"], "canteen": "yes"}),
+        (2, {"chair": ["Boyd", "Ada"], "board": ["Fyodor", "Ewa", "Gale"], "canteen": "no"}),
+        (1, {"chair": ["Cleo"], "board": ["Gale", "Ewa"], "canteen": "abstain"}),
+        (3, {"chair": ["Cleo", "Ada"], "board": ["Gale"], "canteen": "yes"}),
+        (1, {"chair": [], "board": [], "canteen": "yes"}),
+    ]
+    e = ranked_election(ranked_committee(max_ranks=2),
+                        {"chair": [("union", "Ada"), ("coop", "Boyd"), ("youth", "Cleo")],
+                         "board": [("union", "Ewa"), ("coop", "Fyodor"), ("youth", "Gale")]},
+                        voters, {"chair": ["Boyd"], "board": ["Ewa"], "canteen": "no"})
+    b = e.board
+    now = at(RANKED_VOTING_CLOSE, hours=1)
+    for name in ("chair", "board"):
+        for j in (5, 2, 3):
+            e.mix(j, name, now)
+    for j in (4, 1, 2):
+        e.share(j, now)
+    b.append("tally_decrypted", protocol.combine_shares(b.state, round=1, now=now), now)
+    b.append("outcome_declared", protocol.declare_outcomes(b.state, round=1, now=now), now)
+    return publish(b, now)
+
+
+def two_rounds(text: str, weights: Sequence[int], first: Sequence[Mapping[str, Any]],
+               second: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    board, trustees, voters = open_election(text, {"chair": NAMES4[:3]}, weights)
+    cast(board, voters, first, at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (1,), at(VOTING_CLOSE, hours=1))
+    reopen = at(VOTING_CLOSE, days=2)
+    next_round(board, reopen)
+    cast(board, voters, second, at(reopen, hours=1), seed="second")
+    closes = board.state.rounds[2].closes_at
+    close(board, 2, closes)
+    decrypt_round(board, trustees, 2, (1,), at(closes, hours=1))
+    return publish(board, at(closes, hours=2))
+
+
+def runoff() -> list[bytes]:
+    text = definition("runoff", [contest("chair", "Chair", method="majority")])
+    first = [{"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Chernova"]}, {"chair": ["Avdeeva"]},
+             {"chair": ["Belov"]}, {"chair": ["Avdeeva"]}, {"chair": []}]
+    second = [{"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Belov"]}, {"chair": ["Avdeeva"]},
+              {"chair": ["Belov"]}]
+    return two_rounds(text, [1] * 8, first, second)
+
+
+def repeat() -> list[bytes]:
+    text = definition("repeat", [contest("chair", "Chair", method="majority")])
+    first = [{"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Avdeeva"]}]
+    second = [{"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Avdeeva"]}, {"chair": ["Chernova"]},
+              {"chair": ["Avdeeva"]}, {"chair": ["Avdeeva"]}]
+    return two_rounds(text, [1] * 8, first, second)
+
+
+def ceremony_with_complaints(board: Board) -> dict[int, Any]:
+    """Trustee 1 sends trustee 3 a share that does not open (a justified complaint disqualifies it);
+    trustee 3 complains falsely about trustee 2 and trustee 2 about trustee 3 (both recorded, no effect)."""
+    state = lambda: board.state
+    secrets = {}
+    for t in state().definition.trustees:
+        s = protocol.new_trustee_secrets(state(), t.id, rng(f"complaints-{t.id}"),
+                                         signing_secret=identity_secret("trustee", t.id))
+        secrets[s.trustee] = s
+    for s in secrets.values():
+        board.append("trustee_key", protocol.publish_trustee_key(state(), s, now=CLOSE, rng=rng("k")), CLOSE)
+        board.append("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=CLOSE, rng=rng("h")),
+                     CLOSE)
+    for s in secrets.values():
+        board.append("dkg_commitments", protocol.publish_reveal(state(), s, now=CLOSE, rng=rng("r")), CLOSE)
+    for s in secrets.values():
+        payload = protocol.publish_shares(state(), s, now=CLOSE, rng=rng("s"))
+        if s.trustee == 1:
+            for share in payload["shares"]:
+                if share["recipient"] == 3:
+                    share["ciphertext"] = "00" * 48
+            payload = signed(state(), "dkg_shares", payload)
+        board.append("dkg_shares", payload, CLOSE)
+    false = {3: 2, 2: 3}  # complainer -> dealer whose good share it complains about
+    for j, s in secrets.items():
+        payload = protocol.publish_complaints(state(), s, now=CLOSE, rng=rng("c"))
+        if j in false:
+            share = next(x for x in state().keys.shares[false[j]] if x.recipient == j)
+            made_up = threshold.make_complaint(state().fingerprint, s, share, rng(f"false-{j}"))
+            payload["complaints"] = [*payload["complaints"], made_up.to_json()]
+            payload = signed(state(), "dkg_complaint", payload)
+        board.append("dkg_complaint", payload, CLOSE)
+    board.append("key_ceremony_completed", protocol.complete_key_ceremony(state(), now=CLOSE), CLOSE)
+    qualified = state().keys.qualified
+    return secret_shares(state(), {i: s for i, s in secrets.items() if i in qualified})
+
+
+def complaints() -> list[bytes]:
+    text = definition("complaints", [contest("chair", "Chair", method="plurality")], trustees=THREE_TRUSTEES,
+                      threshold=2)
+    board, trustees, voters = open_election(text, {"chair": NAMES4[:3]}, [1] * 4, ceremony_with_complaints)
+    cast(board, voters, [{"chair": ["Belov"]}, {"chair": ["Avdeeva"]}, {"chair": ["Belov"]}], at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (3, 2), at(VOTING_CLOSE, hours=1))
+    return publish(board, at(VOTING_CLOSE, hours=2))
+
+
+def skipped_share() -> list[bytes]:
+    text = definition("skipped-share", [contest("chair", "Chair", method="plurality")], trustees=THREE_TRUSTEES,
+                      threshold=2)
+    board, trustees, voters = open_election(text, {"chair": NAMES4[:3]}, [1] * 4)
+    cast(board, voters, [{"chair": ["Chernova"]}, {"chair": ["Avdeeva"]}, {"chair": ["Chernova"]},
+                         {"chair": ["Belov"]}], at(OPEN, hours=1))
+    now = at(VOTING_CLOSE, hours=1)
+    board.append("round_closed", protocol.close_round(board.state, round=1, now=now), now)
+    encrypted_tally(board, 1, now)
+    bad = decryption_share(board.state, trustees[1], 1, now)
+    factors = bad["share"]["factors"]
+    factors[0], factors[1] = factors[1], factors[0]
+    board.append("decryption_share", signed(board.state, "decryption_share", bad), now)
+    for j in (2, 3):
+        board.append("decryption_share", decryption_share(board.state, trustees[j], 1, now), now)
+    board.append("tally_decrypted", protocol.combine_shares(board.state, round=1, now=now), now)
+    board.append("outcome_declared", protocol.declare_outcomes(board.state, round=1, now=now), now)
+    return publish(board, now)
+
+
+ELECTIONS: dict[str, Callable[[], list[bytes]]] = {
+    "strikeout": strikeout, "motion": motion, "for-against": for_against, "weighted": weighted, "ranked": ranked,
+    "runoff": runoff, "repeat": repeat, "complaints": complaints, "skipped-share": skipped_share,
+}
+
+__all__ = ["ELECTIONS"]

@@ -1,0 +1,403 @@
+"""The conformance kit: each election of ``conformance_elections.py`` as a record, and tampered copies of it,
+each with the verdict and the findings a verifier must report (docs/verifier.md, "Conformance kit").
+
+A tampered copy is made as whoever runs the server would make it: the change, then every
+changed ballot's tracking code recomputed, the chain renumbered and re-hashed and the manifest
+rewritten, so that only the deeper checks can tell. Where the change is a trustee's own lie, the
+liar signs it with its own identity key. Each copy declares, by hand, the findings it must give
+(check, code, event); ``build`` runs ``vybory verify`` on every record and refuses to write a kit
+whose reports differ from the declarations.
+
+``scripts/make-conformance`` writes the kit; ``tests/conformance/test_conformance.py`` checks it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance_elections import ELECTIONS
+from electionkit import signed_for
+from tamper import Events, bump, find, load, other_point, rechain, retrack, to_lines
+
+from vybory.model.canonical import canonical_json
+from vybory.model.definition import definition_from_json, fingerprint
+from vybory.verify import verify_record
+from vybory.verify.record import (
+    DEFINITION,
+    EVENTS,
+    MANIFEST,
+    README,
+    FileEntry,
+    Manifest,
+    readme_text,
+)
+from vybory.verify.report import Report
+from vybory.verify.verifier import RecordFiles
+
+KIT = Path(__file__).resolve().parent
+EXPECTED = "expected.json"
+KIT_FORMAT = "vybory-conformance"
+KIT_VERSION = 1
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A finding a verifier must report: its check, its code, and the event it names (None: the record)."""
+
+    check: str
+    code: str
+    event: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A tampered copy: ``change`` edits the events and returns the findings it must give;
+    ``archive`` (optional) edits the archive's entries after the record is written."""
+
+    name: str
+    what: str
+    change: Callable[[Events], list[Expect]]
+    archive: Callable[[dict[str, bytes]], None] | None = None
+
+
+@dataclass
+class Built:
+    """One record of the kit: its file, what it is, and the findings it gives."""
+
+    file: str
+    election: str
+    variant: str
+    what: str
+    files: dict[str, bytes]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def entry(self) -> dict[str, Any]:
+        return {"file": self.file, "election": self.election, "variant": self.variant, "what": self.what,
+                "verified": not self.findings, "findings": self.findings}
+
+
+# --- writing a record -------------------------------------------------------------------------
+
+
+def record_files(lines: list[bytes]) -> dict[str, bytes]:
+    """The four files of a record of these board lines, byte for byte as ``vybory export`` writes them."""
+    first = json.loads(lines[0])["payload"]["definition"]
+    definition = canonical_json(first)
+    events = b"".join(lines)
+    head = json.loads(lines[-1])["hash"]
+    fp = hashlib.sha256(definition).hexdigest()
+    readme = readme_text(election=first["slug"], title=first["title"], fingerprint=fp, events=len(lines),
+                         head=head).encode("utf-8")
+    manifest = Manifest(first["slug"], fp, len(lines), head, {
+        DEFINITION: FileEntry(hashlib.sha256(definition).hexdigest(), len(definition)),
+        EVENTS: FileEntry(hashlib.sha256(events).hexdigest(), len(events)),
+        README: FileEntry(hashlib.sha256(readme).hexdigest(), len(readme)),
+    })
+    text = json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n"
+    return {MANIFEST: text.encode(), DEFINITION: definition, EVENTS: events, README: readme}
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """The archive of ``files`` in their order, with fixed times: the same bytes on every machine."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
+def as_record(files: dict[str, bytes]) -> RecordFiles:
+    others = tuple(n for n in files if n not in (MANIFEST, DEFINITION, EVENTS, README))
+    events = files.get(EVENTS)
+    return RecordFiles(files.get(MANIFEST), files.get(DEFINITION), files.get(README),
+                       None if events is None else (lambda: iter(events.splitlines(keepends=True))), others)
+
+
+def findings_of(report: Report) -> list[dict[str, Any]]:
+    """The report's findings as the kit lists them: check, code, position, sorted."""
+    found = [{"check": f.check, "code": f.code, "position": f.position}
+             for c in report.checks for f in c.findings]
+    return sorted(found, key=lambda f: (f["check"], f["code"], f["position"] or 0))
+
+
+# --- the tampered copies ---------------------------------------------------------------------
+
+
+def resigned(events: Events, e: dict[str, Any]) -> None:
+    """The signer of event ``e`` signs its changed payload again (a trustee lying on purpose)."""
+    definition = definition_from_json(events[0]["payload"]["definition"], source="kit")
+    payload = {k: v for k, v in e["payload"].items() if k != "signed"}
+    e["payload"] = signed_for(definition, fingerprint(definition), e["kind"], payload)
+
+
+def ballots(events: Events, round_: int = 1) -> list[dict[str, Any]]:
+    return [e for e in events if e["kind"] == "ballot_cast" and e["payload"]["ballot"]["round"] == round_]
+
+
+def outcome_of(events: Events, round_: int = 1) -> dict[str, Any]:
+    return find(events, "outcome_declared", lambda e: e["payload"]["round"] == round_)
+
+
+def strikeout_variants() -> list[Variant]:
+    def too_many_left(events: Events) -> list[Expect]:
+        # A ballot's range proof (names left standing within [0, 2]) with a changed response.
+        e = ballots(events)[0]
+        proof = e["payload"]["ballot"]["contests"][0]["range_proofs"][0]
+        proof["responses"][0] = bump(proof["responses"][0])
+        return [Expect("ballots", "bad_signature", e)]
+
+    def winner(events: Events) -> list[Expect]:
+        e = outcome_of(events)
+        e["payload"]["outcomes"][0]["outcome"]["winners"] = ["Avdeeva", "Dudin"]
+        return [Expect("decisions", "outcome_differs", e), Expect("publication", "published_results",
+                                                                  find(events, "election_published"))]
+
+    def extra(events: Events) -> list[Expect]:
+        return [Expect("record", "record_extra_file")]
+
+    return [Variant("range-proof", "a ballot's range proof changed (its signature no longer verifies)", too_many_left),
+            Variant("winner", "the outcome names another winner", winner),
+            Variant("extra-file", "the archive holds a file that is not part of a record", extra,
+                    archive=lambda files: files.__setitem__("results-corrected.json", b"{}\n"))]
+
+
+def motion_variants() -> list[Variant]:
+    def count(events: Events) -> list[Expect]:
+        e = find(events, "tally_decrypted")
+        e["payload"]["contests"][0]["counts"]["no"] += 1
+        # The rule then refuses counts that add up to more ballots than were cast.
+        return [Expect("counts", "count_wrong", e), Expect("decisions", "rule_failed", outcome_of(events))]
+
+    def early(events: Events) -> list[Expect]:
+        e = find(events, "round_closed")
+        e["payload"]["early"] = not e["payload"]["early"]
+        return [Expect("rounds", "round_closed_early", e)]
+
+    return [Variant("count", "a decrypted count is not what the shares decrypt", count),
+            Variant("early", "round_closed's early flag flipped", early)]
+
+
+def for_against_variants() -> list[Variant]:
+    def replay(events: Events) -> list[Expect]:
+        # An exact copy of a ballot cast again before the round closes.
+        original = ballots(events)[2]
+        copy_ = copy.deepcopy(original)
+        events.insert(events.index(ballots(events)[-1]) + 1, copy_)
+        # The copy is a ballot in the round: the round's announced number of ballots is short by one.
+        return [Expect("ciphertexts", "replayed_ciphertext", copy_),
+                Expect("counted_ballots", "round_closed_counts", find(events, "round_closed"))]
+
+    def tally(events: Events) -> list[Expect]:
+        e = find(events, "encrypted_tally")
+        ct = e["payload"]["contests"][0]["ciphertexts"][0]
+        ct["beta"] = other_point(ct["beta"])
+        # The shares were computed over the true tally: against the published one their proofs fail,
+        # so the decryption used invalid shares and no k valid shares remain.
+        share = find(events, "decryption_share")
+        return [Expect("encrypted_tally", "tally_ciphertexts", e),
+                Expect("decryption_shares", "invalid_share_used", share),
+                Expect("decryption_shares", "invalid_share_not_skipped", share),
+                Expect("combination", "threshold_not_met", find(events, "tally_decrypted"))]
+
+    return [Variant("replayed-ballot", "a ballot cast a second time, byte for byte", replay),
+            Variant("tally", "a ciphertext of the encrypted tally is not the product of the ballots", tally)]
+
+
+def weighted_variants() -> list[Variant]:
+    def weight(events: Events) -> list[Expect]:
+        e = find(events, "encrypted_tally")
+        e["payload"]["contests"][1]["ballots_cast"] -= 249
+        # The decryption repeats the tally's figure, and two counts now exceed it (spec §14's bound).
+        decrypted = find(events, "tally_decrypted")
+        return [Expect("encrypted_tally", "tally_ballots_cast", e), Expect("counts", "decrypted_ballots_cast", decrypted),
+                Expect("counts", "count_range", decrypted), Expect("counts", "count_range", decrypted)]
+
+    def registered(events: Events) -> list[Expect]:
+        e = find(events, "encrypted_tally")
+        e["payload"]["contests"][0]["registered"] += 1
+        return [Expect("encrypted_tally", "tally_registered", e),
+                Expect("counts", "decrypted_registered", find(events, "tally_decrypted"))]
+
+    return [Variant("ballots-cast", "the tally's weighted ballots understated", weight),
+            Variant("registered", "the tally's registered voters overstated", registered)]
+
+
+def ranked_variants() -> list[Variant]:
+    def stale(events: Events) -> list[Expect]:
+        # The second mix of "chair" claims to mix the ballots' rows instead of the first mix (signed).
+        mixes = [e for e in events if e["kind"] == "ballots_mixed" and e["payload"]["contest"] == "chair"]
+        e = mixes[1]
+        e["payload"]["input"] = None
+        resigned(events, e)
+        return [Expect("mixes", "stale_mix", e), Expect("mixes", "bad_mix_signature", e)]
+
+    def rankings(events: Events) -> list[Expect]:
+        e = find(events, "tally_decrypted")
+        chair = next(c for c in e["payload"]["contests"] if c["contest"] == "chair")
+        first = chair["rankings"][0]
+        first["weight"] = first["weight"] + 1
+        # The rule, re-run on the announced rankings, no longer gives the announced outcome.
+        return [Expect("counts", "rankings_wrong", e), Expect("decisions", "outcome_differs", outcome_of(events))]
+
+    return [Variant("stale-mix", "a mix names the wrong list as its input", stale),
+            Variant("rankings", "a decrypted ranking's weight changed", rankings)]
+
+
+def runoff_variants() -> list[Variant]:
+    def next_round(events: Events) -> list[Expect]:
+        e = outcome_of(events)
+        e["payload"]["next_round"]["contests"][0]["candidates"] = ["Avdeeva", "Chernova"]
+        return [Expect("decisions", "next_round", e), Expect("rounds", "round_candidates",
+                                                             find(events, "round_opened", nth=1))]
+
+    def late(events: Events) -> list[Expect]:
+        e = ballots(events, 2)[0]
+        e["payload"]["at"] = find(events, "round_opened", nth=1)["payload"]["closes_at"]
+        return [Expect("ballots", "round_closed", e)]
+
+    return [Variant("next-round", "the runoff announced between the wrong candidates", next_round),
+            Variant("late-ballot", "a runoff ballot cast at the round's closing time", late)]
+
+
+def repeat_variants() -> list[Variant]:
+    def window(events: Events) -> list[Expect]:
+        e = find(events, "round_opened", nth=1)
+        e["payload"]["closes_at"] = e["payload"]["closes_at"].replace("-05-", "-06-", 1)
+        # Closed at the true deadline, the round now closes before its (moved) closing time: early
+        # is false although it is early, and not every credential had voted.
+        closed = find(events, "round_closed", nth=1)
+        return [Expect("rounds", "round_window", e), Expect("rounds", "round_closed_early", closed),
+                Expect("rounds", "round_closed_early", closed)]
+
+    def first_ballot_in_second(events: Events) -> list[Expect]:
+        # A round-1 ballot moved after round 2 opened: it is for a round that is closed.
+        e = ballots(events, 1)[0]
+        events.remove(e)
+        events.insert(events.index(find(events, "round_opened", nth=1)) + 1, e)
+        # Round 1 lost a ballot: its announced numbers and its tally no longer match the board.
+        tally = find(events, "encrypted_tally")
+        return [Expect("ballots", "round_closed", e),
+                Expect("counted_ballots", "round_closed_counts", find(events, "round_closed")),
+                Expect("encrypted_tally", "tally_ballots", tally), Expect("encrypted_tally", "tally_ballots_cast", tally),
+                Expect("encrypted_tally", "tally_ciphertexts", tally)]
+
+    return [Variant("window", "the repeat round's closing time moved", window),
+            Variant("moved-ballot", "a round-1 ballot moved into round 2", first_ballot_in_second)]
+
+
+def complaints_variants() -> list[Variant]:
+    def false_order(events: Events) -> list[Expect]:
+        e = find(events, "key_ceremony_completed")
+        e["payload"]["false_complaints"].reverse()
+        return [Expect("key_ceremony", "dkg_false_complaints", e)]
+
+    def reason(events: Events) -> list[Expect]:
+        e = find(events, "key_ceremony_completed")
+        e["payload"]["disqualified"]["1"] = "justified complaint by trustee 2"
+        return [Expect("key_ceremony", "dkg_disqualified", e)]
+
+    def requalified(events: Events) -> list[Expect]:
+        e = find(events, "key_ceremony_completed")
+        e["payload"]["disqualified"] = {}
+        e["payload"]["qualified"] = [1, 2, 3]
+        return [Expect("key_ceremony", "dkg_qualified", e), Expect("key_ceremony", "dkg_disqualified", e)]
+
+    return [Variant("false-complaints-order", "the false complaints listed out of order", false_order),
+            Variant("disqualified-reason", "the disqualified dealer's reason names another trustee", reason),
+            Variant("requalified", "the disqualified dealer announced as qualified", requalified)]
+
+
+def skipped_variants() -> list[Variant]:
+    def reason(events: Events) -> list[Expect]:
+        e = find(events, "tally_decrypted")
+        e["payload"]["skipped"]["1"] = "not a qualified trustee"
+        return [Expect("combination", "skipped_reason", e)]
+
+    def used(events: Events) -> list[Expect]:
+        e = find(events, "tally_decrypted")
+        e["payload"]["shares_used"] = [1, 2]
+        e["payload"]["skipped"] = {}
+        bad = find(events, "decryption_share", lambda x: x["payload"]["trustee"] == 1)
+        return [Expect("combination", "shares_used", e), Expect("decryption_shares", "invalid_share_used", bad),
+                Expect("decryption_shares", "invalid_share_not_skipped", bad)]
+
+    return [Variant("skipped-reason", "the skipped share's reason is not the one of spec §6.2", reason),
+            Variant("invalid-share-used", "the share with the bad proof used, nothing skipped", used)]
+
+
+VARIANTS: dict[str, Callable[[], list[Variant]]] = {
+    "strikeout": strikeout_variants, "motion": motion_variants, "for-against": for_against_variants,
+    "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
+    "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
+}
+
+
+# --- building the kit --------------------------------------------------------------------------
+
+
+def tampered(lines: list[bytes], variant: Variant) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """The record with ``variant``'s change made as an attacker would, and the findings it declares."""
+    events = load(lines)
+    expects = variant.change(events)
+    retrack(events)
+    rechain(events)
+    files = record_files(to_lines(events))
+    if variant.archive is not None:
+        variant.archive(files)
+    declared = [{"check": x.check, "code": x.code,
+                 "position": None if x.event is None else next(i for i, e in enumerate(events, 1) if e is x.event)}
+                for x in expects]
+    return files, sorted(declared, key=lambda f: (f["check"], f["code"], f["position"] or 0))
+
+
+def build(only: set[str] | None = None) -> list[Built]:
+    """Every record of the kit (or of the elections named in ``only``), each verified: raises
+    ``AssertionError`` naming the record when a report is not what its variant declares."""
+    out = []
+    for name, run in ELECTIONS.items():
+        if only is not None and name not in only:
+            continue
+        lines = run()
+        files = record_files(lines)
+        built = [Built(f"{name}/valid.zip", name, "valid", "the election as held", files)]
+        for variant in VARIANTS[name]():
+            files, declared = tampered(lines, variant)
+            built.append(Built(f"{name}/{variant.name}.zip", name, variant.name, variant.what, files, declared))
+        out += built
+    wrong = []
+    for b in out:
+        found = findings_of(verify_record(as_record(b.files)))
+        if found != b.findings:
+            wrong.append(f"{b.file}: verify reports {found}, the kit declares {b.findings}")
+    if wrong:
+        raise AssertionError("\n".join(wrong))
+    return out
+
+
+def expected_json(built: list[Built]) -> bytes:
+    doc = {"format": KIT_FORMAT, "version": KIT_VERSION, "generated_by": "scripts/make-conformance",
+           "records": [b.entry() for b in built]}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write(built: list[Built], folder: Path = KIT) -> None:
+    for b in built:
+        path = folder / b.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(zip_bytes(b.files))
+    (folder / EXPECTED).write_bytes(expected_json(built))
+
+
+__all__ = ["EXPECTED", "KIT", "Built", "build", "expected_json", "write", "zip_bytes"]
