@@ -554,6 +554,43 @@ class ServiceElection:
         return heads
 
 
+def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """What a database operator can do: change the board's rows (payloads, order, how many), then
+    renumber and re-hash the whole chain. The append-only triggers are no obstacle to the owner
+    of the database: it drops them."""
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    from vybory.model.board import GENESIS_HASH, compute_event_hash
+    from vybory.model.canonical import canonical_json
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_append_only ON board_events"))
+        else:
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_no_update"))
+            connection.execute(text("DROP TRIGGER IF EXISTS board_events_no_delete"))
+        rows = [dict(r._mapping) for r in connection.execute(text(
+            "select id, election_id, position, kind, payload, recorded_at from board_events order by position"))]
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        change(rows)
+        connection.execute(text("delete from board_events"))
+        previous = GENESIS_HASH
+        for position, row in enumerate(rows, start=1):
+            digest = compute_event_hash(position, row["kind"], row["payload"], previous)
+            connection.execute(text(
+                "insert into board_events (id, election_id, position, kind, payload, previous_hash, hash, recorded_at)"
+                " values (:id, :e, :pos, :k, :p, :ph, :h, :r)"),
+                {"id": row["id"], "e": row["election_id"], "pos": position, "k": row["kind"],
+                 "p": canonical_json(row["payload"]).decode(), "ph": previous.hex(), "h": digest.hex(),
+                 "r": row["recorded_at"]})
+            previous = digest
+    engine.dispose()
+
+
 def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` (re-)signed by the signer the definition names for it, with the test identity
     keys: what a trustee who lies on purpose sends (its own signature over its own lie)."""

@@ -4,14 +4,12 @@ authority with its letters, voters with their letters); refusals are one clear l
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from electionkit import MARCH, DefinitionToml, contest, identity_file
+from electionkit import MARCH, DefinitionToml, contest, identity_file, rewrite_board
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
@@ -115,6 +113,13 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
                     "--choice", "dues=yes")
     assert "replaces your earlier ballot" in again
     assert "was replaced by a later ballot" in cli.run("track", "club-2025", code)
+    out = cli.run("track", "club-2025", code, "--credential-file", str(letters[0]))
+    assert "yours: this ballot was cast with your credential" in out and "district all" in out
+    # A lying device showed the second voter the first voter's ballot: the second voter's check says so.
+    out = cli.run("track", "club-2025", code, "--credential-file", str(letters[1]), code=1)
+    assert "not yours (ballot_not_yours)" in out and "no ballot of your credential is on this board" in out
+    assert "credential_not_listed" in cli.run("track", "club-2025", code, "--credential",
+                                              "ABCD-EFGH-IJKL-MNOP-QRST-UVWX", code=1)
     for letter, name in zip(letters[1:], ["Ivanov", "Petrova", "Ivanov"]):
         cli.run("vote", "club-2025", "--credential-file", str(letter), "--choice", f"chair={name}",
                 "--choice", "dues=no")
@@ -201,35 +206,6 @@ def test_database_commands_and_logins(cli: Cli) -> None:
     assert service.authenticate("secretary", "correct horse battery") == {
         "username": "secretary", "role": "commission", "subject": None, "election": None}
     assert service.authenticate("secretary", "wrong horse battery") is None
-
-
-def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> None:
-    """What a database operator can do: change the board's rows, then re-hash the whole chain."""
-    from sqlalchemy import create_engine, text
-
-    from vybory.model.board import GENESIS_HASH, compute_event_hash
-    from vybory.model.canonical import canonical_json
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        # The operator owns the database: the append-only triggers are no obstacle to it.
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP TRIGGER board_events_append_only ON board_events"))
-        else:
-            connection.execute(text("DROP TRIGGER board_events_no_update"))
-        rows = [dict(r._mapping) for r in connection.execute(text(
-            "select id, position, kind, payload from board_events order by position"))]
-        for row in rows:
-            row["payload"] = json.loads(row["payload"])
-        change(rows)
-        previous = GENESIS_HASH
-        for row in rows:
-            digest = compute_event_hash(row["position"], row["kind"], row["payload"], previous)
-            connection.execute(text("update board_events set payload = :p, previous_hash = :ph, hash = :h "
-                                    "where id = :id"), {"p": canonical_json(row["payload"]).decode(),
-                                                        "ph": previous.hex(), "h": digest.hex(), "id": row["id"]})
-            previous = digest
-    engine.dispose()
 
 
 def test_a_trustee_refuses_to_witness_a_board_rewritten_in_the_database(cli: Cli) -> None:

@@ -181,6 +181,32 @@ def test_verify_ballot(record: Path, built: tuple[Election, str, Path]) -> None:
     assert data["state"] == "counted" and data["position"] == later.position and data["board_intact"]
 
 
+def test_verify_ballot_with_the_voters_credential(record: Path, built: tuple[Election, str, Path],
+                                                 tmp_path: Path) -> None:
+    e = built[0]
+    run = Run()
+    mine, other = e.credentials["north"][0], e.credentials["north"][1]
+    revote = e.receipts[8]  # north voter 1's counted ballot
+    letter = tmp_path / "letter.txt"
+    letter.write_text(f"Council election\n\n    Your secret credential:   {mine}\n")
+    out = run("verify-ballot", str(record), revote.tracking_code, "--credential-file", str(letter))
+    assert out.startswith("counted:") and "your credential is on the list (district north)" in out
+    assert "yours: this ballot was cast with your credential" in out
+    assert f"your credential's latest ballot in round 1: {revote.tracking_code}" in out
+    # A device that showed voter 2 voter 1's ballot: voter 2's own check fails, by name.
+    out = run("verify-ballot", str(record), revote.tracking_code, "--credential", other, code=1)
+    assert "not yours (ballot_not_yours)" in out and "someone else's ballot" in out
+    data = json.loads(run("verify-ballot", str(record), revote.tracking_code, "--credential", other, "--json",
+                          code=1))
+    assert data["credential"]["yours"] is False and data["credential"]["findings"][0]["code"] == "ballot_not_yours"
+    out = run("verify-ballot", str(record), revote.tracking_code, "--credential", "ABCD-EFGH-IJKL-MNOP-QRST-UVWX",
+              code=1)
+    assert "credential_not_listed" in out
+    for args in (("--credential", "not a credential"), ("--credential-file", str(tmp_path / "none.txt"))):
+        out = run("verify-ballot", str(record), revote.tracking_code, *args, code=2)
+        assert "Bad input" in out and "credential" in out
+
+
 def test_export_of_an_unknown_election_leaves_nothing(built: tuple[Election, str, Path], tmp_path: Path) -> None:
     _, url, _ = built
     out = Run()("export", "no-such-election", str(tmp_path / "x.zip"), "--db", url, code=1)

@@ -101,6 +101,24 @@ def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, An
     return service_of(request).find_ballot(slug, tracking_code).to_json()
 
 
+MAX_RECEIPT_BYTES = 16 * 1024
+
+
+def receipt_answer(service: Any, slug: str, receipt: str | bytes) -> dict[str, Any]:
+    """Whether a voter's receipt holds against the board as it is now (docs/api.md)."""
+    claim, findings, head = service.check_receipt(slug, receipt)
+    return {"holds": not findings, "position": claim.position, "tracking_code": claim.tracking_code,
+            "findings": [{"code": f.code, "message": f.message} for f in findings], "head": head.to_json()}
+
+
+@router.post("/elections/{slug}/receipt", tags=["voting"], max_body_size=MAX_RECEIPT_BYTES)
+async def check_receipt(slug: str, request: Request) -> dict[str, Any]:
+    """Checks a voter's receipt (the JSON returned on casting) against the current board: its event
+    is at its position with its hash, the hash before it and the head it names (docs/spec.md §10.1a)."""
+    raw = await request.body()
+    return await run_in_threadpool(receipt_answer, service_of(request), slug, raw)
+
+
 @router.get("/elections/{slug}/board", tags=["board"])
 def board_page(
     slug: str,

@@ -31,7 +31,13 @@ from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.verify import record
 from vybory.verify.heads import Head, heads_line, phase_of, read_heads
-from vybory.verify.lookup import BallotState, BallotStatus, find_ballot, normalise_code
+from vybory.verify.lookup import (
+    BallotState,
+    BallotStatus,
+    CredentialTie,
+    find_ballot,
+    normalise_code,
+)
 from vybory.verify.receipt import ReceiptFinding, check_receipt, read_receipt
 from vybory.verify.report import Report, Status
 from vybory.verify.verifier import RecordFiles, verify_record
@@ -294,6 +300,30 @@ def print_status(status: BallotStatus) -> None:
                       "(run `vybory verify`).")
 
 
+def public_credential_hex(credential: str | None, credential_file: Path | None) -> str:
+    """The public credential (hex) of the secret one given or found in a letter, derived here."""
+    from vybory.cli.voter import read_secret
+    from vybory.protocol.credentials import public_credential
+
+    return public_credential(read_secret(credential, credential_file)).to_hex()
+
+
+def print_tie(tie: CredentialTie) -> None:
+    """Whether the ballot is the voter's: the credential listed, the ballot cast with it."""
+    if tie.listed:
+        console.print(f"[bold green]your credential is on the list[/] (district {tie.district}).")
+    if tie.ballot_credential == tie.credential:
+        console.print("[bold green]yours[/]: this ballot was cast with your credential.")
+    for code, message in tie.findings:
+        console.print(f"[bold red]not yours[/] ({code}): ", end="")
+        console.print(message, markup=False)
+    for number, position, code in tie.own_ballots:
+        console.print(f"  your credential's latest ballot in round {number}: {code} (event {position})",
+                      markup=False)
+    if tie.listed and not tie.own_ballots:
+        console.print("  no ballot of your credential is on this board.")
+
+
 def print_receipt(position: int, findings: list[ReceiptFinding]) -> None:
     if not findings:
         console.print(f"[bold green]receipt holds[/]: event {position} is in this record's chain with the hash "
@@ -395,10 +425,19 @@ def register(app: typer.Typer) -> None:
                                                           "its event must be in this record's chain, "
                                                           "unchanged.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+        credential: Annotated[str | None, typer.Option("--credential", help="Your secret credential: the "
+                                                       "ballot must be yours.")] = None,
+        credential_file: Annotated[Path | None, typer.Option("--credential-file", metavar="LETTER",
+                                                             help="Your credential letter: the ballot must be "
+                                                                  "yours.")] = None,
     ) -> None:
-        """Check that your ballot is on the board and counted (or superseded by a later one of yours)."""
+        """Check that your ballot is on the board and counted (or superseded by a later one of yours);
+        with your credential, that it is yours."""
         claim = None
+        mine = None
         try:
+            if credential is not None or credential_file is not None:
+                mine = public_credential_hex(credential, credential_file)
             if receipt is not None:
                 try:
                     claim = read_receipt(receipt.read_bytes())
@@ -416,7 +455,7 @@ def register(app: typer.Typer) -> None:
         findings: list[ReceiptFinding] = []
         try:
             with open_record(path) as files:
-                status = find_ballot(files, tracking_code)
+                status = find_ballot(files, tracking_code, mine)
                 if claim is not None and files.events is not None:
                     findings = check_receipt(files.events(), status.fingerprint, claim)
         except RecordUnreadable as exc:
@@ -431,8 +470,11 @@ def register(app: typer.Typer) -> None:
             print_status(status)
             if claim is not None:
                 print_receipt(claim.position, findings)
+            if status.tie is not None:
+                print_tie(status.tie)
         good = status.state in (BallotState.COUNTED, BallotState.SUPERSEDED, BallotState.NOT_YET_COUNTED)
-        raise typer.Exit(0 if good and not findings and status.board_intact
+        yours = status.tie is None or not status.tie.findings
+        raise typer.Exit(0 if good and yours and not findings and status.board_intact
                          and (status.state is not BallotState.COUNTED or status.tally_matches) else 1)
 
 

@@ -213,6 +213,8 @@ def register(app: typer.Typer) -> None:
         = None,
         blank: Annotated[bool, typer.Option(help="Cast a ballot that leaves every contest blank.")] = False,
         audit: Annotated[bool, typer.Option(help="Make and open a ballot to check it; do not cast it.")] = False,
+        receipt_file: Annotated[Path | None, typer.Option("--receipt", help="Save the receipt (JSON) here, to "
+                                                          "check the board with later.")] = None,
         db: DbOption = None,
     ) -> None:
         """Encrypt, sign and cast your ballot (or audit one). Without choices, shows your ballot."""
@@ -243,6 +245,10 @@ def register(app: typer.Typer) -> None:
         done(f"Tracking code: {receipt.tracking_code}")
         if receipt.replaced:
             done(f"It replaces your earlier ballot {receipt.replaced[:16]}… (only the last one counts).")
+        if receipt_file is not None:
+            receipt_file.write_text(json.dumps(receipt.to_json(), indent=2) + "\n", encoding="utf-8")
+            done(f"Receipt saved to {str(receipt_file)!r}: check it against the board (the board page, or "
+                 "`vybory verify-ballot RECORD --receipt FILE`).")
 
     @app.command("track")
     @refusals
@@ -250,9 +256,38 @@ def register(app: typer.Typer) -> None:
         slug: Slug,
         tracking_code: Annotated[str, typer.Argument(help="The tracking code of your receipt.",
                                                      show_default=False)],
+        credential: Annotated[str | None, typer.Option(help="Your secret credential: the ballot must be "
+                                                            "yours.")] = None,
+        credential_file: Annotated[Path | None, typer.Option(help="Your credential letter: the ballot must be "
+                                                                  "yours.")] = None,
         db: DbOption = None,
     ) -> None:
-        """Find a ballot on the board by its tracking code, and whether it counts."""
-        found = service_for(db).find_ballot(slug, tracking_code)
+        """Find a ballot on the board by its tracking code, and whether it counts; with your credential
+        (derived here, never sent), whether the credential is on the list and the ballot is yours."""
+        from vybory.cli.record import print_tie
+        from vybory.verify.lookup import tie_credential
+
+        mine = None
+        if credential is not None or credential_file is not None:
+            mine = protocol.public_credential(read_secret(credential, credential_file)).to_hex()
+        service = service_for(db)
+        found = service.find_ballot(slug, tracking_code)
         state = "counts" if found.counts else f"was replaced by a later ballot ({found.superseded_by})"
         done(f"Ballot {found.tracking_code} is at board position {found.position}, round {found.round}: {state}.")
+        if mine is None:
+            return
+        # The board's own event and list, not the server's index of them.
+        board = service.state(slug)
+        event = next(iter(service.events(slug, start=found.position, stop=found.position + 1)), None)
+        payload = event.payload if event is not None and event.kind.value == "ballot_cast" else {}
+        if payload.get("tracking_code") != found.tracking_code:
+            raise Refused(f"the board's event {found.position} is not the ballot {found.tracking_code}",
+                          field="tracking_code", code="board_not_this_ballot")
+        ballot = payload.get("ballot")
+        own = tuple((n, r.last_ballot[mine].position, r.last_ballot[mine].tracking_code)
+                    for n, r in sorted(board.rounds.items()) if mine in r.last_ballot)
+        tie = tie_credential(mine, {c: e.district for c, e in board.credentials.items()},
+                             ballot.get("credential") if isinstance(ballot, Mapping) else None, own)
+        print_tie(tie)
+        if tie.findings:
+            raise typer.Exit(1)

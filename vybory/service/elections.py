@@ -64,6 +64,7 @@ from vybory.store.tables import (
     table_of,
 )
 from vybory.store.tables import Voter as VoterRow
+from vybory.verify.receipt import ReceiptClaim, ReceiptFinding, check_receipt_events, read_receipt
 
 # Key-ceremony events a trustee computes on their own machine and submits.
 TRUSTEE_STEPS = (
@@ -531,6 +532,23 @@ class ElectionService:
             counts = last is not None and last.tracking_code == code
             return BallotLookup(code, row.round, row.position, counts,
                                 None if counts or last is None else last.tracking_code)
+
+    def check_receipt(self, slug: str, receipt: str | bytes) -> tuple[ReceiptClaim, list[ReceiptFinding], Posted]:
+        """A voter's receipt (the JSON given on casting) against the board as it is now: the receipt,
+        its findings (none: it holds) and the board's head. Bad input names the receipt's field.
+
+        The server checks here its own board; only a check of an exported record on the voter's
+        own machine (`vybory verify-ballot --receipt`) does not rely on the server's word."""
+        claim = read_receipt(receipt)
+        with self.board.reading(slug, self.clock()) as ctx:
+            end = min(ctx.state.position, claim.head_position)
+            events: dict[int, Event | None] = {}
+            for position in {claim.position, claim.head_position}:
+                if position <= end:
+                    events.update((e.position, e) for e in self.board.events(
+                        ctx.session, ctx.election_id, start=position, stop=position + 1))
+            findings = check_receipt_events(events, end, ctx.state.fingerprint.hex(), claim)
+            return claim, findings, Posted.of(ctx.state.head)
 
     def close_round(self, slug: str, round: int | None = None) -> Posted:
         """Closes a round (the current one by default): at its deadline, or once everyone has voted."""

@@ -5,11 +5,18 @@ does (the chain, the credentials, the rounds, the encrypted tallies) but
 checks the cryptography of this one ballot only, then says where it stands:
 counted in its round's encrypted tally, superseded by a later ballot of the
 same credential, not yet tallied, invalid, or not on the board.
+
+Given the voter's public credential (derived from the secret one on their
+letter, on the voter's machine), it also ties the ballot to the voter
+(:class:`CredentialTie`): the credential is on the published list, and the
+tracking code's ballot names it. A lying voting device that shows two voters the
+tracking code of one ballot is caught by the voter whose credential it is not
+(``ballot_not_yours``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -26,6 +33,54 @@ class BallotState(StrEnum):
     NOT_YET_COUNTED = "not_yet_counted"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialTie:
+    """What the voter's own public credential says about a tracking code's ballot.
+
+    Invariants: ``district`` is set exactly when ``listed``; ``ballot_credential`` is the
+    credential the tracking code's ballot names (None when no such ballot was found);
+    ``own_ballots`` holds the credential's latest ballot of each round, as (round, position,
+    tracking code).
+    """
+
+    credential: str
+    listed: bool
+    district: str | None
+    ballot_credential: str | None
+    own_ballots: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def findings(self) -> list[tuple[str, str]]:
+        """(code, message) of each way the ballot is not tied to this credential."""
+        out = []
+        if not self.listed:
+            out.append(("credential_not_listed",
+                        f"the public credential of your letter ({self.credential}) is not on the published list: "
+                        + "your letter is not for this election, or your credential was left off the list"))
+        if self.ballot_credential is not None and self.ballot_credential != self.credential:
+            out.append(("ballot_not_yours",
+                        f"this ballot was cast with the credential {self.ballot_credential}, not with yours "
+                        + f"({self.credential}): it is not your ballot. Whatever showed you this tracking code "
+                        + "(your voting device?) showed you someone else's ballot"))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"credential": self.credential, "listed": self.listed, "district": self.district,
+                "ballot_credential": self.ballot_credential, "yours": not self.findings,
+                "own_ballots": [{"round": r, "position": p, "tracking_code": c} for r, p, c in self.own_ballots],
+                "findings": [{"code": c, "message": m} for c, m in self.findings]}
+
+
+def tie_credential(credential: str, districts: Mapping[str, str], ballot_credential: Any,
+                   own_ballots: tuple[tuple[int, int, str], ...] = ()) -> CredentialTie:
+    """The tie of ``credential`` (hex) to a ballot naming ``ballot_credential``, given the published
+    list (credential -> district)."""
+    credential = credential.strip().lower()
+    named = ballot_credential if isinstance(ballot_credential, str) or ballot_credential is None \
+        else repr(ballot_credential)
+    return CredentialTie(credential, credential in districts, districts.get(credential), named, own_ballots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +106,7 @@ class BallotStatus:
     head: str = ""
     events: int = 0
     fingerprint: str = ""
+    tie: CredentialTie | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,11 +123,13 @@ class BallotStatus:
             "head": self.head,
             "events": self.events,
             "fingerprint": self.fingerprint,
+            "credential": None if self.tie is None else self.tie.to_json(),
         }
 
 
-def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:
-    """Where the ballot with ``tracking_code`` stands in the record ``files``."""
+def find_ballot(files: RecordFiles, tracking_code: str, credential: str | None = None) -> BallotStatus:
+    """Where the ballot with ``tracking_code`` stands in the record ``files``; with the voter's
+    public ``credential`` (hex), whether that ballot is the voter's (:class:`CredentialTie`)."""
     code = normalise_code(tracking_code)
     mine: list[BallotVerdict] = []
 
@@ -89,6 +147,12 @@ def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:
     tally_ok = report.check("encrypted_tally").status is Status.PASSED
     common: dict[str, Any] = {"board_intact": intact, "head": report.head, "events": report.events,
                               "tally_matches": tally_ok, "fingerprint": report.fingerprint}
+    if credential is not None:
+        key = credential.strip().lower()
+        own = tuple((n, r.last[key].position, r.last[key].tracking_code)
+                    for n, r in sorted(verifier.rounds.items()) if key in r.last)
+        common["tie"] = tie_credential(key, {c: e.district for c, e in verifier.credentials.items()},
+                                       verifier.watched[2] if verifier.watched else None, own)
     if verifier.watched is None:
         return BallotStatus(code, BallotState.NOT_FOUND, **common)
     position, number, credential = verifier.watched
@@ -106,4 +170,4 @@ def find_ballot(files: RecordFiles, tracking_code: str) -> BallotStatus:
     return BallotStatus(code, BallotState.COUNTED, position, number, tally_position=rnd.tally.position, **common)
 
 
-__all__ = ["BallotState", "BallotStatus", "find_ballot", "normalise_code"]
+__all__ = ["BallotState", "BallotStatus", "CredentialTie", "find_ballot", "normalise_code", "tie_credential"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vybory.errors import InvalidInput, VyboryError
+from vybory.model.board import Event
 from vybory.model.canonical import parse_json
 from vybory.verify.lines import read_event, read_json
 
@@ -48,10 +49,11 @@ class ReceiptFinding:
     message: str
 
 
-def _hex32(obj: Mapping[str, Any], name: str) -> str:
+def _hex32(obj: Mapping[str, Any], name: str, where: str | None = None) -> str:
     value = obj.get(name)
+    where = where or name
     if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise InvalidInput(f"the receipt's {name} must be 64 lower-case hex digits", field=f"receipt.{name}")
+        raise InvalidInput(f"the receipt's {where} must be 64 lower-case hex digits", field=f"receipt.{where}")
     return value
 
 
@@ -79,7 +81,7 @@ def read_receipt(data: bytes | str) -> ReceiptClaim:
     claim = ReceiptClaim(obj["election"], _hex32(obj, "fingerprint"), _positive(obj, "round", "round"),
                          obj["tracking_code"].strip().lower(), _positive(obj, "position", "position"),
                          _hex32(obj, "event_hash"), _hex32(obj, "previous_hash"),
-                         _positive(head, "position", "head.position"), _hex32(head, "hash"))
+                         _positive(head, "position", "head.position"), _hex32(head, "hash", "head.hash"))
     if claim.head_position < claim.position:
         raise InvalidInput("the receipt's head is before its own event", field="receipt.head.position")
     if claim.head_position == claim.position and claim.head != claim.event_hash:
@@ -94,23 +96,34 @@ def check_receipt(lines: Iterable[bytes], fingerprint: str, claim: ReceiptClaim)
     An empty list: the receipt's event, and the head it names, are in the record's chain at their
     positions with their hashes. The chain's own links and hashes are the verifier's check 2."""
     out: list[ReceiptFinding] = []
-    if fingerprint != claim.fingerprint:
-        out.append(ReceiptFinding("receipt_other_election",
-                                  f"the receipt is for the election with fingerprint {claim.fingerprint}; this "
-                                  f"record's is {fingerprint or 'unknown'}"))
-    found: dict[int, tuple[str, str, Any]] = {}
+    found: dict[int, Event | None] = {}
     count = 0
     for count, line in enumerate(lines, start=1):
         if count in (claim.position, claim.head_position):
             try:
-                event = read_event(read_json(line))
+                found[count] = read_event(read_json(line))
             except VyboryError as error:
-                found[count] = ("", "", None)
+                found[count] = None
                 out.append(ReceiptFinding("receipt_event_changed", f"event {count} is unreadable: {error}"))
-                continue
-            found[count] = (event.hash.hex(), event.previous_hash.hex(), event.payload)
         if count >= claim.head_position:
             break
+    return check_receipt_events(found, count, fingerprint, claim) + out
+
+
+def check_receipt_events(events: Mapping[int, Event | None], board_end: int, fingerprint: str,
+                         claim: ReceiptClaim) -> list[ReceiptFinding]:
+    """:func:`check_receipt` given the board's events at the receipt's position and head position
+    (``events``: those the board has; None for an unreadable one) and the board's last position
+    ``board_end`` (or the receipt's head position, if the board is longer): for a live board."""
+    out: list[ReceiptFinding] = []
+    count = board_end
+    if fingerprint != claim.fingerprint:
+        out.append(ReceiptFinding("receipt_other_election",
+                                  f"the receipt is for the election with fingerprint {claim.fingerprint}; this "
+                                  f"record's is {fingerprint or 'unknown'}"))
+    found: dict[int, tuple[str, str, Any]] = {
+        position: ("", "", None) if event is None else (event.hash.hex(), event.previous_hash.hex(), event.payload)
+        for position, event in events.items() if position <= board_end}
     if claim.position not in found:
         out.append(ReceiptFinding("receipt_event_missing",
                                   f"the board ends at event {count}, before the receipt's event {claim.position}: "
@@ -140,4 +153,4 @@ def check_receipt(lines: Iterable[bytes], fingerprint: str, claim: ReceiptClaim)
     return out
 
 
-__all__ = ["ReceiptClaim", "ReceiptFinding", "check_receipt", "read_receipt"]
+__all__ = ["ReceiptClaim", "ReceiptFinding", "check_receipt", "check_receipt_events", "read_receipt"]

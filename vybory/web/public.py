@@ -6,13 +6,15 @@ import json
 from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
 from vybory.api.elections import MAX_LOGIN_BYTES
 from vybory.api.views import open_round_for, results_view
+from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
 from vybory.web import charts
@@ -299,6 +301,40 @@ def board_page(
         found=found,
         kind=kind,
         kinds=[k.value for k in EventKind],
+    )
+
+
+MAX_RECEIPT_BYTES = 64 * 1024
+
+
+@router.post("/elections/{slug}/receipt", response_class=HTMLResponse, max_body_size=MAX_RECEIPT_BYTES)
+async def receipt_page(
+    slug: str,
+    request: Request,
+    receipt: Annotated[str, Form()] = "",
+    receipt_file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """A voter pastes or uploads the receipt the booth gave: does it hold against the board now?"""
+    text: str | bytes = receipt
+    if receipt_file is not None and receipt_file.filename:
+        text = await receipt_file.read()
+    service = service_of(request)
+    state = await run_in_threadpool(service.state, slug)
+    answer = None
+    problem = None
+    try:
+        answer = await run_in_threadpool(receipt_answer, service, slug, text)
+    except InvalidInput as error:
+        problem = error
+    return render(
+        request,
+        "receipt.html",
+        status_code=200 if problem is None else 422,
+        slug=slug,
+        title=state.definition.title,
+        answer=answer,
+        problem=problem,
+        pasted=receipt if problem is not None else "",
     )
 
 
