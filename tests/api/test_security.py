@@ -73,8 +73,13 @@ def test_errors_are_json_with_code_message_field_and_never_a_traceback(
         "code": "unknown_election",
         "message": missing.json()["message"],
         "field": "election",
+        "words": missing.json()["words"],
     }
     assert "nope" in missing.json()["message"]
+    # the same words as a message to translate: the English template and its parameters
+    words = missing.json()["words"]
+    assert words["id"] == "there is no election %(slug)s%(hint)s"
+    assert words["params"]["slug"] == "'nope'"
     bad_query = client.get("/api/elections/nope/board?limit=100000")
     assert bad_query.status_code == 422 and bad_query.json()["code"] == "invalid_request"
     assert bad_query.json()["field"] == "limit"

@@ -40,7 +40,7 @@ test('mark methods and strike-out', () => {
   const strike = mark('strikeout', NAMES, 0, 1);
   assert.deepEqual(choiceToValues(strike, ['B']), [0, 1, 0]);
   assert.deepEqual(choiceToValues(strike, []), [0, 0, 0]);
-  assert.throws(() => choiceToValues(strike, ['A', 'B']), /left standing, not 2/);
+  assert.throws(() => choiceToValues(strike, ['A', 'B']), /names standing, not 2/);
   assert.throws(() => choiceToValues(strike, ['Z']), /not a candidate/);
   assert.deepEqual(valuesToChoice(strike, [0, 0, 1]), ['C']);
   const approval = mark('approval', NAMES, 0, 3);

@@ -39,7 +39,7 @@ def test_for_against_unfilled_seats_require_a_repeat_election_and_against_is_sti
     ballots = [S(Ivanov=1, Petrova=-1, Sidorov=-1)] * 6 + [S(Ivanov=-1, Petrova=1, Sidorov=-1)] * 4
     o = count("for-against", committee(), ballots=ballots)
     assert o.status is Status.REPEAT_REQUIRED and o.winners == ["Ivanov"]
-    assert "1 seat(s) unfilled" in o.reason
+    assert "1 seat unfilled: only 1 candidate had" in o.reason
     assert o.details["against"] == {"Ivanov": 4, "Petrova": 6, "Sidorov": 10}
 
 

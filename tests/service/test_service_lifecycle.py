@@ -119,9 +119,17 @@ def test_who_has_not_acted_is_shown_for_each_phase(service, clock) -> None:
     assert any("register or refuse nomination 1" in w.action for w in waiting)
 
     clock.set(VOTING_OPEN + timedelta(hours=1))
+    # Voting should have opened: everyone still owing a step that comes before it is late, with
+    # the deadline that step blocks, and is named in words.
     overdue = [w for w in service.status(s).waiting if w.overdue]
-    assert [w.role for w in overdue] == ["credential_authority"]
-    assert overdue[0].who == "Credentials office" and overdue[0].deadline == VOTING_OPEN
+    assert {w.role for w in overdue} == {"commission", "trustee", "credential_authority"}
+    authority = next(w for w in overdue if w.role == "credential_authority")
+    assert authority.who == "Credentials office" and authority.deadline == VOTING_OPEN
+    nomination = next(w for w in overdue if w.role == "commission")
+    assert nomination.deadline == NOMINATIONS_CLOSE and str(nomination.name) == "the commission"
+    trustees = {w.who: w for w in overdue if w.role == "trustee"}
+    assert set(trustees) == {"anna", "clara", "elena"}
+    assert all(w.deadline == VOTING_OPEN and w.name and w.name != w.who for w in trustees.values())
 
 
 def test_the_status_lists_trustees_who_have_not_decrypted(service, clock) -> None:
@@ -133,7 +141,11 @@ def test_the_status_lists_trustees_who_have_not_decrypted(service, clock) -> Non
     e.decrypt((2,))
     waiting = [w for w in service.status(e.slug).waiting if w.role == "trustee"]
     assert {w.who for w in waiting} == {"anna", "elena"}
-    assert all("decryption share for round 1" in w.action for w in waiting)
+    assert all("decryption share for round 1 (1 of 2 needed so far)" in w.action for w in waiting)
+    # Once k shares are in, no trustee is waited for any more: the commission combines them.
+    e.decrypt((3,))
+    waiting = service.status(e.slug).waiting
+    assert [(w.role, str(w.action)) for w in waiting] == [("commission", "combine the shares of round 1")]
 
 
 def test_deadlines_drive_the_election_forward(service, clock) -> None:

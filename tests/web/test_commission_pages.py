@@ -84,7 +84,9 @@ def test_a_secretary_creates_and_runs_an_election(
     assert "The election is created." in page.inner_text("main")
     assert "12 voters on the roll" in page.inner_text("#roll")
     waiting = page.inner_text("#waiting")
-    assert "may still nominate candidates" in waiting and "anna" in waiting
+    # Names, not ids, and the deadline each step blocks.
+    assert "may still nominate candidates" in waiting and "Anna" in waiting
+    assert "publish the messaging key (key ceremony step 0)\t2025-03-20 06:00 UTC" in waiting
 
     for organisation, contest, name in [
         ("union", "north-seat", "Ivanov"),
@@ -94,7 +96,7 @@ def test_a_secretary_creates_and_runs_an_election(
         ("coop", "south-seat", "Volkov"),
     ]:
         nominate(page, organisation, contest, name)
-    assert "register or refuse nomination 3 (Smirnov, north-seat)" in page.inner_text("#waiting")
+    assert "register or refuse nomination 3 (Smirnov, Councillor for the North)" in page.inner_text("#waiting")
     for number in (1, 2, 4, 5):
         page.click(f"#nomination-{number} button:has-text('Register')")
         assert "The candidate is registered." in page.inner_text("main")

@@ -24,6 +24,7 @@ from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from vybory.api.errors import ApiError
+from vybory.text import say
 
 COOKIE = "vybory_session"
 SESSION_SECONDS = 12 * 3600
@@ -128,8 +129,7 @@ class Sessions:
         if not token or not hmac.compare_digest(token.encode(), expected.encode()):
             raise ApiError(
                 403,
-                "the form or request is missing its security token, or the token is stale: "
-                "reload the page and try again",
+                say("the form or request is missing its security token, or the token is stale: reload the page and try again"),
                 code="csrf",
                 field=CSRF_FIELD,
             )
@@ -148,7 +148,7 @@ def api_login(request: Request) -> Login:
     sessions = sessions_of(request)
     login = sessions.login(request)
     if login is None:
-        raise ApiError(401, "log in first (POST /api/session)", code="login_required")
+        raise ApiError(401, say("log in first (POST /api/session)"), code="login_required")
     if request.method not in SAFE_METHODS:
         sessions.check_csrf(request, request.headers.get(CSRF_HEADER))
     return login
@@ -161,14 +161,14 @@ def require_commission(login: Login, slug: str | None) -> None:
         or (slug is None and login.election is not None)
         or (slug is not None and not login.covers(slug))
     ):
-        what = "this election's" if slug else "the central"
-        raise ApiError(403, f"only {what} commission may do this", code="forbidden")
+        raise ApiError(403, say("only this election's commission may do this") if slug
+                       else say("only the central commission may do this"), code="forbidden")
 
 
 def require_trustee(login: Login, slug: str) -> str:
     """A trustee login for this election; returns the trustee id it speaks for."""
     if login.role != "trustee" or not login.covers(slug) or not login.subject:
-        raise ApiError(403, "only a trustee of this election may do this", code="forbidden")
+        raise ApiError(403, say("only a trustee of this election may do this"), code="forbidden")
     return login.subject
 
 
@@ -180,7 +180,7 @@ def require_organisation_or_commission(login: Login, slug: str, organisation: st
         return
     raise ApiError(
         403,
-        f"only organisation {organisation!r} or the commission may do this",
+        say("only organisation %(organisation)s or the commission may do this", organisation=repr(organisation)),
         code="forbidden",
         field="organisation",
     )

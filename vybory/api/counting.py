@@ -14,6 +14,7 @@ from vybory.api.views import results_view
 from vybory.errors import InvalidInput
 from vybory.protocol.tally import decryption_ciphertexts
 from vybory.service.elections import TRUSTEE_STEPS
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -54,8 +55,7 @@ def _own_index(request: Request, slug: str, login: Login, payload: dict[str, Any
     if payload.get("trustee") != index:
         raise ApiError(
             403,
-            f"you are trustee {trustee!r} (number {index}); this message is from trustee "
-            f"number {payload.get('trustee')!r}",
+            say("you are trustee %(trustee)s (number %(index)s); this message is from trustee number %(sender)s", trustee=repr(trustee), index=index, sender=repr(payload.get('trustee'))),
             code="not_your_message",
             field="payload.trustee",
         )
@@ -101,8 +101,7 @@ def trustee_message(
     """A trustee posts a key-ceremony message computed on their own machine (`vybory trustee`)."""
     if body.kind not in {k.value for k in TRUSTEE_STEPS}:
         raise InvalidInput(
-            f"{body.kind!r} is not a key ceremony step (steps: "
-            f"{', '.join(k.value for k in TRUSTEE_STEPS)})",
+            say("%(kind)s is not a key ceremony step (steps: %(names)s)", kind=repr(body.kind), names=', '.join(k.value for k in TRUSTEE_STEPS)),
             field="kind",
             code="unknown_step",
         )

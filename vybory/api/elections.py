@@ -17,6 +17,7 @@ from vybory.api.auth import (
 from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.errors import InvalidInput
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -83,7 +84,7 @@ def log_in(body: Credentials, request: Request) -> dict[str, Any]:
     found = service_of(request).authenticate(body.username, body.password)
     if found is None:
         raise ApiError(
-            401, "the user name or password is wrong", code="bad_login", field="password"
+            401, say("the user name or password is wrong"), code="bad_login", field="password"
         )
     data = sessions_of(request).start(request, found)
     return {"login": found, "csrf_token": data["csrf"]}
@@ -109,7 +110,7 @@ def add_user(
     service = service_of(request)
     if body.role in ("trustee", "organisation") and (not body.election or not body.subject):
         raise InvalidInput(
-            f"a {body.role} login needs an election and the {body.role} id it speaks for",
+            say("a %(role)s login needs an election and the %(role)s id it speaks for", role=body.role),
             field="subject",
             code="subject_missing",
         )
@@ -118,7 +119,7 @@ def add_user(
         known = definition.has_trustee if body.role == "trustee" else definition.has_organisation
         if body.role in ("trustee", "organisation") and not known(body.subject):
             raise InvalidInput(
-                f"{body.subject!r} is not a {body.role} of election {body.election!r}",
+                say("%(subject)s is not a %(role)s of election %(election)s", subject=repr(body.subject), role=body.role, election=repr(body.election)),
                 field="subject",
                 code="unknown_subject",
             )
@@ -158,7 +159,7 @@ async def read_upload(upload: Any, what: str) -> str | None:
     raw = await upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
         raise InvalidInput(
-            f"the {what} file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
+            say("the %(what)s file is larger than %(number)s MB", what=what, number=MAX_UPLOAD // (1024 * 1024)),
             field=what,
             code="file_too_large",
         )
@@ -166,7 +167,7 @@ async def read_upload(upload: Any, what: str) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(
-            f"the {what} file is not UTF-8 text", field=what, code="file_unreadable"
+            say("the %(what)s file is not UTF-8 text", what=what), field=what, code="file_unreadable"
         ) from None
 
 
@@ -374,7 +375,7 @@ def organisation_login(
     service = service_of(request)
     if not service.definition(slug).has_organisation(organisation):
         raise InvalidInput(
-            f"{organisation!r} is not an organisation of this election",
+            say("%(organisation)s is not an organisation of this election", organisation=repr(organisation)),
             field="organisation",
             code="unknown_organisation",
         )

@@ -28,6 +28,7 @@ from vybory.errors import (
     ThresholdNotMet,
     VyboryError,
 )
+from vybory.text import Text, say
 
 log = logging.getLogger("vybory.api")
 
@@ -68,7 +69,11 @@ def status_of(error: VyboryError) -> int:
 
 
 def error_body(error: VyboryError) -> dict[str, Any]:
+    """``code``, ``message`` (English) and ``field``; ``words``: the message's id and parameters
+    for a translation (:meth:`vybory.text.Text.to_json`), when it has them."""
     body: dict[str, Any] = {"code": error.code, "message": error.message, "field": error.field}
+    if isinstance(error.message, Text):
+        body["words"] = error.message.to_json()
     if isinstance(error, InvalidDefinition):
         body["problems"] = list(error.problems)
     return body
@@ -145,11 +150,11 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     if error.status_code == 404 and message in ("Not Found", "not found"):
-        message = f"there is nothing at {request.url.path}"
+        message = say("there is nothing at %(path)s", path=request.url.path)
     field = None
     if error.status_code == 413:
         limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
-        message = f"the request body is longer than the {limit} bytes {request.url.path} accepts"
+        message = say("the request body is longer than the %(limit)s bytes %(path)s accepts", limit=limit, path=request.url.path)
         field = "body"
     if wants_html(request):
         from vybory.web.render import error_page
@@ -160,7 +165,7 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    message = "the server failed to complete this request; nothing was changed"
+    message = say("the server failed to complete this request; nothing was changed")
     if wants_html(request):
         from vybory.web.render import error_page
 

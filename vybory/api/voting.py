@@ -17,6 +17,7 @@ from vybory.api.views import booth_view
 from vybory.errors import InvalidBallot, InvalidInput, Refused
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
+from vybory.text import say
 
 router = APIRouter(prefix="/api")
 
@@ -61,7 +62,7 @@ def booth(slug: str, request: Request, district: str | None = None) -> dict[str,
     def view(state: Any, now: Any) -> dict[str, Any]:
         if district is not None and not state.definition.has_district(district):
             raise InvalidInput(
-                f"{district!r} is not a district of this election",
+                say("%(district)s is not a district of this election", district=repr(district)),
                 field="district",
                 code="unknown_district",
             )
@@ -85,7 +86,7 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     """
     raw = await request.body()  # at most MAX_BALLOT_BYTES: a longer body is refused (413) while it streams
     if not raw.strip():
-        raise InvalidInput("send the ballot as a JSON object", field="ballot", code="empty_body")
+        raise InvalidInput(say("send the ballot as a JSON object"), field="ballot", code="empty_body")
     try:
         receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
     except Refused as error:
@@ -135,7 +136,7 @@ def board_page(
                 EventKind(k)
             except ValueError:
                 raise InvalidInput(
-                    f"{k!r} is not an event kind", field="kind", code="unknown_kind"
+                    say("%(k)s is not an event kind", k=repr(k)), field="kind", code="unknown_kind"
                 ) from None
         kinds = tuple(kind)
     service = service_of(request)
@@ -167,7 +168,7 @@ def board_event(slug: str, position: Position, request: Request) -> dict[str, An
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise ApiError(
-            404, f"the board has no event at position {position}", code="no_event", field="position"
+            404, say("the board has no event at position %(position)s", position=position), code="no_event", field="position"
         )
     return events[0].to_json()
 

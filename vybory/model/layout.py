@@ -42,6 +42,7 @@ from vybory.crypto.shuffle import MAX_WIDTH as MAX_MIX_WIDTH
 from vybory.errors import Refused
 from vybory.model.canonical import tagged_hash
 from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Contest, Definition
+from vybory.text import say, say_plural
 
 SEED_TAG = "VYBORY-V1-CONTEST-SEED"
 MOTION_CHOICES = ("yes", "no", "abstain")
@@ -176,21 +177,21 @@ def ranking_of(layout: Layout, values: Sequence[int]) -> tuple[str | None, ...]:
 
     names = layout.candidates
     if layout.method not in RANKED_METHODS or not names:
-        raise InvalidBallot(f"contest {layout.contest!r} is not a ranked contest", field="layout",
+        raise InvalidBallot(say("contest %(contest)s is not a ranked contest", contest=repr(layout.contest)), field="layout",
                             code="not_ranked")
     ranks = layout.size // len(names)
     if len(values) != layout.size or any(v not in (0, 1) or isinstance(v, bool) for v in values):
-        raise InvalidBallot(f"a ranked ballot of contest {layout.contest!r} is {layout.size} values 0 or 1",
+        raise InvalidBallot(say("a ranked ballot of contest %(contest)s is %(size)s values 0 or 1", contest=repr(layout.contest), size=layout.size),
                             field="values", code="not_a_ranking")
     order: list[str | None] = []
     for k in range(ranks):
         marked = [names[c] for c in range(len(names)) if values[c * ranks + k]]
         if len(marked) > 1:
-            raise InvalidBallot(f"rank {k + 1} holds {len(marked)} names", field="values", code="not_a_ranking")
+            raise InvalidBallot(say("rank %(number)s holds %(count)s names", number=k + 1, count=len(marked)), field="values", code="not_a_ranking")
         order.append(marked[0] if marked else None)
     for c, name in enumerate(names):
         if sum(values[c * ranks:(c + 1) * ranks]) > 1:
-            raise InvalidBallot(f"{name!r} is ranked more than once", field="values", code="not_a_ranking")
+            raise InvalidBallot(say("%(name)s is ranked more than once", name=repr(name)), field="values", code="not_a_ranking")
     while order and order[-1] is None:
         order.pop()
     return tuple(order)
@@ -212,23 +213,24 @@ def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> L
     method = contest.method
     if method == "motion":
         if names:
-            raise Refused(f"contest {contest.id!r} is a motion and has no candidates",
+            raise Refused(say("contest %(id)s is a motion and has no candidates", id=repr(contest.id)),
                           field=f"contests.{contest.id}", code="motion_has_candidates")
         return Layout(contest.id, method, (), MOTION_CHOICES, (1, 1, 1),
                       (Constraint((0, 1, 2), 1, 1),))
     if not names:
-        raise Refused(f"contest {contest.id!r} has no registered candidate",
+        raise Refused(say("contest %(id)s has no registered candidate", id=repr(contest.id)),
                       field=f"contests.{contest.id}", code="no_candidates")
     if len(set(names)) != len(names):
-        raise Refused(f"contest {contest.id!r} lists a candidate twice",
+        raise Refused(say("contest %(id)s lists a candidate twice", id=repr(contest.id)),
                       field=f"contests.{contest.id}", code="duplicate_candidate")
     n = len(names)
     if method in MARK_METHODS:
         minimum, maximum = mark_bounds(contest, n, seats)
         if minimum > maximum:
             raise Refused(
-                f"contest {contest.id!r} has {n} candidate(s) but a ballot must mark at least "
-                f"{minimum}", field=f"contests.{contest.id}", code="too_few_candidates")
+                say_plural("contest %(contest)s has %(num)s candidate but a ballot must mark at least %(minimum)s",
+                           "contest %(contest)s has %(num)s candidates but a ballot must mark at least "
+                           "%(minimum)s", n, contest=repr(contest.id), minimum=minimum), field=f"contests.{contest.id}", code="too_few_candidates")
         return Layout(contest.id, method, names, names, (1,) * n,
                       (Constraint(tuple(range(n)), minimum, maximum),))
     if method == "for-against":
@@ -245,7 +247,7 @@ def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> L
         else:
             values = range(grade_count(contest))
         if len(values) < 2:
-            raise Refused(f"contest {contest.id!r} needs at least two scores or grades",
+            raise Refused(say("contest %(id)s needs at least two scores or grades", id=repr(contest.id)),
                           field=f"contests.{contest.id}.options", code="too_few_grades")
         g = len(values)
         labels = tuple(f"{name}:{v}" for name in names for v in values)
@@ -254,14 +256,13 @@ def _layout(contest: Contest, candidates: Sequence[str], seats: int | None) -> L
     if method in RANKED_METHODS:
         r = rank_count(contest, n)
         if n * r + 1 > MAX_MIX_WIDTH:
-            raise Refused(f"contest {contest.id!r}: a ranked ballot of {n} candidates and {r} ranks is too wide "
-                          f"to mix (at most {MAX_MIX_WIDTH - 1} selections)", field=f"contests.{contest.id}",
+            raise Refused(say("contest %(id)s: a ranked ballot of %(n)s candidates and %(r)s ranks is too wide to mix (at most %(number)s selections)", id=repr(contest.id), n=n, r=r, number=MAX_MIX_WIDTH - 1), field=f"contests.{contest.id}",
                           code="ranking_too_wide")
         labels = tuple(f"{name}:{k}" for name in names for k in range(1, r + 1))
         rows = tuple(Constraint(tuple(range(c * r, (c + 1) * r)), 0, 1) for c in range(n))
         columns = tuple(Constraint(tuple(c * r + k for c in range(n)), 0, 1) for k in range(r))
         return Layout(contest.id, method, names, labels, (1,) * (n * r), rows + columns)
-    raise Refused(f"contest {contest.id!r}: method {method!r} has no encrypted ballot layout",
+    raise Refused(say("contest %(id)s: method %(method)s has no encrypted ballot layout", id=repr(contest.id), method=repr(method)),
                   field=f"contests.{contest.id}.method", code="no_layout")
 
 
@@ -270,8 +271,7 @@ def _checked(layout: Layout) -> Layout:
     widest = max([c.maximum - c.minimum + 1 for c in layout.constraints] + [m + 1 for m in layout.maxima])
     if widest > MAX_RANGE_WIDTH:
         raise Refused(
-            f"contest {layout.contest!r}: a ballot would need a range proof over {widest} values; "
-            f"the most is {MAX_RANGE_WIDTH} (fewer candidates, or a smaller max_marks or max_score)",
+            say("contest %(contest)s: a ballot would need a range proof over %(widest)s values; the most is %(max_range_width)s (fewer candidates, or a smaller max_marks or max_score)", contest=repr(layout.contest), widest=widest, max_range_width=MAX_RANGE_WIDTH),
             field=f"contests.{layout.contest}", code="range_too_wide")
     return layout
 

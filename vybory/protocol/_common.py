@@ -12,6 +12,7 @@ from vybory.crypto.threshold import TrusteeSecrets
 from vybory.errors import InvalidInput, Refused
 from vybory.model.definition import Definition, format_time
 from vybory.model.signing import sign_payload, trustee_signer
+from vybory.text import say
 
 MAX_NAME = 200
 MAX_TEXT = 2000
@@ -20,21 +21,21 @@ MAX_TEXT = 2000
 def at(now: datetime) -> str:
     """``now`` as the board writes times; refuses a naive datetime."""
     if not isinstance(now, datetime) or now.tzinfo is None:
-        raise InvalidInput("the time must be an aware UTC datetime", field="now")
+        raise InvalidInput(say("the time must be an aware UTC datetime"), field="now")
     return format_time(now)
 
 
 def clean_text(value: Any, field: str, *, maximum: int = MAX_TEXT, required: bool = True) -> str:
     """``value`` stripped; refused when not text, empty (if required), too long, or with control characters."""
     if not isinstance(value, str):
-        raise InvalidInput(f"must be text, not {type(value).__name__}", field=field)
+        raise InvalidInput(say("must be text, not %(kind)s", kind=type(value).__name__), field=field)
     text = unicodedata.normalize("NFC", value.strip())
     if required and not text:
-        raise InvalidInput("must not be empty", field=field)
+        raise InvalidInput(say("must not be empty"), field=field)
     if len(text) > maximum:
-        raise InvalidInput(f"is longer than {maximum} characters", field=field)
+        raise InvalidInput(say("is longer than %(maximum)s characters", maximum=maximum), field=field)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        raise InvalidInput("contains control characters", field=field)
+        raise InvalidInput(say("contains control characters"), field=field)
     return text
 
 
@@ -45,12 +46,11 @@ def refuse(message: str, *, field: str, code: str) -> Refused:
 def check_identity(definition: Definition, secrets: TrusteeSecrets) -> None:
     """Refuses a key file whose identity key is not the one the definition names for its trustee."""
     if secrets.signing_secret is None:
-        raise refuse("this key file holds no identity key (make it with `vybory trustee init`)",
+        raise refuse(say("this key file holds no identity key (make it with `vybory trustee init`)"),
                      field="secrets.signing_secret", code="no_identity_key")
     named = definition.trustees[secrets.trustee - 1]
     if Point.base_mul(secrets.signing_secret) != named.signing_key:
-        raise refuse(f"this key file's identity key is not the signing key the definition names for "
-                     f"trustee {secrets.trustee} ({named.name})", field="secrets.signing_secret",
+        raise refuse(say("this key file's identity key is not the signing key the definition names for trustee %(trustee)s (%(name)s)", trustee=secrets.trustee, name=named.name), field="secrets.signing_secret",
                      code="wrong_identity_key")
 
 

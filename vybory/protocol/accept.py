@@ -20,6 +20,7 @@ from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.protocol import credentials, decide, keys, mix, nominations, rounds, tally, witness
 from vybory.protocol._common import at
 from vybory.protocol.state import ElectionState
+from vybory.text import say
 from vybory.verify.mix import MIX_FIELDS
 
 
@@ -36,7 +37,7 @@ def _with_time(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def _same(expected: Mapping[str, Any], given: Mapping[str, Any], kind: EventKind) -> dict[str, Any]:
     if canonical_json(expected) != canonical_json(given):
-        raise Refused(f"this {kind.value} event does not match what the election's state gives",
+        raise Refused(say("this %(value)s event does not match what the election's state gives", value=kind.value),
                       field="payload", code="payload_mismatch")
     return dict(expected)
 
@@ -78,9 +79,9 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
     try:
         kind = EventKind(kind)
     except ValueError:
-        raise InvalidInput(f"unknown event kind {kind!r}", field="kind") from None
+        raise InvalidInput(say("unknown event kind %(kind)s", kind=repr(kind)), field="kind") from None
     if not isinstance(payload, Mapping):
-        raise InvalidInput("must be a JSON object", field="payload")
+        raise InvalidInput(say("must be a JSON object"), field="payload")
     if kind is EventKind.HEAD_WITNESSED:
         # Also after publication: the trustees countersign the final board (spec §10.6).
         p = _with_time(payload, now)
@@ -88,12 +89,11 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         check_payload_signature(state.definition, state.fingerprint, kind.value, p)
         return p
     if state.published:
-        raise Refused("the election is published; the board is final", field="board", code="published")
+        raise Refused(say("the election is published; the board is final"), field="board", code="published")
     p = _with_time(payload, now)
     signed = kind.value in SIGNED_KINDS
     if kind in EXTERNAL_FIELDS and set(p) - {"signed"} != EXTERNAL_FIELDS[kind]:
-        raise InvalidInput(f"a {kind.value} payload has exactly the fields "
-                           f"{', '.join(sorted(EXTERNAL_FIELDS[kind] | ({'signed'} if signed else set())))}",
+        raise InvalidInput(say("a %(value)s payload has exactly the fields %(names)s", value=kind.value, names=', '.join(sorted(EXTERNAL_FIELDS[kind] | ({'signed'} if signed else set())))),
                            field="payload")
     check = EXTERNAL_CHECKS.get(kind)
     if check is not None:
@@ -103,12 +103,12 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
             check_payload_signature(state.definition, state.fingerprint, kind.value, p)
         return p
     if kind is EventKind.ELECTION_DEFINED:
-        raise Refused("an election is defined only once, as the first event", field="kind",
+        raise Refused(say("an election is defined only once, as the first event"), field="kind",
                       code="already_defined")
     if kind is EventKind.NOMINATION_SUBMITTED:
         candidate = _f(p, "candidate")
         if not isinstance(candidate, Mapping):
-            raise InvalidInput("must be an object with name and details", field="candidate")
+            raise InvalidInput(say("must be an object with name and details"), field="candidate")
         expected = nominations.nominate(state, organisation=_f(p, "organisation"), contest=_f(p, "contest"),
                                         name=_f(candidate, "name"), details=_f(candidate, "details"),
                                         consent=_f(p, "consent"), now=now)
@@ -139,7 +139,7 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         return _same(rounds.close_round(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.ENCRYPTED_TALLY:
         if ballots is None:
-            raise InvalidInput("the round's ballots are needed to check its tally", field="ballots")
+            raise InvalidInput(say("the round's ballots are needed to check its tally"), field="ballots")
         return _same(tally.compute_encrypted_tally(state, round=_f(p, "round"), ballots=ballots, now=now),
                      p, kind)
     if kind is EventKind.TALLY_DECRYPTED:
@@ -148,7 +148,7 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         return _same(decide.declare_outcomes(state, round=_f(p, "round"), now=now), p, kind)
     if kind is EventKind.ELECTION_PUBLISHED:
         return _same(decide.publish_election(state, now=now), p, kind)
-    raise InvalidInput(f"unknown event kind {kind!r}", field="kind")  # pragma: no cover
+    raise InvalidInput(say("unknown event kind %(kind)s", kind=repr(kind)), field="kind")  # pragma: no cover
 
 
 __all__ = ["check_append"]

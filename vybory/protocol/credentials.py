@@ -21,6 +21,7 @@ from vybory.errors import InvalidInput, Refused
 from vybory.model.definition import Voter
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState
+from vybory.text import say
 
 CREDENTIAL_TAG = b"VYBORY-V1-CREDENTIAL"
 SECRET_CHARS = 24
@@ -35,7 +36,7 @@ def generate_credential(rng: Rng | None = None) -> tuple[str, Point]:
     draw = rng if rng is not None else _secrets.token_bytes
     raw = draw(15)
     if len(raw) != 15:
-        raise InvalidInput("the random source returned the wrong number of bytes", field="rng")
+        raise InvalidInput(say("the random source returned the wrong number of bytes"), field="rng")
     text = base64.b32encode(raw).decode("ascii")
     secret = "-".join(text[i:i + GROUP] for i in range(0, SECRET_CHARS, GROUP))
     return secret, public_credential(secret)
@@ -48,14 +49,13 @@ def normalise_secret(text: str) -> str:
     length, a character outside the alphabet: 0, 1, 8 and 9 are never used).
     """
     if not isinstance(text, str):
-        raise InvalidInput("must be text", field="credential")
+        raise InvalidInput(say("must be text"), field="credential")
     cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\n")
     if len(cleaned) != SECRET_CHARS:
-        raise InvalidInput(f"a secret credential has {SECRET_CHARS} letters and digits, "
-                           f"not {len(cleaned)}", field="credential")
+        raise InvalidInput(say("a secret credential has %(secret_chars)s letters and digits, not %(count)s", secret_chars=SECRET_CHARS, count=len(cleaned)), field="credential")
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
     if bad:
-        raise InvalidInput(f"a secret credential uses only A-Z and 2-7; found {', '.join(bad)}",
+        raise InvalidInput(say("a secret credential uses only A-Z and 2-7; found %(names)s", names=', '.join(bad)),
                            field="credential")
     return cleaned
 
@@ -64,7 +64,7 @@ def credential_scalar(secret_text: str) -> Scalar:
     """The secret scalar s of a printed credential."""
     s = hash_to_scalar(CREDENTIAL_TAG, normalise_secret(secret_text).encode("ascii"))
     if s.is_zero():
-        raise InvalidInput("this credential cannot be used", field="credential")
+        raise InvalidInput(say("this credential cannot be used"), field="credential")
     return s
 
 
@@ -108,35 +108,35 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
     """Refuses a second list, an empty list, a duplicate or undecodable credential, an
     unknown district, a weight that is not a whole number >= 1, or an unsorted list."""
     if state.credentials_published:
-        raise refuse("the credentials are already published", field="credentials",
+        raise refuse(say("the credentials are already published"), field="credentials",
                      code="credentials_already_published")
     if state.rounds:
-        raise refuse("voting has started", field="credentials", code="voting_started")
+        raise refuse(say("voting has started"), field="credentials", code="voting_started")
     raw = payload.get("credentials")
     if not isinstance(raw, list) or not raw:
-        raise InvalidInput("must be a non-empty list", field="credentials")
+        raise InvalidInput(say("must be a non-empty list"), field="credentials")
     seen: set[str] = set()
     previous = ""
     for k, entry in enumerate(raw):
         where = f"credentials[{k}]"
         if not isinstance(entry, Mapping) or set(entry) != {"credential", "district", "weight"}:
-            raise InvalidInput("must have exactly credential, district, weight", field=where)
+            raise InvalidInput(say("must have exactly credential, district, weight"), field=where)
         hex_ = entry["credential"]
         Point.from_hex(hex_, f"{where}.credential")
         if hex_ in seen:
-            raise InvalidInput("this credential appears twice", field=f"{where}.credential")
+            raise InvalidInput(say("this credential appears twice"), field=f"{where}.credential")
         if hex_ <= previous:
-            raise InvalidInput("the list must be sorted by credential", field=f"{where}.credential")
+            raise InvalidInput(say("the list must be sorted by credential"), field=f"{where}.credential")
         seen.add(hex_)
         previous = hex_
         if not isinstance(entry["district"], str) or not state.definition.has_district(entry["district"]):
-            raise InvalidInput(f"{entry['district']!r} is not a district of the election",
+            raise InvalidInput(say("%(value)s is not a district of the election", value=repr(entry['district'])),
                                field=f"{where}.district")
         w = entry["weight"]
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 10**6:
-            raise InvalidInput("must be a whole number from 1 to 1000000", field=f"{where}.weight")
+            raise InvalidInput(say("must be a whole number from 1 to 1000000"), field=f"{where}.weight")
     if payload.get("authority") != state.definition.credential_authority.name:
-        raise Refused("the list must name the credential authority of the definition", field="authority",
+        raise Refused(say("the list must name the credential authority of the definition"), field="authority",
                       code="wrong_authority")
 
 

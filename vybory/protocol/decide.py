@@ -23,6 +23,7 @@ from vybory.protocol.state import ElectionState, RoundContest, candidate_order
 from vybory.protocol.tally import round_ballots, round_totals
 from vybory.rules.base import Contest as RulesContest
 from vybory.rules.outcome import Outcome, Status
+from vybory.text import say
 
 
 def rules_contest(state: ElectionState, round: int, rc: RoundContest) -> RulesContest:
@@ -65,9 +66,9 @@ def declare_outcomes(state: ElectionState, *, round: int, now: datetime) -> dict
     """Payload of ``outcome_declared``: each contest's outcome, and the next round if any."""
     rnd = state.round(round)
     if rnd.decrypted is None:
-        raise refuse(f"round {round} is not decrypted yet", field="round", code="not_decrypted")
+        raise refuse(say("round %(round)s is not decrypted yet", round=round), field="round", code="not_decrypted")
     if rnd.outcomes is not None:
-        raise refuse(f"the outcomes of round {round} are already declared", field="round",
+        raise refuse(say("the outcomes of round %(round)s are already declared", round=round), field="round",
                      code="outcomes_declared")
     outcomes = count_round(state, round)
     entries = []
@@ -91,13 +92,13 @@ def declare_outcomes(state: ElectionState, *, round: int, now: datetime) -> dict
 def publish_election(state: ElectionState, *, now: datetime) -> dict[str, Any]:
     """Payload of ``election_published``: every contest's final result, once no round is pending."""
     if state.published:
-        raise refuse("the election is already published", field="election", code="already_published")
+        raise refuse(say("the election is already published"), field="election", code="already_published")
     current = state.current_round
     if current is None or current.outcomes is None:
-        raise refuse("the outcomes of the last round are not declared yet", field="election",
+        raise refuse(say("the outcomes of the last round are not declared yet"), field="election",
                      code="not_decided")
     if current.outcomes.get("next_round"):
-        raise refuse(f"round {current.number + 1} is still to be held", field="election",
+        raise refuse(say("round %(number)s is still to be held", number=current.number + 1), field="election",
                      code="round_pending")
     final: dict[str, dict[str, Any]] = {}
     for number in sorted(state.rounds):

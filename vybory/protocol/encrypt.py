@@ -47,6 +47,7 @@ from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Definition
 from vybory.model.layout import FOR_AGAINST, MOTION_CHOICES, Layout, ranking_of, score_range
 from vybory.protocol.credentials import credential_scalar
 from vybory.protocol.state import ElectionState, RoundState
+from vybory.text import say
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,7 @@ class BallotForm:
         for layout in self.layouts:
             if layout.contest == contest_id:
                 return layout
-        raise InvalidInput(f"contest {contest_id!r} is not on this ballot "
-                           f"(it has {', '.join(l.contest for l in self.layouts)})", field="choices")
+        raise InvalidInput(say("contest %(contest_id)s is not on this ballot (it has %(names)s)", contest_id=repr(contest_id), names=', '.join(l.contest for l in self.layouts)), field="choices")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -98,25 +98,25 @@ class BallotSecrets:
     @staticmethod
     def from_json(obj: Any) -> BallotSecrets:
         if not isinstance(obj, Mapping) or set(obj) != {"tracking_code", "contests"}:
-            raise InvalidInput("must have exactly tracking_code and contests", field="audit")
+            raise InvalidInput(say("must have exactly tracking_code and contests"), field="audit")
         values: dict[str, tuple[int, ...]] = {}
         randomness: dict[str, tuple[Scalar, ...]] = {}
         if not isinstance(obj["contests"], list):
-            raise InvalidInput("must be a list", field="audit.contests")
+            raise InvalidInput(say("must be a list"), field="audit.contests")
         for k, c in enumerate(obj["contests"]):
             where = f"audit.contests[{k}]"
             if not isinstance(c, Mapping) or set(c) != {"contest", "values", "randomness"}:
-                raise InvalidInput("must have exactly contest, values, randomness", field=where)
+                raise InvalidInput(say("must have exactly contest, values, randomness"), field=where)
             vs, rs = c["values"], c["randomness"]
             if (not isinstance(vs, list) or not isinstance(rs, list) or len(vs) != len(rs)
                     or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in vs)):
-                raise InvalidInput("values (whole numbers) and randomness must be lists of equal length",
+                raise InvalidInput(say("values (whole numbers) and randomness must be lists of equal length"),
                                    field=where)
             values[c["contest"]] = tuple(vs)
             randomness[c["contest"]] = tuple(Scalar.from_hex(r, f"{where}.randomness[{i}]")
                                              for i, r in enumerate(rs))
         if not isinstance(obj["tracking_code"], str):
-            raise InvalidInput("must be text", field="audit.tracking_code")
+            raise InvalidInput(say("must be text"), field="audit.tracking_code")
         return BallotSecrets(obj["tracking_code"], values, randomness)
 
 
@@ -126,7 +126,7 @@ def voting_round(state: ElectionState, district: str) -> RoundState:
         rnd = state.rounds[number]
         if not rnd.closed and district in rnd.districts(state.definition):
             return rnd
-    raise Refused(f"there is no open round with a contest in district {district!r}", field="round",
+    raise Refused(say("there is no open round with a contest in district %(district)s", district=repr(district)), field="round",
                   code="no_open_round")
 
 
@@ -141,10 +141,10 @@ def ballot_form(state: ElectionState, credential: Point | str) -> BallotForm:
     key = credential.to_hex() if isinstance(credential, Point) else credential
     entry = state.credentials.get(key)
     if entry is None:
-        raise InvalidBallot("this credential is not on the published list", field="credential",
+        raise InvalidBallot(say("this credential is not on the published list"), field="credential",
                             code="unknown_credential")
     if state.public_key is None:
-        raise Refused("the key ceremony is not completed", field="key_ceremony",
+        raise Refused(say("the key ceremony is not completed"), field="key_ceremony",
                       code="key_ceremony_not_completed")
     rnd = voting_round(state, entry.district)
     return BallotForm(state.fingerprint, rnd.number, state.public_key, entry.district,
@@ -161,7 +161,7 @@ def _names(choice: Any, field: str) -> list[str]:
         return [choice]
     if isinstance(choice, (list, tuple, set, frozenset)) and all(isinstance(x, str) for x in choice):
         return list(choice)
-    raise InvalidInput("must be a list of candidate names", field=field)
+    raise InvalidInput(say("must be a list of candidate names"), field=field)
 
 
 def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[int, ...]:
@@ -177,8 +177,7 @@ def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[in
     method = layout.method
 
     def unknown(name: str) -> InvalidBallot:
-        return InvalidBallot(f"{name!r} is not a candidate of contest {contest_id!r} "
-                             f"(candidates: {', '.join(candidates)})", field=field, code="unknown_candidate")
+        return InvalidBallot(say("%(name)s is not a candidate of contest %(contest_id)s (candidates: %(names)s)", name=repr(name), contest_id=repr(contest_id), names=', '.join(candidates)), field=field, code="unknown_candidate")
 
     if method in MARK_METHODS:
         names = _names(choice, field)
@@ -186,36 +185,35 @@ def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[in
             if name not in candidates:
                 raise unknown(name)
         if len(set(names)) != len(names):
-            raise InvalidBallot("a name is marked twice", field=field, code="marked_twice")
+            raise InvalidBallot(say("a name is marked twice"), field=field, code="marked_twice")
         constraint = layout.constraints[0]
         if not constraint.minimum <= len(names) <= constraint.maximum:
-            what = "left standing" if method == "strikeout" else "marked"
-            raise InvalidBallot(f"contest {contest_id!r} allows {constraint.minimum} to {constraint.maximum} "
-                                f"name(s) {what}, not {len(names)}", field=field, code="wrong_mark_count")
+            what = say("left standing") if method == "strikeout" else say("marked")
+            raise InvalidBallot(say("contest %(contest_id)s allows %(minimum)s to %(maximum)s names %(what)s, not %(count)s", contest_id=repr(contest_id), minimum=constraint.minimum, maximum=constraint.maximum, what=what, count=len(names)), field=field, code="wrong_mark_count")
         return tuple(1 if c in names else 0 for c in candidates)
     if method == "motion":
         if choice not in MOTION_CHOICES:
-            raise InvalidBallot(f"choose one of {', '.join(MOTION_CHOICES)}", field=field,
+            raise InvalidBallot(say("choose one of %(names)s", names=', '.join(MOTION_CHOICES)), field=field,
                                 code="motion_choice")
         return tuple(1 if c == choice else 0 for c in MOTION_CHOICES)
     if method in RANKED_METHODS:
         if isinstance(choice, (set, frozenset)):
-            raise InvalidInput("must be a list of names in order of preference", field=field)
+            raise InvalidInput(say("must be a list of names in order of preference"), field=field)
         order = _names(choice, field)
         for name in order:
             if name not in candidates:
                 raise unknown(name)
         if len(set(order)) != len(order):
-            raise InvalidBallot("a name is ranked twice", field=field, code="ranked_twice")
+            raise InvalidBallot(say("a name is ranked twice"), field=field, code="ranked_twice")
         ranks = layout.size // len(candidates)
         if len(order) > ranks:
-            raise InvalidBallot(f"contest {contest_id!r} allows at most {ranks} preferences, not {len(order)}",
+            raise InvalidBallot(say("contest %(contest_id)s allows at most %(ranks)s preferences, not %(count)s", contest_id=repr(contest_id), ranks=ranks, count=len(order)),
                                 field=field, code="too_many_ranks")
         return tuple(1 if k < len(order) and order[k] == name else 0
                      for name in candidates for k in range(ranks))
     given = {} if choice is None else choice
     if not isinstance(given, Mapping):
-        raise InvalidInput("must be a table of candidate name -> value", field=field)
+        raise InvalidInput(say("must be a table of candidate name -> value"), field=field)
     for name in given:
         if name not in candidates:
             raise unknown(name)
@@ -224,12 +222,12 @@ def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[in
         for name in candidates:
             side = given.get(name)
             if side not in (None, "neither", *FOR_AGAINST):
-                raise InvalidBallot(f"{name!r}: choose for, against or neither, not {side!r}",
+                raise InvalidBallot(say("%(name)s: choose for, against or neither, not %(side)s", name=repr(name), side=repr(side)),
                                     field=f"{field}.{name}", code="for_against_choice")
             values += [1 if side == "for" else 0, 1 if side == "against" else 0]
         for constraint in layout.constraints[len(candidates):]:
             if sum(values[i] for i in constraint.indices) > constraint.maximum:
-                raise InvalidBallot(f"at most {constraint.maximum} candidate(s) may get a vote for",
+                raise InvalidBallot(say("at most %(maximum)s candidates may get a vote for", maximum=constraint.maximum),
                                     field=field, code="too_many_for")
         return tuple(values)
     if method == "score":
@@ -244,11 +242,11 @@ def choice_to_values(form: BallotForm, contest_id: str, choice: Any) -> tuple[in
         v = given.get(name)
         if method == "majority-judgment" and isinstance(v, str) and names_of_grades:
             if v not in names_of_grades:
-                raise InvalidBallot(f"{name!r}: {v!r} is not one of the grades {', '.join(names_of_grades)}",
+                raise InvalidBallot(say("%(name)s: %(v)s is not one of the grades %(names)s", name=repr(name), v=repr(v), names=', '.join(names_of_grades)),
                                     field=f"{field}.{name}", code="unknown_grade")
             v = names_of_grades.index(v)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v not in scale):
-            raise InvalidBallot(f"{name!r}: {v!r} must be a whole number from {scale[0]} to {scale[-1]}",
+            raise InvalidBallot(say("%(name)s: %(v)s must be a whole number from %(low)s to %(high)s", name=repr(name), v=repr(v), low=scale[0], high=scale[-1]),
                                 field=f"{field}.{name}", code="score_out_of_range")
         values += [1 if v == s else 0 for s in scale]
     return tuple(values)
@@ -291,7 +289,7 @@ def encrypt_ballot(form: BallotForm, secret_credential: str | Scalar, choices: M
     a contest not on the form is refused.
     """
     if not isinstance(choices, Mapping):
-        raise InvalidInput("must be a table of contest -> choice", field="choices")
+        raise InvalidInput(say("must be a table of contest -> choice"), field="choices")
     for contest_id in choices:
         form.layout(contest_id)
     s = secret_credential if isinstance(secret_credential, Scalar) else credential_scalar(secret_credential)
@@ -342,7 +340,7 @@ def open_ballot(form: BallotForm, ballot: Ballot, secrets: BallotSecrets) -> dic
     that does not match: the device that made the ballot cheated or erred.
     """
     if tracking_code(ballot) != secrets.tracking_code:
-        raise InvalidBallot("the audit information belongs to another ballot", field="audit.tracking_code",
+        raise InvalidBallot(say("the audit information belongs to another ballot"), field="audit.tracking_code",
                             code="audit_mismatch")
     out: dict[str, Any] = {}
     for part in ballot.contests:
@@ -351,12 +349,11 @@ def open_ballot(form: BallotForm, ballot: Ballot, secrets: BallotSecrets) -> dic
         randomness = secrets.randomness.get(part.contest)
         if values is None or randomness is None or len(values) != len(part.selections) \
                 or len(randomness) != len(part.selections):
-            raise InvalidBallot(f"the audit information does not cover contest {part.contest!r}",
+            raise InvalidBallot(say("the audit information does not cover contest %(contest)s", contest=repr(part.contest)),
                                 field="audit.contests", code="audit_mismatch")
         for i, (selection, v, r) in enumerate(zip(part.selections, values, randomness)):
             if elgamal.encrypt(form.public_key, v, r) != selection.ciphertext:
-                raise InvalidBallot(f"contest {part.contest!r}, selection {layout.labels[i]!r} does not encrypt "
-                                    f"{v} with the stated randomness", field=f"audit.{part.contest}[{i}]",
+                raise InvalidBallot(say("contest %(contest)s, selection %(value)s does not encrypt %(v)s with the stated randomness", contest=repr(part.contest), value=repr(layout.labels[i]), v=v), field=f"audit.{part.contest}[{i}]",
                                     code="audit_mismatch")
         out[part.contest] = values_to_choice(layout, values)
     return out

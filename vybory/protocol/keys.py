@@ -38,18 +38,19 @@ from vybory.errors import InvalidInput, InvalidProof, Refused, VyboryError
 from vybory.model.signing import check_payload_signature
 from vybory.protocol._common import at, check_identity, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState
+from vybory.text import say
 
 
 def _not_completed(state: ElectionState) -> None:
     if state.keys.completed is not None:
-        raise refuse("the key ceremony is already completed", field="key_ceremony",
+        raise refuse(say("the key ceremony is already completed"), field="key_ceremony",
                      code="key_ceremony_completed")
 
 
 def _trustee_number(state: ElectionState, payload: Mapping[str, Any]) -> int:
     i = payload.get("trustee")
     if isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= state.trustee_count:
-        raise InvalidInput(f"must be a trustee number from 1 to {state.trustee_count}", field="trustee")
+        raise InvalidInput(say("must be a trustee number from 1 to %(trustee_count)s", trustee_count=state.trustee_count), field="trustee")
     return i
 
 
@@ -57,7 +58,7 @@ def _once(i: int, held: Mapping[int, Any], done: str) -> None:
     """Refuses trustee ``i``'s second message of a step (``held``: the step's messages by trustee;
     ``done``: what the trustee has done by sending it)."""
     if i in held:
-        raise refuse(f"trustee {i} has already {done}", field="trustee", code="already_published")
+        raise refuse(say("trustee %(i)s has already %(done)s", i=i, done=done), field="trustee", code="already_published")
 
 
 def _after_every_trustee(state: ElectionState, message: str, *held: Mapping[int, Any]) -> None:
@@ -85,7 +86,7 @@ def new_trustee_secrets(state: ElectionState, trustee_id: str, rng: Rng | None =
 
 def _mine(state: ElectionState, secrets: TrusteeSecrets) -> int:
     if not 1 <= secrets.trustee <= state.trustee_count or secrets.threshold != state.threshold:
-        raise refuse("this key file does not belong to this election's commission", field="secrets",
+        raise refuse(say("this key file does not belong to this election's commission"), field="secrets",
                      code="wrong_key_file")
     check_identity(state.definition, secrets)
     return secrets.trustee
@@ -101,8 +102,7 @@ def _check_own_key(state: ElectionState, secrets: TrusteeSecrets) -> None:
     i = secrets.trustee
     key = state.keys.messaging_keys.get(i)
     if key is not None and key.public_key != Point.base_mul(secrets.messaging_secret):
-        raise refuse(f"the board's messaging key for trustee {i} is not the one this key file holds: the "
-                     "board has been altered; stop the ceremony and tell the commission and the observers",
+        raise refuse(say("the board's messaging key for trustee %(i)s is not the one this key file holds: the board has been altered; stop the ceremony and tell the commission and the observers", i=i),
                      field="messaging_key", code="own_key_replaced")
 
 
@@ -114,9 +114,7 @@ def _check_recipient_keys(state: ElectionState, secrets: TrusteeSecrets) -> None
         try:
             check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload)
         except Refused as exc:
-            raise refuse(f"the board's messaging key for trustee {j} is not signed by trustee {j} "
-                         f"({exc.message}): no share is sent; the board has been altered, tell the "
-                         "commission and the observers", field=f"messaging_key.{j}",
+            raise refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=exc.message), field=f"messaging_key.{j}",
                          code="recipient_key_unsigned") from None
 
 
@@ -137,10 +135,10 @@ def publish_trustee_key(state: ElectionState, secrets: TrusteeSecrets, *, now: d
 def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    _once(i, state.keys.messaging_keys, "published a messaging key")
+    _once(i, state.keys.messaging_keys, say("published a messaging key"))
     key = MessagingKey.from_json(payload.get("messaging_key"), "messaging_key")
     if key.trustee != i:
-        raise InvalidInput("the messaging key names another trustee", field="messaging_key.trustee")
+        raise InvalidInput(say("the messaging key names another trustee"), field="messaging_key.trustee")
     threshold.check_messaging_key(state.fingerprint, key)
 
 
@@ -161,10 +159,10 @@ def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, no
 def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
     i = _trustee_number(state, payload)
-    _once(i, state.keys.commitments, "published a commitment hash")
+    _once(i, state.keys.commitments, say("published a commitment hash"))
     commitment = DealerCommitment.from_json(payload.get("commitment"), "commitment")
     if commitment.trustee != i:
-        raise InvalidInput("the commitment names another trustee", field="commitment.trustee")
+        raise InvalidInput(say("the commitment names another trustee"), field="commitment.trustee")
 
 
 # --- step 2 ---------------------------------------------------------------------
@@ -187,10 +185,10 @@ def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _after_every_trustee(state, "the commitments are revealed only after every trustee has published a messaging "
                          "key and a commitment hash (waiting for trustee(s) {waiting})",
                          state.keys.commitments, state.keys.messaging_keys)
-    _once(i, state.keys.reveals, "revealed")
+    _once(i, state.keys.reveals, say("revealed"))
     reveal = DealerReveal.from_json(payload.get("reveal"), "reveal")
     if reveal.trustee != i:
-        raise InvalidInput("the reveal names another trustee", field="reveal.trustee")
+        raise InvalidInput(say("the reveal names another trustee"), field="reveal.trustee")
     threshold.check_reveal(state.fingerprint, state.keys.commitments[i], reveal, state.threshold)
 
 
@@ -213,14 +211,14 @@ def check_shares(state: ElectionState, payload: Mapping[str, Any]) -> None:
     i = _trustee_number(state, payload)
     _after_every_trustee(state, "shares are sent only after every trustee has revealed its commitments "
                          "(waiting for trustee(s) {waiting})", state.keys.reveals)
-    _once(i, state.keys.shares, "sent its shares")
+    _once(i, state.keys.shares, say("sent its shares"))
     raw = payload.get("shares")
     if not isinstance(raw, list):
-        raise InvalidInput("must be a list", field="shares")
+        raise InvalidInput(say("must be a list"), field="shares")
     shares = [EncryptedShare.from_json(s, f"shares[{k}]") for k, s in enumerate(raw)]
     recipients = sorted(s.recipient for s in shares)
     if recipients != sorted(state.keys.messaging_keys) or any(s.dealer != i for s in shares):
-        raise InvalidInput("must hold one share from this trustee for every trustee, itself included",
+        raise InvalidInput(say("must hold one share from this trustee for every trustee, itself included"),
                            field="shares")
 
 
@@ -252,31 +250,30 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
     n = state.trustee_count
     _after_every_trustee(state, "complaints are filed only after every trustee has sent its shares "
                          "(waiting for trustee(s) {waiting})", state.keys.shares)
-    _once(i, state.keys.complaints, "filed its complaints")
+    _once(i, state.keys.complaints, say("filed its complaints"))
     raw = payload.get("complaints")
     if not isinstance(raw, list) or len(raw) > n:
-        raise InvalidInput(f"must be a list of at most {n} complaints", field="complaints")
+        raise InvalidInput(say("must be a list of at most %(n)s complaints", n=n), field="complaints")
     dealers: set[int] = set()
     for k, c in enumerate(raw):
         complaint = Complaint.from_json(c, f"complaints[{k}]")
         if complaint.dealer in dealers:
-            raise InvalidInput(f"a second complaint about trustee {complaint.dealer}: one complaint per dealer",
+            raise InvalidInput(say("a second complaint about trustee %(dealer)s: one complaint per dealer", dealer=complaint.dealer),
                                field=f"complaints[{k}].dealer")
         dealers.add(complaint.dealer)
         if complaint.recipient != i:
-            raise InvalidInput("a trustee complains only about shares sent to itself",
+            raise InvalidInput(say("a trustee complains only about shares sent to itself"),
                                field=f"complaints[{k}].recipient")
         share = next((s for s in state.keys.shares.get(complaint.dealer, ()) if s.recipient == i), None)
         key = state.keys.messaging_keys.get(i)
         if share is None or key is None or complaint.dealer not in state.keys.reveals:
-            raise InvalidInput(f"trustee {complaint.dealer} sent no share to trustee {i} to complain about",
+            raise InvalidInput(say("trustee %(dealer)s sent no share to trustee %(i)s to complain about", dealer=complaint.dealer, i=i),
                                field=f"complaints[{k}].dealer")
         try:
             threshold.check_complaint(state.fingerprint, complaint, share, state.keys.reveals[complaint.dealer],
                                       key.public_key)
         except (InvalidProof, InvalidInput):
-            raise refuse(f"complaint {k}'s proof fails under the board's messaging key for trustee {i}: the "
-                         "board's key is not the one this trustee holds", field=f"complaints[{k}].proof",
+            raise refuse(say("complaint %(k)s's proof fails under the board's messaging key for trustee %(i)s: the board's key is not the one this trustee holds", k=k, i=i), field=f"complaints[{k}].proof",
                          code="complaint_against_board") from None
 
 
@@ -309,7 +306,7 @@ def complete_key_ceremony(state: ElectionState, *, now: datetime) -> dict[str, A
 def check_completion(state: ElectionState, payload: Mapping[str, Any]) -> None:
     expected = complete_key_ceremony(state, now=_time_of(payload))
     if dict(payload) != expected:
-        raise refuse("the key ceremony's result does not match the board", field="key_ceremony",
+        raise refuse(say("the key ceremony's result does not match the board"), field="key_ceremony",
                      code="key_ceremony_mismatch")
 
 
@@ -325,18 +322,18 @@ def _time_of(payload: Mapping[str, Any]) -> datetime:
 def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> TrusteeSecrets:
     """The trustee's secrets with its secret share x_j, once the ceremony is completed."""
     if state.keys.completed is None:
-        raise refuse("the key ceremony is not completed yet", field="key_ceremony",
+        raise refuse(say("the key ceremony is not completed yet"), field="key_ceremony",
                      code="key_ceremony_not_completed")
     i = _mine(state, secrets)
     result = _finish(state)
     if i not in result.qualified:
-        raise refuse(f"trustee {i} was disqualified: {result.disqualified.get(i, '')}", field="trustee",
+        raise refuse(say("trustee %(i)s was disqualified: %(why)s", i=i, why=result.disqualified.get(i, '')), field="trustee",
                      code="trustee_disqualified")
     shares = [s for shares in state.keys.shares.values() for s in shares]
     try:
         x = threshold.compute_secret_share(state.fingerprint, secrets, result, state.keys.reveals, shares)
     except VyboryError as exc:
-        raise Refused(f"the secret share cannot be computed: {exc.message}", field="secrets",
+        raise Refused(say("the secret share cannot be computed: %(message)s", message=exc.message), field="secrets",
                       code="secret_share_failed") from None
     return secrets.with_secret_share(x)
 

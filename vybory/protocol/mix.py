@@ -26,25 +26,26 @@ from vybory.crypto.threshold import TrusteeSecrets
 from vybory.errors import InvalidInput, Refused
 from vybory.protocol._common import at, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState, RoundState
+from vybory.text import say
 from vybory.verify import mix as mix_check
 from vybory.verify.mix import Row
 
 
 def _round(state: ElectionState, number: Any) -> RoundState:
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InvalidInput("must be a round number", field="round")
+        raise InvalidInput(say("must be a round number"), field="round")
     rnd = state.round(number)
     if not rnd.closed:
-        raise refuse(f"round {number} is still open: ballots are mixed once it is closed", field="round",
+        raise refuse(say("round %(number)s is still open: ballots are mixed once it is closed", number=number), field="round",
                      code="round_open")
     return rnd
 
 
 def _ranked(rnd: RoundState, contest: Any) -> str:
     if not isinstance(contest, str) or contest not in rnd.contests:
-        raise Refused(f"round {rnd.number} has no contest {contest!r}", field="contest", code="no_such_contest")
+        raise Refused(say("round %(number)s has no contest %(contest)s", number=rnd.number, contest=repr(contest)), field="contest", code="no_such_contest")
     if contest not in rnd.ranked_contests:
-        raise refuse(f"contest {contest!r} is counted by the homomorphic tally; only ranked contests are mixed",
+        raise refuse(say("contest %(contest)s is counted by the homomorphic tally; only ranked contests are mixed", contest=repr(contest)),
                      field="contest", code="not_ranked")
     return contest
 
@@ -97,15 +98,15 @@ def mixing_complete(state: ElectionState, round: int) -> bool:
 
 def _check_may_mix(state: ElectionState, rnd: RoundState, contest: str, trustee: Any) -> int:
     if rnd.shares or rnd.decrypted is not None:
-        raise refuse(f"the decryption of round {rnd.number} has begun: its ballots can no longer be mixed",
+        raise refuse(say("the decryption of round %(number)s has begun: its ballots can no longer be mixed", number=rnd.number),
                      field="round", code="mixing_closed")
     if isinstance(trustee, bool) or not isinstance(trustee, int) or trustee not in state.keys.qualified:
-        raise refuse(f"{trustee!r} is not a qualified trustee", field="trustee", code="not_qualified")
+        raise refuse(say("%(trustee)s is not a qualified trustee", trustee=repr(trustee)), field="trustee", code="not_qualified")
     if any(m.trustee == trustee for m in rnd.mixes.get(contest, ())):
-        raise refuse(f"trustee {trustee} has already mixed contest {contest!r} in round {rnd.number}",
+        raise refuse(say("trustee %(trustee)s has already mixed contest %(contest)s in round %(number)s", trustee=trustee, contest=repr(contest), number=rnd.number),
                      field="trustee", code="already_mixed")
     if not rnd.ranked_rows.get(contest):
-        raise refuse(f"contest {contest!r} has no ballot in round {rnd.number}: there is nothing to mix",
+        raise refuse(say("contest %(contest)s has no ballot in round %(number)s: there is nothing to mix", contest=repr(contest), number=rnd.number),
                      field="contest", code="nothing_to_mix")
     return trustee
 
@@ -121,7 +122,7 @@ def compute_mix(state: ElectionState, secrets: TrusteeSecrets, *, round: int, co
     rnd = _round(state, round)
     cid = _ranked(rnd, contest)
     if secrets.secret_share is None:
-        raise refuse("this key file has no secret share yet (finish the key ceremony first)", field="secrets",
+        raise refuse(say("this key file has no secret share yet (finish the key ceremony first)"), field="secrets",
                      code="no_secret_share")
     trustee = _check_may_mix(state, rnd, cid, secrets.trustee)
     assert state.public_key is not None
@@ -153,8 +154,7 @@ def check_mix(state: ElectionState, payload: Mapping[str, Any]) -> None:
     position, inputs = latest_rows(state, rnd.number, cid)
     if payload.get("input") != position:
         latest = "the ballots of the round" if position is None else f"the mix at board event {position}"
-        raise refuse(f"this mix takes {payload.get('input')!r}, but the latest list of contest {cid!r} is {latest} "
-                     "(another trustee has mixed meanwhile: mix again)", field="input", code="stale_mix")
+        raise refuse(say("this mix takes %(given)s, but the latest list of contest %(cid)s is %(latest)s (another trustee has mixed meanwhile: mix again)", given=repr(payload.get('input')), cid=repr(cid), latest=latest), field="input", code="stale_mix")
     mix = mix_check.parse_mix(payload, width=len(inputs[0]))
     assert state.public_key is not None
     mix_check.check_mix(state.fingerprint, state.public_key, state.keys.verification_keys[trustee], inputs,

@@ -17,6 +17,7 @@ from vybory.model.definition import ID_RE, Definition, fingerprint, format_time
 from vybory.model.layout import compute_layout
 from vybory.protocol._common import MAX_NAME, at, clean_text, refuse
 from vybory.protocol.state import ElectionState, Nomination, NominationStatus
+from vybory.text import joined, say
 
 MAX_DETAILS = 20
 
@@ -28,22 +29,22 @@ def define(definition: Definition, now: datetime) -> dict[str, Any]:
 
 def _open_for_nominations(state: ElectionState) -> None:
     if state.nominations_closed:
-        raise refuse("nominations are closed", field="nominations", code="nominations_closed")
+        raise refuse(say("nominations are closed"), field="nominations", code="nominations_closed")
 
 
 def _details(details: Mapping[str, Any] | None) -> dict[str, Any]:
     if details is None:
         return {}
     if not isinstance(details, Mapping):
-        raise InvalidInput("must be a table of name = value", field="candidate.details")
+        raise InvalidInput(say("must be a table of name = value"), field="candidate.details")
     if len(details) > MAX_DETAILS:
-        raise InvalidInput(f"at most {MAX_DETAILS} details", field="candidate.details")
+        raise InvalidInput(say("at most %(max_details)s details", max_details=MAX_DETAILS), field="candidate.details")
     out: dict[str, Any] = {}
     for key, value in details.items():
         if not isinstance(key, str) or not ID_RE.match(key):
-            raise InvalidInput(f"{key!r} is not a valid detail name", field="candidate.details")
+            raise InvalidInput(say("%(key)s is not a valid detail name", key=repr(key)), field="candidate.details")
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise InvalidInput("must be text or a whole number", field=f"candidate.details.{key}")
+            raise InvalidInput(say("must be text or a whole number"), field=f"candidate.details.{key}")
         out[key] = clean_text(value, f"candidate.details.{key}", maximum=500) if isinstance(value, str) else value
     return out
 
@@ -60,25 +61,24 @@ def nominate(state: ElectionState, *, organisation: str, contest: str, name: str
     _open_for_nominations(state)
     d = state.definition
     if now >= d.deadlines.nominations_close:
-        raise refuse(f"nominations closed at {format_time(d.deadlines.nominations_close)}",
+        raise refuse(say("nominations closed at %(time)s", time=format_time(d.deadlines.nominations_close)),
                      field="nominations", code="nominations_deadline_passed")
     if not d.has_organisation(organisation):
-        raise refuse(f"{organisation!r} is not a registered organisation of this election",
+        raise refuse(say("%(organisation)s is not a registered organisation of this election", organisation=repr(organisation)),
                      field="organisation", code="unknown_organisation")
     if not d.has_contest(contest):
-        raise refuse(f"there is no contest {contest!r}", field="contest", code="unknown_contest")
+        raise refuse(say("there is no contest %(contest)s", contest=repr(contest)), field="contest", code="unknown_contest")
     if d.contest(contest).is_motion:
-        raise refuse(f"contest {contest!r} is a motion: it has no candidates", field="contest",
+        raise refuse(say("contest %(contest)s is a motion: it has no candidates", contest=repr(contest)), field="contest",
                      code="motion_has_candidates")
     if consent is not True:
-        raise refuse("the candidate's consent is required for a nomination", field="consent",
+        raise refuse(say("the candidate's consent is required for a nomination"), field="consent",
                      code="consent_missing")
     name = clean_text(name, "candidate.name", maximum=MAX_NAME)
     for other in state.nominations:
         if (other.contest == contest and other.name.casefold() == name.casefold()
                 and other.status not in (NominationStatus.REFUSED, NominationStatus.APPEAL_REJECTED)):
-            raise refuse(f"{other.name!r} is already nominated in contest {contest!r} "
-                         f"(nomination {other.number}, by {other.organisation})",
+            raise refuse(say("%(name)s is already nominated in contest %(contest)s (nomination %(number)s, by %(organisation)s)", name=repr(other.name), contest=repr(contest), number=other.number, organisation=other.organisation),
                          field="candidate.name", code="already_nominated")
     return {
         "nomination": len(state.nominations) + 1,
@@ -95,7 +95,7 @@ def _waiting_for_decision(state: ElectionState, nomination: int) -> Nomination:
     _open_for_nominations(state)
     n = state.nomination(nomination)
     if n.status is not NominationStatus.SUBMITTED:
-        raise refuse(f"nomination {nomination} is {n.status.value}, not waiting for a decision",
+        raise refuse(say("nomination %(nomination)s is %(value)s, not waiting for a decision", nomination=nomination, value=say(n.status.value)),
                      field="nomination", code="already_decided")
     return n
 
@@ -119,12 +119,12 @@ def lodge_appeal(state: ElectionState, *, nomination: int, grounds: str, now: da
     _open_for_nominations(state)
     n = state.nomination(nomination)
     if n.status is not NominationStatus.REFUSED:
-        raise refuse(f"nomination {nomination} is {n.status.value}; only a refusal can be appealed",
+        raise refuse(say("nomination %(nomination)s is %(value)s; only a refusal can be appealed", nomination=nomination, value=say(n.status.value)),
                      field="nomination", code="not_refused")
     assert n.refused_at is not None
     limit = n.refused_at + state.definition.deadlines.appeal_duration
     if now > limit:
-        raise refuse(f"the time to appeal ended at {format_time(limit)}", field="nomination",
+        raise refuse(say("the time to appeal ended at %(time)s", time=format_time(limit)), field="nomination",
                      code="appeal_too_late")
     grounds = clean_text(grounds, "grounds")
     return {"nomination": n.number, "grounds": grounds, "at": at(now)}
@@ -136,10 +136,10 @@ def decide_appeal(state: ElectionState, *, nomination: int, upheld: bool, reason
     _open_for_nominations(state)
     n = state.nomination(nomination)
     if n.status is not NominationStatus.APPEALED:
-        raise refuse(f"nomination {nomination} has no appeal waiting for a decision",
+        raise refuse(say("nomination %(nomination)s has no appeal waiting for a decision", nomination=nomination),
                      field="nomination", code="no_appeal")
     if not isinstance(upheld, bool):
-        raise InvalidInput("must be true or false", field="upheld")
+        raise InvalidInput(say("must be true or false"), field="upheld")
     reason = clean_text(reason, "reason")
     return {"nomination": n.number, "upheld": upheld, "reason": reason, "at": at(now)}
 
@@ -156,19 +156,22 @@ def close_nominations(state: ElectionState, *, now: datetime) -> dict[str, Any]:
     _open_for_nominations(state)
     d = state.definition
     if now < d.deadlines.nominations_close:
-        raise refuse(f"nominations are open until {format_time(d.deadlines.nominations_close)}",
+        raise refuse(say("nominations are open until %(time)s", time=format_time(d.deadlines.nominations_close)),
                      field="nominations", code="nominations_still_open")
-    problems = []
+    problems: list[str] = []
     for n in state.nominations:
         if n.status is NominationStatus.SUBMITTED:
-            problems.append(f"nomination {n.number} ({n.name}) waits for the commission's decision")
+            problems.append(say("nomination %(number)s (%(name)s) waits for the commission's decision",
+                                 number=n.number, name=n.name))
         elif n.status is NominationStatus.APPEALED:
-            problems.append(f"the appeal on nomination {n.number} ({n.name}) waits for a decision")
+            problems.append(say("the appeal on nomination %(number)s (%(name)s) waits for a decision",
+                                 number=n.number, name=n.name))
         elif n.status is NominationStatus.REFUSED and n.refused_at is not None:
             limit = n.refused_at + d.deadlines.appeal_duration
             if now <= limit:
-                problems.append(f"the refusal of nomination {n.number} ({n.name}) can be appealed "
-                                f"until {format_time(limit)}")
+                problems.append(say("the refusal of nomination %(number)s (%(name)s) can be appealed "
+                                    "until %(time)s", number=n.number, name=n.name,
+                                    time=format_time(limit)))
     candidates: dict[str, list[str]] = {}
     for contest in d.contests:
         names = [] if contest.is_motion else list(state.registered(contest.id))
@@ -178,7 +181,8 @@ def close_nominations(state: ElectionState, *, now: datetime) -> dict[str, Any]:
             problems.append(exc.message)
         candidates[contest.id] = names
     if problems:
-        raise Refused("the nominations cannot be closed: " + "; ".join(problems), field="nominations",
+        raise Refused(say("the nominations cannot be closed: %(reasons)s", reasons=joined(problems)),
+                      field="nominations",
                       code="nominations_not_ready")
     return {"candidates": candidates, "at": at(now)}
 

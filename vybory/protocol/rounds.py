@@ -21,6 +21,7 @@ from vybory.model.layout import Layout
 from vybory.protocol._common import at, refuse
 from vybory.protocol.encrypt import district_layouts
 from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
+from vybory.text import joined, say
 from vybory.verify import ballot as ballot_check
 
 
@@ -33,18 +34,18 @@ def open_round(state: ElectionState, *, now: datetime, booth: str | None = None)
     """
     d = state.definition
     if state.rounds:
-        raise refuse("round 1 is already open", field="round", code="round_exists")
+        raise refuse(say("round 1 is already open"), field="round", code="round_exists")
     missing = []
     if not state.nominations_closed:
-        missing.append("the nominations are not closed")
+        missing.append(say("the nominations are not closed"))
     if state.keys.completed is None:
-        missing.append("the key ceremony is not completed")
+        missing.append(say("the key ceremony is not completed"))
     if not state.credentials_published:
-        missing.append("the credentials are not published")
+        missing.append(say("the credentials are not published"))
     if missing:
-        raise Refused("voting cannot open: " + "; ".join(missing), field="round", code="not_ready")
+        raise Refused(say("voting cannot open: %(reasons)s", reasons=joined(missing)), field="round", code="not_ready")
     if now >= d.deadlines.voting_close:
-        raise refuse(f"the voting deadline {format_time(d.deadlines.voting_close)} has passed",
+        raise refuse(say("the voting deadline %(time)s has passed", time=format_time(d.deadlines.voting_close)),
                      field="round", code="deadline_passed")
     contests = [{"contest": c.id, "kind": "first", "seats": c.seats,
                  "candidates": list(state.ballot_candidates.get(c.id, ()))} for c in d.contests]
@@ -60,9 +61,9 @@ def open_next_round(state: ElectionState, *, now: datetime, booth: str | None = 
     """
     current = state.current_round
     if current is None or current.outcomes is None or not current.outcomes.get("next_round"):
-        raise refuse("no further round has been announced", field="round", code="no_next_round")
+        raise refuse(say("no further round has been announced"), field="round", code="no_next_round")
     if current.number + 1 in state.rounds:
-        raise refuse(f"round {current.number + 1} is already open", field="round", code="round_exists")
+        raise refuse(say("round %(round)s is already open", round=current.number + 1), field="round", code="round_exists")
     announced = current.outcomes["next_round"]
     d = state.definition.deadlines
     kinds = {c["kind"] for c in announced["contests"]}
@@ -78,7 +79,7 @@ def _with_booth(payload: dict[str, Any], booth: str | None) -> dict[str, Any]:
     """``payload`` with the booth's SHA-256 (64 lower-case hex digits) when one is given."""
     if booth is not None:
         if not isinstance(booth, str) or len(booth) != 64 or any(ch not in "0123456789abcdef" for ch in booth):
-            raise InvalidInput("must be the booth's SHA-256, 64 lower-case hexadecimal digits", field="booth")
+            raise InvalidInput(say("must be the booth's SHA-256, 64 lower-case hexadecimal digits"), field="booth")
         payload["booth"] = booth
     return payload
 
@@ -86,7 +87,7 @@ def _with_booth(payload: dict[str, Any], booth: str | None) -> dict[str, Any]:
 def _round_for_close(state: ElectionState, number: int) -> RoundState:
     rnd = state.round(number)
     if rnd.closed:
-        raise refuse(f"round {number} is already closed", field="round", code="round_closed")
+        raise refuse(say("round %(round)s is already closed", round=number), field="round", code="round_closed")
     return rnd
 
 
@@ -103,8 +104,9 @@ def close_round(state: ElectionState, *, round: int, now: datetime) -> dict[str,
     voters = voters_in_round(state, rnd)
     everyone = voters <= set(rnd.last_ballot)
     if now < rnd.closes_at and not everyone:
-        raise refuse(f"round {round} is open until {format_time(rnd.closes_at)} "
-                     f"({len(rnd.last_ballot)} of {len(voters)} voters have voted)",
+        raise refuse(say("round %(round)s is open until %(time)s (%(voted)s of %(all)s voters have "
+                         "voted)", round=round, time=format_time(rnd.closes_at),
+                         voted=len(rnd.last_ballot), all=len(voters)),
                      field="round", code="round_still_open")
     return {"round": round, "voters": len(rnd.last_ballot), "ballots": rnd.ballots_cast,
             "early": now < rnd.closes_at, "at": at(now)}
@@ -132,47 +134,50 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime,
     (fingerprint, round open, credential listed, re-vote rule, replay), and the statement its
     proofs are checked against. ``code``: the ballot's tracking code, if already computed."""
     if ballot.election != state.fingerprint:
-        raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
+        raise InvalidBallot(say("this ballot is for another election (its fingerprint differs)"),
                             field="ballot.election", code="wrong_election")
     rnd = state.rounds.get(ballot.round)
     if rnd is None:
-        raise Refused(f"there is no round {ballot.round}", field="ballot.round", code="no_such_round")
+        raise Refused(say("there is no round %(round)s", round=ballot.round), field="ballot.round", code="no_such_round")
     if rnd.closed or now >= rnd.closes_at:
-        raise Refused(f"voting in round {rnd.number} closed at "
-                      f"{format_time(rnd.closed_at or rnd.closes_at)}", field="ballot.round",
+        raise Refused(say("voting in round %(round)s closed at %(time)s", round=rnd.number,
+                          time=format_time(rnd.closed_at or rnd.closes_at)), field="ballot.round",
                       code="round_closed")
     if now < rnd.opens_at:
-        raise Refused(f"voting in round {rnd.number} opens at {format_time(rnd.opens_at)}",
+        raise Refused(say("voting in round %(round)s opens at %(time)s", round=rnd.number,
+                          time=format_time(rnd.opens_at)),
                       field="ballot.round", code="round_not_open")
     credential = ballot.credential.to_hex()
     entry = state.credentials.get(credential)
     if entry is None:
-        raise InvalidBallot("this credential is not on the published list", field="ballot.credential",
+        raise InvalidBallot(say("this credential is not on the published list"), field="ballot.credential",
                             code="unknown_credential")
     layouts = district_layouts(state, rnd, entry.district)
     home = state.definition.district(entry.district).name
     if not layouts:
-        raise Refused(f"this credential belongs to district {home!r}, which has no contest in round "
-                      f"{rnd.number}: there is nothing for it to vote on", field="ballot.credential",
+        raise Refused(say("this credential belongs to district %(district)s, which has no contest in "
+                          "round %(round)s: there is nothing for it to vote on", district=repr(home),
+                          round=rnd.number), field="ballot.credential",
                       code="no_contest_in_district")
     filled = {c.district for c in state.definition.contests
               if c.id in {part.contest for part in ballot.contests}}
     if filled and entry.district not in filled:
         names = ", ".join(repr(state.definition.district(d).name) for d in sorted(filled))
-        raise Refused(f"this credential belongs to district {home!r}, but the ballot was filled in for "
-                      f"{names}: go back to the district choice, choose {home!r} and fill in its ballot",
+        raise Refused(say("this credential belongs to district %(district)s, but the ballot was filled "
+                          "in for %(filled)s: go back to the district choice, choose %(district)s and "
+                          "fill in its ballot", district=repr(home), filled=names),
                       field="ballot.credential", code="wrong_district")
     if credential in rnd.last_ballot and not state.definition.revote:
-        raise Refused("this credential has already voted in this round and this election does not "
-                      "allow voting again", field="ballot.credential", code="revote_forbidden")
+        raise Refused(say("this credential has already voted in this round and this election does "
+                          "not allow voting again"), field="ballot.credential", code="revote_forbidden")
     if (code or tracking_code(ballot)) in state.tracking_codes:
-        raise InvalidBallot("this exact ballot is already on the board", field="ballot",
+        raise InvalidBallot(say("this exact ballot is already on the board"), field="ballot",
                             code="replayed_ballot")
     for part in ballot.contests:
         for selection in part.selections:
             if ciphertext_key(selection.ciphertext) in state.ciphertexts_seen:
-                raise InvalidBallot(f"contest {part.contest!r}: a ciphertext of this ballot is already on "
-                                    "the board (a replayed ballot)", field="ballot.contests",
+                raise InvalidBallot(say("contest %(contest)s: a ciphertext of this ballot is already "
+                                        "on the board (a replayed ballot)", contest=repr(part.contest)), field="ballot.contests",
                                     code="replayed_ciphertext")
     assert state.public_key is not None
     return BallotStatement(state.fingerprint, state.public_key, rnd.number, layouts)

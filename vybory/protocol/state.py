@@ -36,6 +36,7 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, candidate_order, compute_layout
+from vybory.text import say
 
 
 class Phase(StrEnum):
@@ -248,19 +249,19 @@ class ElectionState:
         try:
             return self.rounds[number]
         except KeyError:
-            raise Refused(f"there is no round {number}", field="round", code="no_such_round") from None
+            raise Refused(say("there is no round %(number)s", number=number), field="round", code="no_such_round") from None
 
     def trustee_index(self, trustee_id: str) -> int:
         """The trustee's number 1..n (its place in the definition's list)."""
         for i, t in enumerate(self.definition.trustees, start=1):
             if t.id == trustee_id:
                 return i
-        raise Refused(f"{trustee_id!r} is not a trustee of this election", field="trustee",
+        raise Refused(say("%(trustee_id)s is not a trustee of this election", trustee_id=repr(trustee_id)), field="trustee",
                       code="unknown_trustee")
 
     def nomination(self, number: int) -> Nomination:
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.nominations):
-            raise Refused(f"there is no nomination number {number!r}", field="nomination",
+            raise Refused(say("there is no nomination number %(number)s", number=repr(number)), field="nomination",
                           code="no_such_nomination")
         return self.nominations[number - 1]
 
@@ -316,7 +317,7 @@ def replay(events: Iterable[Event]) -> ElectionState:
     iterator = iter(events)
     first = next(iterator, None)
     if first is None:
-        raise InvalidEncoding("the board is empty", field="board", code="board_empty")
+        raise InvalidEncoding(say("the board is empty"), field="board", code="board_empty")
     check_event(first, None)
     state = _genesis(first)
     for event in iterator:
@@ -329,7 +330,7 @@ def _genesis(event: Event) -> ElectionState:
     definition = definition_from_json(payload["definition"], source="election_defined")
     fp = fingerprint(definition)
     if payload.get("fingerprint") != fp.hex():
-        raise InvalidEncoding("the fingerprint does not match the definition", field="event 1.fingerprint",
+        raise InvalidEncoding(say("the fingerprint does not match the definition"), field="event 1.fingerprint",
                               code="fingerprint_mismatch")
     return ElectionState(definition=definition, fingerprint=fp, defined_at=parse_time(payload["at"]),
                          head=event)
@@ -339,7 +340,7 @@ def _genesis(event: Event) -> ElectionState:
 
 
 def _defined_twice(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
-    raise InvalidEncoding("election_defined may only be the first event", field=f"event {event.position}")
+    raise InvalidEncoding(say("election_defined may only be the first event"), field=f"event {event.position}")
 
 
 def _nomination_submitted(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
@@ -532,20 +533,23 @@ class Pending:
     """Someone who must act before the election can go on.
 
     ``role`` is one of commission, organisation, trustee, credential_authority;
-    ``who`` names them (an organisation or trustee id, or the authority's
-    name); ``action`` says what they must do; ``deadline`` when, if the
-    definition says.
+    ``who`` names them by id (an organisation or trustee id, "commission", or the
+    authority's name) and ``name`` in words (the organisation's or trustee's name);
+    ``action`` says what they must do; ``deadline`` by when, where the definition
+    sets one (the step blocks what follows it: nominations before they close, the
+    key ceremony and the credentials before voting opens, a round's close at its end).
     """
 
     role: str
     who: str
     action: str
     deadline: datetime | None = None
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         from vybory.model.definition import format_time
 
-        return {"role": self.role, "who": self.who, "action": self.action,
+        return {"role": self.role, "who": self.who, "name": self.name or self.who, "action": self.action,
                 "deadline": None if self.deadline is None else format_time(self.deadline)}
 
 
@@ -553,27 +557,40 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
     """Who has not yet acted, for every phase that waits on someone.
 
     Nominations, the key ceremony and the credentials may run side by side
-    before the first round; each waiting party is listed.
+    before the first round; each waiting party is listed. Once enough trustees
+    have sent their decryption shares, the others are no longer waited for.
     """
     d = state.definition
     out: list[Pending] = []
     if state.published:
         return out
+    commission = say("the commission")
+
+    def by_commission(action: str, deadline: datetime | None = None) -> Pending:
+        return Pending("commission", "commission", action, deadline, commission)
+
+    def by_trustee(t: Any, action: str, deadline: datetime | None = None) -> Pending:
+        return Pending("trustee", t.id, action, deadline, t.name)
+
     if not state.nominations_closed:
         deadline = d.deadlines.nominations_close
         if now < deadline:
             nominated = {n.organisation for n in state.nominations}
-            out += [Pending("organisation", o.id, "may still nominate candidates (none so far)", deadline)
+            out += [Pending("organisation", o.id, say("may still nominate candidates (none so far)"), deadline,
+                            o.name)
                     for o in d.organisations if o.id not in nominated]
         for nom in state.nominations:
+            title = d.contest(nom.contest).title
             if nom.status is NominationStatus.SUBMITTED:
-                out.append(Pending("commission", "commission",
-                                   f"register or refuse nomination {nom.number} ({nom.name}, {nom.contest})"))
+                out.append(by_commission(say("register or refuse nomination %(number)s (%(name)s, %(contest)s)",
+                                             number=nom.number, name=nom.name, contest=title), deadline))
             elif nom.status is NominationStatus.APPEALED:
                 out.append(Pending("commission", "central commission",
-                                   f"decide the appeal on nomination {nom.number} ({nom.name}, {nom.contest})"))
+                                   say("decide the appeal on nomination %(number)s (%(name)s, %(contest)s)",
+                                       number=nom.number, name=nom.name, contest=title), deadline,
+                                   say("the central commission")))
         if now >= deadline and not any(p.role == "commission" for p in out):
-            out.append(Pending("commission", "commission", "close the nominations", deadline))
+            out.append(by_commission(say("close the nominations"), deadline))
     if state.keys.completed is None:
         n = state.trustee_count
         step = state.keys.step(n)
@@ -584,59 +601,63 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
             EventKind.DKG_COMPLAINT.value: state.keys.complaints,
         }
         words = {
-            EventKind.DKG_COMMITMENTS.value: "reveal the coefficient commitments (key ceremony step 2)",
-            EventKind.DKG_SHARES.value: "send the encrypted key shares (key ceremony step 3)",
-            EventKind.DKG_COMPLAINT.value: "check the received shares and file complaints, if any (step 4)",
+            EventKind.DKG_COMMITMENTS.value: say("reveal the coefficient commitments (key ceremony step 2)"),
+            EventKind.DKG_SHARES.value: say("send the encrypted key shares (key ceremony step 3)"),
+            EventKind.DKG_COMPLAINT.value: say("check the received shares and file complaints, if any "
+                                               "(key ceremony step 4)"),
         }
+        by = d.deadlines.voting_open
         for i, t in enumerate(d.trustees, start=1):
             if step == "keys_and_commitments":
                 if i not in state.keys.messaging_keys:
-                    out.append(Pending("trustee", t.id, "publish the messaging key (key ceremony step 0)"))
+                    out.append(by_trustee(t, say("publish the messaging key (key ceremony step 0)"), by))
                 if i not in state.keys.commitments:
-                    out.append(Pending("trustee", t.id, "publish the commitment hash (key ceremony step 1)"))
+                    out.append(by_trustee(t, say("publish the commitment hash (key ceremony step 1)"), by))
             elif step in words and i not in waiting[step]:
-                out.append(Pending("trustee", t.id, words[step]))
+                out.append(by_trustee(t, words[step], by))
         if step == EventKind.KEY_CEREMONY_COMPLETED.value:
-            out.append(Pending("commission", "commission", "complete the key ceremony"))
+            out.append(by_commission(say("complete the key ceremony"), by))
     if not state.credentials_published:
         out.append(Pending("credential_authority", d.credential_authority.name,
-                           "issue the credentials and publish the list of public credentials",
-                           d.deadlines.voting_open))
+                           say("issue the credentials and publish the list of public credentials"),
+                           d.deadlines.voting_open, d.credential_authority.name))
     current = state.current_round
     if current is None:
         if state.nominations_closed and state.keys.completed is not None and state.credentials_published:
-            out.append(Pending("commission", "commission", "open round 1", d.deadlines.voting_open))
+            out.append(by_commission(say("open round 1"), d.deadlines.voting_open))
         return out
     if not current.closed:
         if now >= current.closes_at:
-            out.append(Pending("commission", "commission", f"close round {current.number}", current.closes_at))
+            out.append(by_commission(say("close round %(round)s", round=current.number), current.closes_at))
     elif current.encrypted_tally is None or (current.decrypted is None
                                              and current.contests_to_mix(state.threshold)):
         if current.encrypted_tally is None:
-            out.append(Pending("commission", "commission",
-                               f"publish the encrypted tally of round {current.number}"))
+            out.append(by_commission(say("publish the encrypted tally of round %(round)s", round=current.number)))
         for cid in current.contests_to_mix(state.threshold):
             mixed = {m.trustee for m in current.mixes.get(cid, ())}
             for j in state.keys.qualified:
                 if j not in mixed:
-                    out.append(Pending("trustee", d.trustees[j - 1].id,
-                                       f"mix the ballots of contest {cid} in round {current.number} "
-                                       f"({len(mixed)} of {state.threshold} mixes so far)"))
+                    out.append(by_trustee(d.trustees[j - 1],
+                                          say("mix the ballots of %(contest)s in round %(round)s (%(done)s of "
+                                              "%(needed)s mixes so far)", contest=d.contest(cid).title,
+                                              round=current.number, done=len(mixed), needed=state.threshold)))
     elif current.decrypted is None:
         valid = len(current.shares)
-        for j in state.keys.qualified:
-            if j not in current.shares:
-                t = d.trustees[j - 1]
-                out.append(Pending("trustee", t.id, f"publish a decryption share for round {current.number} "
-                                                    f"({valid} of {state.threshold} needed so far)"))
-        if valid >= state.threshold:
-            out.append(Pending("commission", "commission", f"combine the shares of round {current.number}"))
+        if valid < state.threshold:
+            for j in state.keys.qualified:
+                if j not in current.shares:
+                    out.append(by_trustee(d.trustees[j - 1],
+                                          say("publish a decryption share for round %(round)s (%(done)s of "
+                                              "%(needed)s needed so far)", round=current.number, done=valid,
+                                              needed=state.threshold)))
+        else:
+            out.append(by_commission(say("combine the shares of round %(round)s", round=current.number)))
     elif current.outcomes is None:
-        out.append(Pending("commission", "commission", f"declare the outcomes of round {current.number}"))
+        out.append(by_commission(say("declare the outcomes of round %(round)s", round=current.number)))
     elif current.outcomes.get("next_round"):
-        out.append(Pending("commission", "commission", f"open round {current.number + 1}"))
+        out.append(by_commission(say("open round %(round)s", round=current.number + 1)))
     else:
-        out.append(Pending("commission", "commission", "publish the election's results"))
+        out.append(by_commission(say("publish the election's results")))
     return out
 
 

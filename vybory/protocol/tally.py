@@ -27,13 +27,14 @@ from vybory.protocol import mix
 from vybory.protocol._common import at, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState, RoundState
 from vybory.rules.base import RankedBallot, Totals
+from vybory.text import say, say_plural
 from vybory.verify.mix import ranked_ballots, read_rows
 
 
 def _closed_round(state: ElectionState, number: int) -> RoundState:
     rnd = state.round(number)
     if not rnd.closed:
-        raise refuse(f"round {number} is still open", field="round", code="round_open")
+        raise refuse(say("round %(number)s is still open", number=number), field="round", code="round_open")
     return rnd
 
 
@@ -56,7 +57,7 @@ def compute_encrypted_tally(state: ElectionState, *, round: int,
     """
     rnd = _closed_round(state, round)
     if rnd.encrypted_tally is not None:
-        raise refuse(f"the tally of round {round} is already published", field="round",
+        raise refuse(say("the tally of round %(round)s is already published", round=round), field="round",
                      code="tally_exists")
     last = {record.tracking_code: record for record in rnd.last_ballot.values()}
     order = list(rnd.contests)
@@ -81,7 +82,9 @@ def compute_encrypted_tally(state: ElectionState, *, round: int,
             weights[cid] += weight
     missing = set(last) - found
     if missing:
-        raise Refused(f"{len(missing)} counted ballot(s) were not given, e.g. {min(missing)}",
+        raise Refused(say_plural("%(num)s counted ballot was not given: %(first)s",
+                                 "%(num)s counted ballots were not given, e.g. %(first)s", len(missing),
+                                 first=min(missing)),
                       field="ballots", code="ballots_missing")
     contests = []
     for cid in order:
@@ -105,11 +108,10 @@ def tally_ciphertexts(tally: Mapping[str, Any]) -> list[Ciphertext]:
 def _tally_of(state: ElectionState, number: int) -> tuple[RoundState, Mapping[str, Any]]:
     rnd = state.round(number)
     if rnd.encrypted_tally is None:
-        raise refuse(f"round {number} has no encrypted tally yet", field="round", code="no_tally")
+        raise refuse(say("round %(number)s has no encrypted tally yet", number=number), field="round", code="no_tally")
     waiting = rnd.contests_to_mix(state.threshold)
     if waiting:
-        raise refuse(f"the ballots of contest(s) {', '.join(waiting)} in round {number} are not yet mixed by "
-                     f"{state.threshold} trustees", field="round", code="mixing_incomplete")
+        raise refuse(say("the ballots of the contests %(names)s in round %(number)s are not yet mixed by %(threshold)s trustees", names=', '.join(waiting), number=number, threshold=state.threshold), field="round", code="mixing_incomplete")
     return rnd, rnd.encrypted_tally
 
 
@@ -125,7 +127,7 @@ def compute_decryption_share(state: ElectionState, secrets: TrusteeSecrets, *, r
     """Payload of ``decryption_share``: the trustee's factors for the round's whole decryption vector
     (the tally, then the mixed ballots of the ranked contests), with one proof."""
     if secrets.secret_share is None:
-        raise refuse("this key file has no secret share yet (finish the key ceremony first)",
+        raise refuse(say("this key file has no secret share yet (finish the key ceremony first)"),
                      field="secrets", code="no_secret_share")
     share = threshold.compute_share(state.fingerprint, secrets.trustee, secrets.secret_share,
                                     decryption_ciphertexts(state, round), rng)
@@ -140,23 +142,23 @@ def check_decryption_share(state: ElectionState, payload: Mapping[str, Any]) -> 
     The proof itself is checked when the shares are combined (a bad one is skipped and named)."""
     number = payload.get("round")
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InvalidInput("must be a round number", field="round")
+        raise InvalidInput(say("must be a round number"), field="round")
     rnd, tally = _tally_of(state, number)
     if rnd.decrypted is not None:
-        raise refuse(f"round {number} is already decrypted", field="round", code="already_decrypted")
+        raise refuse(say("round %(number)s is already decrypted", number=number), field="round", code="already_decrypted")
     j = payload.get("trustee")
     if j not in state.keys.qualified:
-        raise refuse(f"{j!r} is not a qualified trustee", field="trustee", code="not_qualified")
+        raise refuse(say("%(j)s is not a qualified trustee", j=repr(j)), field="trustee", code="not_qualified")
     if j in rnd.shares:
-        raise refuse(f"trustee {j} has already sent a share for round {number}", field="trustee",
+        raise refuse(say("trustee %(j)s has already sent a share for round %(number)s", j=j, number=number), field="trustee",
                      code="already_published")
     share = DecryptionShare.from_json(payload.get("share"), "share")
     if share.trustee != j:
-        raise InvalidInput("the share names another trustee", field="share.trustee")
+        raise InvalidInput(say("the share names another trustee"), field="share.trustee")
     size = sum(len(c["ciphertexts"]) for c in tally["contests"])
     size += sum(len(row) for cid in rnd.ranked_contests for row in rnd.mixed_rows.get(cid, ()))
     if len(share.factors) != size:
-        raise InvalidInput(f"must have {size} factors, one per ciphertext of the tally and of the mixed ballots",
+        raise InvalidInput(say("must have %(size)s factors, one per ciphertext of the tally and of the mixed ballots", size=size),
                            field="share.factors")
 
 
@@ -169,7 +171,7 @@ def combine_shares(state: ElectionState, *, round: int, now: datetime) -> dict[s
     """
     rnd, tally = _tally_of(state, round)
     if rnd.decrypted is not None:
-        raise refuse(f"round {round} is already decrypted", field="round", code="already_decrypted")
+        raise refuse(say("round %(round)s is already decrypted", round=round), field="round", code="already_decrypted")
     ciphertexts = decryption_ciphertexts(state, round)
     shares = []
     skipped: dict[str, str] = {}
@@ -221,7 +223,7 @@ def round_totals(state: ElectionState, round: int) -> dict[str, Totals]:
     """The decrypted :class:`~vybory.rules.base.Totals` of each contest of a round."""
     rnd = state.round(round)
     if rnd.decrypted is None:
-        raise refuse(f"round {round} is not decrypted yet", field="round", code="not_decrypted")
+        raise refuse(say("round %(round)s is not decrypted yet", round=round), field="round", code="not_decrypted")
     return {c["contest"]: totals_of(c) for c in rnd.decrypted["contests"]}
 
 
@@ -240,7 +242,7 @@ def round_ballots(state: ElectionState, round: int) -> dict[str, list[RankedBall
     """The decrypted ranked ballots of each ranked contest of a round."""
     rnd = state.round(round)
     if rnd.decrypted is None:
-        raise refuse(f"round {round} is not decrypted yet", field="round", code="not_decrypted")
+        raise refuse(say("round %(round)s is not decrypted yet", round=round), field="round", code="not_decrypted")
     return {c["contest"]: ranked_ballots_of(c) for c in rnd.decrypted["contests"]
             if state.definition.contest(c["contest"]).method in RANKED_METHODS}
 

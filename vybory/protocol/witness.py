@@ -26,6 +26,7 @@ from vybory.model.board import Event, EventKind, check_event
 from vybory.model.definition import Definition, definition_from_json, fingerprint
 from vybory.model.signing import check_payload_signature, sign_payload, trustee_signer
 from vybory.protocol.state import ElectionState
+from vybory.text import say
 from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 
 
@@ -33,24 +34,23 @@ def check_head_witness(state: ElectionState, payload: Mapping[str, Any], witness
     """The rule of ``head_witnessed``: it names an event already on the board by its position and
     hash (``witnessed`` is that event, read by the shell), and a head after the trustee's last one."""
     if set(payload) - {"signed"} != WITNESS_FIELDS:
-        raise InvalidInput("a head_witnessed payload has exactly the fields at, hash, position, signed, trustee",
+        raise InvalidInput(say("a head_witnessed payload has exactly the fields at, hash, position, signed, trustee"),
                            field="payload")
     position, digest = witness_claim(payload)
     if position > state.position:
-        raise Refused(f"position {position} is beyond the board's head (event {state.position})",
+        raise Refused(say("position %(position)s is beyond the board's head (event %(position2)s)", position=position, position2=state.position),
                       field="position", code="witness_beyond_head")
     if witnessed is None and position == state.position:
         witnessed = state.head
     if witnessed is None or witnessed.position != position:
-        raise InvalidInput(f"the board's event {position} is needed to check this witness", field="position")
+        raise InvalidInput(say("the board's event %(position)s is needed to check this witness", position=position), field="position")
     if witnessed.hash.hex() != digest:
-        raise Refused(f"event {position} of the board has the hash {witnessed.hash.hex()}, not {digest}",
+        raise Refused(say("event %(position)s of the board has the hash %(hex)s, not %(digest)s", position=position, hex=witnessed.hash.hex(), digest=digest),
                       field="hash", code="witness_hash_mismatch")
     trustee = payload.get("trustee")
     last = state.witnesses.get(trustee) if isinstance(trustee, int) else None
     if last is not None and last[0] >= position:
-        raise Refused(f"trustee {trustee} already witnessed the board up to event {last[0]}: a witness names a "
-                      "later head", field="position", code="witness_not_newer")
+        raise Refused(say("trustee %(trustee)s already witnessed the board up to event %(value)s: a witness names a later head", trustee=trustee, value=last[0]), field="position", code="witness_not_newer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class _Hashes:
 
 
 def _rewritten(message: str) -> Refused:
-    return Refused(f"{message}: the board was rewritten after it was witnessed; nothing is signed",
+    return Refused(say("%(message)s: the board was rewritten after it was witnessed; nothing is signed", message=message),
                    field="board", code="history_rewritten")
 
 
@@ -101,13 +101,12 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         try:
             check_event(event, previous)
         except InvalidEncoding as error:
-            raise Refused(f"the board the server gave is not one hash chain ({error.field}: {error.message}); "
-                          "nothing is signed", field="board", code="board_broken") from None
+            raise Refused(say("the board the server gave is not one hash chain (%(field)s: %(message)s); nothing is signed", field=error.field, message=error.message), field="board", code="board_broken") from None
         if previous is None:
             try:
                 definition = definition_from_json(event.payload["definition"], source="event 1")
             except (VyboryError, KeyError, TypeError) as error:
-                raise Refused(f"the board's first event holds no usable definition ({error})", field="board",
+                raise Refused(say("the board's first event holds no usable definition (%(error)s)", error=error), field="board",
                               code="board_broken") from None
             fp = fingerprint(definition)
         hashes.add(event.hash)
@@ -116,20 +115,19 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         label = phase_of(event.kind.value, event.payload) or label
         previous = event
     if previous is None or definition is None:
-        raise Refused("the board is empty", field="board", code="board_broken")
+        raise Refused(say("the board is empty"), field="board", code="board_broken")
     index = next((i for i, t in enumerate(definition.trustees, start=1) if t.id == trustee_id), None)
     if index is None:
-        raise Refused(f"{trustee_id!r} is not a trustee of this election", field="trustee", code="unknown_trustee")
+        raise Refused(say("%(trustee_id)s is not a trustee of this election", trustee_id=repr(trustee_id)), field="trustee", code="unknown_trustee")
     if Point.base_mul(signing_secret) != definition.trustees[index - 1].signing_key:
-        raise Refused(f"this identity key is not the signing key the definition names for trustee {trustee_id!r}",
+        raise Refused(say("this identity key is not the signing key the definition names for trustee %(trustee_id)s", trustee_id=repr(trustee_id)),
                       field="identity", code="wrong_identity_key")
     for at, payload in on_board:
         try:
             check_payload_signature(definition, fp, EventKind.HEAD_WITNESSED.value, payload)
             position, digest = witness_claim(payload)
         except VyboryError as error:
-            raise Refused(f"the witness at event {at} is not a trustee's valid witness ({error.message}); "
-                          "nothing is signed", field="board", code="board_broken") from None
+            raise Refused(say("the witness at event %(at)s is not a trustee's valid witness (%(message)s); nothing is signed", at=at, message=error.message), field="board", code="board_broken") from None
         if hashes.at(position) != digest:
             raise _rewritten(f"the witness at event {at} names event {position} with the hash {digest}, but the "
                              f"board now has {hashes.at(position) or 'no such event'}")

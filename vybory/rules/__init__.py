@@ -29,6 +29,7 @@ from vybory.rules.base import (
     resolve_options,
 )
 from vybory.rules.outcome import Outcome
+from vybory.text import say
 
 BallotKind = Literal["mark", "ranked", "score"]
 
@@ -125,8 +126,7 @@ def check_ballots(method: Method, ballots: Iterable[Ballot]) -> list[Ballot]:
     for i, ballot in enumerate(result):
         if not isinstance(ballot, expected):
             raise InvalidInput(
-                f"ballot {i + 1} is a {type(ballot).__name__}; method {method.name!r} counts "
-                f"{expected.__name__} ballots",
+                say("ballot %(number)s is a %(kind)s; method %(method)s counts %(expected)s ballots", number=i + 1, kind=type(ballot).__name__, method=repr(method.name), expected=expected.__name__),
                 field="ballots",
             )
     return result
@@ -148,15 +148,15 @@ def count(
     m = get_method(method)
     check_contest(contest)
     if (ballots is None) == (totals is None):
-        raise InvalidInput("give either ballots or totals, not both and not neither", field="ballots")
+        raise InvalidInput(say("give either ballots or totals, not both and not neither"), field="ballots")
     if totals is not None:
         if not m.accepts_totals:
             raise InvalidInput(
-                f"method {m.name!r} needs the {m.ballot_kind} ballots themselves, not totals",
+                say("method %(name)s needs the %(ballot_kind)s ballots themselves, not totals", name=repr(m.name), ballot_kind=m.ballot_kind),
                 field="totals",
             )
         if not isinstance(totals, Totals):
-            raise InvalidInput(f"totals must be a Totals, not {type(totals).__name__}", field="totals")
+            raise InvalidInput(say("totals must be a Totals, not %(kind)s", kind=type(totals).__name__), field="totals")
     options = m.resolve_options(contest.options)
     prepared = replace(contest, options=options)
     if ballots is not None:

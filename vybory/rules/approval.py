@@ -25,6 +25,7 @@ from vybory.rules.base import (
 from vybory.rules.marks import outcome_of_tally, tally_marks, tally_totals
 from vybory.rules.outcome import Outcome
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "approval"
 OPTIONS: dict[str, Option] = {
@@ -58,4 +59,4 @@ def count(contest: Contest, *, ballots: Iterable[MarkBallot] | None = None, tota
     else:
         tally = tally_marks(contest, ballots or (), min_marks=low, max_marks=high)
     return outcome_of_tally(METHOD, contest, tally, TieBreaker(contest.seed),
-                            note=f"between {low} and {high} mark(s) per ballot")
+                            note=say("between %(low)s and %(high)s marks per ballot", low=low, high=high))

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from vybory.rules.outcome import Number
+from vybory.text import say
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +195,7 @@ def check_weight(ballot: Any, index: int) -> Number:
     w = ballot.weight
     if isinstance(w, bool) or not isinstance(w, (int, Fraction)) or w < 0:
         raise InvalidInput(
-            f"ballot {index + 1}: weight must be an exact number (int or Fraction) of at least 0, "
-            f"not {w!r}",
+            say("ballot %(number)s: weight must be an exact number (int or Fraction) of at least 0, not %(w)s", number=index + 1, w=repr(w)),
             field="ballots.weight",
         )
     return w
@@ -206,10 +206,10 @@ def one_input(ballots: Any, totals: Any, *, method: str, totals_allowed: bool = 
     from vybory.errors import InvalidInput
 
     if (ballots is None) == (totals is None):
-        raise InvalidInput(f"method {method!r}: give either ballots or totals, not both and not neither",
+        raise InvalidInput(say("method %(method)s: give either ballots or totals, not both and not neither", method=repr(method)),
                            field="ballots")
     if totals is not None and not totals_allowed:
-        raise InvalidInput(f"method {method!r} needs the ballots themselves, not totals", field="totals")
+        raise InvalidInput(say("method %(method)s needs the ballots themselves, not totals", method=repr(method)), field="totals")
 
 
 def option_error(method: str, name: str, rule: str) -> Any:

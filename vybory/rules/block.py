@@ -25,6 +25,7 @@ from vybory.rules.base import (
 from vybory.rules.marks import outcome_of_tally, tally_marks, tally_totals
 from vybory.rules.outcome import Outcome
 from vybory.rules.ties import TieBreaker
+from vybory.text import say_plural
 
 METHOD = "block"
 OPTIONS: dict[str, Option] = {
@@ -44,4 +45,5 @@ def count(contest: Contest, *, ballots: Iterable[MarkBallot] | None = None, tota
     else:
         tally = tally_marks(contest, ballots or (), min_marks=0, max_marks=max_marks)
     return outcome_of_tally(METHOD, contest, tally, TieBreaker(contest.seed),
-                            note=f"up to {max_marks} mark(s) per ballot")
+                            note=say_plural("up to %(num)s mark per ballot", "up to %(num)s marks per ballot",
+                                            max_marks))

@@ -46,6 +46,7 @@ from vybory.rules.marks import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
+from vybory.text import say, say_plural
 
 METHOD = "for-against"
 OPTIONS: dict[str, Option] = {
@@ -57,8 +58,8 @@ OPTIONS: dict[str, Option] = {
     "quorum": (Fraction, Fraction(0), "turnout must be more than this share of the registered voters"),
 }
 
-DENOMINATOR_WORDS = {"cast": "the ballots cast", "valid": "the valid ballots",
-                     "for_against": "their votes for and against"}
+DENOMINATOR_WORDS = {"cast": say("the ballots cast"), "valid": say("the valid ballots"),
+                     "for_against": say("their votes for and against")}
 
 
 def _tally_ballots(contest: Contest, ballots: Iterable[ScoreBallot], max_for: int | None):
@@ -90,8 +91,7 @@ def _tally_totals(contest: Contest, totals: Totals):
     keys = {f"{c}:{side}" for c in contest.candidates for side in ("for", "against")}
     unknown = sorted(set(totals.counts) - keys)
     if unknown:
-        raise InvalidInput(f"{', '.join(map(repr, unknown))}: for/against totals are keyed '<name>:for' and "
-                           f"'<name>:against' for the contest's candidates", field="totals.counts")
+        raise InvalidInput(say("%(names)s: for/against totals are keyed '<name>:for' and '<name>:against' for the contest's candidates", names=', '.join(map(repr, unknown))), field="totals.counts")
     votes_for = {c: check_number(totals.counts.get(f"{c}:for", 0), f"totals.counts[{c + ':for'!r}]")
                  for c in contest.candidates}
     against = {c: check_number(totals.counts.get(f"{c}:against", 0), f"totals.counts[{c + ':against'!r}]")
@@ -99,8 +99,7 @@ def _tally_totals(contest: Contest, totals: Totals):
     valid = cast - invalid
     for c in contest.candidates:
         if votes_for[c] + against[c] > valid - blank:
-            raise InvalidInput(f"candidate {c!r} has {votes_for[c]} for and {against[c]} against, more than the "
-                               f"{valid - blank} valid non-blank ballots", field="totals.counts")
+            raise InvalidInput(say("candidate %(c)s has %(votes_for)s for and %(against)s against, more than the %(number)s valid non-blank ballots", c=repr(c), votes_for=votes_for[c], against=against[c], number=valid - blank), field="totals.counts")
     return MarkTally(counts=votes_for, ballots_cast=cast, valid=valid, invalid=invalid, blank=blank), against
 
 
@@ -144,13 +143,17 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
         key = votes_for if options["rank_by"] == "for" else net
         outcome.winners = tb.settle(groups_by_count(key, over), limit=contest.seats, round_number=1)
         rnd.elected = list(outcome.winners)
-        rnd.note = (f"elected with votes for more than {fraction_words(threshold)} of "
-                    f"{DENOMINATOR_WORDS[options['denominator']]}, best by "
-                    f"{'votes for' if options['rank_by'] == 'for' else 'for minus against'}")
+        rnd.note = say("elected with votes for more than %(share)s of %(of)s, best by %(by)s",
+                       share=fraction_words(threshold), of=DENOMINATOR_WORDS[options["denominator"]],
+                       by=say("votes for") if options["rank_by"] == "for" else say("for minus against"))
         unfilled = contest.seats - len(outcome.winners)
         if unfilled:
-            reason = (f"{unfilled} seat(s) unfilled: only {len(over)} candidate(s) had votes for more than "
-                      f"{fraction_words(threshold)} of {DENOMINATOR_WORDS[options['denominator']]}; a new election is required")
+            reason = say_plural("%(num)s seat unfilled: only %(over)s had votes for more than %(share)s of "
+                                "%(of)s; a new election is required",
+                                "%(num)s seats unfilled: only %(over)s had votes for more than %(share)s of "
+                                "%(of)s; a new election is required", unfilled,
+                                over=say_plural("%(num)s candidate", "%(num)s candidates", len(over)),
+                                share=fraction_words(threshold), of=DENOMINATOR_WORDS[options["denominator"]])
     rnd.ties = tb.take_ties()
     if reason:
         outcome.status, outcome.reason = Status.REPEAT_REQUIRED, reason

@@ -37,6 +37,7 @@ from fractions import Fraction
 from vybory.errors import InvalidInput
 from vybory.rules.base import RankedBallot, Totals
 from vybory.rules.outcome import Number
+from vybory.text import say
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +518,7 @@ def detect_format(filename: str, text: str | None) -> str:
         if lower.endswith(ext):
             return fmt
     if text is None:
-        raise InvalidInput(f"cannot tell the format of {filename!r}: give --format", field="format")
+        raise InvalidInput(say("cannot tell the format of %(filename)s: give --format", filename=repr(filename)), field="format")
     if lower.endswith(".csv"):
         _, rows = _csv_rows("CSV", text)
         for _, cells in rows[1:]:
@@ -533,5 +534,4 @@ def detect_format(filename: str, text: str | None) -> str:
     content = [s for s in stripped if not s.startswith("#")]
     if content and re.fullmatch(r"\d+\s+\d+", content[0]):
         return "blt"
-    raise InvalidInput(f"cannot tell the format of {filename!r}: give --format "
-                       f"({', '.join(FORMATS)})", field="format")
+    raise InvalidInput(say("cannot tell the format of %(filename)s: give --format (%(names)s)", filename=repr(filename), names=', '.join(FORMATS)), field="format")

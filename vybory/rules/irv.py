@@ -59,6 +59,7 @@ from vybory.rules.base import (
 from vybory.rules.outcome import Number, Outcome, Round, Status, Tie, TieRule
 from vybory.rules.ranked import Profile, candidate_numbers, group_ballots
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "irv"
 
@@ -228,7 +229,7 @@ class _Count:
             live = self.live()
             active = sum(self.votes[c] for c in live)
             if not live or active == 0:
-                status, reason = Status.NO_DECISION, "no ballot counts for a continuing candidate"
+                status, reason = Status.NO_DECISION, say("no ballot counts for a continuing candidate")
                 break
             if len(live) == 1:
                 winner = live[0]

@@ -53,6 +53,7 @@ from vybory.rules.base import (
 from vybory.rules.marks import MarkTally, tally_fields, tally_marks, tally_totals
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
+from vybory.text import say, say_plural
 
 METHOD = "majority"
 OPTIONS: dict[str, Option] = {
@@ -106,7 +107,7 @@ def count_marks(method: str, contest: Contest, options: dict[str, Any], *,
 
 
 def fraction_words(x: Fraction) -> str:
-    return "one half" if x == Fraction(1, 2) else f"{x.numerator}/{x.denominator}"
+    return say("one half") if x == Fraction(1, 2) else f"{x.numerator}/{x.denominator}"
 
 
 def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, Any], *,
@@ -128,10 +129,10 @@ def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, A
 
     if sum(tally.counts.values()) == 0:
         return _finish(outcome, rnd, tb, Status.REPEAT_REQUIRED,
-                       "no valid vote was cast for any candidate; a new election is required")
+                       say("no valid vote was cast for any candidate; a new election is required"))
 
     if decision == "plurality" or (runoff_round and options["runoff_threshold"] == "plurality"):
-        rnd.note = "most votes win"
+        rnd.note = say("most votes win")
         outcome.winners = tb.settle(groups_by_count(tally.counts), limit=contest.seats, round_number=1)
         rnd.elected = list(outcome.winners)
         return _finish(outcome, rnd, tb, Status.ELECTED, "")
@@ -140,7 +141,7 @@ def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, A
     threshold = options["threshold"]
     if options["several_seats"] == "per_seat":
         denominator: Number = Fraction(sum(tally.counts.values()), contest.seats)
-        what = "the votes for candidates per seat"
+        what = say("the votes for candidates per seat")
     else:
         if options["blank_in_denominator"]:
             denominator = tally.valid
@@ -149,29 +150,37 @@ def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, A
             denominator = sum(tally.counts.values())
         else:
             denominator = tally.valid - tally.blank
-        what = "the valid votes" if options["blank_in_denominator"] else "the valid non-blank votes"
+        what = (say("the valid votes") if options["blank_in_denominator"]
+                else say("the valid non-blank votes"))
     needed = threshold * denominator
     rnd.quota = needed
-    rnd.note = f"to be elected: more than {fraction_words(threshold)} of {what} (more than {needed})"
+    rnd.note = say("to be elected: more than %(share)s of %(what)s (more than %(needed)s)",
+                   share=fraction_words(threshold), what=what, needed=str(needed))
     rnd.details["denominator"] = denominator
     over = [c for c in contest.candidates if tally.counts[c] > needed]
     outcome.winners = tb.settle(groups_by_count(tally.counts, over), limit=contest.seats, round_number=1)
     rnd.elected = list(outcome.winners)
     unfilled = contest.seats - len(outcome.winners)
-    nobody = "no other candidate" if outcome.winners else "no candidate"
+    nobody = say("no other candidate") if outcome.winners else say("no candidate")
     if unfilled == 0:
         return _finish(outcome, rnd, tb, Status.ELECTED, "")
     if runoff_round:
         return _finish(outcome, rnd, tb, Status.REPEAT_REQUIRED,
-                       f"{unfilled} seat(s) unfilled after the runoff: {nobody} had more than "
-                       f"{fraction_words(threshold)} of {what}; a new election is required")
+                       say_plural("%(num)s seat unfilled after the runoff: %(nobody)s had more than "
+                                  "%(share)s of %(what)s; a new election is required",
+                                  "%(num)s seats unfilled after the runoff: %(nobody)s had more than "
+                                  "%(share)s of %(what)s; a new election is required", unfilled,
+                                  nobody=nobody, share=fraction_words(threshold), what=what))
 
     # [rule 12] runoff between the best of the rest
     rest = [c for c in contest.candidates if c not in outcome.winners]
     if len(rest) <= unfilled:
         return _finish(outcome, rnd, tb, Status.REPEAT_REQUIRED,
-                       f"{unfilled} seat(s) unfilled: {nobody} had more than {fraction_words(threshold)} of "
-                       f"{what}, and too few candidates remain for a runoff; a new election is required")
+                       say_plural("%(num)s seat unfilled: %(nobody)s had more than %(share)s of %(what)s, "
+                                  "and too few candidates remain for a runoff; a new election is required",
+                                  "%(num)s seats unfilled: %(nobody)s had more than %(share)s of %(what)s, "
+                                  "and too few candidates remain for a runoff; a new election is required",
+                                  unfilled, nobody=nobody, share=fraction_words(threshold), what=what))
     size = min(len(rest), options["runoff_top"] * unfilled)
     chosen = tb.settle(groups_by_count(tally.counts, rest), limit=size, round_number=1, purpose="runoff",
                        order_purpose=None)
@@ -180,8 +189,12 @@ def decide(method: str, contest: Contest, tally: MarkTally, options: dict[str, A
         chosen += [c for c in rest if c not in chosen and tally.counts[c] > above * denominator]
     outcome.runoff_candidates = sorted(chosen, key=lambda c: -tally.counts[c])
     return _finish(outcome, rnd, tb, Status.RUNOFF_REQUIRED,
-                   f"{unfilled} seat(s) unfilled: {nobody} had more than {fraction_words(threshold)} of "
-                   f"{what}; runoff between {', '.join(outcome.runoff_candidates)}")
+                   say_plural("%(num)s seat unfilled: %(nobody)s had more than %(share)s of %(what)s; "
+                              "runoff between %(names)s",
+                              "%(num)s seats unfilled: %(nobody)s had more than %(share)s of %(what)s; "
+                              "runoff between %(names)s", unfilled, nobody=nobody,
+                              share=fraction_words(threshold), what=what,
+                              names=", ".join(outcome.runoff_candidates)))
 
 
 def quorum_check(method: str, contest: Contest, turnout: Number, quorum: Fraction, rnd: Round) -> str:
@@ -200,8 +213,9 @@ def quorum_check(method: str, contest: Contest, turnout: Number, quorum: Fractio
     rnd.details["quorum"] = {"turnout": turnout, "registered": contest.registered, "needed_more_than": needed}
     if turnout > needed:
         return ""
-    return (f"quorum not met: {turnout} of {contest.registered} registered voters voted, not more than "
-            f"{fraction_words(quorum)} of them; a new election is required")
+    return say("quorum not met: %(turnout)s of %(registered)s registered voters voted, not more than "
+               "%(share)s of them; a new election is required", turnout=str(turnout),
+               registered=str(contest.registered), share=fraction_words(quorum))
 
 
 def _finish(outcome: Outcome, rnd: Round, tb: TieBreaker, status: Status, reason: str) -> Outcome:

@@ -49,6 +49,7 @@ from vybory.rules.marks import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "majority-judgment"
 OPTIONS: dict[str, Option] = {
@@ -84,13 +85,12 @@ def histograms_from_totals(contest: Contest, totals: Totals, grades: int, missin
     for key, value in totals.counts.items():
         name, _, grade = key.rpartition(":")
         if name not in hist or not grade.lstrip("-").isdigit() or not 0 <= int(grade) < grades:
-            raise InvalidInput(f"{key!r}: majority judgment totals are keyed '<name>:<grade>' with a candidate "
-                               f"and a grade in 0..{grades - 1}", field="totals.counts")
+            raise InvalidInput(say("%(key)s: majority judgment totals are keyed '<name>:<grade>' with a candidate and a grade in 0..%(number)s", key=repr(key), number=grades - 1), field="totals.counts")
         hist[name][int(grade)] = hist[name].get(int(grade), 0) + check_number(value, f"totals.counts[{key!r}]")
     for c, h in hist.items():
         given = sum(h.values())
         if given > valid:
-            raise InvalidInput(f"candidate {c!r} has {given} grades, more than the {valid} valid ballots",
+            raise InvalidInput(say("candidate %(c)s has %(given)s grades, more than the %(valid)s valid ballots", c=repr(c), given=given, valid=valid),
                                field="totals.counts")
         if given < valid:
             h[missing] = h.get(missing, 0) + valid - given
@@ -192,10 +192,10 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     details = fields.pop("details", {})
     names = options["grades"] if isinstance(options["grades"], list) else None
     scale = f"0 = {names[0]} .. {grades - 1} = {names[-1]}" if names else f"0 worst .. {grades - 1} best"
-    rnd = Round(number=1, counts={}, note=f"counts: majority grade ({scale})")
+    rnd = Round(number=1, counts={}, note=say("counts: majority grade (%(scale)s)", scale=scale))
     if tally.valid == 0:
         return Outcome(method=METHOD, seats=contest.seats, status=Status.NO_DECISION, winners=[], rounds=[rnd],
-                       reason="no valid ballot", details=details, **fields)
+                       reason=say("no valid ballot"), details=details, **fields)
     ints = scaled(hist)
     profile = {c: sides(ints[c]) for c in contest.candidates}
     odd = sum(ints[contest.candidates[0]].values()) % 2 == 1

@@ -26,6 +26,7 @@ from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, MarkBallot, ScoreBallot, Totals, check_weight
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
+from vybory.text import say
 
 B = TypeVar("B", MarkBallot, ScoreBallot)
 
@@ -57,7 +58,7 @@ def _cast(ballots: Iterable[Any], kind: type[B], tally: MarkTally) -> Iterator[t
     ``kind``, or a weight that is not an exact number of at least 0, is refused."""
     for i, ballot in enumerate(ballots):
         if not isinstance(ballot, kind):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a {kind.__name__}",
+            raise InvalidInput(say("ballot %(number)s is a %(kind)s, not a %(expected)s", number=i + 1, kind=type(ballot).__name__, expected=kind.__name__),
                                field="ballots")
         w = check_weight(ballot, i)
         tally.ballots_cast += w
@@ -123,7 +124,7 @@ def whole_numbers(low: int, high: int, words: str) -> Callable[[Mapping[str, int
 def check_number(value: object, what: str) -> Number:
     """An exact count of at least 0, or a clear error naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, (int, Fraction)) or value < 0:
-        raise InvalidInput(f"must be an exact number (int or Fraction) of at least 0, not {value!r}",
+        raise InvalidInput(say("must be an exact number (int or Fraction) of at least 0, not %(value)s", value=repr(value)),
                            field=what)
     return value
 
@@ -131,12 +132,12 @@ def check_number(value: object, what: str) -> Number:
 def check_totals_frame(totals: Totals) -> tuple[Number, Number, Number]:
     """``(ballots_cast, blank, invalid)`` of ``totals``, checked to add up."""
     if not isinstance(totals, Totals):
-        raise InvalidInput(f"must be a Totals, not {type(totals).__name__}", field="totals")
+        raise InvalidInput(say("must be a Totals, not %(kind)s", kind=type(totals).__name__), field="totals")
     cast = check_number(totals.ballots_cast, "totals.ballots_cast")
     blank = check_number(totals.blank, "totals.blank")
     invalid = check_number(totals.invalid, "totals.invalid")
     if blank + invalid > cast:
-        raise InvalidInput(f"blank ({blank}) and invalid ({invalid}) ballots exceed the ballots cast ({cast})",
+        raise InvalidInput(say("blank (%(blank)s) and invalid (%(invalid)s) ballots exceed the ballots cast (%(cast)s)", blank=blank, invalid=invalid, cast=cast),
                            field="totals")
     return cast, blank, invalid
 
@@ -154,8 +155,7 @@ def tally_totals(contest: Contest, totals: Totals, *, max_marks: int) -> MarkTal
     carried = (valid - blank) * max_marks
     if sum(counts.values()) > carried:
         raise InvalidInput(
-            f"the counts add up to {sum(counts.values())}, more than the {valid - blank} valid non-blank "
-            f"ballots can carry with at most {max_marks} mark(s) each",
+            say("the counts add up to %(sum)s, more than the %(number)s valid non-blank ballots can carry with at most %(max_marks)s marks each", sum=sum(counts.values()), number=valid - blank, max_marks=max_marks),
             field="totals.counts",
         )
     return MarkTally(counts=counts, ballots_cast=cast, valid=valid, invalid=invalid, blank=blank)
@@ -165,7 +165,7 @@ def totals_counts(contest: Contest, given: Mapping[str, object]) -> dict[str, Nu
     """Per-candidate counts from totals keyed by candidate name (missing = 0)."""
     unknown = sorted(set(given) - set(contest.candidates))
     if unknown:
-        raise InvalidInput(f"{', '.join(repr(k) for k in unknown)} not a candidate of contest {contest.name!r}",
+        raise InvalidInput(say("%(names)s not a candidate of contest %(name)s", names=', '.join(repr(k) for k in unknown), name=repr(contest.name)),
                            field="totals.counts")
     return {c: check_number(given.get(c, 0), f"totals.counts[{c!r}]") for c in contest.candidates}
 
@@ -179,7 +179,8 @@ def outcome_of_tally(method: str, contest: Contest, tally: MarkTally, tb: TieBre
     """
     rnd = Round(number=1, counts=dict(tally.counts), note=note)
     if sum(tally.counts.values()) == 0:
-        status, winners, reason = Status.NO_DECISION, [], "no candidate received a vote"
+        status, winners = Status.NO_DECISION, []
+        reason: str = say("no candidate received a vote")
     else:
         winners = tb.settle(groups_by_count(tally.counts), limit=contest.seats, round_number=1)
         status, reason = Status.ELECTED, ""

@@ -52,6 +52,7 @@ from vybory.rules.marks import (
     valid_score_ballots,
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
+from vybory.text import say
 
 METHOD = "motion"
 ANSWERS = ("yes", "no", "abstain")
@@ -107,12 +108,10 @@ def _tally_totals(contest: Contest, totals: Totals) -> MarkTally:
     cast, blank, invalid = check_totals_frame(totals)
     unknown = sorted(set(totals.counts) - set(contest.candidates))
     if unknown:
-        raise InvalidInput(f"{', '.join(map(repr, unknown))}: motion totals are keyed by the answers "
-                           f"{', '.join(contest.candidates)}", field="totals.counts")
+        raise InvalidInput(say("%(names)s: motion totals are keyed by the answers %(answers)s", names=', '.join(map(repr, unknown)), answers=', '.join(contest.candidates)), field="totals.counts")
     counts = {a: check_number(totals.counts.get(a, 0), f"totals.counts[{a!r}]") for a in contest.candidates}
     if sum(counts.values()) + blank + invalid != cast:
-        raise InvalidInput(f"the answers ({sum(counts.values())}), blank ({blank}) and invalid ({invalid}) ballots "
-                           f"do not add up to the ballots cast ({cast})", field="totals")
+        raise InvalidInput(say("the answers (%(sum)s), blank (%(blank)s) and invalid (%(invalid)s) ballots do not add up to the ballots cast (%(cast)s)", sum=sum(counts.values()), blank=blank, invalid=invalid, cast=cast), field="totals")
     return MarkTally(counts=counts, ballots_cast=cast, valid=cast - invalid, invalid=invalid, blank=blank)
 
 
@@ -127,9 +126,13 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
                            "registered": contest.registered or 0}[options["denominator"]]
     threshold, at_least = options["threshold"], options["comparison"] == "at_least"
     needed = threshold * denominator
-    words = {"valid": "yes + no", "cast": "the ballots cast", "registered": "the registered voters"}
-    rule = f"{'at least' if at_least else 'more than'} {fraction_words(threshold)} of {words[options['denominator']]}"
-    rnd = Round(number=1, counts=dict(tally.counts), quota=needed, note=f"passes with yes {rule} ({needed})",
+    words = {"valid": say("yes + no"), "cast": say("the ballots cast"),
+             "registered": say("the registered voters")}
+    share, of = fraction_words(threshold), words[options["denominator"]]
+    rule = (say("at least %(share)s of %(of)s", share=share, of=of) if at_least
+            else say("more than %(share)s of %(of)s", share=share, of=of))
+    rnd = Round(number=1, counts=dict(tally.counts), quota=needed,
+                note=say("passes with yes %(rule)s (%(needed)s)", rule=rule, needed=str(needed)),
                 details={"denominator": denominator})
     outcome = Outcome(method=METHOD, seats=1, status=Status.NO_DECISION, winners=[], rounds=[rnd],
                       **tally_fields(tally, contest))
@@ -137,8 +140,10 @@ def count(contest: Contest, *, ballots: Iterable[ScoreBallot] | None = None, tot
     if reason:
         outcome.status, outcome.reason = Status.REPEAT_REQUIRED, reason
     elif yes > 0 and (yes >= needed if at_least else yes > needed):
-        outcome.status, outcome.winners, outcome.reason = Status.ELECTED, ["yes"], f"passed: yes {yes}, {rule}"
+        outcome.status, outcome.winners = Status.ELECTED, ["yes"]
+        outcome.reason = say("passed: yes %(yes)s, %(rule)s", yes=str(yes), rule=rule)
         rnd.elected = ["yes"]
     else:
-        outcome.reason = f"rejected: yes {yes} is not {rule} ({needed})"
+        outcome.reason = say("rejected: yes %(yes)s is not %(rule)s (%(needed)s)", yes=str(yes), rule=rule,
+                             needed=str(needed))
     return outcome

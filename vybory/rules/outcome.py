@@ -17,6 +17,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from vybory.text import Text
+
 FORMAT_VERSION = 1
 
 Number = int | Fraction
@@ -93,6 +95,7 @@ class Round:
             "quota": None if self.quota is None else number_to_json(self.quota),
             "ties": [t.to_json() for t in self.ties],
             "note": self.note,
+            "note_words": words_json(self.note),
             "details": _details_to_json(self.details),
         }
 
@@ -132,6 +135,7 @@ class Outcome:
             "winners": list(self.winners),
             "runoff_candidates": list(self.runoff_candidates),
             "reason": self.reason,
+            "reason_words": words_json(self.reason),
             "ballots_cast": number_to_json(self.ballots_cast),
             "valid": number_to_json(self.valid),
             "invalid": number_to_json(self.invalid),
@@ -140,6 +144,12 @@ class Outcome:
             "rounds": [r.to_json() for r in self.rounds],
             "details": _details_to_json(self.details),
         }
+
+
+def words_json(value: str) -> dict[str, Any] | None:
+    """The message id and parameters of a reason or note made with :func:`vybory.text.say`, for
+    a translation; None for one that has none."""
+    return value.to_json() if isinstance(value, Text) and value else None
 
 
 def number_to_json(value: Number) -> int | str:

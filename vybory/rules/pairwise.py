@@ -24,6 +24,7 @@ from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot, check_weight
 from vybory.rules.marks import MarkTally
 from vybory.rules.outcome import Number
+from vybory.text import say
 
 Matrix = dict[str, dict[str, Number]]
 
@@ -50,7 +51,7 @@ def tally_pairwise(contest: Contest, ballots: Iterable[RankedBallot]) -> tuple[M
     grouped: dict[tuple[frozenset[str], ...], Number] = {}
     for i, ballot in enumerate(ballots):
         if not isinstance(ballot, RankedBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a RankedBallot", field="ballots")
+            raise InvalidInput(say("ballot %(number)s is a %(kind)s, not a RankedBallot", number=i + 1, kind=type(ballot).__name__), field="ballots")
         w = check_weight(ballot, i)
         tally.ballots_cast += w
         levels = levels_of(ballot.ranking)

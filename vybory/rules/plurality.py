@@ -24,6 +24,7 @@ from vybory.rules.base import (
 from vybory.rules.marks import outcome_of_tally, tally_marks, tally_totals
 from vybory.rules.outcome import Outcome
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "plurality"
 OPTIONS: dict[str, Option] = {}
@@ -37,4 +38,4 @@ def count(contest: Contest, *, ballots: Iterable[MarkBallot] | None = None, tota
         tally = tally_totals(contest, totals, max_marks=1)
     else:
         tally = tally_marks(contest, ballots or (), min_marks=0, max_marks=1)
-    return outcome_of_tally(METHOD, contest, tally, TieBreaker(contest.seed), note="one mark per ballot")
+    return outcome_of_tally(METHOD, contest, tally, TieBreaker(contest.seed), note=say("one mark per ballot"))

@@ -23,6 +23,7 @@ from fractions import Fraction
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot, check_weight
 from vybory.rules.outcome import Number
+from vybory.text import say
 
 Rank = tuple[int, ...]
 Ranking = tuple[Rank, ...]
@@ -67,7 +68,7 @@ def group_ballots(contest: Contest, ballots: Iterable[RankedBallot]) -> Profile:
     cast: Number = 0
     for i, ballot in enumerate(ballots):
         if type(ballot) is not RankedBallot and not isinstance(ballot, RankedBallot):
-            raise InvalidInput(f"ballot {i + 1} is a {type(ballot).__name__}, not a RankedBallot",
+            raise InvalidInput(say("ballot %(number)s is a %(kind)s, not a RankedBallot", number=i + 1, kind=type(ballot).__name__),
                                field="ballots")
         w = ballot.weight
         if type(w) is not int or w < 0:
@@ -79,7 +80,7 @@ def group_ballots(contest: Contest, ballots: Iterable[RankedBallot]) -> Profile:
         try:
             raw[key] = raw.get(key, 0) + w
         except TypeError:
-            raise InvalidInput(f"ballot {i + 1}: a ranking is a tuple of tuples of names, not {key!r}",
+            raise InvalidInput(say("ballot %(number)s: a ranking is a tuple of tuples of names, not %(key)s", number=i + 1, key=repr(key)),
                                field="ballots.ranking") from None
     grouped: dict[Ranking, Number] = {}
     blank: Number = 0
@@ -158,12 +159,12 @@ def candidate_numbers(contest: Contest, names: Sequence[str] | None, *, option: 
     if not names:
         return []
     if isinstance(names, str):
-        raise InvalidInput(f"must list candidates' names, not the string {names!r}", field=f"options.{option}")
+        raise InvalidInput(say("must list candidates' names, not the string %(names)s", names=repr(names)), field=f"options.{option}")
     index = {name: i for i, name in enumerate(contest.candidates)}
     result = []
     for name in names:
         if name not in index:
-            raise InvalidInput(f"{name!r} is not a candidate of contest {contest.name!r}",
+            raise InvalidInput(say("%(name)s is not a candidate of contest %(name2)s", name=repr(name), name2=repr(contest.name)),
                                field=f"options.{option}")
         result.append(index[name])
     return result
@@ -179,5 +180,4 @@ def integer_weights(profile: Profile, method: str) -> None:
     """Refuses fractional weights where the law counts whole papers."""
     for ranking, w in zip(profile.rankings, profile.weights):
         if not isinstance(w, int) and Fraction(w).denominator != 1:
-            raise InvalidInput(f"method {method!r} counts whole papers: a ballot weight must be a whole "
-                               f"number, not {w}", field="ballots.weight")
+            raise InvalidInput(say("method %(method)s counts whole papers: a ballot weight must be a whole number, not %(w)s", method=repr(method), w=w), field="ballots.weight")

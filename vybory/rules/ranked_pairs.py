@@ -39,6 +39,7 @@ from vybory.rules.marks import tally_fields
 from vybory.rules.outcome import Number, Outcome, Round, Status, Tie
 from vybory.rules.pairwise import Matrix, head_to_head_wins, matrix_details, tally_pairwise
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "ranked-pairs"
 OPTIONS: dict[str, Option] = {
@@ -115,7 +116,7 @@ def count(contest: Contest, *, ballots: Iterable[RankedBallot] | None = None, to
     tbrc, rule = tb.order(contest.candidates, purpose="pair_order", round_number=1, lowest_first=False)
     locked, skipped, tie_names = lock_pairs(d, options["strength"], tbrc)
     rnd = Round(number=1, counts=head_to_head_wins(d),
-                note=f"counts: head-to-head wins; pair strength: {options['strength']}",
+                note=say("counts: head-to-head wins; pair strength: %(strength)s", strength=options["strength"]),
                 details={"first_preferences": dict(tally.counts)})
     fields = tally_fields(tally, contest)
     details = {
@@ -127,7 +128,7 @@ def count(contest: Contest, *, ballots: Iterable[RankedBallot] | None = None, to
     }
     if tally.valid - tally.blank == 0:
         return Outcome(method=METHOD, seats=contest.seats, status=Status.NO_DECISION, winners=[], rounds=[rnd],
-                       reason="no valid ballot ranks any candidate", details=details, **fields)
+                       reason=say("no valid ballot ranks any candidate"), details=details, **fields)
     order = order_of(d, locked)
     winners = order[: contest.seats]
     rnd.elected = list(winners)

@@ -35,6 +35,7 @@ from vybory.rules.marks import tally_fields
 from vybory.rules.outcome import Outcome, Round, Status
 from vybory.rules.pairwise import Matrix, head_to_head_wins, matrix_details, tally_pairwise
 from vybory.rules.ties import TieBreaker
+from vybory.text import say
 
 METHOD = "schulze"
 OPTIONS: dict[str, Option] = {
@@ -86,13 +87,13 @@ def count(contest: Contest, *, ballots: Iterable[RankedBallot] | None = None, to
     p = strongest_paths(d, options["strength"])
     tb = TieBreaker(contest.seed)
     rnd = Round(number=1, counts=head_to_head_wins(d),
-                note=f"counts: head-to-head wins; link strength: {options['strength']}",
+                note=say("counts: head-to-head wins; link strength: %(strength)s", strength=options["strength"]),
                 details={"first_preferences": dict(tally.counts)})
     fields = tally_fields(tally, contest)
     details = {**fields.pop("details", {}), "pairwise": matrix_details(d), "strongest_paths": matrix_details(p)}
     if tally.valid - tally.blank == 0:
         return Outcome(method=METHOD, seats=contest.seats, status=Status.NO_DECISION, winners=[], rounds=[rnd],
-                       reason="no valid ballot ranks any candidate", details=details, **fields)
+                       reason=say("no valid ballot ranks any candidate"), details=details, **fields)
     winners = tb.settle(ranking_groups(p), limit=contest.seats, round_number=1)
     rnd.elected = list(winners)
     rnd.ties = tb.take_ties()

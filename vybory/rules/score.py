@@ -44,6 +44,7 @@ from vybory.rules.marks import (
 )
 from vybory.rules.outcome import Number, Outcome, Round, Status
 from vybory.rules.ties import TieBreaker, groups_by_count
+from vybory.text import say
 
 METHOD = "score"
 OPTIONS: dict[str, Option] = {
@@ -80,16 +81,14 @@ def _from_totals(contest: Contest, totals: Totals, low: int, high: int):
         except ValueError:
             s = None
         if name not in sums or s is None or not low <= s <= high:
-            raise InvalidInput(f"{key!r}: score totals are keyed '<name>:<score>' with a candidate and a score "
-                               f"in {low}..{high}", field="totals.counts")
+            raise InvalidInput(say("%(key)s: score totals are keyed '<name>:<score>' with a candidate and a score in %(low)s..%(high)s", key=repr(key), low=low, high=high), field="totals.counts")
         w = check_number(value, f"totals.counts[{key!r}]")
         sums[name] += w * s
         scored[name] += w
     valid = cast - invalid
     for c in contest.candidates:
         if scored[c] > valid - blank:
-            raise InvalidInput(f"candidate {c!r} is scored by {scored[c]}, more than the {valid - blank} valid "
-                               f"non-blank ballots", field="totals.counts")
+            raise InvalidInput(say("candidate %(c)s is scored by %(value)s, more than the %(number)s valid non-blank ballots", c=repr(c), value=scored[c], number=valid - blank), field="totals.counts")
     return MarkTally(counts=sums, ballots_cast=cast, valid=valid, invalid=invalid, blank=blank), scored
 
 

@@ -38,6 +38,7 @@ from vybory.protocol import state as protocol_state
 from vybory.store import Database
 from vybory.store import board as board_rows
 from vybory.store.tables import Election
+from vybory.text import say
 
 
 def to_event(stored: board_rows.StoredEvent) -> Event:
@@ -121,8 +122,9 @@ class Board:
         election = session.scalars(select(Election).where(Election.slug == slug)).first()
         if election is None:
             known = session.scalars(select(Election.slug).order_by(Election.slug).limit(20)).all()
-            hint = f" (elections here: {', '.join(known)})" if known else " (there are no elections yet)"
-            raise Refused(f"there is no election {slug!r}{hint}", field="election", code="unknown_election")
+            hint = (say(" (elections here: %(names)s)", names=", ".join(known)) if known
+                    else say(" (there are no elections yet)"))
+            raise Refused(say("there is no election %(slug)s%(hint)s", slug=repr(slug), hint=hint), field="election", code="unknown_election")
         return election
 
     # -- state -------------------------------------------------------------------
@@ -132,7 +134,7 @@ class Board:
             return self._derive_unchecked(session, election_id)
         except VyboryError as error:
             self.forget(election_id)
-            raise Refused(f"the board stored in the database is damaged: {error}", field="board",
+            raise Refused(say("the board stored in the database is damaged: %(error)s", error=error), field="board",
                           code="board_damaged") from None
 
     def _derive_unchecked(self, session: Session, election_id: int) -> tuple[Event | None, Any]:

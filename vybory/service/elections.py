@@ -64,6 +64,7 @@ from vybory.store.tables import (
     table_of,
 )
 from vybory.store.tables import Voter as VoterRow
+from vybory.text import say
 from vybory.verify.receipt import ReceiptClaim, ReceiptFinding, check_receipt_events, read_receipt
 
 # Key-ceremony events a trustee computes on their own machine and submits.
@@ -138,11 +139,10 @@ class ElectionService:
         payload = protocol_nominations.define(definition, now)
         with self.board.creating(now) as session:
             if session.scalars(select(Election.id).where(Election.slug == definition.slug)).first() is not None:
-                raise Refused(f"an election with the slug {definition.slug!r} already exists; "
-                              "choose another slug in the definition", field="slug", code="slug_taken")
+                raise Refused(say("an election with the slug %(slug)s already exists; choose another slug in the definition", slug=repr(definition.slug)), field="slug", code="slug_taken")
             fp = fingerprint(definition).hex()
             if session.scalars(select(Election.id).where(Election.fingerprint == fp)).first() is not None:
-                raise Refused("an election with exactly this definition already exists", field="definition",
+                raise Refused(say("an election with exactly this definition already exists"), field="definition",
                               code="definition_exists")
             election = Election(slug=definition.slug, title=definition.title, fingerprint=fp,
                                 definition_source=toml_text, created_at=now)
@@ -163,12 +163,12 @@ class ElectionService:
         """
         with self.board.writing(slug, self.clock()) as ctx:
             if ctx.state.credentials_published:
-                raise Refused("the credentials are already published: the roll can no longer change",
+                raise Refused(say("the credentials are already published: the roll can no longer change"),
                               field="roll", code="credentials_already_published")
             voters = parse_roll(csv_text, ctx.state.definition, source=source)
             existing = self._roll_size(ctx)
             if existing and not replace:
-                raise Refused(f"a roll of {existing} voters is already stored; import with replace to change it",
+                raise Refused(say("a roll of %(existing)s voters is already stored; import with replace to change it", existing=existing),
                               field="roll", code="roll_exists")
             if existing:
                 for row in ctx.session.scalars(select(VoterRow).where(VoterRow.election_id == ctx.election_id)):
@@ -218,7 +218,8 @@ class ElectionService:
             state: ElectionState = ctx.state
             d = state.definition
             waiting = tuple(
-                Waiting(p.role, p.who, p.action, p.deadline, p.deadline is not None and now >= p.deadline)
+                Waiting(p.role, p.who, p.action, p.deadline, p.deadline is not None and now >= p.deadline,
+                        p.name)
                 for p in protocol_state.pending(state, now))
             rounds = tuple(
                 RoundSummary(
@@ -317,10 +318,9 @@ class ElectionService:
         try:
             kind = EventKind(kind)
         except ValueError:
-            raise InvalidInput(f"{kind!r} is not a key ceremony step", field="kind", code="unknown_step") from None
+            raise InvalidInput(say("%(kind)s is not a key ceremony step", kind=repr(kind)), field="kind", code="unknown_step") from None
         if kind not in TRUSTEE_STEPS:
-            raise InvalidInput(f"{kind.value!r} is not a key ceremony step (steps: "
-                               f"{', '.join(k.value for k in TRUSTEE_STEPS)})", field="kind", code="unknown_step")
+            raise InvalidInput(say("%(value)s is not a key ceremony step (steps: %(names)s)", value=repr(kind.value), names=', '.join(k.value for k in TRUSTEE_STEPS)), field="kind", code="unknown_step")
         payload = _plain(payload)
         with self.board.writing(slug, self.clock()) as ctx:
             checked = check_append(ctx.state, kind, payload, now=ctx.now)
@@ -514,7 +514,7 @@ class ElectionService:
                  "position": event.position} for c in ballot.ciphertexts()])
         except IntegrityError:
             # The board's own index says a ciphertext repeats: the whole transaction is void.
-            raise Refused("this ballot repeats a ciphertext already on the board", field="ballot",
+            raise Refused(say("this ballot repeats a ciphertext already on the board"), field="ballot",
                           code="replayed_ballot") from None
         return Receipt(ctx.slug, ballot.round, payload["tracking_code"], event.position, event.hash.hex(), replaced,
                        event.previous_hash.hex(), state.fingerprint.hex())
@@ -526,7 +526,7 @@ class ElectionService:
             row = ctx.session.scalars(select(BallotEntry).where(
                 BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
             if row is None:
-                raise Refused("no ballot with this tracking code is on the board", field="tracking_code",
+                raise Refused(say("no ballot with this tracking code is on the board"), field="tracking_code",
                               code="unknown_tracking_code")
             last = ctx.state.rounds[row.round].last_ballot.get(row.credential)
             counts = last is not None and last.tracking_code == code
@@ -676,7 +676,7 @@ class ElectionService:
             return state.round(round).number
         current = state.current_round
         if current is None:
-            raise Refused("no round has been opened yet", field="round", code="no_round")
+            raise Refused(say("no round has been opened yet"), field="round", code="no_round")
         return current.number
 
     @staticmethod
@@ -712,7 +712,7 @@ def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
     from vybory.model.canonical import canonical_json, parse_json
 
     if not isinstance(payload, Mapping):
-        raise InvalidEncoding("must be a JSON object", field="payload")
+        raise InvalidEncoding(say("must be a JSON object"), field="payload")
     return parse_json(canonical_json(payload), field="payload")
 
 

@@ -21,6 +21,7 @@ from vybory.model.board import EventKind
 from vybory.protocol.state import ElectionState
 from vybory.service.elections import ElectionService, _plain
 from vybory.service.results import Posted
+from vybory.text import say
 
 
 def submit_mix(service: ElectionService, slug: str, payload: Mapping[str, Any]) -> Posted:
@@ -36,8 +37,8 @@ def round_to_mix(state: ElectionState, trustee: int | None = None) -> int:
     for number in sorted(state.rounds, reverse=True):
         if protocol.contests_to_mix(state, number, trustee):
             return number
-    who = "" if trustee is None else f" by trustee {trustee}"
-    raise Refused(f"no closed round has ranked ballots left to mix{who}", field="round", code="nothing_to_mix")
+    who = "" if trustee is None else say(" by trustee %(trustee)s", trustee=trustee)
+    raise Refused(say("no closed round has ranked ballots left to mix%(who)s", who=who), field="round", code="nothing_to_mix")
 
 
 def mix_contests(service: ElectionService, slug: str, secrets: TrusteeSecrets, *, round: int | None = None,
@@ -50,7 +51,7 @@ def mix_contests(service: ElectionService, slug: str, secrets: TrusteeSecrets, *
     number = round_to_mix(state, secrets.trustee) if round is None else state.round(round).number
     contests = protocol.contests_to_mix(state, number, secrets.trustee)
     if not contests:
-        raise Refused(f"trustee {secrets.trustee} has nothing to mix in round {number}", field="round",
+        raise Refused(say("trustee %(trustee)s has nothing to mix in round %(number)s", trustee=secrets.trustee, number=number), field="round",
                       code="nothing_to_mix")
     posted = {}
     for contest in contests:

@@ -111,18 +111,21 @@ class BallotLookup:
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
-    """Someone the election waits for: role, who, what to do, by when (``None``: no deadline)."""
+    """Someone the election waits for: role, who (id), name (in words), what to do, by when
+    (``None``: the definition sets no deadline for it)."""
 
     role: str
     who: str
     action: str
     deadline: datetime | None
     overdue: bool
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "role": self.role,
             "who": self.who,
+            "name": self.name or self.who,
             "action": self.action,
             "deadline": None if self.deadline is None else format_time(self.deadline),
             "overdue": self.overdue,

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from vybory.api.errors import ApiError
+from vybory.text import say
 from vybory.web import i18n
 from vybory.web.render import NeedsLogin
 
@@ -35,11 +36,11 @@ def register(app: FastAPI) -> None:
         if lang not in i18n.LANGUAGES:
             raise ApiError(
                 404,
-                f"no catalogue for language {lang!r} (languages: {', '.join(i18n.LANGUAGES)})",
+                say("no catalogue for language %(lang)s (languages: %(names)s)", lang=repr(lang), names=', '.join(i18n.LANGUAGES)),
                 code="unknown_language",
                 field="lang",
             )
-        return {"lang": lang, "messages": i18n.messages(lang)}
+        return {"lang": lang, "messages": i18n.messages(lang), "plurals": i18n.plural_messages(lang)}
 
     async def needs_login(request: Request, error: Exception) -> RedirectResponse:
         assert isinstance(error, NeedsLogin)

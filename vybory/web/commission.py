@@ -23,6 +23,7 @@ from vybory.model.canonical import parse_json
 from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
 from vybory.protocol.rounds import voters_in_round
 from vybory.service import ElectionService
+from vybory.text import say
 from vybory.web.forms import ElectionForm, definition_toml
 from vybory.web.render import check_form, page_login, render
 
@@ -54,7 +55,7 @@ def _new_page(
     if login.election is not None:
         from vybory.api.errors import ApiError
 
-        raise ApiError(403, "only the central commission creates elections", code="forbidden")
+        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
     return render(
         request,
         "commission/new.html",
@@ -213,7 +214,7 @@ def confirmed(confirm: str) -> None:
     """An irreversible action (close, tally, publish) goes ahead only with its box ticked."""
     if confirm != "yes":
         raise InvalidInput(
-            "tick the box to confirm: this step cannot be undone",
+            say("tick the box to confirm: this step cannot be undone"),
             field="confirm",
             code="confirmation_needed",
         )
@@ -399,16 +400,16 @@ def add_login(
     def action(service: ElectionService) -> None:
         definition = service.definition(slug)
         if role not in ("organisation", "trustee", "observer", "commission"):
-            raise InvalidInput(f"{role!r} is not a role here", field="role", code="unknown_role")
+            raise InvalidInput(say("%(role)s is not a role here", role=repr(role)), field="role", code="unknown_role")
         if role == "organisation" and not definition.has_organisation(subject):
             raise InvalidInput(
-                f"{subject!r} is not an organisation of this election",
+                say("%(subject)s is not an organisation of this election", subject=repr(subject)),
                 field="subject",
                 code="unknown_subject",
             )
         if role == "trustee" and not definition.has_trustee(subject):
             raise InvalidInput(
-                f"{subject!r} is not a trustee of this election",
+                say("%(subject)s is not a trustee of this election", subject=repr(subject)),
                 field="subject",
                 code="unknown_subject",
             )
@@ -439,7 +440,7 @@ def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
         items = data.get("credentials") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise InvalidInput(
-                "must be a list of {credential, district, weight}",
+                say("must be a list of {credential, district, weight}"),
                 field="credentials",
                 code="bad_credentials_file",
             )
@@ -447,7 +448,7 @@ def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
         for i, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("credential"), str):
                 raise InvalidInput(
-                    f"entry {i + 1} must have credential, district, weight",
+                    say("entry %(number)s must have credential, district, weight", number=i + 1),
                     field="credentials",
                     code="bad_credentials_file",
                 )
@@ -456,7 +457,7 @@ def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
     reader = csv.DictReader(io.StringIO(stripped))
     if reader.fieldnames is None or not {"credential", "district"} <= set(reader.fieldnames):
         raise InvalidInput(
-            "the CSV needs the columns credential, district, weight",
+            say("the CSV needs the columns credential, district, weight"),
             field="credentials",
             code="bad_credentials_file",
         )
@@ -465,7 +466,7 @@ def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
         weight = (row.get("weight") or "1").strip()
         if not weight.isdigit():
             raise InvalidInput(
-                f"line {line}: weight {weight!r} must be a whole number",
+                say("line %(line)s: weight %(weight)s must be a whole number", line=line, weight=repr(weight)),
                 field="credentials",
                 code="bad_credentials_file",
             )

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vybory.errors import InvalidInput
+from vybory.text import say
 
 LIST_FIELDS = {
     "districts": (("id", "name"), 2),
@@ -72,7 +73,7 @@ def toml_time(value: str, field: str) -> str:
         text += ":00"
     if len(text) != 19 or text[4] != "-" or text[10] != "T":
         raise InvalidInput(
-            f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM, UTC)",
+            say("%(value)s is not a date and time (YYYY-MM-DDTHH:MM, UTC)", value=repr(value)),
             field=field,
             code="bad_time",
         )
@@ -88,7 +89,7 @@ def rows(text: str, field: str) -> list[list[str]]:
         parts = [part.strip() for part in line.split("|")]
         if not minimum <= len(parts) <= len(names):
             raise InvalidInput(
-                f"line {number}: {line.strip()!r} must be {' | '.join(names)}",
+                say("line %(number)s: %(line)s must be %(names)s", number=number, line=repr(line.strip()), names=' | '.join(names)),
                 field=field,
                 code="bad_line",
             )
@@ -117,12 +118,12 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
         if value:
             if not value.isdigit():
                 raise InvalidInput(
-                    f"{value!r} is not a whole number of days", field=name, code="bad_number"
+                    say("%(value)s is not a whole number of days", value=repr(value)), field=name, code="bad_number"
                 )
             lines.append(f"{name} = {int(value)}")
     if not form.threshold.isdigit():
         raise InvalidInput(
-            "k (how many trustees together can decrypt) must be a whole number",
+            say("k (how many trustees together can decrypt) must be a whole number"),
             field="threshold",
             code="bad_number",
         )
@@ -159,7 +160,7 @@ def definition_toml(form: ElectionForm, *, seed: str | None = None) -> str:
         if len(c) > 4 and c[4]:
             if not c[4].isdigit():
                 raise InvalidInput(
-                    f"line {number}: seats {c[4]!r} must be a whole number",
+                    say("line %(number)s: seats %(value)s must be a whole number", number=number, value=repr(c[4])),
                     field="contests",
                     code="bad_number",
                 )

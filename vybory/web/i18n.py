@@ -22,6 +22,8 @@ from babel import Locale, negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from vybory.text import Text
+
 LANGUAGES = ("en", "ru")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
@@ -60,6 +62,25 @@ def ngettext_for(lang: str, singular: str, plural: str, n: int) -> str:
     )
 
 
+def localise(lang: str, value: Any) -> str:
+    """Words in ``lang``: a :class:`~vybory.text.Text` looked up in the catalogue and filled in
+    (its parameters localised too); anything else as it is. A translation whose placeholders do
+    not fit its parameters falls back to the English words."""
+    if value is None:
+        return ""
+    if not isinstance(value, Text):
+        return str(value)
+    params = {k: localise(lang, v) if isinstance(v, Text) else v for k, v in value.params.items()}
+    if value.plural is not None:
+        words = ngettext_for(lang, value.template, value.plural, int(value.params["num"]))
+    else:
+        words = gettext_for(lang, value.template)
+    try:
+        return words % params
+    except (KeyError, ValueError, TypeError):
+        return str(value)
+
+
 def messages(lang: str) -> dict[str, str]:
     """Every translated message of a language, msgid -> text (for the booth)."""
     out: dict[str, str] = {}
@@ -72,6 +93,17 @@ def messages(lang: str) -> dict[str, str]:
             continue
         if message.string:
             out[message.id] = message.string
+    return out
+
+
+def plural_messages(lang: str) -> dict[str, list[str]]:
+    """The plural forms of every translated plural message, singular msgid -> forms (for the
+    booth, which picks a form with the language's plural rules)."""
+    out: dict[str, list[str]] = {}
+    for message in catalogue(lang):
+        if (isinstance(message.id, tuple) and not message.fuzzy
+                and isinstance(message.string, tuple) and all(message.string)):
+            out[message.id[0]] = list(message.string)
     return out
 
 
@@ -100,13 +132,17 @@ def locale_of(lang: str) -> Locale:
 
 # --- extraction (scripts/update-catalogues and the catalogue test) ---------------------------
 
-EXTRACT_KEYWORDS = {"_": None, "ngettext": (1, 2), "translate": (2,), "t": (1,), "N_": None}
+EXTRACT_KEYWORDS = {
+    "_": None, "ngettext": (1, 2), "translate": (2,), "t": (1,), "N_": None, "msg": None,
+}
 EXTRACT_METHODS = [
     ("templates/**.html", "jinja2"),
     ("*.py", "python"),
     ("booth/*.py", "python"),
     ("booth/*.mjs", "javascript"),
 ]
+# Words made with vybory.text.say anywhere in the package (refusals, counting rules' reasons).
+SAY_KEYWORDS = {"say": None, "say_plural": (1, 2)}
 EXTRACT_OPTIONS = {"templates/**.html": {"extensions": "", "trimmed": "false"}}
 
 
@@ -116,15 +152,21 @@ def extract_messages() -> Any:
     from babel.messages.extract import extract_from_dir
 
     web = resources.files("vybory.web")
+    package = resources.files("vybory")
     catalog = Catalog(project="vybory", version="0.1")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(web), EXTRACT_METHODS, options_map=EXTRACT_OPTIONS, keywords=EXTRACT_KEYWORDS
-    ):
-        catalog.add(
-            message,
-            None,
-            [(f"vybory/web/{filename}", lineno)],
-            auto_comments=comments,
-            context=context,
-        )
+    passes: Any = (
+        (web, "vybory/web", EXTRACT_METHODS, EXTRACT_OPTIONS, EXTRACT_KEYWORDS),
+        (package, "vybory", [("cli/**.py", "ignore"), ("**.py", "python")], {}, SAY_KEYWORDS),
+    )
+    for folder, prefix, methods, options, keywords in passes:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(folder), methods, options_map=options, keywords=keywords
+        ):
+            catalog.add(
+                message,
+                None,
+                [(f"{prefix}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return catalog

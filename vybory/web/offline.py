@@ -39,6 +39,7 @@ from vybory.model.board import Event, EventKind
 from vybory.model.canonical import parse_json
 from vybory.model.identity import read_identity
 from vybory.protocol.state import ElectionState
+from vybory.text import say
 
 MESSAGE_FORMAT = "vybory-trustee-message"
 
@@ -59,7 +60,7 @@ def read_board(text: str) -> ElectionState:
         if line.strip():
             events.append(Event.from_json(parse_json(line, field=f"board line {number}")))
     if not events:
-        raise InvalidInput("the board file is empty", field="board", code="board_empty")
+        raise InvalidInput(say("the board file is empty"), field="board", code="board_empty")
     return protocol.replay(events)
 
 
@@ -78,19 +79,19 @@ def read_message(text: str, fingerprint: str) -> tuple[str, dict[str, Any]]:
     obj = parse_json(text, field="message")
     if not isinstance(obj, dict) or obj.get("format") != MESSAGE_FORMAT:
         raise InvalidInput(
-            "this is not a trustee message file (made by `python -m vybory.web.offline`)",
+            say("this is not a trustee message file (made by `python -m vybory.web.offline`)"),
             field="message",
             code="bad_message_file",
         )
     if obj.get("fingerprint") != fingerprint:
         raise Refused(
-            f"this message is for election {obj.get('election')!r}, not this one",
+            say("this message is for election %(election)s, not this one", election=repr(obj.get('election'))),
             field="message",
             code="wrong_election",
         )
     if not isinstance(obj.get("kind"), str) or not isinstance(obj.get("payload"), dict):
         raise InvalidInput(
-            "the message file has no kind or payload", field="message", code="bad_message_file"
+            say("the message file has no kind or payload"), field="message", code="bad_message_file"
         )
     return obj["kind"], obj["payload"]
 
@@ -112,9 +113,9 @@ def compute_step(
     kind = STEPS[step]
     if step == "keygen":
         if not trustee_id:
-            raise InvalidInput("keygen needs --trustee ID", field="trustee", code="trustee_missing")
+            raise InvalidInput(say("keygen needs --trustee ID"), field="trustee", code="trustee_missing")
         if identity is None:
-            raise InvalidInput("keygen needs --identity FILE (made by `vybory trustee init`)", field="identity",
+            raise InvalidInput(say("keygen needs --identity FILE (made by `vybory trustee init`)"), field="identity",
                                code="identity_missing")
         me = read_identity(identity.read_text(encoding="utf-8"), role="trustee", source=str(identity))
         secrets = protocol.new_trustee_secrets(state, trustee_id, signing_secret=me.signing_secret)
@@ -123,7 +124,7 @@ def compute_step(
             state.definition.slug, state.fingerprint, trustee_id, secrets
         )
     if key is None:
-        raise InvalidInput("this step needs the key file (--key)", field="key", code="key_missing")
+        raise InvalidInput(say("this step needs the key file (--key)"), field="key", code="key_missing")
     trustee, secrets = load_key(key, state)
     new_key = None
     if step == "commit":
@@ -143,7 +144,7 @@ def compute_step(
             tallied = [n for n, r in state.rounds.items() if r.encrypted_tally is not None]
             if not tallied:
                 raise Refused(
-                    "no round on this board has an encrypted tally yet",
+                    say("no round on this board has an encrypted tally yet"),
                     field="round",
                     code="no_tally",
                 )
@@ -159,7 +160,7 @@ def finish(state: ElectionState, key: Path) -> str:
     trustee, secrets = load_key(key, state)
     if state.keys.completed is None:
         raise Refused(
-            "the key ceremony on this board is not completed yet",
+            say("the key ceremony on this board is not completed yet"),
             field="board",
             code="key_ceremony_not_completed",
         )
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.step == "keygen" and args.key.exists():
             raise Refused(
-                f"{str(args.key)!r} already exists: a key file is never overwritten",
+                say("%(value)s already exists: a key file is never overwritten", value=repr(str(args.key))),
                 field="key",
                 code="key_file_exists",
             )

@@ -17,6 +17,7 @@ from vybory.api.views import open_round_for, results_view
 from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
+from vybory.text import Text, say
 from vybory.web import charts
 from vybory.web.render import render, svg, translate
 
@@ -254,7 +255,7 @@ def board_page(
             kinds = (EventKind(kind).value,)
         except ValueError:
             raise InvalidInput(
-                f"{kind!r} is not an event kind", field="kind", code="unknown_kind"
+                say("%(kind)s is not an event kind", kind=repr(kind)), field="kind", code="unknown_kind"
             ) from None
     start_index = (page - 1) * PAGE_SIZE
     with service.board.reading(slug, service.clock()) as ctx:
@@ -343,7 +344,7 @@ def board_event_page(slug: str, position: Position, request: Request) -> HTMLRes
     events = service_of(request).events(slug, start=position, stop=position + 1)
     if not events:
         raise Refused(
-            f"the board has no event at position {position}", field="position", code="no_event"
+            say("the board has no event at position %(position)s", position=position), field="position", code="no_event"
         )
     event = events[0]
     body = json.dumps(event.to_json(), indent=2, ensure_ascii=False)
@@ -448,7 +449,8 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "rounds": [r["round"] for r in rounds],
         "rows": table,
-        "notes": [(r["round"], r.get("note", "")) for r in rounds if r.get("note")],
+        "notes": [(r["round"], Text.from_json(r.get("note_words")) or r.get("note", ""))
+                  for r in rounds if r.get("note")],
     }
 
 
@@ -522,6 +524,8 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                     next_info if next_info and result["contest"] in next_info["contests"] else None
                 )
                 result["words"] = decision_words(request, result, in_next)
+                result["reason"] = (Text.from_json(result["outcome"].get("reason_words"))
+                                    or result.get("reason"))
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])
                 result["district_name"] = state.definition.district(result["district"]).name

@@ -60,6 +60,12 @@ def _ntranslate(context: Any, singular: str, plural: str, n: int, **values: Any)
 
 
 @pass_context
+def _tell(context: Any, value: Any) -> str:
+    """A refusal's or a rule's words (:class:`vybory.text.Text`) in the page's language."""
+    return i18n.localise(context.get("lang", i18n.DEFAULT_LANGUAGE), value)
+
+
+@pass_context
 def _when(context: Any, moment: datetime | str | None) -> str:
     """A UTC time as the page shows it: 2025-03-20 06:00 UTC."""
     if moment is None:
@@ -84,6 +90,7 @@ def environment() -> Environment:
     env.globals.update(
         _=_translate,
         ngettext=_ntranslate,
+        tell=_tell,
         when=_when,
         languages=i18n.LANGUAGES,
         language_names=i18n.LANGUAGE_NAMES,
@@ -107,6 +114,11 @@ def language(request: Request) -> str:
 def translate(request: Request, message: str, **values: Any) -> str:
     text = i18n.gettext_for(language(request), message)
     return text % values if values else text
+
+
+def tell(request: Request, value: Any) -> str:
+    """Words (:class:`vybory.text.Text` or plain text) in the request's language."""
+    return i18n.localise(language(request), value)
 
 
 def page_context(request: Request, **values: Any) -> dict[str, Any]:

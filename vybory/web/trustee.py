@@ -20,6 +20,7 @@ from vybory.api.errors import ApiError, status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.board import EventKind
 from vybory.service.elections import TRUSTEE_STEPS
+from vybory.text import say
 from vybory.web.offline import read_message
 from vybory.web.render import check_form, page_login, render, translate
 from vybory.web.vocabulary import N_
@@ -120,7 +121,7 @@ def _home(request: Request, role: str) -> Response:
     login = page_login(request, role)
     if login.election:
         return RedirectResponse(f"/{role}/elections/{login.election}", status_code=303)
-    raise ApiError(403, f"this {role} login names no election", code="forbidden")
+    raise ApiError(403, say("this %(role)s login names no election", role=role), code="forbidden")
 
 
 @router.get("/trustee", response_class=HTMLResponse)
@@ -244,8 +245,7 @@ async def post_message(
         if payload.get("trustee") != index:
             raise ApiError(
                 403,
-                f"this message is from trustee number {payload.get('trustee')!r}; you are number "
-                f"{index}",
+                say("this message is from trustee number %(trustee)s; you are number %(index)s", trustee=repr(payload.get('trustee')), index=index),
                 code="not_your_message",
                 field="payload.trustee",
             )
@@ -257,7 +257,7 @@ async def post_message(
             done = "posted"
         else:
             raise InvalidInput(
-                f"{kind!r} is not a trustee's message", field="message.kind", code="unknown_step"
+                say("%(kind)s is not a trustee's message", kind=repr(kind)), field="message.kind", code="unknown_step"
             )
     except VyboryError as error:
         return trustee_page(request, slug, error=error, status_code=status_of(error))
@@ -345,7 +345,7 @@ def organisation_appeal(
     try:
         owner = read_state(service, slug, lambda state, now: state.nomination(number).organisation)
         if owner != login.subject:
-            raise ApiError(403, "only the nominating organisation may appeal", code="forbidden")
+            raise ApiError(403, say("only the nominating organisation may appeal"), code="forbidden")
         service.lodge_appeal(slug, number, grounds.strip())
     except VyboryError as error:
         return organisation_page(request, slug, error=error, status_code=status_of(error))

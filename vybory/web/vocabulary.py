@@ -53,6 +53,7 @@ EVENT_KINDS = (
     N_("tally_decrypted"),
     N_("outcome_declared"),
     N_("election_published"),
+    N_("ballots_mixed"),
     N_("head_witnessed"),
 )
 STATUSES = (N_("submitted"), N_("registered"), N_("refused"), N_("appealed"), N_("appeal_rejected"))

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
 from vybory.errors import InvalidInput, Refused
+from vybory.text import say
 from vybory.web.booth.manifest import booth_digest, load_manifest
 from vybory.web.render import render
 
@@ -75,7 +76,7 @@ def trustee_decrypt_page(slug: str, request: Request, round: int | None = None) 
                    if state.rounds[n].encrypted_tally is not None and state.rounds[n].decrypted is None]
         number = round if round is not None else (waiting[-1] if waiting else None)
         if number is not None and number not in state.rounds:
-            raise InvalidInput(f"there is no round {number}", field="round", code="no_such_round")
+            raise InvalidInput(say("there is no round %(number)s", number=number), field="round", code="no_such_round")
         rnd = state.rounds.get(number) if number is not None else None
         return {
             "title": state.definition.title,
@@ -92,7 +93,7 @@ def trustee_decrypt_page(slug: str, request: Request, round: int | None = None) 
 
     facts = read_state(service_of(request), slug, view)
     if facts["verification_key"] is None:
-        raise Refused("you are not a qualified trustee of this election (no verification key on the board)",
+        raise Refused(say("you are not a qualified trustee of this election (no verification key on the board)"),
                       field="trustee", code="not_qualified")
     return render(request, "trustee_decrypt.html", slug=slug, script=bundles["trustee-decrypt"],
                   style=bundles["booth-css"], **facts)

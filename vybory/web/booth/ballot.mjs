@@ -13,6 +13,7 @@ import {
   fromHex, hashToScalar, mod, mul, pointFromHex, pointToHex, proveRange, proveZeroOne, randomScalar,
   scalarFromHex, scalarToHex, schnorrToJson, sha256Bytes, sign, systemRng, toHex, utf8,
 } from './crypto.mjs';
+import { msg } from './i18n.mjs';
 
 export const BALLOT_FORMAT = 'vybory-ballot';
 export const BALLOT_VERSION = 1;
@@ -69,12 +70,13 @@ export function normaliseSecret(text) {
   if (typeof text !== 'string') throw new InvalidInput('must be text', { field: 'credential' });
   const cleaned = [...text.toUpperCase()].filter((ch) => !' -\t\n'.includes(ch)).join('');
   if (cleaned.length !== SECRET_CHARS) {
-    throw new InvalidInput(`a secret credential has ${SECRET_CHARS} letters and digits, not ${cleaned.length}`,
+    throw new InvalidInput(msg('a secret credential has %(count)s letters and digits, not %(given)s',
+      { count: SECRET_CHARS, given: cleaned.length }),
       { field: 'credential', code: 'credential_length' });
   }
   const bad = [...new Set([...cleaned].filter((ch) => !ALPHABET.includes(ch)))].sort();
   if (bad.length) {
-    throw new InvalidInput(`a secret credential uses only A-Z and 2-7; found ${bad.join(', ')}`,
+    throw new InvalidInput(msg('a secret credential uses only A-Z and 2-7; found %(found)s', { found: bad.join(', ') }),
       { field: 'credential', code: 'credential_alphabet' });
   }
   return cleaned;
@@ -83,7 +85,7 @@ export function normaliseSecret(text) {
 /** s = hash_to_scalar("VYBORY-V1-CREDENTIAL", normalised text), as vybory.protocol.credentials. */
 export function credentialScalar(text) {
   const s = hashToScalar(utf8(CREDENTIAL_TAG), utf8(normaliseSecret(text)));
-  if (s === 0n) throw new InvalidInput('this credential cannot be used', { field: 'credential' });
+  if (s === 0n) throw new InvalidInput(msg('this credential cannot be used'), { field: 'credential' });
   return s;
 }
 

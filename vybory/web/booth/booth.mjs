@@ -13,7 +13,7 @@ import {
 import {
   MARK_METHODS, MOTION_CHOICES, choiceToValues, isRanked, rankCount, scaleOf, valuesToChoice,
 } from './choices.mjs';
-import { loadMessages, t } from './i18n.mjs';
+import { loadMessages, render, t } from './i18n.mjs';
 
 const root = document.getElementById('booth');
 const app = document.getElementById('booth-app');
@@ -79,8 +79,15 @@ function when(iso) {
 }
 
 function words(error) {
-  if (error instanceof VyboryError) return error.rule;
+  if (error instanceof VyboryError) return error.words ? render(error.words) : error.rule;
+  if (error && error.words) return render(error.words);
   return error && error.message ? error.message : String(error);
+}
+
+/** The server's refusal (the API's error body) in the page's language. */
+function refusal(body, response) {
+  if (body && body.words) return render(body.words);
+  return (body && body.message) || response.statusText;
 }
 
 // --- start: which district -----------------------------------------------------------------
@@ -92,7 +99,7 @@ async function start() {
   try {
     const response = await fetch(`/api/elections/${encodeURIComponent(slug)}/booth`, { credentials: 'same-origin' });
     view = await response.json();
-    if (!response.ok) throw new Error(view.message || response.statusText);
+    if (!response.ok) throw Object.assign(new Error(view.message || response.statusText), { words: view.words });
   } catch (error) {
     say('');
     show('closed', t('The ballot could not be loaded'), h('p', { text: words(error) }));
@@ -484,7 +491,7 @@ async function castNow(form, input) {
   say('');
   if (!response.ok) {
     button.disabled = false;
-    error.textContent = `${t('The ballot was refused:')} ${body.message || response.statusText}`;
+    error.textContent = `${t('The ballot was refused:')} ${refusal(body, response)}`;
     error.hidden = false;
     error.dataset.code = body.code || '';
     if (body.code === 'wrong_district' && !form.querySelector('#choose-district')) {

@@ -11,6 +11,7 @@
 //   ranked methods (labels "<name>:<rank>", rank 1 first): the names in order of preference
 
 import { InvalidBallot, InvalidInput } from './crypto.mjs';
+import { msg } from './i18n.mjs';
 
 export const MARK_METHODS = ['plurality', 'block', 'approval', 'strikeout', 'majority'];
 export const MOTION_CHOICES = ['yes', 'no', 'abstain'];
@@ -48,11 +49,13 @@ export function choiceToValues(layout, choice) {
   if (MARK_METHODS.includes(method)) {
     const names = choice == null ? [] : (typeof choice === 'string' ? [choice] : [...choice]);
     for (const name of names) if (!candidates.includes(name)) throw unknown(layout, name);
-    if (new Set(names).size !== names.length) throw new InvalidBallot('a name is marked twice', { field, code: 'marked_twice' });
+    if (new Set(names).size !== names.length) throw new InvalidBallot(msg('a name is marked twice'), { field, code: 'marked_twice' });
     const c = layout.constraints[0];
     if (names.length < c.minimum || names.length > c.maximum) {
-      const what = method === 'strikeout' ? 'left standing' : 'marked';
-      throw new InvalidBallot(`contest ${layout.contest} allows ${c.minimum} to ${c.maximum} name(s) ${what}, not ${names.length}`,
+      const counts = { contest: layout.contest, min: c.minimum, max: c.maximum, given: names.length };
+      throw new InvalidBallot(method === 'strikeout'
+        ? msg('contest %(contest)s: leave from %(min)s to %(max)s names standing, not %(given)s', counts)
+        : msg('contest %(contest)s: mark from %(min)s to %(max)s names, not %(given)s', counts),
         { field, code: 'wrong_mark_count' });
     }
     return candidates.map((name) => (names.includes(name) ? 1 : 0));
@@ -64,9 +67,9 @@ export function choiceToValues(layout, choice) {
   if (isRanked(layout)) {
     const order = choice == null ? [] : [...choice];
     for (const name of order) if (!candidates.includes(name)) throw unknown(layout, name);
-    if (new Set(order).size !== order.length) throw new InvalidBallot('a name is ranked twice', { field, code: 'ranked_twice' });
+    if (new Set(order).size !== order.length) throw new InvalidBallot(msg('a name is ranked twice'), { field, code: 'ranked_twice' });
     const ranks = rankCount(layout);
-    if (order.length > ranks) throw new InvalidBallot(`at most ${ranks} preferences`, { field, code: 'too_many_ranks' });
+    if (order.length > ranks) throw new InvalidBallot(msg('at most %(ranks)s preferences', { ranks }), { field, code: 'too_many_ranks' });
     const values = [];
     for (const name of candidates) {
       const at = order.indexOf(name);
@@ -90,7 +93,7 @@ export function choiceToValues(layout, choice) {
     }
     for (const c of layout.constraints.slice(candidates.length)) {
       if (c.indices.reduce((a, i) => a + values[i], 0) > c.maximum) {
-        throw new InvalidBallot(`at most ${c.maximum} candidate(s) may get a vote for`, { field, code: 'too_many_for' });
+        throw new InvalidBallot(msg('at most %(max)s candidates may get a vote for', { max: c.maximum }), { field, code: 'too_many_for' });
       }
     }
     return values;

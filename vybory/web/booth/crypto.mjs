@@ -45,12 +45,17 @@ const KNOWN_TAGS = new Set(Object.values(TAGS));
 
 /** Every refusal names the field and the rule, and carries a machine-readable code. */
 export class VyboryError extends Error {
+  /** `message`: English words, or a message {id, params} (i18n.mjs msg) to translate later. */
   constructor(message, { field = '', code = 'error' } = {}) {
-    super(field ? `${field}: ${message}` : message);
+    const english = typeof message === 'object' && message !== null
+      ? message.id.replace(/%\((\w+)\)s/g, (whole, name) => (name in message.params ? String(message.params[name]) : whole))
+      : message;
+    super(field ? `${field}: ${english}` : english);
     this.name = this.constructor.name;
     this.field = field;
     this.code = code;
-    this.rule = message;
+    this.rule = english;
+    this.words = typeof message === 'object' && message !== null ? message : null;
   }
 }
 export class InvalidEncoding extends VyboryError {

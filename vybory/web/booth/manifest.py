@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from vybory.errors import InvalidInput
+from vybory.text import say
 
 FORMAT = "vybory-booth-manifest"
 BUNDLES = ("booth", "trustee-decrypt", "booth-css")
@@ -52,28 +53,28 @@ def load_manifest() -> dict[str, Bundle]:
     try:
         raw = json.loads(folder.joinpath("manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput("the voting booth is not built: run `make booth`", field="booth",
+        raise InvalidInput(say("the voting booth is not built: run `make booth`"), field="booth",
                            code="booth_not_built") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("bundles"), dict):
-        raise InvalidInput("static/booth/manifest.json is not a booth manifest", field="booth",
+        raise InvalidInput(say("static/booth/manifest.json is not a booth manifest"), field="booth",
                            code="booth_not_built")
     out: dict[str, Bundle] = {}
     for name in BUNDLES:
         entry = raw["bundles"].get(name)
         if not isinstance(entry, dict):
-            raise InvalidInput(f"the booth manifest has no {name!r} bundle: run `make booth`", field="booth",
+            raise InvalidInput(say("the booth manifest has no %(name)s bundle: run `make booth`", name=repr(name)), field="booth",
                                code="booth_not_built")
         file = str(entry.get("file", ""))
         if "/" in file or "\\" in file or not file:
-            raise InvalidInput(f"bad file name in the booth manifest: {file!r}", field="booth",
+            raise InvalidInput(say("bad file name in the booth manifest: %(file)s", file=repr(file)), field="booth",
                                code="booth_not_built")
         try:
             data = folder.joinpath(file).read_bytes()
         except FileNotFoundError:
-            raise InvalidInput(f"the booth file {file} is missing: run `make booth`", field="booth",
+            raise InvalidInput(say("the booth file %(file)s is missing: run `make booth`", file=file), field="booth",
                                code="booth_not_built") from None
         if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            raise InvalidInput(f"the booth file {file} does not match its manifest: run `make booth`",
+            raise InvalidInput(say("the booth file %(file)s does not match its manifest: run `make booth`", file=file),
                                field="booth", code="booth_not_built")
         out[name] = Bundle(name, file, str(entry["sha256"]), str(entry["integrity"]))
     return out

@@ -1,0 +1,231 @@
+"""A Russian speaker meets no English: every page and the refusals of each step, in ``?lang=ru``.
+
+The election's own data (names, titles, ids) stays as the commission wrote it; everything else on
+a page must come from the Russian catalogue. A page is read as a person reads it (markup, scripts
+and code samples left out), the election's data is taken away, and any Latin word that remains
+(three letters or more, outside a short list of technical names) fails the test. Refusals are
+played as the people who meet them: a secretary acting too early, a voter with a stranger's
+credential, a mistyped address.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from apikit import SLUG, ApiElection, cast, make_ballot, ready_to_vote
+from electionkit import NOMINEES, VOTING_CLOSE, sealed_ballot
+
+from vybory import protocol
+from vybory.model.board import EventKind
+from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
+from vybory.text import Text, say, say_plural
+from vybory.web import i18n
+
+# Names a Russian page may show in Latin letters: the program, formats, units and standards.
+TECHNICAL = {
+    "vybory", "utc", "api", "json", "csv", "zip", "sha", "svg", "http", "https", "www", "html",
+    "id", "hex", "stv", "irv", "make", "booth", "verify", "ballot", "audit", "serve", "demo", "cli",
+    "python", "offline", "web", "trustee", "init", "keygen", "key", "github", "com", "toml",
+    "javascript", "subresource", "integrity",
+    "english",  # the language switcher names each language in itself
+}
+HIDDEN = re.compile(r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+ATTRIBUTES_SHOWN = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
+
+
+def data_words(value: Any) -> set[str]:
+    """Every text the commission wrote into the definition (ids, names, titles, details)."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found.add(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found |= data_words(item) | {str(key)}
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= data_words(item)
+    return found
+
+
+def english_left(page: str, data: set[str]) -> list[str]:
+    """The Latin words a reader of ``page`` (HTML) sees that are neither data nor technical."""
+    shown = " ".join(ATTRIBUTES_SHOWN.findall(page))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", HIDDEN.sub(" ", page)) + " " + shown)
+    for value in sorted(data, key=len, reverse=True):
+        if len(value) >= 2:
+            text = text.replace(value, " ")
+    text = re.sub(r"\b[0-9a-f]{16,}\b", " ", text)  # codes and hashes
+    text = re.sub(r"`[^`]*`", " ", text)  # commands to type
+    text = re.sub(r"\S+@\S+|\S*/\S*", " ", text)  # addresses, paths and links
+    words = re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text)
+    return sorted({w for w in words if w.lower().strip("'-") not in TECHNICAL})
+
+
+@pytest.fixture
+def voting(election: ApiElection) -> ApiElection:
+    return ready_to_vote(election)
+
+
+def known_data(e: ApiElection) -> set[str]:
+    definition = e.service.state(e.slug).definition.to_json()
+    nominees = {name for entries in NOMINEES.values() for _org, name in entries}
+    # The codes the election form's lists are written with (methods, organisation types, the
+    # roll's columns) are typed as they are, in any language.
+    codes = set(HOMOMORPHIC_METHODS) | set(RANKED_METHODS) | set(ORGANISATION_TYPES) | {"weight"}
+    return data_words(definition) | nominees | codes | {"secretary", "'nope'"}
+
+
+def russian(e: ApiElection, path: str, caller: Any = None, status: int = 200, **kwargs: Any) -> str:
+    method = kwargs.pop("method", "GET")
+    separator = "&" if "?" in path else "?"
+    target = f"{path}{separator}lang=ru"
+    headers = {"accept": "text/html"}
+    if caller is not None:
+        response = caller.call(method, target, headers=headers, **kwargs)
+    else:
+        response = e.client.request(method, target, headers=headers, **kwargs)
+    assert response.status_code == status, (path, response.status_code, response.text[:500])
+    assert '<html lang="ru">' in response.text, path
+    return str(response.text)
+
+
+def test_every_page_and_refusal_in_russian_has_no_english(voting: ApiElection) -> None:
+    e = voting
+    data = known_data(e)
+    problems: dict[str, list[str]] = {}
+
+    def check(label: str, page: str) -> None:
+        left = english_left(page, data)
+        if left:
+            problems[label] = left
+
+    # The public pages while a round is open, and every kind of event on the board.
+    secret = e.credentials["north"][0]
+    assert cast(e, secret, {"north-seat": ["Ivanov"]}).status_code == 201
+    for path in ("/", "/login", f"/elections/{SLUG}", f"/elections/{SLUG}/board",
+                 f"/elections/{SLUG}/results", f"/elections/{SLUG}/booth"):
+        check(path, russian(e, path))
+    events = e.client.get(f"/api/elections/{SLUG}/board").json()
+    for kind in {event["kind"] for event in events["events"]}:
+        check(f"board kind {kind}", russian(e, f"/elections/{SLUG}/board?kind={kind}"))
+    for event in events["events"]:
+        check(f"event {event['kind']}", russian(e, f"/elections/{SLUG}/board/{event['position']}"))
+    code = e.client.get(f"/api/elections/{SLUG}/board").json()["events"][-1]["payload"]["tracking_code"]
+    check("board search", russian(e, f"/elections/{SLUG}/board?code={code}"))
+    check("board search, unknown code", russian(e, f"/elections/{SLUG}/board?code={'0' * 64}"))
+
+    # The commission's pages, and its actions refused while voting is open.
+    secretary = e.secretary
+    assert secretary is not None
+    for path in ("/commission", "/commission/elections/new", f"/commission/elections/{SLUG}"):
+        check(path, russian(e, path, secretary))
+    token = secretary.csrf
+    refused = {
+        "close while open": ("close", {"confirm": "yes"}, "round_still_open"),
+        "open again": ("open", {}, "round_exists"),
+        "publish too early": ("publish", {"confirm": "yes"}, "not_decided"),
+        "decide too early": ("decide", {}, "no_tally"),
+        "close without confirming": ("close", {}, "confirmation_needed"),
+        "close nominations again": ("nominations/close", {}, "nominations_closed"),
+    }
+    for label, (action, form, code_expected) in refused.items():
+        page = russian(e, f"/commission/elections/{SLUG}/{action}", secretary, method="POST",
+                       status=409 if code_expected != "confirmation_needed" else 422,
+                       data={"csrf_token": token, **form})
+        assert code_expected in page, (label, re.findall(r"<code>([a-z_]+)</code>", page))
+        check(f"refused: {label}", page)
+
+    # Pages that do not exist, and an election that does not.
+    check("404 page", russian(e, "/no/such/page", status=404))
+    check("unknown election", russian(e, "/elections/nope", status=404))
+    check("unknown event kind", russian(e, f"/elections/{SLUG}/board?kind=nope", status=422))
+
+    # A voter's refusals as the API words them, rendered in Russian as the booth renders them.
+    stranger, _public = protocol.generate_credential()
+    form = e.service.ballot_form(SLUG, protocol.public_credential(secret))
+    sent = make_ballot(e, e.credentials["north"][1], {"north-seat": ["Petrova"]})
+    assert e.client.post(f"/api/elections/{SLUG}/ballots", json=sent).status_code == 201
+    ballot_refusals = [
+        e.client.post(f"/api/elections/{SLUG}/ballots", json=sent),  # the same ballot again
+        e.client.post(f"/api/elections/{SLUG}/ballots",
+                      json=sealed_ballot(form, stranger, {"north-seat": ["Ivanov"]}, "x").to_json()),
+    ]
+    for response in ballot_refusals:
+        assert response.status_code >= 400
+        words = Text.from_json(response.json().get("words"))
+        assert words is not None, response.json()
+        left = english_left(i18n.localise("ru", words), data)
+        if left:
+            problems[f"ballot refused: {response.json()['code']}"] = left
+
+    # After the deadline: the results, with the rules' reasons, in Russian.
+    e.clock.set(VOTING_CLOSE + timedelta(minutes=5))
+    check("commission after the deadline", russian(e, f"/commission/elections/{SLUG}", secretary))
+    assert not problems, "\n".join(f"{label}: {', '.join(words)}" for label, words in problems.items())
+
+
+def test_a_message_keeps_its_id_and_parameters_and_is_translated() -> None:
+    words = say("round %(round)s is already closed", round=2)
+    assert words == "round 2 is already closed" and isinstance(words, str)
+    assert i18n.localise("ru", words) == "тур 2 уже закрыт"
+    assert i18n.localise("en", words) == "round 2 is already closed"
+    again = Text.from_json(words.to_json())
+    assert again == words and again.template == words.template and again.params == {"round": 2}
+    # a message inside a message is translated too
+    nested = say("voting cannot open: %(reasons)s", reasons=say("the nominations are not closed"))
+    assert i18n.localise("ru", nested) == "голосование нельзя открыть: выдвижение не закрыто"
+    assert i18n.localise("ru", Text.from_json(nested.to_json())) == i18n.localise("ru", nested)
+    # plural forms: one, few and many in Russian, never "(s)"
+    seats = [say_plural("%(num)s candidate", "%(num)s candidates", n) for n in (1, 3, 5, 21)]
+    assert [str(s) for s in seats] == ["1 candidate", "3 candidates", "5 candidates", "21 candidates"]
+    assert [i18n.localise("ru", s) for s in seats] == ["1 кандидат", "3 кандидата", "5 кандидатов",
+                                                       "21 кандидат"]
+
+
+def test_a_broken_message_is_refused_or_falls_back_to_english() -> None:
+    for garbage in (None, "text", 5, {}, {"id": 3}, {"id": "x", "params": []},
+                    {"id": "x %(a)s", "params": {}}, {"id": "x", "params": {"a": 1.5}},
+                    {"id": "x", "params": {"a": {"id": 1}}}, {"id": "x", "params": {"a": True}},
+                    {"id": "%(num)s", "plural": "%(num)ss", "params": {"num": "one"}}):
+        assert Text.from_json(garbage) is None, garbage
+    with pytest.raises(ValueError, match="num"):
+        Text("%(n)s thing", {"n": 2}, "%(n)s things")
+    # a translation whose placeholders do not fit its parameters shows the English words
+    unknown = say("no such message %(x)s here", x=1)
+    assert i18n.localise("ru", unknown) == "no such message 1 here"
+    assert i18n.localise("ru", "plain words") == "plain words" and i18n.localise("ru", None) == ""
+
+
+def test_every_refusal_the_server_gives_is_a_message_for_the_catalogue() -> None:
+    """No error raised by the protocol, the service, the pages, the API or the counting rules
+    carries English written into the code: each is made with ``say`` (or comes from another)."""
+    import ast
+    from pathlib import Path
+
+    errors = {"refuse", "Refused", "InvalidInput", "InvalidBallot", "InvalidProof", "InvalidEncoding",
+              "ThresholdNotMet", "ApiError"}
+    root = Path(__file__).resolve().parents[2] / "vybory"
+    literal = []
+    # rules/rctab.py reads RCTab's files for `vybory count` on the command line, in English.
+    outside = {root / "rules" / "rctab.py"}
+    for package in ("protocol", "service", "web", "api", "rules"):
+        for path in sorted(set((root / package).rglob("*.py")) - outside):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                index = 1 if name == "ApiError" else 0
+                if name in errors and len(node.args) > index:
+                    arg = node.args[index]
+                    if isinstance(arg, ast.JoinedStr) or (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                        literal.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert literal == []
+
+
+def test_every_event_kind_has_russian_words() -> None:
+    missing = [k.value for k in EventKind if i18n.gettext_for("ru", k.value) == k.value]
+    assert missing == []
