@@ -47,6 +47,9 @@ def read_credentials(payload: Mapping[str, Any], definition: Definition, positio
     if not isinstance(entries, list) or not entries:
         raise Malformed("credentials must be a non-empty list")
     credentials: dict[str, Credential] = {}
+    # One Credential value per (district, weight), shared by every credential that has it: a
+    # national list has millions of entries and a few thousand distinct values.
+    shared: dict[tuple[str, int], Credential] = {}
     previous = ""
     for k, entry in enumerate(entries):
         out.count(CHECK)
@@ -73,7 +76,10 @@ def read_credentials(payload: Mapping[str, Any], definition: Definition, positio
             fail("credential_weight", f"{where}: the weight {weight!r} is not a whole number from 1 to "
                                       f"{MAX_WEIGHT}")
             continue
-        credentials[text] = Credential(district, weight)
+        value = shared.get((district, weight))
+        if value is None:
+            value = shared[(district, weight)] = Credential(district, weight)
+        credentials[text] = value
     return credentials
 
 

@@ -537,9 +537,11 @@ class Verifier:
             except (VyboryError, KeyError) as error:
                 self._fail("rounds", "round_layout", f"contest {rc.contest!r} cannot be voted on: {error}", index,
                            kind)
-        by_district = {district.id: tuple(layouts[c.id] for c in d.contests
-                                          if c.id in layouts and c.district == district.id)
-                       for district in d.districts}
+        grouped: dict[str, list[Layout]] = {}
+        for c in d.contests:
+            if c.id in layouts:
+                grouped.setdefault(c.district, []).append(layouts[c.id])
+        by_district = {district.id: tuple(grouped.get(district.id, ())) for district in d.districts}
         key = self.ceremony.public_key if self.ceremony else None
         context = RoundContext(self.fingerprint, key, number, by_district)
         self.rounds[number] = Round(number, index, contests, layouts, parse_time(p["opens_at"]),
