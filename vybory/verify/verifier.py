@@ -145,8 +145,9 @@ class Verifier:
         self.witness_claims: dict[int, list[tuple[int, int, str, bool]]] = {}
         self.witness_last: dict[int, int] = {}
         self.witness_held: dict[int, int] = {}
-        # (position, words) of every phase change, in board order.
+        # (position, words) of every phase change, in board order; the last event not a witness.
         self.phases: list[tuple[int, str]] = []
+        self.last_content = 0
 
     # ------------------------------------------------------------------ the run
 
@@ -262,6 +263,8 @@ class Verifier:
             last = event
             if index in self.heads:
                 self._check_heads_at(index, event.hash.hex())
+            if event.kind is not EventKind.HEAD_WITNESSED:
+                self.last_content = index
             words = phase_of(event.kind.value, event.payload)
             if words is not None:
                 self.phases.append((index, words))
@@ -810,7 +813,7 @@ class Verifier:
             who = tuple(names[t] for t, p in sorted(self.witness_held.items()) if p >= position)
             at = bisect.bisect_right([p for p, _ in self.phases], position) - 1
             levels.append(WitnessLevel(position, hashes[position], self.phases[at][1] if at >= 0 else "", who))
-        return Witnessed(self.lines, len(names), tuple(levels))
+        return Witnessed(self.lines, len(names), tuple(levels), self.last_content)
 
     def _definition(self) -> Definition:
         assert self.definition is not None
