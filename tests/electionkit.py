@@ -211,11 +211,19 @@ def council() -> Definition:
 
 
 def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, dict[str, Any]], object],
-                       now: datetime, label: str) -> dict[int, Any]:
+                       now: datetime, label: str,
+                       lie: Callable[[str, Any, dict[str, Any]], dict[str, Any]] | None = None) -> dict[int, Any]:
     """Every trustee's key-ceremony steps, each computed from the state of the moment (as on the
     trustee's own machine) and posted; returns each trustee's secrets (numbered), without the
-    secret share. Trustee ``t``'s secrets come from ``rng(f"{label}-{t}")``."""
-    secrets = {}
+    secret share. Trustee ``t``'s secrets come from ``rng(f"{label}-{t}")``. ``lie(kind, secrets,
+    payload)``, when given, returns the payload a trustee posts instead (signed by itself)."""
+    if lie is not None:
+        honest = post
+
+        def post(kind: str, payload: dict[str, Any]) -> object:
+            return honest(kind, lie(kind, secrets[payload["trustee"]], payload))
+
+    secrets: dict[int, Any] = {}
     for t in state().definition.trustees:
         s = protocol.new_trustee_secrets(state(), t.id, rng(f"{label}-{t.id}"),
                                          signing_secret=identity_secret("trustee", t.id))
