@@ -104,11 +104,11 @@ def check_roll(state: ElectionState, payload: Mapping[str, Any]) -> None:
     (:func:`vybory.model.roll.read_roll`). A roll published again before the credentials
     replaces the one before (a corrected roll); the record keeps both."""
     if state.credentials_published:
-        raise refuse("the credentials are already published: the roll can no longer change", field="districts",
+        raise refuse(say("the credentials are already published: the roll can no longer change"), field="districts",
                      code="roll_after_credentials")
     roll = read_roll(state.definition, payload.get("districts"))
     if not any(line.voters for line in roll):
-        raise InvalidInput("the roll has no voter", field="districts", code="roll_empty")
+        raise InvalidInput(say("the roll has no voter"), field="districts", code="roll_empty")
 
 
 def credential_list(definition: Definition, roll: Sequence[Voter],
@@ -184,7 +184,7 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
         raise Refused(say("the list must name the credential authority of the definition"), field="authority",
                       code="wrong_authority")
     if state.roll is None:
-        raise refuse("the commission has not published the signed roll: the credentials are issued for it",
+        raise refuse(say("the commission has not published the signed roll: the credentials are issued for it"),
                      field="districts", code="roll_missing")
     summary = read_summary(state.definition, payload.get("districts"))
     for difference in roll_differences(state.roll, summary, [(e["district"], e["weight"]) for e in raw]):

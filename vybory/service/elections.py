@@ -373,8 +373,8 @@ class ElectionService:
             if roll_csv is not None:
                 voters = parse_roll(roll_csv, ctx.state.definition, source=source)
                 if protocol_credentials.publish_roll(ctx.state.definition, voters)["districts"] != checked["districts"]:
-                    raise Refused(f"{source} is not the roll the signed statement describes (another size, "
-                                  "weight or commitment in some district)", field="roll",
+                    raise Refused(say("%(source)s is not the roll the signed statement describes (another size, weight or "
+                                      "commitment in some district)", source=source), field="roll",
                                   code="roll_statement_mismatch")
                 for row in ctx.session.scalars(select(VoterRow).where(VoterRow.election_id == ctx.election_id)):
                     ctx.session.delete(row)
