@@ -46,7 +46,11 @@ def seed(url: str, folder: Path, voters: int) -> tuple[str, list[dict[str, str]]
 
 class PrivatePostgres:
     """A PostgreSQL 15 cluster of the test's own (so that killing it harms no one else), run as
-    the ``postgres`` user when the test runs as root."""
+    the ``postgres`` user when the test runs as root (initdb refuses root).
+
+    The postmaster is a direct child of the test (no ``runuser`` in between), so that once it is
+    killed the test reaps it: in a container whose first process reaps nothing, a zombie
+    postmaster would keep its ``postmaster.pid`` looking alive and the restart would refuse."""
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="vybory-pg-"))
@@ -62,11 +66,12 @@ class PrivatePostgres:
     def available() -> bool:
         return (PG_BIN / "postgres").exists()
 
-    def _as_owner(self, command: list[str]) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *command] if self.as_root else command
+    @property
+    def _owner(self) -> dict[str, Any]:
+        return {"user": "postgres", "group": "postgres", "extra_groups": []} if self.as_root else {}
 
     def _run(self, command: list[str]) -> None:
-        subprocess.run(self._as_owner(command), check=True, capture_output=True, timeout=120)
+        subprocess.run(command, check=True, capture_output=True, timeout=120, cwd=self.folder, **self._owner)
 
     @property
     def url(self) -> str:
@@ -75,12 +80,13 @@ class PrivatePostgres:
     def start(self) -> None:
         log = (self.folder / "postgres.log").open("ab")
         self.process = subprocess.Popen(
-            self._as_owner([str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port),
-                            "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"]),
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port),
+             "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder, **self._owner)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "vybory",
+                                    "-d", "postgres"],
                                    capture_output=True, check=False)
             if ready.returncode == 0:
                 return
