@@ -376,3 +376,55 @@ def test_an_old_folder_without_addresses_sends_nothing_and_says_so(authority: Au
     assert "holds no issued letters" in authority.run("credentials", "send", SLUG, "--out", "nowhere",
                                                       "--definition", "club.toml", code=2)
     assert json.loads((authority.folder / "issued" / "credentials.json").read_text())["signed"]
+
+
+def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_database(
+        authority: Authority, database_url: str) -> None:
+    # The commission publishes the same roll file the authority mails from: the service
+    # (and whoever runs its database) gets no address and no language, and the signed
+    # commitment is that of the roll without those columns.
+    from sqlalchemy import create_engine, select
+
+    from vybory.model.definition import parse_definition, parse_roll
+    from vybory.protocol import publish_roll
+    from vybory.store.tables import Base
+
+    def db(*args: str, code: int = 0) -> str:
+        return authority.run(*args, "--db", database_url, code=code)
+
+    authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-01T09:00:00Z")
+    db("db", "upgrade")
+    db("election", "create", "club.toml", "--roll", "roll.csv")
+    authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-15T09:00:00Z")
+    db("roll", "publish", SLUG, "roll.csv", "--identity", identity_file("commission", role="commission"))
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            stored = "\n".join(str(row) for table in Base.metadata.sorted_tables
+                               for row in connection.execute(select(table)))
+    finally:
+        engine.dispose()
+    assert "Ada" in stored  # the private roll the service keeps for the authority ...
+    for value in ("@example.org", "ada@", "boris@"):
+        assert value not in stored  # ... without any address
+    definition = parse_definition(DEFINITION)
+    bare = "".join(",".join(line.split(",")[:3]) + "\n" for line in ROLL.splitlines())
+    assert publish_roll(definition, parse_roll(ROLL, definition)) == publish_roll(definition,
+                                                                                 parse_roll(bare, definition))
+    # The authority issues from its own copy (with the addresses) and the list matches the signed roll.
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        out = db("credentials", "issue", SLUG, "--out", "issued", "--roll", "roll.csv", "--identity",
+                 authority.identity, "--send")
+    assert "sent: 4" in out and len(mailbox.received) == 4
+    # From the stored roll there is no address to send to: said, nothing issued.
+    out = db("credentials", "issue", SLUG, "--out", "again", "--identity", authority.identity, "--send", code=2)
+    assert "no voter on the roll has an e-mail address" in out and not (authority.folder / "again").exists()
+
+
+def test_the_letters_languages_are_the_catalogues() -> None:
+    from vybory.model.definition import LETTER_LANGUAGES
+    from vybory.web.i18n import LANGUAGES
+
+    assert tuple(LETTER_LANGUAGES) == tuple(LANGUAGES)
