@@ -165,6 +165,15 @@ def describe_form(form: Any) -> None:
         console.print(f"     {how}", markup=False)
 
 
+def _definition_of(path: Path, slug: str) -> Definition:
+    """The definition in ``path``, refused unless it is the election ``slug``'s."""
+    parsed = parse_definition(read_text(path, "definition"), source=path.name)
+    if parsed.slug != slug:
+        raise InvalidInput(f"{str(path)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
+                           code="wrong_election")
+    return parsed
+
+
 def _sent(run: Any) -> None:
     """Ends the command with exit code 1 when a letter was refused or the connection broke."""
     if run.count("refused") or run.count("failed"):
@@ -213,10 +222,7 @@ def register(app: typer.Typer) -> None:
             if roll is None or roll_text is None:
                 raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll",
                                    code="no_roll")
-            parsed = parse_definition(read_text(definition, "definition"), source=definition.name)
-            if parsed.slug != slug:
-                raise InvalidInput(f"{str(definition)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
-                                   code="wrong_election")
+            parsed = _definition_of(definition, slug)
             voters = parse_roll(roll_text, parsed, source=roll.name)
             settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
             n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
@@ -261,10 +267,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(f"{str(out)!r} holds no issued letters ({mail.CREDENTIALS_TABLE}): issue them first "
                                "with `vybory credentials issue`", field="out", code="no_letters")
         if definition is not None:
-            parsed = parse_definition(read_text(definition, "definition"), source=definition.name)
-            if parsed.slug != slug:
-                raise InvalidInput(f"{str(definition)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
-                                   code="wrong_election")
+            parsed = _definition_of(definition, slug)
             _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run))
             return
         state = service_for(db).state(slug)
