@@ -8,7 +8,8 @@
 
 import { VyboryError } from './crypto.mjs';
 import {
-  auditInformation, ballotEncryptionCode, normaliseSecret, openWithRandomness, prepareBallot, sealBallot,
+  auditInformation, ballotEncryptionCode, normaliseSecret, openWithRandomness, prepareBallot, publicCredential,
+  sealBallot,
 } from './ballot.mjs';
 import {
   MARK_METHODS, MOTION_CHOICES, choiceToValues, isRanked, rankCount, scaleOf, valuesToChoice,
@@ -444,6 +445,46 @@ function showCast() {
     form);
 }
 
+/** The credential's key looked up in the published list (by the first 4 hex digits only, so the
+ * server learns little): true when listed in the chosen district, otherwise what to tell the
+ * voter. A list that cannot be fetched is no reason to stop: the server checks the ballot anyway. */
+async function credentialOnList(secret) {
+  let mine;
+  try {
+    mine = publicCredential(secret);
+  } catch (problem) {
+    return { code: problem.code || 'error', text: words(problem) };
+  }
+  let body;
+  try {
+    const response = await fetch(`/api/elections/${encodeURIComponent(slug)}/credentials?prefix=${mine.slice(0, 4)}`,
+      { credentials: 'same-origin' });
+    if (!response.ok) return true;
+    body = await response.json();
+  } catch {
+    return true;
+  }
+  const entry = (body.credentials || []).find((e) => e.credential === mine);
+  if (!entry) {
+    return { code: 'unknown_credential',
+      text: t('This credential is not on the published list of this election. Check every letter against your credential letter (it uses no 0, 1, 8 or 9); if it is right, ask the commission.') };
+  }
+  if (entry.district !== booth.district.id) {
+    const home = booth.view.districts.find((d) => d.id === entry.district);
+    return { code: 'wrong_district',
+      text: t('This credential belongs to district %(home)s, not %(chosen)s. Choose your district again and fill in its ballot; nothing has been sent.',
+        { home: home ? home.name : entry.district, chosen: booth.district.name }) };
+  }
+  return true;
+}
+
+/** A button back to the district choice, after the credential turned out to be another district's. */
+function offerDistrictChoice(form, error) {
+  if (form.querySelector('#choose-district')) return;
+  error.after(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'choose-district',
+    text: t('Choose my district again'), onclick: () => { booth.prepared = null; start(); } })));
+}
+
 async function castNow(form, input) {
   const error = form.querySelector('#credential-error');
   const button = form.querySelector('#sign-and-cast');
@@ -460,6 +501,17 @@ async function castNow(form, input) {
   }
   input.removeAttribute('aria-invalid');
   button.disabled = true;
+  const listed = await credentialOnList(secret);
+  if (listed !== true) {
+    button.disabled = false;
+    error.textContent = listed.text;
+    error.hidden = false;
+    error.dataset.code = listed.code;
+    input.setAttribute('aria-invalid', 'true');
+    if (listed.code === 'wrong_district') offerDistrictChoice(form, error);
+    else input.focus();
+    return;
+  }
   say(t('Signing and sending your ballot…'));
   await new Promise((resolve) => setTimeout(resolve, 30));
   let sealed;
@@ -494,11 +546,7 @@ async function castNow(form, input) {
     error.textContent = `${t('The ballot was refused:')} ${refusal(body, response)}`;
     error.hidden = false;
     error.dataset.code = body.code || '';
-    if (body.code === 'wrong_district' && !form.querySelector('#choose-district')) {
-      // The credential is another district's: back to the district choice, not only one step.
-      error.after(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'choose-district',
-        text: t('Choose my district again'), onclick: () => { booth.prepared = null; start(); } })));
-    }
+    if (body.code === 'wrong_district') offerDistrictChoice(form, error);
     return;
   }
   input.value = '';
