@@ -206,12 +206,28 @@ def test_refused_ballots_say_why_and_change_nothing(page: Any, live_server: Any,
     page.fill("#credential", "ABCD-EFGH")
     page.click("#sign-and-cast")
     assert "24 letters and digits" in page.locator("#credential-error").text_content()
-    # A well-formed credential that is not on the list: the server refuses, nothing is stored.
+    # A well-formed credential that is not on the list: the booth finds it missing from the
+    # published list and says so before signing; nothing is sent, nothing is stored.
     page.fill("#credential", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
     page.click("#sign-and-cast")
     page.wait_for_selector("#credential-error[data-code=unknown_credential]")
-    assert "refused" in page.locator("#credential-error").text_content()
+    assert "not on the published list" in page.locator("#credential-error").text_content()
     assert ballots_on_board(election) == []
+    # The look-up is a convenience, not the check: an answer claiming the credential is listed
+    # (a faulty or lying server) gets the ballot signed and sent, and the board still refuses it.
+    import json as _json
+
+    from vybory import protocol
+    public = protocol.public_credential("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF").to_hex()
+    page.route("**/credentials?prefix=*", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=_json.dumps({"prefix": public[:4], "credentials": [
+            {"credential": public, "district": "branch", "weight": 1}]})))
+    page.click("#sign-and-cast")
+    page.locator("#credential-error", has_text="refused").wait_for()
+    assert page.locator("#credential-error").get_attribute("data-code") == "unknown_credential"
+    assert ballots_on_board(election) == []
+    page.unroute("**/credentials?prefix=*")
     # The same encrypted ballot can then be cast with the right credential.
     page.fill("#credential", election.credentials["branch"][3])
     page.click("#sign-and-cast")

@@ -158,7 +158,7 @@ def test_a_mistyped_credential_is_told_it_is_not_on_the_list_before_anything_is_
     # A credential of the wrong length is refused in Russian too, before any look-up.
     page.fill("#credential", "ABCD")
     page.click("#sign-and-cast")
-    page.wait_for_function("document.querySelector('#credential-error').textContent.includes('24 ')")
+    page.locator("#credential-error", has_text="24 букв").wait_for()
     assert "24 букв и цифр, а введено 4" in error.text_content()
 
     page.fill("#credential", north)
