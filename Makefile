@@ -44,8 +44,7 @@ bench: setup
 	$(PY) bench/mix.py
 	$(PY) bench/service.py
 	$(PY) bench/verify.py
-	@if command -v cargo >/dev/null; then cargo run -q --release --manifest-path bench/dalek/Cargo.toml; \
-	else echo "bench: cargo not found, bare curve25519-dalek baseline (bench/dalek) not measured"; fi
+	$(PY) bench/native.py
 
 vectors: setup
 	$(PY) scripts/make-vectors

@@ -13,6 +13,7 @@
 //! dalek's constant-time paths; variable-time multiscalar multiplication is used only on
 //! public data (proof verification and `vartime_multiscalar_mul`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT, RISTRETTO_BASEPOINT_TABLE};
@@ -53,9 +54,34 @@ fn encode<'py>(py: Python<'py>, point: &RistrettoPoint) -> Bound<'py, PyBytes> {
     PyBytes::new(py, point.compress().as_bytes())
 }
 
+/// Points decoded at the edge (`is_valid_point`, which every received point goes through), kept
+/// so that a batch verifying them soon after does not decompress them again. Only received,
+/// public points pass through here; the cache is emptied when it is full.
+const DECODED_CAPACITY: usize = 1 << 14;
+
+thread_local! {
+    static DECODED: RefCell<HashMap<[u8; 32], RistrettoPoint>> = RefCell::new(HashMap::new());
+}
+
+fn decode_cached(key: &[u8; 32]) -> Option<RistrettoPoint> {
+    if let Some(p) = DECODED.with(|cache| cache.borrow().get(key).copied()) {
+        return Some(p);
+    }
+    decode(key)
+}
+
 #[pyfunction]
 fn is_valid_point(data: &[u8]) -> bool {
-    decode(data).is_some()
+    let Some(point) = decode(data) else { return false };
+    let key: [u8; 32] = data.try_into().expect("decoded from 32 bytes");
+    DECODED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= DECODED_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, point);
+    });
+    true
 }
 
 #[pyfunction]
@@ -146,6 +172,70 @@ fn sum_ciphertexts<'py>(py: Python<'py>, ciphertexts: Vec<Vec<u8>>) -> PyResult<
     Ok(PyBytes::new(py, &out))
 }
 
+/// Running homomorphic sums of ciphertexts (a tally), kept in extended coordinates and encoded
+/// only when read: each addition costs one decoding and no encoding.
+///
+/// Invariants: `alphas.len() == betas.len()`, the number of slots.
+#[pyclass]
+struct CiphertextSums {
+    alphas: Vec<RistrettoPoint>,
+    betas: Vec<RistrettoPoint>,
+}
+
+fn decode_ciphertext(ct: &[u8]) -> PyResult<(RistrettoPoint, RistrettoPoint)> {
+    if ct.len() != 64 {
+        return Err(PyValueError::new_err("a ciphertext must be 64 bytes"));
+    }
+    Ok((decode_or_raise(&ct[..32], "ciphertext sum")?, decode_or_raise(&ct[32..], "ciphertext sum")?))
+}
+
+#[pymethods]
+impl CiphertextSums {
+    #[new]
+    fn new(size: usize) -> Self {
+        CiphertextSums { alphas: vec![RistrettoPoint::identity(); size], betas: vec![RistrettoPoint::identity(); size] }
+    }
+
+    fn __len__(&self) -> usize {
+        self.alphas.len()
+    }
+
+    /// Adds the ciphertexts (64 bytes each) to slots 0, 1, …, weighted by the public integer
+    /// ``weight`` (32 bytes little-endian). All are decoded before any is added: a bad one adds nothing.
+    fn add(&mut self, ciphertexts: Vec<Vec<u8>>, weight: &[u8]) -> PyResult<()> {
+        if ciphertexts.len() > self.alphas.len() {
+            return Err(PyValueError::new_err("more ciphertexts than slots"));
+        }
+        let w = scalar(weight)?;
+        let decoded = ciphertexts.iter().map(|ct| decode_ciphertext(ct)).collect::<PyResult<Vec<_>>>()?;
+        let one = w == Scalar::ONE;
+        for (i, (alpha, beta)) in decoded.into_iter().enumerate() {
+            if one {
+                self.alphas[i] += alpha;
+                self.betas[i] += beta;
+            } else {
+                self.alphas[i] += alpha * w;
+                self.betas[i] += beta * w;
+            }
+        }
+        Ok(())
+    }
+
+    /// The sums, as 64-byte ciphertexts alpha ‖ beta, slot by slot.
+    fn totals<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.alphas
+            .iter()
+            .zip(&self.betas)
+            .map(|(a, b)| {
+                let mut out = [0u8; 64];
+                out[..32].copy_from_slice(a.compress().as_bytes());
+                out[32..].copy_from_slice(b.compress().as_bytes());
+                PyBytes::new(py, &out)
+            })
+            .collect()
+    }
+}
+
 /// A precomputed table of multiples of one point (the election key, say), for constant-time
 /// fixed-base multiplication. Building it costs about 35 multiplications.
 #[pyclass(frozen)]
@@ -177,6 +267,36 @@ impl FixedBase {
         out[32..].copy_from_slice(beta.compress().as_bytes());
         Ok(PyBytes::new(py, &out))
     }
+}
+
+/// The commitments (A_v, B_v) of a disjunctive proof's branches v = low, low + 1, … (spec §4.4):
+/// for the branch ``real``, (g^w, pk^w) with ``scalars[real] = w``; for every other branch,
+/// (g^z · alpha^-c, pk^z · (beta / g^v)^-c) with ``scalars[i] = c ‖ z`` (64 bytes). Constant time
+/// in the scalars; the returned bytes are A_v ‖ B_v per branch.
+#[pyfunction]
+fn disjunction_commitments<'py>(
+    py: Python<'py>, key: &FixedBase, alpha: &[u8], beta: &[u8], low: u64, real: usize, scalars: Vec<Vec<u8>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let alpha = decode_or_raise(alpha, "proof commitments")?;
+    let beta = decode_or_raise(beta, "proof commitments")?;
+    let mut out = Vec::with_capacity(64 * scalars.len());
+    for (i, item) in scalars.iter().enumerate() {
+        let (a, b) = if i == real {
+            let w = scalar(item)?;
+            (RISTRETTO_BASEPOINT_TABLE * &w, &key.table * &w)
+        } else {
+            if item.len() != 64 {
+                return Err(PyValueError::new_err("a simulated branch needs c ‖ z (64 bytes)"));
+            }
+            let (c, z) = (scalar(&item[..32])?, scalar(&item[32..])?);
+            let v = Scalar::from(low.checked_add(i as u64).ok_or_else(|| PyValueError::new_err("range overflow"))?);
+            let beta_v = beta - RISTRETTO_BASEPOINT_TABLE * &v;
+            (RISTRETTO_BASEPOINT_TABLE * &z - alpha * c, &key.table * &z - beta_v * c)
+        };
+        out.extend_from_slice(a.compress().as_bytes());
+        out.extend_from_slice(b.compress().as_bytes());
+    }
+    Ok(PyBytes::new(py, &out))
 }
 
 /// One verification equation: base · G + Σ coefficient_i · point_i = identity.
@@ -211,7 +331,7 @@ impl Batch {
         if let Some(&i) = self.index.get(&key) {
             return Some(i);
         }
-        let p = decode(&key)?;
+        let p = decode_cached(&key)?;
         self.points.push(p);
         self.index.insert(key, self.points.len() - 1);
         Some(self.points.len() - 1)
@@ -392,7 +512,9 @@ fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vartime_multiscalar_mul, m)?)?;
     m.add_function(wrap_pyfunction!(sum_points, m)?)?;
     m.add_function(wrap_pyfunction!(sum_ciphertexts, m)?)?;
+    m.add_function(wrap_pyfunction!(disjunction_commitments, m)?)?;
     m.add_class::<FixedBase>()?;
+    m.add_class::<CiphertextSums>()?;
     m.add_class::<Batch>()?;
     Ok(())
 }

@@ -38,7 +38,9 @@ class Caller:
 
     def __init__(self, client: Any, username: str, password: str = PASSWORD):
         self.client = client
+        client.cookies.clear()  # each caller is a browser of its own
         response = client.post("/api/session", json={"username": username, "password": password})
+        client.cookies.clear()
         assert response.status_code == 200, response.text
         self.csrf = response.json()["csrf_token"]
         self.cookies = dict(response.cookies)

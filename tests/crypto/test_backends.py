@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vybory.crypto import _sodium, backend
-from vybory.crypto.elgamal import encrypt, sum_ciphertexts
+from vybory.crypto.elgamal import CiphertextSums, encrypt, sum_ciphertexts
 from vybory.crypto.group import ORDER, Point, Scalar, hash_to_point, multiscalar_mul
 from vybory.crypto.proofs import (
     EqualLogsProof,
@@ -226,6 +226,41 @@ def test_sums_tables_and_multiscalar_products_are_identical(items: list[tuple[in
         fresh = [encrypt(key, m, Scalar.from_int(r)) for m, r in items]
         return (total.to_bytes(), multiscalar_mul(weights, points).to_bytes(),
                 b"".join(ct.to_bytes() for ct in fresh), hash_to_point(key.to_bytes()).to_bytes())
+
+    both(run)
+
+
+@native_only
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.integers(0, 3), min_size=3, max_size=3), st.integers(0, 2**64)), max_size=8))
+def test_running_tally_sums_are_identical(ballots: list[tuple[list[int], int]]) -> None:
+    def run() -> list[bytes]:
+        sums = CiphertextSums(3)
+        for n, (values, weight) in enumerate(ballots):
+            sums.add([encrypt(PK, v, Scalar.from_int(n * 3 + i + 1)) for i, v in enumerate(values)], weight)
+        sums.add([encrypt(PK, 1, Scalar.from_int(5))])  # fewer than the slots: the first only
+        with pytest.raises(VyboryError, match="at most 3 ciphertexts"):
+            sums.add([encrypt(PK, 1, Scalar.from_int(5))] * 4)
+        return [ct.to_bytes() for ct in sums.totals()]
+
+    both(run)
+
+
+@native_only
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**64 - 5), st.integers(0, 3), st.binary(min_size=1, max_size=8))
+def test_provers_give_identical_bytes_from_the_same_draws(low: int, offset: int, seed: bytes) -> None:
+    # Encryption and the disjunctive provers take the native tables on one side, libsodium on the other.
+    def run() -> bytes:
+        rng = DeterministicRng(seed)
+        r = Scalar.random(rng)
+        message = low + offset
+        ct = encrypt(PK, message % ORDER, r)
+        proof = prove_range(FP, CRED, PK, ct, message, r, low, low + 3, rng=rng)
+        bit = encrypt(PK, offset % 2, r)
+        zero_one = prove_zero_one(FP, CRED, PK, bit, offset % 2, r, rng=rng)
+        verify_range(FP, CRED, PK, ct, low, low + 3, proof)
+        return ct.to_bytes() + proof.to_bytes() + bit.to_bytes() + zero_one.to_bytes()
 
     both(run)
 

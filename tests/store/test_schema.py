@@ -10,7 +10,8 @@ from vybory.errors import InvalidInput, Refused
 from vybory.store import Database, migrate
 from vybory.store.tables import metadata
 
-TABLES = ["alembic_version", "ballots", "board_events", "ciphertexts", "credentials", "elections", "users", "voters"]
+TABLES = ["alembic_version", "ballots", "board_events", "ciphertexts", "credentials", "elections", "login_sessions", "users",
+          "voters"]
 
 
 def test_upgrade_creates_every_table_at_the_newest_revision(database: Database) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from vybory.api import counting, elections, errors, voting
+from vybory.api import counting, elections, errors, openapi, voting
 from vybory.api.auth import Sessions
 from vybory.api.security import SecurityHeaders
+from vybory.api.throttle import Throttles
 from vybory.service import Clock, ElectionService, system_clock
 from vybory.store import Database
 
@@ -32,7 +33,8 @@ DESCRIPTION = """\
 The vybory election server. Every operation of the election service is here;
 errors are JSON objects `{code, message, field}` with an HTTP status
 (422 bad input, 409 refused by the election's state, 404 unknown, 401 login
-needed, 403 not allowed or CSRF). Logged-in calls use the session cookie from
+needed, 403 not allowed or CSRF, 413 body too long, 429 too many failed attempts,
+with `Retry-After`). Logged-in calls use the session cookie from
 `POST /api/session` and send its `csrf_token` in the `X-CSRF-Token` header.
 See docs/api.md.
 """
@@ -46,6 +48,7 @@ def create_app(
     secret_key: bytes | str | None = None,
     secure_cookies: bool | None = None,
     pages: bool = True,
+    throttles: Throttles | None = None,
 ) -> FastAPI:
     """The web application on ``database_url`` (default: ``$VYBORY_DATABASE_URL`` or ./vybory.sqlite).
 
@@ -55,7 +58,8 @@ def create_app(
     when the server restarts). ``secure_cookies``: ``None`` marks cookies
     Secure when the request came over https, or always when
     ``$VYBORY_SECURE_COOKIES=1`` (behind a proxy that ends TLS). ``pages``:
-    also serve the HTML pages.
+    also serve the HTML pages. ``throttles``: the brute-force limits (default
+    :class:`~vybory.api.throttle.Throttles`).
     """
     if secure_cookies is None and os.environ.get(SECURE_VARIABLE) == "1":
         secure_cookies = True
@@ -76,6 +80,7 @@ def create_app(
     )
     app.state.service = service
     app.state.sessions = Sessions(key, secure=secure_cookies)
+    app.state.throttles = throttles or Throttles()
     errors.install(app)
 
     @app.middleware("http")
@@ -87,7 +92,9 @@ def create_app(
     # The security headers wrap the whole stack, the server-error handler included,
     # so that a 500 carries them too.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: SecurityHeaders(  # type: ignore[method-assign]
+        build_stack(), always_https=bool(secure_cookies)
+    )
 
     @app.get("/api", tags=["sessions"])
     def api_root() -> dict[str, Any]:
@@ -97,6 +104,8 @@ def create_app(
     app.include_router(elections.router)
     app.include_router(voting.router)
     app.include_router(counting.router)
+    routers = [elections.router, voting.router, counting.router]
+    app.openapi = lambda: openapi.document(app, routers)  # type: ignore[method-assign]
     if pages:
         from vybory import web
 

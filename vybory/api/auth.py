@@ -1,16 +1,20 @@
-"""Logins, session cookies and CSRF tokens.
+"""Logins, sessions and CSRF tokens.
 
-A session is a signed cookie (``vybory_session``; HttpOnly, SameSite=Strict,
-Secure over https) holding the login's name, role and scope and a random
-CSRF token; it is signed with the server's secret (itsdangerous) and expires
-after :data:`SESSION_SECONDS`. Passwords are checked against the argon2id
-hashes of the store's ``users`` table (through the service).
+A logged-in session is held by the server (``login_sessions``): the cookie
+(``vybory_session``; HttpOnly, SameSite=Strict, Secure over https) carries only
+its random token and the session's CSRF token, signed with the server's secret
+(itsdangerous). Every request looks the token up, so a logout, a password change
+or a disabled login ends the session at once, on every server process; a
+session also ends after :data:`SESSION_SECONDS`. A login always starts a new
+session (new token, new CSRF token: no session fixation). Passwords are
+checked against the argon2id hashes of the store's ``users`` table (through
+the service), behind the throttles of :mod:`vybory.api.throttle`.
 
 CSRF: every page form carries the session's token in a hidden ``csrf_token``
 field; API calls made with the session cookie send it in the
 ``X-CSRF-Token`` header. A state-changing request without the right token is
 refused with 403 ``csrf``. Anonymous visitors get a session too (no login,
-just a token), so that the login form itself is protected.
+just a token, only in the cookie), so that the login form itself is protected.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request, Response
@@ -56,7 +61,8 @@ class Login:
 
 
 class Sessions:
-    """Signs and reads session cookies with one server secret."""
+    """Signs and reads session cookies with one server secret; logged-in sessions live in the
+    service's store (``service.open_session`` / ``session_login`` / ``end_session``)."""
 
     def __init__(self, secret: bytes, *, secure: bool | None = None):
         self.serializer = URLSafeTimedSerializer(secret, salt="vybory-session")
@@ -73,7 +79,12 @@ class Sessions:
             try:
                 loaded = self.serializer.loads(raw, max_age=SESSION_SECONDS)
                 if isinstance(loaded, dict) and isinstance(loaded.get("csrf"), str):
-                    data = loaded
+                    data = {"csrf": loaded["csrf"]}
+                    token = loaded.get("token")
+                    if isinstance(token, str):
+                        login = request.app.state.service.session_login(token)
+                        # a session ended on the server: the cookie is worth nothing any more
+                        data = {"csrf": loaded["csrf"], "token": token, "login": login} if login else None
             except BadSignature:
                 data = None
         if data is None:
@@ -83,28 +94,30 @@ class Sessions:
         return data
 
     def login(self, request: Request) -> Login | None:
-        data = self.load(request)
-        if "user" not in data:
+        found = self.load(request).get("login")
+        if found is None:
             return None
-        return Login(data["user"], data["role"], data.get("subject"), data.get("election"))
+        return Login(found["username"], found["role"], found.get("subject"), found.get("election"))
 
     def csrf_token(self, request: Request) -> str:
         return str(self.load(request)["csrf"])
 
     def start(self, request: Request, login: dict[str, Any]) -> dict[str, Any]:
-        """A fresh session for ``login`` (new CSRF token: no session fixation)."""
-        data = {
-            "csrf": secrets.token_urlsafe(32),
-            "user": login["username"],
-            "role": login["role"],
-            "subject": login.get("subject"),
-            "election": login.get("election"),
-        }
+        """A fresh server-side session for ``login``; the browser's previous one ends."""
+        previous = self.load(request).get("token")
+        token = request.app.state.service.open_session(
+            login["username"], lifetime=timedelta(seconds=SESSION_SECONDS), replaces=previous
+        )
+        data = {"csrf": secrets.token_urlsafe(32), "token": token, "login": dict(login)}
         request.state.vybory_session = data
         request.state.vybory_session_new = True
         return data
 
     def end(self, request: Request) -> None:
+        """Ends the session on the server (the old cookie no longer logs anyone in)."""
+        token = self.load(request).get("token")
+        if token:
+            request.app.state.service.end_session(token)
         request.state.vybory_session = {"csrf": secrets.token_urlsafe(32)}
         request.state.vybory_session_new = True
 
@@ -113,9 +126,11 @@ class Sessions:
         if not getattr(request.state, "vybory_session_new", False):
             return
         secure = self.secure if self.secure is not None else request.url.scheme == "https"
+        data = request.state.vybory_session
+        cookie = {"csrf": data["csrf"]} | ({"token": data["token"]} if data.get("token") else {})
         response.set_cookie(
             COOKIE,
-            self.serializer.dumps(request.state.vybory_session),
+            self.serializer.dumps(cookie),
             max_age=SESSION_SECONDS,
             httponly=True,
             samesite="strict",

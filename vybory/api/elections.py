@@ -16,6 +16,7 @@ from vybory.api.auth import (
 )
 from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
+from vybory.api.throttle import throttles_of
 from vybory.errors import InvalidInput
 from vybory.text import say
 
@@ -27,6 +28,11 @@ MAX_UPLOAD = 20 * 1024 * 1024
 class Credentials(BaseModel):
     username: str
     password: str
+
+
+class NewPassword(BaseModel):
+    password: str = Field(description="the current password")
+    new_password: str = Field(description="at least 10 characters")
 
 
 class NewUser(BaseModel):
@@ -80,14 +86,29 @@ MAX_LOGIN_BYTES = 16 * 1024
 
 @router.post("/session", tags=["sessions"], max_body_size=MAX_LOGIN_BYTES)
 def log_in(body: Credentials, request: Request) -> dict[str, Any]:
-    """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token."""
-    found = service_of(request).authenticate(body.username, body.password)
+    """Logs in; sets the session cookie and returns the CSRF token to send as X-CSRF-Token.
+
+    After a few wrong passwords for one account or from one address, further attempts are
+    refused (429, ``Retry-After``) without being checked, for a time that doubles each time."""
+    found = checked_login(request, body.username, body.password)
     if found is None:
         raise ApiError(
             401, say("the user name or password is wrong"), code="bad_login", field="password"
         )
     data = sessions_of(request).start(request, found)
     return {"login": found, "csrf_token": data["csrf"]}
+
+
+def checked_login(request: Request, username: str, password: str) -> dict[str, Any] | None:
+    """The login if the password is right, behind the throttles (429 while locked)."""
+    throttles = throttles_of(request)
+    throttles.check_login(request, username)
+    found = service_of(request).authenticate(username, password) if username and password else None
+    if found is None:
+        throttles.login_failed(request, username)
+    else:
+        throttles.login_succeeded(username)
+    return found
 
 
 @router.get("/session", tags=["sessions"])
@@ -97,8 +118,32 @@ def who_am_i(request: Request, login: Annotated[Login, Depends(api_login)]) -> d
 
 @router.delete("/session", tags=["sessions"])
 def log_out(request: Request, login: Annotated[Login, Depends(api_login)]) -> dict[str, Any]:
+    """Ends the session on the server: its cookie logs no one in any more."""
     sessions_of(request).end(request)
     return {"logged_out": login.username}
+
+
+@router.put("/session/password", tags=["sessions"], max_body_size=MAX_LOGIN_BYTES)
+def change_password(
+    body: NewPassword, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Changes one's own password (the current one is asked again); every session of the
+    login ends, this one included: log in again with the new password."""
+    if checked_login(request, login.username, body.password) is None:
+        raise ApiError(401, say("the current password is wrong"), code="bad_login", field="password")
+    service_of(request).set_password(login.username, body.new_password)
+    sessions_of(request).end(request)
+    return {"password_changed": login.username}
+
+
+@router.post("/users/{username}/disable", tags=["sessions"])
+def disable_user(
+    username: str, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Disables a login (central commission only): it cannot log in, and its sessions end now."""
+    require_commission(login, None)
+    service_of(request).disable_user(username)
+    return {"disabled": username}
 
 
 @router.post("/users", tags=["sessions"], status_code=201)

@@ -3,7 +3,8 @@
 Every :class:`~vybory.errors.VyboryError` becomes a response naming its code,
 its words and its field. Bad input is 422 (Unprocessable), a refusal by the
 election's state 409 (Conflict), something that does not exist 404, a login
-missing 401 and a login without the right 403. A definition refused for
+missing 401, a login without the right 403 and too many failed attempts 429 (with
+``Retry-After``). A definition refused for
 several problems lists them all in ``problems``.
 """
 
@@ -48,9 +49,18 @@ NOT_FOUND_CODES = frozenset(
 class ApiError(VyboryError):
     """An error of the HTTP layer itself (login, permission, CSRF, size), with its status."""
 
-    def __init__(self, status: int, message: str, *, code: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message, field=field, code=code)
         self.status = status
+        self.headers = headers
 
 
 def status_of(error: VyboryError) -> int:
@@ -102,11 +112,14 @@ def wants_html(request: Request) -> bool:
 async def vybory_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, VyboryError)
     status = status_of(error)
+    headers = error.headers if isinstance(error, ApiError) else None
     if wants_html(request):
         from vybory.web.render import error_page
 
-        return error_page(request, status, error.code, error.message, error.field)  # type: ignore[return-value]
-    return JSONResponse(error_body(error), status_code=status)
+        page = error_page(request, status, error.code, error.message, error.field)
+        page.headers.update(headers or {})
+        return page  # type: ignore[return-value]
+    return JSONResponse(error_body(error), status_code=status, headers=headers)
 
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -138,6 +151,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_attempts",
 }
 
 

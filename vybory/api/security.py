@@ -33,6 +33,8 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 )
 
+HSTS = b"max-age=31536000; includeSubDomains"
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -42,17 +44,21 @@ Send = Callable[[Message], Awaitable[None]]
 class SecurityHeaders:
     """ASGI middleware adding :data:`SECURITY_HEADERS` (and HSTS over https) to every response.
 
-    Pages that show private data (logged-in pages) are also marked ``no-store``.
+    HSTS goes with every response that came over https: directly, or through a trusted proxy
+    that said so (``vybory serve --trusted-proxy``), or always when ``always_https`` (cookies
+    forced Secure: the server is only reached through TLS). Responses are ``no-store`` unless
+    they say otherwise.
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]):
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], *, always_https: bool = False):
         self.app = app
+        self.always_https = always_https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope.get("scheme") == "https"
+        https = self.always_https or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -62,7 +68,7 @@ class SecurityHeaders:
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                    headers.append((b"strict-transport-security", HSTS))
                 if b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

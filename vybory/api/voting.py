@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from vybory.api.auth import Login, api_login, require_commission
 from vybory.api.common import MAX_POSITION, Position, posted, read_state, service_of
 from vybory.api.errors import ApiError
+from vybory.api.throttle import throttles_of
 from vybory.api.views import booth_view
-from vybory.errors import InvalidBallot, InvalidInput, Refused
+from vybory.errors import InvalidBallot, InvalidInput, Refused, VyboryError
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
 from vybory.text import say
@@ -112,14 +113,20 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
     Refused (422 or 409, nothing stored) unless the signature and every proof
     verify, the credential is listed, the round is open, nothing is replayed.
     """
+    throttles = throttles_of(request)
+    throttles.check_guess(request, "ballot")
     raw = await request.body()  # at most MAX_BALLOT_BYTES: a longer body is refused (413) while it streams
-    if not raw.strip():
-        raise InvalidInput(say("send the ballot as a JSON object"), field="ballot", code="empty_body")
     try:
+        if not raw.strip():
+            raise InvalidInput(say("send the ballot as a JSON object"), field="ballot", code="empty_body")
         receipt = await run_in_threadpool(service_of(request).cast_ballot, slug, raw)
     except Refused as error:
+        throttles.guess_failed(request)
         if error.code == "no_such_round":  # about the ballot's content, not the address
             raise InvalidBallot(error.message, field="ballot.round", code=error.code) from None
+        raise
+    except VyboryError:
+        throttles.guess_failed(request)
         raise
     return receipt.to_json()
 
@@ -127,7 +134,13 @@ async def cast_ballot(slug: str, request: Request) -> dict[str, Any]:
 @router.get("/elections/{slug}/ballots/{tracking_code}", tags=["voting"])
 def find_ballot(slug: str, tracking_code: str, request: Request) -> dict[str, Any]:
     """Where a tracking code is on the board and whether that ballot still counts."""
-    return service_of(request).find_ballot(slug, tracking_code).to_json()
+    throttles = throttles_of(request)
+    throttles.check_guess(request, "tracking_code")
+    try:
+        return service_of(request).find_ballot(slug, tracking_code).to_json()
+    except VyboryError:
+        throttles.guess_failed(request)
+        raise
 
 
 MAX_RECEIPT_BYTES = 16 * 1024

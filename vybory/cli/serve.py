@@ -346,6 +346,17 @@ def register(app: typer.Typer) -> None:
                 "database, which orders the board).",
             ),
         ] = 1,
+        trusted_proxy: Annotated[
+            str | None,
+            typer.Option(
+                "--trusted-proxy",
+                envvar="VYBORY_TRUSTED_PROXIES",
+                help="Addresses of the reverse proxies (comma-separated, or *) whose "
+                "X-Forwarded-For and X-Forwarded-Proto are believed: the client's address "
+                "(login limits) and https (Secure cookies, HSTS) come from them. "
+                "Anyone else's forwarding headers are ignored.",
+            ),
+        ] = None,
     ) -> None:
         """Run the web server: the API (/openapi.json), the pages and the voting booth."""
         import uvicorn
@@ -379,9 +390,10 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"Serving on {base}{processes} (API description: {base}/openapi.json). Stop with Ctrl-C."
         )
+        proxy = {"proxy_headers": trusted_proxy is not None, "forwarded_allow_ips": trusted_proxy or ""}
         if workers == 1:
             app_ = create_app(service=service)
-            uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=False)
+            uvicorn.run(app_, host=host, port=port, log_level="warning", **proxy)  # type: ignore[arg-type]
             return
         # Each worker process opens the database itself (create_app reads the URL from the
         # environment); they must share one key for session cookies, or a login made through
@@ -390,4 +402,4 @@ def register(app: typer.Typer) -> None:
         os.environ[URL_VARIABLE] = service.database.url
         os.environ.setdefault(SECRET_VARIABLE, secrets.token_hex(32))
         uvicorn.run("vybory.api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", proxy_headers=False)
+                    log_level="warning", **proxy)  # type: ignore[arg-type]

@@ -83,7 +83,6 @@ def use(name: str | None = None) -> str:
     for operation in _OPERATIONS:
         setattr(ops, operation, getattr(module, operation))
     ops.name = name
-    _fixed_base.cache_clear()
     return name
 
 
@@ -96,21 +95,28 @@ def new_batch() -> Any | None:
     return _native.Batch() if ops.name == "native" and _native is not None else None
 
 
+def new_sums(size: int) -> Any | None:
+    """Native running sums of ``size`` ciphertexts (``vybory_native.CiphertextSums``), or None on libsodium."""
+    return _native.CiphertextSums(size) if ops.name == "native" and _native is not None else None
+
+
 @functools.lru_cache(maxsize=16)
-def _fixed_base(encoding: bytes) -> Callable[[bytes], bytes]:
-    if ops.name == "native" and _native is not None:
-        return _native.FixedBase(encoding).mul  # type: ignore[no-any-return]
-    return functools.partial(_swap_scalarmult, encoding)
+def _table(encoding: bytes) -> Any:
+    assert _native is not None
+    return _native.FixedBase(encoding)
 
 
-def _swap_scalarmult(point: bytes, scalar: bytes) -> bytes:
-    return ops.scalarmult(scalar, point)
+def key_table(encoding: bytes) -> Any | None:
+    """The native precomputed table of a point used many times (the election key), built once
+    and kept for the 16 most recent points; None on libsodium. ``encoding`` must be valid."""
+    return _table(encoding) if ops.name == "native" and _native is not None else None
 
 
-def fixed_base(encoding: bytes) -> Callable[[bytes], bytes]:
-    """scalar ↦ scalar · P for a point P used many times (the election key): constant time, from a
-    precomputed table on the native backend. ``encoding`` must be valid (a Point's)."""
-    return _fixed_base(encoding)
+def disjunction_commitments(table: Any, alpha: bytes, beta: bytes, low: int, real: int,
+                            scalars: list[bytes]) -> bytes:
+    """The native prover's branch commitments (see vybory_native.disjunction_commitments)."""
+    assert _native is not None
+    return _native.disjunction_commitments(table, alpha, beta, low, real, scalars)  # type: ignore[no-any-return]
 
 
 def sum_ciphertexts(ciphertexts: list[bytes]) -> bytes:

@@ -99,6 +99,40 @@ class Ciphertext:
         )
 
 
+class CiphertextSums:
+    """Running homomorphic sums of ciphertexts, slot by slot (a tally being added up, spec §3.2).
+
+    On the native backend the sums stay in extended coordinates, so an addition costs one
+    decoding and no encoding; ``totals()`` encodes them. Invariants: ``size`` slots, each the
+    sum of the (weighted) ciphertexts added to it, starting at (1, 1).
+    """
+
+    __slots__ = ("_native", "_sums", "size")
+
+    def __init__(self, size: int):
+        self.size = size
+        self._native = backend.new_sums(size)
+        self._sums = [Ciphertext.zero()] * size
+
+    def add(self, ciphertexts: list[Ciphertext], weight: int = 1) -> None:
+        """Adds weight · ciphertexts[i] to slot i, for a public integer weight (taken mod ℓ)."""
+        if len(ciphertexts) > self.size:
+            raise InvalidInput(f"at most {self.size} ciphertexts can be added", field="ciphertexts")
+        if type(weight) is not int:
+            raise InvalidInput("a weight must be an integer", field="weight")
+        if self._native is not None:
+            self._native.add([ct.alpha.encoding + ct.beta.encoding for ct in ciphertexts],
+                             (weight % ORDER).to_bytes(32, "little"))
+            return
+        for i, ct in enumerate(ciphertexts):
+            self._sums[i] = self._sums[i] + (ct if weight == 1 else ct.scale(weight))
+
+    def totals(self) -> list[Ciphertext]:
+        if self._native is None:
+            return list(self._sums)
+        return [Ciphertext(_point(ct[:32]), _point(ct[32:])) for ct in self._native.totals()]
+
+
 def _check_message(message: int) -> None:
     if type(message) is not int or not 0 <= message < ORDER:
         raise InvalidInput("a message must be an integer in [0, ℓ)", field="message")
@@ -108,8 +142,12 @@ def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
     """(g^r, pk^r · g^m); pk^r from a precomputed table of the key on the native backend."""
     _check_message(message)
     r = randomness.value.to_bytes(32, "little")
+    table = backend.key_table(public_key.encoding)
+    if table is not None:  # both multiplications from tables, one crossing into the native code
+        both = table.encrypt(r, g_power(message))
+        return Ciphertext(_point(both[:32]), _point(both[32:]))
     alpha = ops.scalarmult_base(r)
-    beta = ops.add(backend.fixed_base(public_key.encoding)(r), g_power(message))
+    beta = ops.add(ops.scalarmult(r, public_key.encoding), g_power(message))
     return Ciphertext(_point(alpha), _point(beta))
 
 

@@ -450,15 +450,30 @@ def _prove_disjunction(
     t: Transcript, public_key: Point, ciphertext: Ciphertext, values: range, message: int, randomness: Scalar, rng: Rng | None
 ) -> tuple[tuple[tuple[Point, Point], ...], tuple[Scalar, ...], tuple[Scalar, ...]]:
     pk, alpha, beta = public_key.encoding, ciphertext.alpha.encoding, ciphertext.beta.encoding
-    times_pk = backend.fixed_base(pk)  # constant time; a precomputed table on the native backend
     commitments: list[tuple[bytes, bytes]] = []
     challenges: list[Scalar | None] = []
     responses: list[Scalar | None] = []
     w: Scalar | None = None
-    for v in values:
+    table = backend.key_table(pk)
+    if table is not None:  # the same draws, the same commitments, in one native call
+        scalars = []
+        for v in values:
+            if v == message:
+                w = Scalar.random(rng)
+                scalars.append(_le(w))
+                challenges.append(None)
+                responses.append(None)
+            else:
+                c, z = Scalar.random(rng), Scalar.random(rng)
+                scalars.append(_le(c) + _le(z))
+                challenges.append(c)
+                responses.append(z)
+        raw = backend.disjunction_commitments(table, alpha, beta, values.start, message - values.start, scalars)
+        commitments = [(raw[64 * i : 64 * i + 32], raw[64 * i + 32 : 64 * i + 64]) for i in range(len(values))]
+    for v in values if table is None else ():
         if v == message:
             w = Scalar.random(rng)
-            commitments.append((ops.scalarmult_base(_le(w)), times_pk(_le(w))))
+            commitments.append((ops.scalarmult_base(_le(w)), ops.scalarmult(_le(w), pk)))
             challenges.append(None)
             responses.append(None)
         else:
@@ -466,7 +481,7 @@ def _prove_disjunction(
             minus_c = _le(-c)
             beta_v = ops.sub(beta, g_power(v)) if v else beta
             commitments.append(
-                (ops.add(ops.scalarmult_base(_le(z)), ops.scalarmult(minus_c, alpha)), ops.add(times_pk(_le(z)), ops.scalarmult(minus_c, beta_v)))
+                (ops.add(ops.scalarmult_base(_le(z)), ops.scalarmult(minus_c, alpha)), ops.add(ops.scalarmult(_le(z), pk), ops.scalarmult(minus_c, beta_v)))
             )
             challenges.append(c)
             responses.append(z)

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -110,12 +111,15 @@ class ElectionService:
 
     ``clock`` gives "now" (aware UTC); the protocol decides by it whether a
     deadline has passed. One service may be shared by threads: each call is
-    its own transaction.
+    its own transaction. Login sessions expire by ``session_clock`` (the real time, even
+    when ``clock`` simulates the election's days).
     """
 
-    def __init__(self, database: Database, *, clock: Clock = system_clock):
+    def __init__(self, database: Database, *, clock: Clock = system_clock,
+                 session_clock: Clock = system_clock):
         self.database = database
         self.clock = clock
+        self.session_clock = session_clock
         self.board = Board(database)
         # The SHA-256 of the voting booth this server serves, recorded in round_opened (the web
         # application sets it from the booth's manifest; None records none).
@@ -608,7 +612,8 @@ class ElectionService:
         closes the nominations once due (when no decision or appeal is pending),
         opens round 1 when ready, closes a round at its deadline and publishes
         its encrypted tally. Returns what was done; a step that cannot be taken
-        yet is left for later (run it again, e.g. from cron)."""
+        yet is left for later (run it again, e.g. from cron). An unknown election is refused."""
+        self.head(slug)
         done: list[Posted] = []
         steps: list[Callable[[str], Posted]] = [self.close_nominations, self.open_round, self.close_round,
                                                 self.compute_tally]
@@ -652,10 +657,45 @@ class ElectionService:
         return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
 
     def set_password(self, username: str, password: str) -> None:
+        """Replaces a login's password and ends all of its sessions."""
         users.check_new_password(password)
         password_hash = users.hash_password(password)
         with self.database.transaction() as session:
             users.set_password(session, username, password, password_hash=password_hash)
+
+    def disable_user(self, username: str) -> None:
+        """Disables a login: it can no longer log in, and its sessions end now."""
+        with self.database.transaction() as session:
+            users.disable_user(session, username)
+
+    def open_session(self, username: str, *, lifetime: timedelta, replaces: str | None = None) -> str:
+        """A new random session token for a login that just authenticated (the browser's previous
+        session, ``replaces``, ends: a session id is never carried across a login)."""
+        token = secrets.token_urlsafe(32)
+        with self.database.transaction() as session:
+            user = users.find_login(session, username)
+            if user is None or user.disabled:
+                raise Refused(say("there is no user %(username)s", username=repr(username)), field="username",
+                              code="unknown_user")
+            if replaces:
+                users.end_session(session, replaces)
+            users.open_session(session, user, token, now=self.session_clock(), lifetime=lifetime)
+        return token
+
+    def session_login(self, token: str) -> dict[str, Any] | None:
+        """The login of a live session (enabled, unexpired, not logged out), else ``None``."""
+        with self.database.transaction(write=False) as session:
+            user = users.session_user(session, token, now=self.session_clock())
+            if user is None:
+                return None
+            slug = None
+            if user.election_id is not None:
+                slug = session.get(Election, user.election_id).slug  # type: ignore[union-attr]
+            return {"username": user.username, "role": user.role, "subject": user.subject, "election": slug}
+
+    def end_session(self, token: str) -> None:
+        with self.database.transaction() as session:
+            users.end_session(session, token)
 
     def users(self) -> list[dict[str, Any]]:
         with self.database.transaction(write=False) as session:

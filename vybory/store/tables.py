@@ -3,7 +3,7 @@
 The board (``board_events``) is the election: every public step is one row,
 hash-chained, never updated or deleted (triggers refuse it on both SQLite and
 PostgreSQL, see the first migration). The other tables are either private
-(``voters``: the roll; ``users``: commission logins) or indexes derived from
+(``voters``: the roll; ``users``: commission logins; ``login_sessions``: who is logged in) or indexes derived from
 the board for fast look-ups (``ballots``, ``ciphertexts``, ``credentials``),
 written in the same transaction as the event they index.
 
@@ -159,6 +159,19 @@ class User(Base):
     subject: Mapped[str | None] = mapped_column(String(100), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A logged-in session, held by the server: the cookie only carries its random token, whose
+    SHA-256 is ``id``. Deleting the row ends the session (logout, password change, disabled login)."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 metadata = Base.metadata

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vybory.errors import InvalidInput, Refused
-from vybory.store.tables import User
+from vybory.store.tables import LoginSession, User
 
 ROLES = ("commission", "trustee", "observer", "organisation")
 MIN_PASSWORD = 10
@@ -124,6 +125,58 @@ def set_password(session: Session, username: str, password: str, *, password_has
         raise Refused(f"there is no user {username!r}", field="username", code="unknown_user")
     check_new_password(password)
     user.password_hash = password_hash or hash_password(password)
+    end_sessions(session, user.id)
+
+
+def disable_user(session: Session, username: str) -> None:
+    """Disables a login and ends all its sessions."""
+    user = find_login(session, username)
+    if user is None:
+        raise Refused(f"there is no user {username!r}", field="username", code="unknown_user")
+    user.disabled = True
+    end_sessions(session, user.id)
+
+
+# --- sessions ------------------------------------------------------------------------
+
+
+def session_id(token: str) -> str:
+    """The stored id of a session token: its SHA-256 (a stolen database holds no usable token)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(session: Session, user: User, token: str, *, now: datetime, lifetime: timedelta) -> None:
+    """Records a new session of ``user`` (and forgets the user's expired ones)."""
+    for old in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)):
+        if _aware(old.expires_at) <= now:
+            session.delete(old)
+    session.add(LoginSession(id=session_id(token), user_id=user.id, created_at=now, expires_at=now + lifetime))
+    session.flush()
+
+
+def session_user(session: Session, token: str, *, now: datetime) -> User | None:
+    """The enabled login whose unexpired session ``token`` is, else ``None`` (read only)."""
+    row = session.get(LoginSession, session_id(token))
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    return user
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.id == session_id(token)))
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Ends every session of one login (password changed, login disabled)."""
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: vybory stores UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 _DUMMY_HASH = _hasher.hash("vybory-no-such-user")

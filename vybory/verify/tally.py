@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vybory.crypto import threshold
-from vybory.crypto.elgamal import Ciphertext, g_power
+from vybory.crypto.elgamal import Ciphertext, CiphertextSums, g_power
 from vybory.crypto.group import Point
 from vybory.crypto.threshold import DecryptionShare
 from vybory.errors import InvalidEncoding, VyboryError
@@ -30,14 +30,14 @@ from vybory.verify.rounds import Round
 class TallySum:
     """The running encrypted tally of one round, contest by contest, label by label."""
 
-    sums: dict[str, list[Ciphertext]]
+    sums: dict[str, CiphertextSums]
     ballots: dict[str, int]
     weights: dict[str, int]
 
     @staticmethod
     def empty(rnd: Round) -> TallySum:
         order = list(rnd.contests)
-        return TallySum({c: [Ciphertext.zero()] * rnd.layouts[c].size for c in order if c in rnd.layouts},
+        return TallySum({c: CiphertextSums(rnd.layouts[c].size) for c in order if c in rnd.layouts},
                         {c: 0 for c in order}, {c: 0 for c in order})
 
     def add(self, ballot: Mapping[str, Any], weight: int) -> dict[str, list[Ciphertext]]:
@@ -46,16 +46,13 @@ class TallySum:
         parts = []
         for part in ballot["contests"]:
             cid = part["contest"]
-            acc = self.sums[cid]
             selections = part["selections"]
-            if len(selections) != len(acc):
+            if len(selections) != self.sums[cid].size:
                 raise InvalidEncoding("wrong number of selections", field=cid)
             cts = [Ciphertext.from_json(s["ciphertext"], f"{cid}[{i}]") for i, s in enumerate(selections)]
             parts.append((cid, cts))
         for cid, cts in parts:
-            acc = self.sums[cid]
-            for i, ct in enumerate(cts):
-                acc[i] = acc[i] + (ct if weight == 1 else ct.scale(weight))
+            self.sums[cid].add(cts, weight)
             self.ballots[cid] += 1
             self.weights[cid] += weight
         return dict(parts)
@@ -93,7 +90,7 @@ def check_encrypted_tally(rnd: Round, computed: TallySum, registered: Mapping[st
         if entry is None or cid not in computed.sums:
             continue
         layout = rnd.layouts[cid]
-        expected: dict[str, Any] = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid]],
+        expected: dict[str, Any] = {"contest": cid, "ciphertexts": [ct.to_json() for ct in computed.sums[cid].totals()],
                     "ballots": computed.ballots[cid], "ballots_cast": computed.weights[cid],
                     "registered": registered.get(districts[cid], 0)}
         if set(entry) != set(expected):

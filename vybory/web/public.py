@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES
+from vybory.api.elections import MAX_LOGIN_BYTES, checked_login
 from vybory.api.views import open_round_for, results_view
 from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused
@@ -65,7 +65,7 @@ def login_submit(
 ) -> Response:
     sessions = sessions_of(request)
     sessions.check_csrf(request, csrf_token)
-    found = service_of(request).authenticate(username, password) if username and password else None
+    found = checked_login(request, username, password)
     if found is None:
         return render(
             request,

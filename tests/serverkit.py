@@ -1,0 +1,88 @@
+"""`vybory serve` as a real process on a free loopback port: start, kill -9, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Self
+
+import httpx
+
+VYBORY = str(Path(sys.executable).with_name("vybory"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    """One `vybory serve --db URL` process (restartable on the same port); its output goes to
+    ``log`` so that a failing test can show it."""
+
+    def __init__(self, db: str, log: Path, *options: str, env: dict[str, str] | None = None):
+        self.db = db
+        self.log = log
+        self.options = options
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "VYBORY_SECRET_KEY": "served-test-secret-key-0123456789", **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [VYBORY, "serve", "--db", self.db, "--port", str(self.port), *self.options],
+                stdout=out, stderr=subprocess.STDOUT, env=self.env,
+            )
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"vybory serve exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.url}/api", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"vybory serve did not answer within {timeout} s:\n{self.output()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([VYBORY, *args], capture_output=True, text=True, check=False,
+                            env={**os.environ, **(env or {})}, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"vybory {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result

@@ -1,0 +1,153 @@
+"""Brute-force protection: failed attempts per account and per address, with exponential backoff.
+
+Every login (API and page) and every attempt that guesses something (a ballot refused for its
+credential or signature, a tracking code that is not on the board) counts against the caller's
+address, and a login also against the account it names. A key gets a few free failures
+(:attr:`Policy.free`); the last of them locks it for :attr:`Policy.base` seconds, and each
+failure after a lock locks it for twice as long as the one before, up to :attr:`Policy.ceiling`. While a key is locked every attempt with it is refused with 429 and a
+``Retry-After`` header *before* any password is checked, the right one included; a success
+clears the account, and a key with no failure for :attr:`Policy.forget` seconds starts afresh.
+
+The counts live in the memory of one server process (a restart forgets them; with several
+worker processes each counts on its own, so an attacker gets at most that many times the
+allowance). The address is the TCP peer, or the client a trusted proxy names (``vybory serve
+--trusted-proxy``): a request cannot choose its own address.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from vybory.api.errors import ApiError
+from vybory.text import say
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How many failures are free, then the first lock's length and the longest (seconds)."""
+
+    free: int
+    base: float = 5.0
+    ceiling: float = 900.0
+    forget: float = 3600.0
+
+
+@dataclass(slots=True)
+class _Count:
+    failures: int
+    locked_until: float
+    last: float
+
+
+class Throttle:
+    """Failures per key under one :class:`Policy`; at most ``capacity`` keys are remembered (the
+    longest unused are forgotten first), so a flood of names cannot exhaust memory."""
+
+    def __init__(self, policy: Policy, *, clock: Callable[[], float] = time.monotonic, capacity: int = 100_000):
+        self.policy = policy
+        self.clock = clock
+        self.capacity = capacity
+        self._counts: OrderedDict[str, _Count] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0: now)."""
+        with self._lock:
+            count = self._current(key, self.clock())
+            return 0.0 if count is None else max(0.0, count.locked_until - self.clock())
+
+    def failed(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            count = self._current(key, now) or _Count(0, 0.0, now)
+            count.failures += 1
+            count.last = now
+            beyond = count.failures - self.policy.free
+            if beyond >= 0:
+                count.locked_until = now + min(self.policy.ceiling, self.policy.base * 2 ** min(beyond, 60))
+            self._counts[key] = count
+            self._counts.move_to_end(key)
+            while len(self._counts) > self.capacity:
+                self._counts.popitem(last=False)
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+    def _current(self, key: str, now: float) -> _Count | None:
+        count = self._counts.get(key)
+        if count is not None and now - count.last > self.policy.forget and now >= count.locked_until:
+            del self._counts[key]
+            return None
+        return count
+
+
+LOGIN_ACCOUNT = Policy(free=5)
+LOGIN_ADDRESS = Policy(free=20)
+GUESS_ADDRESS = Policy(free=50, ceiling=300.0)
+
+
+class Throttles:
+    """The server's throttles: logins per account and per address, other guesses per address."""
+
+    def __init__(
+        self,
+        *,
+        account: Policy = LOGIN_ACCOUNT,
+        address: Policy = LOGIN_ADDRESS,
+        guesses: Policy = GUESS_ADDRESS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.accounts = Throttle(account, clock=clock)
+        self.addresses = Throttle(address, clock=clock)
+        self.guesses = Throttle(guesses, clock=clock)
+
+    def check_login(self, request: Request, username: str) -> None:
+        """Refuses (429) a login while its account or its address is locked."""
+        wait = max(self.accounts.retry_after(_account(username)), self.addresses.retry_after(address_of(request)))
+        if wait > 0:
+            raise _too_many("logins", wait, "username")
+
+    def login_failed(self, request: Request, username: str) -> None:
+        self.accounts.failed(_account(username))
+        self.addresses.failed(address_of(request))
+
+    def login_succeeded(self, username: str) -> None:
+        self.accounts.succeeded(_account(username))
+
+    def check_guess(self, request: Request, field: str) -> None:
+        """Refuses (429) an attempt (ballot, tracking code) while the caller's address is locked."""
+        wait = self.guesses.retry_after(address_of(request))
+        if wait > 0:
+            raise _too_many("guesses", wait, field)
+
+    def guess_failed(self, request: Request) -> None:
+        self.guesses.failed(address_of(request))
+
+
+def address_of(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _account(username: str) -> str:
+    return username.strip().casefold()
+
+
+def _too_many(what: str, wait: float, field: str) -> ApiError:
+    seconds = max(1, math.ceil(wait))
+    if what == "logins":
+        message = say("too many failed logins: try again in %(seconds)s seconds", seconds=seconds)
+    else:
+        message = say("too many refused attempts: try again in %(seconds)s seconds", seconds=seconds)
+    return ApiError(429, message, code="too_many_attempts", field=field, headers={"retry-after": str(seconds)})
+
+
+def throttles_of(request: Request) -> Throttles:
+    return request.app.state.throttles  # type: ignore[no-any-return]
