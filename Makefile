@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test serve booth bench clean vectors conformance
+.PHONY: setup demo test fuzz serve booth bench bench-ingest bench-record record-1m clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -35,6 +35,10 @@ demo: setup booth
 test: setup booth
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
+# make fuzz: the decoders fuzzed with many more examples than make test runs.
+fuzz: setup
+	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -n 2 tests/fuzz
+
 serve: setup booth
 	$(VENV)/bin/vybory serve --demo
 
@@ -45,6 +49,20 @@ bench: setup
 	$(PY) bench/service.py
 	$(PY) bench/verify.py
 	$(PY) bench/native.py
+	$(PY) bench/ingest.py
+
+# Ballots through HTTP on 1, 2 and 4 server processes, SQLite (and PostgreSQL where
+# $$VYBORY_TEST_POSTGRES_URL is set), against the pure check; bounded (160 ballots a run).
+bench-ingest: setup
+	$(PY) bench/ingest.py
+
+# National-size records (1143 districts): generated once into bench/out/, then verified on every
+# local core and on a Dask LocalCluster. 10k and 100k ballots; record-1m is the million.
+bench-record: setup
+	$(PY) bench/record.py --ballots 10000,100000
+
+record-1m: setup
+	$(PY) bench/record.py --ballots 10000,100000,1000000
 
 vectors: setup
 	$(PY) scripts/make-vectors

@@ -5,7 +5,7 @@
 For each ``<case>/<case>_config.json`` with expected reports beside it, prints
 ``OK`` or the first difference: the summary JSON byte for byte (but the
 ``generatedBy`` line) and the detailed CSV line for line (line ends aside), of
-every pass and of every precinct RCTab wrote one for. ``tests/rctab`` runs the
+every pass and of every precinct and batch RCTab wrote one for. ``tests/rctab`` runs the
 same comparison on the small contests copied into the repository; this runs it
 on the large ones too (a checkout of github.com/BrightSpots/rcv). Exit code 1
 when any case differs or is refused.
@@ -37,8 +37,7 @@ def check(folder: Path) -> list[str]:
     count = count_rctab(folder / f"{folder.name}_config.json")
     problems = []
     ours = summaries(count)
-    contest = [s for s in ours if "precinct" not in s["config"]]
-    precincts = {s["config"]["precinct"]: s for s in ours if "precinct" in s["config"]}
+    contest = [s for s in ours if "precinct" not in s["config"] and "batch" not in s["config"]]
     for i, path in enumerate(sorted(folder.glob("*_expected_detailed_report.json"))):
         want = path.read_text(encoding="utf-8")
         summary = contest[i]
@@ -53,23 +52,29 @@ def check(folder: Path) -> list[str]:
             problem = first_difference(csv_path.read_text(encoding="utf-8"), got)
             if problem:
                 problems.append(f"{csv_path.name}: {problem}")
-    for path in sorted(folder.glob("Tabulate by Precinct/*.json")):
+    slices = {(k, s["config"][k]): s for s in ours for k in ("precinct", "batch") if k in s["config"]}
+    for path in sorted(folder.glob("Tabulate by */*.json")):
         want = path.read_text(encoding="utf-8")
-        name = json.loads(want)["config"]["precinct"]
-        if name not in precincts:
-            problems.append(f"{path.name}: no summary of precinct {name!r}")
+        config = json.loads(want)["config"]
+        kind = "precinct" if "precinct" in config else "batch"
+        key = (kind, config[kind])
+        if key not in slices:
+            problems.append(f"{path.name}: no summary of {kind} {key[1]!r}")
             continue
-        precincts[name]["config"]["generatedBy"] = json.loads(want)["config"]["generatedBy"]
-        problem = first_difference(want, jackson(precincts[name]))
+        slices[key]["config"]["generatedBy"] = config["generatedBy"]
+        problem = first_difference(want, jackson(slices[key]))
         if problem:
             problems.append(f"{path.name}: {problem}")
-        csv_path = path.with_suffix(".csv")
-        if csv_path.exists():
-            got = detailed_csv(count, count.passes[0], count.passes[0].precincts[name], name)
-            got = got.replace("\r\n", "\n").replace("vybory (RCTab rules)", "RCTab 2.0.0")
-            problem = first_difference(csv_path.read_text(encoding="utf-8"), got)
-            if problem:
-                problems.append(f"{csv_path.name}: {problem}")
+    for path in sorted(folder.glob("Tabulate by */*.csv")):
+        text = path.read_text(encoding="utf-8")
+        kind = "precinct" if "Tabulate by Precinct" in str(path) else "batch"
+        label = kind.title() + ","
+        name = next(line[len(label):].strip('"') for line in text.splitlines() if line.startswith(label))
+        got = detailed_csv(count, count.passes[0], count.passes[0].slices[(kind, name)], name, kind)
+        got = got.replace("\r\n", "\n").replace("vybory (RCTab rules)", "RCTab 2.0.0")
+        problem = first_difference(text, got)
+        if problem:
+            problems.append(f"{path.name}: {problem}")
     return problems
 
 

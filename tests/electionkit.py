@@ -35,7 +35,7 @@ from vybory import protocol
 from vybory.crypto.group import Point, Scalar, hash_to_scalar
 from vybory.crypto.rng import DeterministicRng
 from vybory.model.board import Event, EventKind, check_chain, next_event
-from vybory.model.definition import Definition, parse_definition
+from vybory.model.definition import Definition, Voter, parse_definition
 from vybory.protocol.state import ElectionState, replay
 
 # The council's calendar (COUNCIL, SMALL_COUNCIL and the elections built on them).
@@ -211,11 +211,19 @@ def council() -> Definition:
 
 
 def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, dict[str, Any]], object],
-                       now: datetime, label: str) -> dict[int, Any]:
+                       now: datetime, label: str,
+                       lie: Callable[[str, Any, dict[str, Any]], dict[str, Any]] | None = None) -> dict[int, Any]:
     """Every trustee's key-ceremony steps, each computed from the state of the moment (as on the
     trustee's own machine) and posted; returns each trustee's secrets (numbered), without the
-    secret share. Trustee ``t``'s secrets come from ``rng(f"{label}-{t}")``."""
-    secrets = {}
+    secret share. Trustee ``t``'s secrets come from ``rng(f"{label}-{t}")``. ``lie(kind, secrets,
+    payload)``, when given, returns the payload a trustee posts instead (signed by itself)."""
+    if lie is not None:
+        honest = post
+
+        def post(kind: str, payload: dict[str, Any]) -> object:
+            return honest(kind, lie(kind, secrets[payload["trustee"]], payload))
+
+    secrets: dict[int, Any] = {}
     for t in state().definition.trustees:
         s = protocol.new_trustee_secrets(state(), t.id, rng(f"{label}-{t.id}"),
                                          signing_secret=identity_secret("trustee", t.id))
@@ -247,6 +255,16 @@ def decryption_share(state: ElectionState, trustee: Any, round: int, now: dateti
     """Trustee ``trustee.trustee``'s decryption share of ``round``, with the randomness "share-<j>"."""
     return protocol.compute_decryption_share(state, trustee, round=round, now=now,
                                              rng=rng(f"share-{trustee.trustee}"))
+
+
+def roll_statement(state: ElectionState, roll: Sequence[Voter]) -> dict[str, Any]:
+    """The commission's ``roll_published`` for ``roll``, as its own machine makes and signs it."""
+    return signed(state, "roll_published", protocol.publish_roll(state.definition, roll))
+
+
+def credential_statement(state: ElectionState, roll: Sequence[Voter], entries: Sequence[Any]) -> dict[str, Any]:
+    """The credential authority's ``credentials_published`` for ``entries`` issued from ``roll``, signed."""
+    return signed(state, "credentials_published", protocol.credential_list(state.definition, roll, entries))
 
 
 def credentials_for(roll: Sequence[Any], label: str = "credentials") -> tuple[dict[str, list[str]], list[Any]]:
@@ -340,14 +358,28 @@ def nominate_all(board: Board, plan: Mapping[str, Sequence[tuple[str, str]]], no
                          protocol.register_candidate(board.state, nomination=number, now=now), now)
 
 
+def roll_of(voters: Sequence[tuple[str, int]], label: str = "voter") -> list[Voter]:
+    """A roll of one voter per ``(district, weight)``, numbered ``label-1``, ``label-2``, ..."""
+    return [Voter(f"{label}-{k}", f"Voter {k}", district, weight)
+            for k, (district, weight) in enumerate(voters, start=1)]
+
+
+def publish_roll(board: Board, roll: Sequence[Voter], now: datetime) -> Event:
+    """The commission publishes its signed roll."""
+    return board.append("roll_published", roll_statement(board.state, roll), now)
+
+
 def publish_credentials(board: Board, voters: Sequence[tuple[str, int]], now: datetime,
                         label: str = "credentials") -> list[str]:
-    """``voters``: (district, weight) each; publishes one credential each; returns their secrets."""
+    """``voters``: (district, weight) each; the commission publishes that roll, the authority one
+    credential each; returns their secrets."""
+    roll = roll_of(voters)
+    publish_roll(board, roll, now)
     gen = rng(label)
     secrets = [protocol.generate_credential(gen)[0] for _ in voters]
-    entries = [(protocol.public_credential(secret), district, weight)
-               for secret, (district, weight) in zip(secrets, voters)]
-    board.append("credentials_published", protocol.publish_credentials(board.state, entries, now=now), now)
+    entries = [(protocol.public_credential(secret), voter.district, voter.weight)
+               for secret, voter in zip(secrets, roll)]
+    board.append("credentials_published", credential_statement(board.state, roll, entries), now)
     return secrets
 
 
@@ -490,12 +522,20 @@ class ServiceElection:
         self.trustees = secret_shares(state, secrets)
         return self.trustees
 
+    def publish_roll(self) -> Any:
+        """The commission publishes the signed roll (of the roll stored with the election)."""
+        return self.service.publish_roll(self.slug, roll_statement(self.state(), self.service.roll(self.slug)))
+
     def issue_credentials(self, label: str = "credentials") -> dict[str, list[str]]:
-        """The credential authority: one secret per voter of the roll, only public parts published."""
-        secrets, entries = credentials_for(self.service.roll(self.slug), label)
+        """The commission's signed roll (unless published already), then the credential authority:
+        one secret per voter of the roll, only public parts published."""
+        if self.state().roll is None:
+            self.publish_roll()
+        roll = self.service.roll(self.slug)
+        secrets, entries = credentials_for(roll, label)
         for district, letters in secrets.items():
             self.credentials.setdefault(district, []).extend(letters)
-        self.service.publish_credentials(self.slug, entries)
+        self.service.publish_credentials(self.slug, credential_statement(self.state(), roll, entries))
         return self.credentials
 
     def open_for_voting(self, plan: Mapping[str, Sequence[tuple[str, str]]] = NOMINEES) -> Self:
@@ -611,14 +651,16 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
                         kind, payload, rng=draws)
 
 
-def identity_file(trustee_id: str, folder: Path | None = None) -> str:
-    """Writes trustee ``trustee_id``'s test identity key file (the one the test definitions name)
-    into ``folder`` (the working directory by default); returns its path."""
+def identity_file(trustee_id: str, folder: Path | None = None, role: str = "trustee") -> str:
+    """Writes the test identity key file of trustee ``trustee_id`` (or, with ``role`` "authority" or
+    "commission", of that signer: ``trustee_id`` is then its id, e.g. "authority") that the test
+    definitions name, into ``folder`` (the working directory by default); returns its path."""
     import json
 
     from vybory.model.identity import IdentityKey
 
-    path = (folder or Path(".")) / f"identity-{trustee_id}.json"
+    name = trustee_id if role == "trustee" else role
+    path = (folder or Path(".")) / f"identity-{name}.json"
     if not path.exists():
-        path.write_text(json.dumps(IdentityKey("trustee", trustee_id, identity_secret("trustee", trustee_id)).to_json()))
+        path.write_text(json.dumps(IdentityKey(role, trustee_id, identity_secret(role, trustee_id)).to_json()))
     return str(path)

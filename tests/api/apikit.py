@@ -23,8 +23,10 @@ from electionkit import (
     T0,
     VOTING_CLOSE,
     VOTING_OPEN,
+    credential_statement,
     credentials_for,
     offline_step,
+    roll_statement,
     sealed_ballot,
 )
 from electionkit import SMALL_COUNCIL as DEFINITION
@@ -155,17 +157,19 @@ def key_ceremony(e: ApiElection) -> None:
 
 
 def issue_credentials(e: ApiElection) -> None:
-    e.credentials, entries = credentials_for(e.service.roll(e.slug))
+    roll = e.service.roll(e.slug)
+    e.secretary.ok(
+        "POST",
+        f"/api/elections/{e.slug}/roll/statement",
+        201,
+        json={"payload": roll_statement(e.service.state(e.slug), roll)},
+    )
+    e.credentials, entries = credentials_for(roll)
     e.secretary.ok(
         "POST",
         f"/api/elections/{e.slug}/credentials",
         201,
-        json={
-            "credentials": [
-                {"credential": public.to_hex(), "district": district, "weight": weight}
-                for public, district, weight in entries
-            ]
-        },
+        json={"payload": credential_statement(e.service.state(e.slug), roll, entries)},
     )
 
 

@@ -333,3 +333,31 @@ def test_rounds_and_advance_need_the_commission(election: ApiElection) -> None:
     assert [p["kind"] for p in done] == ["nominations_closed"]
     refused = election.secretary.call("POST", f"/api/elections/{slug}/rounds/open")
     assert refused.status_code == 409 and refused.json()["message"]
+
+
+def test_the_signed_roll_and_list_through_the_api(election: ApiElection) -> None:
+    """The server's API takes the roll and the list only as their signers signed them."""
+    from electionkit import credential_statement, credentials_for, roll_statement
+
+    create(election)
+    slug = election.slug
+    service = election.service
+    roll = service.roll(slug)
+    statement = roll_statement(service.state(slug), roll)
+    head = service.head(slug)
+    unsigned = {k: v for k, v in statement.items() if k != "signed"}
+    for payload, code in ((unsigned, "missing_signature"), ({"districts": "many"}, "roll_districts"),
+                          ({**statement, "districts": statement["districts"][::-1]}, "roll_districts")):
+        refused = election.secretary.call("POST", f"/api/elections/{slug}/roll/statement", json={"payload": payload})
+        assert refused.status_code in (409, 422) and refused.json()["code"] == code, refused.text
+    secrets, entries = credentials_for(roll)
+    early = election.secretary.call("POST", f"/api/elections/{slug}/credentials",
+                                    json={"payload": credential_statement(service.state(slug), roll, entries)})
+    assert early.json()["code"] == "roll_missing"
+    assert service.head(slug) == head  # nothing was written
+    anonymous = election.client.post(f"/api/elections/{slug}/roll/statement", json={"payload": statement})
+    assert anonymous.status_code in (401, 403)
+    election.secretary.ok("POST", f"/api/elections/{slug}/roll/statement", 201, json={"payload": statement})
+    election.secretary.ok("POST", f"/api/elections/{slug}/credentials", 201,
+                          json={"payload": credential_statement(service.state(slug), roll, entries)})
+    assert len(service.state(slug).credentials) == len(roll) == sum(len(s) for s in secrets.values())

@@ -7,6 +7,7 @@ is stored, and the server keeps serving; a 500 still carries the security header
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 from typing import Any
 
@@ -98,7 +99,10 @@ def asgi_post(app: Any, path: str, total: int, method: str = "POST") -> tuple[in
         "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"testserver")],
         "client": ("127.0.0.1", 1), "server": ("testserver", 80), "state": {},
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test before this one on the same worker may have left an
+    # event loop running in this thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return start["status"], body, taken

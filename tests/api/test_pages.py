@@ -14,10 +14,10 @@ import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
 from electionkit import identity_file, signing_key
 
-from vybory.errors import InvalidDefinition, InvalidInput, Refused
+from vybory.errors import InvalidDefinition, InvalidInput, Refused, VyboryError
 from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
 from vybory.web import charts, i18n, offline
-from vybory.web.commission import credential_entries
+from vybory.web.commission import signed_statement
 from vybory.web.forms import ElectionForm, definition_toml
 
 
@@ -213,15 +213,12 @@ def test_charts_escape_text_and_scale_bars() -> None:
     assert charts.parse_number("7/2") == Fraction(7, 2) and charts.parse_number("x") == 0
 
 
-def test_credential_files_in_csv_or_json() -> None:
-    assert credential_entries("credential,district,weight\nab,north,2\n") == [("ab", "north", 2)]
-    assert credential_entries(
-        '{"credentials": [{"credential": "ab", "district": "n", "weight": 1}]}'
-    ) == [("ab", "n", 1)]
-    with pytest.raises(InvalidInput):
-        credential_entries("who,where\n1,2\n")
-    with pytest.raises(InvalidInput):
-        credential_entries("credential,district,weight\nab,north,heavy\n")
+def test_signed_files_are_one_json_object() -> None:
+    assert signed_statement('{"districts": []}\n', "statement") == {"districts": []}
+    for text in ("credential,district,weight\nab,north,2\n", "[1, 2]", '{"a": 1.5}', ""):
+        with pytest.raises(VyboryError) as bad:
+            signed_statement(text, "credentials")
+        assert bad.value.field == "credentials"
 
 
 def test_the_offline_tool_refuses_what_it_cannot_trust(

@@ -23,6 +23,9 @@ def run(folder: Path, seed: str = "1937") -> str:
 def test_the_demo_runs_a_whole_election_and_verifies(tmp_path: Path) -> None:
     output = run(tmp_path / "a")
     assert "verified" in output and "NOT verified" not in output
+    # The trustees witnessed the board at each phase; the record says by how many, up to where.
+    assert "5 trustees checked the board and witnessed its head (key ceremony done" in output
+    assert "witnessed: events 1-" in output and "by 5 of 5 trustees" in output
     assert "runoff required between" in output and "repeat election required" in output
     assert (tmp_path / "a" / "record.zip").exists()
     assert zipfile.is_zipfile(tmp_path / "a" / "record.zip")

@@ -4,6 +4,7 @@ authority with its letters, voters with their letters); refusals are one clear l
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from electionkit import MARCH, DefinitionToml, contest, identity_file, rewrite_b
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
+from vybory.model.identity import IdentityKey
 
 DEFINITION = DefinitionToml(
     slug="club-2025", title="Club board election", seed="5eed" * 8, deadlines=MARCH, threshold=2,
@@ -94,7 +96,10 @@ def test_a_whole_election_through_the_commands(cli: Cli) -> None:
     cli.at("2025-03-15T09:00:00Z")
     assert "chair: Ivanov, Petrova, Sidorov" in cli.run("election", "close-nominations", "club-2025")
     assert "(nominations closed)" in cli.witness("anna")
-    assert "4 credentials issued" in cli.run("credentials", "issue", "club-2025", "--out", "letters")
+    out = cli.run("roll", "publish", "club-2025", "roll.csv", "--identity", identity_file("commission", role="commission"))
+    assert "The signed roll is on the board" in out and "4 voters" in out
+    assert "4 credentials issued" in cli.run("credentials", "issue", "club-2025", "--out", "letters", "--identity",
+                                             identity_file("authority", role="authority"))
     letters = sorted((cli.folder / "letters" / "letters").iterdir())
     assert len(letters) == 4
     cli.run("election", "open", "club-2025")
@@ -177,14 +182,31 @@ def test_refusals_are_one_line_with_a_code(cli: Cli) -> None:
     assert not (cli.folder / "anna2.key").exists()  # a refused step leaves no key file behind
     (cli.folder / "junk.key").write_text("{not json")
     assert "invalid_encoding" in cli.run("trustee", "commit", "club-2025", "--key", "junk.key", code=2)
-    assert "no_roll" in cli.run("credentials", "issue", "club-2025", "--out", "creds", code=1)
+    authority = ("--identity", identity_file("authority", role="authority"))
+    commission = ("--identity", identity_file("commission", role="commission"))
+    assert "no_roll" in cli.run("credentials", "issue", "club-2025", "--out", "creds", *authority, code=1)
     assert not (cli.folder / "creds").exists()
     (cli.folder / "other.csv").write_text("id,name,district\n1,Ada,atlantis\n")
-    out = cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "other.csv", code=2)
+    out = cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "other.csv", *authority, code=2)
     assert "other.csv: line 2, column 3 (district): 'atlantis'" in out
-    cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "roll.csv")
+    # Before the commission's signed roll, no list; nor with another signer's key file.
+    out = cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "roll.csv", *authority, code=1)
+    assert "roll_missing" in out and not (cli.folder / "creds").exists()
+    assert "not of a commission" in cli.run("roll", "publish", "club-2025", "roll.csv", "--identity",
+                                            identity_file("boris"), code=2)
+    (cli.folder / "new-commission.json").write_text(json.dumps(IdentityKey.generate("commission", "commission").to_json()))
+    assert "not_the_definitions_key" in cli.run("roll", "publish", "club-2025", "roll.csv", "--identity",
+                                                "new-commission.json", code=1)
+    (cli.folder / "padded.csv").write_text((cli.folder / "roll.csv").read_text() + "99,Ghost,all\n")
+    cli.run("roll", "publish", "club-2025", "padded.csv", *commission)
+    # The authority issues from its own copy of the roll: the padded one the commission signed is refused.
+    out = cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "roll.csv", *authority, code=1)
+    assert "roll_count_mismatch" in out and not (cli.folder / "creds").exists()
+    cli.run("roll", "publish", "club-2025", "roll.csv", *commission)  # corrected before the credentials
+    cli.run("credentials", "issue", "club-2025", "--out", "creds", "--roll", "roll.csv", *authority)
+    assert "roll_after_credentials" in cli.run("roll", "publish", "club-2025", "roll.csv", *commission, code=1)
     assert "credentials_already_published" in cli.run("credentials", "issue", "club-2025", "--out", "creds2",
-                                                      "--roll", "roll.csv", code=1)
+                                                      "--roll", "roll.csv", *authority, code=1)
     assert not (cli.folder / "creds2").exists()  # a refused list leaves no letters behind
     assert len(list((cli.folder / "creds" / "letters").iterdir())) == 4
     assert "24 letters and digits" in cli.run("vote", "club-2025", "--credential", "AAAA", code=2)
@@ -206,6 +228,47 @@ def test_database_commands_and_logins(cli: Cli) -> None:
     assert service.authenticate("secretary", "correct horse battery") == {
         "username": "secretary", "role": "commission", "subject": None, "election": None}
     assert service.authenticate("secretary", "wrong horse battery") is None
+
+
+def test_the_roll_and_the_list_signed_off_line(cli: Cli) -> None:
+    """The commission and the credential authority work without the database, each with its own key:
+    the files they hand over are signed, and the service takes them only as signed."""
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    cli.at("2025-03-01T09:00:00Z")
+    cli.run("db", "upgrade")
+    cli.run("election", "create", "club.toml")
+    commission = identity_file("commission", role="commission")
+    authority = identity_file("authority", role="authority")
+    runner = CliRunner()
+
+    def offline(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result.output
+
+    out = offline("roll", "sign", "roll.csv", "--identity", commission, "--definition", "club.toml", "--out",
+                  "roll-signed.json")
+    assert "all: 4 voters, weight 4" in out
+    assert (cli.folder / "roll-signed.json").stat().st_mode & 0o077 == 0
+    assert "file_exists" in offline("roll", "sign", "roll.csv", "--identity", commission, "--definition",
+                                    "club.toml", "--out", "roll-signed.json", code=1)
+    assert "not of a commission" in offline("roll", "sign", "roll.csv", "--identity", authority, "--definition",
+                                            "club.toml", "--out", "other.json", code=2)
+    out = offline("credentials", "issue", "club-2025", "--out", "issued", "--roll", "roll.csv", "--definition",
+                  "club.toml", "--identity", authority)
+    assert "4 credentials issued" in out and (cli.folder / "issued" / "credentials.json").exists()
+    signed_roll = json.loads((cli.folder / "roll-signed.json").read_text())
+    signed_list = json.loads((cli.folder / "issued" / "credentials.json").read_text())
+    assert signed_roll["signed"]["signer"] == "commission" and signed_list["signed"]["signer"] == "authority"
+    assert "Ada" not in json.dumps(signed_roll) and "Ada" not in json.dumps(signed_list)
+    service = ElectionService(Database(cli.url))
+    service.publish_roll("club-2025", signed_roll)
+    service.publish_credentials("club-2025", signed_list)
+    state = service.state("club-2025")
+    assert len(state.credentials) == 4 and state.registered_voters("all") == 4
 
 
 def test_a_trustee_refuses_to_witness_a_board_rewritten_in_the_database(cli: Cli) -> None:

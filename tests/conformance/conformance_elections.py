@@ -33,7 +33,7 @@ from electionkit import (
     decrypt_round,
     decryption_share,
     encrypted_tally,
-    identity_secret,
+    key_ceremony_steps,
     nominate_all,
     publish_credentials,
     ranked_committee,
@@ -206,38 +206,27 @@ def repeat() -> list[bytes]:
 def ceremony_with_complaints(board: Board) -> dict[int, Any]:
     """Trustee 1 sends trustee 3 a share that does not open (a justified complaint disqualifies it);
     trustee 3 complains falsely about trustee 2 and trustee 2 about trustee 3 (both recorded, no effect)."""
-    state = lambda: board.state
-    secrets = {}
-    for t in state().definition.trustees:
-        s = protocol.new_trustee_secrets(state(), t.id, rng(f"complaints-{t.id}"),
-                                         signing_secret=identity_secret("trustee", t.id))
-        secrets[s.trustee] = s
-    for s in secrets.values():
-        board.append("trustee_key", protocol.publish_trustee_key(state(), s, now=CLOSE, rng=rng("k")), CLOSE)
-        board.append("dkg_commitment_hash", protocol.publish_commitment_hash(state(), s, now=CLOSE, rng=rng("h")),
-                     CLOSE)
-    for s in secrets.values():
-        board.append("dkg_commitments", protocol.publish_reveal(state(), s, now=CLOSE, rng=rng("r")), CLOSE)
-    for s in secrets.values():
-        payload = protocol.publish_shares(state(), s, now=CLOSE, rng=rng("s"))
-        if s.trustee == 1:
+    false = {3: 2, 2: 3}  # complainer -> dealer whose good share it complains about
+
+    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        state = board.state
+        if kind == "dkg_shares" and s.trustee == 1:
             for share in payload["shares"]:
                 if share["recipient"] == 3:
                     share["ciphertext"] = "00" * 48
-            payload = signed(state(), "dkg_shares", payload)
-        board.append("dkg_shares", payload, CLOSE)
-    false = {3: 2, 2: 3}  # complainer -> dealer whose good share it complains about
-    for j, s in secrets.items():
-        payload = protocol.publish_complaints(state(), s, now=CLOSE, rng=rng("c"))
-        if j in false:
-            share = next(x for x in state().keys.shares[false[j]] if x.recipient == j)
-            made_up = threshold.make_complaint(state().fingerprint, s, share, rng(f"false-{j}"))
+        elif kind == "dkg_complaint" and s.trustee in false:
+            share = next(x for x in state.keys.shares[false[s.trustee]] if x.recipient == s.trustee)
+            made_up = threshold.make_complaint(state.fingerprint, s, share, rng(f"false-{s.trustee}"))
             payload["complaints"] = [*payload["complaints"], made_up.to_json()]
-            payload = signed(state(), "dkg_complaint", payload)
-        board.append("dkg_complaint", payload, CLOSE)
-    board.append("key_ceremony_completed", protocol.complete_key_ceremony(state(), now=CLOSE), CLOSE)
-    qualified = state().keys.qualified
-    return secret_shares(state(), {i: s for i, s in secrets.items() if i in qualified})
+        else:
+            return payload
+        return signed(state, kind, payload)
+
+    secrets = key_ceremony_steps(lambda: board.state, lambda kind, payload: board.append(kind, payload, CLOSE),
+                                 CLOSE, "complaints", lie)
+    board.append("key_ceremony_completed", protocol.complete_key_ceremony(board.state, now=CLOSE), CLOSE)
+    qualified = board.state.keys.qualified
+    return secret_shares(board.state, {i: s for i, s in secrets.items() if i in qualified})
 
 
 def complaints() -> list[bytes]:

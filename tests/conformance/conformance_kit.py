@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance_elections import ELECTIONS
-from electionkit import signed_for
-from tamper import Events, bump, find, load, other_point, rechain, retrack, to_lines
+from electionkit import rng, signed_for
+from tamper import Events, bump, find, load, other_point, rechain, resign, retrack, to_lines
 
+from vybory import protocol
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import definition_from_json, fingerprint
 from vybory.verify import verify_record
@@ -142,6 +143,17 @@ def resigned(events: Events, e: dict[str, Any]) -> None:
     e["payload"] = signed_for(definition, fingerprint(definition), e["kind"], payload)
 
 
+def voter_secret(events: Events, credential: str) -> str:
+    """The secret of a kit voter's credential: the kit's credentials come from the test kit's
+    deterministic source (``publish_credentials``), so the voter's own device can be played."""
+    gen = rng("credentials")
+    for _ in find(events, "credentials_published")["payload"]["credentials"]:
+        secret = protocol.generate_credential(gen)[0]
+        if protocol.public_credential(secret).to_hex() == credential:
+            return secret
+    raise AssertionError(f"no kit voter holds the credential {credential}")
+
+
 def ballots(events: Events, round_: int = 1) -> list[dict[str, Any]]:
     return [e for e in events if e["kind"] == "ballot_cast" and e["payload"]["ballot"]["round"] == round_]
 
@@ -158,6 +170,16 @@ def strikeout_variants() -> list[Variant]:
         proof["responses"][0] = bump(proof["responses"][0])
         return [Expect("ballots", "bad_signature", e)]
 
+    def proof_resigned(events: Events) -> list[Expect]:
+        # The voter's own device changes a selection proof and signs the ballot again: one finding,
+        # the proof; the ballot still counts in its round (spec §10.3), so nothing else is reported.
+        e = ballots(events)[1]
+        ballot = e["payload"]["ballot"]
+        proof = ballot["contests"][0]["selections"][2]["proof"]
+        proof["responses"][1] = bump(proof["responses"][1])
+        resign(ballot, voter_secret(events, ballot["credential"]))
+        return [Expect("ballots", "bad_selection_proof", e)]
+
     def winner(events: Events) -> list[Expect]:
         e = outcome_of(events)
         e["payload"]["outcomes"][0]["outcome"]["winners"] = ["Avdeeva", "Dudin"]
@@ -168,6 +190,8 @@ def strikeout_variants() -> list[Variant]:
         return [Expect("record", "record_extra_file")]
 
     return [Variant("range-proof", "a ballot's range proof changed (its signature no longer verifies)", too_many_left),
+            Variant("proof-resigned", "a selection proof changed and the ballot signed again by its voter",
+                    proof_resigned),
             Variant("winner", "the outcome names another winner", winner),
             Variant("extra-file", "the archive holds a file that is not part of a record", extra,
                     archive=lambda files: files.__setitem__("results-corrected.json", b"{}\n"))]
@@ -293,7 +317,14 @@ def repeat_variants() -> list[Variant]:
                 Expect("encrypted_tally", "tally_ballots", tally), Expect("encrypted_tally", "tally_ballots_cast", tally),
                 Expect("encrypted_tally", "tally_ciphertexts", tally)]
 
+    def early_ballot(events: Events) -> list[Expect]:
+        # A repeat-round ballot dated before the round opened (it still counts in the round).
+        e = ballots(events, 2)[0]
+        e["payload"]["at"] = find(events, "round_closed")["payload"]["at"]
+        return [Expect("ballots", "round_not_open", e)]
+
     return [Variant("window", "the repeat round's closing time moved", window),
+            Variant("early-ballot", "a repeat-round ballot dated before the round opened", early_ballot),
             Variant("moved-ballot", "a round-1 ballot moved into round 2", first_ballot_in_second)]
 
 
@@ -333,7 +364,16 @@ def skipped_variants() -> list[Variant]:
         return [Expect("combination", "shares_used", e), Expect("decryption_shares", "invalid_share_used", bad),
                 Expect("decryption_shares", "invalid_share_not_skipped", bad)]
 
+    def other_index(events: Events) -> list[Expect]:
+        # Trustee 1's share names trustee 3 inside (signed by trustee 1): the payload's index counts,
+        # the share is invalid for reason 3 of spec §6.2, which is checked before the proof.
+        e = find(events, "decryption_share", lambda x: x["payload"]["trustee"] == 1)
+        e["payload"]["share"]["trustee"] = 3
+        resigned(events, e)
+        return [Expect("combination", "skipped_reason", find(events, "tally_decrypted"))]
+
     return [Variant("skipped-reason", "the skipped share's reason is not the one of spec §6.2", reason),
+            Variant("other-index", "a share whose inner trustee index is not its event's", other_index),
             Variant("invalid-share-used", "the share with the bad proof used, nothing skipped", used)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vybory.crypto import _sodium
-from vybory.crypto.encoding import lp
+from vybory.crypto.encoding import from_hex, lp
 from vybory.crypto.group import (
     GENERATOR,
     IDENTITY,
@@ -196,3 +197,19 @@ def test_hash_to_point_is_the_generator_transcript_mapped_by_rfc9496() -> None:
 def test_points_are_immutable() -> None:
     with pytest.raises(AttributeError):
         GENERATOR.encoding = bytes(32)  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.binary(max_size=6).map(bytes.hex),
+                 st.binary(max_size=6).map(lambda b: b.hex().upper()), st.binary(max_size=6).map(lambda b: b.hex() + " ")))
+def test_hex_decoding_accepts_exactly_lowercase_pairs(text: str) -> None:
+    canonical = re.fullmatch(r"(?:[0-9a-f]{2})*", text) is not None
+    try:
+        data = from_hex(text, "field")
+    except InvalidEncoding as error:
+        assert not canonical
+        assert error.field == "field"
+        assert "lowercase hexadecimal" in error.message
+    else:
+        assert canonical
+        assert data.hex() == text

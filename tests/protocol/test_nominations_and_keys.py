@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from electionkit import (
@@ -75,7 +76,8 @@ def test_refusal_appeal_and_closing():
         protocol.close_nominations(board.state, now=NOMINATIONS_CLOSE)
     assert info.value.code == "nominations_not_ready"
     assert "appeal on nomination 2" in info.value.message and "south-seat" in info.value.message
-    assert [p.who for p in protocol.pending(board.state, LATER) if p.role == "commission"] == ["central commission"]
+    assert [(p.who, p.action.split()[0]) for p in protocol.pending(board.state, LATER) if p.role == "commission"] \
+        == [("central commission", "decide"), ("commission", "publish")]  # the appeal, the signed roll
     board.append("appeal_decided", protocol.decide_appeal(
         board.state, nomination=2, upheld=True, reason="the filing was on time", now=LATER), LATER)
     assert board.state.nomination(2).status is NominationStatus.REGISTERED
@@ -139,34 +141,9 @@ def test_a_complete_ceremony_gives_everyone_a_share_that_matches():
         protocol.complete_key_ceremony(board.state, now=T0)
 
 
-def test_too_few_qualified_trustees():
-    board = Board(council())
-    state = board.state
-    secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id), signing_secret=identity_secret("trustee", t.id)) for t in state.definition.trustees}
-    for s in secrets.values():
-        board.append("trustee_key", protocol.publish_trustee_key(board.state, s, now=T0), T0)
-        board.append("dkg_commitment_hash", protocol.publish_commitment_hash(board.state, s, now=T0), T0)
-    for s in secrets.values():
-        board.append("dkg_commitments", protocol.publish_reveal(board.state, s, now=T0), T0)
-    for s in secrets.values():
-        payload = protocol.publish_shares(board.state, s, now=T0)
-        if s.trustee in (1, 2, 3):
-            # Three dealers send garbage to trustee 5: their shares do not decrypt.
-            for share in payload["shares"]:
-                if share["recipient"] == 5:
-                    share["ciphertext"] = "00" * 48
-        board.append("dkg_shares", signed(board.state, "dkg_shares", payload), T0)
-    for s in secrets.values():
-        board.append("dkg_complaint", protocol.publish_complaints(board.state, s, now=T0), T0)
-    assert len(board.state.keys.complaints[5]) == 3
-    with pytest.raises(ThresholdNotMet) as info:
-        protocol.complete_key_ceremony(board.state, now=T0)
-    assert "trustee 1" in info.value.message and "justified complaint by trustee 5" in info.value.message
-
-
-def test_two_complaints_about_one_dealer_are_refused():
-    # A trustee that files two complaints about the same dealer (to make the result depend on
-    # which is judged) is refused at the door, naming the field; nothing is appended.
+def _ceremony_with_garbage(dealers: tuple[int, ...]) -> tuple[Board, dict[str, Any]]:
+    """The council's ceremony up to the shares, ``dealers`` sending garbage to trustee 5 (their
+    shares do not decrypt); returns the board and the trustees' secrets by id."""
     board = Board(council())
     state = board.state
     secrets = {t.id: protocol.new_trustee_secrets(state, t.id, rng(t.id), signing_secret=identity_secret("trustee", t.id))
@@ -178,11 +155,28 @@ def test_two_complaints_about_one_dealer_are_refused():
         board.append("dkg_commitments", protocol.publish_reveal(board.state, s, now=T0), T0)
     for s in secrets.values():
         payload = protocol.publish_shares(board.state, s, now=T0)
-        if s.trustee == 1:
+        if s.trustee in dealers:
             for share in payload["shares"]:
                 if share["recipient"] == 5:
                     share["ciphertext"] = "00" * 48
         board.append("dkg_shares", signed(board.state, "dkg_shares", payload), T0)
+    return board, secrets
+
+
+def test_too_few_qualified_trustees():
+    board, secrets = _ceremony_with_garbage((1, 2, 3))
+    for s in secrets.values():
+        board.append("dkg_complaint", protocol.publish_complaints(board.state, s, now=T0), T0)
+    assert len(board.state.keys.complaints[5]) == 3
+    with pytest.raises(ThresholdNotMet) as info:
+        protocol.complete_key_ceremony(board.state, now=T0)
+    assert "trustee 1" in info.value.message and "justified complaint by trustee 5" in info.value.message
+
+
+def test_two_complaints_about_one_dealer_are_refused():
+    # A trustee that files two complaints about the same dealer (to make the result depend on
+    # which is judged) is refused at the door, naming the field; nothing is appended.
+    board, secrets = _ceremony_with_garbage((1,))
     fifth = secrets["elena"]
     payload = protocol.publish_complaints(board.state, fifth, now=T0)
     payload["complaints"] = payload["complaints"] * 2

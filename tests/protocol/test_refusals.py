@@ -14,11 +14,15 @@ from electionkit import (
     Board,
     at,
     council,
+    credential_statement,
     decrypt_round,
     identity_secret,
     issue,
     nominate_all,
+    publish_roll,
     rng,
+    roll_of,
+    roll_statement,
     run_key_ceremony,
     signed,
     vote,
@@ -361,8 +365,12 @@ def test_outside_payloads_must_have_exactly_their_fields():
 def test_credential_list_rules():
     board = Board(council())
     gen = rng("c")
+    roll = roll_of([("north", 1)] * 3)
     entries = [(protocol.generate_credential(gen)[1], "north", 1) for _ in range(3)]
-    payload = protocol.publish_credentials(board.state, entries, now=NOW)
+    body = credential_statement(board.state, roll, entries)
+    assert refused(board, body, NOW, kind="credentials_published").code == "roll_missing"
+    publish_roll(board, roll, NOW)
+    payload = dict(body)
     for mutate, code in [
         (lambda p: p["credentials"].append(dict(p["credentials"][0])), "invalid_input"),
         (lambda p: p["credentials"].reverse(), "invalid_input"),
@@ -371,6 +379,12 @@ def test_credential_list_rules():
         (lambda p: p["credentials"][0].update(credential="00" * 32), "invalid_encoding"),
         (lambda p: p.update(credentials=[]), "invalid_input"),
         (lambda p: p.update(authority="Somebody else"), "wrong_authority"),
+        (lambda p: p.pop("districts"), "invalid_input"),
+        (lambda p: p["districts"].reverse(), "roll_districts"),
+        (lambda p: p["districts"][0].update(commitment="ab" * 32), "roll_commitment_mismatch"),
+        (lambda p: p["districts"][0].update(voters=4), "credentials_summary_mismatch"),
+        (lambda p: p["credentials"][0].update(weight=2), "roll_weights_mismatch"),
+        (lambda p: p["credentials"].pop(), "roll_count_mismatch"),
     ]:
         bad = copy.deepcopy(payload)
         mutate(bad)
@@ -378,6 +392,38 @@ def test_credential_list_rules():
     board.append("credentials_published", payload, NOW)
     assert refused(board, payload, NOW, kind="credentials_published").code == "credentials_already_published"
     assert len(board.state.credentials) == 3
+    assert refused(board, roll_statement(board.state, roll), NOW, kind="roll_published").code == \
+        "roll_after_credentials"
+
+
+def test_roll_rules():
+    board = Board(council())
+    roll = roll_of([("north", 2), ("south", 1), ("north", 1)])
+    payload = roll_statement(board.state, roll)
+    assert [d["district"] for d in payload["districts"]] == [d.id for d in board.state.definition.districts]
+    for mutate, code in [
+        (lambda p: p["districts"].reverse(), "roll_districts"),
+        (lambda p: p["districts"].pop(), "roll_districts"),
+        (lambda p: p.update(districts="all"), "roll_districts"),
+        (lambda p: p["districts"][0].update(voters=3), "roll_totals"),
+        (lambda p: p["districts"][0].update(weight=2), "roll_totals"),
+        (lambda p: p["districts"][0].update(voters=-1), "invalid_input"),
+        (lambda p: p["districts"][0].update(weights=[[2, 1], [1, 1]]), "invalid_input"),
+        (lambda p: p["districts"][0].update(weights=[[0, 2]], weight=0), "invalid_input"),
+        (lambda p: p["districts"][0].update(commitment="AB" * 32), "invalid_input"),
+        (lambda p: p["districts"][0].pop("weights"), "invalid_input"),
+        (lambda p: p.update(note="hello"), "invalid_input"),
+        (lambda p: [d.update(voters=0, weight=0, weights=[]) for d in p["districts"]], "roll_empty"),
+    ]:
+        bad = copy.deepcopy(payload)
+        mutate(bad)
+        assert refused(board, bad, NOW, kind="roll_published").code == code
+    publish_roll(board, roll, NOW)
+    assert board.state.registered_voters("north") == 3
+    assert board.state.registered_voters("south") == 1
+    # A corrected roll before the credentials replaces it.
+    publish_roll(board, roll[:2], NOW)
+    assert board.state.registered_voters("north") == 2
 
 
 def test_secret_credentials_are_printable_and_checked():

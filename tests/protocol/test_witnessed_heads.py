@@ -8,8 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from electionkit import T0, Board, council, identity_secret, nominate_all, run_key_ceremony, signed
+from electionkit import (
+    NOMINATIONS_CLOSE,
+    T0,
+    Board,
+    council,
+    identity_secret,
+    nominate_all,
+    run_key_ceremony,
+    signed,
+)
 
+from vybory import protocol
 from vybory.crypto.group import Scalar
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind, next_event
@@ -58,10 +68,17 @@ def test_a_trustee_witnesses_the_head_it_computed_and_the_board_takes_it(ceremon
     event = post(board, made.payload)
     assert event.kind is EventKind.HEAD_WITNESSED and board.state.witnesses[1] == (made.head.position,
                                                                                    made.head.hash)
-    # Boris, then Anna again, each on the board as it is now; Anna's earlier head is checked again.
+    # Boris witnesses the same head (Anna's witness is not itself witnessed); Anna has nothing new.
+    assert witness(board, "boris").head == made.head
     post(board, witness(board, "boris").payload)
+    with pytest.raises(Refused) as refused:
+        witness(board, "anna", heads=(made.head,))
+    assert refused.value.code == "nothing_new"
+    # After the next phase change, Anna's earlier head is checked again, and the new one signed.
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=NOMINATIONS_CLOSE),
+                 NOMINATIONS_CLOSE)
     again = witness(board, "anna", heads=(made.head,))
-    assert again.witnessed_before == 2
+    assert again.witnessed_before == 2 and again.head.label == "nominations closed"
     post(board, again.payload)
 
 

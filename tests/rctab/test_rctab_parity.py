@@ -41,19 +41,20 @@ def test_case_matches_rctab(case: str) -> None:
     folder = DATA / case
     count = count_rctab(folder / f"{case}_config.json")
     ours = summaries(count)
-    contest = [s for s in ours if "precinct" not in s["config"]]
-    precincts = {s["config"]["precinct"]: s for s in ours if "precinct" in s["config"]}
+    contest = [s for s in ours if "precinct" not in s["config"] and "batch" not in s["config"]]
+    slices = {(k, s["config"][k]): s for s in ours for k in ("precinct", "batch") if k in s["config"]}
     expected = sorted(folder.glob("*_expected_detailed_report.json"))
     assert expected, f"{case}: no expected summary"
     assert len(contest) == len(expected), f"{case}: {len(contest)} passes, RCTab has {len(expected)}"
     for summary, path in zip(contest, expected, strict=True):
         text, want = _expected(path)
         assert _as_rctab_prints(summary, want["config"]["generatedBy"]).strip() == text.strip(), path.name
-    for path in sorted(folder.glob("Tabulate by Precinct/*.json")):
+    for path in sorted(folder.glob("Tabulate by */*.json")):
         text, want = _expected(path)
-        name = want["config"]["precinct"]
-        assert name in precincts, f"{case}: no summary for precinct {name!r}"
-        assert _as_rctab_prints(precincts[name], want["config"]["generatedBy"]).strip() == text.strip(), path.name
+        kind = "precinct" if "precinct" in want["config"] else "batch"
+        key = (kind, want["config"][kind])
+        assert key in slices, f"{case}: no summary for {key}"
+        assert _as_rctab_prints(slices[key], want["config"]["generatedBy"]).strip() == text.strip(), path.name
 
 
 def _as_rctab_writes(text: str) -> str:
@@ -71,12 +72,13 @@ def test_detailed_csv_matches_rctab(case: str) -> None:
         ours = detailed_csv(count, tabulation, tabulation.rounds)
         assert "\r\n" in ours
         assert _as_rctab_writes(ours).strip() == path.read_text(encoding="utf-8").strip(), path.name
-    for path in sorted(folder.glob("Tabulate by Precinct/*.csv")):
+    for path in sorted(folder.glob("Tabulate by */*.csv")):
         text = path.read_text(encoding="utf-8")
-        precinct = next(line.split(",", 1)[1].strip('"') for line in text.splitlines()
-                        if line.startswith("Precinct,"))
-        rounds = count.passes[0].precincts[precinct]
-        assert _as_rctab_writes(detailed_csv(count, count.passes[0], rounds, precinct)).strip() == text.strip()
+        kind = "precinct" if path.parent.name == "Tabulate by Precinct" else "batch"
+        name = next(line.split(",", 1)[1].strip('"') for line in text.splitlines()
+                    if line.startswith(f"{kind.title()},"))
+        rounds = count.passes[0].slices[(kind, name)]
+        assert _as_rctab_writes(detailed_csv(count, count.passes[0], rounds, name, kind)).strip() == text.strip()
 
 
 def test_another_seed_is_another_count(tmp_path: Path) -> None:

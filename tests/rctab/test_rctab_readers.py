@@ -343,3 +343,26 @@ def test_garbage_records_never_crash(tmp_path: Path, case: str) -> None:
         with pytest.raises(InvalidInput) as caught:
             count_rctab(config)
         assert caught.value.field, (i, caught.value.message)
+
+
+def test_slices_rctab_cannot_make_are_refused(tmp_path: Path) -> None:
+    cdf = copy_case(tmp_path / "cdf", "aliases_cdf_json")
+    edit_config(cdf, lambda c: c["outputSettings"].update(tabulateByPrecinct=True))
+    refused(cdf, "cvrFileSources[0].provider", "CDF records by precinct or batch")
+    ess = copy_case(tmp_path / "ess", "batch_example")
+    edit_config(ess, lambda c: c["cvrFileSources"][0].update(batchColumnIndex=""))
+    refused(ess, "cvrFileSources[0].batchColumnIndex", "tabulateByBatch needs batchColumnIndex")
+    edit_config(ess, lambda c: c["outputSettings"].update(tabulateByBatch="sometimes"))
+    refused(ess, "outputSettings.tabulateByBatch", "true or false")
+    generic = write_contest(tmp_path / "generic", ["A", "B"], [["A"], ["B"], ["A"]],
+                            output={"tabulateByBatch": True})
+    refused(generic, "outputSettings.tabulateByBatch", "do not name their batches")
+
+
+def test_ess_records_need_their_identifier(tmp_path: Path) -> None:
+    config = copy_case(tmp_path, "tiebreak_seed_test")
+    edit_config(config, lambda c: c["cvrFileSources"][0].update(idColumnIndex="9"))
+    with pytest.raises(InvalidInput) as caught:
+        count_rctab(config)
+    assert re.search(r"tiebreak_cvr\.xlsx: cell I2$", caught.value.field or ""), caught.value.field
+    assert "no identifier" in caught.value.message

@@ -38,12 +38,14 @@ def test_the_record_of_a_whole_election_verifies(exported) -> None:  # type: ign
     assert checked["witnesses"] == 4 * 4 + 3 * 6
     witnessed = report.witnessed
     assert witnessed is not None and witnessed.trustees == 5
-    # Each witnesses the head it reads: anna the publication, boris anna's witness, clara boris's.
+    # Each witnesses the last event that is not a witness: the publication; its three witnesses follow.
     published = report.events - 3
-    assert [(v.position, v.trustees) for v in witnessed.levels[-3:]] == [
-        (published, ("anna", "boris", "clara")), (published + 1, ("boris", "clara")), (published + 2, ("clara",))]
-    assert {v.phase for v in witnessed.levels[-3:]} == {"results published"}
-    assert witnessed.to_json()["unwitnessed_from"] == report.events  # clara's own witness
+    assert witnessed.latest == witnessed.levels[-1]
+    assert (witnessed.latest.position, witnessed.latest.trustees) == (published, ("anna", "boris", "clara"))
+    assert witnessed.latest.phase == "results published"
+    assert witnessed.to_json()["unwitnessed_from"] == published + 1
+    assert witnessed.lines()[-1].startswith(f"NOT witnessed: events {published + 1}-{report.events} (the last 3) "
+                                            "(trustees' witnesses only, each signed)")
     assert any(len(level.trustees) == 4 for level in witnessed.levels)
     # Trustee 4's share had a bad proof: skipped and named on the board, which is allowed.
     notes = report.check("decryption_shares").notes
@@ -153,7 +155,7 @@ def test_a_manifest_that_is_not_one(exported) -> None:  # type: ignore[no-untype
         json.dumps({"format": "other"}).encode(): "record_manifest",
     }
     good = json.loads(exported.files["manifest.json"])
-    for key, value in (("format", "zip-of-stuff"), ("version", 2), ("head", "XYZ"), ("events", -1),
+    for key, value in (("format", "zip-of-stuff"), ("version", 3), ("version", 1), ("version", True), ("head", "XYZ"), ("events", -1),
                        ("files", {})):
         bad = dict(good)
         bad[key] = value
@@ -163,6 +165,9 @@ def test_a_manifest_that_is_not_one(exported) -> None:  # type: ignore[no-untype
         report = verify_record(record_files(exported.files, manifest=data))
         assert not report.ok
         assert [f.code for f in report.check("record").findings] == [code], data
+    old = dict(good, version=1)
+    message = verify_record(record_files(exported.files, manifest=json.dumps(old).encode())).check("record").findings[0]
+    assert "version 1 records have no signatures" in message.message
 
 
 def test_garbage_lines_are_named_and_the_rest_is_still_checked(exported) -> None:  # type: ignore[no-untyped-def]

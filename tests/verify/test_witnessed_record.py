@@ -50,10 +50,10 @@ def test_the_honest_record_says_what_is_witnessed(exported) -> None:  # type: ig
     assert report.ok
     lines = report.witnessed.lines()
     assert lines[0].startswith("witnessed: events 1-") and "by 4 of 5 trustees (anna, boris, clara, elena)" in lines[0]
-    assert lines[-1] == f"NOT witnessed: events {report.events}-{report.events} (the last 1); only this record " \
-                        "vouches for them"
+    assert lines[-1] == (f"NOT witnessed: events {report.events - 2}-{report.events} (the last 3) (trustees' "
+                         "witnesses only, each signed); only this record vouches for them")
     data = report.to_json()["witnessed"]
-    assert data["latest"]["trustees"] == ["clara"] and data["unwitnessed_from"] == report.events
+    assert data["latest"]["trustees"] == ["anna", "boris", "clara"] and data["unwitnessed_from"] == report.events - 2
 
 
 def test_deleting_a_superseded_ballot_after_the_witness_is_named(exported) -> None:  # type: ignore[no-untyped-def]

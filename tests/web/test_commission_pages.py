@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from electionkit import signing_key
+from electionkit import credential_statement, credentials_for, rng, roll_statement, signing_key
 from webkit import (
     NOMINATIONS_CLOSE,
     PASSWORD,
@@ -14,10 +16,11 @@ from webkit import (
     SLUG,
     VOTING_CLOSE,
     VOTING_OPEN,
-    issue_credentials,
     key_ceremony,
     vote,
 )
+
+from vybory import protocol
 
 FORM = {
     "#title": "Town council election",
@@ -115,8 +118,42 @@ def test_a_secretary_creates_and_runs_an_election(
     page.goto(live_server(f"/commission/elections/{SLUG}"))
     page.click("#close-nominations button")
     assert "The nominations are closed" in page.inner_text("main")
-    credentials = issue_credentials(web_service)
+    # The commission signs the roll on its own machine and uploads the signed file with the roll.
+    state = web_service.state(SLUG)
+    voters = web_service.roll(SLUG)
+    statement = roll_statement(state, voters)
+    forged = copy.deepcopy(statement)
+    forged["districts"][0]["voters"] += 3
+    forged["districts"][0]["weight"] += 3
+    forged["districts"][0]["weights"][0][1] += 3
+    (tmp_path / "roll-forged.json").write_text(json.dumps(forged))
+    (tmp_path / "roll-signed.json").write_text(json.dumps(statement))
     page.goto(live_server(f"/commission/elections/{SLUG}"))
+    page.set_input_files("#roll-statement", str(tmp_path / "roll-forged.json"))
+    page.click("#signed-roll-form button")
+    assert "signature" in page.inner_text("#error")
+    assert web_service.state(SLUG).roll is None  # refused: nothing on the board
+    page.set_input_files("#roll-statement", str(tmp_path / "roll-signed.json"))
+    page.set_input_files("#roll-described", str(roll))
+    page.click("#signed-roll-form button")
+    assert "The signed roll is on the board." in page.inner_text("main")
+    assert "north" in page.inner_text("#signed-roll") and "6" in page.inner_text("#signed-roll")
+    # The credential authority gives the commission its signed list; one with a phantom is refused.
+    secrets, entries = credentials_for(voters)
+    signed_list = credential_statement(web_service.state(SLUG), voters, entries)
+    padded = copy.deepcopy(signed_list)
+    padded["credentials"][0]["credential"] = protocol.generate_credential(rng("phantom"))[1].to_hex()
+    padded["credentials"].sort(key=lambda e: e["credential"])
+    (tmp_path / "padded.json").write_text(json.dumps(padded))
+    (tmp_path / "credentials.json").write_text(json.dumps(signed_list))
+    page.set_input_files("#credentials-file", str(tmp_path / "padded.json"))
+    page.click("#credentials-form button")
+    assert "signature" in page.inner_text("#error")
+    assert not web_service.state(SLUG).credentials_published
+    page.set_input_files("#credentials-file", str(tmp_path / "credentials.json"))
+    page.click("#credentials-form button")
+    assert "12 public credentials published" in page.inner_text("main")
+    credentials = secrets
     web_clock.set(VOTING_OPEN)
     page.click("#open-round")
     assert "The round is open." in page.inner_text("main")

@@ -28,14 +28,11 @@ class TrusteeMessage(BaseModel):
     )
 
 
-class CredentialEntry(BaseModel):
-    credential: str = Field(description="public credential, 64 hex digits")
-    district: str
-    weight: int = 1
-
-
 class CredentialList(BaseModel):
-    credentials: list[CredentialEntry]
+    payload: dict[str, Any] = Field(
+        description="the credentials_published payload the credential authority made and signed on "
+        "its own machine (`vybory credentials issue`)"
+    )
 
 
 class Share(BaseModel):
@@ -121,10 +118,10 @@ def complete_key_ceremony(
 def publish_credentials(
     slug: str, body: CredentialList, request: Request, login: Annotated[Login, Depends(api_login)]
 ) -> dict[str, Any]:
-    """Publishes the list of public credentials the credential authority made (no identities)."""
+    """Publishes the list of public credentials the credential authority made and signed (no
+    identities); refused unless it matches the signed roll district by district."""
     require_commission(login, slug)
-    entries = [(e.credential, e.district, e.weight) for e in body.credentials]
-    return posted(service_of(request).publish_credentials(slug, entries))
+    return posted(service_of(request).publish_credentials(slug, body.payload))
 
 
 @router.post("/elections/{slug}/tally", tags=["tally"])

@@ -57,6 +57,15 @@ class Roll(BaseModel):
     replace: bool = False
 
 
+class RollStatement(BaseModel):
+    payload: dict[str, Any] = Field(
+        description="the roll_published payload the commission signed on its own machine (`vybory roll sign`)"
+    )
+    roll: str | None = Field(
+        None, description="the private roll it describes, CSV text, stored for the credential authority"
+    )
+
+
 class NewNomination(BaseModel):
     organisation: str
     contest: str
@@ -284,6 +293,16 @@ def import_roll(
     require_commission(login, slug)
     count = service_of(request).import_roll(slug, body.roll, replace=body.replace)
     return {"voters": count}
+
+
+@router.post("/elections/{slug}/roll/statement", tags=["elections"], status_code=201)
+def publish_roll(
+    slug: str, body: RollStatement, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Publishes the signed roll (sizes, weights and commitments per district; no names), and
+    stores the private roll it describes when given."""
+    require_commission(login, slug)
+    return posted(service_of(request).publish_roll(slug, body.payload, roll_csv=body.roll))
 
 
 @router.get("/elections/{slug}/roll", tags=["elections"])

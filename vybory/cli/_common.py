@@ -192,6 +192,17 @@ def read_identity_file(path: Path, role: str) -> IdentityKey:
     return read_identity(read_text(path, "identity key file"), role=role, source=str(path))
 
 
+def signer_identity(path: Path, role: str, expected: Any, who: str) -> IdentityKey:
+    """The identity key file at ``path``, refused unless its signing key is ``expected``, the key
+    the definition names for ``who`` (a signature with another key would be refused on the board)."""
+    me = read_identity_file(path, role)
+    if me.signing_key != expected:
+        raise Refused(f"{str(path)!r} holds the signing key {me.signing_key.to_hex()[:16]}…, but the definition "
+                      f"names {expected.to_hex()[:16]}… for {who}: use that key's file",
+                      field="identity key file", code="not_the_definitions_key")
+    return me
+
+
 def make_identity_file(path: Path, role: str, id: str) -> IdentityKey:
     """Creates a new identity key file (0600, never overwritten) and says what to put in the definition."""
     if path.exists():

@@ -1,4 +1,11 @@
-"""ES&S cast vote records (.xlsx): one row per ballot, one column per rank.
+"""Cast vote records: ES&S workbooks for vybory's own counts, and every format RCTab reads.
+
+The first part reads an ES&S workbook (.xlsx) into ranked ballots for
+vybory's methods (:func:`read_ess_cvr`); the second (:func:`read_source`)
+reads one RCTab ``cvrFileSources`` entry of any provider into RCTab records
+(:class:`vybory.rules.rctab.Cvr`).
+
+ES&S: one row per ballot, one column per rank.
 
 Cells hold a candidate's name, or a label: the overvote label (several
 candidates marked at that rank), the skipped-rank label (nothing marked) and
@@ -14,14 +21,20 @@ holds every candidate: every overvote rule then treats it as an overvote
 
 from __future__ import annotations
 
+import csv
+import html
+import json
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 from vybory.errors import InvalidInput
 from vybory.rules.base import RankedBallot
+from vybory.rules.rctab import OVERVOTE, UWI, Cvr
 
 WRITE_IN_NAME = "Undeclared Write-ins"
 
@@ -172,15 +185,6 @@ def _read_cell(value: object, labels: dict[str, str], layout: CvrLayout, index: 
 # name, a bad rank or a malformed record is refused with the file, the record and
 # the field.
 
-import csv
-import html
-import json
-from collections.abc import Iterator
-from typing import Any
-from xml.etree import ElementTree
-
-from vybory.rules.rctab import OVERVOTE, UWI, Cvr
-
 Rankings = list[tuple[int, str]]
 
 
@@ -199,6 +203,7 @@ class Source:
     first_vote_row: int | None = None
     id_column: int | None = None
     precinct_column: int | None = None
+    batch_column: int | None = None
     overvote_delimiter: str = ""
     overvote_label: str = ""
     skipped_label: str = ""
@@ -222,14 +227,14 @@ class Names:
         return found
 
 
-def build(rankings: Rankings, names: Names, where: str, precinct: str | None) -> Cvr:
+def build(rankings: Rankings, names: Names, where: str, precinct: str | None, batch: str | None = None) -> Cvr:
     """A record from (rank, raw name) pairs: grouped by rank, ascending, names mapped."""
     by_rank: dict[int, list[str]] = {}
     for rank, raw in sorted(rankings, key=lambda p: p[0]):
         if rank < 1:
             raise InvalidInput(f"rank {rank}: every rank is a whole number of at least 1", field=where)
         by_rank.setdefault(rank, []).append(names.name(raw, where))
-    return Cvr(tuple((r, tuple(n)) for r, n in by_rank.items()), precinct)
+    return Cvr(tuple((r, tuple(n)) for r, n in by_rank.items()), precinct, batch)
 
 
 # ES&S: an .xlsx workbook, read as a stream (a million rows in seconds).
@@ -373,22 +378,29 @@ def read_ess(source: Source, names: Names, max_rankings: int | None) -> Iterator
     for number, cells in xlsx_rows(source.path):
         if number < first_row:
             continue
-        precinct = None
+        precinct = batch = None
         if source.precinct_column is not None:
             precinct = cells.get(source.precinct_column, "missing_precinct_id")
+        if source.batch_column is not None:
+            batch = cells.get(source.batch_column, "missing_batch_id")
+        if source.id_column is not None and source.id_column not in cells:
+            raise InvalidInput("the cast vote record has no identifier (idColumnIndex)",
+                               field=f"{source.path}: cell {_column_letter(source.id_column)}{number}")
         votes = tuple((c, v) for c, v in cells.items()
                       if c >= first_column and (last_column is None or c <= last_column))
-        key = (precinct, votes)
+        key = (precinct, batch, votes)
         record = seen.get(key)
         if record is None:
-            record = _ess_record(source, names, number, votes, first_column, max_rankings, delimiter, precinct)
+            record = _ess_record(source, names, number, votes, first_column, max_rankings, delimiter, precinct,
+                                 batch)
             if len(seen) < 1 << 20:
                 seen[key] = record
         yield record
 
 
 def _ess_record(source: Source, names: Names, number: int, votes: tuple[tuple[int, str], ...],
-                first_column: int, max_rankings: int | None, delimiter: str, precinct: str | None) -> Cvr:
+                first_column: int, max_rankings: int | None, delimiter: str, precinct: str | None,
+                batch: str | None) -> Cvr:
     rankings: Rankings = []
     last_seen = 0
     for column, raw in sorted(votes):
@@ -414,7 +426,7 @@ def _ess_record(source: Source, names: Names, number: int, votes: tuple[tuple[in
         last_seen = rank
     if source.blank_is_write_in and max_rankings is not None:
         rankings += [(r, UWI) for r in range(last_seen + 1, max_rankings + 1)]
-    return build(rankings, names, f"{source.path}: row {number}", precinct)
+    return build(rankings, names, f"{source.path}: row {number}", precinct, batch)
 
 
 # The NIST Common Data Format (``cdf``), JSON.
@@ -674,7 +686,8 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                             raise InvalidInput(f"candidate {code} is not a candidate of contest {contest_id}",
                                                field=mat)
                         rankings.append((rank, code))
-                    yield build(rankings, names, at, precinct)
+                    batch = session.get("BatchId")
+                    yield build(rankings, names, at, precinct, None if batch is None else str(batch))
     if not found:
         raise InvalidInput(f"no cast vote record of contest {contest_id}", field=str(folder))
 
@@ -802,7 +815,11 @@ def read_generic_csv(source: Source, names: Names) -> Iterator[Cvr]:
             if source.precinct_column is not None:
                 value = row[source.precinct_column - 1] if source.precinct_column - 1 < len(row) else ""
                 precinct = value if value.strip() else "no precinct id"
-            yield build(rankings, names, f"{where}: row {number}", precinct)
+            batch = None
+            if source.batch_column is not None:
+                value = row[source.batch_column - 1] if source.batch_column - 1 < len(row) else ""
+                batch = value if value.strip() else "no batch id"
+            yield build(rankings, names, f"{where}: row {number}", precinct, batch)
 
 
 def read_source(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:

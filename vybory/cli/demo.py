@@ -31,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vybory import protocol
 from vybory.cli._common import console, print_decision, record_booth, refusals
-from vybory.cli.identities import key_line, simulated_identities
+from vybory.cli.identities import key_line, sign_roll_and_issue, simulated_identities
 from vybory.crypto.rng import DeterministicRng
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.definition import format_time
@@ -352,6 +352,21 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     trustees = {t: protocol.trustee_secret_share(state, s) for t, s in trustees.items()}
     say(f"Key ceremony completed by 5 trustees (k = 3); election key {state.public_key.to_hex()[:16]}…")
 
+    def witness(trustee_ids: Sequence[str]) -> None:
+        """Each trustee checks the whole board on its machine and countersigns its head (spec §10.6)."""
+        from vybory.protocol.witness import witness_head
+
+        for trustee_id in trustee_ids:
+            made = witness_head(service.iter_events(SLUG), trustee_id=trustee_id,
+                                signing_secret=identities[("trustee", trustee_id)].signing_secret,
+                                rng=DeterministicRng(f"{seed}:{trustee_id}:witness:{service.head(SLUG).position}"
+                                                     .encode()))
+            service.submit_head_witness(SLUG, made.payload)
+        say(f"  {len(trustee_ids)} trustees checked the board and witnessed its head ({made.head.label}, event "
+            f"{made.head.position})")
+
+    witness(list(trustees))
+
     # 4. Nominations close: every registered candidate is on the ballot.
     clock.set(NOMINATIONS_CLOSE + timedelta(days=2))
     service.close_nominations(SLUG)
@@ -361,12 +376,13 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
 
     # 5. The credential authority issues one credential per voter; only public credentials go on the board.
     clock.set(NOMINATIONS_CLOSE + timedelta(days=4))
-    issued = protocol.issue_credentials(service.roll(SLUG), DeterministicRng(f"{seed}:credentials".encode()))
+    issued = sign_roll_and_issue(service, SLUG, identities, seed)
+    say(f"The commission signs the roll: {len(issued)} voters, sizes and commitments per district on the board")
     credentials: dict[str, list[str]] = {}
     for voter, secret, _public in issued:
         credentials.setdefault(voter.district, []).append(secret)
-    service.publish_credentials(SLUG, [(public, voter.district, voter.weight) for voter, _s, public in issued])
     say(f"{len(issued)} credentials issued by the credential authority; the public list is on the board")
+    witness(list(trustees))
 
     sim = Simulation(service, clock, seed, credentials, cores)
     decrypting = [f"{org}-trustee" for org in DECRYPTING_TRUSTEES]
@@ -383,6 +399,7 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
         decision = service.decide(SLUG, number)
         console.print()
         print_decision(decision)
+        witness(decrypting)
         return decision
 
     # 6. Round 1.
@@ -414,6 +431,8 @@ def run_demo(*, voters: int, seed: str, out: Path, workers: int | None = None,
     head = service.head(SLUG)
     say(f"election published: {head.position} events on the board, head {head.hash[:16]}…")
     print_results(service.events(SLUG, start=head.position)[0].payload["results"], service.state(SLUG))
+    console.print()
+    witness(list(trustees))
 
     # 8. The public record: exported, then verified from the file alone.
     verified = (verify or export_and_verify)(service, SLUG, out)
@@ -451,6 +470,7 @@ def export_and_verify(service: Any, slug: str, out: Path) -> bool:
     report = record.run_verification(path, workers=None, published_head=head.hash,
                                      expected_fingerprint=service.status(slug).fingerprint, progress=True)
     record.print_report(report)
+    record.print_witnessed(report, anchored=True)
     return bool(report.ok)
 
 

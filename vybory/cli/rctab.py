@@ -64,7 +64,7 @@ from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.java_order import string_key
-from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule
+from vybory.rules.outcome import Number, Outcome, Round, Tie, TieRule, changes
 from vybory.rules.outcome import Status as OutcomeStatus
 from vybory.rules.rctab import (
     INACTIVE,
@@ -106,13 +106,13 @@ class RctabContest:
     ballots: list[RankedBallot]
 
 
-def _flag(rules: Mapping[str, Any], key: str) -> bool:
+def _flag(rules: Mapping[str, Any], key: str, where: str = "rules") -> bool:
     value = rules.get(key, False)
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
         return value.strip().lower() == "true"
-    raise InvalidInput(f"must be true or false, not {value!r}", field=f"rules.{key}")
+    raise InvalidInput(f"must be true or false, not {value!r}", field=f"{where}.{key}")
 
 
 def _whole(rules: Mapping[str, Any], key: str, *, unset: tuple[str, ...]) -> int | None:
@@ -182,7 +182,7 @@ def _candidates(config: Mapping[str, Any]) -> tuple[list[str], list[str], dict[s
         if name in names:
             raise InvalidInput(f"candidate {name!r} is listed twice", field=f"candidates[{i}]")
         names.append(name)
-        if _flag(entry, "excluded"):
+        if _flag(entry, "excluded", f"candidates[{i}]"):
             excluded.append(name)
         for alias in entry.get("aliases") or []:
             aliases[str(alias).strip()] = name
@@ -453,11 +453,12 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
             first_vote_row=_index(entry, "firstVoteRowIndex", where),
             id_column=_index(entry, "idColumnIndex", where),
             precinct_column=_index(entry, "precinctColumnIndex", where),
+            batch_column=_index(entry, "batchColumnIndex", where),
             overvote_delimiter=delimiter,
             overvote_label=overvote_label,
             skipped_label=_text_field(entry, "skippedRankLabel") or _text_field(entry, "undervoteLabel"),
             write_in_label=_text_field(entry, "undeclaredWriteInLabel"),
-            blank_is_write_in=_flag(entry, "treatBlankAsUndeclaredWriteIn"),
+            blank_is_write_in=_flag(entry, "treatBlankAsUndeclaredWriteIn", where),
         ))
     return out
 
@@ -485,7 +486,20 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     check_rules(rules)
     lookup = Names({**{n: n for n in names}, **aliases})
     settings = config.get("outputSettings") or {}
-    by_precinct = _flag(settings, "tabulateByPrecinct") if isinstance(settings, Mapping) else False
+    if not isinstance(settings, Mapping):
+        settings = {}
+    by_precinct = _flag(settings, "tabulateByPrecinct", "outputSettings")
+    by_batch = _flag(settings, "tabulateByBatch", "outputSettings")
+    for i, source in enumerate(sources):
+        where = f"cvrFileSources[{i}]"
+        # RCTab's validateCvrFileSources
+        if source.provider == "cdf" and (by_precinct or by_batch):
+            raise InvalidInput("RCTab tabulates CDF records by precinct or batch not at all: turn off "
+                               "tabulateByPrecinct and tabulateByBatch", field=f"{where}.provider")
+        if source.provider == "ess" and by_precinct and source.precinct_column is None:
+            raise InvalidInput("tabulateByPrecinct needs precinctColumnIndex", field=f"{where}.precinctColumnIndex")
+        if source.provider == "ess" and by_batch and source.batch_column is None:
+            raise InvalidInput("tabulateByBatch needs batchColumnIndex", field=f"{where}.batchColumnIndex")
     records: list[Cvr] = []
     for i, source in enumerate(sources):
         before = len(records)
@@ -514,15 +528,18 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     if by_precinct and any(r.precinct is None for r in records):
         raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
                            field="outputSettings.tabulateByPrecinct")
+    if by_batch and any(r.batch is None for r in records):
+        raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
+                           field="outputSettings.tabulateByBatch")
     if progress is not None:
         progress(len(records) % 4096)
-    passes = tabulate(rules, records, by_precinct=by_precinct)
+    passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
     percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
-    return RctabCount(rules, passes, settings if isinstance(settings, Mapping) else {}, len(records), percentage)
+    return RctabCount(rules, passes, settings, len(records), percentage)
 
 
 def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult],
-             precinct: str | None = None) -> dict[str, Any]:
+             precinct: str | None = None, kind: str = "precinct") -> dict[str, Any]:
     settings = count.settings
     config: dict[str, Any] = {
         "contest": str(settings.get("contestName") or ""),
@@ -532,7 +549,7 @@ def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult
         "office": str(settings.get("contestOffice") or ""),
     }
     if precinct is not None:
-        config["precinct"] = precinct
+        config[kind] = precinct
     # multiPassIrv counts one seat per pass, and its summaries say so.
     seats = 1 if count.rules.winner_mode == "multiPassIrv" else count.rules.winners
     first = rounds[0]
@@ -540,10 +557,10 @@ def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult
     results = []
     for r in rounds:
         actions: list[dict[str, Any]] = []
-        for kind, who in (("elected", r.elected), ("eliminated", r.eliminated)):
+        for decision, who in (("elected", r.elected), ("eliminated", r.eliminated)):
             # RCTab's summary lists each round's decisions by name (String order).
             for c in sorted(who, key=string_key):
-                actions.append({kind: c, "transfers": {k: str(v) for k, v in r.transfers.get(c, {}).items()}})
+                actions.append({decision: c, "transfers": {k: str(v) for k, v in r.transfers.get(c, {}).items()}})
         inactive = {s.value: str(r.inactive[s]) for s in (Status.OVERVOTES, Status.SKIPPED, Status.EXHAUSTED,
                                                           Status.REPEATED)}
         if seats > 1 and count.rules.uses_surpluses and r is rounds[-1]:
@@ -564,13 +581,18 @@ def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult
     }
 
 
+def _slices(tabulation: Tabulation) -> list[tuple[tuple[str, str], list[RoundResult]]]:
+    """The precincts (by name), then the batches."""
+    return sorted(tabulation.slices.items(), key=lambda item: (item[0][0] != "precinct", item[0][1]))
+
+
 def summaries(count: RctabCount) -> list[dict[str, Any]]:
-    """RCTab's summary JSON (``jsonFormatVersion`` 1) of each pass, then of each precinct."""
+    """RCTab's summary JSON (``jsonFormatVersion`` 1) of each pass, then of each precinct and batch."""
     out = []
     for tabulation in count.passes:
         out.append(_summary(count, tabulation, tabulation.rounds))
-        for precinct, rounds in sorted(tabulation.precincts.items()):
-            out.append(_summary(count, tabulation, rounds, precinct))
+        for (kind, name), rounds in _slices(tabulation):
+            out.append(_summary(count, tabulation, rounds, name, kind))
     return out
 
 
@@ -613,8 +635,8 @@ def _locked_in(count: RctabCount, tabulation: Tabulation, r: RoundResult) -> Dec
 
 
 def detailed_csv(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult],
-                 precinct: str | None = None) -> str:
-    """RCTab's detailed report (CSV) of one pass, or of one precinct's share of it."""
+                 precinct: str | None = None, kind: str = "precinct") -> str:
+    """RCTab's detailed report (CSV) of one pass, or of one precinct's (or batch's) share of it."""
     import io
 
     rules = count.rules
@@ -636,7 +658,7 @@ def detailed_csv(count: RctabCount, tabulation: Tabulation, rounds: list[RoundRe
     winners = [w for r in tabulation.rounds for w in sorted(r.elected, key=string_key)]
     writer.writerow(["Winner(s)", ", ".join(winners)])
     if precinct is not None:
-        writer.writerow(["Precinct", precinct])
+        writer.writerow([kind.title(), precinct])
     else:
         writer.writerow(["Final Threshold", str(rounds[-1].threshold)])
     writer.writerow([])
@@ -704,7 +726,7 @@ def detailed_csv(count: RctabCount, tabulation: Tabulation, rounds: list[RoundRe
     if precinct is not None:
         writer.writerow([])
         writer.writerow([("\u2020Elect/Eliminate decisions are from the full contest. "
-                          "All other results on this report are at the precinct level.")])
+                          f"All other results on this report are at the {kind} level.")])
     if tied:
         writer.writerow([])
         writer.writerow(["*Tie resolved in accordance with election law"])
@@ -734,12 +756,7 @@ def to_outcome(count: RctabCount) -> Outcome:
         before: dict[str, Number] | None = None
         for r in tabulation.rounds:
             counts = {name: _exact(v) for name, v in r.tally.items()}
-            transfers: dict[str, Number] = {}
-            if before is not None:
-                for name in list(before) + [n for n in counts if n not in before]:
-                    delta = counts.get(name, 0) - before.get(name, 0)
-                    if delta:
-                        transfers[name] = delta
+            transfers = changes(before, counts)
             before = counts
             inactive = {s.value: _exact(r.inactive[s]) for s in INACTIVE if s is not Status.NO_RANKINGS}
             details: dict[str, Any] = {"inactive": inactive, "active": _exact(r.active)}
@@ -777,12 +794,13 @@ def to_outcome(count: RctabCount) -> Outcome:
 
 
 def report_name(summary: Mapping[str, Any], pass_number: int | None) -> str:
-    """The file name stem of one summary: the contest (or precinct) as a safe name."""
+    """The file name stem of one summary: the contest (or precinct, or batch) as a safe name."""
     config = summary["config"]
-    stem = config.get("precinct") or config.get("contest") or "contest"
+    kind = next((k for k in ("precinct", "batch") if k in config), None)
+    stem = config.get(kind) if kind else config.get("contest") or "contest"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(stem)).strip("_") or "contest"
-    if "precinct" in config:
-        safe = f"precinct_{safe}"
+    if kind:
+        safe = f"{kind}_{safe}"
     return f"{safe}_{pass_number}" if pass_number is not None else safe
 
 
@@ -793,12 +811,12 @@ def write_reports(count: RctabCount, directory: Path) -> list[Path]:
     several = len(count.passes) > 1
     for number, tabulation in enumerate(count.passes, 1):
         for summary in [_summary(count, tabulation, tabulation.rounds)] + [
-                _summary(count, tabulation, rounds, precinct)
-                for precinct, rounds in sorted(tabulation.precincts.items())]:
+                _summary(count, tabulation, rounds, name, kind) for (kind, name), rounds in _slices(tabulation)]:
             stem = report_name(summary, number if several else None)
-            precinct = summary["config"].get("precinct")
-            rounds = tabulation.precincts[precinct] if precinct is not None else tabulation.rounds
-            csv_text = detailed_csv(count, tabulation, rounds, precinct)
+            kind = next((k for k in ("precinct", "batch") if k in summary["config"]), "precinct")
+            name = summary["config"].get(kind)
+            rounds = tabulation.slices[(kind, name)] if name is not None else tabulation.rounds
+            csv_text = detailed_csv(count, tabulation, rounds, name, kind)
             for suffix, text in ((".json", jackson(summary) + "\n"), (".csv", csv_text)):
                 path = directory / f"{stem}_summary{suffix}"
                 path.write_text(text, encoding="utf-8")

@@ -170,7 +170,7 @@ def seed_demo(
     """Seeds an election that is open for voting now, through the service (one transaction per step).
     ``logins``: also add the commission's, trustees' and an organisation's web logins."""
     from vybory import protocol
-    from vybory.cli.identities import simulated_identities
+    from vybory.cli.identities import sign_roll_and_issue, simulated_identities
     from vybory.cli.trustee import key_file_json
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -242,10 +242,7 @@ def seed_demo(
 
     clock.fixed = nominations_close + timedelta(minutes=5)
     service.close_nominations(slug)
-    issued = protocol.issue_credentials(service.roll(slug))
-    service.publish_credentials(
-        slug, [(public, voter.district, voter.weight) for voter, _s, public in issued]
-    )
+    issued = sign_roll_and_issue(service, slug, identities)
     lines = ["id,name,district,credential"]
     for voter, secret, _public in issued:
         demo.credentials.setdefault(voter.district, []).append(secret)

@@ -18,7 +18,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,13 +33,24 @@ from vybory.cli._common import (
     read_text,
     refusals,
     service_for,
+    signer_identity,
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
 from vybory.model.canonical import parse_json
-from vybory.model.definition import MARK_METHODS, RANKED_METHODS, Voter, parse_roll
+from vybory.model.definition import (
+    MARK_METHODS,
+    RANKED_METHODS,
+    Definition,
+    Voter,
+    fingerprint,
+    parse_definition,
+    parse_roll,
+)
+from vybory.model.signing import AUTHORITY, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
+PUBLIC_LIST = "credentials.json"  # the signed public list, for the commission's upload page
 SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
 
 
@@ -65,19 +76,22 @@ def letter_text(*, title: str, slug: str, fingerprint: str, voter: Voter, distri
     )
 
 
-def issue_credentials(service: Any, slug: str, out: Path, roll: list[Voter] | None = None) -> int:
-    """Issues one credential per voter into ``out`` (letters/ and credentials.csv) and publishes
-    the public credentials. Either everything is done, or nothing: no files, nothing on the board."""
+def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str, voters: list[Voter],
+                      identity: Path, publish: Callable[[dict[str, Any]], object] | None) -> int:
+    """Issues one credential per voter into ``out`` (letters/, credentials.csv, and the public list
+    ``credentials.json``) and, unless ``publish`` is None, publishes the public list. Either
+    everything is done, or nothing: no files, nothing on the board."""
     if out.exists() and any(out.iterdir()):
         raise Refused(f"{str(out)!r} is not empty: credentials are written into a new folder", field="out",
                       code="folder_not_empty")
-    state = service.state(slug)
-    d = state.definition
-    voters = roll if roll is not None else service.roll(slug)
     if not voters:
         raise Refused("there is no voter roll: import one (`vybory election roll`) or pass --roll",
                       field="roll", code="no_roll")
+    me = signer_identity(identity, "authority", definition.credential_authority.signing_key,
+                         f"the credential authority {definition.credential_authority.name!r}")
     issued = protocol.issue_credentials(voters)
+    payload = sign_payload(fp, me.signing_secret, AUTHORITY, "credentials_published", protocol.credential_list(
+        definition, voters, [(public, voter.district, voter.weight) for voter, _s, public in issued]))
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
@@ -86,13 +100,15 @@ def issue_credentials(service: Any, slug: str, out: Path, roll: list[Voter] | No
         writer = csv.writer(table)
         writer.writerow(["id", "name", "district", "weight", "credential"])
         for voter, secret, _public in issued:
-            district = d.district(voter.district).name
+            district = definition.district(voter.district).name
             write_private(partial / "letters" / f"{_file_name(voter.id)}.txt", letter_text(
-                title=d.title, slug=slug, fingerprint=state.fingerprint.hex(), voter=voter, district=district,
+                title=definition.title, slug=slug, fingerprint=fp.hex(), voter=voter, district=district,
                 secret=secret))
             writer.writerow([voter.id, voter.name, voter.district, voter.weight, secret])
         write_private(partial / "credentials.csv", table.getvalue())
-        service.publish_credentials(slug, [(public, voter.district, voter.weight) for voter, _s, public in issued])
+        write_private(partial / PUBLIC_LIST, json.dumps(payload, indent=1) + "\n")
+        if publish is not None:
+            publish(payload)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -185,18 +201,39 @@ def register(app: typer.Typer) -> None:
     @refusals
     def issue(
         slug: Slug,
+        identity: Annotated[Path, typer.Option("--identity", help="The credential authority's identity key file "
+                                                 "(made by `vybory credentials init`).", show_default=False)],
         out: Annotated[Path, typer.Option(help="A new folder for the letters and the mail-merge CSV.",
                                           show_default=False)],
         roll: Annotated[Path | None, typer.Option(help="Your copy of the roll (default: the one stored).")]
         = None,
+        definition: Annotated[Path | None, typer.Option(
+            help="Work without a database from the election's definition (TOML) and --roll: the signed "
+                 "list is written to OUT/credentials.json for the commission's upload page.")] = None,
         db: DbOption = None,
     ) -> None:
         """Make one secret credential per voter (letters + CSV) and publish only the public credentials."""
+        if definition is not None:
+            if roll is None:
+                raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll",
+                                   code="no_roll")
+            parsed = parse_definition(read_text(definition, "definition"), source=definition.name)
+            if parsed.slug != slug:
+                raise InvalidInput(f"{str(definition)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
+                                   code="wrong_election")
+            voters = parse_roll(read_text(roll, "roll"), parsed, source=roll.name)
+            n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
+                                  identity=identity, publish=None)
+            done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
+                 f"{str(out / 'credentials.csv')!r}.")
+            done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
+            return
         service = service_for(db)
-        voters = None
-        if roll is not None:
-            voters = parse_roll(read_text(roll, "roll"), service.state(slug).definition, source=roll.name)
-        n = issue_credentials(service, slug, out, voters)
+        state = service.state(slug)
+        voters = (parse_roll(read_text(roll, "roll"), state.definition, source=roll.name) if roll is not None
+                  else service.roll(slug))
+        n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
+                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload))
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
         done("Only the public credentials are on the board. Print and send the letters, then destroy the folder.")

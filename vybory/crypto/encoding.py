@@ -10,7 +10,6 @@ from ..errors import InvalidEncoding
 SPEC_VERSION = "VYBORY-V1"
 GROUP_NAME = "ristretto255"
 U64_MAX = 2**64 - 1
-_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 def u32(n: int) -> bytes:
@@ -34,9 +33,13 @@ def from_hex(text: object, field: str, length: int | None = None) -> bytes:
     """Decode lowercase hex (no prefix, even length); refuses anything else naming ``field``."""
     if not isinstance(text, str):
         raise InvalidEncoding(f"expected a hex string, got {type(text).__name__}", field=field)
-    if len(text) % 2 or not _HEX_DIGITS.issuperset(text):
+    try:
+        data = bytes.fromhex(text)
+    except ValueError:
+        data = None
+    # fromhex also takes upper case and spaces: only the text that it gives back is canonical.
+    if data is None or data.hex() != text:
         raise InvalidEncoding("expected lowercase hexadecimal digits, even length", field=field)
-    data = bytes.fromhex(text)
     if length is not None and len(data) != length:
         raise InvalidEncoding(f"expected {length} bytes ({2 * length} hex digits), got {len(data)}", field=field)
     return data

@@ -479,7 +479,8 @@ def _prove_disjunction(
         else:
             c, z = Scalar.random(rng), Scalar.random(rng)
             minus_c = _le(-c)
-            beta_v = ops.sub(beta, g_power(v)) if v else beta
+            # Every simulated branch does the same work, v = 0 included: its time does not tell the vote.
+            beta_v = ops.sub(beta, g_power(v))
             commitments.append(
                 (ops.add(ops.scalarmult_base(_le(z)), ops.scalarmult(minus_c, alpha)), ops.add(ops.scalarmult(_le(z), pk), ops.scalarmult(minus_c, beta_v)))
             )

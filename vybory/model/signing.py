@@ -31,6 +31,8 @@ SIGNED_KINDS: dict[str, str] = {
     "dkg_complaint": TRUSTEE,
     "ballots_mixed": TRUSTEE,
     "decryption_share": TRUSTEE,
+    "roll_published": COMMISSION,
+    "credentials_published": AUTHORITY,
     "head_witnessed": TRUSTEE,
 }
 

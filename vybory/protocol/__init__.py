@@ -9,12 +9,14 @@ shell appends events. Time (``now``) and randomness (``rng``) are parameters.
 
 from vybory.protocol.accept import check_append
 from vybory.protocol.credentials import (
+    credential_list,
     credential_scalar,
     generate_credential,
     issue_credentials,
     normalise_secret,
     public_credential,
     publish_credentials,
+    publish_roll,
 )
 from vybory.protocol.decide import count_round, declare_outcomes, publish_election
 from vybory.protocol.encrypt import (
@@ -71,6 +73,7 @@ __all__ = [
     "compute_mix",
     "contests_to_mix",
     "count_round",
+    "credential_list",
     "credential_scalar",
     "decide_appeal",
     "declare_outcomes",
@@ -93,6 +96,7 @@ __all__ = [
     "publish_credentials",
     "publish_election",
     "publish_reveal",
+    "publish_roll",
     "publish_shares",
     "publish_trustee_key",
     "refuse_candidate",

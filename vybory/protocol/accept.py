@@ -2,8 +2,8 @@
 
 It returns the payload to append (with the server's time in ``at``) or raises
 a :class:`~vybory.errors.VyboryError` with a ``code``; nothing is appended
-then. Payloads that come from outside (a trustee's step, the credential
-list, a ballot, a decryption share) are decoded and checked; payloads of the
+then. Payloads that come from outside (a trustee's step, the signed roll, the
+credential list, a ballot, a decryption share) are decoded and checked; payloads of the
 commission's actions are recomputed from the state and must match exactly.
 """
 
@@ -49,7 +49,8 @@ EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
     EventKind.DKG_COMMITMENTS: frozenset({"trustee", "reveal", "at"}),
     EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
     EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
-    EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "at"}),
+    EventKind.ROLL_PUBLISHED: frozenset({"districts", "at"}),
+    EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "districts", "at"}),
     EventKind.BALLOTS_MIXED: MIX_FIELDS,
     EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
 }
@@ -61,6 +62,7 @@ EXTERNAL_CHECKS: dict[EventKind, Callable[[ElectionState, Mapping[str, Any]], No
     EventKind.DKG_COMMITMENTS: keys.check_reveal,
     EventKind.DKG_SHARES: keys.check_shares,
     EventKind.DKG_COMPLAINT: keys.check_complaints,
+    EventKind.ROLL_PUBLISHED: credentials.check_roll,
     EventKind.CREDENTIALS_PUBLISHED: credentials.check_credentials,
     EventKind.BALLOTS_MIXED: mix.check_mix,
     EventKind.DECRYPTION_SHARE: tally.check_decryption_share,

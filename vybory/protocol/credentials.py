@@ -7,6 +7,12 @@ normalised text)`` (SHA-512, length-prefixed, reduced mod ℓ); the public
 credential is ``g^s``. Only the public credentials, each with its district and
 weight, go on the board (``credentials_published``), sorted, without any
 identity. The server never sees a secret credential.
+
+Before it, the commission publishes the signed roll (``roll_published``): per
+district the number of voters, their weights and a commitment to the list of
+roll numbers with weights (:mod:`vybory.model.roll`). The authority's list
+repeats the counts and the commitment of the roll it issued from, and must
+match the signed roll district by district, weights included.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from typing import Any
 
 from vybory.crypto.group import Point, Rng, Scalar, hash_to_scalar
 from vybory.errors import InvalidInput, Refused
-from vybory.model.definition import Voter
+from vybory.model.definition import Definition, Voter
+from vybory.model.roll import read_roll, read_summary, roll_differences, summarise_roll
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState
 from vybory.text import say
@@ -86,27 +93,65 @@ def issue_credentials(voters: Iterable[Voter], rng: Rng | None = None) -> list[t
     return out
 
 
-def publish_credentials(state: ElectionState, entries: Sequence[tuple[Point | str, str, int]], *,
-                        now: datetime) -> dict[str, Any]:
-    """Payload of ``credentials_published`` from ``(public credential, district, weight)`` entries.
+def publish_roll(definition: Definition, voters: Sequence[Voter]) -> dict[str, Any]:
+    """The body of ``roll_published`` (to be signed by the commission) for the roll ``voters``:
+    every district's size, weights and commitment; no name and no roll number."""
+    return {"districts": [line.to_json() for line in summarise_roll(definition, voters)]}
+
+
+def check_roll(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """Refuses a roll after the credentials, a roll without voters, or a malformed one
+    (:func:`vybory.model.roll.read_roll`). A roll published again before the credentials
+    replaces the one before (a corrected roll); the record keeps both."""
+    if state.credentials_published:
+        raise refuse(say("the credentials are already published: the roll can no longer change"), field="districts",
+                     code="roll_after_credentials")
+    roll = read_roll(state.definition, payload.get("districts"))
+    if not any(line.voters for line in roll):
+        raise InvalidInput(say("the roll has no voter"), field="districts", code="roll_empty")
+
+
+def credential_list(definition: Definition, roll: Sequence[Voter],
+                    entries: Sequence[tuple[Point | str, str, int]]) -> dict[str, Any]:
+    """The body of ``credentials_published`` (to be signed by the credential authority) from
+    ``(public credential, district, weight)`` entries issued for the voters of ``roll``.
 
     The list is sorted by credential so that it says nothing about the order
-    of the roll.
+    of the roll. ``districts`` gives each district's count and weight of the
+    list and the commitment of ``roll``. Refused (codes of
+    :func:`vybory.model.roll.roll_differences`) when the entries are not one
+    per voter of ``roll`` with the voter's district and weight.
     """
     credentials = []
-    for k, (credential, district, weight) in enumerate(entries):
+    for credential, district, weight in entries:
         hex_ = credential.to_hex() if isinstance(credential, Point) else credential
         credentials.append({"credential": hex_, "district": district, "weight": weight})
     credentials.sort(key=lambda e: str(e["credential"]))
-    payload = {"authority": state.definition.credential_authority.name, "credentials": credentials,
-               "at": at(now)}
+    lines = summarise_roll(definition, roll)
+    listed = [(str(district), int(weight)) for _c, district, weight in entries]
+    districts = [{"district": line.district, "voters": sum(1 for d, _ in listed if d == line.district),
+                  "weight": sum(w for d, w in listed if d == line.district), "commitment": line.commitment}
+                 for line in lines]
+    for difference in roll_differences(lines, districts, listed):
+        raise Refused(difference.message, field=difference.field, code=difference.code)
+    return {"authority": definition.credential_authority.name, "credentials": credentials, "districts": districts}
+
+
+def publish_credentials(state: ElectionState, roll: Sequence[Voter],
+                        entries: Sequence[tuple[Point | str, str, int]], *, now: datetime) -> dict[str, Any]:
+    """Payload of ``credentials_published`` (:func:`credential_list`, with ``at``), checked against
+    the state."""
+    payload = {**credential_list(state.definition, roll, entries), "at": at(now)}
     check_credentials(state, payload)
     return payload
 
 
 def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
     """Refuses a second list, an empty list, a duplicate or undecodable credential, an
-    unknown district, a weight that is not a whole number >= 1, or an unsorted list."""
+    unknown district, a weight that is not a whole number >= 1, an unsorted list, and a list
+    that is not the signed roll's: no roll (``roll_missing``), another count or multiset of
+    weights in a district, another roll's commitment, counts that are not the list's own
+    (:func:`vybory.model.roll.roll_differences`)."""
     if state.credentials_published:
         raise refuse(say("the credentials are already published"), field="credentials",
                      code="credentials_already_published")
@@ -138,15 +183,24 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
     if payload.get("authority") != state.definition.credential_authority.name:
         raise Refused(say("the list must name the credential authority of the definition"), field="authority",
                       code="wrong_authority")
+    if state.roll is None:
+        raise refuse(say("the commission has not published the signed roll: the credentials are issued for it"),
+                     field="districts", code="roll_missing")
+    summary = read_summary(state.definition, payload.get("districts"))
+    for difference in roll_differences(state.roll, summary, [(e["district"], e["weight"]) for e in raw]):
+        raise Refused(difference.message, field=difference.field, code=difference.code)
 
 
 __all__ = [
     "CREDENTIAL_TAG",
     "check_credentials",
+    "check_roll",
+    "credential_list",
     "credential_scalar",
     "generate_credential",
     "issue_credentials",
     "normalise_secret",
     "public_credential",
     "publish_credentials",
+    "publish_roll",
 ]

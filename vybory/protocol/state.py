@@ -36,6 +36,7 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, candidate_order, compute_layout
+from vybory.model.roll import RollDistrict, read_roll
 from vybory.text import say
 
 
@@ -210,6 +211,8 @@ class ElectionState:
     nominations_closed: bool = False
     ballot_candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     keys: KeyCeremony = field(default_factory=KeyCeremony)
+    roll: tuple[RollDistrict, ...] | None = None
+    roll_position: int | None = None
     credentials: dict[str, CredentialEntry] = field(default_factory=dict)
     credentials_published: bool = False
     rounds: dict[int, RoundState] = field(default_factory=dict)
@@ -272,8 +275,12 @@ class ElectionState:
         return tuple(sorted(names, key=candidate_order))
 
     def registered_voters(self, district: str) -> int:
-        """Sum of the weights of the published credentials of a district."""
-        return sum(c.weight for c in self.credentials.values() if c.district == district)
+        """The registered voters of a district: the total weight the signed roll gives it (0 before
+        the roll is published). The credential list is held to the same figure (spec §12.1)."""
+        for line in self.roll or ():
+            if line.district == district:
+                return line.weight
+        return 0
 
     @property
     def phase(self) -> Phase:
@@ -414,6 +421,11 @@ def _key_ceremony_completed(state: ElectionState, payload: Mapping[str, Any], ev
     state.keys.qualified = tuple(payload["qualified"])
 
 
+def _roll_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.roll = read_roll(state.definition, payload["districts"])
+    state.roll_position = event.position
+
+
 def _credentials_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     state.credentials_published = True
     for entry in payload["credentials"]:
@@ -510,6 +522,7 @@ _APPLY = {
     EventKind.DKG_SHARES: _dkg_shares,
     EventKind.DKG_COMPLAINT: _dkg_complaint,
     EventKind.KEY_CEREMONY_COMPLETED: _key_ceremony_completed,
+    EventKind.ROLL_PUBLISHED: _roll_published,
     EventKind.CREDENTIALS_PUBLISHED: _credentials_published,
     EventKind.ROUND_OPENED: _round_opened,
     EventKind.BALLOT_CAST: _ballot_cast,
@@ -617,6 +630,9 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
                 out.append(by_trustee(t, words[step], by))
         if step == EventKind.KEY_CEREMONY_COMPLETED.value:
             out.append(by_commission(say("complete the key ceremony"), by))
+    if state.roll is None and not state.credentials_published:
+        out.append(by_commission(say("publish the voter roll signed by the commission (its size, weights and "
+                                     "commitment per district)"), d.deadlines.voting_open))
     if not state.credentials_published:
         out.append(Pending("credential_authority", d.credential_authority.name,
                            say("issue the credentials and publish the list of public credentials"),

@@ -96,6 +96,7 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
     definition: Definition | None = None
     fp = b""
     label = ""
+    content: Event | None = None  # the last event that is not itself a witness: the head to sign
     on_board: list[tuple[int, Mapping[str, Any]]] = []
     for event in events:
         try:
@@ -112,9 +113,11 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         hashes.add(event.hash)
         if event.kind is EventKind.HEAD_WITNESSED:
             on_board.append((event.position, event.payload))
+        else:
+            content = event
         label = phase_of(event.kind.value, event.payload) or label
         previous = event
-    if previous is None or definition is None:
+    if previous is None or definition is None or content is None:
         raise Refused(say("the board is empty"), field="board", code="board_broken")
     index = next((i for i, t in enumerate(definition.trustees, start=1) if t.id == trustee_id), None)
     if index is None:
@@ -139,7 +142,11 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         if found != head.hash:
             raise _rewritten(f"your heads file names event {head.position} with the hash {head.hash}, but the "
                              f"board now has {found} there")
-    head = Head(previous.position, previous.hash.hex(), label)
+    head = Head(content.position, content.hash.hex(), label)
+    mine = [p for _, p in on_board if p.get("trustee") == index]
+    if mine and max(int(p["position"]) for p in mine) >= head.position:
+        raise Refused(say("you already witnessed the board up to event %(position)s (%(label)s); nothing new is on "
+                          "it but witnesses", position=head.position, label=label), field="board", code="nothing_new")
     payload = {"trustee": index, "position": head.position, "hash": head.hash}
     signed = sign_payload(fp, signing_secret, trustee_signer(index), EventKind.HEAD_WITNESSED.value, payload, rng)
     return Witness(signed, head, len(on_board))

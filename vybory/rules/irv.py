@@ -56,7 +56,7 @@ from vybory.rules.base import (
     one_input,
     resolve_options,
 )
-from vybory.rules.outcome import Number, Outcome, Round, Status, Tie, TieRule
+from vybory.rules.outcome import Number, Outcome, Round, Status, Tie, TieRule, changes
 from vybory.rules.ranked import Profile, candidate_numbers, group_ballots
 from vybory.rules.ties import TieBreaker
 from vybory.text import say
@@ -198,12 +198,7 @@ class _Count:
 
     def record(self, note: str, eliminated: list[int], before: dict[str, Number] | None) -> Round:
         counts = {self.names[c]: self.votes[c] for c in self.live()}
-        transfers: dict[str, Number] = {}
-        if before is not None:
-            for name in list(before) + [n for n in counts if n not in before]:
-                delta = counts.get(name, 0) - before.get(name, 0)
-                if delta:
-                    transfers[name] = delta
+        transfers = changes(before, counts)
         active = sum(counts.values())
         rnd = Round(
             number=len(self.rounds) + 1,

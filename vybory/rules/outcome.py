@@ -146,6 +146,19 @@ class Outcome:
         }
 
 
+def changes(before: dict[str, Number] | None, counts: dict[str, Number]) -> dict[str, Number]:
+    """What each candidate gained (or lost) since the round before: the round's
+    ``transfers`` (nothing for a first round)."""
+    if before is None:
+        return {}
+    out: dict[str, Number] = {}
+    for name in list(before) + [n for n in counts if n not in before]:
+        delta = counts.get(name, 0) - before.get(name, 0)
+        if delta:
+            out[name] = delta
+    return out
+
+
 def words_json(value: str) -> dict[str, Any] | None:
     """The message id and parameters of a reason or note made with :func:`vybory.text.say`, for
     a translation; None for one that has none."""

@@ -47,7 +47,7 @@ The interactive modes cannot ask anyone in a batch count: ``stopCountingAndAsk``
 and ``previousRoundCountsThenAsk`` take the operator's choices as a list
 (``choices``), in the order the ties come, and refuse to go on without one.
 
-Identical ballots (same rankings, same precinct) are counted as one with a
+Identical ballots (same rankings, precinct and batch) are counted as one with a
 weight: every step treats them alike, so the sums are the same.
 """
 
@@ -138,6 +138,7 @@ class Cvr:
 
     rankings: tuple[tuple[int, tuple[str, ...]], ...]
     precinct: str | None = None
+    batch: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +181,22 @@ class RoundResult:
 
 @dataclass(slots=True)
 class Tabulation:
-    """The rounds of one tabulation, the winners in order, and per precinct
-    the same rounds restricted to its ballots (when asked for)."""
+    """The rounds of one tabulation, the winners in order, and per slice (a
+    precinct or a batch, when asked for) the same rounds restricted to its
+    ballots: ``slices[("precinct", name)]``."""
 
     rounds: list[RoundResult]
     winners: list[str]
     permutation: list[str] | None = None
-    precincts: dict[str, list[RoundResult]] = field(default_factory=dict)
+    slices: dict[tuple[str, str], list[RoundResult]] = field(default_factory=dict)
+
+    @property
+    def precincts(self) -> dict[str, list[RoundResult]]:
+        return {name: rounds for (kind, name), rounds in self.slices.items() if kind == "precinct"}
+
+    @property
+    def batches(self) -> dict[str, list[RoundResult]]:
+        return {name: rounds for (kind, name), rounds in self.slices.items() if kind == "batch"}
 
 
 def _div(a: Decimal, b: Decimal, scale: int) -> Decimal:
@@ -202,11 +212,13 @@ def _scale(value: Decimal, scale: int, rounding: str = decimal.ROUND_DOWN) -> De
 class _Group:
     """Identical cast vote records counted together (``count`` of them)."""
 
-    __slots__ = ("allocated", "count", "last_rank", "precinct", "rankings", "recipient", "status")
+    __slots__ = ("allocated", "batch", "count", "last_rank", "precinct", "rankings", "recipient", "slices", "status")
 
     def __init__(self, cvr: Cvr, count: int) -> None:
         self.rankings = cvr.rankings
         self.precinct = cvr.precinct
+        self.batch = cvr.batch
+        self.slices: tuple[tuple[str, str], ...] = ()
         self.count = Decimal(count)
         self.recipient: str | None = None
         self.status = Status.ACTIVE
@@ -247,7 +259,7 @@ class _Tally:
 
 
 class _Tabulator:
-    def __init__(self, rules: Rules, groups: list[_Group], *, slices: bool) -> None:
+    def __init__(self, rules: Rules, groups: list[_Group], *, slices: tuple[str, ...]) -> None:
         self.rules = rules
         self.groups = groups
         self.round = 0
@@ -264,10 +276,13 @@ class _Tabulator:
         # the order it walks them in is theirs, reproduced here.
         self.names = hash_order(rules.candidates)
         self.permutation = [c for c in rules.candidates if c != UWI]
-        self.slices = slices
-        self.slice_tallies: dict[str, dict[int, _Tally]] = {}
-        self.slice_transfers: dict[str, dict[int, dict[str, dict[str, Decimal]]]] = {}
-        self.precincts = sorted({g.precinct for g in groups if g.precinct is not None}) if slices else []
+        # the slices (precincts, batches) each group's ballots are also tallied in
+        for g in groups:
+            g.slices = tuple((kind, name) for kind, name in (("precinct", g.precinct), ("batch", g.batch))
+                             if kind in slices and name is not None)
+        self.slice_tallies: dict[tuple[str, str], dict[int, _Tally]] = {}
+        self.slice_transfers: dict[tuple[str, str], dict[int, dict[str, dict[str, Decimal]]]] = {}
+        self.slice_keys = sorted({key for g in groups for key in g.slices})
 
     # --- candidates -------------------------------------------------------------------------
 
@@ -343,9 +358,9 @@ class _Tabulator:
             r.inactive = dict(tally.statuses)
             r.transfers = self.transfers.get(r.number + 1, {})
             r.residual_surplus = self.residual[r.number]
-        precincts = {}
-        for p in self.precincts:
-            precincts[p] = [
+        sliced = {}
+        for p in self.slice_keys:
+            sliced[p] = [
                 RoundResult(r.number, {c: self.slice_tallies[p][r.number].votes[c]
                                        for c in self.names_in(self.slice_tallies[p][r.number])},
                             dict(self.slice_tallies[p][r.number].statuses), self.slice_tallies[p][r.number].active,
@@ -354,7 +369,7 @@ class _Tabulator:
                 for r in self.results]
         order = sorted(self.winner_round, key=lambda w: (self.winner_round[w], self.elected_order(w)))
         return Tabulation(self.results, order,
-                          self.permutation if rules.tiebreak == "generatePermutation" else None, precincts)
+                          self.permutation if rules.tiebreak == "generatePermutation" else None, sliced)
 
     def elected_order(self, winner: str) -> int:
         return self.results[self.winner_round[winner] - 1].elected.index(winner)
@@ -414,7 +429,7 @@ class _Tabulator:
         rules = self.rules
         continuing = [c for c in self.names if self.continuing(c)]
         tally = _Tally(continuing)
-        slices: dict[str, _Tally] = {p: _Tally(continuing) for p in self.precincts}
+        slices: dict[tuple[str, str], _Tally] = {p: _Tally(continuing) for p in self.slice_keys}
         transfers = self.transfers.setdefault(self.round, {})
         alive = {c for c in continuing}
         all_filled = rules.uses_surpluses and len(self.winner_round) == rules.winners
@@ -422,15 +437,15 @@ class _Tabulator:
         for g in self.groups:
             value = g.value() if g.allocated else ONE
             weight = _CONTEXT.multiply(value, g.count)
-            part = slices.get(g.precinct) if g.precinct is not None else None
+            parts = [slices[key] for key in g.slices]
             if g.status is not Status.ACTIVE:
                 tally.add_status(g.status, weight)
-                if part is not None:
+                for part in parts:
                     part.add_status(g.status, weight)
                 continue
             if g.recipient is not None and g.recipient in alive:
                 tally.add(g.recipient, weight)
-                if part is not None:
+                for part in parts:
                     part.add(g.recipient, weight)
                 continue
             target: str | None = None
@@ -482,19 +497,18 @@ class _Tabulator:
                 to = target if target is not None else "exhausted"
                 row = transfers.setdefault(source, {})
                 row[to] = _CONTEXT.add(row.get(to, ZERO), weight)
-                if part is not None:
-                    prow = self.slice_transfers.setdefault(g.precinct, {}).setdefault(  # type: ignore[arg-type]
-                        self.round, {}).setdefault(source, {})
+                for key in g.slices:
+                    prow = self.slice_transfers.setdefault(key, {}).setdefault(self.round, {}).setdefault(source, {})
                     prow[to] = _CONTEXT.add(prow.get(to, ZERO), weight)
             g.recipient = target
             if target is None:
                 g.status = status
                 tally.add_status(status, weight)
-                if part is not None:
+                for part in parts:
                     part.add_status(status, weight)
             else:
                 tally.add(target, weight)
-                if part is not None:
+                for part in parts:
                     part.add(target, weight)
         for p, t in slices.items():
             self.slice_tallies.setdefault(p, {})[self.round] = t
@@ -668,8 +682,8 @@ class _Tabulator:
                 if w in fresh:
                     weight = _CONTEXT.multiply(kept, g.count)
                     tally.votes[w] = _CONTEXT.add(tally.votes[w], weight)
-                    if g.precinct is not None and g.precinct in self.slice_tallies:
-                        part = self.slice_tallies[g.precinct][self.round]
+                    for key in g.slices:
+                        part = self.slice_tallies[key][self.round]
                         part.votes[w] = _CONTEXT.add(part.votes[w], weight)
         threshold = self.thresholds[self.round]
         for w in fresh:
@@ -682,7 +696,7 @@ class _Tabulator:
 
 
 def group_cvrs(cvrs: Iterable[Cvr]) -> list[_Group]:
-    """Identical records (rankings and precinct) as one weighted group, in first-seen order."""
+    """Identical records (rankings, precinct and batch) as one weighted group, in first-seen order."""
     counts: dict[Cvr, int] = {}
     for cvr in cvrs:
         counts[cvr] = counts.get(cvr, 0) + 1
@@ -743,10 +757,13 @@ def check_rules(rules: Rules) -> None:
         raise InvalidInput("nonIntegerWinningThreshold and hareQuota exclude each other", field="rules.hareQuota")
 
 
-def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False) -> list[Tabulation]:
+def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
+             by_batch: bool = False) -> list[Tabulation]:
     """Counts the records under ``rules``: one tabulation, or one per seat with ``multiPassIrv``
-    (each pass a single-winner count with the earlier passes' winners excluded)."""
+    (each pass a single-winner count with the earlier passes' winners excluded); with
+    ``by_precinct`` and ``by_batch``, the rounds of each precinct's and batch's ballots too."""
     check_rules(rules)
+    kinds = tuple(k for k, on in (("precinct", by_precinct), ("batch", by_batch)) if on)
     groups = group_cvrs(cvrs)
     known = set(rules.candidates) | {OVERVOTE}
     for g in groups:
@@ -758,14 +775,14 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False) ->
             raise InvalidInput(f"a record has a ranking {g.last_rank}, but maxRankingsAllowed is "
                                f"{rules.max_rankings}", field="rules.maxRankingsAllowed")
     if rules.winner_mode != "multiPassIrv":
-        return [_Tabulator(rules, groups, slices=by_precinct).run()]
+        return [_Tabulator(rules, groups, slices=kinds).run()]
     passes: list[Tabulation] = []
     winners: list[str] = []
     while len(winners) < rules.winners:
         single = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__},
                           "winners": 1, "excluded": rules.excluded | frozenset(winners)})
-        fresh = [_Group(Cvr(g.rankings, g.precinct), int(g.count)) for g in groups]
-        result = _Tabulator(single, fresh, slices=by_precinct).run()
+        fresh = [_Group(Cvr(g.rankings, g.precinct, g.batch), int(g.count)) for g in groups]
+        result = _Tabulator(single, fresh, slices=kinds).run()
         if len(result.winners) != 1:
             raise InvalidInput(f"pass {len(winners) + 1} found {len(result.winners)} winners, not one",
                                field="rules.winnerElectionMode")

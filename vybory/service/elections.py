@@ -358,18 +358,41 @@ class ElectionService:
 
     # --------------------------------------------------------------- credentials
 
-    def publish_credentials(self, slug: str, entries: Sequence[tuple[Any, str, int]]) -> Posted:
-        """Publishes the public credentials ``(credential, district, weight)`` (no identities).
+    def publish_roll(self, slug: str, payload: Mapping[str, Any], *, roll_csv: str | None = None,
+                     source: str = "roll.csv") -> Posted:
+        """Publishes the roll's sizes, weights and commitments (``roll_published``), signed by the
+        commission on its own machine; the names never reach the board.
 
-        The credential authority computes them on its own machine; the secrets
-        never reach the service.
+        With ``roll_csv`` the private roll is stored too (replacing one stored
+        before), after checking that it is the roll the statement describes
+        (``roll_statement_mismatch`` otherwise); the credential authority may
+        then issue from this copy.
         """
         with self.board.writing(slug, self.clock()) as ctx:
-            payload = protocol_credentials.publish_credentials(ctx.state, entries, now=ctx.now)
-            event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, payload)
+            checked = check_append(ctx.state, EventKind.ROLL_PUBLISHED, _plain(payload), now=ctx.now)
+            if roll_csv is not None:
+                voters = parse_roll(roll_csv, ctx.state.definition, source=source)
+                if protocol_credentials.publish_roll(ctx.state.definition, voters)["districts"] != checked["districts"]:
+                    raise Refused(say("%(source)s is not the roll the signed statement describes (another size, weight or "
+                                      "commitment in some district)", source=source), field="roll",
+                                  code="roll_statement_mismatch")
+                for row in ctx.session.scalars(select(VoterRow).where(VoterRow.election_id == ctx.election_id)):
+                    ctx.session.delete(row)
+                ctx.session.flush()
+                self._store_roll(ctx.session, ctx.election_id, voters)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_PUBLISHED, checked))
+
+    def publish_credentials(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Publishes the list of public credentials (``credentials_published``, no identities),
+        made and signed by the credential authority on its own machine
+        (:func:`vybory.protocol.credential_list`); the secrets never reach the service.
+        """
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.CREDENTIALS_PUBLISHED, _plain(payload), now=ctx.now)
+            event = self.board.append(ctx, EventKind.CREDENTIALS_PUBLISHED, checked)
             ctx.session.connection().execute(insert(table_of(CredentialEntry)), [
                 {"election_id": ctx.election_id, "credential": e["credential"], "district": e["district"],
-                 "weight": e["weight"], "position": event.position} for e in payload["credentials"]])
+                 "weight": e["weight"], "position": event.position} for e in checked["credentials"]])
             return Posted.of(event)
 
     # -------------------------------------------------------------------- voting

@@ -44,6 +44,8 @@ class Nominations:
     definition: Definition
     entries: list[Nomination] = field(default_factory=list)
     ballot: dict[str, tuple[str, ...]] | None = None
+    # The nominations of each (contest, case-folded name): a national election has thousands.
+    by_name: dict[tuple[Any, str], list[Nomination]] = field(default_factory=dict)
 
     def add(self, kind: str, payload: Mapping[str, Any], position: int, out: Findings) -> None:
         """Takes one event of a kind of :data:`FIELDS`, checking it where it stands."""
@@ -106,11 +108,12 @@ class Nominations:
         name = p["candidate"]["name"]
         if not isinstance(name, str):
             raise Malformed("the candidate's name must be text")
-        for other in self.entries:
-            if (other.contest == p["contest"] and other.name.casefold() == name.casefold()
-                    and other.status not in ("refused", "appeal_rejected")):
-                fail("nomination_twice", f"{name!r} is already nominated in {p['contest']!r}")
-        self.entries.append(Nomination(p["contest"], name))
+        same = self.by_name.setdefault((p["contest"], name.casefold()), [])
+        if any(other.status not in ("refused", "appeal_rejected") for other in same):
+            fail("nomination_twice", f"{name!r} is already nominated in {p['contest']!r}")
+        nomination = Nomination(p["contest"], name)
+        same.append(nomination)
+        self.entries.append(nomination)
 
     def _close(self, p: Mapping[str, Any], fail: Any) -> None:
         """``nominations_closed``: every registered candidate is on the ballot, and nobody else."""
@@ -132,9 +135,12 @@ class Nominations:
                 fail("nominations_closed_early", f"closed while nomination {number} ({n.name}) still waited for "
                                                  "a decision or could still be appealed")
         ballot: dict[str, tuple[str, ...]] = {}
+        names: dict[str, set[str]] = {}
+        for n in self.entries:
+            if n.status == "registered":
+                names.setdefault(n.contest, set()).add(n.name)
         for contest in d.contests:
-            registered = sorted({n.name for n in self.entries if n.contest == contest.id and n.status == "registered"},
-                                key=candidate_order)
+            registered = sorted(names.get(contest.id, ()), key=candidate_order)
             listed = given.get(contest.id)
             if listed != registered:
                 fail("ballot_candidates", f"contest {contest.id!r}: the ballot lists {listed!r}; the registered "

@@ -1,9 +1,13 @@
-"""Check 7: the list of public credentials (spec §12.1, §10.3).
+"""Check 7: the signed roll and the list of public credentials (spec §12.1, §10.3).
 
-One list, before round 1, from the definition's credential authority: every
-entry a valid point other than the identity, no credential twice, sorted by
-credential, a known district, a weight from 1 to 10^6. Only public
-credentials, districts and weights: no identity.
+The roll (``roll_published``, by the commission) comes before the list and
+gives each district's voters, weights and commitment. One list, before round
+1, from the definition's credential authority: every entry a valid point
+other than the identity, no credential twice, sorted by credential, a known
+district, a weight from 1 to 10^6; per district as many credentials as the
+roll has voters, with the roll's multiset of weights, issued from the roll
+with the signed commitment. Only public credentials, districts and weights:
+no identity.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from vybory.crypto.group import Point
 from vybory.errors import VyboryError
 from vybory.model.definition import Definition
+from vybory.model.roll import RollDistrict, read_roll, read_summary, roll_differences
 from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import Findings
 
@@ -30,12 +35,30 @@ class Credential:
     weight: int
 
 
+def read_roll_event(payload: Mapping[str, Any], definition: Definition, position: int,
+                    out: Findings) -> tuple[RollDistrict, ...] | None:
+    """The districts of a ``roll_published`` payload, or None (named) when they break a rule."""
+    kind = "roll_published"
+    need(payload, {"districts", "at"}, kind)
+    out.count(CHECK)
+    try:
+        roll = read_roll(definition, payload["districts"])
+    except VyboryError as error:
+        code = error.code if error.code.startswith("roll_") else "roll_malformed"
+        out.fail(CHECK, code, f"{error.field}: {error.message}", position=position, kind=kind)
+        return None
+    if not any(line.voters for line in roll):
+        out.fail(CHECK, "roll_empty", "the roll has no voter", position=position, kind=kind)
+        return None
+    return roll
+
+
 def read_credentials(payload: Mapping[str, Any], definition: Definition, position: int,
-                     out: Findings) -> dict[str, Credential]:
+                     out: Findings, roll: tuple[RollDistrict, ...] | None) -> dict[str, Credential]:
     """The credentials of a ``credentials_published`` payload (hex -> entry); every bad entry is
-    named and left out."""
+    named and left out. The list is held to the signed ``roll`` (None: no valid roll before it)."""
     kind = "credentials_published"
-    need(payload, {"authority", "credentials", "at"}, kind)
+    need(payload, {"authority", "credentials", "districts", "at"}, kind)
 
     def fail(code: str, message: str) -> None:
         out.fail(CHECK, code, message, position=position, kind=kind)
@@ -47,6 +70,9 @@ def read_credentials(payload: Mapping[str, Any], definition: Definition, positio
     if not isinstance(entries, list) or not entries:
         raise Malformed("credentials must be a non-empty list")
     credentials: dict[str, Credential] = {}
+    # One Credential value per (district, weight), shared by every credential that has it: a
+    # national list has millions of entries and a few thousand distinct values.
+    shared: dict[tuple[str, int], Credential] = {}
     previous = ""
     for k, entry in enumerate(entries):
         out.count(CHECK)
@@ -73,8 +99,22 @@ def read_credentials(payload: Mapping[str, Any], definition: Definition, positio
             fail("credential_weight", f"{where}: the weight {weight!r} is not a whole number from 1 to "
                                       f"{MAX_WEIGHT}")
             continue
-        credentials[text] = Credential(district, weight)
+        value = shared.get((district, weight))
+        if value is None:
+            value = shared[(district, weight)] = Credential(district, weight)
+        credentials[text] = value
+    if roll is None:
+        fail("roll_missing", "no valid roll signed by the commission comes before the list")
+        return credentials
+    try:
+        summary = read_summary(definition, payload["districts"])
+    except VyboryError as error:
+        fail("credentials_summary", f"{error.field}: {error.message}")
+        return credentials
+    listed = [(c.district, c.weight) for c in credentials.values()]
+    for difference in roll_differences(roll, summary, listed):
+        fail(difference.code, f"{difference.field}: {difference.message}")
     return credentials
 
 
-__all__ = ["CHECK", "Credential", "read_credentials"]
+__all__ = ["CHECK", "Credential", "read_credentials", "read_roll_event"]

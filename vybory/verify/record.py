@@ -25,7 +25,10 @@ from vybory.errors import InvalidEncoding
 from vybory.model.canonical import parse_json
 
 RECORD_FORMAT = "vybory-record"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+# What a record of an older version lacks, said when one is refused.
+OLDER_VERSIONS = {1: "version 1 records have no signatures of the trustees, the credential authority and the "
+                      "commission, and no signed roll: they cannot show that no insider forged them"}
 MANIFEST = "manifest.json"
 DEFINITION = "definition.json"
 EVENTS = "events.jsonl"
@@ -84,8 +87,10 @@ class Manifest:
             raise InvalidEncoding(f"is not a vybory record (format {obj['format']!r}, expected "
                                   f"{RECORD_FORMAT!r})", field=f"{MANIFEST}.format", code="record_format")
         if obj["version"] != RECORD_VERSION or isinstance(obj["version"], bool):
+            why = OLDER_VERSIONS.get(obj["version"]) if type(obj["version"]) is int else None
             raise InvalidEncoding(f"record version {obj['version']!r} is not supported (this verifier reads "
-                                  f"version {RECORD_VERSION})", field=f"{MANIFEST}.version", code="record_version")
+                                  f"version {RECORD_VERSION}{': ' + why if why else ''})", field=f"{MANIFEST}.version",
+                                  code="record_version")
         if not isinstance(obj["election"], str) or not obj["election"]:
             raise InvalidEncoding("must be the election's slug", field=f"{MANIFEST}.election",
                                   code="record_manifest")

@@ -157,6 +157,8 @@ class Witnessed:
     events: int
     trustees: int
     levels: tuple[WitnessLevel, ...]
+    # The last event that is not itself a witness (0: none).
+    last_content: int = 0
 
     @property
     def latest(self) -> WitnessLevel | None:
@@ -177,7 +179,8 @@ class Witnessed:
             last = self.events - start + 1
             what = (f"events {start}-{self.events} (the last {last})" if self.levels
                     else f"all {self.events} events: no trustee countersigned any head of this record")
-            out.append(f"NOT witnessed: {what}; only this record vouches for them")
+            only = " (trustees' witnesses only, each signed)" if self.last_content < start else ""
+            out.append(f"NOT witnessed: {what}{only}; only this record vouches for them")
         return out
 
     def to_json(self) -> dict[str, Any]:

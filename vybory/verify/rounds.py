@@ -83,11 +83,17 @@ class Round:
     outcomes: Published | None = None
     mixes: dict[str, list[MixRecord]] = field(default_factory=dict)
     rows: dict[str, list[Row]] = field(default_factory=dict)
+    ranked_contests: tuple[str, ...] | None = field(default=None, repr=False)
 
     @property
-    def ranked(self) -> list[str]:
-        """The round's ranked contests (mixed, then decrypted ballot by ballot), in round order."""
-        return [c for c in self.contests if c in self.layouts and self.layouts[c].method in RANKED_METHODS]
+    def ranked(self) -> tuple[str, ...]:
+        """The round's ranked contests (mixed, then decrypted ballot by ballot), in round order.
+        Worked out once (the contests and layouts are fixed when the round is read): the tally
+        asks for it at every counted ballot, and a national round has over a thousand contests."""
+        if self.ranked_contests is None:
+            self.ranked_contests = tuple(c for c in self.contests
+                                         if c in self.layouts and self.layouts[c].method in RANKED_METHODS)
+        return self.ranked_contests
 
 
 __all__ = ["LastBallot", "MixRecord", "Published", "Round", "RoundContest"]

@@ -35,10 +35,11 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
+from vybory.model.roll import RollDistrict
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
-from vybory.verify.credentials import Credential, read_credentials
+from vybory.verify.credentials import Credential, read_credentials, read_roll_event
 from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 from vybory.verify.jobs import (
     BallotChecker,
@@ -78,6 +79,7 @@ CHECK_OF_KIND = {
     EventKind.DKG_SHARES: "key_ceremony",
     EventKind.DKG_COMPLAINT: "key_ceremony",
     EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
+    EventKind.ROLL_PUBLISHED: "credentials",
     EventKind.CREDENTIALS_PUBLISHED: "credentials",
     EventKind.ROUND_OPENED: "rounds",
     EventKind.BALLOT_CAST: "ballots",
@@ -129,6 +131,8 @@ class Verifier:
         # Re-derived from the board:
         self.nominations: Nominations | None = None
         self.ceremony: keys.Ceremony | None = None
+        self.roll: tuple[RollDistrict, ...] | None = None
+        self.roll_at: int | None = None
         self.credentials: dict[str, Credential] = {}
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
@@ -145,8 +149,9 @@ class Verifier:
         self.witness_claims: dict[int, list[tuple[int, int, str, bool]]] = {}
         self.witness_last: dict[int, int] = {}
         self.witness_held: dict[int, int] = {}
-        # (position, words) of every phase change, in board order.
+        # (position, words) of every phase change, in board order; the last event not a witness.
         self.phases: list[tuple[int, str]] = []
+        self.last_content = 0
 
     # ------------------------------------------------------------------ the run
 
@@ -262,6 +267,8 @@ class Verifier:
             last = event
             if index in self.heads:
                 self._check_heads_at(index, event.hash.hex())
+            if event.kind is not EventKind.HEAD_WITNESSED:
+                self.last_content = index
             words = phase_of(event.kind.value, event.payload)
             if words is not None:
                 self.phases.append((index, words))
@@ -457,6 +464,18 @@ class Verifier:
         assert self.ceremony is not None
         self.ceremony.complete(p, index, self.out)
 
+    def _on_roll_published(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: the signed roll, before the credentials; a later one replaces it (a correction)."""
+        kind = "roll_published"
+        if self.credentials_at is not None:
+            self._fail("credentials", "roll_after_credentials", f"a roll after the credential list (event "
+                                                                f"{self.credentials_at})", index, kind)
+            return
+        if self.roll_at is not None:
+            self.out.note("credentials", f"the roll of event {index} replaces the roll of event {self.roll_at}")
+        self.roll_at = index
+        self.roll = read_roll_event(p, self._definition(), index, self.out)
+
     def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: one list, before voting begins (the rest in :mod:`vybory.verify.credentials`)."""
         kind = "credentials_published"
@@ -468,7 +487,7 @@ class Verifier:
             self._fail("credentials", "credentials_late", "the credentials are published after voting began",
                        index, kind)
         self.credentials_at = index
-        self.credentials = read_credentials(p, self._definition(), index, self.out)
+        self.credentials = read_credentials(p, self._definition(), index, self.out, self.roll)
 
     # -- rounds and ballots -----------------------------------------------------------
 
@@ -537,9 +556,11 @@ class Verifier:
             except (VyboryError, KeyError) as error:
                 self._fail("rounds", "round_layout", f"contest {rc.contest!r} cannot be voted on: {error}", index,
                            kind)
-        by_district = {district.id: tuple(layouts[c.id] for c in d.contests
-                                          if c.id in layouts and c.district == district.id)
-                       for district in d.districts}
+        grouped: dict[str, list[Layout]] = {}
+        for c in d.contests:
+            if c.id in layouts:
+                grouped.setdefault(c.district, []).append(layouts[c.id])
+        by_district = {district.id: tuple(grouped.get(district.id, ())) for district in d.districts}
         key = self.ceremony.public_key if self.ceremony else None
         context = RoundContext(self.fingerprint, key, number, by_district)
         self.rounds[number] = Round(number, index, contests, layouts, parse_time(p["opens_at"]),
@@ -808,7 +829,7 @@ class Verifier:
             who = tuple(names[t] for t, p in sorted(self.witness_held.items()) if p >= position)
             at = bisect.bisect_right([p for p, _ in self.phases], position) - 1
             levels.append(WitnessLevel(position, hashes[position], self.phases[at][1] if at >= 0 else "", who))
-        return Witnessed(self.lines, len(names), tuple(levels))
+        return Witnessed(self.lines, len(names), tuple(levels), self.last_content)
 
     def _definition(self) -> Definition:
         assert self.definition is not None
@@ -897,11 +918,8 @@ class Verifier:
         rnd.rows[cid] = list(mix.rows)
 
     def _registered(self) -> dict[str, int]:
-        """Registered voters per district: the sum of the weights of its published credentials."""
-        registered: dict[str, int] = {}
-        for entry in self.credentials.values():
-            registered[entry.district] = registered.get(entry.district, 0) + entry.weight
-        return registered
+        """Registered voters per district: the total weight the signed roll gives it (spec §12.1)."""
+        return {line.district: line.weight for line in self.roll or ()}
 
     def _check_rounds_results(self) -> None:
         d = self._definition()

@@ -7,8 +7,6 @@ refusal in words; a successful one redirects back with a short notice.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -161,6 +159,7 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
         "keys_done": keys.completed is not None,
         "credentials": len(state.credentials),
         "credentials_published": state.credentials_published,
+        "roll": [line.to_json() for line in state.roll or ()],
         "nominations_closed": state.nominations_closed,
         "phase": state.phase.value,
         "current": None
@@ -431,47 +430,39 @@ def complete_keys(slug: str, request: Request, csrf_token: Annotated[str, Form()
     )
 
 
-def credential_entries(text: str) -> list[tuple[Any, Any, Any]]:
-    """Public credentials from the authority's file: JSON (a list, or ``{"credentials": [...]}``) or
-    CSV with the columns credential, district, weight."""
-    stripped = text.strip()
-    if stripped.startswith(("{", "[")):
-        data = parse_json(stripped, field="credentials")
-        items = data.get("credentials") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise InvalidInput(
-                say("must be a list of {credential, district, weight}"),
-                field="credentials",
-                code="bad_credentials_file",
-            )
-        out: list[tuple[Any, Any, Any]] = []
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("credential"), str):
-                raise InvalidInput(
-                    say("entry %(number)s must have credential, district, weight", number=i + 1),
-                    field="credentials",
-                    code="bad_credentials_file",
-                )
-            out.append((item["credential"], item.get("district"), item.get("weight", 1)))
-        return out
-    reader = csv.DictReader(io.StringIO(stripped))
-    if reader.fieldnames is None or not {"credential", "district"} <= set(reader.fieldnames):
-        raise InvalidInput(
-            say("the CSV needs the columns credential, district, weight"),
-            field="credentials",
-            code="bad_credentials_file",
+def signed_statement(text: str, what: str) -> dict[str, Any]:
+    """A payload signed on its owner's machine (the signed roll, the signed credential list), as
+    the file the commission uploads holds it: one JSON object."""
+    data = parse_json(text.strip(), field=what)
+    if not isinstance(data, dict):
+        raise InvalidInput(say("must be one JSON object, as vybory wrote it"), field=what, code="bad_statement_file")
+    return data
+
+
+@router.post("/commission/elections/{slug}/roll/signed", response_class=HTMLResponse)
+async def publish_roll(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    statement: Annotated[UploadFile | None, File()] = None,
+    roll: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    page_login(request, "commission", slug)
+    check_form(request, csrf_token)
+    try:
+        text = await read_required_upload(
+            statement, "statement", "choose the signed roll (the file `vybory roll sign` wrote)"
         )
-    out2: list[tuple[Any, Any, Any]] = []
-    for line, row in enumerate(reader, start=2):
-        weight = (row.get("weight") or "1").strip()
-        if not weight.isdigit():
-            raise InvalidInput(
-                say("line %(line)s: weight %(weight)s must be a whole number", line=line, weight=repr(weight)),
-                field="credentials",
-                code="bad_credentials_file",
-            )
-        out2.append((row["credential"].strip(), row["district"].strip(), int(weight)))
-    return out2
+        roll_text = await read_upload(roll, "roll")
+        service_of(request).publish_roll(
+            slug,
+            signed_statement(text, "statement"),
+            roll_csv=roll_text,
+            source=(roll.filename if roll is not None and roll.filename else "roll.csv"),
+        )
+    except VyboryError as error:
+        return manage_page(request, slug, error=error, status_code=status_of(error))
+    return RedirectResponse(f"/commission/elections/{slug}?done=roll_published#roll", status_code=303)
 
 
 @router.post("/commission/elections/{slug}/credentials", response_class=HTMLResponse)
@@ -485,9 +476,9 @@ async def publish_credentials(
     check_form(request, csrf_token)
     try:
         text = await read_required_upload(
-            credentials, "credentials", "choose the file of public credentials"
+            credentials, "credentials", "choose the signed list of public credentials (credentials.json)"
         )
-        service_of(request).publish_credentials(slug, credential_entries(text))
+        service_of(request).publish_credentials(slug, signed_statement(text, "credentials"))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
     return RedirectResponse(

@@ -191,6 +191,9 @@ def event_summary(request: Request, event: Event) -> str:
             verdict=verdict,
             reason=p.get("reason"),
         )
+    if k is EventKind.ROLL_PUBLISHED:
+        voters = sum(d.get("voters", 0) for d in p.get("districts", []) if isinstance(d, dict))
+        return translate(request, "Voter roll signed by the commission: %(n)s voters", n=voters)
     if k is EventKind.CREDENTIALS_PUBLISHED:
         return translate(
             request, "%(n)s public credentials published", n=len(p.get("credentials", []))

@@ -1,0 +1,283 @@
+"""A national-size record: generated, then verified on every local core and on a Dask cluster.
+
+    .venv/bin/python bench/record.py [--ballots 10000,100000] [--districts 1143] [--folder DIR]
+                                     [--workers W] [--skip-dask]
+
+For each size N it writes (once; kept in ``--folder``, default ``bench/out/``) the record of an
+election of the 1937 shape: ``--districts`` single-seat districts (default 1143, fewer when N is
+small: at least 8 voters each), two candidates from two organisations in each, three trustees
+(k = 2), N voters, each of whom casts one ballot (signature, a 0/1 proof per selection and a
+range proof, made on the voter's device: here by W worker processes). The record is written as
+it is made (an ``events.jsonl`` streamed into the zip archive); the generator keeps the
+election's state, never the ballots.
+
+Then it runs the verifier as an auditor would, ``vybory verify RECORD`` in a fresh process:
+once with ``--workers W`` (local cores), once with ``--dask ADDRESS`` on a
+``distributed.LocalCluster`` of W single-threaded worker processes started here (the same code
+that runs on a real cluster: give the scheduler's address instead). It prints for each: the
+wall-clock time, ballots per second, the peak resident memory of the verifying process (the
+one that reads the record; the workers hold a bounded number of ballots each), and how the
+time and memory grow from the smallest size given (per-ballot cost as a ratio to the smallest
+run's: 1.00 is linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+
+from electionkit import (
+    MARCH,
+    T0,
+    DefinitionToml,
+    contest,
+    decryption_share,
+    nominate_all,
+    rng,
+    run_key_ceremony,
+)
+
+from vybory import protocol
+from vybory.model.board import Event, EventKind, next_event
+from vybory.model.canonical import canonical_json
+from vybory.model.definition import parse_definition
+from vybory.protocol.state import ElectionState, replay
+from vybory.verify import record as record_files
+
+VYBORY = Path(sys.executable).parent / "vybory"
+OUT = Path(__file__).resolve().parent / "out"
+CANDIDATES = ("Ivanov", "Petrova")
+
+
+def definition_text(districts: int) -> str:
+    ids = [f"d{i:04d}" for i in range(1, districts + 1)]
+    return DefinitionToml(
+        slug="national", title="National election (generated)", seed="1937" * 8, deadlines=MARCH, threshold=2,
+        districts=tuple((d, f"District {d[1:]}") for d in ids),
+        organisations=(("a", "A", "trade_union"), ("b", "B", "cooperative"), ("c", "C", "youth")),
+        trustees=(("t1", "T1", "a"), ("t2", "T2", "b"), ("t3", "T3", "c")),
+        contests=tuple(contest(f"seat-{d}", f"Deputy for {d}", district=d, method="majority") for d in ids),
+    ).text()
+
+
+class StreamBoard:
+    """A board whose events go to ``out`` as they are appended; only the state and the head are
+    kept. Appends go through ``protocol.check_append`` except ballots (:meth:`add_ballot`)."""
+
+    def __init__(self, definition: Any, now: datetime, out: Any):
+        self.out = out
+        self.digest = hashlib.sha256()
+        self.size = self.count = 0
+        first = next_event(None, EventKind.ELECTION_DEFINED, protocol.define(definition, now))
+        self.definition_json = first.payload["definition"]
+        self.state: ElectionState = replay([first])
+        self.events = [first]  # the head only (electionkit's helpers read events[-1])
+        self._write(first)
+
+    def _write(self, event: Event) -> None:
+        line = event.to_line() + b"\n"
+        self.out.write(line)
+        self.digest.update(line)
+        self.size += len(line)
+        self.count += 1
+
+    def _add(self, event: Event) -> Event:
+        self.state.apply(event)
+        self.events[-1] = event
+        self._write(event)
+        return event
+
+    def append(self, kind: EventKind | str, payload: dict[str, Any], now: datetime, **extra: Any) -> Event:
+        checked = protocol.check_append(self.state, kind, payload, now=now, **extra)
+        return self._add(next_event(self.events[-1], kind, checked))
+
+    def add_ballot(self, payload: dict[str, Any]) -> Event:
+        """An honest ballot, appended without the protocol's check (this benchmark times the verifier)."""
+        return self._add(next_event(self.events[-1], EventKind.BALLOT_CAST, payload))
+
+
+class BallotLines:
+    """The ballot payloads of a record being written, read back from its spool file (as often as asked)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self.path.open("rb") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
+def _credential(i: int) -> tuple[str, str]:
+    secret = protocol.generate_credential(rng(f"credential-{i}"))[0]
+    return secret, protocol.public_credential(secret).to_hex()
+
+
+_FORMS: dict[str, Any] = {}
+
+
+def _init(forms: dict[str, Any]) -> None:
+    _FORMS.update(forms)
+
+
+def _encrypt(job: tuple[int, int, str, str]) -> bytes:
+    # The k-th voter of a district votes for the second candidate when k % 3 == 2: the first one
+    # wins every district with an absolute majority (no runoff).
+    i, k, district, secret = job
+    ballot, _ = protocol.encrypt_ballot(_FORMS[district], secret,
+                                        {f"seat-{district}": [CANDIDATES[1 if k % 3 == 2 else 0]]},
+                                        rng(f"ballot-{i}"))
+    return canonical_json(ballot.to_json())
+
+
+def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
+    """Writes the record of ``ballots`` voters in ``districts`` districts to ``path`` (a zip)."""
+    started = time.perf_counter()
+    definition = parse_definition(definition_text(districts))
+    now = T0
+    spool = path.with_suffix(".ballots")
+    temporary = path.with_name(f".{path.name}.partial")
+    context = multiprocessing.get_context("forkserver")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
+            archive.open(record_files.EVENTS, "w", force_zip64=True) as out, \
+            context.Pool(workers) as pool:
+        board = StreamBoard(definition, now, out)
+        nominate_all(board, {c.id: [("a", CANDIDATES[0]), ("b", CANDIDATES[1])] for c in definition.contests}, now)
+        trustees = run_key_ceremony(board, now)  # type: ignore[arg-type]
+        now = datetime(2025, 3, 11, tzinfo=UTC)
+        board.append("nominations_closed", protocol.close_nominations(board.state, now=now), now)
+        ids = [d.id for d in definition.districts]
+        voters = [(i, ids[i % districts]) for i in range(ballots)]
+        credentials = pool.map(_credential, range(ballots), chunksize=256)
+        board.append("credentials_published", protocol.publish_credentials(
+            board.state, [(public, district, 1) for (_, public), (_, district) in zip(credentials, voters, strict=True)],
+            now=now), now)
+        board.append("round_opened", protocol.open_round(board.state, now=now), now)
+        print(f"  {board.count} events before voting ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        forms: dict[str, Any] = {}
+        for (secret, _), (_, district) in zip(credentials, voters, strict=True):
+            if district not in forms:
+                forms[district] = protocol.ballot_form(board.state, protocol.public_credential(secret))
+        pool.close()
+        now = datetime(2025, 3, 20, 7, tzinfo=UTC)
+        stamp = protocol._common.at(now)
+        with context.Pool(workers, initializer=_init, initargs=(forms,)) as encrypting, spool.open("wb") as kept:
+            jobs = ((i, i // districts, district, credentials[i][0]) for i, district in voters)
+            for k, text in enumerate(encrypting.imap(_encrypt, jobs, chunksize=32)):
+                ballot = json.loads(text)
+                payload = {"ballot": ballot, "tracking_code": hashlib.sha256(text).hexdigest(), "at": stamp}
+                board.add_ballot(payload)
+                kept.write(canonical_json(payload) + b"\n")
+                if (k + 1) % 5000 == 0:
+                    print(f"  {k + 1} ballots ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        del credentials
+        now = datetime(2025, 3, 21, 20, tzinfo=UTC)
+        board.append("round_closed", protocol.close_round(board.state, round=1, now=now), now)
+        lines = BallotLines(spool)
+        board.append("encrypted_tally", protocol.compute_encrypted_tally(board.state, round=1, ballots=lines,
+                                                                         now=now), now, ballots=lines)
+        for j in (1, 2):
+            board.append("decryption_share", decryption_share(board.state, trustees[j], 1, now), now)
+        board.append("tally_decrypted", protocol.combine_shares(board.state, round=1, now=now), now)
+        board.append("outcome_declared", protocol.declare_outcomes(board.state, round=1, now=now), now)
+        board.append("election_published", protocol.publish_election(board.state, now=now), now)
+    spool.unlink()
+    head = board.events[-1]
+    with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        definition_json = canonical_json(board.definition_json)
+        fp = hashlib.sha256(definition_json).hexdigest()
+        readme = record_files.readme_text(election="national", title="National election (generated)",
+                                          fingerprint=fp, events=board.count, head=head.hash.hex()).encode()
+        archive.writestr(record_files.DEFINITION, definition_json)
+        archive.writestr(record_files.README, readme)
+        manifest = record_files.Manifest("national", fp, board.count, head.hash.hex(), {
+            record_files.DEFINITION: record_files.FileEntry(hashlib.sha256(definition_json).hexdigest(),
+                                                            len(definition_json)),
+            record_files.EVENTS: record_files.FileEntry(board.digest.hexdigest(), board.size),
+            record_files.README: record_files.FileEntry(hashlib.sha256(readme).hexdigest(), len(readme)),
+        })
+        archive.writestr(record_files.MANIFEST, json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n")
+    os.replace(temporary, path)
+    print(f"  written {path} ({path.stat().st_size / 1e6:.0f} MB, {board.count} events) in "
+          f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def verify(path: Path, options: list[str]) -> dict[str, float]:
+    """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, peak RSS (MB), and it must pass."""
+    started = time.perf_counter()
+    process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    output = process.stdout.read().decode() if process.stdout else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"vybory verify {' '.join(options)} failed on {path}:\n{output[-2000:]}")
+    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", default="10000,100000", help="sizes, comma-separated")
+    parser.add_argument("--districts", type=int, default=1143)
+    parser.add_argument("--folder", type=Path, default=OUT)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-dask", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.ballots.split(",")]
+    args.folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    cluster = client = None
+    try:
+        for n in sizes:
+            districts = max(1, min(args.districts, n // 8))
+            path = args.folder / f"national-{n}-{districts}.zip"
+            if not path.exists():
+                print(f"Generating {n} ballots in {districts} districts...", file=sys.stderr)
+                generate(path, n, districts, args.workers)
+            runs = {"local": verify(path, ["--workers", str(args.workers)])}
+            if not args.skip_dask:
+                if cluster is None:
+                    from distributed import Client, LocalCluster
+
+                    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=40)
+                    client = Client(cluster)
+                runs["dask"] = verify(path, ["--dask", cluster.scheduler_address])
+            rows.append((n, districts, runs))
+            print_rows(rows, args.workers)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def print_rows(rows: list[tuple[int, int, dict[str, dict[str, float]]]], workers: int) -> None:
+    base_n, _, base = rows[0]
+    print(f"\n{'ballots':>9} {'districts':>9} {'way':>6} {'seconds':>8} {'ballots/s':>9} {'peak RSS MB':>11} "
+          f"{'s/ballot x smallest':>19} {'RSS x smallest':>14}   ({workers} worker processes; load average "
+          f"{os.getloadavg()[0]:.1f})")
+    for n, districts, runs in rows:
+        for way, r in runs.items():
+            linear = (r["seconds"] / n) / (base[way]["seconds"] / base_n)
+            print(f"{n:9d} {districts:9d} {way:>6} {r['seconds']:8.1f} {n / r['seconds']:9.1f} "
+                  f"{r['rss_mb']:11.0f} {linear:19.2f} {r['rss_mb'] / base[way]['rss_mb']:14.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
