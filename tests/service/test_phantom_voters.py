@@ -161,3 +161,24 @@ def test_registered_voters_are_the_signed_rolls(service, election) -> None:
     assert [line.voters for line in state.roll] == [6, 6]
     assert state.registered_voters("north") == 6 and state.registered_voters("south") == 6
     assert state.phase.value == "ready"
+
+
+def test_a_stored_roll_padded_in_the_database_gives_no_list(service, election) -> None:
+    """The database operator adds voters to the private roll the service stores for the credential
+    authority, after the commission signed the real one: the authority's list issued from that copy
+    does not match the signed roll, so it is refused and the phantoms get no credential."""
+    from vybory.store.tables import Election as ElectionRow
+    from vybory.store.tables import Voter as VoterRow
+
+    election.publish_roll()
+    with service.database.transaction() as session:
+        row = session.query(ElectionRow).filter_by(slug=election.slug).one()
+        session.add_all(VoterRow(election_id=row.id, voter_id=f"ghost-{k}", name="Ghost", district="north",
+                                 weight=1) for k in range(3))
+    padded = service.roll(election.slug)
+    assert len(padded) == 15
+    _secrets, entries = credentials_for(padded)
+    lying = credential_statement(election.state(), padded, entries)
+    error = refused(service, election.slug, lambda: service.publish_credentials(election.slug, lying),
+                    "roll_count_mismatch")
+    assert "9 credentials for the 6 voters" in error.message

@@ -18,6 +18,7 @@ match the signed roll district by district, weights included.
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -129,9 +130,13 @@ def credential_list(definition: Definition, roll: Sequence[Voter],
     credentials.sort(key=lambda e: str(e["credential"]))
     lines = summarise_roll(definition, roll)
     listed = [(str(district), int(weight)) for _c, district, weight in entries]
-    districts = [{"district": line.district, "voters": sum(1 for d, _ in listed if d == line.district),
-                  "weight": sum(w for d, w in listed if d == line.district), "commitment": line.commitment}
-                 for line in lines]
+    voters: Counter[str] = Counter()
+    weights: Counter[str] = Counter()
+    for district, weight in listed:
+        voters[district] += 1
+        weights[district] += weight
+    districts = [{"district": line.district, "voters": voters[line.district], "weight": weights[line.district],
+                  "commitment": line.commitment} for line in lines]
     for difference in roll_differences(lines, districts, listed):
         raise Refused(difference.message, field=difference.field, code=difference.code)
     return {"authority": definition.credential_authority.name, "credentials": credentials, "districts": districts}
