@@ -505,10 +505,7 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         before = len(records)
         try:
             try:
-                for record in read_source(source, lookup, rules.max_rankings):
-                    records.append(record)
-                    if progress is not None and len(records) % 4096 == 0:
-                        progress(4096)
+                records.extend(read_source(source, lookup, rules.max_rankings, progress))
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
             except FileNotFoundError as exc:
@@ -531,8 +528,6 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     if by_batch and any(r.batch is None for r in records):
         raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
                            field="outputSettings.tabulateByBatch")
-    if progress is not None:
-        progress(len(records) % 4096)
     passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
     percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
     return RctabCount(rules, passes, settings, len(records), percentage)
