@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     DKG_SHARES = "dkg_shares"
     DKG_COMPLAINT = "dkg_complaint"
     KEY_CEREMONY_COMPLETED = "key_ceremony_completed"
+    KEY_CEREMONY_RESTARTED = "key_ceremony_restarted"
     ROLL_PUBLISHED = "roll_published"
     CREDENTIALS_PUBLISHED = "credentials_published"
     ROUND_OPENED = "round_opened"
