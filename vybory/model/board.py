@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     KEY_CEREMONY_COMPLETED = "key_ceremony_completed"
     KEY_CEREMONY_RESTARTED = "key_ceremony_restarted"
     ROLL_PUBLISHED = "roll_published"
+    ROLL_COMPLAINT = "roll_complaint"
+    ROLL_COMPLAINTS_ANSWERED = "roll_complaints_answered"
     CREDENTIALS_PUBLISHED = "credentials_published"
     ROUND_OPENED = "round_opened"
     BALLOT_CAST = "ballot_cast"

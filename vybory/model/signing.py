@@ -33,6 +33,7 @@ SIGNED_KINDS: dict[str, str] = {
     "decryption_share": TRUSTEE,
     "roll_published": COMMISSION,
     "key_ceremony_restarted": COMMISSION,
+    "roll_complaints_answered": COMMISSION,
     "credentials_published": AUTHORITY,
     "head_witnessed": TRUSTEE,
 }
