@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from datetime import UTC, datetime
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 

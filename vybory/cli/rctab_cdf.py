@@ -153,7 +153,8 @@ def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:
     # RCTab's readers keep a record's names as the file spells them (an alias stays an alias;
     # only the count maps it to its candidate), and so does its conversion
     lookup = Names({**{n: n for n in names}, **{a: a for a in aliases}})
-    rules = config.get("rules") if isinstance(config.get("rules"), Mapping) else {}
+    given = config.get("rules")
+    rules: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     ranks_text = str(rules.get("maxRankingsAllowed", "") or "").strip()
     max_rankings = int(ranks_text) if ranks_text.isdigit() else None
     records: list[tuple[str, Cvr]] = []
