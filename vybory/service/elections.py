@@ -215,6 +215,11 @@ class ElectionService:
     def definition(self, slug: str) -> Definition:
         return self.state(slug).definition
 
+    def has_trustee(self, slug: str, trustee_id: str) -> bool:
+        """Whether ``trustee_id`` holds a seat now (the definition's trustee, or the one a restart of
+        the key ceremony put in that seat, spec §5.8)."""
+        return any(t.id == trustee_id for t in self.state(slug).trustees)
+
     def status(self, slug: str) -> ElectionStatus:
         """Phase, deadlines, rounds, and who has not yet acted (with overdue marks)."""
         now = self.clock()
