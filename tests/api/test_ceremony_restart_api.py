@@ -9,28 +9,19 @@ from functools import partial
 from typing import Any
 
 from apikit import ApiElection, create
-from electionkit import SLUG, key_ceremony_steps, signed, signing_key
+from electionkit import SLUG, bad_shares_to, key_ceremony_steps, signed, signing_key
 
 from vybory.crypto.group import Point
 from vybory.model.definition import Trustee
 from vybory.protocol import restart_key_ceremony
 
 
-
 def fail_the_ceremony(election: ApiElection) -> None:
     """Trustees 1 and 2 send trustee 3 shares that do not open (posted through the service)."""
     service = election.service
-
-    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        if kind != "dkg_shares" or s.trustee == 3:
-            return payload
-        for share in payload["shares"]:
-            if share["recipient"] == 3:
-                share["ciphertext"] = "00" * 48
-        return signed(service.state(SLUG), kind, payload)
-
-    key_ceremony_steps(lambda: service.state(SLUG), partial(service.submit_trustee_step, SLUG), election.clock(),
-                       "api-failing", lie)
+    state = partial(service.state, SLUG)
+    key_ceremony_steps(state, partial(service.submit_trustee_step, SLUG), election.clock(), "api-failing",
+                       bad_shares_to(state, 3, (1, 2)))
 
 
 def the_restart(election: ApiElection, replacements: dict[int, Trustee] | None = None) -> dict[str, Any]:

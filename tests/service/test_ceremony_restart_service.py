@@ -8,38 +8,30 @@ from functools import partial
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 from electionkit import (
     NOMINATIONS_CLOSE,
     at,
+    bad_shares_to,
     key_ceremony_steps,
     secret_shares,
     signed,
     signing_key,
 )
 from kit import SLUG, VOTING_CLOSE, VOTING_OPEN, board_snapshot, new_election
+from typer.testing import CliRunner
 
+from vybory.cli.main import app
+from vybory.cli.record import export_record
 from vybory.crypto.group import Point
 from vybory.errors import Refused, VyboryError
 from vybory.model.definition import Trustee
 from vybory.protocol import restart_key_ceremony
-from vybory.cli.main import app
-from vybory.cli.record import export_record
 
 
 def failing_ceremony(election: Any) -> None:
     """Trustees 1 and 2 send trustee 3 shares that do not open: both are disqualified, 1 < k = 2."""
-    service = election.service
-
-    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        if kind != "dkg_shares" or s.trustee == 3:
-            return payload
-        for share in payload["shares"]:
-            if share["recipient"] == 3:
-                share["ciphertext"] = "00" * 48
-        return signed(election.state(), kind, payload)
-
-    key_ceremony_steps(election.state, partial(service.submit_trustee_step, SLUG), election.clock(), "failing", lie)
+    key_ceremony_steps(election.state, partial(election.service.submit_trustee_step, SLUG), election.clock(),
+                       "failing", bad_shares_to(election.state, 3, (1, 2)))
 
 
 def commission_restart(election: Any, replacements: dict[int, Trustee] | None = None,

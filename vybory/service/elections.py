@@ -321,8 +321,9 @@ class ElectionService:
         ``kind`` is one of trustee_key, dkg_commitment_hash, dkg_commitments,
         dkg_shares, dkg_complaint. When the last trustee's complaints are in,
         the service completes the key ceremony in the same transaction
-        (``key_ceremony_completed``: the joint key and verification keys, or
-        a refusal naming the disqualified trustees if fewer than k qualify).
+        (``key_ceremony_completed``: the joint key and verification keys); when fewer than
+        k qualify, the last complaints stay on the board, the attempt has failed, and the
+        commission may restart the ceremony (:meth:`restart_key_ceremony`, spec §5.8).
         """
         try:
             kind = EventKind(kind)
