@@ -475,3 +475,21 @@ def test_a_journal_cut_short_by_a_crash_is_read_and_continued(tmp_path: Path) ->
     path.write_text("when,who\r\n")
     with pytest.raises(InvalidInput, match="line 1: must be the header at,id,email,outcome,detail"):
         read_journal(path)
+
+
+def test_with_the_site_each_letter_links_to_the_booth_in_the_voters_language(authority: Authority) -> None:
+    authority.monkeypatch.setenv("VYBORY_SMTP_FROM", SENDER)
+    assert "'vote.example.org': must be the election site's web address" in authority.issue(
+        "--site", "vote.example.org", code=2)
+    assert not (authority.folder / "issued").exists()
+    authority.issue("--site", "https://vote.example.org/")
+    printed = (authority.folder / "issued" / "letters" / "2.txt").read_text(encoding="utf-8")
+    assert "https://vote.example.org/elections/club-2025/booth?lang=ru" in printed
+    assert "https://vote.example.org/elections/club-2025/booth?lang=en" in (
+        authority.folder / "issued" / "letters" / "1.txt").read_text(encoding="utf-8")
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        authority.send()  # later, from the folder: the same words as the printed letters
+    by_address = {str(m["To"].addresses[0].addr_spec): m for m in mailbox.messages()}
+    assert body_of(by_address["boris@example.org"]) == printed
