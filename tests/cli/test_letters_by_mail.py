@@ -485,6 +485,7 @@ def test_with_the_site_each_letter_links_to_the_booth_in_the_voters_language(aut
     authority.issue("--site", "https://vote.example.org/")
     printed = (authority.folder / "issued" / "letters" / "2.txt").read_text(encoding="utf-8")
     assert "https://vote.example.org/elections/club-2025/booth?lang=ru" in printed
+    assert "никогда не вводите свой ключ на другом сайте" in printed
     assert "https://vote.example.org/elections/club-2025/booth?lang=en" in (
         authority.folder / "issued" / "letters" / "1.txt").read_text(encoding="utf-8")
     mailbox = Mailbox()
