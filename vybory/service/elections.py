@@ -382,6 +382,21 @@ class ElectionService:
                 self._store_roll(ctx.session, ctx.election_id, voters)
             return Posted.of(self.board.append(ctx, EventKind.ROLL_PUBLISHED, checked))
 
+    def file_roll_complaint(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a complaint about the public roll on the board (``roll_complaint``: a voter left off, or an
+        entry that should not be there); anyone may file one while the roll can still change. The
+        answer (position and hash) is the complainant's proof that the board holds it (spec §12.1a)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINT, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINT, checked))
+
+    def answer_roll_complaints(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's answers to complaints about the roll on the board
+        (``roll_complaints_answered``, signed by the commission on its own machine)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINTS_ANSWERED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINTS_ANSWERED, checked))
+
     def publish_credentials(self, slug: str, payload: Mapping[str, Any]) -> Posted:
         """Publishes the list of public credentials (``credentials_published``, no identities),
         made and signed by the credential authority on its own machine
