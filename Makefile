@@ -54,11 +54,13 @@ bench: setup
 	$(PY) bench/verify.py
 	$(PY) bench/native.py
 	$(PY) bench/ingest.py
+	$(PY) bench/letters.py
 
 # Ballots through HTTP on 1, 2 and 4 server processes, SQLite (and PostgreSQL where
 # $$VYBORY_TEST_POSTGRES_URL is set), against the pure check; bounded (160 ballots a run).
 bench-ingest: setup
 	$(PY) bench/ingest.py
+	$(PY) bench/letters.py
 
 # National-size records (1143 districts): generated once into bench/out/, then verified on every
 # local core and on a Dask LocalCluster. 10k and 100k ballots; record-1m is the million.
