@@ -60,7 +60,6 @@ bench: setup
 # $$VYBORY_TEST_POSTGRES_URL is set), against the pure check; bounded (160 ballots a run).
 bench-ingest: setup
 	$(PY) bench/ingest.py
-	$(PY) bench/letters.py
 
 # National-size records (1143 districts): generated once into bench/out/, then verified on every
 # local core and on a Dask LocalCluster. 10k and 100k ballots; record-1m is the million.
