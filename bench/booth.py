@@ -54,7 +54,7 @@ def bundle() -> str:
     if not (ROOT / "node_modules" / "esbuild").is_dir():
         raise RuntimeError("node_modules/esbuild is missing (run `make booth`)")
     out = subprocess.run([node, "--input-type=module", "-e", BUILD, ENTRY], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"esbuild failed: {out.stderr.strip()[-300:]}")
     return out.stdout

@@ -47,7 +47,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' election kit
 
-from electionkit import MARCH, T0, Board, DefinitionToml, contest, nominate_all, publish_credentials, rng, run_key_ceremony
+from electionkit import (
+    MARCH,
+    T0,
+    Board,
+    DefinitionToml,
+    contest,
+    nominate_all,
+    publish_credentials,
+    rng,
+    run_key_ceremony,
+)
 
 from vybory import protocol
 from vybory.crypto import backend, proofs, threshold
@@ -80,32 +90,35 @@ def find_python310() -> str | None:
     for root in (os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv"), "/root/.pyenv"):
         if root:
             candidates += sorted(glob.glob(f"{root}/versions/3.10*/bin/python3.10"), reverse=True)
-    for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
-                                 capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if out.returncode == 0 and out.stdout.strip() == "True":
-            return candidate
-    return None
+    return next((c for c in candidates if c and is_python310(c)), None)
 
 
-def peer_python() -> tuple[str | None, str]:
-    """The ElectionGuard environment's interpreter (made on first use), or None and why not."""
-    python = PEER_VENV / "bin" / "python"
-    stamp = PEER_VENV / ".installed"
-    if python.exists() and stamp.exists() and stamp.read_text() == " ".join(PEER_PACKAGES):
+def is_python310(candidate: str) -> bool:
+    try:
+        out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+                             capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == "True"
+
+
+def peer_python(base: str | None = None, venv: Path = PEER_VENV) -> tuple[str | None, str]:
+    """The ElectionGuard environment's interpreter (made on first use, on ``base`` or a Python 3.10
+    found by :func:`find_python310`), or None and why not."""
+    if base is not None and not is_python310(base):
+        return None, f"{base} is not a Python 3.10 (electionguard 1.4.0 does not import on 3.11+)"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    wanted = " ".join(PEER_PACKAGES)
+    if python.exists() and stamp.exists() and stamp.read_text().splitlines()[-1:] == [wanted] and (
+            base is None or stamp.read_text().splitlines()[0] == base):
         return str(python), ""
-    base = find_python310()
+    base = base or find_python310()
     if base is None:
         return None, "no Python 3.10 on PATH or under ~/.pyenv/versions (electionguard 1.4.0 does not import on 3.11+)"
-    print(f"bench/peer.py: making {PEER_VENV.relative_to(ROOT)} on {base} with {', '.join(PEER_PACKAGES)}",
-          file=sys.stderr)
+    print(f"bench/peer.py: making {venv} on {base} with {', '.join(PEER_PACKAGES)}", file=sys.stderr)
     try:
-        subprocess.run([base, "-m", "venv", "--clear", str(PEER_VENV)], check=True, capture_output=True, timeout=300)
+        subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True, timeout=300)
         subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True,
                        capture_output=True, timeout=1200)
         subprocess.run([str(python), "-c", "import electionguard.tally, electionguard.decryption"], check=True,
@@ -115,14 +128,14 @@ def peer_python() -> tuple[str | None, str]:
         return None, f"{' '.join(map(str, exc.cmd[:4]))}... failed: {last[0]}"
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"setting up its environment failed: {exc}"
-    stamp.write_text(" ".join(PEER_PACKAGES))
+    stamp.write_text(f"{base}\n{wanted}")
     return str(python), ""
 
 
 def run_peer(python: str, config: dict[str, Any]) -> tuple[dict[str, float] | None, str]:
     try:
         out = subprocess.run([python, str(PEER_SIDE), json.dumps(config)], capture_output=True, text=True,
-                             timeout=3600)
+                             timeout=3600, check=False)
     except subprocess.TimeoutExpired:
         return None, "its benchmark ran for over an hour"
     if out.returncode != 0:
@@ -265,8 +278,8 @@ def label_of(key: str) -> str:
 
 
 def table(peer: dict[str, float] | None, ours: dict[str, dict[str, float]]) -> list[str]:
-    lines = ["| work | ElectionGuard µs | libsodium µs | native µs | EG / libsodium | EG / native | target | "
-             "libsodium / native |",
+    lines = [("| work | ElectionGuard µs | libsodium µs | native µs | EG / libsodium | EG / native | target | "
+             "libsodium / native |"),
              "|---|---:|---:|---:|---:|---:|---|---:|"]
     for key in ours["native"]:
         sodium, native = ours["sodium"][key], ours["native"][key]
@@ -310,6 +323,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer iterations and rounds (a smoke run)")
     parser.add_argument("--no-peer", action="store_true", help="vybory's columns only")
     parser.add_argument("--no-booth", action="store_true", help="skip the booth in Chromium")
+    parser.add_argument("--python", help="the Python 3.10 to make the ElectionGuard environment on (else found)")
     parser.add_argument("--tally", type=int, default=1000, help="ballots in the tally benchmark")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--docs", type=Path, help="a Markdown file whose peer table is replaced")
@@ -326,7 +340,7 @@ def main() -> None:
     if args.no_peer:
         peer_reason = "not asked for (--no-peer)"
     else:
-        python, peer_reason = peer_python()
+        python, peer_reason = peer_python(args.python)
     runs = [vybory_side(elections, args.tally, scale)]
     if python:
         peer, peer_reason = run_peer(python, {"shapes": list(SHAPES), "rounds": rounds, "scale": scale,

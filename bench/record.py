@@ -45,9 +45,12 @@ from electionkit import (
     T0,
     DefinitionToml,
     contest,
+    credential_statement,
     decryption_share,
     nominate_all,
     rng,
+    roll_of,
+    roll_statement,
     run_key_ceremony,
 )
 
@@ -163,9 +166,11 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
         ids = [d.id for d in definition.districts]
         voters = [(i, ids[i % districts]) for i in range(ballots)]
         credentials = pool.map(_credential, range(ballots), chunksize=256)
-        board.append("credentials_published", protocol.publish_credentials(
-            board.state, [(public, district, 1) for (_, public), (_, district) in zip(credentials, voters, strict=True)],
-            now=now), now)
+        roll = roll_of([(district, 1) for _, district in voters])
+        board.append("roll_published", roll_statement(board.state, roll), now)
+        board.append("credentials_published", credential_statement(
+            board.state, roll, [(public, district, 1) for (_, public), (_, district) in zip(credentials, voters, strict=True)]),
+            now)
         board.append("round_opened", protocol.open_round(board.state, now=now), now)
         print(f"  {board.count} events before voting ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
         forms: dict[str, Any] = {}

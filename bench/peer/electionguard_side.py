@@ -18,10 +18,16 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any
 
-from electionguard.ballot import BallotBoxState, PlaintextBallot, PlaintextBallotContest, PlaintextBallotSelection
+from electionguard.ballot import (
+    BallotBoxState,
+    PlaintextBallot,
+    PlaintextBallotContest,
+    PlaintextBallotSelection,
+)
 from electionguard.ballot_box import submit_ballot
 from electionguard.decryption import compute_decryption_share
 from electionguard.election import make_ciphertext_election_context
@@ -30,6 +36,7 @@ from electionguard.group import rand_q
 from electionguard.guardian import Guardian
 from electionguard.key_ceremony import CeremonyDetails
 from electionguard.key_ceremony_mediator import KeyCeremonyMediator
+from electionguard.logs import ElectionGuardLog
 from electionguard.manifest import (
     BallotStyle,
     Candidate,
@@ -44,7 +51,6 @@ from electionguard.manifest import (
     SpecVersion,
     VoteVariationType,
 )
-from electionguard.logs import ElectionGuardLog
 from electionguard.tally import CiphertextTally
 from electionguard.utils import get_optional
 
@@ -64,7 +70,7 @@ def best_us(fn: Callable[[], object], iterations: int, rounds: int) -> float:
     return best * 1e6
 
 
-def manifest_of(shape: List[int]) -> Manifest:
+def manifest_of(shape: list[int]) -> Manifest:
     """1-of-m contests with ``shape[i]`` candidates each, in one ballot style."""
     contests = []
     candidates = []
@@ -85,7 +91,7 @@ def manifest_of(shape: List[int]) -> Manifest:
     )
 
 
-def election(shape: List[int]) -> Tuple[Any, Any, Any]:
+def election(shape: list[int]) -> tuple[Any, Any, Any]:
     """The internal manifest, the context and the guardians (3, quorum 2) of a ``shape`` election:
     the key ceremony as ElectionGuard's own orchestrator (electionguard_tools) runs it."""
     manifest = manifest_of(shape)
@@ -114,7 +120,7 @@ def election(shape: List[int]) -> Tuple[Any, Any, Any]:
     return InternalManifest(manifest), context, guardians
 
 
-def plaintext(shape: List[int], voter: int) -> PlaintextBallot:
+def plaintext(shape: list[int], voter: int) -> PlaintextBallot:
     """Voter ``voter`` marks candidate ``voter % size`` in each contest (the others are filled in as 0)."""
     return PlaintextBallot(f"ballot-{voter}", "style", [
         PlaintextBallotContest(f"contest-{i}", [PlaintextBallotSelection(f"s{i}-{voter % size}", 1, False)])
@@ -124,80 +130,80 @@ def plaintext(shape: List[int], voter: int) -> PlaintextBallot:
 class InProcess:
     """ElectionGuard's Scheduler interface, run in this process (vybory's figures are one core too)."""
 
-    def schedule(self, task: Callable[..., Any], arguments: List[Any], with_shared_resources: bool = False) -> List[Any]:
+    def schedule(self, task: Callable[..., Any], arguments: list[Any], with_shared_resources: bool = False) -> list[Any]:
         return [task(*a) for a in arguments]
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def measure(shape: list[int], first: bool, config: dict[str, Any], seed: Any) -> dict[str, float]:
+    """Every figure for one ballot shape (the per-selection, tally and share figures on the first)."""
     rounds, scale = config["rounds"], config["scale"]
 
     def it(n: int) -> int:
         return max(1, int(n * scale))
 
-    results: Dict[str, float] = {}
-    device = EncryptionDevice(1, 1, 1, "bench")
-    seed = device.get_hash()
-    for shape in config["shapes"]:
-        internal, context, guardians = election(shape)
-        selections = sum(shape)
-        label = f"{len(shape)}x{selections}"
-        ballot = plaintext(shape, 0)
-        results[f"encrypt_ballot/{label}"] = best_us(
-            lambda: encrypt_ballot(ballot, internal, context, seed), it(3 if selections < 30 else 1), rounds)
-        encrypted = get_optional(encrypt_ballot(ballot, internal, context, seed))
-        assert encrypted.is_valid_encryption(internal.manifest_hash, context.elgamal_public_key,
-                                             context.crypto_extended_base_hash)
-        results[f"verify_ballot/{label}"] = best_us(
-            lambda: encrypted.is_valid_encryption(internal.manifest_hash, context.elgamal_public_key,
-                                                  context.crypto_extended_base_hash),
-            it(2 if selections < 30 else 1), rounds)
-        if shape != config["shapes"][0]:
-            continue
-        # One selection: encrypt + 0/1 proof, and verify that proof.
-        description = internal.contests[0].ballot_selections[0]
-        chosen = PlaintextBallotSelection(description.object_id, 1, False)
-        results["encrypt_prove_selection"] = best_us(
-            lambda: encrypt_selection(chosen, description, context.elgamal_public_key,
-                                      context.crypto_extended_base_hash, rand_q()), it(20), rounds)
-        one = get_optional(encrypt_selection(chosen, description, context.elgamal_public_key,
-                                             context.crypto_extended_base_hash, rand_q()))
-        proof = get_optional(one.proof)
-        assert proof.is_valid(one.ciphertext, context.elgamal_public_key, context.crypto_extended_base_hash)
-        results["verify_zero_one"] = best_us(
-            lambda: proof.is_valid(one.ciphertext, context.elgamal_public_key, context.crypto_extended_base_hash),
-            it(20), rounds)
-        # Tally N ballots: `distinct` ballots encrypted, submitted as cast, cycled to N ids.
-        distinct = [get_optional(encrypt_ballot(plaintext(shape, v), internal, context, seed))
-                    for v in range(config["distinct"])]
-        cast = [submit_ballot(distinct[v % len(distinct)], BallotBoxState.CAST) for v in range(config["tally"])]
-        for v, b in enumerate(cast):
-            object.__setattr__(b, "object_id", f"cast-{v}")
-        store = [(b.object_id, b) for b in cast]
+    results: dict[str, float] = {}
+    internal, context, guardians = election(shape)
+    key, extended = context.elgamal_public_key, context.crypto_extended_base_hash
+    selections = sum(shape)
+    label = f"{len(shape)}x{selections}"
+    ballot = plaintext(shape, 0)
+    results[f"encrypt_ballot/{label}"] = best_us(
+        lambda: encrypt_ballot(ballot, internal, context, seed), it(3 if selections < 30 else 1), rounds)
+    encrypted = get_optional(encrypt_ballot(ballot, internal, context, seed))
+    assert encrypted.is_valid_encryption(internal.manifest_hash, key, extended)
+    results[f"verify_ballot/{label}"] = best_us(
+        lambda: encrypted.is_valid_encryption(internal.manifest_hash, key, extended),
+        it(2 if selections < 30 else 1), rounds)
+    if not first:
+        return results
+    # One selection: encrypt + 0/1 proof, and verify that proof.
+    description = internal.contests[0].ballot_selections[0]
+    chosen = PlaintextBallotSelection(description.object_id, 1, False)
+    results["encrypt_prove_selection"] = best_us(
+        lambda: encrypt_selection(chosen, description, key, extended, rand_q()), it(20), rounds)
+    one = get_optional(encrypt_selection(chosen, description, key, extended, rand_q()))
+    proof = get_optional(one.proof)
+    assert proof.is_valid(one.ciphertext, key, extended)
+    results["verify_zero_one"] = best_us(lambda: proof.is_valid(one.ciphertext, key, extended), it(20), rounds)
+    # Tally N ballots: `distinct` ballots encrypted, submitted as cast, cycled to N ids.
+    distinct = [get_optional(encrypt_ballot(plaintext(shape, v), internal, context, seed))
+                for v in range(config["distinct"])]
+    cast = [submit_ballot(distinct[v % len(distinct)], BallotBoxState.CAST) for v in range(config["tally"])]
+    for v, b in enumerate(cast):
+        object.__setattr__(b, "object_id", f"cast-{v}")
+    store = [(b.object_id, b) for b in cast]
 
-        def tally() -> CiphertextTally:
-            t = CiphertextTally("tally", internal, context)
-            assert t.batch_append(store, False, InProcess())  # type: ignore[arg-type]
-            return t
+    def tally() -> CiphertextTally:
+        t = CiphertextTally("tally", internal, context)
+        assert t.batch_append(store, False, InProcess())  # type: ignore[arg-type]
+        return t
 
-        results[f"tally/{config['tally']}"] = best_us(tally, 1, rounds)
-        counted = tally()
-        assert counted.cast() == config["tally"]
-        keys = guardians[0]._election_keys
-        results[f"decryption_share/{selections}"] = best_us(
-            lambda: compute_decryption_share(keys, counted, context, InProcess()), it(2), rounds)  # type: ignore[arg-type]
-        share = get_optional(compute_decryption_share(keys, counted, context, InProcess()))  # type: ignore[arg-type]
-        proofs = [(selection, counted.contests[contest_id].selections[selection_id])
-                  for contest_id, contest in share.contests.items()
-                  for selection_id, selection in contest.selections.items()]
+    results[f"tally/{config['tally']}"] = best_us(tally, 1, rounds)
+    counted = tally()
+    assert counted.cast() == config["tally"]
+    keys = guardians[0]._election_keys
+    results[f"decryption_share/{selections}"] = best_us(
+        lambda: compute_decryption_share(keys, counted, context, InProcess()), it(2), rounds)  # type: ignore[arg-type]
+    share = get_optional(compute_decryption_share(keys, counted, context, InProcess()))  # type: ignore[arg-type]
+    parts = [(selection, counted.contests[contest_id].selections[selection_id])
+             for contest_id, contest in share.contests.items()
+             for selection_id, selection in contest.selections.items()]
 
-        def check_share() -> None:
-            for part, ciphertext in proofs:
-                assert get_optional(part.proof).is_valid(ciphertext.ciphertext, keys.share().key, part.share,
-                                                         context.crypto_extended_base_hash)
+    def check_share() -> None:
+        for part, ciphertext in parts:
+            assert get_optional(part.proof).is_valid(ciphertext.ciphertext, keys.share().key, part.share, extended)
 
-        check_share()
-        results[f"check_share/{selections}"] = best_us(check_share, it(2), rounds)
+    check_share()
+    results[f"check_share/{selections}"] = best_us(check_share, it(2), rounds)
+    return results
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    seed = EncryptionDevice(1, 1, 1, "bench").get_hash()
+    results: dict[str, float] = {}
+    for k, shape in enumerate(config["shapes"]):
+        results.update(measure(shape, k == 0, config, seed))
     print(json.dumps(results))
 
 
