@@ -123,9 +123,11 @@ class DefinitionToml:
     credential_authority: str = "Credentials office"
     revote: bool | None = None
     allow_organisation_threshold: bool | None = None
+    public_roll: bool | None = None
 
     def text(self) -> str:
-        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed, "revote": self.revote}),
+        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed, "revote": self.revote,
+                                  "public_roll": self.public_roll}),
                  "\n[credential_authority]\n" + _lines({"name": self.credential_authority,
                                                          "signing_key": signing_key("authority")}),
                  "\n[deadlines]\n" + _lines(self.deadlines),
@@ -169,6 +171,10 @@ ROLL = "id,name,district,weight\n" + "".join(
     f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7))
 NOMINEES = {"north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
             "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")]}
+
+# The small council with its roll posted for public inspection (``public_roll``).
+PUBLIC_COUNCIL = replace(COUNCIL_DEFINITION, threshold=2, trustees=FIVE_TRUSTEES[::2], contests=COUNCIL_SEATS,
+                         public_roll=True).text()
 
 # One district, two organisations, two trustees (k = 2), one contest "chair".
 COMMITTEE = DefinitionToml(

@@ -15,6 +15,7 @@ board's lines (``events.jsonl``). The same code gives the same bytes on every ma
 | repeat | turnout below the quorum in round 1, a repeat election in round 2 |
 | complaints | a dealer's bad share (justified complaint: disqualified) and two false complaints |
 | skipped-share | a decryption share with a bad proof, skipped and named; the other two combine |
+| inspection | the roll posted for inspection; a voter left off (accepted, a corrected roll) and a rejected complaint |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from electionkit import (
     DefinitionToml,
     at,
     contest,
+    credential_statement,
     decrypt_round,
     decryption_share,
     encrypted_tally,
@@ -39,6 +41,8 @@ from electionkit import (
     ranked_committee,
     ranked_election,
     rng,
+    roll_of,
+    roll_statement,
     run_key_ceremony,
     secret_shares,
     signed,
@@ -59,12 +63,12 @@ THREE_TRUSTEES = (("ada", "Ada", "union"), ("ben", "Ben", "coop"), ("cas", "Cas"
 
 
 def definition(slug: str, contests: Sequence[Mapping[str, Any]], *, trustees: Sequence[tuple[str, str, str]] = ONE_TRUSTEE,
-               threshold: int = 1, deadlines: Mapping[str, Any] | None = None) -> str:
+               threshold: int = 1, deadlines: Mapping[str, Any] | None = None, public_roll: bool | None = None) -> str:
     return DefinitionToml(
         slug=slug, title=f"Conformance: {slug}", seed=(slug.encode().hex() * 8)[:32],
         deadlines=deadlines or {**MAY, "runoff_days": 7, "repeat_days": 10}, threshold=threshold,
         districts=(("d", "The district"),), organisations=ORGANISATIONS, trustees=trustees, contests=contests,
-        allow_organisation_threshold=True if len(trustees) == 1 else None).text()
+        allow_organisation_threshold=True if len(trustees) == 1 else None, public_roll=public_roll).text()
 
 
 def open_election(text: str, candidates: Mapping[str, Sequence[tuple[str, str]]], weights: Sequence[int],
@@ -259,9 +263,42 @@ def skipped_share() -> list[bytes]:
     return publish(board, now)
 
 
+def inspection() -> list[bytes]:
+    """The roll of five posted for inspection; voter-6 complains of being left off (accepted: the
+    commission signs a corrected roll of six), someone complains that voter-2 should not be on it
+    (rejected, with the reason); then the credentials for the corrected roll, four ballots."""
+    text = definition("inspection", [contest("chair", "Chair", method="plurality")], public_roll=True)
+    board = Board(parse_definition(text), T0)
+    nominate_all(board, {"chair": NAMES4[:3]}, T0)
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=CLOSE), CLOSE)
+    trustees = run_key_ceremony(board, CLOSE)
+    now = at(CLOSE, days=1)
+    roll = roll_of([("d", 1)] * 6)
+    board.append("roll_published", roll_statement(board.state, roll[:5]), now)
+    left_off = board.append("roll_complaint", {"complaint": "left_off", "voter": "voter-6", "district": "d",
+                                               "reason": "I work at the plant since March"}, at(now, hours=1))
+    wrong = board.append("roll_complaint", {"complaint": "not_eligible", "voter": "voter-2", "district": "d",
+                                            "reason": "voter-2 left the plant"}, at(now, hours=2))
+    answers = protocol.answer_complaints([(left_off.position, "accepted", "on the payroll since 3 March"),
+                                          (wrong.position, "rejected", "voter-2 is still employed")])
+    board.append("roll_complaints_answered", signed(board.state, "roll_complaints_answered", answers), at(now, hours=3))
+    board.append("roll_published", roll_statement(board.state, roll), at(now, hours=4))
+    gen = rng("credentials")
+    voters = [protocol.generate_credential(gen)[0] for _ in roll]
+    entries = [(protocol.public_credential(s), v.district, v.weight) for s, v in zip(voters, roll)]
+    board.append("credentials_published", credential_statement(board.state, roll, entries), at(now, hours=5))
+    board.append("round_opened", protocol.open_round(board.state, now=OPEN), OPEN)
+    cast(board, voters, [{"chair": ["Belov"]}, {"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Belov"]}],
+         at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (1,), at(VOTING_CLOSE, hours=1))
+    return publish(board, at(VOTING_CLOSE, hours=2))
+
+
 ELECTIONS: dict[str, Callable[[], list[bytes]]] = {
     "strikeout": strikeout, "motion": motion, "for-against": for_against, "weighted": weighted, "ranked": ranked,
     "runoff": runoff, "repeat": repeat, "complaints": complaints, "skipped-share": skipped_share,
+    "inspection": inspection,
 }
 
 __all__ = ["ELECTIONS"]

@@ -377,10 +377,74 @@ def skipped_variants() -> list[Variant]:
             Variant("invalid-share-used", "the share with the bad proof used, nothing skipped", used)]
 
 
+def inspection_variants() -> list[Variant]:
+    def credentials(events: Events) -> dict[str, Any]:
+        return find(events, "credentials_published")
+
+    def registered(events: Events) -> list[Expect]:
+        # The tally's registered voters (6) are no longer the signed roll's: the quorum's base differs.
+        return [Expect("encrypted_tally", "tally_registered", find(events, "encrypted_tally")),
+                Expect("decisions", "outcome_differs", find(events, "outcome_declared"))]
+
+    def answer_dropped(events: Events) -> list[Expect]:
+        # The commission (or the server) issues the credentials without answering the complaints.
+        events.remove(find(events, "roll_complaints_answered"))
+        return [Expect("credentials", "complaint_unanswered", credentials(events))] * 2
+
+    def correction_dropped(events: Events) -> list[Expect]:
+        # The accepted complaint never applied: the corrected roll left out, the first roll stands.
+        rolls = [e for e in events if e["kind"] == "roll_published"]
+        events.remove(rolls[1])
+        c = credentials(events)
+        return [Expect("credentials", "complaint_not_applied", c), Expect("credentials", "roll_count_mismatch", c),
+                Expect("credentials", "roll_commitment_mismatch", c), *registered(events)]
+
+    def answer_reversed(events: Events) -> list[Expect]:
+        # The server turns the rejection into an acceptance: the commission's signature no longer holds,
+        # and the accepted complaint is not applied.
+        e = find(events, "roll_complaints_answered")
+        e["payload"]["answers"][1]["decision"] = "accepted"
+        return [Expect("credentials", "bad_signature", e),
+                Expect("credentials", "complaint_not_applied", credentials(events))]
+
+    def entry_swapped(events: Events) -> list[Expect]:
+        # The server swaps a roll number on the corrected roll (counts unchanged, not signed again).
+        e = [x for x in events if x["kind"] == "roll_published"][1]
+        e["payload"]["districts"][0]["entries"][5][0] = "voter-7"
+        return [Expect("credentials", "bad_signature", e), Expect("credentials", "roll_entries_mismatch", e),
+                Expect("credentials", "roll_missing", credentials(events)), *registered(events)]
+
+    def corrected_late(events: Events) -> list[Expect]:
+        # The corrected roll published after the credential list: the roll changed after credentials.
+        e = [x for x in events if x["kind"] == "roll_published"][1]
+        events.remove(e)
+        events.insert(events.index(credentials(events)) + 1, e)
+        c = credentials(events)
+        return [Expect("credentials", "roll_after_credentials", e), Expect("credentials", "complaint_not_applied", c),
+                Expect("credentials", "roll_count_mismatch", c), Expect("credentials", "roll_commitment_mismatch", c),
+                *registered(events)]
+
+    def late_complaint(events: Events) -> list[Expect]:
+        # A complaint put on the board after the credentials, when the roll can no longer change.
+        e = copy.deepcopy(find(events, "roll_complaint"))
+        e["payload"]["voter"] = "voter-9"
+        events.insert(events.index(credentials(events)) + 1, e)
+        return [Expect("credentials", "complaint_after_credentials", e)]
+
+    return [Variant("answer-dropped", "the credentials issued while the complaints wait for an answer", answer_dropped),
+            Variant("correction-dropped", "an accepted complaint never applied: the corrected roll left out",
+                    correction_dropped),
+            Variant("answer-reversed", "the commission's rejection changed into an acceptance", answer_reversed),
+            Variant("entry-swapped", "a roll number on the public roll swapped, counts unchanged", entry_swapped),
+            Variant("corrected-late", "the corrected roll published after the credential list", corrected_late),
+            Variant("late-complaint", "a complaint about the roll after the credential list", late_complaint)]
+
+
 VARIANTS: dict[str, Callable[[], list[Variant]]] = {
     "strikeout": strikeout_variants, "motion": motion_variants, "for-against": for_against_variants,
     "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
     "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
+    "inspection": inspection_variants,
 }
 
 

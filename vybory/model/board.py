@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     DKG_COMPLAINT = "dkg_complaint"
     KEY_CEREMONY_COMPLETED = "key_ceremony_completed"
     ROLL_PUBLISHED = "roll_published"
+    ROLL_COMPLAINT = "roll_complaint"
+    ROLL_COMPLAINTS_ANSWERED = "roll_complaints_answered"
     CREDENTIALS_PUBLISHED = "credentials_published"
     ROUND_OPENED = "round_opened"
     BALLOT_CAST = "ballot_cast"

@@ -32,6 +32,7 @@ SIGNED_KINDS: dict[str, str] = {
     "ballots_mixed": TRUSTEE,
     "decryption_share": TRUSTEE,
     "roll_published": COMMISSION,
+    "roll_complaints_answered": COMMISSION,
     "credentials_published": AUTHORITY,
     "head_witnessed": TRUSTEE,
 }

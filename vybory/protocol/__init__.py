@@ -9,6 +9,7 @@ shell appends events. Time (``now``) and randomness (``rng``) are parameters.
 
 from vybory.protocol.accept import check_append
 from vybory.protocol.credentials import (
+    answer_complaints,
     credential_list,
     credential_scalar,
     generate_credential,
@@ -61,6 +62,7 @@ __all__ = [
     "ElectionState",
     "Pending",
     "Phase",
+    "answer_complaints",
     "ballot_form",
     "check_append",
     "check_ballot",

@@ -36,7 +36,15 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, candidate_order, compute_layout
-from vybory.model.roll import RollDistrict, read_roll
+from vybory.model.roll import (
+    Answer,
+    RollDistrict,
+    complaint_applied,
+    read_answers,
+    read_complaint,
+    read_roll,
+)
+from vybory.model.roll import Complaint as RollClaim
 from vybory.text import say
 
 
@@ -200,6 +208,15 @@ class KeyCeremony:
 
 
 @dataclass(slots=True)
+class RollComplaint:
+    """A complaint about the public roll at board position ``position``, with the commission's answer."""
+
+    position: int
+    complaint: RollClaim
+    answer: Answer | None = None
+
+
+@dataclass(slots=True)
 class ElectionState:
     """Everything the board says about one election, as of its last event."""
 
@@ -213,6 +230,8 @@ class ElectionState:
     keys: KeyCeremony = field(default_factory=KeyCeremony)
     roll: tuple[RollDistrict, ...] | None = None
     roll_position: int | None = None
+    # Board position of each roll_complaint -> the complaint and its answer (spec §12.1a).
+    complaints: dict[int, RollComplaint] = field(default_factory=dict)
     credentials: dict[str, CredentialEntry] = field(default_factory=dict)
     credentials_published: bool = False
     rounds: dict[int, RoundState] = field(default_factory=dict)
@@ -273,6 +292,16 @@ class ElectionState:
         names = {n.name for n in self.nominations
                  if n.contest == contest_id and n.status is NominationStatus.REGISTERED}
         return tuple(sorted(names, key=candidate_order))
+
+    def open_complaints(self) -> list[RollComplaint]:
+        """The complaints about the roll the commission has not answered yet, in board order."""
+        return [c for c in self.complaints.values() if c.answer is None]
+
+    def unapplied_complaints(self) -> list[RollComplaint]:
+        """The accepted complaints that the latest roll does not apply (a corrected roll is due)."""
+        return [c for c in self.complaints.values()
+                if c.answer is not None and c.answer.decision == "accepted"
+                and not complaint_applied(c.complaint, self.roll or ())]
 
     def registered_voters(self, district: str) -> int:
         """The registered voters of a district: the total weight the signed roll gives it (0 before
@@ -426,6 +455,15 @@ def _roll_published(state: ElectionState, payload: Mapping[str, Any], event: Eve
     state.roll_position = event.position
 
 
+def _roll_complaint(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.complaints[event.position] = RollComplaint(event.position, read_complaint(state.definition, payload))
+
+
+def _roll_complaints_answered(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    for answer in read_answers(payload["answers"]):
+        state.complaints[answer.complaint].answer = answer
+
+
 def _credentials_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     state.credentials_published = True
     for entry in payload["credentials"]:
@@ -523,6 +561,8 @@ _APPLY = {
     EventKind.DKG_COMPLAINT: _dkg_complaint,
     EventKind.KEY_CEREMONY_COMPLETED: _key_ceremony_completed,
     EventKind.ROLL_PUBLISHED: _roll_published,
+    EventKind.ROLL_COMPLAINT: _roll_complaint,
+    EventKind.ROLL_COMPLAINTS_ANSWERED: _roll_complaints_answered,
     EventKind.CREDENTIALS_PUBLISHED: _credentials_published,
     EventKind.ROUND_OPENED: _round_opened,
     EventKind.BALLOT_CAST: _ballot_cast,
@@ -634,6 +674,14 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
         out.append(by_commission(say("publish the voter roll signed by the commission (its size, weights and "
                                      "commitment per district)"), d.deadlines.voting_open))
     if not state.credentials_published:
+        for c in state.open_complaints():
+            out.append(by_commission(say("answer complaint %(position)s about the roll (voter %(voter)s, "
+                                         "%(district)s)", position=c.position, voter=c.complaint.voter,
+                                         district=c.complaint.district), d.deadlines.voting_open))
+        for c in state.unapplied_complaints():
+            out.append(by_commission(say("publish a corrected roll: complaint %(position)s (voter %(voter)s) was "
+                                         "accepted", position=c.position, voter=c.complaint.voter),
+                                     d.deadlines.voting_open))
         out.append(Pending("credential_authority", d.credential_authority.name,
                            say("issue the credentials and publish the list of public credentials"),
                            d.deadlines.voting_open, d.credential_authority.name))
@@ -687,6 +735,7 @@ __all__ = [
     "NominationStatus",
     "Pending",
     "Phase",
+    "RollComplaint",
     "RoundContest",
     "RoundState",
     "candidate_order",

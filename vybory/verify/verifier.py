@@ -35,7 +35,15 @@ from vybory.model.definition import (
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
-from vybory.model.roll import RollDistrict
+from vybory.model.roll import (
+    COMPLAINT_FIELDS,
+    Answer,
+    Complaint,
+    RollDistrict,
+    complaint_applied,
+    read_answers,
+    read_complaint,
+)
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
@@ -80,6 +88,8 @@ CHECK_OF_KIND = {
     EventKind.DKG_COMPLAINT: "key_ceremony",
     EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
     EventKind.ROLL_PUBLISHED: "credentials",
+    EventKind.ROLL_COMPLAINT: "credentials",
+    EventKind.ROLL_COMPLAINTS_ANSWERED: "credentials",
     EventKind.CREDENTIALS_PUBLISHED: "credentials",
     EventKind.ROUND_OPENED: "rounds",
     EventKind.BALLOT_CAST: "ballots",
@@ -133,6 +143,8 @@ class Verifier:
         self.ceremony: keys.Ceremony | None = None
         self.roll: tuple[RollDistrict, ...] | None = None
         self.roll_at: int | None = None
+        # Complaints about the public roll (spec §12.1a): position -> (complaint, answer or None).
+        self.complaints: dict[int, tuple[Complaint, Answer | None]] = {}
         self.credentials: dict[str, Credential] = {}
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
@@ -483,6 +495,65 @@ class Verifier:
         self.roll_at = index
         self.roll = read_roll_event(p, self._definition(), index, self.out)
 
+    def _on_roll_complaint(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: a complaint about the public roll, before the credentials (spec §12.1a)."""
+        kind = "roll_complaint"
+        need(p, COMPLAINT_FIELDS, kind)
+        self.out.count("credentials")
+        if not self._definition().public_roll:
+            self._fail("credentials", "roll_not_public", "a complaint about a roll the definition does not publish",
+                       index, kind)
+            return
+        if self.credentials_at is not None:
+            self._fail("credentials", "complaint_after_credentials", "a complaint about the roll after the "
+                                                                     f"credential list (event {self.credentials_at})",
+                       index, kind)
+            return
+        try:
+            self.complaints[index] = (read_complaint(self._definition(), p), None)
+        except VyboryError as error:
+            self._fail("credentials", "complaint_malformed", f"{error.field}: {error.message}", index, kind)
+
+    def _on_roll_complaints_answered(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: the commission's signed answers, each to a complaint not yet answered (spec §12.1a)."""
+        kind = "roll_complaints_answered"
+        need(p, {"answers", "at"}, kind)
+        self.out.count("credentials")
+        if self.credentials_at is not None:
+            self._fail("credentials", "answer_after_credentials", "answers about the roll after the credential "
+                                                                  f"list (event {self.credentials_at})", index, kind)
+            return
+        try:
+            answers = read_answers(p["answers"])
+        except VyboryError as error:
+            code = error.code if error.code == "answer_twice" else "answers_malformed"
+            self._fail("credentials", code, f"{error.field}: {error.message}", index, kind)
+            return
+        for answer in answers:
+            held = self.complaints.get(answer.complaint)
+            if held is None:
+                self._fail("credentials", "answer_unknown_complaint", f"event {answer.complaint} is not a "
+                                                                      "complaint about the roll", index, kind)
+            elif held[1] is not None:
+                self._fail("credentials", "answer_twice", f"complaint {answer.complaint} was already answered",
+                           index, kind)
+            else:
+                self.complaints[answer.complaint] = (held[0], answer)
+
+    def _check_complaints_before_credentials(self, index: int) -> None:
+        """Every complaint answered, every accepted one applied by the signed roll (spec §12.1a)."""
+        kind = "credentials_published"
+        for position, (complaint, answer) in sorted(self.complaints.items()):
+            if answer is None:
+                self._fail("credentials", "complaint_unanswered", f"the complaint of event {position} (voter "
+                           f"{complaint.voter!r}) has no answer from the commission before the credentials",
+                           index, kind)
+            elif answer.decision == "accepted" and self.roll is not None and not complaint_applied(complaint,
+                                                                                                     self.roll):
+                self._fail("credentials", "complaint_not_applied", f"the complaint of event {position} (voter "
+                           f"{complaint.voter!r}, {complaint.complaint}) was accepted but the signed roll "
+                           "does not apply it", index, kind)
+
     def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: one list, before voting begins (the rest in :mod:`vybory.verify.credentials`)."""
         kind = "credentials_published"
@@ -490,6 +561,7 @@ class Verifier:
             self._fail("credentials", "credentials_twice", f"a second credential list (the first is event "
                                                            f"{self.credentials_at})", index, kind)
             return
+        self._check_complaints_before_credentials(index)
         if self.rounds:
             self._fail("credentials", "credentials_late", "the credentials are published after voting began",
                        index, kind)
@@ -850,6 +922,11 @@ class Verifier:
             for name in CHECK_NAMES[CHECK_NAMES.index("candidates"):]:
                 self.out.skip(name, "the record has no readable definition")
             return
+        if self.credentials_at is None:
+            for position, (complaint, answer) in sorted(self.complaints.items()):
+                if answer is None:
+                    self.out.note("credentials", f"the complaint of event {position} (voter {complaint.voter!r}) "
+                                                 "waits for the commission's answer")
         if self.rounds and self.ceremony is not None and not self.ceremony.completed:
             self.out.fail("key_ceremony", "dkg_incomplete", "voting took place without a completed key ceremony")
         for rnd in self.rounds.values():

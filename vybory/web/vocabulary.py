@@ -45,6 +45,8 @@ EVENT_KINDS = (
     N_("dkg_complaint"),
     N_("key_ceremony_completed"),
     N_("roll_published"),
+    N_("roll_complaint"),
+    N_("roll_complaints_answered"),
     N_("credentials_published"),
     N_("round_opened"),
     N_("ballot_cast"),
