@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from tamper import bump, load, manifest_for, rechain, record_files, resign, retrack, to_lines
 
@@ -131,6 +131,7 @@ json_values = st.recursive(
     max_leaves=12)
 
 
+@settings(deadline=None)
 @given(st.dictionaries(st.text(max_size=8), json_values, min_size=1, max_size=6), st.data())
 def test_a_member_cut_out_of_the_whole_is_its_canonical_json(obj: dict[str, Any], data: st.DataObject) -> None:
     key = data.draw(st.sampled_from(sorted(obj)))
