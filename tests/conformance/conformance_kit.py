@@ -440,11 +440,81 @@ def inspection_variants() -> list[Variant]:
             Variant("late-complaint", "a complaint about the roll after the credential list", late_complaint)]
 
 
+def restart_variants() -> list[Variant]:
+    def the_restart(events: Events) -> dict[str, Any]:
+        return find(events, "key_ceremony_restarted")
+
+    def unsigned(events: Events) -> list[Expect]:
+        e = the_restart(events)
+        del e["payload"]["signed"]
+        return [Expect("key_ceremony", "missing_signature", e)]
+
+    def reason(events: Events) -> list[Expect]:
+        # The server rewrites the commission's reason: the commission's signature no longer verifies.
+        e = the_restart(events)
+        e["payload"]["reason"] = "the trustees asked to be replaced"
+        return [Expect("key_ceremony", "bad_signature", e)]
+
+    def outcome(events: Events) -> list[Expect]:
+        # The commission (signing its own lie) claims trustee 3 failed too, to have its seat.
+        e = the_restart(events)
+        e["payload"]["outcome"]["disqualified"]["3"] = "no reveal"
+        e["payload"]["outcome"]["qualified"] = []
+        resigned(events, e)
+        return [Expect("key_ceremony", "restart_outcome", e)]
+
+    def replayed(events: Events) -> list[Expect]:
+        # The server puts trustee 3's attempt-1 commitment hash (as signed) into attempt 2.
+        old = copy.deepcopy(find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3))
+        events.insert(events.index(the_restart(events)) + 1, old)
+        return [Expect("key_ceremony", "dkg_attempt", old)]
+
+    def relabelled(events: Events) -> list[Expect]:
+        # The same, labelled attempt 2 by the server: trustee 3 never signed that label.
+        old = copy.deepcopy(find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3))
+        old["payload"]["attempt"] = 2
+        mine = find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3 and "attempt" in x["payload"])
+        events.insert(events.index(mine) + 1, old)
+        return [Expect("key_ceremony", "bad_signature", old), Expect("key_ceremony", "dkg_twice", old)]
+
+    def after_completion(events: Events) -> list[Expect]:
+        # The commission restarts the completed ceremony to drop trustee 3 (the server lets it in).
+        done = find(events, "key_ceremony_completed")
+        e = copy.deepcopy(the_restart(events))
+        e["payload"]["attempt"] = 3
+        e["payload"]["reason"] = "we prefer another trustee"
+        resigned(events, e)
+        events.insert(events.index(done) + 1, e)
+        return [Expect("key_ceremony", "restart_after_completion", e)]
+
+    def replaces_qualified(events: Events) -> list[Expect]:
+        # Commission and server together: seat 3, whose trustee qualified, given to the commission's
+        # own person, and attempt 2 run with her.
+        events[:] = load(replacing_qualified_board())
+        return [Expect("key_ceremony", "restart_replaces_qualified", the_restart(events))]
+
+    return [Variant("restart-unsigned", "the commission's restart without its signature", unsigned),
+            Variant("restart-reason", "the restart's reason rewritten after the commission signed it", reason),
+            Variant("restart-outcome", "the restart names a qualified trustee as disqualified (signed)", outcome),
+            Variant("replayed-attempt-1", "an attempt-1 message replayed into attempt 2", replayed),
+            Variant("relabelled-attempt-1", "an attempt-1 message relabelled as attempt 2's", relabelled),
+            Variant("restart-after-completion", "the completed ceremony restarted (signed by the commission)",
+                    after_completion),
+            Variant("restart-replaces-qualified", "a restart that gives a qualified trustee's seat to another",
+                    replaces_qualified)]
+
+
+def replacing_qualified_board() -> list[bytes]:
+    from conformance_elections import restart
+
+    return restart(replace_qualified=True)
+
+
 VARIANTS: dict[str, Callable[[], list[Variant]]] = {
     "strikeout": strikeout_variants, "motion": motion_variants, "for-against": for_against_variants,
     "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
     "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
-    "inspection": inspection_variants,
+    "inspection": inspection_variants, "restart": restart_variants,
 }
 
 

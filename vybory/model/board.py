@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     DKG_SHARES = "dkg_shares"
     DKG_COMPLAINT = "dkg_complaint"
     KEY_CEREMONY_COMPLETED = "key_ceremony_completed"
+    KEY_CEREMONY_RESTARTED = "key_ceremony_restarted"
     ROLL_PUBLISHED = "roll_published"
     ROLL_COMPLAINT = "roll_complaint"
     ROLL_COMPLAINTS_ANSWERED = "roll_complaints_answered"

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
+from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMet, VyboryError
 from vybory.model.ballot import Ballot, normalise_code, tracking_code
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
@@ -331,7 +331,12 @@ class ElectionService:
             posted = [Posted.of(self.board.append(ctx, kind, checked))]
             keys = ctx.state.keys
             if kind is EventKind.DKG_COMPLAINT and len(keys.complaints) == ctx.state.trustee_count:
-                completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                try:
+                    completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                except ThresholdNotMet:
+                    # The attempt has failed: the last complaints stay on the board, and the
+                    # commission may restart the ceremony (restart_key_ceremony).
+                    return posted
                 posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
             return posted
 
@@ -350,6 +355,16 @@ class ElectionService:
                                                         stop=position + 1)), None)
             checked = check_append(ctx.state, EventKind.HEAD_WITNESSED, payload, now=ctx.now, witnessed=witnessed)
             return Posted.of(self.board.append(ctx, EventKind.HEAD_WITNESSED, checked))
+
+    def restart_key_ceremony(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's restart of a failed or stalled key ceremony on the board
+        (``key_ceremony_restarted``, made and signed on the commission's machine by
+        :func:`vybory.protocol.restart_key_ceremony`): refused unless the latest attempt failed
+        (fewer than k qualified) or stalled past its deadline, the payload names its outcome
+        exactly, and the new trustees keep the rules of spec §5.8."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.KEY_CEREMONY_RESTARTED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_RESTARTED, checked))
 
     def complete_key_ceremony(self, slug: str) -> Posted:
         """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""

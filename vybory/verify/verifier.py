@@ -29,6 +29,7 @@ from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
 from vybory.model.definition import (
     Definition,
+    Trustee,
     definition_from_json,
     fingerprint,
     format_time,
@@ -87,6 +88,7 @@ CHECK_OF_KIND = {
     EventKind.DKG_SHARES: "key_ceremony",
     EventKind.DKG_COMPLAINT: "key_ceremony",
     EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
+    EventKind.KEY_CEREMONY_RESTARTED: "key_ceremony",
     EventKind.ROLL_PUBLISHED: "credentials",
     EventKind.ROLL_COMPLAINT: "credentials",
     EventKind.ROLL_COMPLAINTS_ANSWERED: "credentials",
@@ -141,6 +143,8 @@ class Verifier:
         # Re-derived from the board:
         self.nominations: Nominations | None = None
         self.ceremony: keys.Ceremony | None = None
+        # The key ceremony's earlier attempts (spec §5.8).
+        self.attempts: list[keys.Ceremony] = []
         self.roll: tuple[RollDistrict, ...] | None = None
         self.roll_at: int | None = None
         # Complaints about the public roll (spec §12.1a): position -> (complaint, answer or None).
@@ -260,7 +264,8 @@ class Verifier:
             self.out.fail("definition", "other_election",
                           f"this is the record of another election: its fingerprint is {fp}, not the expected "
                           f"{self.expected_fingerprint.strip().lower()}")
-        self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+        self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold,
+                                      seats=self.definition.trustees)
 
     # --------------------------------------------------------------- first pass
 
@@ -390,9 +395,10 @@ class Verifier:
                           position=index, kind=kind)
             return None
         if kind in SIGNED_KINDS and self.definition is not None:
-            # Check 5a: the signer the definition names made this message (spec §10.5).
+            # Check 5a: the signer the definition (or the key ceremony's latest restart) names made this
+            # message (spec §10.5).
             try:
-                check_payload_signature(self.definition, self.fingerprint, kind, event.payload)
+                check_payload_signature(self.definition, self.fingerprint, kind, event.payload, self._trustees())
             except VyboryError as error:
                 self.out.fail(check, error.code, str(error), position=index, kind=kind)
         try:
@@ -419,7 +425,8 @@ class Verifier:
         if self.definition is None:
             self.definition = definition_from_json(p["definition"], source="event 1 definition")
             self.fingerprint = fingerprint(self.definition)
-            self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+            self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold,
+                                          seats=self.definition.trustees)
             self.out.fail("definition", "definition_unusable",
                           f"the record has no usable {record.DEFINITION}; the board's definition is used",
                           position=index, kind=kind)
@@ -482,6 +489,21 @@ class Verifier:
     def _on_key_ceremony_completed(self, index: int, p: Mapping[str, Any]) -> None:
         assert self.ceremony is not None
         self.ceremony.complete(p, index, self.out)
+
+    def _on_key_ceremony_restarted(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 6 for a restart (spec §5.8): the attempt that failed or stalled, then the new one."""
+        need(p, {"attempt", "outcome", "reason", "trustees", "at", "signed"}, "key_ceremony_restarted")
+        assert self.ceremony is not None
+        following = self.ceremony.restart(self._definition(), self.fingerprint, self.attempts, p, index, self.out)
+        if following is not None:
+            self.attempts.append(self.ceremony)
+            self.ceremony = following
+
+    def _trustees(self) -> tuple[Trustee, ...]:
+        """The trustees now, seat by seat: the key ceremony's latest attempt's (spec §5.8)."""
+        if self.ceremony is not None and self.ceremony.seats:
+            return self.ceremony.seats
+        return self._definition().trustees
 
     def _on_roll_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: the signed roll, before the credentials; a later one replaces it (a correction)."""
@@ -871,7 +893,7 @@ class Verifier:
             if position > index:
                 return
         try:
-            check_payload_signature(self._definition(), self.fingerprint, kind, p)
+            check_payload_signature(self._definition(), self.fingerprint, kind, p, self._trustees())
             valid = True
         except VyboryError:
             valid = False  # named by the signature check of this event
@@ -902,7 +924,7 @@ class Verifier:
         """Which part of the board the trustees' valid, holding witnesses cover."""
         if self.definition is None:
             return None
-        names = {i: t.id for i, t in enumerate(self.definition.trustees, start=1)}
+        names = {i: t.id for i, t in enumerate(self._trustees(), start=1)}
         hashes = {position: claims[0][2] for position, claims in self.witness_claims.items()}
         levels = []
         for position in sorted(set(self.witness_held.values())):

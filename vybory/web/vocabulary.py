@@ -44,6 +44,7 @@ EVENT_KINDS = (
     N_("dkg_shares"),
     N_("dkg_complaint"),
     N_("key_ceremony_completed"),
+    N_("key_ceremony_restarted"),
     N_("roll_published"),
     N_("roll_complaint"),
     N_("roll_complaints_answered"),
