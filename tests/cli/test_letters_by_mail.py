@@ -418,6 +418,10 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
         out = db("credentials", "issue", SLUG, "--out", "issued", "--roll", "roll.csv", "--identity",
                  authority.identity, "--send")
     assert "sent: 4" in out and len(mailbox.received) == 4
+    with smtp_server(mailbox) as port:  # later, with the election read from the database
+        authority.server(port)
+        assert "nothing to send" in db("credentials", "send", SLUG, "--out", "issued")
+    assert len(mailbox.received) == 4
     # From the stored roll there is no address to send to: said, nothing issued.
     out = db("credentials", "issue", SLUG, "--out", "again", "--identity", authority.identity, "--send", code=2)
     assert "no voter on the roll has an e-mail address" in out and not (authority.folder / "again").exists()
