@@ -75,16 +75,22 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def smtp_server(mailbox: Mailbox, *, certificate: tuple[Path, Path] | None = None) -> Iterator[int]:
+def smtp_server(mailbox: Mailbox, *, certificate: tuple[Path, Path] | None = None,
+                implicit_tls: bool = False) -> Iterator[int]:
     """Runs the server for ``mailbox``; yields its port. With ``certificate`` it offers STARTTLS
-    and requires it (and, with ``mailbox.login``, a login after it)."""
+    and requires it, or with ``implicit_tls`` speaks TLS from the first byte (and, with
+    ``mailbox.login``, requires a login over it)."""
     options: dict[str, Any] = {}
     if certificate is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(certificate[0]), str(certificate[1]))
-        options.update(tls_context=context, require_starttls=True)
+        if implicit_tls:
+            options.update(ssl_context=context)
+        else:
+            options.update(tls_context=context, require_starttls=True)
     if mailbox.login is not None:
-        options.update(authenticator=mailbox.authenticate, auth_required=True, auth_require_tls=True)
+        # Over implicit TLS aiosmtpd does not know the connection is encrypted: it is.
+        options.update(authenticator=mailbox.authenticate, auth_required=True, auth_require_tls=not implicit_tls)
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()

@@ -181,21 +181,24 @@ class Journal:
 
     def __enter__(self) -> Self:
         if self.path is not None:
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._drop_cut_line()
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
             descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             self._handle = os.fdopen(descriptor, "a", encoding="utf-8", newline="")
             if fresh:
                 csv.writer(self._handle).writerow(JOURNAL_COLUMNS)
-            elif not self._ends_with_newline():
-                self._handle.write("\r\n")  # end a line a crash cut short
         return self
 
-    def _ends_with_newline(self) -> bool:
+    def _drop_cut_line(self) -> None:
+        """A line a crash cut short (no line end) is removed: its attempt has no outcome."""
         assert self.path is not None
-        with self.path.open("rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) == b"\n"
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
 
     def __exit__(self, *_exc: object) -> None:
         if self._handle is not None:
