@@ -494,3 +494,20 @@ def test_with_the_site_each_letter_links_to_the_booth_in_the_voters_language(aut
         authority.send()  # later, from the folder: the same words as the printed letters
     by_address = {str(m["To"].addresses[0].addr_spec): m for m in mailbox.messages()}
     assert body_of(by_address["boris@example.org"]) == printed
+
+
+def test_a_server_that_takes_two_letters_per_connection_gets_them_all_in_one_run(authority: Authority) -> None:
+    # A provider's limit per connection: the connection that carried letters is opened again,
+    # the letter in flight tried again; the journal keeps both attempts, the last one counts.
+    mailbox = Mailbox(per_connection=2)
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        out = authority.issue("--send")
+    assert "sent: 4, no address: 1" in out and "failed" not in out.split("report")[0]
+    assert sorted(mailbox.recipients()) == ["ada@example.org", "boris@example.org", "di@example.org",
+                                            "ed@example.org"]
+    assert len(mailbox.connections) == 2
+    attempts = [(row["id"], row["outcome"]) for row in authority.journal()]
+    assert ("4", "failed") in attempts and attempts[-1] == ("5", "sent")
+    assert authority.outcomes() == {"1": "sent", "2": "sent", "3": "no_address", "4": "sent", "5": "sent"}
+    assert "421 4.7.0 too many messages on one connection" in authority.journal()[3]["detail"]

@@ -643,6 +643,8 @@ def read_cdf_json(source: Source, names: Names,
         ids = sel.get("CandidateIds")
         if not isinstance(ids, list) or not ids:
             raise InvalidInput("has no CandidateIds", field=at)
+        if type(ids[0]) is not str:
+            raise InvalidInput("CandidateIds must list candidate ids (text)", field=at)
         cand = candidates.get(ids[0])
         if cand is None:
             raise InvalidInput(f"candidate {ids[0]!r} is not in the Candidate list", field=at)
