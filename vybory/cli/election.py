@@ -22,6 +22,7 @@ from vybory.cli._common import (
     print_decision,
     read_text,
     refusals,
+    roll_has_addresses,
     service_for,
     signer_identity,
     write_private,
@@ -73,6 +74,9 @@ def register(app: typer.Typer) -> None:
         done(f"Election {summary.slug!r} created: {summary.title}")
         done(f"  fingerprint {summary.fingerprint}")
         done(f"  {summary.voters_on_roll} voters on the roll; next: nominations and the key ceremony.")
+        if roll_text is not None and roll_has_addresses(roll_text):
+            done("  The roll's email and language columns are not stored: they stay in the credential "
+                 "authority's copy, for `vybory credentials issue --roll FILE --send`.")
 
     @election.command("roll")
     @refusals
