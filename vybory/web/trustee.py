@@ -74,7 +74,7 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
     for number, (command, kind, words) in enumerate(KEY_STEPS):
         done = index in held[kind]
         waiting_for = [
-            state.definition.trustees[j - 1].name
+            state.trustees[j - 1].name
             for j in range(1, n + 1)
             if j != index and j not in held[kind]
         ]
@@ -109,7 +109,7 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
         "witnessed": None if witnessed is None else {"position": witnessed[0], "hash": witnessed[1]},
         "witness_due": state.phase_change is not None and (witnessed is None
                                                           or witnessed[0] < state.phase_change[0]),
-        "trustee": state.definition.trustee(trustee_id),
+        "trustee": state.trustees[index - 1],
         "index": index,
         "steps": steps,
         "completed": keys.completed is not None,
