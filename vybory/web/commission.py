@@ -183,6 +183,8 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
         },
         "threshold": state.threshold,
         "published": state.published,
+        "contest_titles": {c.id: c.title for c in d.contests},
+        "organisation_names": {o.id: o.name for o in d.organisations},
     }
 
 

@@ -40,6 +40,20 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", elections=elections)
 
 
+@router.get("/api-docs", response_class=HTMLResponse)
+def api_page(request: Request) -> HTMLResponse:
+    """The API for people who write programs: every operation of the OpenAPI description."""
+    schema = request.app.openapi()
+    operations = [
+        {"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+         "tag": (op.get("tags") or [""])[0]}
+        for path, item in schema.get("paths", {}).items()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    return render(request, "api.html", operations=operations, version=schema.get("info", {}).get("version", ""))
+
+
 # --- login -------------------------------------------------------------------------
 
 
@@ -114,6 +128,7 @@ def contests_view(state: Any) -> list[dict[str, Any]]:
                 "seats": c.seats,
                 "candidates": candidates,
                 "description": c.description,
+                "is_motion": c.is_motion,
             }
         )
     return out
@@ -137,6 +152,7 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "trustees": [t.to_json() for t in state.definition.trustees],
             "threshold": state.threshold,
             "organisations": {o.id: o.name for o in state.definition.organisations},
+            "contest_titles": {c.id: c.title for c in state.definition.contests},
             "decided": any(r.outcomes is not None for r in state.rounds.values()),
         }
 
