@@ -68,3 +68,27 @@ def test_which_booth_compares_with_the_hash_recorded_when_the_round_opened(demo:
     recorded = re.findall(r'<code class="recorded-booth" data-round="1">([0-9a-f]{64})</code>', page)
     assert recorded == [served]
     assert "mismatch" not in page.split('id="booth-pin"')[0].rsplit("<details", 1)[-1]
+
+
+def test_the_demo_has_a_ranked_ballot_to_try_and_a_ranked_count_to_read(demo: tuple[str, str]) -> None:
+    base, _ = demo
+    booth = httpx.get(f"{base}/api/elections/works-council/booth", params={"district": "office"}, timeout=30).json()
+    [office] = [d for d in booth["districts"] if d["id"] == "office"]
+    ranked = [c for c in office["contests"] if c["method"] == "stv-scottish"]
+    assert [c["contest"] for c in ranked] == ["office-committee"] and ranked[0]["seats"] == 2
+
+    page = httpx.get(f"{base}/elections/coop-board/results", timeout=30).text
+    assert "Board of the co-operative (ranked, 2 seats)" in page
+    assert "Elected: Alla Belova, " in page
+    # Round by round: a table with a column per count, a chart per count, and the tie for the
+    # exclusion after count 1 (Frolov, Lapin and Nosova on 2 votes each), settled by the draw.
+    table = page.split('class="list counts-by-round"')[1].split("</table>")[0]
+    assert table.count("<th scope=\"col\">Count ") >= 2
+    assert page.count('class="count-chart"') >= 2
+    assert "Denis Frolov and Kirill Lapin and Marina Nosova were tied on 2 votes, the fewest" in page
+    assert "published draw" in page
+    summary = page.split('id="summary"')[1].split("</table>")[0]
+    assert "Alla Belova" in summary
+    record = httpx.get(f"{base}/elections/coop-board/results.json", timeout=30).json()
+    [declared] = record["rounds"]
+    assert declared["outcomes"][0]["outcome"]["method"] == "stv-scottish"
