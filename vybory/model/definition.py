@@ -258,6 +258,7 @@ class Definition:
     observers: tuple[Observer, ...] = ()
     allow_organisation_threshold: bool = False
     revote: bool = True
+    public_roll: bool = False
     version: int = VERSION
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -301,8 +302,9 @@ class Definition:
         return tuple(c for c in self.contests if c.district == district_id)
 
     def to_json(self) -> dict[str, Any]:
-        """The normalised definition (the object the fingerprint hashes)."""
-        return {
+        """The normalised definition (the object the fingerprint hashes). ``public_roll`` is in it only
+        when true, so that every definition without it keeps its fingerprint."""
+        out = {
             "format": FORMAT,
             "version": self.version,
             "slug": self.slug,
@@ -322,6 +324,9 @@ class Definition:
             "observers": [o.to_json() for o in self.observers],
             "contests": [c.to_json() for c in self.contests],
         }
+        if self.public_roll:
+            out["public_roll"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,7 +648,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     if not isinstance(raw, Mapping):
         raise InvalidDefinition([f"{source}: (top): must be a table"])
     _unknown_keys(raw, ("format", "version", "slug", "title", "seed", "credential_authority",
-                        "revote", "deadlines", "districts", "organisations", "commission",
+                        "revote", "public_roll", "deadlines", "districts", "organisations", "commission",
                         "trustees", "observers", "contests"), "", p)
     if "format" in raw and raw["format"] != FORMAT:
         p.add("format", f"must be {FORMAT!r}")
@@ -665,6 +670,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     authority_name = _text(ca, "name", "credential_authority", p) if ca else ""
     authority_key = _signing_key(ca, "credential_authority", p, keys_seen) if ca else None
     revote = _bool(raw, "revote", "", p, True)
+    public_roll = _bool(raw, "public_roll", "", p, False)
 
     dl = _table(raw, "deadlines", p)
     _unknown_keys(dl, ("nominations_close", "voting_open", "voting_close", "runoff_days",
@@ -775,6 +781,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         observers=tuple(observers),
         allow_organisation_threshold=allow_org,
         revote=revote,
+        public_roll=public_roll,
     )
 
 

@@ -38,7 +38,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(5, "candidates", "Every registered candidate on the ballot", "spec §10.3"),
     CheckSpec(6, "key_ceremony", "The key ceremony: commitments, proofs, complaints, joint key",
               "spec §5, §10.3"),
-    CheckSpec(7, "credentials", "The list of public credentials", "spec §12.1, §10.3"),
+    CheckSpec(7, "credentials", "The list of public credentials", "spec §12.1, §12.1a, §10.3"),
     CheckSpec(8, "ballots", "Every ballot: credential, round, signature, proofs",
               "spec §12.2-§12.5, §4.2, §4.4, §4.5, §11"),
     CheckSpec(9, "ciphertexts", "No ciphertext repeated on the board", "spec §12.5"),
@@ -252,6 +252,21 @@ class Findings:
         found = self.by_check[check]
         if len(found) < MAX_FINDINGS:
             found.append(Finding(check, code, message, position, kind, tracking_code))
+
+    def fail_late(self, check: str, code: str, message: str, *, position: int, kind: str | None = None,
+                  tracking_code: str | None = None) -> None:
+        """A finding about the event at ``position`` that may arrive after findings about later
+        events (a ballot's verdict, its proofs checked in chunks or on other processes while the
+        board is read ahead). It is placed after every finding at or before ``position``, so the
+        findings kept, and their order, are those of reading and checking one ballot at a time."""
+        self.failures[check] += 1
+        found = self.by_check[check]
+        at = len(found)
+        while at and (found[at - 1].position or 0) > position:
+            at -= 1
+        if at < MAX_FINDINGS:
+            found.insert(at, Finding(check, code, message, position, kind, tracking_code))
+            del found[MAX_FINDINGS:]
 
     def count(self, check: str, n: int = 1) -> None:
         self.checked[check] += n

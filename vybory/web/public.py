@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES, checked_login
-from vybory.api.views import open_round_for, results_view
+from vybory.api.elections import MAX_LOGIN_BYTES, checked_login, file_roll_complaint
+from vybory.api.errors import status_of
+from vybory.api.views import open_round_for, results_view, roll_view
 from vybory.api.voting import receipt_answer
-from vybory.errors import InvalidInput, Refused
+from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.model.layout import contest_seed
 from vybory.text import Text, say
@@ -156,6 +157,7 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "organisations": {o.id: o.name for o in state.definition.organisations},
             "contest_titles": {c.id: c.title for c in state.definition.contests},
             "decided": any(r.outcomes is not None for r in state.rounds.values()),
+            "public_roll": state.definition.public_roll,
         }
 
     extra = read_state(service, slug, view)
@@ -241,6 +243,19 @@ def event_summary(request: Request, event: Event) -> str:
         EventKind.DECRYPTION_SHARE,
     ):
         return translate(request, "From trustee number %(n)s", n=p.get("trustee"))
+    if k is EventKind.ROLL_COMPLAINT:
+        return translate(
+            request,
+            "Complaint about the roll: voter %(voter)s (%(district)s)",
+            voter=p.get("voter", ""),
+            district=p.get("district", ""),
+        )
+    if k is EventKind.ROLL_COMPLAINTS_ANSWERED:
+        return translate(
+            request,
+            "The commission answered %(n)s complaint(s) about the roll",
+            n=len(p.get("answers") or ()),
+        )
     if k is EventKind.HEAD_WITNESSED:
         return translate(
             request,
@@ -358,6 +373,50 @@ async def receipt_page(
         problem=problem,
         pasted=receipt if problem is not None else "",
     )
+
+
+def _roll_page(request: Request, slug: str, voter: str, *, status_code: int = 200, error: Any = None,
+               filed: Any = None) -> HTMLResponse:
+    def view(state: Any, now: Any) -> dict[str, Any]:
+        roll = roll_view(state)
+        lookup = None
+        if voter.strip():
+            lookup = roll_view(state, voter.strip())["lookup"]
+        return {"title": state.definition.title, "roll": roll, "lookup": lookup,
+                "districts": {d.id: d.name for d in state.definition.districts}}
+
+    values = read_state(service_of(request), slug, view)
+    return render(request, "roll.html", status_code=status_code, slug=slug, voter=voter, error=error, filed=filed,
+                  **values)
+
+
+@router.get("/elections/{slug}/roll", response_class=HTMLResponse)
+def roll_page(slug: str, request: Request, voter: str = "") -> HTMLResponse:
+    """The roll posted for inspection: look up a roll number, read the complaints and answers."""
+    try:
+        return _roll_page(request, slug, voter)
+    except InvalidInput as error:
+        return _roll_page(request, slug, "", status_code=422, error=error)
+
+
+@router.post("/elections/{slug}/roll/complaints", response_class=HTMLResponse)
+def roll_complaint_page(
+    slug: str,
+    request: Request,
+    complaint: Annotated[str, Form()] = "",
+    voter: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Files a complaint about the roll from the page (the API's rules and limits)."""
+    from vybory.api.elections import NewComplaint
+
+    try:
+        filed = file_roll_complaint(slug, NewComplaint(complaint=complaint, voter=voter, district=district,
+                                                       reason=reason), request)
+    except VyboryError as error:
+        return _roll_page(request, slug, "", status_code=status_of(error), error=error)
+    return _roll_page(request, slug, "", filed=filed)
 
 
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)

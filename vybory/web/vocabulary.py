@@ -44,7 +44,10 @@ EVENT_KINDS = (
     N_("dkg_shares"),
     N_("dkg_complaint"),
     N_("key_ceremony_completed"),
+    N_("key_ceremony_restarted"),
     N_("roll_published"),
+    N_("roll_complaint"),
+    N_("roll_complaints_answered"),
     N_("credentials_published"),
     N_("round_opened"),
     N_("ballot_cast"),
@@ -58,6 +61,7 @@ EVENT_KINDS = (
     N_("head_witnessed"),
 )
 STATUSES = (N_("submitted"), N_("registered"), N_("refused"), N_("appealed"), N_("appeal_rejected"))
+DECISIONS = (N_("accepted"), N_("rejected"))
 METHODS = (
     N_("plurality"),
     N_("block"),
