@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test fuzz serve booth bench bench-ingest bench-record record-1m clean vectors conformance
+.PHONY: setup demo test fuzz soak serve booth bench bench-ingest bench-record record-1m clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -34,6 +34,10 @@ demo: setup booth
 
 test: setup booth
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+# make soak: the long crash runs (the server killed 25 times while ballots are cast).
+soak: setup
+	$(VENV)/bin/pytest -m soak -s tests/reliability
 
 # make fuzz: the decoders fuzzed with many more examples than make test runs.
 fuzz: setup

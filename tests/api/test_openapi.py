@@ -93,3 +93,16 @@ def test_advance_on_an_unknown_election_is_404_not_an_empty_success(election) ->
     create(election)
     response = Caller(election.client, "secretary").call("POST", "/api/elections/no-such-election/advance")
     assert response.status_code == 404 and response.json()["code"] == "unknown_election"
+
+
+def test_a_database_that_is_down_gives_503_with_retry_after_not_500(client, api_service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(api_service, "list_elections", down)
+    response = client.get("/api/elections")
+    assert response.status_code == 503 and response.json()["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "1" and "content-security-policy" in response.headers
+    assert "connection refused" not in response.text

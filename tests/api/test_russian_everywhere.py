@@ -184,9 +184,14 @@ def test_every_page_and_refusal_in_russian_has_no_english(voting: ApiElection) -
     stranger, _public = protocol.generate_credential()
     form = e.service.ballot_form(SLUG, protocol.public_credential(secret))
     sent = make_ballot(e, e.credentials["north"][1], {"north-seat": ["Petrova"]})
-    assert e.client.post(f"/api/elections/{SLUG}/ballots", json=sent).status_code == 201
+    first = e.client.post(f"/api/elections/{SLUG}/ballots", json=sent)
+    assert first.status_code == 201
+    # the same ballot again is no refusal: the same receipt (idempotent cast)
+    assert e.client.post(f"/api/elections/{SLUG}/ballots", json=sent).json() == first.json()
+    copied = make_ballot(e, e.credentials["north"][2], {"north-seat": ["Ivanov"]})
+    copied["contests"][0]["selections"][0] = sent["contests"][0]["selections"][0]
     ballot_refusals = [
-        e.client.post(f"/api/elections/{SLUG}/ballots", json=sent),  # the same ballot again
+        e.client.post(f"/api/elections/{SLUG}/ballots", json=copied),  # another voter's ciphertext
         e.client.post(f"/api/elections/{SLUG}/ballots",
                       json=sealed_ballot(form, stranger, {"north-seat": ["Ivanov"]}, "x").to_json()),
     ]

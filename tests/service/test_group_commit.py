@@ -20,7 +20,6 @@ import pytest
 from kit import SLUG, new_election
 
 from vybory import protocol
-from vybory.errors import InvalidBallot
 from vybory.model.ballot import Ballot, tracking_code
 from vybory.model.board import check_chain
 from vybory.service import ElectionService
@@ -105,18 +104,18 @@ def test_ballots_waiting_for_the_lock_are_appended_in_one_transaction(election, 
     assert check_chain(election.service.events(SLUG))
 
 
-def test_a_copy_in_the_same_group_is_refused_and_the_others_land(election, database, clock,
+def test_a_copy_in_the_same_group_gets_the_same_receipt_and_the_others_land(election, database, clock,
                                                                   monkeypatch) -> None:
     north = election.credentials["north"]
     first = election.make_ballot(north[0], {"north-seat": ["Ivanov"]}).to_json()
     second = election.make_ballot(north[1], {"north-seat": ["Petrova"]}).to_json()
     outcomes, transactions = cast_together(election.service, [first, first, second], monkeypatch)
     assert transactions == 1
-    refused = [o for o in outcomes if isinstance(o, Exception)]
-    receipts = [o for o in outcomes if not isinstance(o, Exception)]
-    assert len(refused) == 1 and isinstance(refused[0], InvalidBallot)
-    assert refused[0].code == "replayed_ballot"
-    assert len(receipts) == 2 and all(stored(database, clock, r) for r in receipts)
+    # the copy is not appended: it gets the receipt of the first (the same ballot, sent twice)
+    assert not any(isinstance(o, Exception) for o in outcomes)
+    assert outcomes[0] == outcomes[1] and outcomes[2] != outcomes[0]
+    receipts = [outcomes[0], outcomes[2]]
+    assert all(stored(database, clock, r) for r in receipts)
     assert election.service.state(SLUG).rounds[1].ballots_cast == 2
 
 

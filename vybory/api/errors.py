@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
@@ -184,6 +185,17 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, (OperationalError, InterfaceError)):
+        # The database is down or restarting: the transaction did not happen; try again soon.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__)
+        message = say("the database cannot be reached just now; nothing was changed: try again in a moment")
+        if wants_html(request):
+            from vybory.web.render import error_page
+
+            page = error_page(request, 503, "database_unavailable", message, None)
+            page.headers["retry-after"] = "1"
+            return page  # type: ignore[return-value]
+        return json_error(503, "database_unavailable", message, headers={"retry-after": "1"})
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     message = say("the server failed to complete this request; nothing was changed")
     if wants_html(request):

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
-from vybory.model.ballot import Ballot, normalise_code
+from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMet, VyboryError
+from vybory.model.ballot import Ballot, normalise_code, tracking_code
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
 from vybory.protocol import credentials as protocol_credentials
@@ -331,7 +331,12 @@ class ElectionService:
             posted = [Posted.of(self.board.append(ctx, kind, checked))]
             keys = ctx.state.keys
             if kind is EventKind.DKG_COMPLAINT and len(keys.complaints) == ctx.state.trustee_count:
-                completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                try:
+                    completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                except ThresholdNotMet:
+                    # The attempt has failed: the last complaints stay on the board, and the
+                    # commission may restart the ceremony (restart_key_ceremony).
+                    return posted
                 posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
             return posted
 
@@ -350,6 +355,16 @@ class ElectionService:
                                                         stop=position + 1)), None)
             checked = check_append(ctx.state, EventKind.HEAD_WITNESSED, payload, now=ctx.now, witnessed=witnessed)
             return Posted.of(self.board.append(ctx, EventKind.HEAD_WITNESSED, checked))
+
+    def restart_key_ceremony(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's restart of a failed or stalled key ceremony on the board
+        (``key_ceremony_restarted``, made and signed on the commission's machine by
+        :func:`vybory.protocol.restart_key_ceremony`): refused unless the latest attempt failed
+        (fewer than k qualified) or stalled past its deadline, the payload names its outcome
+        exactly, and the new trustees keep the rules of spec §5.8."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.KEY_CEREMONY_RESTARTED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_RESTARTED, checked))
 
     def complete_key_ceremony(self, slug: str) -> Posted:
         """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""
@@ -382,6 +397,21 @@ class ElectionService:
                 self._store_roll(ctx.session, ctx.election_id, voters)
             return Posted.of(self.board.append(ctx, EventKind.ROLL_PUBLISHED, checked))
 
+    def file_roll_complaint(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a complaint about the public roll on the board (``roll_complaint``: a voter left off, or an
+        entry that should not be there); anyone may file one while the roll can still change. The
+        answer (position and hash) is the complainant's proof that the board holds it (spec §12.1a)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINT, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINT, checked))
+
+    def answer_roll_complaints(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's answers to complaints about the roll on the board
+        (``roll_complaints_answered``, signed by the commission on its own machine)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINTS_ANSWERED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINTS_ANSWERED, checked))
+
     def publish_credentials(self, slug: str, payload: Mapping[str, Any]) -> Posted:
         """Publishes the list of public credentials (``credentials_published``, no identities),
         made and signed by the credential authority on its own machine
@@ -409,8 +439,42 @@ class ElectionService:
         round, its credential is listed, no ciphertext of it is already on the
         board, re-voting is allowed if the credential voted before in this
         round, and the signature and every proof verify.
+
+        Idempotent: a ballot already on the board (the same ballot, byte for byte once
+        canonical: the same tracking code) gets back the receipt it got the first time, and
+        nothing is appended; a voter whose connection dropped simply sends it again.
         """
         ballot = _as_ballot(ballot)
+        code = tracking_code(ballot)
+        existing = self._receipt_on_board(slug, code)
+        if existing is not None:
+            return existing
+        try:
+            return self._cast_new(slug, ballot)
+        except VyboryError as error:
+            # the same ballot landed meanwhile (sent twice at once): its receipt, not a refusal
+            existing = self._receipt_on_board(slug, code) if error.code == "replayed_ballot" else None
+            if existing is None:
+                raise
+            return existing
+
+    def _receipt_on_board(self, slug: str, code: str) -> Receipt | None:
+        """The receipt of the ballot with tracking code ``code``, rebuilt from the board, if it is there."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            row = ctx.session.scalars(select(BallotEntry).where(
+                BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
+            if row is None:
+                return None
+            [event] = self.board.events(ctx.session, ctx.election_id, start=row.position, stop=row.position + 1)
+            earlier = ctx.session.scalars(select(BallotEntry).where(
+                BallotEntry.election_id == ctx.election_id, BallotEntry.round == row.round,
+                BallotEntry.credential == row.credential, BallotEntry.position < row.position,
+            ).order_by(BallotEntry.position.desc())).first()
+            return Receipt(ctx.slug, row.round, code, event.position, event.hash.hex(),
+                           None if earlier is None else earlier.tracking_code, event.previous_hash.hex(),
+                           ctx.state.fingerprint.hex())
+
+    def _cast_new(self, slug: str, ballot: Ballot) -> Receipt:
         # The signature and the proofs need no board state beyond the statement, which does not
         # change while the round is open: they are checked before the writer lock, so that
         # several threads, workers and servers check ballots at once; inside the lock only the

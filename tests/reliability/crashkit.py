@@ -1,0 +1,227 @@
+"""Crash runs: a seeded election, a real server killed with SIGKILL at random moments while
+voter processes cast ballots over HTTP, and a private PostgreSQL cluster that can be killed too.
+
+The findings a run returns are checked by the tests: every receipted ballot is on the board at
+its receipt's position with its hash, nothing is on the board twice, the chain and the whole
+record verify (`vybory verify`), and sending any ballot again gives back the same receipt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from serverkit import Served, free_port, run_vybory
+
+CLIENT = Path(__file__).with_name("voter_client.py")
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def seed(url: str, folder: Path, voters: int) -> tuple[str, list[dict[str, str]]]:
+    """An election open for voting (the demo's), through the service; its slug and credentials."""
+    from vybory.cli.serve import DemoClock, seed_demo
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    database = Database(url, upgrade=True)
+    try:
+        clock = DemoClock()
+        demo = seed_demo(ElectionService(database, clock=clock), clock, folder, voters=voters, ballots=0)
+    finally:
+        database.dispose()
+    credentials = [{"district": d, "secret": s} for d, items in demo.credentials.items() for s in items]
+    return demo.slug, credentials
+
+
+class PrivatePostgres:
+    """A PostgreSQL 15 cluster of the test's own (so that killing it harms no one else), run as
+    the ``postgres`` user when the test runs as root (initdb refuses root).
+
+    The postmaster is a direct child of the test (no ``runuser`` in between), so that once it is
+    killed the test reaps it: in a container whose first process reaps nothing, a zombie
+    postmaster would keep its ``postmaster.pid`` looking alive and the restart would refuse."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="vybory-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.folder, "postgres")
+        self._run([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "vybory", "--no-sync"])
+
+    @staticmethod
+    def available() -> bool:
+        return (PG_BIN / "postgres").exists()
+
+    @property
+    def _owner(self) -> dict[str, Any]:
+        return {"user": "postgres", "group": "postgres", "extra_groups": []} if self.as_root else {}
+
+    def _run(self, command: list[str]) -> None:
+        subprocess.run(command, check=True, capture_output=True, timeout=120, cwd=self.folder, **self._owner)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://vybory@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        log = (self.folder / "postgres.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port),
+             "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder, **self._owner)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "vybory",
+                                    "-d", "postgres"],
+                                   capture_output=True, check=False)
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the private PostgreSQL did not start:\n" + self.log())
+
+    def kill(self) -> None:
+        """SIGKILL to the postmaster and every backend at once: the database server crashes."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        time.sleep(0.2)
+
+    def log(self) -> str:
+        path = self.folder / "postgres.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class CrashRun:
+    """What happened: the kills, every ballot each client sent and what it got back."""
+
+    slug: str
+    kills: int = 0
+    database_kills: int = 0
+    kills_while_casting: int = 0
+    ballots: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def receipted(self) -> list[dict[str, Any]]:
+        return [b for b in self.ballots if b["receipt"] is not None]
+
+    @property
+    def retried(self) -> int:
+        return sum(1 for b in self.ballots if b["failures"])
+
+
+def crash_run(served: Served, folder: Path, slug: str, credentials: list[dict[str, str]], *, clients: int,
+              per_credential: int, kills: int, database: PrivatePostgres | None = None,
+              gap: tuple[float, float] = (0.3, 1.5)) -> CrashRun:
+    """Starts ``clients`` voter processes on disjoint credentials, kills the server ``kills``
+    times at random moments while they cast (and the database once, halfway, if given), and
+    returns what the clients saw once they are done."""
+    run = CrashRun(slug)
+    go = folder / "go"
+    processes, outputs, readies = [], [], []
+    for i in range(clients):
+        mine = credentials[i::clients]
+        (folder / f"credentials-{i}.json").write_text(json.dumps(mine))
+        readies.append(folder / f"ready-{i}")
+        outputs.append(folder / f"results-{i}.json")
+        processes.append(subprocess.Popen(
+            [sys.executable, str(CLIENT), served.url, slug, str(folder / f"credentials-{i}.json"),
+             str(per_credential), str(readies[-1]), str(go), str(outputs[-1])],
+            stdout=(folder / f"client-{i}.log").open("ab"), stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + 600
+    while not all(r.exists() for r in readies):
+        for p in processes:
+            if p.poll() is not None:
+                raise RuntimeError(f"a voter client exited early: {p.args}\n{_logs(folder)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError("the voter clients did not get ready")
+        time.sleep(0.1)
+    started = time.monotonic()
+    go.write_text("go")
+    random = secrets.SystemRandom()
+    while run.kills < kills:
+        time.sleep(random.uniform(*gap))
+        casting = any(p.poll() is None for p in processes)
+        if database is not None and run.database_kills == 0 and run.kills == kills // 2:
+            database.kill()
+            run.database_kills += 1
+            time.sleep(random.uniform(0.2, 1.0))  # the server answers 503 meanwhile
+            database.start()
+        served.kill()
+        run.kills += 1
+        run.kills_while_casting += casting
+        served.start()
+    for p in processes:
+        p.wait(timeout=900)
+    run.seconds = time.monotonic() - started
+    for output in outputs:
+        if not output.exists():
+            raise RuntimeError(f"a voter client wrote no results\n{_logs(folder)}")
+        run.ballots.extend(json.loads(output.read_text()))
+    return run
+
+
+def _logs(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace")[-2000:] for p in sorted(folder.glob("client-*.log")))
+
+
+def check_after_crashes(run: CrashRun, url: str, folder: Path) -> dict[str, Any]:
+    """Everything the crash tests demand of the board after the last restart; returns figures."""
+    from vybory.model.board import Event
+
+    lines = httpx.get(f"{url}/api/elections/{run.slug}/board.jsonl", timeout=120).text.splitlines()
+    events = [Event.from_json(json.loads(line)) for line in lines if line]
+    assert [e.position for e in events] == list(range(1, len(events) + 1))
+    by_position = {e.position: e for e in events}
+    codes = [e.payload["tracking_code"] for e in events if e.kind == "ballot_cast"]
+    assert len(codes) == len(set(codes)), "a ballot is on the board twice"
+    errors = [f for b in run.ballots for f in b["failures"] if f.split()[0].isdigit() and f != "503"]
+    assert errors == [], f"answers other than 201 or 503: {errors[:5]}"
+    assert all(b["receipt"] is not None for b in run.ballots), "a client gave up"
+    for ballot in run.receipted:
+        receipt = ballot["receipt"]
+        event = by_position[receipt["position"]]
+        assert event.kind == "ballot_cast" and event.payload["tracking_code"] == ballot["tracking_code"]
+        assert event.hash.hex() == receipt["event_hash"] and event.previous_hash.hex() == receipt["previous_hash"]
+    assert set(codes) == {b["tracking_code"] for b in run.ballots}, "the board and the receipts disagree"
+    # Every ballot again, as a client that never saw its receipt would: the same receipt, no new event.
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for ballot in run.ballots:
+            again = client.post(f"/api/elections/{run.slug}/ballots", content=json.dumps(ballot["ballot"]),
+                                headers={"content-type": "application/json"})
+            assert again.status_code == 201, again.text
+            assert again.json() == ballot["receipt"]
+        tracked = client.get(f"/api/elections/{run.slug}/ballots/{run.receipted[0]['tracking_code']}")
+        assert tracked.status_code == 200 and tracked.json()["position"] == run.receipted[0]["receipt"]["position"]
+        record = client.get(f"/api/elections/{run.slug}/record")
+    assert len(httpx.get(f"{url}/api/elections/{run.slug}/board.jsonl", timeout=120).text.splitlines()) == len(lines)
+    (folder / "record.zip").write_bytes(record.content)
+    verified = run_vybory("verify", str(folder / "record.zip"), "--head", events[-1].hash.hex(), check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    return {"ballots_sent": len(run.ballots), "receipted": len(run.receipted), "on_board": len(codes),
+            "retried_after_a_failure": run.retried, "kills": run.kills, "database_kills": run.database_kills,
+            "kills_while_casting": run.kills_while_casting, "seconds": round(run.seconds, 1)}
