@@ -270,3 +270,14 @@ def test_every_refusal_the_server_gives_is_a_message_for_the_catalogue() -> None
 def test_every_event_kind_has_russian_words() -> None:
     missing = [k.value for k in EventKind if i18n.gettext_for("ru", k.value) == k.value]
     assert missing == []
+
+
+def test_every_reason_a_share_is_skipped_has_russian_words() -> None:
+    """The board records why a decryption share was skipped in English (crypto.threshold); the
+    results page shows it through the catalogue."""
+    from vybory.crypto import threshold
+    from vybory.web.vocabulary import SHARE_SKIPS
+
+    recorded = {value for name, value in vars(threshold).items() if name.startswith("SKIP_")}
+    assert recorded == set(SHARE_SKIPS)
+    assert all(i18n.gettext_for("ru", why) != why for why in SHARE_SKIPS)

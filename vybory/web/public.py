@@ -17,6 +17,7 @@ from vybory.api.views import open_round_for, results_view
 from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind
+from vybory.rules.notes import ranked_words
 from vybory.text import Text, say
 from vybory.web import charts
 from vybory.web.render import render, svg, translate
@@ -465,7 +466,7 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "rounds": [r["round"] for r in rounds],
         "rows": table,
-        "notes": [(r["round"], Text.from_json(r.get("note_words")) or r.get("note", ""))
+        "notes": [(r["round"], Text.from_json(r.get("note_words")) or ranked_words(r.get("note", "")))
                   for r in rounds if r.get("note")],
     }
 
@@ -541,7 +542,7 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                 )
                 result["words"] = decision_words(request, result, in_next)
                 result["reason"] = (Text.from_json(result["outcome"].get("reason_words"))
-                                    or result.get("reason"))
+                                    or ranked_words(result.get("reason") or ""))
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])
                 result["district_name"] = state.definition.district(result["district"]).name
