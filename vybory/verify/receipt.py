@@ -25,8 +25,8 @@ from typing import Any
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.board import Event
 from vybory.model.canonical import parse_json
-from vybory.verify.lines import read_event, read_json
 from vybory.text import say
+from vybory.verify.lines import read_event, read_json
 
 
 @dataclass(frozen=True, slots=True)
