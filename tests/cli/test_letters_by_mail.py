@@ -278,6 +278,8 @@ def test_the_dry_run_writes_one_eml_file_per_voter_and_sends_nothing(authority: 
      "line 2, column 4 (email)"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n2,Bob,all,ADA@example.org\n",
      "line 3, column 4 (email): 'ADA@example.org' is already the address of line 2"),
+    ("id,name,district,email\n1,\"Ada\nBcc: spy@example.net\",all,ada@example.org\n",
+     "line 2, column 2 (name): must be one line of text"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n1,Bob,all,bob@example.org\n",
      "line 3, column 1 (id): '1' is already on line 2"),
     ("id,name,district,email,language\n1,Ada,all,ada@example.org,de\n",
