@@ -37,6 +37,7 @@ from vybory.cli._common import (
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
+from vybory.mail.issued import LETTER_SETTINGS, check_site, letter_settings
 from vybory.mail.letters import Letter, letter_text
 from vybory.model.canonical import parse_json
 from vybory.model.definition import (
@@ -60,6 +61,8 @@ SendOption = Annotated[bool, typer.Option(
                    "voters without an address keep the printed letter.")]
 DryRunOption = Annotated[bool, typer.Option(
     "--dry-run", help="With --send: write each e-mail to OUT/mail/<roll number>.eml instead of sending it.")]
+SiteOption = Annotated[str, typer.Option(
+    help="The election site's web address (https://…): each letter then gives the voter the booth's link.")]
 DefinitionOption = Annotated[Path | None, typer.Option(
     help="Work without a database from the election's definition (TOML) and --roll: the signed "
          "list is written to OUT/credentials.json for the commission's upload page.")]
@@ -69,7 +72,7 @@ DefinitionOption = Annotated[Path | None, typer.Option(
 
 
 def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str, voters: list[Voter],
-                      identity: Path, publish: Callable[[dict[str, Any]], object] | None) -> int:
+                      identity: Path, publish: Callable[[dict[str, Any]], object] | None, site: str = "") -> int:
     """Issues one credential per voter into ``out`` (letters/ in each voter's language,
     credentials.csv with the addresses, and the public list ``credentials.json``) and, unless
     ``publish`` is None, publishes the public list. Either everything is done, or nothing: no
@@ -92,7 +95,8 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
         for voter, secret, _public in issued:
             district = definition.district(voter.district).name
             write_private(partial / "letters" / f"{mail.file_name(voter.id)}.txt", letter_text(
-                Letter(definition.title, slug, fp.hex(), voter, district, secret)))
+                Letter(definition.title, slug, fp.hex(), voter, district, secret, site)))
+        write_private(partial / LETTER_SETTINGS, letter_settings(site))
         write_private(partial / mail.CREDENTIALS_TABLE,
                       mail.credentials_table([(voter, secret) for voter, secret, _p in issued]))
         write_private(partial / PUBLIC_LIST, json.dumps(payload, indent=1) + "\n")
@@ -211,12 +215,14 @@ def register(app: typer.Typer) -> None:
         definition: DefinitionOption = None,
         send: SendOption = False,
         dry_run: DryRunOption = False,
+        site: SiteOption = "",
         db: DbOption = None,
     ) -> None:
         """Make one secret credential per voter (letters + CSV) and publish only the public credentials;
         with --send, e-mail the letters too."""
         if dry_run and not send:
             raise InvalidInput("--dry-run goes with --send", field="dry-run", code="dry_run_without_send")
+        site = check_site(site) if site else ""
         roll_text = read_text(roll, "roll") if roll is not None else None
         if definition is not None:
             if roll is None or roll_text is None:
@@ -226,7 +232,7 @@ def register(app: typer.Typer) -> None:
             voters = parse_roll(roll_text, parsed, source=roll.name)
             settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
             n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
-                                  identity=identity, publish=None)
+                                  identity=identity, publish=None, site=site)
             done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
                  f"{str(out / 'credentials.csv')!r}.")
             done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
@@ -239,7 +245,8 @@ def register(app: typer.Typer) -> None:
                   is not None else service.roll(slug))
         settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
         n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
-                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload))
+                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload),
+                              site=site)
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
         if not send:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from vybory import protocol
 from vybory.errors import InvalidInput, Refused, VyboryError
-from vybory.mail.letters import Letter
+from vybory.mail.letters import Letter, site_problem
 from vybory.mail.sending import MailSettings, read_sender
 from vybory.model.canonical import parse_json
 from vybory.model.definition import Definition, Voter, parse_roll
@@ -33,6 +34,34 @@ CREDENTIALS_TABLE = "credentials.csv"
 PUBLIC_LIST = "credentials.json"
 TABLE_COLUMNS = ("id", "name", "district", "weight", "email", "language", "credential")
 DRY_RUN_FOLDER = "mail"
+LETTER_SETTINGS = "letter-settings.json"  # what the letters say beyond the roll: {"site": URL}
+
+
+def check_site(site: str) -> str:
+    """``site`` (``--site``) as the letters give it, or InvalidInput naming the rule."""
+    wrong = site_problem(site)
+    if wrong is not None:
+        raise InvalidInput(say("%(value)s: %(rule)s", value=repr(site), rule=wrong), field="site",
+                           code="bad_site")
+    return site
+
+
+def letter_settings(site: str) -> str:
+    """The folder's ``letter-settings.json``, so that letters sent later say what the printed ones say."""
+    return json.dumps({"site": site}) + "\n"
+
+
+def read_site(folder: Path) -> str:
+    """The site the letters in ``folder`` were issued with ("" for none, or a folder without the file)."""
+    path = folder / LETTER_SETTINGS
+    if not path.exists():
+        return ""
+    raw = parse_json(_read(path, "letter settings"), field="letter settings")
+    site = raw.get("site", "") if isinstance(raw, dict) else None
+    if not isinstance(site, str):
+        raise InvalidInput(say("%(path)s: must be {\"site\": URL}", path=str(path)), field="letter settings",
+                           code="file_unreadable")
+    return check_site(site) if site else ""
 
 
 def file_name(voter_id: str) -> str:
@@ -74,6 +103,7 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
     problems = []
     column = len(rows[0])
     letters = []
+    site = read_site(folder)
     for voter in voters:
         secret = secrets[voter.id]
         try:
@@ -88,7 +118,7 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
                                 list=PUBLIC_LIST))
             continue
         letters.append(Letter(definition.title, slug, fp.hex(), voter, definition.district(voter.district).name,
-                              secret))
+                              secret, site))
     if problems:
         raise Refused(joined(problems), field="credentials table", code="credential_not_listed")
     return letters
@@ -117,4 +147,16 @@ def check_can_send(env: Mapping[str, str], voters: list[Voter], roll_text: str |
 
 
 
-__all__ = ["CREDENTIALS_TABLE", "DRY_RUN_FOLDER", "PUBLIC_LIST", "check_can_send", "credentials_table", "file_name", "issued_letters"]
+__all__ = [
+    "CREDENTIALS_TABLE",
+    "DRY_RUN_FOLDER",
+    "LETTER_SETTINGS",
+    "PUBLIC_LIST",
+    "check_can_send",
+    "check_site",
+    "credentials_table",
+    "file_name",
+    "issued_letters",
+    "letter_settings",
+    "read_site",
+]

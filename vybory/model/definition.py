@@ -955,6 +955,8 @@ def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv
             seen[vid] = n
         if not name:
             problem("name", say("is empty"))
+        elif not name.isprintable():
+            problem("name", say("must be one line of text (no line breaks or control characters)"))
         if not definition.has_district(district):
             problem("district", say("%(value)s is not one of the districts (%(districts)s)", value=repr(district),
                                     districts=districts))

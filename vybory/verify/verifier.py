@@ -58,7 +58,7 @@ from vybory.verify.jobs import (
     check_ballot_job,
     check_sequentially,
 )
-from vybory.verify.lines import canonical, event_hash, read_event, read_json
+from vybory.verify.lines import canonical, event_hash, member_json, read_event, read_json
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import CHECK_NAMES, Findings, Report, Witnessed, WitnessLevel
@@ -168,6 +168,8 @@ class Verifier:
         # (position, words) of every phase change, in board order; the last event not a witness.
         self.phases: list[tuple[int, str]] = []
         self.last_content = 0
+        # The payload of the event last read and its canonical JSON (cut out of the line's).
+        self.payload_json: tuple[Mapping[str, Any] | None, bytes] = (None, b"")
 
     # ------------------------------------------------------------------ the run
 
@@ -325,9 +327,14 @@ class Verifier:
         if expected_previous is not None and event.previous_hash != expected_previous:
             out.fail("board", "board_link", "previous_hash is not the hash of the event before it",
                      position=index, kind=kind)
-        if event_hash(event) != event.hash:
+        # The line's canonical JSON is written once: the payload's (for the hash, and the ballot's
+        # for its tracking code) is cut out of it.
+        whole = canonical(obj)
+        payload_json = member_json(whole, obj, "payload")
+        self.payload_json = (event.payload, payload_json)
+        if event_hash(event, payload_json) != event.hash:
             out.fail("board", "board_hash", "its hash does not match its contents", position=index, kind=kind)
-        if line.rstrip(b"\n") != canonical(obj):
+        if line.rstrip(b"\n") != whole:
             out.fail("board", "board_line", "the line is not the event's canonical JSON", position=index, kind=kind)
         if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
             out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
@@ -671,7 +678,8 @@ class Verifier:
             raise Malformed("the ballot must be an object and the tracking code text")
         # Findings name the tracking code the board states (the one on the voter's receipt).
         tracking = code
-        ballot_json = canonical(ballot)
+        read, payload_json = self.payload_json
+        ballot_json = member_json(payload_json, p, "ballot") if read is p else canonical(ballot)
         real = hashlib.sha256(ballot_json).hexdigest()
 
         def fail(check: str, code_: str, message: str) -> None:
@@ -737,8 +745,8 @@ class Verifier:
     def _take(self, verdict: BallotVerdict) -> None:
         self.ballots_checked += 1
         if not verdict.ok:
-            self.out.fail("ballots", verdict.code, verdict.message, position=verdict.position, kind="ballot_cast",
-                          tracking_code=verdict.tracking_code)
+            self.out.fail_late("ballots", verdict.code, verdict.message, position=verdict.position,
+                               kind="ballot_cast", tracking_code=verdict.tracking_code)
 
     def _on_round_closed(self, index: int, p: Mapping[str, Any]) -> None:
         need(p, {"round", "voters", "ballots", "early", "at"}, "round_closed")

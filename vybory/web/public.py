@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES, checked_login
-from vybory.api.views import open_round_for, results_view
+from vybory.api.elections import MAX_LOGIN_BYTES, checked_login, file_roll_complaint
+from vybory.api.errors import status_of
+from vybory.api.views import open_round_for, results_view, roll_view
 from vybory.api.voting import receipt_answer
-from vybory.errors import InvalidInput, Refused
+from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.rules.notes import ranked_words
 from vybory.text import Text, say
@@ -135,10 +136,11 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "contests": contests_view(state),
             "voting_districts": voting,
             "districts": {d.id: d.name for d in state.definition.districts},
-            "trustees": [t.to_json() for t in state.definition.trustees],
+            "trustees": [t.to_json() for t in state.trustees],
             "threshold": state.threshold,
             "organisations": {o.id: o.name for o in state.definition.organisations},
             "decided": any(r.outcomes is not None for r in state.rounds.values()),
+            "public_roll": state.definition.public_roll,
         }
 
     extra = read_state(service, slug, view)
@@ -354,6 +356,50 @@ async def receipt_page(
         problem=problem,
         pasted=receipt if problem is not None else "",
     )
+
+
+def _roll_page(request: Request, slug: str, voter: str, *, status_code: int = 200, error: Any = None,
+               filed: Any = None) -> HTMLResponse:
+    def view(state: Any, now: Any) -> dict[str, Any]:
+        roll = roll_view(state)
+        lookup = None
+        if voter.strip():
+            lookup = roll_view(state, voter.strip())["lookup"]
+        return {"title": state.definition.title, "roll": roll, "lookup": lookup,
+                "districts": {d.id: d.name for d in state.definition.districts}}
+
+    values = read_state(service_of(request), slug, view)
+    return render(request, "roll.html", status_code=status_code, slug=slug, voter=voter, error=error, filed=filed,
+                  **values)
+
+
+@router.get("/elections/{slug}/roll", response_class=HTMLResponse)
+def roll_page(slug: str, request: Request, voter: str = "") -> HTMLResponse:
+    """The roll posted for inspection: look up a roll number, read the complaints and answers."""
+    try:
+        return _roll_page(request, slug, voter)
+    except InvalidInput as error:
+        return _roll_page(request, slug, "", status_code=422, error=error)
+
+
+@router.post("/elections/{slug}/roll/complaints", response_class=HTMLResponse)
+def roll_complaint_page(
+    slug: str,
+    request: Request,
+    complaint: Annotated[str, Form()] = "",
+    voter: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Files a complaint about the roll from the page (the API's rules and limits)."""
+    from vybory.api.elections import NewComplaint
+
+    try:
+        filed = file_roll_complaint(slug, NewComplaint(complaint=complaint, voter=voter, district=district,
+                                                       reason=reason), request)
+    except VyboryError as error:
+        return _roll_page(request, slug, "", status_code=status_of(error), error=error)
+    return _roll_page(request, slug, "", filed=filed)
 
 
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)

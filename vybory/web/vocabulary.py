@@ -61,6 +61,7 @@ EVENT_KINDS = (
     N_("head_witnessed"),
 )
 STATUSES = (N_("submitted"), N_("registered"), N_("refused"), N_("appealed"), N_("appeal_rejected"))
+DECISIONS = (N_("accepted"), N_("rejected"))
 METHODS = (
     N_("plurality"),
     N_("block"),
