@@ -278,6 +278,8 @@ def test_the_dry_run_writes_one_eml_file_per_voter_and_sends_nothing(authority: 
      "line 2, column 4 (email)"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n2,Bob,all,ADA@example.org\n",
      "line 3, column 4 (email): 'ADA@example.org' is already the address of line 2"),
+    ("id,name,district,email\n1,\"Ada\nBcc: spy@example.net\",all,ada@example.org\n",
+     "line 2, column 2 (name): must be one line of text"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n1,Bob,all,bob@example.org\n",
      "line 3, column 1 (id): '1' is already on line 2"),
     ("id,name,district,email,language\n1,Ada,all,ada@example.org,de\n",
@@ -394,9 +396,11 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
 
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-01T09:00:00Z")
     db("db", "upgrade")
-    db("election", "create", "club.toml", "--roll", "roll.csv")
+    assert "email and language columns are not stored" in db("election", "create", "club.toml", "--roll",
+                                                               "roll.csv")
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-15T09:00:00Z")
-    db("roll", "publish", SLUG, "roll.csv", "--identity", identity_file("commission", role="commission"))
+    assert "not stored and not on the board" in db("roll", "publish", SLUG, "roll.csv", "--identity",
+                                                   identity_file("commission", role="commission"))
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
@@ -418,6 +422,10 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
         out = db("credentials", "issue", SLUG, "--out", "issued", "--roll", "roll.csv", "--identity",
                  authority.identity, "--send")
     assert "sent: 4" in out and len(mailbox.received) == 4
+    with smtp_server(mailbox) as port:  # later, with the election read from the database
+        authority.server(port)
+        assert "nothing to send" in db("credentials", "send", SLUG, "--out", "issued")
+    assert len(mailbox.received) == 4
     # From the stored roll there is no address to send to: said, nothing issued.
     out = db("credentials", "issue", SLUG, "--out", "again", "--identity", authority.identity, "--send", code=2)
     assert "no voter on the roll has an e-mail address" in out and not (authority.folder / "again").exists()

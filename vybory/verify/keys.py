@@ -299,14 +299,21 @@ class Ceremony:
         seats = self.seats
         try:
             seats = restart_rules.read_trustees(payload["trustees"], self.trustees)
-            failed = set() if expected is None else {
-                int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED else "waiting"]}
-            restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
-                                      failed, seats)
+            if expected is not None:  # (a restart that is not allowed at all has been named already)
+                failed = {int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED
+                                                   else "waiting"]}
+                restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
+                                          failed, seats)
         except VyboryError as error:
             fail(error.code if error.code not in ("invalid_input", "refused") else "restart_trustees",
                  f"the new attempt's trustees: {error}")
         attempt = self.attempt + 1
+        changed = [f"seat {j}: {old.name} ({old.id}) replaced by {new.name} ({new.id}, {new.organisation})"
+                   for j, (old, new) in enumerate(zip(self.seats, seats), start=1) if old != new]
+        result = payload["outcome"].get("result") if isinstance(payload["outcome"], Mapping) else None
+        out.note(CHECK, f"the key ceremony was restarted at event {position}: attempt {self.attempt} {result}, "
+                        f"restarted as attempt {attempt}, the commission's reason: {str(payload['reason'])!r}"
+                        + ("; " + "; ".join(changed) if changed else "; the same trustees"))
         return Ceremony(threshold.attempt_fingerprint(election, attempt),
                         self.trustees, self.threshold, attempt=attempt, seats=seats, restarted_at=at)
 

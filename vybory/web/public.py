@@ -19,6 +19,7 @@ from vybory.api.voting import receipt_answer
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.model.layout import contest_seed
+from vybory.rules.notes import ranked_words
 from vybory.text import Text, say
 from vybory.web import charts
 from vybory.web.render import render, svg, translate
@@ -152,7 +153,7 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "contests": contests_view(state),
             "voting_districts": voting,
             "districts": {d.id: d.name for d in state.definition.districts},
-            "trustees": [t.to_json() for t in state.definition.trustees],
+            "trustees": [t.to_json() for t in state.trustees],
             "threshold": state.threshold,
             "organisations": {o.id: o.name for o in state.definition.organisations},
             "contest_titles": {c.id: c.title for c in state.definition.contests},
@@ -529,7 +530,7 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "rounds": [r["round"] for r in rounds],
         "rows": table,
-        "notes": [(r["round"], Text.from_json(r.get("note_words")) or r.get("note", ""))
+        "notes": [(r["round"], Text.from_json(r.get("note_words")) or ranked_words(r.get("note", "")))
                   for r in rounds if r.get("note")],
     }
 
@@ -736,7 +737,7 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                 )
                 result["words"] = decision_words(request, result, in_next)
                 result["reason"] = (Text.from_json(result["outcome"].get("reason_words"))
-                                    or result.get("reason"))
+                                    or ranked_words(result.get("reason") or ""))
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])
                 if result["count_rounds"]:
