@@ -385,11 +385,8 @@ async def receipt_page(
 def _roll_page(request: Request, slug: str, voter: str, *, status_code: int = 200, error: Any = None,
                filed: Any = None) -> HTMLResponse:
     def view(state: Any, now: Any) -> dict[str, Any]:
-        roll = roll_view(state)
-        lookup = None
-        if voter.strip():
-            lookup = roll_view(state, voter.strip())["lookup"]
-        return {"title": state.definition.title, "roll": roll, "lookup": lookup,
+        roll = roll_view(state, voter.strip() or None)
+        return {"title": state.definition.title, "roll": roll, "lookup": roll.pop("lookup", None),
                 "districts": {d.id: d.name for d in state.definition.districts}}
 
     values = read_state(service_of(request), slug, view)
