@@ -167,9 +167,9 @@ async def create_from_form(request: Request) -> Response:
     try:
         built = build(form)
         if verb == "check":
-            parse_definition(built.toml, source="the form")
+            definition = parse_definition(built.toml, source="the form")
             if form.roll:
-                parse_roll(form.roll, parse_definition(built.toml, source="the form"))
+                parse_roll(form.roll, definition)
             return _new_page(request, form=built.with_ids(form), checked=True, utc=built.utc)
         summary = service_of(request).create_election(
             built.toml, roll_csv=form.roll or None, source="the form"
