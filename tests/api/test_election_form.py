@@ -264,3 +264,22 @@ def test_a_roll_chosen_once_is_kept_across_a_refusal(election: ApiElection) -> N
                                  "roll_kept": "id,name,district\nv1,Anna,atlantis\n"})
     assert again.status_code == 422 and "'atlantis' is not one of the districts" in " ".join(
         field_problems(html.unescape(again.text), "roll"))
+
+
+def test_another_site_cannot_post_the_form_or_its_kept_roll_through_the_secretarys_browser(
+        election: ApiElection) -> None:
+    """The kept roll is a hidden field the browser posts back: a page of another site that makes the
+    secretary's logged-in browser post the form (with a roll of its own in that field) has no form
+    token, and is refused before anything is read or created."""
+    secretary, token = page_of(election)
+    forged_roll = "id,name,district\nx1,Mallory,north\n"
+    for wrong in ("", "A" * 43):
+        refused = secretary.call("POST", "/commission/elections/form", follow_redirects=False,
+                                 data={**posted(), "csrf_token": wrong, "roll_kept": forged_roll})
+        assert refused.status_code == 403 and "csrf" in refused.text
+        assert SLUG not in [s.slug for s in election.service.list_elections()]
+    # with the token (the secretary's own page), the kept roll is the one stored, and nothing else
+    done = secretary.call("POST", "/commission/elections/form", follow_redirects=False,
+                          data={**posted(), "csrf_token": token, "roll_kept": forged_roll})
+    assert done.status_code == 303
+    assert [(v.id, v.district) for v in election.service.roll(SLUG)] == [("x1", "north")]
