@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from apikit import ApiElection, create
+from apikit import PASSWORD, ApiElection, Caller, create
 from electionkit import signing_key
 
 from vybory.errors import InvalidDefinition
@@ -283,3 +283,23 @@ def test_another_site_cannot_post_the_form_or_its_kept_roll_through_the_secretar
                           data={**posted(), "csrf_token": token, "roll_kept": forged_roll})
     assert done.status_code == 303
     assert [(v.id, v.district) for v in election.service.roll(SLUG)] == [("x1", "north")]
+
+
+def test_only_the_central_commission_creates_an_election_through_the_pages(election: ApiElection) -> None:
+    """A commission login bound to one election, or an organisation's login, posts the form or a
+    definition file with its own valid form token: refused, and no election is created."""
+    create(election)
+    assert election.secretary is not None
+    election.secretary.ok("POST", "/api/users", 201, json={
+        "username": "local-commission", "password": PASSWORD, "role": "commission", "election": election.slug})
+    callers = [Caller(election.client, "local-commission"), election.organisation("union")]
+    before = [s.slug for s in election.service.list_elections()]
+    for caller in callers:
+        form = caller.call("POST", "/commission/elections/form", follow_redirects=False,
+                           data={**posted(slug="club-2099"), "csrf_token": caller.csrf})
+        assert form.status_code == 403, form.text
+        upload = caller.call("POST", "/commission/elections/upload", follow_redirects=False,
+                             data={"csrf_token": caller.csrf},
+                             files={"definition": ("election.toml", b'slug = "club-2098"\n', "text/plain")})
+        assert upload.status_code == 403, upload.text
+    assert [s.slug for s in election.service.list_elections()] == before
