@@ -303,3 +303,12 @@ def test_only_the_central_commission_creates_an_election_through_the_pages(elect
                              files={"definition": ("election.toml", b'slug = "club-2098"\n', "text/plain")})
         assert upload.status_code == 403, upload.text
     assert [s.slug for s in election.service.list_elections()] == before
+
+
+def test_the_add_button_is_refused_at_the_row_limit_too() -> None:
+    """The form's own add button cannot take a list past the limit a post is held to."""
+    full = ElectionForm.of(posted(**{f"districts-{i}-name": f"d{i}" for i in range(200)}))
+    with pytest.raises(Exception, match="at most 200 rows") as too_many:
+        full.adding("districts")
+    assert getattr(too_many.value, "field", None) == "districts"
+    assert len(full.adding("contests").rows["contests"]) == len(full.rows["contests"]) + 1
