@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' election kit
 
+from benchkit import cpu_us
 from electionkit import (
     MARCH,
     T0,
@@ -73,13 +73,6 @@ PEER_PACKAGES = ("electionguard==1.4.0", "dacite==1.6.0", "gmpy2")
 PEER_SIDE = ROOT / "bench" / "peer" / "electionguard_side.py"
 SHAPES = ([4, 4, 4], [12, 12, 12, 12, 11])
 BACKENDS = ("sodium", "native")
-
-
-def cpu_us(fn: Callable[[], object], iterations: int) -> float:
-    start = time.process_time()
-    for _ in range(iterations):
-        fn()
-    return (time.process_time() - start) / iterations * 1e6
 
 
 # --- the peer's environment ------------------------------------------------------------------
