@@ -59,6 +59,7 @@ bench: setup booth
 	$(PY) bench/peer.py --docs docs/performance.md
 	$(PY) bench/metal.py
 	$(PY) bench/ingest.py
+	$(PY) bench/letters.py
 
 # Side by side with ElectionGuard 1.4.0 and against the bare operations (bench/peer.py, bench/metal.py).
 bench-peer: setup booth

@@ -22,13 +22,25 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 @dataclass
 class Mailbox:
     """What the server does and what it got: ``refuse`` maps an address to the reply it gets at
-    RCPT; after ``drop_after`` accepted messages the next DATA closes the connection unanswered."""
+    RCPT; after ``drop_after`` accepted messages the next DATA closes the connection unanswered;
+    after ``per_connection`` messages on one connection the next MAIL gets 421 (a provider's
+    limit; the client then closes the connection, as RFC 5321 says)."""
 
     refuse: dict[str, str] = field(default_factory=dict)
     drop_after: int | None = None
+    per_connection: int | None = None
+    connections: set[int] = field(default_factory=set)
     login: tuple[str, str] | None = None
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: Any) -> str:
+        self.connections.add(id(session))
+        if self.per_connection is not None and getattr(session, "letters", 0) >= self.per_connection:
+            return "421 4.7.0 too many messages on one connection"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: Any) -> str:
@@ -42,6 +54,7 @@ class Mailbox:
             server.transport.close()
             return "421 closing"
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
+        session.letters = getattr(session, "letters", 0) + 1
         return "250 2.0.0 queued"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:

@@ -394,9 +394,11 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
 
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-01T09:00:00Z")
     db("db", "upgrade")
-    db("election", "create", "club.toml", "--roll", "roll.csv")
+    assert "email and language columns are not stored" in db("election", "create", "club.toml", "--roll",
+                                                               "roll.csv")
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-15T09:00:00Z")
-    db("roll", "publish", SLUG, "roll.csv", "--identity", identity_file("commission", role="commission"))
+    assert "not stored and not on the board" in db("roll", "publish", SLUG, "roll.csv", "--identity",
+                                                   identity_file("commission", role="commission"))
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
@@ -418,6 +420,10 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
         out = db("credentials", "issue", SLUG, "--out", "issued", "--roll", "roll.csv", "--identity",
                  authority.identity, "--send")
     assert "sent: 4" in out and len(mailbox.received) == 4
+    with smtp_server(mailbox) as port:  # later, with the election read from the database
+        authority.server(port)
+        assert "nothing to send" in db("credentials", "send", SLUG, "--out", "issued")
+    assert len(mailbox.received) == 4
     # From the stored roll there is no address to send to: said, nothing issued.
     out = db("credentials", "issue", SLUG, "--out", "again", "--identity", authority.identity, "--send", code=2)
     assert "no voter on the roll has an e-mail address" in out and not (authority.folder / "again").exists()
@@ -494,3 +500,20 @@ def test_with_the_site_each_letter_links_to_the_booth_in_the_voters_language(aut
         authority.send()  # later, from the folder: the same words as the printed letters
     by_address = {str(m["To"].addresses[0].addr_spec): m for m in mailbox.messages()}
     assert body_of(by_address["boris@example.org"]) == printed
+
+
+def test_a_server_that_takes_two_letters_per_connection_gets_them_all_in_one_run(authority: Authority) -> None:
+    # A provider's limit per connection: the connection that carried letters is opened again,
+    # the letter in flight tried again; the journal keeps both attempts, the last one counts.
+    mailbox = Mailbox(per_connection=2)
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        out = authority.issue("--send")
+    assert "sent: 4, no address: 1" in out and "failed" not in out.split("report")[0]
+    assert sorted(mailbox.recipients()) == ["ada@example.org", "boris@example.org", "di@example.org",
+                                            "ed@example.org"]
+    assert len(mailbox.connections) == 2
+    attempts = [(row["id"], row["outcome"]) for row in authority.journal()]
+    assert ("4", "failed") in attempts and attempts[-1] == ("5", "sent")
+    assert authority.outcomes() == {"1": "sent", "2": "sent", "3": "no_address", "4": "sent", "5": "sent"}
+    assert "421 4.7.0 too many messages on one connection" in authority.journal()[3]["detail"]

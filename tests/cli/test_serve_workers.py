@@ -51,7 +51,7 @@ def test_two_worker_processes_share_one_board(database, database_url: str, tmp_p
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             try:

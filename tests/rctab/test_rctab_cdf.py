@@ -89,3 +89,12 @@ def test_a_bad_record_stops_the_conversion(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         convert_to_cdf(config)
     assert "nowhere.xlsx" in (caught.value.field or "")
+
+
+@pytest.mark.parametrize("case", ["aliases_cdf_json", "2015_portland_mayor", "dominion_alaska", "generic_csv_test"])
+def test_the_progress_counts_every_record_read(case: str) -> None:
+    """The progress line is told of every record (the CDF reader while it reads the file,
+    before it makes any record), and of no record twice."""
+    told: list[int] = []
+    count = count_rctab(DATA / case / f"{case}_config.json", progress=told.append)
+    assert sum(told) == count.ballots and all(n >= 0 for n in told)

@@ -188,6 +188,8 @@ def test_cdf_json(tmp_path: Path) -> None:
          "ContestSelection[0]", "no CandidateIds"),
         (lambda d: d["Election"][0]["Contest"][0]["ContestSelection"][0].update(CandidateIds=["ghost"]),
          "ContestSelection[0]", "'ghost' is not in the Candidate list"),
+        (lambda d: d["Election"][0]["Contest"][0]["ContestSelection"][0].update(CandidateIds=[[]]),
+         "ContestSelection[0]", "CandidateIds must list candidate ids"),
         (lambda d: d["CVR"][0].update(CurrentSnapshotId="nope"), "CVR[0]", "no CVRSnapshot"),
         (lambda d: _first_selection(d).update(ContestSelectionId="ghost"), "CVR[0]", "'ghost' is not in the contest"),
         (lambda d: _first_position(d).update(Rank="first"), "CVR[0]", "Rank must be a whole number"),

@@ -189,7 +189,9 @@ def add_user(
         )
     if body.election and body.subject:
         definition = service.definition(body.election)
-        known = definition.has_trustee if body.role == "trustee" else definition.has_organisation
+        election = body.election
+        known = ((lambda subject: service.has_trustee(election, subject)) if body.role == "trustee"
+                 else definition.has_organisation)
         if body.role in ("trustee", "organisation") and not known(body.subject):
             raise InvalidInput(
                 say("%(subject)s is not a %(role)s of election %(election)s", subject=repr(body.subject), role=body.role, election=repr(body.election)),

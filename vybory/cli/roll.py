@@ -28,6 +28,7 @@ from vybory.cli._common import (
     done,
     read_text,
     refusals,
+    roll_has_addresses,
     service_for,
     signer_identity,
     write_private,
@@ -83,6 +84,9 @@ def register(app: typer.Typer) -> None:
         posted = service.publish_roll(slug, payload, roll_csv=text, source=file.name)
         done(f"The signed roll is on the board (event {posted.position}):")
         describe(payload)
+        if roll_has_addresses(text):
+            done("The roll's email and language columns are not stored and not on the board: they stay in the "
+                 "credential authority's copy, for `vybory credentials issue --roll FILE --send`.")
 
     @roll.command("sign")
     @refusals

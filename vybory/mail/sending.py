@@ -344,7 +344,8 @@ def send_letters(letters: Sequence[Letter], settings: MailSettings, journal_path
     """Sends every letter whose voter has an address and whose last outcome in the journal is
     not ``sent``; records each outcome in the journal as it happens. A voter without an address
     is recorded ``no_address`` (their letter is to be printed). When the connection breaks,
-    the letter in flight is ``failed`` and the rest are left for the next run."""
+    the letter in flight is ``failed``; if that connection had carried letters, a new one is
+    opened and the letter tried again, otherwise the rest are left for the next run."""
     last = read_journal(journal_path)
     run = Run([])
     # Not again: a voter who has a letter, or who still has no address and was told so before.
@@ -354,24 +355,42 @@ def send_letters(letters: Sequence[Letter], settings: MailSettings, journal_path
     with Journal(journal_path, clock) as journal:
         if not pending:
             return run
-        mailed = [letter for letter in pending if letter.voter.email]
-        session = session_factory(settings) if mailed else None
+        session: smtplib.SMTP | None = None
+        if any(letter.voter.email for letter in pending):
+            session = session_factory(settings)
+        delivered = 0  # letters accepted on the current connection
+        k = 0
         try:
-            for k, letter in enumerate(pending):
+            while k < len(pending):
+                letter = pending[k]
                 voter = letter.voter
                 if not voter.email:
                     run.outcomes.append(journal.record(voter.id, "", "no_address"))
+                    k += 1
                     continue
-                assert session is not None
                 message = letter_message(letter, settings.sender, now=clock())
                 try:
+                    if session is None:
+                        session = session_factory(settings)
                     outcome, detail = send_one(session, message, settings.sender, voter.email)
-                except ConnectionLost as lost:
-                    run.outcomes.append(journal.record(voter.id, voter.email, "failed", lost.reason, letter.secret))
-                    run.lost = redact(lost.reason, letter.secret)
+                except (ConnectionLost, Refused) as error:
+                    reason = error.reason if isinstance(error, ConnectionLost) else str(error)
+                    failed = journal.record(voter.id, voter.email, "failed", reason, letter.secret)
+                    _close(session)
+                    session = None
+                    if delivered:
+                        # The connection carried letters before it broke (a server's limit per
+                        # connection, say): a new one tries this letter again.
+                        delivered = 0
+                        continue
+                    run.outcomes.append(failed)
+                    run.lost = redact(reason, letter.secret)
                     run.skipped = [rest.voter.id for rest in pending[k + 1:]]
                     return run
+                if outcome == "sent":
+                    delivered += 1
                 run.outcomes.append(journal.record(voter.id, voter.email, outcome, detail, letter.secret))
+                k += 1
         finally:
             _close(session)
     return run

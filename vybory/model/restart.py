@@ -7,6 +7,7 @@ and the verifier (:mod:`vybory.verify.keys`) use the same ones, so that they agr
 
 from __future__ import annotations
 
+import tomllib
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -145,12 +146,46 @@ def check_seats(definition: Definition, previous: Sequence[Trustee], earlier: Se
         keys.add(trustee.signing_key)
 
 
+def parse_replacements(text: str, source: str = "replacements") -> dict[int, Trustee]:
+    """The new trustees a commission names for failed seats, from TOML::
+
+        [[trustees]]
+        seat = 1                 # the seat (trustee number) it takes
+        id = "alla"
+        name = "Alla Orlova"
+        organisation = "union"   # the organisation of the trustee it replaces
+        signing_key = "…"        # printed by `vybory trustee init`
+
+    Refused naming the entry and the field (``source: trustees[0].seat: …``)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(say("%(source)s is not valid TOML: %(error)s", source=source, error=str(exc)),
+                           field=source) from None
+    entries = raw.get("trustees")
+    if set(raw) != {"trustees"} or not isinstance(entries, list) or not entries:
+        raise InvalidInput(say("%(source)s must hold only [[trustees]] entries, at least one", source=source),
+                           field=source)
+    out: dict[int, Trustee] = {}
+    for i, entry in enumerate(entries):
+        where = f"{source}: trustees[{i}]"
+        seat = entry.get("seat") if isinstance(entry, Mapping) else None
+        if isinstance(seat, bool) or not isinstance(seat, int) or seat < 1:
+            raise InvalidInput(say("must be the seat (trustee number, 1 or more) the new trustee takes"),
+                               field=f"{where}.seat")
+        if seat in out:
+            raise InvalidInput(say("seat %(seat)s is named twice", seat=seat), field=f"{where}.seat")
+        out[seat] = read_trustee({k: v for k, v in entry.items() if k != "seat"}, where)
+    return out
+
+
 __all__ = [
     "FAILED",
     "STALLED",
     "STEPS",
     "attempt_deadline",
     "check_seats",
+    "parse_replacements",
     "read_reason",
     "read_trustee",
     "read_trustees",

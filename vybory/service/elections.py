@@ -215,6 +215,11 @@ class ElectionService:
     def definition(self, slug: str) -> Definition:
         return self.state(slug).definition
 
+    def has_trustee(self, slug: str, trustee_id: str) -> bool:
+        """Whether ``trustee_id`` holds a seat now (the definition's trustee, or the one a restart of
+        the key ceremony put in that seat, spec §5.8)."""
+        return any(t.id == trustee_id for t in self.state(slug).trustees)
+
     def status(self, slug: str) -> ElectionStatus:
         """Phase, deadlines, rounds, and who has not yet acted (with overdue marks)."""
         now = self.clock()
@@ -316,8 +321,9 @@ class ElectionService:
         ``kind`` is one of trustee_key, dkg_commitment_hash, dkg_commitments,
         dkg_shares, dkg_complaint. When the last trustee's complaints are in,
         the service completes the key ceremony in the same transaction
-        (``key_ceremony_completed``: the joint key and verification keys, or
-        a refusal naming the disqualified trustees if fewer than k qualify).
+        (``key_ceremony_completed``: the joint key and verification keys); when fewer than
+        k qualify, the last complaints stay on the board, the attempt has failed, and the
+        commission may restart the ceremony (:meth:`restart_key_ceremony`, spec §5.8).
         """
         try:
             kind = EventKind(kind)

@@ -299,10 +299,11 @@ class Ceremony:
         seats = self.seats
         try:
             seats = restart_rules.read_trustees(payload["trustees"], self.trustees)
-            failed = set() if expected is None else {
-                int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED else "waiting"]}
-            restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
-                                      failed, seats)
+            if expected is not None:  # (a restart that is not allowed at all has been named already)
+                failed = {int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED
+                                                   else "waiting"]}
+                restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
+                                          failed, seats)
         except VyboryError as error:
             fail(error.code if error.code not in ("invalid_input", "refused") else "restart_trustees",
                  f"the new attempt's trustees: {error}")

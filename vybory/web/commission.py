@@ -19,6 +19,7 @@ from vybory.api.errors import status_of
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
 from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
+from vybory.protocol.keys import attempt_outcome
 from vybory.protocol.rounds import voters_in_round
 from vybory.service import ElectionService
 from vybory.text import say
@@ -153,9 +154,12 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
                 ],
                 "qualified": i in keys.qualified,
             }
-            for i, t in enumerate(d.trustees, start=1)
+            for i, t in enumerate(state.trustees, start=1)
         ],
         "key_step": keys.step(state.trustee_count),
+        "key_attempt": state.attempt,
+        # The failed or stalled attempt's outcome when the ceremony may be restarted (spec §5.8).
+        "key_restart": attempt_outcome(state, now),
         "keys_done": keys.completed is not None,
         "credentials": len(state.credentials),
         "credentials_published": state.credentials_published,
@@ -406,7 +410,7 @@ def add_login(
                 field="subject",
                 code="unknown_subject",
             )
-        if role == "trustee" and not definition.has_trustee(subject):
+        if role == "trustee" and not service.has_trustee(slug, subject):
             raise InvalidInput(
                 say("%(subject)s is not a trustee of this election", subject=repr(subject)),
                 field="subject",
@@ -428,6 +432,25 @@ def complete_keys(slug: str, request: Request, csrf_token: Annotated[str, Form()
     return _act(
         request, slug, csrf_token, lambda s: s.complete_key_ceremony(slug), "keys_completed", "keys"
     )
+
+
+@router.post("/commission/elections/{slug}/key-ceremony/restart", response_class=HTMLResponse)
+async def restart_keys(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    statement: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    page_login(request, "commission", slug)
+    check_form(request, csrf_token)
+    try:
+        text = await read_required_upload(
+            statement, "statement", say("choose the signed restart (the file `vybory election restart-keys --out` wrote)")
+        )
+        service_of(request).restart_key_ceremony(slug, signed_statement(text, "statement"))
+    except VyboryError as error:
+        return manage_page(request, slug, error=error, status_code=status_of(error))
+    return RedirectResponse(f"/commission/elections/{slug}?done=keys_restarted#keys", status_code=303)
 
 
 def signed_statement(text: str, what: str) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "contests": contests_view(state),
             "voting_districts": voting,
             "districts": {d.id: d.name for d in state.definition.districts},
-            "trustees": [t.to_json() for t in state.definition.trustees],
+            "trustees": [t.to_json() for t in state.trustees],
             "threshold": state.threshold,
             "organisations": {o.id: o.name for o in state.definition.organisations},
             "decided": any(r.outcomes is not None for r in state.rounds.values()),
