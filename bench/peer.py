@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' election kit
 
+from benchkit import cpu_us
 from electionkit import (
     MARCH,
     T0,
@@ -78,13 +78,6 @@ BACKENDS = ("sodium", "native")
 def use(name: str) -> None:
     """Switch to backend ``name``; without the native one built, its column is libsodium's again."""
     backend.use(name if name == "sodium" or backend.native_available() else "sodium")
-
-
-def cpu_us(fn: Callable[[], object], iterations: int) -> float:
-    start = time.process_time()
-    for _ in range(iterations):
-        fn()
-    return (time.process_time() - start) / iterations * 1e6
 
 
 # --- the peer's environment ------------------------------------------------------------------

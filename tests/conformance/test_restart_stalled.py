@@ -54,7 +54,12 @@ def test_a_stalled_ceremony_restarted_after_its_deadline_verifies() -> None:
     restart = find(events, "key_ceremony_restarted")
     assert restart["payload"]["outcome"]["result"] == "stalled"
     assert restart["payload"]["outcome"]["waiting"] == {str(j): "dkg_commitment_hash" for j in range(1, 6)}
-    assert report_of(events) == []
+    report = verify_record(as_record(record_files(to_lines(events))))
+    assert findings_of(report) == []
+    # The report tells an observer what happened, in words.
+    notes = next(c.notes for c in report.checks if c.name == "key_ceremony")
+    assert any("attempt 1 stalled, restarted as attempt 2" in n and "seat 2: Boris (boris) replaced by Bogdan "
+               "(bogdan, union)" in n for n in notes), notes
 
 
 def test_a_restart_dated_before_the_deadline_is_named() -> None:

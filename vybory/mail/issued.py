@@ -82,7 +82,8 @@ def credentials_table(rows: list[tuple[Voter, str]]) -> str:
 def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -> list[Letter]:
     """The letters issued into ``folder``: its ``credentials.csv`` (addresses may have been
     corrected there), read as a roll (every line and column checked) and every credential
-    required to be on the signed list ``credentials.json`` of this election."""
+    required to be on the signed list ``credentials.json`` of this election, with the voter's
+    district and weight, and in one letter only."""
     source = str(folder / CREDENTIALS_TABLE)
     text = _read(folder / CREDENTIALS_TABLE, "credentials table")
     signed = parse_json(_read(folder / PUBLIC_LIST, "signed list"), field="signed list")
@@ -99,7 +100,9 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
     csv.writer(roll_text).writerows(row[:-1] for row in rows)
     voters = parse_roll(roll_text.getvalue(), definition, source=source)
     secrets = {row[0].strip(): row[-1].strip() for row in rows[1:] if row and any(c.strip() for c in row)}
-    listed = {e.get("credential") for e in signed["credentials"] if isinstance(e, dict)}
+    listed = {e.get("credential"): (e.get("district"), e.get("weight"))
+              for e in signed["credentials"] if isinstance(e, dict)}
+    given: dict[str, str] = {}  # public credential -> the roll number whose letter carries it
     problems = []
     column = len(rows[0])
     letters = []
@@ -116,6 +119,19 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
             problems.append(say("%(source)s: roll number %(id)s, column %(column)s (credential): is not on the "
                                 "signed list %(list)s", source=source, id=voter.id, column=column,
                                 list=PUBLIC_LIST))
+            continue
+        if public in given:
+            problems.append(say("%(source)s: roll number %(id)s, column %(column)s (credential): is already the "
+                                "credential of roll number %(other)s", source=source, id=voter.id, column=column,
+                                other=given[public]))
+            continue
+        given[public] = voter.id
+        if listed[public] != (voter.district, voter.weight):
+            district, weight = listed[public]
+            problems.append(say("%(source)s: roll number %(id)s, column %(column)s (credential): the signed list "
+                                "%(list)s gives it to district %(district)s with weight %(weight)s, not to this "
+                                "voter's", source=source, id=voter.id, column=column, list=PUBLIC_LIST,
+                                district=repr(district), weight=weight))
             continue
         letters.append(Letter(definition.title, slug, fp.hex(), voter, definition.district(voter.district).name,
                               secret, site))

@@ -308,6 +308,12 @@ class Ceremony:
             fail(error.code if error.code not in ("invalid_input", "refused") else "restart_trustees",
                  f"the new attempt's trustees: {error}")
         attempt = self.attempt + 1
+        changed = [f"seat {j}: {old.name} ({old.id}) replaced by {new.name} ({new.id}, {new.organisation})"
+                   for j, (old, new) in enumerate(zip(self.seats, seats), start=1) if old != new]
+        result = payload["outcome"].get("result") if isinstance(payload["outcome"], Mapping) else None
+        out.note(CHECK, f"the key ceremony was restarted at event {position}: attempt {self.attempt} {result}, "
+                        f"restarted as attempt {attempt}, the commission's reason: {str(payload['reason'])!r}"
+                        + ("; " + "; ".join(changed) if changed else "; the same trustees"))
         return Ceremony(threshold.attempt_fingerprint(election, attempt),
                         self.trustees, self.threshold, attempt=attempt, seats=seats, restarted_at=at)
 
