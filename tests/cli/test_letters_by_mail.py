@@ -320,7 +320,7 @@ def test_bad_settings_are_named_by_their_variable_and_nothing_is_issued(
 
 
 def test_an_unreachable_server_is_refused_before_anything_is_issued(authority: Authority) -> None:
-    from smtpkit import free_port
+    from serverkit import free_port
 
     authority.server(free_port())
     out = authority.issue("--send", code=1)

@@ -164,6 +164,29 @@ def test_a_ballot_with_too_many_marks_is_caught(exported: Any) -> None:
     assert finding.code == "audit_invalid_choice" and finding.field == "audit.contests[0]"
 
 
+def test_a_booth_that_used_a_layout_of_its_own_is_caught(exported: Any) -> None:
+    """The record's layout is the one the file is read with, never the file's own: a contest with a
+    selection left out (a candidate the booth dropped) and a selection holding more than its
+    maximum are each named, even with the encryption code made to match."""
+    state = exported.election.state()
+    layout = state.rounds[1].layouts["south-seat"]
+    short = audit_file(exported)
+    short["contests"][0]["ciphertexts"].pop()
+    short["contests"][0]["randomness"].pop()
+    short["encryption_code"] = encryption_code(read_audit(_bytes(short, code="00" * 32)).contests)
+    [finding] = opened(exported, short).findings
+    assert (finding.code, finding.field) == ("audit_mismatch", "audit.contests[0]")
+    assert f"{layout.size} selections in this round, not {layout.size - 1}" in finding.message
+    over = audit_file(exported)
+    r = Scalar.random(DeterministicRng("over"))
+    over["contests"][0]["ciphertexts"][0] = elgamal.encrypt(state.public_key, layout.maxima[0] + 1, r).to_json()
+    over["contests"][0]["randomness"][0] = r.to_hex()
+    over["encryption_code"] = encryption_code(read_audit(_bytes(over, code="00" * 32)).contests)
+    [finding] = opened(exported, over).findings
+    assert (finding.code, finding.field) == ("audit_mismatch", "audit.contests[0].ciphertexts[0]")
+    assert f"from 0 to {layout.maxima[0]}" in finding.message
+
+
 @pytest.mark.parametrize(("change", "field"), [
     (lambda a: a.pop("round"), "audit"),
     (lambda a: a.update(format="helios"), "audit.format"),
