@@ -178,6 +178,17 @@ def _definition_of(path: Path, slug: str) -> Definition:
     return parsed
 
 
+def _election(slug: str, definition: Path | None, db: str | None) -> tuple[Definition, bytes, Any]:
+    """The election ``slug``: from its definition file without a database (no service then), or
+    from the database."""
+    if definition is not None:
+        parsed = _definition_of(definition, slug)
+        return parsed, fingerprint(parsed), None
+    service = service_for(db)
+    state = service.state(slug)
+    return state.definition, state.fingerprint, service
+
+
 def _sent(run: Any) -> None:
     """Ends the command with exit code 1 when a letter was refused or the connection broke."""
     if run.count("refused") or run.count("failed"):
@@ -224,37 +235,26 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("--dry-run goes with --send", field="dry-run", code="dry_run_without_send")
         site = check_site(site) if site else ""
         roll_text = read_text(roll, "roll") if roll is not None else None
-        if definition is not None:
-            if roll is None or roll_text is None:
-                raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll",
-                                   code="no_roll")
-            parsed = _definition_of(definition, slug)
-            voters = parse_roll(roll_text, parsed, source=roll.name)
-            settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
-            n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
-                                  identity=identity, publish=None, site=site)
-            done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
-                 f"{str(out / 'credentials.csv')!r}.")
-            done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
-            if send:
-                _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run, settings=settings))
-            return
-        service = service_for(db)
-        state = service.state(slug)
-        voters = (parse_roll(roll_text, state.definition, source=roll.name) if roll is not None and roll_text
-                  is not None else service.roll(slug))
+        if definition is not None and roll is None:
+            raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll", code="no_roll")
+        parsed, fp, service = _election(slug, definition, db)
+        voters = (parse_roll(roll_text, parsed, source=roll.name) if roll is not None and roll_text is not None
+                  else service.roll(slug))
         settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
-        n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
-                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload),
-                              site=site)
+        publish = None if service is None else (lambda payload: service.publish_credentials(slug, payload))
+        n = issue_credentials(out, definition=parsed, fp=fp, slug=slug, voters=voters, identity=identity,
+                              publish=publish, site=site)
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
-        if not send:
+        if service is None:
+            done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
+        elif send:
+            done("Only the public credentials are on the board.")
+        else:
             done("Only the public credentials are on the board. Print and send the letters, then destroy the "
                  "folder.")
-            return
-        done("Only the public credentials are on the board.")
-        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run, settings=settings))
+        if send:
+            _sent(mail.send(out, parsed, fp, slug, dry_run=dry_run, settings=settings))
 
     @credentials.command("send")
     @refusals
@@ -273,12 +273,8 @@ def register(app: typer.Typer) -> None:
         if not (out / mail.CREDENTIALS_TABLE).exists():
             raise InvalidInput(f"{str(out)!r} holds no issued letters ({mail.CREDENTIALS_TABLE}): issue them first "
                                "with `vybory credentials issue`", field="out", code="no_letters")
-        if definition is not None:
-            parsed = _definition_of(definition, slug)
-            _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run))
-            return
-        state = service_for(db).state(slug)
-        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run))
+        parsed, fp, _service = _election(slug, definition, db)
+        _sent(mail.send(out, parsed, fp, slug, dry_run=dry_run))
 
     @app.command("vote")
     @refusals

@@ -31,6 +31,7 @@ from vybory.crypto.threshold import (
     DealerCommitment,
     DealerReveal,
     EncryptedShare,
+    Judgement,
     MessagingKey,
     TrusteeSecrets,
 )
@@ -377,31 +378,16 @@ def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> Trust
 
 
 def attempt_outcome(state: ElectionState, now: datetime) -> dict[str, Any] | None:
-    """How the latest attempt ended, as a restart names it: failed (every trustee filed its
-    complaints and fewer than k qualified: who did and who did not, and why) or stalled (its deadline
-    has passed and some trustees have not published the step it waits for); None while it may
-    still succeed, and once it has."""
-    keys = state.keys
-    if keys.completed is not None:
+    """How the latest attempt ended, as a restart names it (:func:`vybory.model.restart.outcome`):
+    failed or stalled; None while it may still succeed, and once it has."""
+    if state.keys.completed is not None:
         return None
-    judged = keys.judge(state.threshold)
-    if judged is not None:
-        if len(judged.qualified) >= state.threshold:
-            return None
-        return {"result": restart.FAILED, **judged.to_json()}
-    deadline = state.ceremony_deadline()
-    if now < deadline:
-        return None
-    waiting = restart.waiting_for(state.trustee_count, keys.done())
-    return {"result": restart.STALLED, "deadline": at(deadline),
-            "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+    return _outcome(state, state.keys.judge(state.threshold), now)
 
 
-def failed_seats(outcome: Mapping[str, Any]) -> set[int]:
-    """The seats a restart may give to new trustees: those disqualified in a failed attempt, or not
-    acting in a stalled one."""
-    named = outcome["disqualified"] if outcome["result"] == restart.FAILED else outcome["waiting"]
-    return {int(j) for j in named}
+def _outcome(state: ElectionState, judged: Judgement | None, now: datetime) -> dict[str, Any] | None:
+    return restart.outcome(judged, state.threshold, state.ceremony_deadline(), now, state.trustee_count,
+                           state.keys.done())
 
 
 def _refuse_restart(state: ElectionState, now: datetime) -> dict[str, Any]:
@@ -409,10 +395,10 @@ def _refuse_restart(state: ElectionState, now: datetime) -> dict[str, Any]:
     if state.keys.completed is not None:
         raise refuse(say("the key ceremony is completed: a completed ceremony is never restarted (its trustees "
                          "hold the election's key)"), field="key_ceremony", code="key_ceremony_completed")
-    outcome = attempt_outcome(state, now)
+    judged = state.keys.judge(state.threshold)
+    outcome = _outcome(state, judged, now)
     if outcome is not None:
         return outcome
-    judged = state.keys.judge(state.threshold)
     if judged is not None:
         raise refuse(say("the key ceremony has not failed: %(qualified)s trustees qualified, %(needed)s needed; "
                          "complete it instead", qualified=len(judged.qualified), needed=state.threshold),
@@ -464,7 +450,7 @@ def check_restart(state: ElectionState, payload: Mapping[str, Any]) -> None:
     restart.read_reason(payload["reason"])
     new = restart.read_trustees(payload["trustees"], state.trustee_count)
     earlier = [t for attempt in (*state.attempts, state.keys) for t in attempt.trustees]
-    restart.check_seats(state.definition, state.trustees, earlier, failed_seats(outcome), new)
+    restart.check_seats(state.definition, state.trustees, earlier, restart.failed_seats(outcome), new)
 
 
 __all__ = [
