@@ -98,6 +98,35 @@ def test_a_ballot_under_a_key_that_is_not_the_elections_is_caught(exported: Any)
     assert "whoever holds that key can read it" in finding.message
 
 
+def test_a_record_whose_announced_key_is_the_servers_does_not_hold(exported: Any, tmp_path: Path) -> None:
+    # The server announces a joint key of its own on the board (re-hashing the chain and the
+    # manifest) and its booth encrypts under that key: the audit opens under the record's key,
+    # but that key is not the one the trustees' ceremony makes, so the audit does not hold.
+    import zipfile
+
+    from tamper import load, manifest_for, read_zip, rechain, rechained, to_lines
+
+    server = Point.base_mul(Scalar.random(DeterministicRng("server's own key")))
+    files = read_zip(exported.path)
+    events = load(files["events.jsonl"].splitlines(keepends=True))
+    (completed,) = [e for e in events if e["kind"] == "key_ceremony_completed"]
+    completed["payload"]["public_key"] = server.to_hex()
+    audit = _bytes(audit_file(exported, key=server))
+    result = check_audit(rechained(files, events), read_audit(audit))
+    assert not result.holds and not result.board_intact and result.findings == ()
+
+    rechain(events)
+    lines = to_lines(events)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, data in {**files, "events.jsonl": b"".join(lines),
+                           "manifest.json": manifest_for(files, lines, events)}.items():
+            archive.writestr(name, data)
+    (tmp_path / "audit.json").write_bytes(audit)
+    out = run("verify-ballot", str(forged), "--audit", str(tmp_path / "audit.json"), code=1)
+    assert "does not hold" in out and "key ceremony" in out and "faithfully" not in out
+
+
 def test_a_ballot_that_drops_or_reorders_a_contest_is_caught(exported: Any) -> None:
     audit = audit_file(exported)
     dropped = dict(audit, contests=audit["contests"][:1])
