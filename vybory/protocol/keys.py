@@ -138,14 +138,28 @@ def _check_own_key(state: ElectionState, secrets: TrusteeSecrets) -> None:
 
 def _check_recipient_keys(state: ElectionState, secrets: TrusteeSecrets) -> None:
     """Before a share is encrypted to them: every recipient's messaging key on the board is signed
-    by that recipient's identity key (the server cannot put its own key in a trustee's place)."""
+    by that recipient's identity key, as the definition or the commission's signed restart names it
+    (the server cannot put its own key in a trustee's place, nor seat its own trustee)."""
     _check_own_key(state, secrets)
+    restarted = state.keys.restart_payload
+    if restarted is not None:
+        try:
+            check_payload_signature(state.definition, state.fingerprint, "key_ceremony_restarted", restarted)
+        except Refused as exc:
+            seated = [j for j, (t, named) in enumerate(zip(state.trustees, state.definition.trustees), start=1)
+                      if t != named]
+            if seated:
+                raise _recipient_unsigned(seated[0], exc.message) from None
     for j, payload in sorted(state.keys.messaging_payloads.items()):
         try:
             check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload, state.trustees)
         except Refused as exc:
-            raise refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=exc.message), field=f"messaging_key.{j}",
-                         code="recipient_key_unsigned") from None
+            raise _recipient_unsigned(j, exc.message) from None
+
+
+def _recipient_unsigned(j: int, message: Any) -> Refused:
+    return refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=message), field=f"messaging_key.{j}",
+                  code="recipient_key_unsigned")
 
 
 # --- step 0 ---------------------------------------------------------------------
