@@ -50,6 +50,8 @@ def trustee_message(
 ) -> dict[str, Any]:
     """A trustee's step computed from the board (the key file is ``folder/<trustee>-key.json``
     unless ``key`` is given)."""
+    if step == "decrypt":
+        kwargs.setdefault("ballots", service.events(slug, kinds=["ballot_cast"]))
     return offline_step(board_state(service, slug), key or folder / f"{trustee}-key.json", trustee, step, **kwargs)
 
 
