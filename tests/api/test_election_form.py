@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from apikit import ApiElection, create
+from apikit import PASSWORD, ApiElection, Caller, create
 from electionkit import signing_key
 
 from vybory.errors import InvalidDefinition
@@ -264,3 +264,51 @@ def test_a_roll_chosen_once_is_kept_across_a_refusal(election: ApiElection) -> N
                                  "roll_kept": "id,name,district\nv1,Anna,atlantis\n"})
     assert again.status_code == 422 and "'atlantis' is not one of the districts" in " ".join(
         field_problems(html.unescape(again.text), "roll"))
+
+
+def test_another_site_cannot_post_the_form_or_its_kept_roll_through_the_secretarys_browser(
+        election: ApiElection) -> None:
+    """The kept roll is a hidden field the browser posts back: a page of another site that makes the
+    secretary's logged-in browser post the form (with a roll of its own in that field) has no form
+    token, and is refused before anything is read or created."""
+    secretary, token = page_of(election)
+    forged_roll = "id,name,district\nx1,Mallory,north\n"
+    for wrong in ("", "A" * 43):
+        refused = secretary.call("POST", "/commission/elections/form", follow_redirects=False,
+                                 data={**posted(), "csrf_token": wrong, "roll_kept": forged_roll})
+        assert refused.status_code == 403 and "csrf" in refused.text
+        assert SLUG not in [s.slug for s in election.service.list_elections()]
+    # with the token (the secretary's own page), the kept roll is the one stored, and nothing else
+    done = secretary.call("POST", "/commission/elections/form", follow_redirects=False,
+                          data={**posted(), "csrf_token": token, "roll_kept": forged_roll})
+    assert done.status_code == 303
+    assert [(v.id, v.district) for v in election.service.roll(SLUG)] == [("x1", "north")]
+
+
+def test_only_the_central_commission_creates_an_election_through_the_pages(election: ApiElection) -> None:
+    """A commission login bound to one election, or an organisation's login, posts the form or a
+    definition file with its own valid form token: refused, and no election is created."""
+    create(election)
+    assert election.secretary is not None
+    election.secretary.ok("POST", "/api/users", 201, json={
+        "username": "local-commission", "password": PASSWORD, "role": "commission", "election": election.slug})
+    callers = [Caller(election.client, "local-commission"), election.organisation("union")]
+    before = [s.slug for s in election.service.list_elections()]
+    for caller in callers:
+        form = caller.call("POST", "/commission/elections/form", follow_redirects=False,
+                           data={**posted(slug="club-2099"), "csrf_token": caller.csrf})
+        assert form.status_code == 403, form.text
+        upload = caller.call("POST", "/commission/elections/upload", follow_redirects=False,
+                             data={"csrf_token": caller.csrf},
+                             files={"definition": ("election.toml", b'slug = "club-2098"\n', "text/plain")})
+        assert upload.status_code == 403, upload.text
+    assert [s.slug for s in election.service.list_elections()] == before
+
+
+def test_the_add_button_is_refused_at_the_row_limit_too() -> None:
+    """The form's own add button cannot take a list past the limit a post is held to."""
+    full = ElectionForm.of(posted(**{f"districts-{i}-name": f"d{i}" for i in range(200)}))
+    with pytest.raises(Exception, match="at most 200 rows") as too_many:
+        full.adding("districts")
+    assert getattr(too_many.value, "field", None) == "districts"
+    assert len(full.adding("contests").rows["contests"]) == len(full.rows["contests"]) + 1

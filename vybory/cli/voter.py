@@ -37,7 +37,15 @@ from vybory.cli._common import (
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
-from vybory.mail.issued import LETTER_SETTINGS, check_site, letter_settings
+from vybory.mail.issued import (
+    CREDENTIALS_TABLE,
+    LETTER_SETTINGS,
+    PUBLIC_LIST,
+    check_site,
+    credentials_table,
+    file_name,
+    letter_settings,
+)
 from vybory.mail.letters import Letter, letter_text
 from vybory.model.canonical import parse_json
 from vybory.model.definition import (
@@ -52,7 +60,6 @@ from vybory.model.definition import (
 from vybory.model.signing import AUTHORITY, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
-PUBLIC_LIST = mail.PUBLIC_LIST  # the signed public list, for the commission's upload page
 SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
 
 
@@ -94,11 +101,11 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
     try:
         for voter, secret, _public in issued:
             district = definition.district(voter.district).name
-            write_private(partial / "letters" / f"{mail.file_name(voter.id)}.txt", letter_text(
+            write_private(partial / "letters" / f"{file_name(voter.id)}.txt", letter_text(
                 Letter(definition.title, slug, fp.hex(), voter, district, secret, site)))
         write_private(partial / LETTER_SETTINGS, letter_settings(site))
-        write_private(partial / mail.CREDENTIALS_TABLE,
-                      mail.credentials_table([(voter, secret) for voter, secret, _p in issued]))
+        write_private(partial / CREDENTIALS_TABLE,
+                      credentials_table([(voter, secret) for voter, secret, _p in issued]))
         write_private(partial / PUBLIC_LIST, json.dumps(payload, indent=1) + "\n")
         if publish is not None:
             publish(payload)
@@ -270,8 +277,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """E-mail the letters already issued into OUT to the voters who have not got theirs (never a new
         credential): the addresses are OUT/credentials.csv's email column, corrected there if need be."""
-        if not (out / mail.CREDENTIALS_TABLE).exists():
-            raise InvalidInput(f"{str(out)!r} holds no issued letters ({mail.CREDENTIALS_TABLE}): issue them first "
+        if not (out / CREDENTIALS_TABLE).exists():
+            raise InvalidInput(f"{str(out)!r} holds no issued letters ({CREDENTIALS_TABLE}): issue them first "
                                "with `vybory credentials issue`", field="out", code="no_letters")
         parsed, fp, _service = _election(slug, definition, db)
         _sent(mail.send(out, parsed, fp, slug, dry_run=dry_run))

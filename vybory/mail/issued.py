@@ -140,6 +140,16 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
     return letters
 
 
+def roll_columns(roll_text: str) -> list[str]:
+    """The column names of a roll file's header line, as :func:`parse_roll` reads them."""
+    return [h.strip().lower() for h in next(csv.reader(roll_text.removeprefix("\ufeff").splitlines()), [])]
+
+
+def roll_has_addresses(roll_text: str) -> bool:
+    """Whether a roll file's header has the letters' columns (email, language)."""
+    return bool({"email", "language"} & set(roll_columns(roll_text)))
+
+
 def check_can_send(env: Mapping[str, str], voters: list[Voter], roll_text: str | None,
                    dry_run: bool) -> MailSettings | None:
     """Before anything is issued: the settings (``None`` for a dry run, which needs only the From
@@ -149,11 +159,9 @@ def check_can_send(env: Mapping[str, str], voters: list[Voter], roll_text: str |
         read_sender(env)
     else:
         settings = MailSettings.from_environment(env)
-    if roll_text is not None:
-        header = [h.strip().lower() for h in next(csv.reader(roll_text.removeprefix("\ufeff").splitlines()), [])]
-        if "email" not in header:
-            raise InvalidInput(say("the roll: line 1: --send needs an 'email' column (the voters' addresses)"),
-                               field="roll", code="roll_without_addresses")
+    if roll_text is not None and "email" not in roll_columns(roll_text):
+        raise InvalidInput(say("the roll: line 1: --send needs an 'email' column (the voters' addresses)"),
+                           field="roll", code="roll_without_addresses")
     if not any(v.email for v in voters):
         raise InvalidInput(say("no voter on the roll has an e-mail address: the addresses are in the "
                                "'email' column of your copy of the roll (--roll); the service never keeps them"),
@@ -175,4 +183,6 @@ __all__ = [
     "issued_letters",
     "letter_settings",
     "read_site",
+    "roll_columns",
+    "roll_has_addresses",
 ]

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
 from vybory.api.elections import read_required_upload, read_upload
-from vybory.api.errors import status_of
+from vybory.api.errors import ApiError, status_of
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
 from vybory.model.definition import parse_definition, parse_roll
@@ -58,6 +58,13 @@ def dashboard(request: Request) -> HTMLResponse:
 # --- creating an election ----------------------------------------------------------------
 
 
+def _central_commission(request: Request) -> None:
+    """Refuses (403) anyone but a login of the central commission (one bound to an election cannot
+    create elections)."""
+    if page_login(request, "commission").election is not None:
+        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
+
+
 def _new_page(
     request: Request,
     *,
@@ -66,11 +73,7 @@ def _new_page(
     status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    login = page_login(request, "commission")
-    if login.election is not None:
-        from vybory.api.errors import ApiError
-
-        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
+    _central_commission(request)
     return render(
         request,
         "commission/new.html",
@@ -114,7 +117,7 @@ async def create_from_upload(
     definition: Annotated[UploadFile | None, File()] = None,
     roll: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    _new_page(request)  # the login check
+    _central_commission(request)
     check_form(request, csrf_token)
     try:
         text = await read_required_upload(
@@ -136,7 +139,7 @@ async def create_from_upload(
 async def create_from_form(request: Request) -> Response:
     """The form's buttons: add or remove a row, check, or create. Every answer but a created
     election shows the form again as it was typed, with each problem by its field."""
-    _new_page(request)
+    _central_commission(request)
     posted = await request.form()
     check_form(request, str(posted.get("csrf_token", "")))
     action = str(posted.get("action") or "create")
@@ -167,9 +170,9 @@ async def create_from_form(request: Request) -> Response:
     try:
         built = build(form)
         if verb == "check":
-            parse_definition(built.toml, source="the form")
+            definition = parse_definition(built.toml, source="the form")
             if form.roll:
-                parse_roll(form.roll, parse_definition(built.toml, source="the form"))
+                parse_roll(form.roll, definition)
             return _new_page(request, form=built.with_ids(form), checked=True, utc=built.utc)
         summary = service_of(request).create_election(
             built.toml, roll_csv=form.roll or None, source="the form"

@@ -211,10 +211,7 @@ class ElectionForm:
         rows = {}
         for name, by_index in found.items():
             if len(by_index) > MAX_ROWS:
-                raise InvalidInput(
-                    say_plural("a form holds at most %(num)s row in a list", "a form holds at most "
-                               "%(num)s rows in a list", MAX_ROWS),
-                    field=name, code="too_many_rows")
+                raise _too_many_rows(name)
             rows[name] = tuple(by_index[i] for i in sorted(by_index))
         checks = {name: _clean(posted.get(name)) in ("on", "true", "yes", "1") for name in CHECKS}
         return ElectionForm(values, rows, checks, _clean(posted.get("roll_kept"), lines=True))
@@ -224,10 +221,7 @@ class ElectionForm:
         if name not in LISTS:
             return self
         if len(self.rows.get(name, ())) >= MAX_ROWS:
-            raise InvalidInput(
-                say_plural("a form holds at most %(num)s row in a list", "a form holds at most "
-                           "%(num)s rows in a list", MAX_ROWS),
-                field=name, code="too_many_rows")
+            raise _too_many_rows(name)
         return replace(self, rows={**self.rows, name: (*self.rows.get(name, ()), {})})
 
     def removing(self, name: str, index: int) -> ElectionForm:
@@ -236,6 +230,13 @@ class ElectionForm:
             return self
         kept = tuple(r for i, r in enumerate(self.rows.get(name, ())) if i != index)
         return replace(self, rows={**self.rows, name: kept})
+
+
+def _too_many_rows(name: str) -> InvalidInput:
+    return InvalidInput(
+        say_plural("a form holds at most %(num)s row in a list", "a form holds at most %(num)s rows in a list",
+                   MAX_ROWS),
+        field=name, code="too_many_rows")
 
 
 def _clean(value: Any, *, lines: bool = False) -> str:

@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES, checked_login, file_roll_complaint
+from vybory.api.elections import (
+    MAX_COMPLAINT_BYTES,
+    MAX_LOGIN_BYTES,
+    NewComplaint,
+    checked_login,
+    file_roll_complaint,
+)
 from vybory.api.errors import status_of
 from vybory.api.views import open_round_for, results_view, roll_view
 from vybory.api.voting import receipt_answer
@@ -379,11 +385,8 @@ async def receipt_page(
 def _roll_page(request: Request, slug: str, voter: str, *, status_code: int = 200, error: Any = None,
                filed: Any = None) -> HTMLResponse:
     def view(state: Any, now: Any) -> dict[str, Any]:
-        roll = roll_view(state)
-        lookup = None
-        if voter.strip():
-            lookup = roll_view(state, voter.strip())["lookup"]
-        return {"title": state.definition.title, "roll": roll, "lookup": lookup,
+        roll = roll_view(state, voter.strip() or None)
+        return {"title": state.definition.title, "roll": roll, "lookup": roll.pop("lookup", None),
                 "districts": {d.id: d.name for d in state.definition.districts}}
 
     values = read_state(service_of(request), slug, view)
@@ -400,7 +403,7 @@ def roll_page(slug: str, request: Request, voter: str = "") -> HTMLResponse:
         return _roll_page(request, slug, "", status_code=422, error=error)
 
 
-@router.post("/elections/{slug}/roll/complaints", response_class=HTMLResponse)
+@router.post("/elections/{slug}/roll/complaints", response_class=HTMLResponse, max_body_size=MAX_COMPLAINT_BYTES)
 def roll_complaint_page(
     slug: str,
     request: Request,
@@ -409,9 +412,8 @@ def roll_complaint_page(
     district: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Files a complaint about the roll from the page (the API's rules and limits)."""
-    from vybory.api.elections import NewComplaint
-
+    """Files a complaint about the roll from the page (the API's rules and limits: the same body
+    size, the same count per address)."""
     try:
         filed = file_roll_complaint(slug, NewComplaint(complaint=complaint, voter=voter, district=district,
                                                        reason=reason), request)
