@@ -35,26 +35,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"vybory databases: SQLite only ({POSTGRES_VARIABLE} is not set, PostgreSQL not tested)", crypto]
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--dist loadgroup`` (``make test``) sends the tests of one ``xdist_group`` to one worker
-    by a ``@group`` suffix that pytest-xdist 3.8 writes into ``item._nodeid``; pytest 9 reads a
-    node's id from ``item._id`` instead, so the suffix is lost and every group is split across
-    the workers (each building the group's module and session fixtures again). Here the suffix
-    is put where pytest 9 reads it; with a pytest that still reads ``_nodeid`` nothing is done."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    try:
-        from _pytest.nodeid import coerce_node_id
-    except ImportError:  # pytest 8: xdist's own suffix holds
-        return
-    for item in items:
-        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                         for m in item.iter_markers("xdist_group")})
-        if groups and "@" not in item.nodeid.rpartition("]")[2]:
-            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")  # type: ignore[attr-defined]
-
-
 @pytest.fixture(params=_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A URL of an empty database of its own (schema not yet created)."""
