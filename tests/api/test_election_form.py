@@ -312,3 +312,32 @@ def test_the_add_button_is_refused_at_the_row_limit_too() -> None:
         full.adding("districts")
     assert getattr(too_many.value, "field", None) == "districts"
     assert len(full.adding("contests").rows["contests"]) == len(full.rows["contests"]) + 1
+
+
+NO_FILE = {"roll": ("", b"", "application/octet-stream")}  # a browser's file field with no file chosen
+
+
+def test_a_roll_over_a_megabyte_is_kept_and_a_long_form_is_read_whole(election: ApiElection) -> None:
+    """The kept roll travels back in a hidden field, so a field may be as large as a roll file; and a
+    browser posts every column of every row, empty ones too, so the form's own row limit (not a
+    smaller count of fields) is what bounds a post."""
+    secretary, token = page_of(election)
+    roll = "id,name,district\n" + "".join(f"v{i},Voter number {i},north\n" for i in range(40000))
+    assert len(roll.encode()) > 1024 * 1024
+    first = secretary.call("POST", "/commission/elections/form",
+                           data={**posted(title=""), "csrf_token": token},
+                           files={"roll": ("roll.csv", roll.encode(), "text/csv")})
+    assert first.status_code == 422 and field_problems(first.text, "title") == ["must not be empty"]
+    kept = re.search(r'<textarea name="roll_kept"[^>]*>(.*?)</textarea>', first.text, re.DOTALL)
+    assert kept is not None
+    done = secretary.call("POST", "/commission/elections/form", follow_redirects=False, files=NO_FILE,
+                          data={**posted(), "csrf_token": token, "roll_kept": html.unescape(kept.group(1))})
+    assert done.status_code == 303, done.text[:500]
+    assert len(election.service.roll(SLUG)) == 40000
+    # 150 contests, each row with all its columns as the browser sends them
+    columns = ("title", "district", "method", "seats", "min_marks", "max_marks", "description", "options", "id")
+    rows = {f"contests-{i}-{c}": {"title": f"Seat {i}", "district": "North", "method": "plurality"}.get(c, "")
+            for i in range(150) for c in columns}
+    checked = secretary.call("POST", "/commission/elections/form", files=NO_FILE,
+                             data={**posted(slug="club-2026"), **rows, "csrf_token": token, "action": "check"})
+    assert checked.status_code == 200 and 'id="checked"' in checked.text, checked.text[:500]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
-from vybory.api.elections import read_required_upload, read_upload
+from vybory.api.elections import MAX_UPLOAD, read_required_upload, read_upload
 from vybory.api.errors import ApiError, status_of
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
@@ -28,6 +28,7 @@ from vybory.text import say
 from vybory.web.forms import (
     FIELD_LABELS,
     LISTS,
+    MAX_FIELDS,
     METHOD_NAMES,
     METHOD_WORDS,
     TYPE_WORDS,
@@ -140,7 +141,8 @@ async def create_from_form(request: Request) -> Response:
     """The form's buttons: add or remove a row, check, or create. Every answer but a created
     election shows the form again as it was typed, with each problem by its field."""
     _central_commission(request)
-    posted = await request.form()
+    # The kept roll (a hidden field) may be as large as a roll file; every row a form may have fits.
+    posted = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_UPLOAD)
     check_form(request, str(posted.get("csrf_token", "")))
     action = str(posted.get("action") or "create")
     try:

@@ -120,6 +120,11 @@ LISTS: dict[str, RowList] = {
     )
 }
 
+# The most fields a post of the form may hold: the settings, the buttons' and hidden fields
+# (csrf_token, action, roll, roll_kept) and every column of MAX_ROWS rows of each list, as a
+# browser posts them (empty ones too).
+MAX_FIELDS = len(SCALARS) + len(CHECKS) + 4 + MAX_ROWS * sum(len(spec.columns) for spec in LISTS.values())
+
 # The words for each counting method: a name and one line on what the voter does and who wins.
 METHOD_WORDS: dict[str, tuple[Text, Text]] = {
     "plurality": (say("Plurality"), say("Each voter marks one name; the most votes win.")),
