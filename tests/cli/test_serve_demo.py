@@ -18,6 +18,9 @@ from serverkit import VYBORY, free_port, stop_group, wait_until_answering
 
 from vybory.web.booth.manifest import load_manifest
 
+# Both tests read the one demo server the module starts: on one worker, so that it starts once.
+pytestmark = pytest.mark.xdist_group("serve-demo")
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
