@@ -136,7 +136,7 @@ def main() -> None:
         return
     layout = form.layouts[0]
     choices = {layout.contest: [layout.candidates[values[layout.contest].index(1)]]}
-    for name in ("sodium", "native"):
+    for name in ("sodium", "native") if backend.native_available() else ("sodium",):
         backend.use(name)
         start = time.process_time()
         for _ in range(5):

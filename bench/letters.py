@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "cli"))  # the tests' SMTP kit
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # its free_port (serverkit)
 
 from smtpkit import Mailbox, smtp_server
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import ctypes
 import json
 import os
 import pstats
@@ -43,44 +42,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vybory.crypto import _sodium, backend, proofs, shuffle, threshold
+from benchkit import ZERO_ONE_OPS, Raw, cpu_us, range_ops, share_check_ops, shuffle_ops
+
+from vybory.crypto import backend, proofs, shuffle, threshold
 from vybory.crypto.elgamal import encrypt
 from vybory.crypto.group import Point, Scalar
 from vybory.crypto.rng import DeterministicRng
 
 FP = b"\x07" * 32
 BACKENDS = ("sodium", "native")
-
-
-def cpu_us(fn: Callable[[], object], iterations: int) -> float:
-    start = time.process_time()
-    for _ in range(iterations):
-        fn()
-    return (time.process_time() - start) / iterations * 1e6
-
-
-class Raw:
-    """The raw libsodium calls (ctypes, preallocated output buffers, no Python objects)."""
-
-    def __init__(self) -> None:
-        self.out = ctypes.create_string_buffer(32)
-
-    def ops(self, base: int = 0, mul: int = 0, add: int = 0, sub: int = 0) -> Callable[[], None]:
-        out, b, m, a, s = self.out, _sodium._scalarmult_base, _sodium._scalarmult, _sodium._add, _sodium._sub
-        scalar = Scalar.random().to_bytes()
-        point = Point.base_mul(Scalar.random()).encoding
-
-        def run() -> None:
-            for _ in range(base):
-                b(out, scalar)
-            for _ in range(mul):
-                m(out, scalar, point)
-            for _ in range(add):
-                a(out, point, point)
-            for _ in range(sub):
-                s(out, point, point)
-
-        return run
 
 
 def dalek(shapes: dict[str, tuple[int, int]]) -> dict[str, float]:
@@ -142,16 +112,15 @@ def proof_rows(scale: float, rounds: int, bare_dalek: bool = True) -> list[dict[
                        lambda: proofs.verify_equal_logs(FP, Point.GENERATOR, key, h, hx, eq, purpose="bench"), 200,
                        raw.ops(mul=4, add=2), (5, 6)),
         "zero_one": ("0/1 proof", lambda: proofs.verify_zero_one(FP, cred, pk, ct, zo), 200,
-                     raw.ops(base=2, mul=6, add=4, sub=1), (7, 8)),
+                     raw.ops(**ZERO_ONE_OPS), (7, 8)),
         "range": ("range proof [0, 3]", lambda: proofs.verify_range(FP, cred, pk, ct3, 0, 3, rp), 100,
-                  raw.ops(base=width, mul=3 * width, add=2 * width, sub=width - 1), (3 + 2 * width, 4 + 2 * width)),
+                  raw.ops(**range_ops(width)), (3 + 2 * width, 4 + 2 * width)),
         "share_1": ("decryption share, 1 ciphertext", lambda: threshold.check_share(FP, key, tally[:1], share1), 200,
-                    raw.ops(base=1, mul=3, add=2), (5, 6)),
+                    raw.ops(**share_check_ops(1)), (5, 6)),
         "share_20": ("decryption share, 20 ciphertexts", lambda: threshold.check_share(FP, key, tally, share20), 20,
-                     raw.ops(base=1, mul=1 + 2 * 20, add=1 + 20), (1 + 3 * 20 + 1, 2 + 3 * 20 + 1)),
+                     raw.ops(**share_check_ops(20)), (1 + 3 * 20 + 1, 2 + 3 * 20 + 1)),
         "shuffle": (f"shuffle of {rows_n} rows x {rows_w}", lambda: shuffle.verify_shuffle(FP, pk, rows, mixed, mix_proof),
-                    2, raw.ops(base=3 + rows_w + rows_n, mul=4 + 4 * rows_n + rows_w * (4 * rows_n + 3),
-                               add=4 + 5 * rows_n + rows_w * (4 * rows_n + 4), sub=rows_n + 1), None),
+                    2, raw.ops(**shuffle_ops(rows_n, rows_w)), None),
     }
     shapes = {name: shape for name, (_, _, _, _, shape) in cases.items() if shape and bare_dalek}
     bare = dalek(shapes)

@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' election kit
 
+from benchkit import cpu_us
 from electionkit import (
     MARCH,
     T0,
@@ -75,11 +75,9 @@ SHAPES = ([4, 4, 4], [12, 12, 12, 12, 11])
 BACKENDS = ("sodium", "native")
 
 
-def cpu_us(fn: Callable[[], object], iterations: int) -> float:
-    start = time.process_time()
-    for _ in range(iterations):
-        fn()
-    return (time.process_time() - start) / iterations * 1e6
+def use(name: str) -> None:
+    """Switch to backend ``name``; without the native one built, its column is libsodium's again."""
+    backend.use(name if name == "sodium" or backend.native_available() else "sodium")
 
 
 # --- the peer's environment ------------------------------------------------------------------
@@ -213,7 +211,7 @@ def vybory_side(elections: list[Election], tally_n: int, scale: float) -> dict[s
     tally_cts = [c.ciphertext for part in first.ballots[0].contests for c in part.selections]
     share = threshold.compute_share(fp, 1, x, tally_cts)
     for name in BACKENDS:
-        backend.use(name)
+        use(name)
         figures: dict[str, float] = {}
         for e in elections:
             label = f"{len(e.shape)}x{sum(e.shape)}"
@@ -354,7 +352,7 @@ def main() -> None:
         from booth import booth_encrypt_us  # bench/booth.py
 
         for name in BACKENDS:
-            backend.use(name)
+            use(name)
             ours[name]["encrypt_ballot/booth20"] = min(
                 cpu_us(lambda: protocol.encrypt_ballot(booth_election.form, booth_election.secrets[0],
                                                        booth_election.choices[0]), max(1, int(5 * scale)))

@@ -134,3 +134,31 @@ def test_the_roll_page_looks_up_and_files(election: ApiElection) -> None:
                        data={"complaint": "left_off", "voter": "n1", "district": "north", "reason": "x"})
     assert ru.status_code == 409 and "внесён в список округа" in ru.text
     assert e.service.head(e.slug) == head
+
+
+def test_the_page_holds_a_complainer_to_the_apis_limits(election: ApiElection, api_service: Any) -> None:
+    """Anyone may file, so the page is no way around the API's limits: a body past the API's size
+    is refused before it is read, and complaints filed through the page and the API count together
+    against one address."""
+    from fastapi.testclient import TestClient
+
+    from vybory.api import create_app
+    from vybory.api.elections import MAX_COMPLAINT_BYTES
+    from vybory.api.throttle import Policy, Throttles
+
+    e = public_election(election)
+    app = create_app(service=api_service, secret_key=b"t", secure_cookies=False,
+                     throttles=Throttles(complaints=Policy(free=2, base=60.0)))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        head = api_service.head(e.slug)
+        form = {"complaint": "left_off", "voter": "x1", "district": "north"}
+        big = client.post(f"/elections/{e.slug}/roll/complaints", data={**form, "reason": "r" * MAX_COMPLAINT_BYTES})
+        assert big.status_code == 413, big.text
+        assert api_service.head(e.slug) == head
+        assert client.post(f"/elections/{e.slug}/roll/complaints", data={**form, "reason": "r"}).status_code == 200
+        assert client.post(f"/api/elections/{e.slug}/roll/complaints",
+                           json={**form, "voter": "x2", "reason": "r"}).status_code == 201
+        head = api_service.head(e.slug)
+        third = client.post(f"/elections/{e.slug}/roll/complaints", data={**form, "voter": "x3", "reason": "r"})
+        assert third.status_code == 429 and "too many complaints" in third.text
+        assert api_service.head(e.slug) == head

@@ -4,7 +4,6 @@ offer STARTTLS with a certificate made for the test, and require a login."""
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from serverkit import free_port
 
 
 @dataclass
@@ -69,12 +69,6 @@ class Mailbox:
 
     def recipients(self) -> list[str]:
         return [to for tos, _raw in self.received for to in tos]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:

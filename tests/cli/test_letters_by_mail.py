@@ -278,6 +278,8 @@ def test_the_dry_run_writes_one_eml_file_per_voter_and_sends_nothing(authority: 
      "line 2, column 4 (email)"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n2,Bob,all,ADA@example.org\n",
      "line 3, column 4 (email): 'ADA@example.org' is already the address of line 2"),
+    ("id,name,district,email\n1,\"Ada\nBcc: spy@example.net\",all,ada@example.org\n",
+     "line 2, column 2 (name): must be one line of text"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n1,Bob,all,bob@example.org\n",
      "line 3, column 1 (id): '1' is already on line 2"),
     ("id,name,district,email,language\n1,Ada,all,ada@example.org,de\n",
@@ -318,7 +320,7 @@ def test_bad_settings_are_named_by_their_variable_and_nothing_is_issued(
 
 
 def test_an_unreachable_server_is_refused_before_anything_is_issued(authority: Authority) -> None:
-    from smtpkit import free_port
+    from serverkit import free_port
 
     authority.server(free_port())
     out = authority.issue("--send", code=1)
@@ -341,6 +343,40 @@ def test_a_credential_changed_in_the_table_is_not_sent(authority: Authority) -> 
         out = authority.send(code=1)
     assert "roll number 4, column 7 (credential): is not on the signed list credentials.json" in out
     assert "credential_not_listed" in out and mailbox.received == []
+
+
+def test_a_table_whose_credentials_moved_between_voters_is_not_sent(authority: Authority) -> None:
+    # Whoever edits the table (or a spreadsheet that sorted one column) cannot send one voter's
+    # credential to another: each credential goes in one letter only, to a voter of the district
+    # and weight the signed list gives it.
+    authority.monkeypatch.setenv("VYBORY_SMTP_FROM", SENDER)
+    weighted = ROLL.replace("id,name,district,", "id,name,district,weight,").replace(",all,", ",all,1,")
+    (authority.folder / "weighted.csv").write_text(weighted.replace("1,Ada,all,1,", "1,Ada,all,3,"),
+                                                   encoding="utf-8")
+    authority.issue(roll="weighted.csv")
+    table = authority.folder / "issued" / "credentials.csv"
+    original = table.read_text(encoding="utf-8")
+    secrets = authority.secrets()
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        table.write_text(original.replace(secrets["4"], secrets["2"]), encoding="utf-8")
+        out = authority.send(code=1)
+        assert "roll number 4, column 7 (credential): is already the credential of roll number 2" in out
+        assert "credential_not_listed" in out
+        swapped = original.replace(secrets["1"], "\0").replace(secrets["4"], secrets["1"]).replace("\0", secrets["4"])
+        table.write_text(swapped, encoding="utf-8")
+        out = authority.send(code=1)
+        assert ("roll number 1, column 7 (credential): the signed list credentials.json gives it to district 'all' "
+                "with weight 1, not to this voter's") in out
+        assert "roll number 4, column 7 (credential): the signed list credentials.json gives it to district 'all' "\
+            "with weight 3" in out
+        assert mailbox.received == []
+        assert not (authority.folder / "issued" / "delivery.csv").exists()
+        table.write_text(original, encoding="utf-8")
+        authority.send()
+    assert sorted(mailbox.recipients()) == ["ada@example.org", "boris@example.org", "di@example.org",
+                                            "ed@example.org"]
 
 
 def test_a_commission_that_changes_an_address_to_its_own(authority: Authority) -> None:

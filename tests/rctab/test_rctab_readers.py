@@ -277,6 +277,21 @@ def test_dominion(tmp_path: Path) -> None:
     refused(config, "CandidateManifest.json", "missing from the Dominion export")
 
 
+def test_a_dominion_manifest_is_read_as_strictly_as_the_records(tmp_path: Path) -> None:
+    # A manifest that names its list twice (a reader that keeps the last would map the candidate
+    # ids through a list nobody sees first), or that holds NaN, is refused like a CvrExport.
+    config = copy_case(tmp_path, "dominion_alaska")
+    manifest = tmp_path / "_shared" / "dominion_alaska" / "alaska_input_data" / "CandidateManifest.json"
+    good = manifest.read_text(encoding="utf-8-sig")
+    listed = json.loads(good)["List"]
+    manifest.write_text(json.dumps({"List": listed[::-1]})[:-1] + ", " + json.dumps({"List": listed})[1:])
+    refused(config, "CandidateManifest.json", "the key 'List' appears twice")
+    manifest.write_text(json.dumps({"List": listed}).replace('"Id": 1,', '"Id": NaN,', 1))
+    refused(config, "CandidateManifest.json", "NaN is not JSON")
+    manifest.write_text(good)
+    assert count_rctab(config).ballots > 0
+
+
 def test_clear_ballot(tmp_path: Path) -> None:
     config = copy_case(tmp_path, "clear_ballot_kansas_primary")
     records = config.parent / "clear_ballot_kansas_primary.cvr.csv"

@@ -17,13 +17,13 @@ from electionkit import (
     signed,
     signing_key,
 )
-from kit import SLUG, VOTING_CLOSE, VOTING_OPEN, board_snapshot, new_election
+from kit import SLUG, VOTING_CLOSE, VOTING_OPEN, new_election, refused
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
 from vybory.cli.record import export_record
 from vybory.crypto.group import Point
-from vybory.errors import Refused, VyboryError
+from vybory.errors import Refused
 from vybory.model.definition import Trustee
 from vybory.protocol import restart_key_ceremony
 
@@ -41,15 +41,6 @@ def commission_restart(election: Any, replacements: dict[int, Trustee] | None = 
     return signed(state, "key_ceremony_restarted", body)
 
 
-def refused(service: Any, call: Any, code: str) -> VyboryError:
-    before = board_snapshot(service)
-    with pytest.raises(VyboryError) as caught:
-        call()
-    assert caught.value.code == code, caught.value
-    assert board_snapshot(service) == before
-    return caught.value
-
-
 def test_a_failed_ceremony_is_restarted_and_the_election_runs_on_the_new_key(service, clock, tmp_path) -> None:
     election = new_election(service)
     election.nominate_all()
@@ -64,7 +55,7 @@ def test_a_failed_ceremony_is_restarted_and_the_election_runs_on_the_new_key(ser
     ours = Trustee("olga", "Olga", elena.organisation, Point.from_hex(signing_key("trustee", "olga"), "k"))
     payload = commission_restart(election)
     payload["trustees"][2] = ours.to_json()
-    refused(service, lambda: service.restart_key_ceremony(SLUG, signed(state, "key_ceremony_restarted", {
+    refused(service, SLUG, lambda: service.restart_key_ceremony(SLUG, signed(state, "key_ceremony_restarted", {
         k: v for k, v in payload.items() if k != "signed"})), "restart_replaces_qualified")
     anna = state.trustees[0]
     alla = Trustee("alla", "Alla", anna.organisation, Point.from_hex(signing_key("trustee", "alla"), "k"))
@@ -77,7 +68,8 @@ def test_a_failed_ceremony_is_restarted_and_the_election_runs_on_the_new_key(ser
     assert state.keys.completed is not None and state.keys.completed["attempt"] == 2
     election.trustees = secret_shares(state, secrets)
     # Once completed it is never restarted: not even with the commission's own signature.
-    refused(service, lambda: service.restart_key_ceremony(SLUG, {**payload, "attempt": 3}), "key_ceremony_completed")
+    refused(service, SLUG, lambda: service.restart_key_ceremony(SLUG, {**payload, "attempt": 3}),
+            "key_ceremony_completed")
     clock.set(at(NOMINATIONS_CLOSE, days=3))
     service.close_nominations(SLUG)
     election.issue_credentials()

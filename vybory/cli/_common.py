@@ -90,12 +90,6 @@ def write_private(path: Path, data: str | bytes) -> None:
     os.replace(temporary, path)
 
 
-def roll_has_addresses(roll_text: str) -> bool:
-    """Whether a roll file's header has the letters' columns (email, language)."""
-    first = roll_text.removeprefix("\ufeff").partition("\n")[0]
-    return bool({"email", "language"} & {h.strip().strip('"').lower() for h in first.split(",")})
-
-
 def done(message: str) -> None:
     console.print(message)
 

@@ -435,17 +435,6 @@ def _ess_record(source: Source, names: Names, number: int, votes: tuple[tuple[in
 
 # The NIST Common Data Format (``cdf``), JSON.
 
-def _load_json(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                           field=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
-
-
 def _stream_list(path: Path, key: str) -> Iterator[tuple[int, Any]]:
     """The items of the array ``key`` of the JSON object in ``path``, read as a stream."""
     seen = False
@@ -756,7 +745,7 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                 raise InvalidInput("missing from the Dominion export", field=str(path))
             return None
         out: dict[int, dict[str, Any]] = {}
-        for i, item in enumerate(_need(_load_json(path), "List", list, str(path))):
+        for i, item in _stream_list(path, "List"):
             out[_need(item, "Id", int, f"{path}: List[{i}]")] = item
         return out
 

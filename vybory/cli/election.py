@@ -22,12 +22,12 @@ from vybory.cli._common import (
     print_decision,
     read_text,
     refusals,
-    roll_has_addresses,
     service_for,
     signer_identity,
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
+from vybory.mail.issued import roll_has_addresses
 from vybory.model.definition import format_time
 from vybory.model.restart import parse_replacements
 from vybory.model.signing import COMMISSION, sign_payload

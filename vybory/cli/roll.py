@@ -28,12 +28,12 @@ from vybory.cli._common import (
     done,
     read_text,
     refusals,
-    roll_has_addresses,
     service_for,
     signer_identity,
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
+from vybory.mail.issued import roll_has_addresses
 from vybory.model.definition import (
     Definition,
     definition_from_json,

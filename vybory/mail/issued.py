@@ -82,7 +82,8 @@ def credentials_table(rows: list[tuple[Voter, str]]) -> str:
 def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -> list[Letter]:
     """The letters issued into ``folder``: its ``credentials.csv`` (addresses may have been
     corrected there), read as a roll (every line and column checked) and every credential
-    required to be on the signed list ``credentials.json`` of this election."""
+    required to be on the signed list ``credentials.json`` of this election, with the voter's
+    district and weight, and in one letter only."""
     source = str(folder / CREDENTIALS_TABLE)
     text = _read(folder / CREDENTIALS_TABLE, "credentials table")
     signed = parse_json(_read(folder / PUBLIC_LIST, "signed list"), field="signed list")
@@ -99,7 +100,9 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
     csv.writer(roll_text).writerows(row[:-1] for row in rows)
     voters = parse_roll(roll_text.getvalue(), definition, source=source)
     secrets = {row[0].strip(): row[-1].strip() for row in rows[1:] if row and any(c.strip() for c in row)}
-    listed = {e.get("credential") for e in signed["credentials"] if isinstance(e, dict)}
+    listed = {e.get("credential"): (e.get("district"), e.get("weight"))
+              for e in signed["credentials"] if isinstance(e, dict)}
+    given: dict[str, str] = {}  # public credential -> the roll number whose letter carries it
     problems = []
     column = len(rows[0])
     letters = []
@@ -117,11 +120,34 @@ def issued_letters(folder: Path, definition: Definition, fp: bytes, slug: str) -
                                 "signed list %(list)s", source=source, id=voter.id, column=column,
                                 list=PUBLIC_LIST))
             continue
+        if public in given:
+            problems.append(say("%(source)s: roll number %(id)s, column %(column)s (credential): is already the "
+                                "credential of roll number %(other)s", source=source, id=voter.id, column=column,
+                                other=given[public]))
+            continue
+        given[public] = voter.id
+        if listed[public] != (voter.district, voter.weight):
+            district, weight = listed[public]
+            problems.append(say("%(source)s: roll number %(id)s, column %(column)s (credential): the signed list "
+                                "%(list)s gives it to district %(district)s with weight %(weight)s, not to this "
+                                "voter's", source=source, id=voter.id, column=column, list=PUBLIC_LIST,
+                                district=repr(district), weight=weight))
+            continue
         letters.append(Letter(definition.title, slug, fp.hex(), voter, definition.district(voter.district).name,
                               secret, site))
     if problems:
         raise Refused(joined(problems), field="credentials table", code="credential_not_listed")
     return letters
+
+
+def roll_columns(roll_text: str) -> list[str]:
+    """The column names of a roll file's header line, as :func:`parse_roll` reads them."""
+    return [h.strip().lower() for h in next(csv.reader(roll_text.removeprefix("\ufeff").splitlines()), [])]
+
+
+def roll_has_addresses(roll_text: str) -> bool:
+    """Whether a roll file's header has the letters' columns (email, language)."""
+    return bool({"email", "language"} & set(roll_columns(roll_text)))
 
 
 def check_can_send(env: Mapping[str, str], voters: list[Voter], roll_text: str | None,
@@ -133,11 +159,9 @@ def check_can_send(env: Mapping[str, str], voters: list[Voter], roll_text: str |
         read_sender(env)
     else:
         settings = MailSettings.from_environment(env)
-    if roll_text is not None:
-        header = [h.strip().lower() for h in next(csv.reader(roll_text.removeprefix("\ufeff").splitlines()), [])]
-        if "email" not in header:
-            raise InvalidInput(say("the roll: line 1: --send needs an 'email' column (the voters' addresses)"),
-                               field="roll", code="roll_without_addresses")
+    if roll_text is not None and "email" not in roll_columns(roll_text):
+        raise InvalidInput(say("the roll: line 1: --send needs an 'email' column (the voters' addresses)"),
+                           field="roll", code="roll_without_addresses")
     if not any(v.email for v in voters):
         raise InvalidInput(say("no voter on the roll has an e-mail address: the addresses are in the "
                                "'email' column of your copy of the roll (--roll); the service never keeps them"),
@@ -159,4 +183,6 @@ __all__ = [
     "issued_letters",
     "letter_settings",
     "read_site",
+    "roll_columns",
+    "roll_has_addresses",
 ]

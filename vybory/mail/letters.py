@@ -84,14 +84,19 @@ def letter_text(letter: Letter) -> str:
 
 def letter_subject(letter: Letter) -> str:
     """The e-mail's subject line (no credential in it: subjects show in lists and logs)."""
-    return localise(letter.language, say("Your voting credential: %(title)s", title=letter.title))
+    return localise(letter.language, say("Your voting credential: %(title)s", title=_one_line(letter.title)))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its whitespace (line breaks included) as single spaces: fit for a header."""
+    return " ".join(text.split())
 
 
 def letter_message(letter: Letter, sender: Address, *, now: datetime) -> EmailMessage:
     """The letter as an e-mail to the voter's address, from ``sender``."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(display_name=letter.voter.name, addr_spec=letter.voter.email)
+    message["To"] = Address(display_name=_one_line(letter.voter.name), addr_spec=letter.voter.email)
     message["Subject"] = letter_subject(letter)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.domain or None)

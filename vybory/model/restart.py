@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vybory.crypto.group import Point
+from vybory.crypto.threshold import Judgement
 from vybory.errors import InvalidInput, Refused, VyboryError
-from vybory.model.definition import ID_RE, MAX_TEXT, Definition, Trustee
+from vybory.model.definition import ID_RE, MAX_TEXT, Definition, Trustee, format_time
 from vybory.text import say
 
 FAILED = "failed"
@@ -51,6 +52,29 @@ def waiting_for(trustees: int, done: Mapping[str, Collection[int]]) -> dict[int,
         if missing:
             return missing
     return {}
+
+
+def outcome(judged: Judgement | None, threshold: int, deadline: datetime, now: datetime, trustees: int,
+            done: Mapping[str, Collection[int]]) -> dict[str, Any] | None:
+    """How an unfinished attempt has ended, as its restart names it (spec §5.8): failed (every
+    trustee filed its complaints, ``judged``, and fewer than ``threshold`` qualified: who did and
+    who did not, and why) or stalled (``deadline`` has passed at ``now`` and some trustees have not
+    published the step it waits for, :func:`waiting_for`); None while it may still succeed."""
+    if judged is not None:
+        if len(judged.qualified) >= threshold:
+            return None
+        return {"result": FAILED, **judged.to_json()}
+    if now < deadline:
+        return None
+    waiting = waiting_for(trustees, done)
+    return {"result": STALLED, "deadline": format_time(deadline),
+            "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+
+
+def failed_seats(ended: Mapping[str, Any]) -> set[int]:
+    """The seats a restart may give to new trustees (:func:`outcome` ``ended``): those disqualified
+    in a failed attempt, or not acting in a stalled one."""
+    return {int(j) for j in ended["disqualified" if ended["result"] == FAILED else "waiting"]}
 
 
 def _text(value: Any, field: str, maximum: int) -> str:
@@ -185,6 +209,8 @@ __all__ = [
     "STEPS",
     "attempt_deadline",
     "check_seats",
+    "failed_seats",
+    "outcome",
     "parse_replacements",
     "read_reason",
     "read_trustee",

@@ -44,6 +44,7 @@ from vybory.model.roll import (
     complaint_applied,
     read_answers,
     read_complaint,
+    unasked_changes,
 )
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
@@ -514,8 +515,15 @@ class Verifier:
             return
         if self.roll_at is not None:
             self.out.note("credentials", f"the roll of event {index} replaces the roll of event {self.roll_at}")
-        self.roll_at = index
+        previous, self.roll_at = self.roll, index
         self.roll = read_roll_event(p, self._definition(), index, self.out)
+        if previous is not None and self.roll is not None:
+            # A correction may change more than the complaints asked: each such change is named.
+            accepted = [c for c, answer in self.complaints.values() if answer is not None
+                        and answer.decision == "accepted"]
+            for change in unasked_changes(previous, self.roll, accepted):
+                self.out.note("credentials", f"the roll of event {index} changes what no accepted complaint "
+                                             f"asked: {change}")
 
     def _on_roll_complaint(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: a complaint about the public roll, before the credentials (spec §12.1a)."""

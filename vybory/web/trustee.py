@@ -290,6 +290,7 @@ def organisation_page(
             "title": d.title,
             "contests": [c for c in d.contests if c.method != "motion"],
             "nominations": [n for n in state.nominations if n.organisation == login.subject],
+            "contest_titles": {c.id: c.title for c in d.contests},
             "closed": state.nominations_closed,
             "deadline": d.deadlines.nominations_close,
         }
