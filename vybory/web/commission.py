@@ -496,21 +496,8 @@ def add_login(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     def action(service: ElectionService) -> None:
-        definition = service.definition(slug)
         if role not in ("organisation", "trustee", "observer", "commission"):
             raise InvalidInput(say("%(role)s is not a role here", role=repr(role)), field="role", code="unknown_role")
-        if role == "organisation" and not definition.has_organisation(subject):
-            raise InvalidInput(
-                say("%(subject)s is not an organisation of this election", subject=repr(subject)),
-                field="subject",
-                code="unknown_subject",
-            )
-        if role == "trustee" and not service.has_trustee(slug, subject):
-            raise InvalidInput(
-                say("%(subject)s is not a trustee of this election", subject=repr(subject)),
-                field="subject",
-                code="unknown_subject",
-            )
         service.add_user(
             username,
             password,
