@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
@@ -78,6 +78,21 @@ class Served:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def seed(url: str, folder: Path, voters: int, ballots: int = 0) -> Any:
+    """The demo's election, open for voting, seeded through the service on ``url``: its
+    :class:`~vybory.cli.serve.DemoElection` (slug, logins and passwords, voter credentials)."""
+    from vybory.cli.serve import DemoClock, seed_demo
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    database = Database(url, upgrade=True)
+    try:
+        clock = DemoClock()
+        return seed_demo(ElectionService(database, clock=clock), clock, folder, voters=voters, ballots=ballots)
+    finally:
+        database.dispose()
 
 
 def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
