@@ -1,23 +1,28 @@
-"""RCTab counting speed: a generated ES&S workbook of a million ballots, counted by RCTab's rules.
+"""RCTab counting speed: a million generated ballots, counted by RCTab's rules.
 
-    .venv/bin/python bench/rctab.py [--ballots N] [--keep DIR]
+    .venv/bin/python bench/rctab.py [--format ess|cdf] [--ballots N] [--keep DIR]
 
-The workbook (one row per ballot, ten candidates, five ranks, a few overvotes,
-skipped ranks and undeclared write-ins) is generated deterministically (a hash
-of the row number picks each ranking) into a temporary folder with an RCTab
-configuration beside it (batch elimination, exhaust on overvote, one skipped
-rank allowed: Maine's rules). Printed, all measured in this run:
+The ballots (ten candidates, five ranks, a few overvotes, skipped ranks and
+undeclared write-ins, in three precincts) are generated deterministically (a
+hash of the row number picks each ranking) into a temporary folder, as an
+ES&S workbook (one row per ballot) or a NIST CDF JSON report (one ``CVR`` per
+ballot, written as RCTab writes one: ``CVR`` before ``Election``), with an
+RCTab configuration beside it (batch elimination, exhaust on overvote, one
+skipped rank allowed: Maine's rules). Printed, all measured in this run:
 
-- ``baseline``: decompressing the sheet and splitting it into rows with one
-  regular expression, the least any reader of the file must do;
-- ``read``: vybory's ES&S reader making the records (names checked, ranks
+- ``baseline``: the least any reader of the file must do: for ES&S,
+  decompressing the sheet and splitting it into rows with one regular
+  expression; for CDF, reading the file and counting its records' snapshots;
+- ``read``: vybory's reader making the records (names checked, ranks
   grouped);
 - ``count``: the whole `vybory count --rules` path: reading, then RCTab's
   tabulation round by round;
 
-each as seconds and as a ratio to the baseline. The records are read as a
-stream (the sheet is never held whole in memory); identical records are
-tabulated once with their number.
+each as seconds and as a ratio to the baseline, with the CPU seconds (the
+machine may be shared: wall time then says little) and the process's peak
+resident memory. The records are read as a stream (neither the sheet nor the
+JSON document is ever held whole in memory); identical records are tabulated
+once with their number.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import argparse
 import hashlib
 import json
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -35,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vybory.cli.cvr import Names, Source, read_ess
+from vybory.cli.cvr import Names, Source, read_cdf_json, read_ess
 from vybory.cli.rctab import count_rctab
 
 CANDIDATES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov",
@@ -114,7 +120,59 @@ def write_workbook(path: Path, ballots: int) -> None:
             sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
 
 
-def write_config(folder: Path) -> Path:
+def write_cdf(path: Path, ballots: int) -> None:
+    """The ballots as a CDF JSON report; an overvote is two selections at one rank, a skipped
+    rank none, an undeclared write-in the write-in selection."""
+    def selection(choice: int, rank: int) -> str:
+        return ('{"@type":"CVR.CVRContestSelection","ContestSelectionId":"cs-' + str(choice)
+                + '","SelectionPosition":[{"@type":"CVR.SelectionPosition","HasIndication":"yes",'
+                '"IsAllocable":"unknown","NumberVotes":1,"Rank":' + str(rank) + '}]}')
+
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"@type":"CVR.CastVoteRecordReport","CVR":[')
+        chunk: list[str] = []
+        for row in range(2, ballots + 2):
+            chosen = []
+            for rank, c in enumerate(_ballot(row), 1):
+                if c == len(CANDIDATES):  # overvote: two candidates at this rank
+                    chosen += [selection(0, rank), selection(1, rank)]
+                elif 0 <= c < len(CANDIDATES) or c == len(CANDIDATES) + 2:
+                    chosen.append(selection(c, rank))
+            chunk.append(f'{{"@type":"CVR","BallotPrePrintedId":"{row}","BallotStyleUnitId":"gpu-{row % 3 + 1}",'
+                         f'"CVRSnapshot":[{{"@id":"ballot-{row}","@type":"CVR.CVRSnapshot","CVRContest":'
+                         f'[{{"@type":"CVR.CVRContest","CVRContestSelection":[{",".join(chosen)}],'
+                         f'"ContestId":"contest-001"}}],"Type":"original"}}],"CurrentSnapshotId":"ballot-{row}",'
+                         f'"ElectionId":"election-001"}}')
+            if len(chunk) == 20000:
+                out.write(("," if row > 20001 else "") + ",".join(chunk))
+                chunk = []
+        if chunk:
+            out.write(("," if ballots > len(chunk) else "") + ",".join(chunk))
+        people = [{"@id": f"c-{k}", "Name": c} for k, c in enumerate(CANDIDATES)]
+        selections = [{"@id": f"cs-{k}", "@type": "CandidateSelection", "CandidateIds": [f"c-{k}"]}
+                      for k in range(len(CANDIDATES))]
+        selections.append({"@id": f"cs-{len(CANDIDATES) + 2}", "@type": "CandidateSelection", "IsWriteIn": True})
+        election = [{"@id": "election-001", "Candidate": people, "Contest": [
+            {"@id": "contest-001", "@type": "CandidateContest", "Name": "Benchmark", "ContestSelection": selections}],
+            "ElectionScopeId": "gpu-election"}]
+        units = [{"@id": "gpu-election", "Type": "other", "Name": "Benchmark"}] + [
+            {"@id": f"gpu-{k}", "Type": "precinct", "Name": f"Precinct {k}"} for k in (1, 2, 3)]
+        out.write(f'],"Election":{json.dumps(election)},"GpUnit":{json.dumps(units)},"Version":"1.0.0"}}')
+
+
+def baseline_cdf(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    records = 0
+    with path.open("rb") as report:
+        tail = b""
+        while chunk := report.read(1 << 20):
+            data = tail + chunk
+            records += data.count(b'"CVRSnapshot"')
+            tail = data[-12:]  # shorter than the marker: never counted twice, never cut off
+    return time.perf_counter() - start, records
+
+
+def write_config(folder: Path, fmt: str = "ess") -> Path:
     config = {
         "tabulatorVersion": "2.0.0",
         "outputSettings": {"contestName": "Benchmark", "contestDate": "", "contestJurisdiction": "",
@@ -122,7 +180,8 @@ def write_config(folder: Path) -> Path:
         "cvrFileSources": [{"filePath": "cvr.xlsx", "provider": "ess", "firstVoteColumnIndex": "3",
                             "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "",
                             "overvoteLabel": "overvote", "skippedRankLabel": "undervote",
-                            "undeclaredWriteInLabel": "UWI"}],
+                            "undeclaredWriteInLabel": "UWI"}] if fmt == "ess" else [
+            {"filePath": "cvr.json", "provider": "cdf", "contestId": "Benchmark", "undeclaredWriteInLabel": "UWI"}],
         "candidates": [{"name": c, "excluded": False, "aliases": []} for c in CANDIDATES],
         "rules": {"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
                   "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
@@ -147,36 +206,53 @@ def baseline(path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", choices=("ess", "cdf"), default="ess")
     parser.add_argument("--ballots", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=Path, help="write the workbook and configuration here and keep them")
+    parser.add_argument("--keep", type=Path, help="write the records and configuration here and keep them")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        write_workbook(folder / "cvr.xlsx", args.ballots)
-        config = write_config(folder)
+        records_path = folder / ("cvr.xlsx" if args.format == "ess" else "cvr.json")
+        (write_workbook if args.format == "ess" else write_cdf)(records_path, args.ballots)
+        config = write_config(folder, args.format)
         made = time.perf_counter() - start
-        size = (folder / "cvr.xlsx").stat().st_size
-        print(f"{args.ballots:,} ballots, {size / 1e6:.1f} MB workbook, generated in {made:.1f} s")
-        base, rows = baseline(folder / "cvr.xlsx")
-        assert rows == args.ballots + 1, rows
-        start = time.perf_counter()
-        source = Source(provider="ess", path=folder / "cvr.xlsx", first_vote_column=3, first_vote_row=2,
-                        overvote_label="overvote", skipped_label="undervote", write_in_label="UWI")
+        size = records_path.stat().st_size
+        print(f"{args.ballots:,} ballots, {size / 1e6:.1f} MB {args.format} file, generated in {made:.1f} s")
+        if args.format == "ess":
+            base, rows = baseline(records_path)
+            assert rows == args.ballots + 1, rows
+        else:
+            base, rows = baseline_cdf(records_path)
+            assert rows == args.ballots, rows
         names = Names({**{c: c for c in CANDIDATES}})
-        records = sum(1 for _ in read_ess(source, names, RANKS))
-        read = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        if args.format == "ess":
+            source = Source(provider="ess", path=records_path, first_vote_column=3, first_vote_row=2,
+                            overvote_label="overvote", skipped_label="undervote", write_in_label="UWI")
+            records = sum(1 for _ in read_ess(source, names, RANKS))
+        else:
+            source = Source(provider="cdf", path=records_path, contest_id="Benchmark")
+            records = sum(1 for _ in read_cdf_json(source, names))
+        read, read_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert records == args.ballots, records
-        start = time.perf_counter()
+        read_peak = _peak_mb()
+        start, cpu = time.perf_counter(), time.process_time()
         count = count_rctab(config)
-        total = time.perf_counter() - start
+        total, total_cpu = time.perf_counter() - start, time.process_time() - cpu
         tabulation = count.passes[0]
-        print(f"baseline (decompress, split rows) {base:7.2f} s  1.00")
-        print(f"read (vybory ES&S reader)         {read:7.2f} s  {read / base:5.2f}")
+        print(f"baseline (least reading)          {base:7.2f} s  1.00")
+        print(f"read (vybory {args.format} reader)          {read:7.2f} s  {read / base:5.2f}"
+              f"   CPU {read_cpu:.2f} s, peak memory {read_peak:,.0f} MB")
         print(f"count (read + RCTab tabulation)   {total:7.2f} s  {total / base:5.2f}"
+              f"   CPU {total_cpu:.2f} s, peak memory {_peak_mb():,.0f} MB"
               f"   {len(tabulation.rounds)} rounds, winner {', '.join(tabulation.winners)}")
         print(f"{args.ballots / total:,.0f} ballots a second through the whole count")
 

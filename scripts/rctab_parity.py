@@ -4,7 +4,7 @@
 
 For each ``<case>/<case>_config.json`` with expected reports beside it, prints
 ``OK`` or the first difference: the summary JSON byte for byte (but the
-``generatedBy`` line) and the detailed CSV line for line (line ends aside), of
+``generatedBy`` line) and the detailed and summary CSV line for line (line ends aside), of
 every pass and of every precinct and batch RCTab wrote one for. ``tests/rctab`` runs the
 same comparison on the small contests copied into the repository; this runs it
 on the large ones too (a checkout of github.com/BrightSpots/rcv). Exit code 1
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vybory.cli.rctab import count_rctab, detailed_csv, jackson, summaries
+from vybory.cli.rctab import count_rctab, detailed_csv, jackson, summaries, summary_csv
 from vybory.errors import InvalidInput
 
 
@@ -52,6 +52,16 @@ def check(folder: Path) -> list[str]:
             problem = first_difference(csv_path.read_text(encoding="utf-8"), got)
             if problem:
                 problems.append(f"{csv_path.name}: {problem}")
+            # the summary report: RCTab's own where it has one, else (as RCTab's tests
+            # check it) the detailed report without the inactive ballots by category
+            summary_path = path.with_name(path.name.replace("_detailed_report.json", "_summary_report.csv"))
+            want_summary = (summary_path.read_text(encoding="utf-8") if summary_path.exists() else "".join(
+                line for line in csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+                if not line.startswith("Inactive Ballots by")))
+            got = summary_csv(count, count.passes[i]).replace("\r\n", "\n")
+            problem = first_difference(want_summary, got.replace("vybory (RCTab rules)", "RCTab 2.0.0"))
+            if problem:
+                problems.append(f"{summary_path.name}: {problem}")
     slices = {(k, s["config"][k]): s for s in ours for k in ("precinct", "batch") if k in s["config"]}
     for path in sorted(folder.glob("Tabulate by */*.json")):
         want = path.read_text(encoding="utf-8")

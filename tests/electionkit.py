@@ -123,9 +123,11 @@ class DefinitionToml:
     credential_authority: str = "Credentials office"
     revote: bool | None = None
     allow_organisation_threshold: bool | None = None
+    public_roll: bool | None = None
 
     def text(self) -> str:
-        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed, "revote": self.revote}),
+        parts = ["\n" + _lines({"slug": self.slug, "title": self.title, "seed": self.seed, "revote": self.revote,
+                                  "public_roll": self.public_roll}),
                  "\n[credential_authority]\n" + _lines({"name": self.credential_authority,
                                                          "signing_key": signing_key("authority")}),
                  "\n[deadlines]\n" + _lines(self.deadlines),
@@ -169,6 +171,10 @@ ROLL = "id,name,district,weight\n" + "".join(
     f"{d[0]}{i},Voter {d} {i},{d},1\n" for d in ("north", "south") for i in range(1, 7))
 NOMINEES = {"north-seat": [("union", "Ivanov"), ("coop", "Petrova"), ("youth", "Sidorov")],
             "south-seat": [("union", "Kuznetsova"), ("coop", "Volkov")]}
+
+# The small council with its roll posted for public inspection (``public_roll``).
+PUBLIC_COUNCIL = replace(COUNCIL_DEFINITION, threshold=2, trustees=FIVE_TRUSTEES[::2], contests=COUNCIL_SEATS,
+                         public_roll=True).text()
 
 # One district, two organisations, two trustees (k = 2), one contest "chair".
 COMMITTEE = DefinitionToml(
@@ -224,7 +230,7 @@ def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, 
             return honest(kind, lie(kind, secrets[payload["trustee"]], payload))
 
     secrets: dict[int, Any] = {}
-    for t in state().definition.trustees:
+    for t in state().trustees:
         s = protocol.new_trustee_secrets(state(), t.id, rng(f"{label}-{t.id}"),
                                          signing_secret=identity_secret("trustee", t.id))
         secrets[s.trustee] = s
@@ -626,11 +632,13 @@ def rewrite_board(url: str, change: Callable[[list[dict[str, Any]]], None]) -> N
 def signed(state: ElectionState, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """``payload`` (re-)signed by the signer the definition names for it, with the test identity
     keys: what a trustee who lies on purpose sends (its own signature over its own lie)."""
-    return signed_for(state.definition, state.fingerprint, kind, payload)
+    return signed_for(state.definition, state.fingerprint, kind, payload, state.trustees)
 
 
-def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`signed` for a definition and fingerprint (a record's, when there is no state)."""
+def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: Mapping[str, Any],
+               trustees: Sequence[Any] | None = None) -> dict[str, Any]:
+    """:func:`signed` for a definition and fingerprint (a record's, when there is no state);
+    ``trustees``: the seats after a restart of the key ceremony (the definition's by default)."""
     from vybory.model.canonical import canonical_json
     from vybory.model.signing import (
         AUTHORITY,
@@ -646,7 +654,7 @@ def signed_for(definition: Definition, fingerprint: bytes, kind: str, payload: M
     role = SIGNED_KINDS[kind]
     if role in (AUTHORITY, COMMISSION):
         return sign_payload(fingerprint, identity_secret(role), role, kind, payload, rng=draws)
-    trustee = definition.trustees[payload["trustee"] - 1]
+    trustee = (definition.trustees if trustees is None else trustees)[payload["trustee"] - 1]
     return sign_payload(fingerprint, identity_secret("trustee", trustee.id), trustee_signer(payload["trustee"]),
                         kind, payload, rng=draws)
 

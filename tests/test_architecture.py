@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "vybory"
 CORE = ("crypto", "rules", "model", "protocol", "verify")
-SHELL = ("store", "service", "api", "web", "cli", "scale")
+SHELL = ("store", "service", "api", "web", "cli", "scale", "mail")
 # Modules that read or write the world; the core takes values and returns values.
 IO_MODULES = {
     "os", "io", "pathlib", "shutil", "socket", "subprocess", "sqlite3", "tempfile",

@@ -15,6 +15,8 @@ board's lines (``events.jsonl``). The same code gives the same bytes on every ma
 | repeat | turnout below the quorum in round 1, a repeat election in round 2 |
 | complaints | a dealer's bad share (justified complaint: disqualified) and two false complaints |
 | skipped-share | a decryption share with a bad proof, skipped and named; the other two combine |
+| inspection | the roll posted for inspection; a voter left off (accepted, a corrected roll) and a rejected complaint |
+| restart | a key ceremony that fails (trustees 1 and 2 disqualified, k = 2), restarted by the commission with seat 1 given to a new trustee of the same organisation, completed in attempt 2 |
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from electionkit import (
     DefinitionToml,
     at,
     contest,
+    credential_statement,
     decrypt_round,
     decryption_share,
     encrypted_tally,
@@ -39,15 +42,20 @@ from electionkit import (
     ranked_committee,
     ranked_election,
     rng,
+    roll_of,
+    roll_statement,
     run_key_ceremony,
     secret_shares,
     signed,
+    signing_key,
     vote,
 )
 
 from vybory import protocol
 from vybory.crypto import threshold
-from vybory.model.definition import parse_definition
+from vybory.crypto.group import Point
+from vybory.model.board import next_event
+from vybory.model.definition import Trustee, format_time, parse_definition
 
 T0 = datetime(2025, 4, 20, 9, 0, tzinfo=UTC)
 CLOSE = MAY["nominations_close"]
@@ -59,12 +67,12 @@ THREE_TRUSTEES = (("ada", "Ada", "union"), ("ben", "Ben", "coop"), ("cas", "Cas"
 
 
 def definition(slug: str, contests: Sequence[Mapping[str, Any]], *, trustees: Sequence[tuple[str, str, str]] = ONE_TRUSTEE,
-               threshold: int = 1, deadlines: Mapping[str, Any] | None = None) -> str:
+               threshold: int = 1, deadlines: Mapping[str, Any] | None = None, public_roll: bool | None = None) -> str:
     return DefinitionToml(
         slug=slug, title=f"Conformance: {slug}", seed=(slug.encode().hex() * 8)[:32],
         deadlines=deadlines or {**MAY, "runoff_days": 7, "repeat_days": 10}, threshold=threshold,
         districts=(("d", "The district"),), organisations=ORGANISATIONS, trustees=trustees, contests=contests,
-        allow_organisation_threshold=True if len(trustees) == 1 else None).text()
+        allow_organisation_threshold=True if len(trustees) == 1 else None, public_roll=public_roll).text()
 
 
 def open_election(text: str, candidates: Mapping[str, Sequence[tuple[str, str]]], weights: Sequence[int],
@@ -259,9 +267,108 @@ def skipped_share() -> list[bytes]:
     return publish(board, now)
 
 
+def inspection() -> list[bytes]:
+    """The roll of five posted for inspection; voter-6 complains of being left off (accepted: the
+    commission signs a corrected roll of six), someone complains that voter-2 should not be on it
+    (rejected, with the reason); then the credentials for the corrected roll, four ballots."""
+    text = definition("inspection", [contest("chair", "Chair", method="plurality")], public_roll=True)
+    board = Board(parse_definition(text), T0)
+    nominate_all(board, {"chair": NAMES4[:3]}, T0)
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=CLOSE), CLOSE)
+    trustees = run_key_ceremony(board, CLOSE)
+    now = at(CLOSE, days=1)
+    roll = roll_of([("d", 1)] * 6)
+    board.append("roll_published", roll_statement(board.state, roll[:5]), now)
+    left_off = board.append("roll_complaint", {"complaint": "left_off", "voter": "voter-6", "district": "d",
+                                               "reason": "I work at the plant since March"}, at(now, hours=1))
+    wrong = board.append("roll_complaint", {"complaint": "not_eligible", "voter": "voter-2", "district": "d",
+                                            "reason": "voter-2 left the plant"}, at(now, hours=2))
+    answers = protocol.answer_complaints([(left_off.position, "accepted", "on the payroll since 3 March"),
+                                          (wrong.position, "rejected", "voter-2 is still employed")])
+    board.append("roll_complaints_answered", signed(board.state, "roll_complaints_answered", answers), at(now, hours=3))
+    board.append("roll_published", roll_statement(board.state, roll), at(now, hours=4))
+    gen = rng("credentials")
+    voters = [protocol.generate_credential(gen)[0] for _ in roll]
+    entries = [(protocol.public_credential(s), v.district, v.weight) for s, v in zip(voters, roll)]
+    board.append("credentials_published", credential_statement(board.state, roll, entries), at(now, hours=5))
+    board.append("round_opened", protocol.open_round(board.state, now=OPEN), OPEN)
+    cast(board, voters, [{"chair": ["Belov"]}, {"chair": ["Avdeeva"]}, {"chair": ["Belov"]}, {"chair": ["Belov"]}],
+         at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (1,), at(VOTING_CLOSE, hours=1))
+    return publish(board, at(VOTING_CLOSE, hours=2))
+
+
+RESTART_AT = at(CLOSE, hours=1)
+ATTEMPT_2 = at(CLOSE, hours=2)
+NEWCOMER = ("ari", "Ari", "union")  # the union's new trustee in seat 1 after the restart
+
+
+def failed_ceremony(board: Board) -> None:
+    """Attempt 1: trustees 1 and 2 send trustee 3 shares that do not open; trustee 3's justified
+    complaints disqualify both, and one qualified trustee is fewer than k = 2."""
+
+    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind != "dkg_shares" or s.trustee == 3:
+            return payload
+        for share in payload["shares"]:
+            if share["recipient"] == 3:
+                share["ciphertext"] = "00" * 48
+        return signed(board.state, kind, payload)
+
+    key_ceremony_steps(lambda: board.state, lambda kind, payload: board.append(kind, payload, CLOSE), CLOSE,
+                       "restart-1", lie)
+
+
+def restart_statement(board: Board, seats: Mapping[int, Trustee]) -> dict[str, Any]:
+    """The commission's restart, made and signed on its own machine."""
+    payload = protocol.restart_key_ceremony(board.state, now=RESTART_AT, replacements=seats,
+                                            reason="trustees 1 and 2 sent shares that do not open; the union "
+                                                   "names a new trustee, the co-operative's trustee tries again")
+    return signed(board.state, "key_ceremony_restarted", payload)
+
+
+def newcomer(ident: str, name: str, organisation: str) -> Trustee:
+    return Trustee(ident, name, organisation, Point.from_hex(signing_key("trustee", ident), "signing_key"))
+
+
+def ceremony_restarted(board: Board, replace_qualified: bool = False) -> dict[int, Any]:
+    """A failed attempt 1, the commission's restart (seat 1 to a newcomer), attempt 2 completed.
+    With ``replace_qualified`` the commission also gives seat 3 (whose trustee qualified) to its own
+    person, and the server, colluding, appends that restart without its check."""
+    failed_ceremony(board)
+    seats = {1: newcomer(*NEWCOMER)}
+    if not replace_qualified:
+        board.append("key_ceremony_restarted", restart_statement(board, seats), RESTART_AT)
+    else:
+        payload = restart_statement(board, seats)
+        payload["trustees"][2] = newcomer("cora", "Cora", "youth").to_json()
+        payload = signed(board.state, "key_ceremony_restarted", {k: v for k, v in payload.items() if k != "signed"})
+        payload["at"] = format_time(RESTART_AT)
+        event = next_event(board.events[-1], "key_ceremony_restarted", payload)
+        board.events.append(event)
+        board.state.apply(event)
+    secrets = key_ceremony_steps(lambda: board.state, lambda kind, payload: board.append(kind, payload, ATTEMPT_2),
+                                 ATTEMPT_2, "restart-2")
+    board.append("key_ceremony_completed", protocol.complete_key_ceremony(board.state, now=ATTEMPT_2), ATTEMPT_2)
+    return secret_shares(board.state, secrets)
+
+
+def restart(replace_qualified: bool = False) -> list[bytes]:
+    text = definition("restart", [contest("chair", "Chair", method="plurality")], trustees=THREE_TRUSTEES,
+                      threshold=2)
+    board, trustees, voters = open_election(text, {"chair": NAMES4[:3]}, [1] * 3,
+                                            lambda b: ceremony_restarted(b, replace_qualified))
+    cast(board, voters, [{"chair": ["Avdeeva"]}, {"chair": ["Chernova"]}, {"chair": ["Avdeeva"]}], at(OPEN, hours=1))
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (1, 3), at(VOTING_CLOSE, hours=1))
+    return publish(board, at(VOTING_CLOSE, hours=2))
+
+
 ELECTIONS: dict[str, Callable[[], list[bytes]]] = {
     "strikeout": strikeout, "motion": motion, "for-against": for_against, "weighted": weighted, "ranked": ranked,
     "runoff": runoff, "repeat": repeat, "complaints": complaints, "skipped-share": skipped_share,
+    "inspection": inspection, "restart": restart,
 }
 
 __all__ = ["ELECTIONS"]

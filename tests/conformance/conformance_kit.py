@@ -377,10 +377,144 @@ def skipped_variants() -> list[Variant]:
             Variant("invalid-share-used", "the share with the bad proof used, nothing skipped", used)]
 
 
+def inspection_variants() -> list[Variant]:
+    def credentials(events: Events) -> dict[str, Any]:
+        return find(events, "credentials_published")
+
+    def registered(events: Events) -> list[Expect]:
+        # The tally's registered voters (6) are no longer the signed roll's: the quorum's base differs.
+        return [Expect("encrypted_tally", "tally_registered", find(events, "encrypted_tally")),
+                Expect("decisions", "outcome_differs", find(events, "outcome_declared"))]
+
+    def answer_dropped(events: Events) -> list[Expect]:
+        # The commission (or the server) issues the credentials without answering the complaints.
+        events.remove(find(events, "roll_complaints_answered"))
+        return [Expect("credentials", "complaint_unanswered", credentials(events))] * 2
+
+    def correction_dropped(events: Events) -> list[Expect]:
+        # The accepted complaint never applied: the corrected roll left out, the first roll stands.
+        rolls = [e for e in events if e["kind"] == "roll_published"]
+        events.remove(rolls[1])
+        c = credentials(events)
+        return [Expect("credentials", "complaint_not_applied", c), Expect("credentials", "roll_count_mismatch", c),
+                Expect("credentials", "roll_commitment_mismatch", c), *registered(events)]
+
+    def answer_reversed(events: Events) -> list[Expect]:
+        # The server turns the rejection into an acceptance: the commission's signature no longer holds,
+        # and the accepted complaint is not applied.
+        e = find(events, "roll_complaints_answered")
+        e["payload"]["answers"][1]["decision"] = "accepted"
+        return [Expect("credentials", "bad_signature", e),
+                Expect("credentials", "complaint_not_applied", credentials(events))]
+
+    def entry_swapped(events: Events) -> list[Expect]:
+        # The server swaps a roll number on the corrected roll (counts unchanged, not signed again).
+        e = [x for x in events if x["kind"] == "roll_published"][1]
+        e["payload"]["districts"][0]["entries"][5][0] = "voter-7"
+        return [Expect("credentials", "bad_signature", e), Expect("credentials", "roll_entries_mismatch", e),
+                Expect("credentials", "roll_missing", credentials(events)), *registered(events)]
+
+    def corrected_late(events: Events) -> list[Expect]:
+        # The corrected roll published after the credential list: the roll changed after credentials.
+        e = [x for x in events if x["kind"] == "roll_published"][1]
+        events.remove(e)
+        events.insert(events.index(credentials(events)) + 1, e)
+        c = credentials(events)
+        return [Expect("credentials", "roll_after_credentials", e), Expect("credentials", "complaint_not_applied", c),
+                Expect("credentials", "roll_count_mismatch", c), Expect("credentials", "roll_commitment_mismatch", c),
+                *registered(events)]
+
+    def late_complaint(events: Events) -> list[Expect]:
+        # A complaint put on the board after the credentials, when the roll can no longer change.
+        e = copy.deepcopy(find(events, "roll_complaint"))
+        e["payload"]["voter"] = "voter-9"
+        events.insert(events.index(credentials(events)) + 1, e)
+        return [Expect("credentials", "complaint_after_credentials", e)]
+
+    return [Variant("answer-dropped", "the credentials issued while the complaints wait for an answer", answer_dropped),
+            Variant("correction-dropped", "an accepted complaint never applied: the corrected roll left out",
+                    correction_dropped),
+            Variant("answer-reversed", "the commission's rejection changed into an acceptance", answer_reversed),
+            Variant("entry-swapped", "a roll number on the public roll swapped, counts unchanged", entry_swapped),
+            Variant("corrected-late", "the corrected roll published after the credential list", corrected_late),
+            Variant("late-complaint", "a complaint about the roll after the credential list", late_complaint)]
+
+
+def restart_variants() -> list[Variant]:
+    def the_restart(events: Events) -> dict[str, Any]:
+        return find(events, "key_ceremony_restarted")
+
+    def unsigned(events: Events) -> list[Expect]:
+        e = the_restart(events)
+        del e["payload"]["signed"]
+        return [Expect("key_ceremony", "missing_signature", e)]
+
+    def reason(events: Events) -> list[Expect]:
+        # The server rewrites the commission's reason: the commission's signature no longer verifies.
+        e = the_restart(events)
+        e["payload"]["reason"] = "the trustees asked to be replaced"
+        return [Expect("key_ceremony", "bad_signature", e)]
+
+    def outcome(events: Events) -> list[Expect]:
+        # The commission (signing its own lie) claims trustee 3 failed too, to have its seat.
+        e = the_restart(events)
+        e["payload"]["outcome"]["disqualified"]["3"] = "no reveal"
+        e["payload"]["outcome"]["qualified"] = []
+        resigned(events, e)
+        return [Expect("key_ceremony", "restart_outcome", e)]
+
+    def replayed(events: Events) -> list[Expect]:
+        # The server puts trustee 3's attempt-1 commitment hash (as signed) into attempt 2.
+        old = copy.deepcopy(find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3))
+        events.insert(events.index(the_restart(events)) + 1, old)
+        return [Expect("key_ceremony", "dkg_attempt", old)]
+
+    def relabelled(events: Events) -> list[Expect]:
+        # The same, labelled attempt 2 by the server: trustee 3 never signed that label.
+        old = copy.deepcopy(find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3))
+        old["payload"]["attempt"] = 2
+        mine = find(events, "dkg_commitment_hash", lambda x: x["payload"]["trustee"] == 3 and "attempt" in x["payload"])
+        events.insert(events.index(mine) + 1, old)
+        return [Expect("key_ceremony", "bad_signature", old), Expect("key_ceremony", "dkg_twice", old)]
+
+    def after_completion(events: Events) -> list[Expect]:
+        # The commission restarts the completed ceremony to drop trustee 3 (the server lets it in).
+        done = find(events, "key_ceremony_completed")
+        e = copy.deepcopy(the_restart(events))
+        e["payload"]["attempt"] = 3
+        e["payload"]["reason"] = "we prefer another trustee"
+        resigned(events, e)
+        events.insert(events.index(done) + 1, e)
+        return [Expect("key_ceremony", "restart_after_completion", e)]
+
+    def replaces_qualified(events: Events) -> list[Expect]:
+        # Commission and server together: seat 3, whose trustee qualified, given to the commission's
+        # own person, and attempt 2 run with her.
+        events[:] = load(replacing_qualified_board())
+        return [Expect("key_ceremony", "restart_replaces_qualified", the_restart(events))]
+
+    return [Variant("restart-unsigned", "the commission's restart without its signature", unsigned),
+            Variant("restart-reason", "the restart's reason rewritten after the commission signed it", reason),
+            Variant("restart-outcome", "the restart names a qualified trustee as disqualified (signed)", outcome),
+            Variant("replayed-attempt-1", "an attempt-1 message replayed into attempt 2", replayed),
+            Variant("relabelled-attempt-1", "an attempt-1 message relabelled as attempt 2's", relabelled),
+            Variant("restart-after-completion", "the completed ceremony restarted (signed by the commission)",
+                    after_completion),
+            Variant("restart-replaces-qualified", "a restart that gives a qualified trustee's seat to another",
+                    replaces_qualified)]
+
+
+def replacing_qualified_board() -> list[bytes]:
+    from conformance_elections import restart
+
+    return restart(replace_qualified=True)
+
+
 VARIANTS: dict[str, Callable[[], list[Variant]]] = {
     "strikeout": strikeout_variants, "motion": motion_variants, "for-against": for_against_variants,
     "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
     "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
+    "inspection": inspection_variants, "restart": restart_variants,
 }
 
 

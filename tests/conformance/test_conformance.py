@@ -21,7 +21,7 @@ def test_the_kit_lists_every_feature_and_both_verdicts() -> None:
     assert (DOC["format"], DOC["version"]) == (KIT_FORMAT, KIT_VERSION)
     elections = {r["election"] for r in RECORDS}
     assert elections == {"strikeout", "motion", "for-against", "weighted", "ranked", "runoff", "repeat",
-                         "complaints", "skipped-share"}
+                         "complaints", "skipped-share", "inspection", "restart"}
     for name in elections:
         mine = [r for r in RECORDS if r["election"] == name]
         assert [r["verified"] for r in mine if r["variant"] == "valid"] == [True]

@@ -9,6 +9,7 @@ is written.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from rctabkit import rounds, write_contest
@@ -67,11 +68,39 @@ def test_output_writes_json_and_csv_per_pass(tmp_path: Path) -> None:
     result = run("--rules", str(case / "sequential_with_batch_config.json"), "--output", str(out))
     assert result.exit_code == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == 6 and all(n.endswith(("_summary.json", "_summary.csv")) for n in written)
+    # RCTab's three reports per pass, named as RCTab names them
+    assert len(written) == 9, written
+    assert all(n.endswith(("_summary_report.csv", "_detailed_report.csv", "_detailed_report.json")) for n in written)
     for number in (1, 2, 3):
-        ours = json.loads(next(out.glob(f"*_{number}_summary.json")).read_text())
+        ours = json.loads(next(out.glob(f"*_{number}_detailed_report.json")).read_text())
         want = json.loads((case / f"sequential_with_batch_{number}_expected_detailed_report.json").read_text())
         assert ours["results"] == want["results"]
+        summary = next(out.glob(f"*_{number}_summary_report.csv")).read_text()
+        detailed = next(out.glob(f"*_{number}_detailed_report.csv")).read_text()
+        assert summary == "".join(line for line in detailed.splitlines(keepends=True)
+                                  if not line.startswith("Inactive Ballots by"))
+        assert len(summary) < len(detailed)
+
+
+def test_output_writes_each_precinct_in_its_folder(tmp_path: Path) -> None:
+    case = DATA / "precinct_example"
+    out = tmp_path / "out"
+    result = run("--rules", str(case / "precinct_example_config.json"), "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    expected = sorted(p.name.replace("precinct_example_expected_", "")
+                      for p in (case / "Tabulate by Precinct").iterdir())
+    ours = sorted(p.name for p in (out / "Tabulate by Precinct").iterdir())
+    contest = json.loads((case / "precinct_example_config.json").read_text())["outputSettings"]["contestName"]
+    prefix = re.sub(r"[^a-zA-Z0-9_\-.]", "_", contest) + "_"
+    assert [n.removeprefix(prefix) for n in ours if n.removeprefix(prefix) in expected] == expected
+    for name in expected:
+        want = (case / "Tabulate by Precinct" / f"precinct_example_expected_{name}").read_text()
+        got = (out / "Tabulate by Precinct" / f"{prefix}{name}").read_text()
+        if name.endswith(".csv"):
+            got = got.replace("\r\n", "\n").replace("vybory (RCTab rules)", "RCTab 2.0.0")
+            assert got.strip() == want.strip(), name
+        else:
+            assert json.loads(got)["results"] == json.loads(want)["results"], name
 
 
 def test_the_operator_chooses_each_tie_in_order(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from vybory.cli.rctab import count_rctab, detailed_csv, jackson, summaries
+from vybory.cli.rctab import count_rctab, detailed_csv, jackson, summaries, summary_csv
 
 DATA = Path(__file__).resolve().parent / "data"
 CASES = sorted(d.name for d in DATA.iterdir() if (d / f"{d.name}_config.json").exists())
@@ -79,6 +79,29 @@ def test_detailed_csv_matches_rctab(case: str) -> None:
                     if line.startswith(f"{kind.title()},"))
         rounds = count.passes[0].slices[(kind, name)]
         assert _as_rctab_writes(detailed_csv(count, count.passes[0], rounds, name, kind)).strip() == text.strip()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_summary_csv_is_the_detailed_one_without_the_inactive_breakdown(case: str) -> None:
+    """RCTab's own check of its summary report (``compareExtendedSummaryToSummary``):
+    line for line its detailed report, but the "Inactive Ballots by ..." rows."""
+    folder = DATA / case
+    count = count_rctab(folder / f"{case}_config.json")
+    expected = sorted(folder.glob("*_expected_detailed_report.csv"))
+    for tabulation, path in zip(count.passes, expected, strict=True):
+        want = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if not line.startswith("Inactive Ballots by")]
+        assert _as_rctab_writes(summary_csv(count, tabulation)).strip().splitlines() == want, path.name
+
+
+def test_summary_csv_matches_rctabs_own_summary_report() -> None:
+    """The one contest of RCTab's suite that keeps its summary report: byte for byte (CRLF)."""
+    folder = DATA / "2024_alaska_dominion"
+    count = count_rctab(folder / "2024_alaska_dominion_config.json")
+    want = (folder / "2024_alaska_dominion_expected_summary_report.csv").read_bytes()
+    ours = summary_csv(count, count.passes[0]).replace("vybory (RCTab rules)", "RCTab 2.0.0")
+    assert ours.encode() == want.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert b"Inactive Ballots by" not in ours.encode() and b"Inactive Ballots Total" in ours.encode()
 
 
 def test_another_seed_is_another_count(tmp_path: Path) -> None:

@@ -5,12 +5,17 @@ by the Python side.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from booth_kit import SLUG, Election, ensure_booth_built, ready_to_vote, tally
+from typer.testing import CliRunner
 
+from vybory.cli.main import app
+from vybory.cli.record import export_record
 from vybory.model.ballot import Ballot
 from vybory.verify.ballot import check_ballot
 from vybory.web.booth.manifest import load_manifest
@@ -104,7 +109,8 @@ def test_a_voter_votes_and_the_ballot_is_counted(page: Any, live_server: Any, el
 
 
 def test_an_audited_ballot_opens_to_the_choices_and_is_not_counted(page: Any, live_server: Any,
-                                                                     election: Election, snap: Any) -> None:
+                                                                     election: Election, snap: Any,
+                                                                     tmp_path: Path) -> None:
     open_booth(page, live_server)
     choose(page, standing="Orlova", committee={"Avdeev": "against"}, budget="no")
     page.click("#to-review")
@@ -120,11 +126,32 @@ def test_an_audited_ballot_opens_to_the_choices_and_is_not_counted(page: Any, li
     assert opened.locator("dd[data-contest=chair]").text_content() == "Left standing: Orlova"
     assert opened.locator("dd[data-contest=committee]").text_content() == "Avdeev: Against; Borisova: Neither"
     assert opened.locator("dd[data-contest=budget]").text_content() == "No"
-    assert audited_code in page.locator("#step-audit").text_content()
+    assert audited_code == page.locator("#audit-encryption-code").text_content()
+    # Plain words: no ciphertexts or randomness outside the "details", and no claim that the booth is honest.
+    words = page.locator("#step-audit").inner_text()
+    assert "randomness" not in words and "faithfully" not in words
     # The audit information holds the randomness of every selection: 3 + 4 + 3 scalars.
     audit_json = page.locator("#audit-json").text_content()
     assert len(re.findall(r'"[0-9a-f]{64}"', audit_json)) >= 10
     assert ballots_on_board(election) == []
+
+    # The voter downloads the audit file and checks it on "another device": the command the page
+    # shows, run on the election's record, opens the ballot with the election's key.
+    with page.expect_download() as info:
+        page.click("#audit-download")
+    download = info.value
+    audit_file = tmp_path / download.suggested_filename
+    download.save_as(audit_file)
+    assert json.loads(audit_file.read_text()) == json.loads(audit_json)
+    command = page.locator("#audit-command").text_content()
+    assert command == f"vybory verify-ballot {SLUG}-record.zip --audit {download.suggested_filename}"
+    assert page.locator("#record-download").get_attribute("href") == f"/elections/{SLUG}/record"
+    record = tmp_path / f"{SLUG}-record.zip"
+    export_record(election.service, SLUG, record)
+    result = CliRunner().invoke(app, ["verify-ballot", str(record), "--audit", str(audit_file), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["choices"] == {"chair": ["Orlova"], "committee": {"Avdeev": "against"},
+                                                    "budget": "no"}
 
     # Vote again: the choices made before are still filled in; change one and cast.
     page.click("#vote-again")
@@ -183,6 +210,7 @@ def test_strike_out_rules_and_keyboard_alone(page: Any, live_server: Any, electi
     keys.press("Tab")          # Encrypt my ballot
     keys.press("Enter")
     page.wait_for_selector("#step-encrypted")
+    keys.press("Tab")          # "Encryption code" (details, closed)
     keys.press("Tab")          # Audit
     keys.press("Tab")          # Cast
     keys.press("Enter")
@@ -206,12 +234,28 @@ def test_refused_ballots_say_why_and_change_nothing(page: Any, live_server: Any,
     page.fill("#credential", "ABCD-EFGH")
     page.click("#sign-and-cast")
     assert "24 letters and digits" in page.locator("#credential-error").text_content()
-    # A well-formed credential that is not on the list: the server refuses, nothing is stored.
+    # A well-formed credential that is not on the list: the booth finds it missing from the
+    # published list and says so before signing; nothing is sent, nothing is stored.
     page.fill("#credential", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
     page.click("#sign-and-cast")
     page.wait_for_selector("#credential-error[data-code=unknown_credential]")
-    assert "refused" in page.locator("#credential-error").text_content()
+    assert "not on the published list" in page.locator("#credential-error").text_content()
     assert ballots_on_board(election) == []
+    # The look-up is a convenience, not the check: an answer claiming the credential is listed
+    # (a faulty or lying server) gets the ballot signed and sent, and the board still refuses it.
+    import json as _json
+
+    from vybory import protocol
+    public = protocol.public_credential("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF").to_hex()
+    page.route("**/credentials?prefix=*", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=_json.dumps({"prefix": public[:4], "credentials": [
+            {"credential": public, "district": "branch", "weight": 1}]})))
+    page.click("#sign-and-cast")
+    page.locator("#credential-error", has_text="refused").wait_for()
+    assert page.locator("#credential-error").get_attribute("data-code") == "unknown_credential"
+    assert ballots_on_board(election) == []
+    page.unroute("**/credentials?prefix=*")
     # The same encrypted ballot can then be cast with the right credential.
     page.fill("#credential", election.credentials["branch"][3])
     page.click("#sign-and-cast")
@@ -240,5 +284,13 @@ def test_phone_sized_screen_in_russian(browser: Any, live_server: Any, election:
         snap(page, "booth-9-phone-ru-encrypted")
         wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert wide <= 0
+        # The audit step in Russian: the check on another device, the file to download, nothing sideways.
+        page.click("#audit")
+        page.wait_for_selector("#step-audit")
+        assert "Проверьте на другом устройстве" in page.locator("#step-audit").inner_text()
+        assert page.locator("#audit-download").text_content() == "Скачать файл проверки"
+        assert page.locator("#audit-command").text_content().startswith("vybory verify-ballot ")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        snap(page, "booth-10-phone-ru-audit")
     finally:
         context.close()

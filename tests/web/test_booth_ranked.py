@@ -48,6 +48,8 @@ def ranked(page: Any, live_server: Any) -> dict[str, Any]:
             "phase": "voting", "now": "2025-03-20T07:00:00Z", "revote": True, "round": window,
             "districts": [{"id": "branch", "name": "Branch 14", "round": window, "contests": [contest]}]}
     cast: list[dict[str, Any]] = []
+    secret, public = generate_credential()
+    looked_up: list[str] = []
 
     def booth(route: Any) -> None:
         route.fulfill(status=200, content_type="application/json", body=json.dumps(view))
@@ -59,9 +61,19 @@ def ranked(page: Any, live_server: Any) -> dict[str, Any]:
                    "position": 99, "event_hash": "00" * 32, "replaced": None}
         route.fulfill(status=201, content_type="application/json", body=json.dumps(receipt))
 
+    def credentials(route: Any) -> None:
+        # The test's election has its own published list: the one credential it casts with.
+        prefix = route.request.url.rsplit("prefix=", 1)[1]
+        looked_up.append(prefix)
+        listed = [{"credential": public.to_hex(), "district": "branch", "weight": 1}]
+        body = {"credentials": [c for c in listed if c["credential"].startswith(prefix)]}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
     page.route(f"**/api/elections/{SLUG}/booth", booth)
     page.route(f"**/api/elections/{SLUG}/ballots", ballots)
-    return {"secret_key": secret_key, "public_key": public_key, "layout": layout, "cast": cast}
+    page.route(f"**/api/elections/{SLUG}/credentials?prefix=*", credentials)
+    return {"secret_key": secret_key, "public_key": public_key, "layout": layout, "cast": cast,
+            "secret": secret, "public": public, "looked_up": looked_up}
 
 
 def rank(page: Any, order: dict[str, str]) -> None:
@@ -93,15 +105,16 @@ def test_the_ranked_form_makes_the_right_ballot(page: Any, live_server: Any, ran
     page.click("#to-review")
     page.click("#encrypt")
     page.click("#cast")
-    secret, public = generate_credential()
-    page.fill("#credential", secret)
+    page.fill("#credential", ranked["secret"])
     page.click("#sign-and-cast")
     page.wait_for_selector("#step-receipt")
     assert page.vybory_errors == []
+    # The booth asked for the first 4 hex digits of the public credential only.
+    assert ranked["looked_up"] == [ranked["public"].to_hex()[:4]]
 
     [raw] = ranked["cast"]
     ballot = Ballot.from_json(raw)
-    assert ballot.credential == public
+    assert ballot.credential == ranked["public"]
     layout = ranked["layout"]
     check_ballot(ballot, fingerprint=FINGERPRINT, public_key=ranked["public_key"], round=1, layouts=[layout])
     [part] = ballot.contests

@@ -83,6 +83,8 @@ def test_a_credential_of_another_district_is_told_its_district(page: Any, live_s
 
     ensure_booth_built()
     north = open_for_voting(web_service, web_clock, tmp_path)["north"][0]
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     page.goto(live_server(f"/elections/{COUNCIL}/booth"))
     page.wait_for_selector("#step-district")
     page.check("#district-form label:has-text('South')")
@@ -97,8 +99,9 @@ def test_a_credential_of_another_district_is_told_its_district(page: Any, live_s
     error = page.locator("#credential-error")
     error.wait_for(state="visible")
     assert error.get_attribute("data-code") == "wrong_district"
-    assert "belongs to district 'North'" in error.text_content() and "'South'" in error.text_content()
-    assert web_service.events(COUNCIL, kinds=["ballot_cast"]) == []
+    assert "belongs to district North, not South" in error.text_content()
+    # told before signing: the booth looked its credential up on the list and sent no ballot
+    assert posted == [] and web_service.events(COUNCIL, kinds=["ballot_cast"]) == []
     snap(page, "booth-wrong-district")
 
     page.click("#choose-district")
@@ -115,4 +118,51 @@ def test_a_credential_of_another_district_is_told_its_district(page: Any, live_s
     page.wait_for_selector("#step-receipt")
     [cast] = web_service.events(COUNCIL, kinds=["ballot_cast"])
     assert [c["contest"] for c in cast.payload["ballot"]["contests"]] == ["north-seat"]
+    assert page.vybory_errors == []
+
+
+def test_a_mistyped_credential_is_told_it_is_not_on_the_list_before_anything_is_sent(
+        page: Any, live_server: Any, web_service: Any, web_clock: Any, tmp_path: Any, snap: Any) -> None:
+    """A voter types a credential that is well formed but not on the election's list (one letter
+    wrong, or another election's letter): the booth says so, in Russian, before it signs or sends
+    anything; the right credential then casts."""
+    from webkit import SLUG as COUNCIL
+    from webkit import open_for_voting
+
+    from vybory import protocol
+
+    ensure_booth_built()
+    north = open_for_voting(web_service, web_clock, tmp_path)["north"][0]
+    stranger, _public = protocol.generate_credential()
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    page.goto(live_server(f"/elections/{COUNCIL}/booth?lang=ru"))
+    page.wait_for_selector("#step-district")
+    page.check("#district-form label:has-text('North')")
+    page.click("#district-form button[type=submit]")
+    page.locator("fieldset[data-contest=north-seat] input[data-candidate='Ivanov']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", stranger)
+    page.click("#sign-and-cast")
+    error = page.locator("#credential-error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-code") == "unknown_credential"
+    assert "нет в опубликованном списке" in error.text_content()
+    assert page.locator("#credential").get_attribute("aria-invalid") == "true"
+    assert posted == [] and web_service.events(COUNCIL, kinds=["ballot_cast"]) == []
+    snap(page, "booth-credential-not-listed-ru")
+
+    # A credential of the wrong length is refused in Russian too, before any look-up.
+    page.fill("#credential", "ABCD")
+    page.click("#sign-and-cast")
+    page.locator("#credential-error", has_text="24 букв").wait_for()
+    assert "24 букв и цифр, а введено 4" in error.text_content()
+
+    page.fill("#credential", north)
+    page.click("#sign-and-cast")
+    page.wait_for_selector("#step-receipt")
+    assert len(web_service.events(COUNCIL, kinds=["ballot_cast"])) == 1
     assert page.vybory_errors == []

@@ -72,6 +72,34 @@ def booth(slug: str, request: Request, district: str | None = None) -> dict[str,
     return read_state(service_of(request), slug, view)
 
 
+PREFIX_DIGITS = 4
+
+
+@router.get("/elections/{slug}/credentials", tags=["voting"])
+def credentials_by_prefix(slug: str, request: Request, prefix: str = "") -> dict[str, Any]:
+    """The published public credentials whose hex begins with ``prefix`` (4 hexadecimal digits),
+    with their district and weight: the booth checks that the voter's credential is on the list,
+    and in which district, before the ballot is signed, telling the server only 16 bits of it
+    (docs/api.md)."""
+    wanted = prefix.strip().lower()
+    if len(wanted) != PREFIX_DIGITS or any(ch not in "0123456789abcdef" for ch in wanted):
+        raise InvalidInput(say("must be %(digits)s hexadecimal digits, the start of a public credential",
+                               digits=PREFIX_DIGITS), field="prefix", code="bad_prefix")
+
+    def view(state: Any, now: Any) -> dict[str, Any]:
+        if not state.credentials_published:
+            raise Refused(say("the credentials are not published"), field="credentials",
+                          code="credentials_not_published")
+        found = sorted(
+            ({"credential": c, "district": e.district, "weight": e.weight}
+             for c, e in state.credentials.items() if c.startswith(wanted)),
+            key=lambda entry: entry["credential"],
+        )
+        return {"prefix": wanted, "credentials": found}
+
+    return read_state(service_of(request), slug, view)
+
+
 @router.post(
     "/elections/{slug}/ballots",
     tags=["voting"],

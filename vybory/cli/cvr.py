@@ -26,12 +26,14 @@ import html
 import json
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from vybory.cli.jsonstream import members
 from vybory.errors import InvalidInput
 from vybory.rules.base import RankedBallot
 from vybory.rules.rctab import OVERVOTE, UWI, Cvr
@@ -442,6 +444,22 @@ def _load_json(path: Path) -> Any:
         raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
 
 
+def _stream_list(path: Path, key: str) -> Iterator[tuple[int, Any]]:
+    """The items of the array ``key`` of the JSON object in ``path``, read as a stream."""
+    seen = False
+    for name, index, value in members(path, key):
+        if name != key:
+            continue
+        if index is None:
+            if not isinstance(value, list):
+                raise InvalidInput(f"{key!r} must be list", field=str(path))
+            seen = True
+            continue
+        yield index, value
+    if not seen:
+        raise InvalidInput(f"has no {key!r}", field=str(path))
+
+
 def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
         raise InvalidInput(f"has no {key!r}", field=where)
@@ -457,12 +475,142 @@ def _rank(value: Any, where: str) -> int:
     return int(value)
 
 
-def read_cdf_json(source: Source, names: Names) -> Iterator[Cvr]:
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _tagged(value: Any) -> Any:
+    """A JSON value as a key that tells types apart (``true``, ``1`` and ``1.0`` hash alike)."""
+    kind = type(value)
+    return (kind, value) if kind in _SCALARS else (list, json.dumps(value, sort_keys=True))
+
+
+def _untagged(tag: Any) -> Any:
+    kind, value = tag
+    return json.loads(value) if kind is list else value
+
+
+def _cdf_contest(contest: Any) -> tuple[Any, ...]:
+    """One ``CVRContest`` of a record as a hashable key: its ContestId and selections, each
+    ``(sid, rank)`` or ``(sid, marks)``; a malformed part is the message that refuses it,
+    but only if it is the contest counted (:func:`_cdf_rankings` says where)."""
+    if type(contest) is not dict:
+        return (None,)
+    contest_id = contest.get("ContestId")
+    contest_id = contest_id if type(contest_id) is str else None
+    chosen = contest.get("CVRContestSelection")
+    if type(chosen) is not list:
+        return (contest_id, "has no 'CVRContestSelection'" if "CVRContestSelection" not in contest
+                else "'CVRContestSelection' must be list")
+    selections: list[Any] = []
+    for item in chosen:
+        sid = item.get("ContestSelectionId") if type(item) is dict else None
+        if type(sid) is not str:
+            selections.append("has no 'ContestSelectionId'" if type(item) is not dict
+                              or "ContestSelectionId" not in item else "'ContestSelectionId' must be str")
+        elif "Rank" in item:
+            rank = item["Rank"]
+            selections.append((sid, (type(rank), rank) if type(rank) in _SCALARS else _tagged(rank)))
+        else:
+            positions = item.get("SelectionPosition")
+            if type(positions) is not list:
+                selections.append("has no 'SelectionPosition'" if "SelectionPosition" not in item
+                                  else "'SelectionPosition' must be list")
+                continue
+            marks: list[Any] = []
+            for position in positions:
+                if type(position) is not dict:
+                    marks.append(None)
+                    continue
+                rank = position.get("Rank")
+                marks.append(("CVRWriteIn" in position,
+                              position.get("HasIndication") == "no" or position.get("IsAllocable") == "no",
+                              (type(rank), rank) if type(rank) in _SCALARS else _tagged(rank)))
+            selections.append((sid, tuple(marks), None))
+    return (contest_id, tuple(selections))
+
+
+def _cdf_rankings(contests: tuple[Any, ...], contest_id: str, selections: Mapping[str, str],
+                  at: str) -> Rankings:
+    """The (rank, name) pairs of the counted contest in a record's key (:func:`_cdf_contest`)."""
+    rankings: Rankings = []
+    for ballot_contest in contests:
+        if ballot_contest[0] != contest_id:
+            continue
+        if isinstance(ballot_contest[1], str):
+            raise InvalidInput(ballot_contest[1], field=at)
+        for j, selection in enumerate(ballot_contest[1]):
+            sat = f"{at}.CVRContestSelection[{j}]"
+            if isinstance(selection, str):
+                raise InvalidInput(selection, field=sat)
+            sid = selection[0]
+            if sid not in selections:
+                raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
+            name = selections[sid]
+            if len(selection) == 2:
+                rankings.append((_rank(_untagged(selection[1]), sat), name))
+                continue
+            for k, mark in enumerate(selection[1]):
+                pat = f"{sat}.SelectionPosition[{k}]"
+                if mark is None:
+                    raise InvalidInput("must be an object", field=pat)
+                write_in, left_out, rank = mark
+                if write_in:
+                    name = UWI
+                if not left_out:
+                    rankings.append((_rank(_untagged(rank), pat), name))
+        break
+    return rankings
+
+
+def _cdf_record(cvr: Any, at: str) -> tuple[Any, ...]:
+    """A CDF JSON record as a hashable key (its precinct unit and its current snapshot's
+    contests), checked as far as it can be without the report's Election."""
+    current = cvr.get("CurrentSnapshotId") if type(cvr) is dict else None
+    snapshots = cvr.get("CVRSnapshot") if type(cvr) is dict else None
+    if type(snapshots) is not list:
+        snapshots = _need(cvr, "CVRSnapshot", list, at)
+    snapshot = next((s for s in snapshots if type(s) is dict and s.get("@id") == current), None)
+    if snapshot is None:
+        raise InvalidInput(f"no CVRSnapshot with the CurrentSnapshotId {current!r}", field=at)
+    contests = snapshot.get("CVRContest")
+    if type(contests) is not list:
+        contests = _need(snapshot, "CVRContest", list, at)
+    unit = cvr.get("BallotStyleUnitId")
+    return (unit if type(unit) is str else None, tuple(map(_cdf_contest, contests)))
+
+
+def read_cdf_json(source: Source, names: Names,
+                  progress: Callable[[int], object] | None = None) -> Iterator[Cvr]:
     """CDF JSON: the contest whose ``Name`` is ``contestId``; each CVR's current snapshot; a
     selection's ``Rank``, or its positions' ranks (those with ``HasIndication`` or
-    ``IsAllocable`` "no" left out); write-in selections are undeclared write-ins."""
+    ``IsAllocable`` "no" left out); write-in selections are undeclared write-ins.
+
+    Read as a stream (:mod:`vybory.cli.jsonstream`), in one pass whatever the order of the
+    report's members: each record is reduced to what counting needs, identical ones kept
+    once, and the records are made once the Election is known, in the file's order.
+    ``progress`` is told, every 4096 records, that 4096 more were read."""
     where = str(source.path)
-    doc = _load_json(source.path)
+    doc: dict[str, Any] = {}
+    keys: dict[tuple[Any, ...], int] = {}
+    first: list[int] = []
+    order = array("I")
+    for key, index, value in members(source.path, "CVR"):
+        if index is None:
+            doc[key] = value
+            continue
+        try:
+            raw = _cdf_record(value, "")
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=f"{where}: CVR[{index}]") from None
+        slot = keys.get(raw)
+        if slot is None:
+            slot = keys[raw] = len(first)
+            first.append(index)
+        order.append(slot)
+        if progress is not None and len(order) % 4096 == 0:
+            progress(4096)
+    if progress is not None:
+        progress(len(order) % 4096)
     units = {}
     for i, unit in enumerate(_need(doc, "GpUnit", list, where)):
         units[_need(unit, "@id", str, f"{where}: GpUnit[{i}]")] = unit
@@ -498,41 +646,15 @@ def read_cdf_json(source: Source, names: Names) -> Iterator[Cvr]:
             raise InvalidInput(f"candidate {ids[0]!r} is not in the Candidate list", field=at)
         name = _need(cand, "Name", str, f"{where}: Candidate {ids[0]!r}")
         selections[sid] = OVERVOTE if name == source.overvote_label else name
-    for n, cvr in enumerate(_need(doc, "CVR", list, where), start=1):
-        at = f"{where}: CVR[{n - 1}]"
-        current = cvr.get("CurrentSnapshotId") if isinstance(cvr, dict) else None
-        snapshot = next((s for s in _need(cvr, "CVRSnapshot", list, at)
-                         if isinstance(s, dict) and s.get("@id") == current), None)
-        if snapshot is None:
-            raise InvalidInput(f"no CVRSnapshot with the CurrentSnapshotId {current!r}", field=at)
-        rankings: Rankings = []
-        for ballot_contest in _need(snapshot, "CVRContest", list, at):
-            if not isinstance(ballot_contest, dict) or ballot_contest.get("ContestId") != contest_id:
-                continue
-            for j, chosen in enumerate(_need(ballot_contest, "CVRContestSelection", list, at)):
-                sat = f"{at}.CVRContestSelection[{j}]"
-                sid = _need(chosen, "ContestSelectionId", str, sat)
-                if sid not in selections:
-                    raise InvalidInput(f"ContestSelection {sid!r} is not in the contest", field=sat)
-                name = selections[sid]
-                if "Rank" in chosen:
-                    rankings.append((_rank(chosen["Rank"], sat), name))
-                    continue
-                for k, position in enumerate(_need(chosen, "SelectionPosition", list, sat)):
-                    pat = f"{sat}.SelectionPosition[{k}]"
-                    if not isinstance(position, dict):
-                        raise InvalidInput("must be an object", field=pat)
-                    if "CVRWriteIn" in position:
-                        name = UWI
-                    if position.get("HasIndication") == "no" or position.get("IsAllocable") == "no":
-                        continue
-                    rankings.append((_rank(position.get("Rank"), pat), name))
-            break
-        precinct = None
-        unit = cvr.get("BallotStyleUnitId")
-        if isinstance(unit, str) and unit in units:
-            precinct = units[unit].get("Name")
-        yield build(rankings, names, at, precinct if isinstance(precinct, str) else None)
+    _need(doc, "CVR", list, where)
+    records: list[Cvr] = []
+    for (unit, contests), index in zip(keys, first, strict=True):
+        at = f"{where}: CVR[{index}]"
+        rankings = _cdf_rankings(contests, contest_id, selections, at)
+        precinct = units[unit].get("Name") if unit in units else None
+        records.append(build(rankings, names, at, precinct if isinstance(precinct, str) else None))
+    for slot in order:
+        yield records[slot]
 
 
 def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
@@ -650,7 +772,7 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
         raise InvalidInput("no CvrExport.json file(s) in the Dominion export", field=str(folder))
     found = False
     for path in files:
-        for s, session in enumerate(_need(_load_json(path), "Sessions", list, str(path))):
+        for s, session in _stream_list(path, "Sessions"):
             at = f"{path}: Sessions[{s}]"
             data = _need(session, "Original", dict, at)
             if not data.get("IsCurrent", False):
@@ -743,7 +865,8 @@ def read_clear_ballot(source: Source, names: Names, max_rankings: int | None) ->
 
 def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
     """Hart: every ``.xml`` file of the folder (not ``.sig.xml``); the contest whose ``Id`` is
-    ``contestId``; an option's ``Value`` has a 1 at each rank it was marked."""
+    ``contestId``; an option's ``Value`` has a 1 at each rank it was marked; the precinct is
+    ``PrecinctSplit/Name`` and the batch ``BatchNumber``, as RCTab reads them."""
     folder = source.path
     if not folder.is_dir():
         raise InvalidInput("a Hart export is a folder of XML files", field=str(folder))
@@ -767,6 +890,7 @@ def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
             return (found.text or "").strip() if found is not None else ""
 
         precinct = text(child(root, "PrecinctSplit"), "Name") or None
+        batch = text(root, "BatchNumber") or None
         contests = child(root, "Contests")
         for contest in (list(contests) if contests is not None else []):
             if text(contest, "Id") != source.contest_id:
@@ -780,7 +904,7 @@ def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
                 for rank, flag in enumerate(text(option, "Value"), start=1):
                     if flag == "1":
                         rankings.append((rank, code))
-            yield build(rankings, names, f"{path}: contest {source.contest_id}", precinct)
+            yield build(rankings, names, f"{path}: contest {source.contest_id}", precinct, batch)
 
 
 # Generic CSV: a column per candidate, the cell its rank.
@@ -822,22 +946,37 @@ def read_generic_csv(source: Source, names: Names) -> Iterator[Cvr]:
             yield build(rankings, names, f"{where}: row {number}", precinct, batch)
 
 
-def read_source(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
-    """The records of one source, by its provider."""
+def read_source(source: Source, names: Names, max_rankings: int | None,
+                progress: Callable[[int], object] | None = None) -> Iterator[Cvr]:
+    """The records of one source, by its provider. ``progress``, when given, is told how many
+    records were read, every few thousand, as the file is read (a reader that makes its
+    records only at the end of the file, CDF JSON, reports while it reads)."""
     provider = source.provider
+    records: Iterator[Cvr]
+    if provider == "cdf" and source.path.suffix.lower() != ".xml":
+        return read_cdf_json(source, names, progress)
     if provider == "ess":
-        return read_ess(source, names, max_rankings)
-    if provider == "cdf":
-        if source.path.suffix.lower() == ".xml":
-            return read_cdf_xml(source, names)
-        return read_cdf_json(source, names)
-    if provider == "dominion":
-        return read_dominion(source, names, max_rankings)
-    if provider == "clearBallot":
-        return read_clear_ballot(source, names, max_rankings)
-    if provider == "hart":
-        return read_hart(source, names)
-    if provider == "genericCsv":
-        return read_generic_csv(source, names)
-    raise InvalidInput(f"provider {provider!r} is not one of ess, cdf, dominion, clearBallot, hart, genericCsv",
-                       field="provider")
+        records = read_ess(source, names, max_rankings)
+    elif provider == "cdf":
+        records = read_cdf_xml(source, names)
+    elif provider == "dominion":
+        records = read_dominion(source, names, max_rankings)
+    elif provider == "clearBallot":
+        records = read_clear_ballot(source, names, max_rankings)
+    elif provider == "hart":
+        records = read_hart(source, names)
+    elif provider == "genericCsv":
+        records = read_generic_csv(source, names)
+    else:
+        raise InvalidInput(f"provider {provider!r} is not one of ess, cdf, dominion, clearBallot, hart, genericCsv",
+                           field="provider")
+    return records if progress is None else _counted(records, progress)
+
+
+def _counted(records: Iterator[Cvr], progress: Callable[[int], object]) -> Iterator[Cvr]:
+    n = 0
+    for n, record in enumerate(records, 1):
+        if n % 4096 == 0:
+            progress(4096)
+        yield record
+    progress(n % 4096)

@@ -505,10 +505,7 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         before = len(records)
         try:
             try:
-                for record in read_source(source, lookup, rules.max_rankings):
-                    records.append(record)
-                    if progress is not None and len(records) % 4096 == 0:
-                        progress(4096)
+                records.extend(read_source(source, lookup, rules.max_rankings, progress))
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
             except FileNotFoundError as exc:
@@ -531,8 +528,6 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     if by_batch and any(r.batch is None for r in records):
         raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
                            field="outputSettings.tabulateByBatch")
-    if progress is not None:
-        progress(len(records) % 4096)
     passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
     percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
     return RctabCount(rules, passes, settings, len(records), percentage)
@@ -635,8 +630,9 @@ def _locked_in(count: RctabCount, tabulation: Tabulation, r: RoundResult) -> Dec
 
 
 def detailed_csv(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult],
-                 precinct: str | None = None, kind: str = "precinct") -> str:
-    """RCTab's detailed report (CSV) of one pass, or of one precinct's (or batch's) share of it."""
+                 precinct: str | None = None, kind: str = "precinct", *, short: bool = False) -> str:
+    """RCTab's detailed report (CSV) of one pass, or of one precinct's (or batch's) share of it;
+    with ``short``, RCTab's summary report: the same without the inactive ballots by category."""
     import io
 
     rules = count.rules
@@ -703,7 +699,7 @@ def detailed_csv(count: RctabCount, tabulation: Tabulation, rounds: list[RoundRe
     writer.writerow(["Active Ballots"] + [x for r in rounds for x in (str(totals[r.number]), "", "")])
     if precinct is None:
         writer.writerow(["Current Round Threshold"] + [x for r in rounds for x in (str(r.threshold), "", "")])
-    for status, label in _CSV_INACTIVE:
+    for status, label in () if short else _CSV_INACTIVE:
         row = [label]
         for i, r in enumerate(rounds):
             row += [str(r.inactive[status]), "",
@@ -793,32 +789,50 @@ def to_outcome(count: RctabCount) -> Outcome:
     )
 
 
-def report_name(summary: Mapping[str, Any], pass_number: int | None) -> str:
-    """The file name stem of one summary: the contest (or precinct, or batch) as a safe name."""
-    config = summary["config"]
-    kind = next((k for k in ("precinct", "batch") if k in config), None)
-    stem = config.get(kind) if kind else config.get("contest") or "contest"
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(stem)).strip("_") or "contest"
-    if kind:
-        safe = f"{kind}_{safe}"
-    return f"{safe}_{pass_number}" if pass_number is not None else safe
+def safe_name(text: str) -> str:
+    """A name made safe for a file name as RCTab makes it (``sanitizeStringForOutput``)."""
+    return re.sub(r"[^a-zA-Z0-9_\-.]", "_", text)
+
+
+def summary_csv(count: RctabCount, tabulation: Tabulation) -> str:
+    """RCTab's summary report (CSV) of one pass: the detailed one without the inactive
+    ballots by category. RCTab writes it for the whole contest only, not per slice."""
+    return detailed_csv(count, tabulation, tabulation.rounds, short=True)
 
 
 def write_reports(count: RctabCount, directory: Path) -> list[Path]:
-    """Writes RCTab's summary JSON and CSV of each pass and precinct into ``directory``."""
+    """Writes RCTab's reports of each pass into ``directory``, named as RCTab names them:
+    ``<contest>_summary_report.csv``, ``_detailed_report.csv`` and ``_detailed_report.json``
+    (``<contest>_<pass>_…`` with multiPassIrv), and the detailed ones of each precinct and
+    batch (``<contest>_<slice>_precinct_detailed_report.csv``) in ``Tabulate by Precinct``
+    and ``Tabulate by Batch``."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    prefix = safe_name(str(count.settings.get("contestName") or "contest"))
     several = len(count.passes) > 1
+    used: dict[str, str] = {}
+
+    def slice_stem(name: str) -> str:
+        # RCTab's sanitizeSliceWithoutCollisions: two names that sanitise alike get _1, _2...
+        if name not in used:
+            stem, n = safe_name(name), 1
+            while stem in used.values():
+                stem, n = f"{safe_name(name)}_{n}", n + 1
+            used[name] = stem
+        return used[name]
+
+    def write(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
     for number, tabulation in enumerate(count.passes, 1):
-        for summary in [_summary(count, tabulation, tabulation.rounds)] + [
-                _summary(count, tabulation, rounds, name, kind) for (kind, name), rounds in _slices(tabulation)]:
-            stem = report_name(summary, number if several else None)
-            kind = next((k for k in ("precinct", "batch") if k in summary["config"]), "precinct")
-            name = summary["config"].get(kind)
-            rounds = tabulation.slices[(kind, name)] if name is not None else tabulation.rounds
-            csv_text = detailed_csv(count, tabulation, rounds, name, kind)
-            for suffix, text in ((".json", jackson(summary) + "\n"), (".csv", csv_text)):
-                path = directory / f"{stem}_summary{suffix}"
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
+        stem = f"{prefix}_{number}" if several else prefix
+        write(directory / f"{stem}_summary_report.csv", summary_csv(count, tabulation))
+        write(directory / f"{stem}_detailed_report.csv", detailed_csv(count, tabulation, tabulation.rounds))
+        write(directory / f"{stem}_detailed_report.json", jackson(_summary(count, tabulation, tabulation.rounds)) + "\n")
+        for (kind, name), rounds in _slices(tabulation):
+            base = directory / f"Tabulate by {kind.title()}" / f"{stem}_{slice_stem(name)}_{kind}_detailed_report"
+            write(base.with_suffix(".csv"), detailed_csv(count, tabulation, rounds, name, kind))
+            write(base.with_suffix(".json"), jackson(_summary(count, tabulation, rounds, name, kind)) + "\n")
     return written

@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vybory.cli._common import DbOption, console, errors, open_service, refusals
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
+from vybory.model.definition import RANKED_METHODS
 from vybory.verify import record
 from vybory.verify.heads import Head, heads_line, phase_of, read_heads
 from vybory.verify.lookup import (
@@ -430,9 +431,18 @@ def register(app: typer.Typer) -> None:
         credential_file: Annotated[Path | None, typer.Option("--credential-file", metavar="LETTER",
                                                              help="Your credential letter: the ballot must be "
                                                                   "yours.")] = None,
+        audit: Annotated[Path | None, typer.Option("--audit", metavar="FILE",
+                                                   help="The audit file the booth offered for a ballot you "
+                                                        "audited (not cast): opens it with this record's "
+                                                        "election key and prints the choices it holds.")] = None,
     ) -> None:
         """Check that your ballot is on the board and counted (or superseded by a later one of yours);
-        with your credential, that it is yours."""
+        with your credential, that it is yours. With --audit, check an audited ballot instead."""
+        if audit is not None:
+            given = [name for name, value in (("TRACKING_CODE", tracking_code), ("--receipt", receipt),
+                                              ("--credential", credential), ("--credential-file", credential_file))
+                     if value is not None]
+            verify_audit(path, audit, given, as_json)
         claim = None
         mine = None
         try:
@@ -476,6 +486,70 @@ def register(app: typer.Typer) -> None:
         yours = status.tie is None or not status.tie.findings
         raise typer.Exit(0 if good and yours and not findings and status.board_intact
                          and (status.state is not BallotState.COUNTED or status.tally_matches) else 1)
+
+
+def verify_audit(path: Path, audit_path: Path, given: list[str], as_json: bool) -> None:
+    """`verify-ballot RECORD --audit FILE`: opens the booth's audit file with the record's key and
+    prints what the ballot holds; exits 0 when it opens, 1 when it does not, 2 on bad input."""
+    from vybory.protocol.encrypt import values_to_choice
+    from vybory.verify.audit import check_audit, read_audit
+
+    try:
+        if given:
+            raise InvalidInput(f"--audit checks a ballot that was audited, never cast: give the record and the "
+                               f"audit file only, not {', '.join(given)}", field="--audit")
+        try:
+            data = audit_path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"the audit file cannot be read: {exc.strerror}", field="--audit") from None
+        parsed = read_audit(data)
+    except InvalidInput as exc:
+        if as_json:
+            print(json.dumps({"holds": False, "error": "bad_input", "field": exc.field, "message": exc.message}))
+        else:
+            errors.print(f"[bold red]Bad input[/] ({exc.field}): ", end="")
+            errors.print(exc.message, markup=False)
+        raise typer.Exit(2) from None
+    try:
+        with open_record(path) as files:
+            result = check_audit(files, parsed)
+    except RecordUnreadable as exc:
+        _unreadable(exc, as_json)
+    choices = {c: values_to_choice(result.layouts[c], v) for c, v in result.values.items()}
+    if as_json:
+        answer = result.to_json()
+        answer["choices"] = choices
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
+    elif result.findings:
+        for finding in result.findings:
+            console.print(f"[bold red]does not hold[/] ({finding.code}, {finding.field}): ", end="")
+            console.print(str(finding.message), markup=False)
+        console.print("Do not vote on the device that made this ballot; tell the commission and show them "
+                      "the audit file.")
+    else:
+        where = f"round {result.round}" + (f", district {result.district!r}" if result.district else "")
+        console.print(f"[bold green]opens[/]: under this election's key ({where}) the audited ballot holds:")
+        for contest, choice in choices.items():
+            ranked = result.layouts[contest].method in RANKED_METHODS
+            console.print(f"  {result.titles.get(contest, contest)}: {describe_choice(choice, ranked)}", markup=False)
+        console.print("If these are the choices you made in the booth, it encrypted your ballot faithfully. "
+                      "An audited ballot is never counted: vote again to cast one.")
+    if not result.board_intact:
+        console.print("[bold red]warning[/]: the record's board does not check (run `vybory verify`).")
+    raise typer.Exit(0 if result.holds else 1)
+
+
+def describe_choice(choice: Any, ranked: bool = False) -> str:
+    """A readable choice (``values_to_choice``): names, a ranking, yes/no, grades, or nothing."""
+    if choice is None or choice == [] or choice == {}:
+        return "no mark"
+    if isinstance(choice, str):
+        return choice
+    if isinstance(choice, list) and ranked:
+        return "; ".join(f"{k}. {name}" for k, name in enumerate(choice, 1))
+    if isinstance(choice, list):
+        return ", ".join(choice)
+    return "; ".join(f"{name}: {value}" for name, value in choice.items())
 
 
 def _unreadable(exc: RecordUnreadable, as_json: bool) -> None:

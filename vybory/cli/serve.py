@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vybory.cli._common import DbOption, console, refusals, write_private
+from vybory.cli._common import DbOption, console, record_booth, refusals, write_private
 
 DEMO_SLUG = "works-council"
 
@@ -371,6 +371,7 @@ def register(app: typer.Typer) -> None:
             url = f"sqlite:///{folder / 'vybory.sqlite'}"
             folder.mkdir(parents=True, exist_ok=True)
         service = ElectionService(Database(url), clock=clock)
+        record_booth(service)  # rounds opened here (the demo's too) record the booth this server serves
         seeded = None
         if demo:
             console.print("Seeding the demo election (key ceremony, credentials, a few ballots)...")

@@ -13,9 +13,8 @@ instead (the Benaloh challenge): it shows what the ballot holds and is not cast.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from vybory import protocol
+from vybory.cli import mail
 from vybory.cli._common import (
     DbOption,
     console,
@@ -37,6 +37,7 @@ from vybory.cli._common import (
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
+from vybory.mail.letters import Letter, letter_text
 from vybory.model.canonical import parse_json
 from vybory.model.definition import (
     MARK_METHODS,
@@ -50,37 +51,29 @@ from vybory.model.definition import (
 from vybory.model.signing import AUTHORITY, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
-PUBLIC_LIST = "credentials.json"  # the signed public list, for the commission's upload page
+PUBLIC_LIST = mail.PUBLIC_LIST  # the signed public list, for the commission's upload page
 SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
+
+
+SendOption = Annotated[bool, typer.Option(
+    "--send", help="E-mail each voter their letter (SMTP settings from VYBORY_SMTP_*; see docs/letters.md); "
+                   "voters without an address keep the printed letter.")]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="With --send: write each e-mail to OUT/mail/<roll number>.eml instead of sending it.")]
+DefinitionOption = Annotated[Path | None, typer.Option(
+    help="Work without a database from the election's definition (TOML) and --roll: the signed "
+         "list is written to OUT/credentials.json for the commission's upload page.")]
 
 
 # --- the credential authority ----------------------------------------------------------
 
 
-def letter_text(*, title: str, slug: str, fingerprint: str, voter: Voter, district: str, secret: str) -> str:
-    """One voter's credential letter (plain text, ready to print)."""
-    return (
-        f"{title}\n"
-        f"{'=' * len(title)}\n\n"
-        f"Voting credential for: {voter.name} (roll number {voter.id})\n"
-        f"District: {district}\n\n"
-        f"    Your secret credential:   {secret}\n\n"
-        "Keep this letter to yourself. Whoever holds the credential can vote in your name;\n"
-        "nobody else has it, and the election's server never sees it.\n\n"
-        "You may vote again as often as you like while voting is open: only your last ballot\n"
-        "counts. If someone watches you vote, vote again later, alone.\n\n"
-        "To vote from the command line:\n"
-        f"    vybory vote {slug} --credential {secret} --choice CONTEST=CANDIDATE\n"
-        f"(run `vybory vote {slug} --credential {secret}` to see your ballot first).\n\n"
-        f"Election fingerprint: {fingerprint}\n"
-    )
-
-
 def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str, voters: list[Voter],
                       identity: Path, publish: Callable[[dict[str, Any]], object] | None) -> int:
-    """Issues one credential per voter into ``out`` (letters/, credentials.csv, and the public list
-    ``credentials.json``) and, unless ``publish`` is None, publishes the public list. Either
-    everything is done, or nothing: no files, nothing on the board."""
+    """Issues one credential per voter into ``out`` (letters/ in each voter's language,
+    credentials.csv with the addresses, and the public list ``credentials.json``) and, unless
+    ``publish`` is None, publishes the public list. Either everything is done, or nothing: no
+    files, nothing on the board."""
     if out.exists() and any(out.iterdir()):
         raise Refused(f"{str(out)!r} is not empty: credentials are written into a new folder", field="out",
                       code="folder_not_empty")
@@ -96,16 +89,12 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
     if partial.exists():
         shutil.rmtree(partial)
     try:
-        table = io.StringIO()
-        writer = csv.writer(table)
-        writer.writerow(["id", "name", "district", "weight", "credential"])
         for voter, secret, _public in issued:
             district = definition.district(voter.district).name
-            write_private(partial / "letters" / f"{_file_name(voter.id)}.txt", letter_text(
-                title=definition.title, slug=slug, fingerprint=fp.hex(), voter=voter, district=district,
-                secret=secret))
-            writer.writerow([voter.id, voter.name, voter.district, voter.weight, secret])
-        write_private(partial / "credentials.csv", table.getvalue())
+            write_private(partial / "letters" / f"{mail.file_name(voter.id)}.txt", letter_text(
+                Letter(definition.title, slug, fp.hex(), voter, district, secret)))
+        write_private(partial / mail.CREDENTIALS_TABLE,
+                      mail.credentials_table([(voter, secret) for voter, secret, _p in issued]))
         write_private(partial / PUBLIC_LIST, json.dumps(payload, indent=1) + "\n")
         if publish is not None:
             publish(payload)
@@ -116,10 +105,6 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
         out.rmdir()
     partial.replace(out)
     return len(issued)
-
-
-def _file_name(voter_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", voter_id)
 
 
 # --- the voter ----------------------------------------------------------------------------
@@ -180,6 +165,21 @@ def describe_form(form: Any) -> None:
         console.print(f"     {how}", markup=False)
 
 
+def _definition_of(path: Path, slug: str) -> Definition:
+    """The definition in ``path``, refused unless it is the election ``slug``'s."""
+    parsed = parse_definition(read_text(path, "definition"), source=path.name)
+    if parsed.slug != slug:
+        raise InvalidInput(f"{str(path)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
+                           code="wrong_election")
+    return parsed
+
+
+def _sent(run: Any) -> None:
+    """Ends the command with exit code 1 when a letter was refused or the connection broke."""
+    if run.count("refused") or run.count("failed"):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Adds this module's subcommands to `app`."""
     credentials = typer.Typer(help="The credential authority's step.", no_args_is_help=True)
@@ -205,38 +205,73 @@ def register(app: typer.Typer) -> None:
                                                  "(made by `vybory credentials init`).", show_default=False)],
         out: Annotated[Path, typer.Option(help="A new folder for the letters and the mail-merge CSV.",
                                           show_default=False)],
-        roll: Annotated[Path | None, typer.Option(help="Your copy of the roll (default: the one stored).")]
+        roll: Annotated[Path | None, typer.Option(help="Your copy of the roll (default: the one stored); its "
+                                                       "email and language columns address the letters.")]
         = None,
-        definition: Annotated[Path | None, typer.Option(
-            help="Work without a database from the election's definition (TOML) and --roll: the signed "
-                 "list is written to OUT/credentials.json for the commission's upload page.")] = None,
+        definition: DefinitionOption = None,
+        send: SendOption = False,
+        dry_run: DryRunOption = False,
         db: DbOption = None,
     ) -> None:
-        """Make one secret credential per voter (letters + CSV) and publish only the public credentials."""
+        """Make one secret credential per voter (letters + CSV) and publish only the public credentials;
+        with --send, e-mail the letters too."""
+        if dry_run and not send:
+            raise InvalidInput("--dry-run goes with --send", field="dry-run", code="dry_run_without_send")
+        roll_text = read_text(roll, "roll") if roll is not None else None
         if definition is not None:
-            if roll is None:
+            if roll is None or roll_text is None:
                 raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll",
                                    code="no_roll")
-            parsed = parse_definition(read_text(definition, "definition"), source=definition.name)
-            if parsed.slug != slug:
-                raise InvalidInput(f"{str(definition)!r} defines {parsed.slug!r}, not {slug!r}", field="definition",
-                                   code="wrong_election")
-            voters = parse_roll(read_text(roll, "roll"), parsed, source=roll.name)
+            parsed = _definition_of(definition, slug)
+            voters = parse_roll(roll_text, parsed, source=roll.name)
+            settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
             n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
                                   identity=identity, publish=None)
             done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
                  f"{str(out / 'credentials.csv')!r}.")
             done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
+            if send:
+                _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run, settings=settings))
             return
         service = service_for(db)
         state = service.state(slug)
-        voters = (parse_roll(read_text(roll, "roll"), state.definition, source=roll.name) if roll is not None
-                  else service.roll(slug))
+        voters = (parse_roll(roll_text, state.definition, source=roll.name) if roll is not None and roll_text
+                  is not None else service.roll(slug))
+        settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
         n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
                               identity=identity, publish=lambda payload: service.publish_credentials(slug, payload))
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
-        done("Only the public credentials are on the board. Print and send the letters, then destroy the folder.")
+        if not send:
+            done("Only the public credentials are on the board. Print and send the letters, then destroy the "
+                 "folder.")
+            return
+        done("Only the public credentials are on the board.")
+        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run, settings=settings))
+
+    @credentials.command("send")
+    @refusals
+    def send_issued(
+        slug: Slug,
+        out: Annotated[Path, typer.Option(help="The folder `vybory credentials issue` wrote the letters into.",
+                                          show_default=False)],
+        definition: Annotated[Path | None, typer.Option(
+            help="Work without a database from the election's definition (TOML).")] = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="Write each e-mail to OUT/mail/<roll number>.eml instead of sending it.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """E-mail the letters already issued into OUT to the voters who have not got theirs (never a new
+        credential): the addresses are OUT/credentials.csv's email column, corrected there if need be."""
+        if not (out / mail.CREDENTIALS_TABLE).exists():
+            raise InvalidInput(f"{str(out)!r} holds no issued letters ({mail.CREDENTIALS_TABLE}): issue them first "
+                               "with `vybory credentials issue`", field="out", code="no_letters")
+        if definition is not None:
+            parsed = _definition_of(definition, slug)
+            _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run))
+            return
+        state = service_for(db).state(slug)
+        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run))
 
     @app.command("vote")
     @refusals

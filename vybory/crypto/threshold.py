@@ -43,6 +43,7 @@ from .proofs import (
 from .transcript import Transcript
 
 MAX_TRUSTEES = 1000
+MAX_ATTEMPTS = 1000
 SHARE_NONCE = bytes(24)
 """Each share key is used once (fresh ephemeral key), so the AEAD nonce is fixed at zero."""
 
@@ -78,7 +79,8 @@ class TrusteeSecrets:
     """What one trustee must keep secret: messaging key, polynomial, and (at the end) its share.
 
     Invariants: 1 ≤ trustee ≤ MAX_TRUSTEES; len(coefficients) = threshold ≥ 1; no
-    coefficient is 0; secret_share is None until the ceremony has finished.
+    coefficient is 0; secret_share is None until the ceremony has finished; attempt ≥ 1 is the
+    key ceremony's attempt these secrets were drawn for (spec §5.8: never reused in another).
     """
 
     trustee: int
@@ -88,16 +90,17 @@ class TrusteeSecrets:
     secret_share: Scalar | None = None
     # The trustee's long-term identity key (its public half is in the definition); signs every message.
     signing_secret: Scalar | None = None
+    attempt: int = 1
 
     def __repr__(self) -> str:
         return f"TrusteeSecrets(trustee={self.trustee}, threshold={self.threshold}, <secrets hidden>)"
 
     def with_secret_share(self, secret_share: Scalar) -> TrusteeSecrets:
         return TrusteeSecrets(self.trustee, self.threshold, self.messaging_secret, self.coefficients, secret_share,
-                              self.signing_secret)
+                              self.signing_secret, self.attempt)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "trustee": self.trustee,
             "threshold": self.threshold,
             "messaging_secret": self.messaging_secret.to_hex(),
@@ -105,11 +108,16 @@ class TrusteeSecrets:
             "secret_share": None if self.secret_share is None else self.secret_share.to_hex(),
             "signing_secret": None if self.signing_secret is None else self.signing_secret.to_hex(),
         }
+        if self.attempt != 1:
+            out["attempt"] = self.attempt
+        return out
 
     @staticmethod
     def from_json(obj: object, field: str) -> TrusteeSecrets:
-        obj = _expect_object(obj, {"trustee", "threshold", "messaging_secret", "coefficients", "secret_share",
-                                   "signing_secret"}, field)
+        keys = {"trustee", "threshold", "messaging_secret", "coefficients", "secret_share", "signing_secret"}
+        obj = _expect_object(obj, keys | ({"attempt"} if isinstance(obj, Mapping) and "attempt" in obj else set()),
+                             field)
+        attempt = expect_index(obj["attempt"], f"{field}.attempt", low=2, high=MAX_ATTEMPTS) if "attempt" in obj else 1
         trustee = _check_trustee(obj["trustee"], f"{field}.trustee")
         threshold = expect_index(obj["threshold"], f"{field}.threshold", low=1, high=MAX_TRUSTEES)
         items = obj["coefficients"]
@@ -124,17 +132,30 @@ class TrusteeSecrets:
             coefficients,
             None if share is None else Scalar.from_hex(share, f"{field}.secret_share"),
             None if obj["signing_secret"] is None else Scalar.from_hex(obj["signing_secret"], f"{field}.signing_secret"),
+            attempt,
         )
 
 
 def new_trustee(trustee: int, threshold: int, rng: Rng | None = None, *,
-                signing_secret: Scalar | None = None) -> TrusteeSecrets:
+                signing_secret: Scalar | None = None, attempt: int = 1) -> TrusteeSecrets:
     """Draw a messaging secret y, then coefficients a_0..a_(k-1) (in this order, spec §5.1)."""
     _check_trustee(trustee, "trustee")
     expect_index(threshold, "threshold", low=1, high=MAX_TRUSTEES)
+    expect_index(attempt, "attempt", low=1, high=MAX_ATTEMPTS)
     messaging_secret = Scalar.random(rng)
     coefficients = tuple(Scalar.random(rng) for _ in range(threshold))
-    return TrusteeSecrets(trustee, threshold, messaging_secret, coefficients, None, signing_secret)
+    return TrusteeSecrets(trustee, threshold, messaging_secret, coefficients, None, signing_secret, attempt)
+
+
+def attempt_fingerprint(fingerprint: bytes, attempt: int) -> bytes:
+    """The fingerprint every transcript of key ceremony attempt ``attempt`` uses (spec §5.8): the
+    election's own for attempt 1; for a later one the first 32 bytes of the digest of
+    T(VYBORY-V1-DKG-ATTEMPT, fingerprint; attempt: u64(attempt)), so that no proof, commitment or
+    share key of one attempt is valid in another."""
+    expect_index(attempt, "attempt", low=1, high=MAX_ATTEMPTS)
+    if attempt == 1:
+        return fingerprint
+    return Transcript(tags.DKG_ATTEMPT, fingerprint).append("attempt", attempt).digest()[:32]
 
 
 # Phase 0: messaging keys --------------------------------------------------------
@@ -507,6 +528,23 @@ def _reveal_fault(fingerprint: bytes, commitment: DealerCommitment, reveal: Deal
     return ""
 
 
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """Who qualified in one attempt of the ceremony, who did not and why, and the false complaints
+    (spec §5.7), whether or not enough trustees qualified."""
+
+    qualified: tuple[int, ...]
+    disqualified: Mapping[int, str]
+    false_complaints: tuple[tuple[int, int], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "qualified": list(self.qualified),
+            "disqualified": {str(j): why for j, why in sorted(self.disqualified.items())},
+            "false_complaints": [list(p) for p in self.false_complaints],
+        }
+
+
 def finish(
     fingerprint: bytes,
     trustees: int,
@@ -517,6 +555,38 @@ def finish(
     shares: Sequence[EncryptedShare],
     complaints: Sequence[Complaint] = (),
 ) -> KeyCeremonyResult:
+    """The ceremony's result (spec §5.7): :func:`judge`, then the joint key and the verification keys.
+    Fewer than ``threshold`` qualified trustees: ThresholdNotMet (the ceremony must be run again)."""
+    judged = judge(fingerprint, trustees, threshold, messaging_keys, commitments, reveals, shares, complaints)
+    qualified, disqualified = judged.qualified, judged.disqualified
+    if len(qualified) < threshold:
+        raise ThresholdNotMet(
+            f"only {len(qualified)} trustees qualified, {threshold} needed; disqualified: "
+            + "; ".join(f"trustee {i}: {why}" for i, why in sorted(disqualified.items())),
+            field="key_ceremony",
+        )
+    degree_sums = []
+    for t in range(threshold):
+        acc = _sodium.IDENTITY
+        for i in qualified:
+            acc = ops.add(acc, reveals[i].commitments[t].encoding)
+        degree_sums.append(_point(acc))
+    verification_keys = {j: feldman_point(degree_sums, j) for j in qualified}
+    return KeyCeremonyResult(
+        trustees, threshold, qualified, degree_sums[0], verification_keys, disqualified, judged.false_complaints
+    )
+
+
+def judge(
+    fingerprint: bytes,
+    trustees: int,
+    threshold: int,
+    messaging_keys: Mapping[int, MessagingKey],
+    commitments: Mapping[int, DealerCommitment],
+    reveals: Mapping[int, DealerReveal],
+    shares: Sequence[EncryptedShare],
+    complaints: Sequence[Complaint] = (),
+) -> Judgement:
     """Apply the disqualification rules of spec §5.5 to the public record of the ceremony.
 
     A trustee i is disqualified when (in this order): its messaging key is missing or
@@ -525,8 +595,7 @@ def finish(
     included); or a complaint against it is justified. A false complaint
     (the share checks) is recorded in ``false_complaints`` and changes nothing; a complaint whose
     proof fails under the board's messaging key counts for nothing here (it is evidence against
-    the board, which the service refuses and the verifier reports). Fewer than ``threshold``
-    qualified trustees: ThresholdNotMet (the ceremony must be run again).
+    the board, which the service refuses and the verifier reports).
     """
     expect_index(trustees, "trustees", low=1, high=MAX_TRUSTEES)
     expect_index(threshold, "threshold", low=1, high=trustees)
@@ -601,22 +670,7 @@ def finish(
         disqualified[i] = f"justified complaint by trustee {recipients[0]}"
     disqualified = dict(sorted(disqualified.items()))
     qualified = tuple(i for i in everyone if i not in disqualified)
-    if len(qualified) < threshold:
-        raise ThresholdNotMet(
-            f"only {len(qualified)} trustees qualified, {threshold} needed; disqualified: "
-            + "; ".join(f"trustee {i}: {why}" for i, why in sorted(disqualified.items())),
-            field="key_ceremony",
-        )
-    degree_sums = []
-    for t in range(threshold):
-        acc = _sodium.IDENTITY
-        for i in qualified:
-            acc = ops.add(acc, reveals[i].commitments[t].encoding)
-        degree_sums.append(_point(acc))
-    verification_keys = {j: feldman_point(degree_sums, j) for j in qualified}
-    return KeyCeremonyResult(
-        trustees, threshold, qualified, degree_sums[0], verification_keys, disqualified, tuple(false_complaints)
-    )
+    return Judgement(qualified, disqualified, tuple(false_complaints))
 
 
 def compute_secret_share(

@@ -30,6 +30,7 @@ from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.rules import METHODS
 from vybory.rules.outcome import number_to_json
+from vybory.text import Text, joined, say
 
 FORMAT = "vybory-definition"
 VERSION = 2
@@ -257,6 +258,7 @@ class Definition:
     observers: tuple[Observer, ...] = ()
     allow_organisation_threshold: bool = False
     revote: bool = True
+    public_roll: bool = False
     version: int = VERSION
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -300,8 +302,9 @@ class Definition:
         return tuple(c for c in self.contests if c.district == district_id)
 
     def to_json(self) -> dict[str, Any]:
-        """The normalised definition (the object the fingerprint hashes)."""
-        return {
+        """The normalised definition (the object the fingerprint hashes). ``public_roll`` is in it only
+        when true, so that every definition without it keeps its fingerprint."""
+        out = {
             "format": FORMAT,
             "version": self.version,
             "slug": self.slug,
@@ -321,19 +324,27 @@ class Definition:
             "observers": [o.to_json() for o in self.observers],
             "contests": [c.to_json() for c in self.contests],
         }
+        if self.public_roll:
+            out["public_roll"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Voter:
     """One line of the voter roll. Never on the board.
 
-    Invariants: ``district`` names a district of the definition; ``weight >= 1``.
+    Invariants: ``district`` names a district of the definition; ``weight >= 1``; ``email`` is
+    empty or an address :func:`address_problem` accepts; ``language`` is empty (English) or one of
+    ``LETTER_LANGUAGES``. ``email`` and ``language`` are for the credential authority's letters:
+    neither is in the roll's commitment, and the service never stores them.
     """
 
     id: str
     name: str
     district: str
     weight: int = 1
+    email: str = ""
+    language: str = ""
 
 
 # --- time ---------------------------------------------------------------------
@@ -637,7 +648,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     if not isinstance(raw, Mapping):
         raise InvalidDefinition([f"{source}: (top): must be a table"])
     _unknown_keys(raw, ("format", "version", "slug", "title", "seed", "credential_authority",
-                        "revote", "deadlines", "districts", "organisations", "commission",
+                        "revote", "public_roll", "deadlines", "districts", "organisations", "commission",
                         "trustees", "observers", "contests"), "", p)
     if "format" in raw and raw["format"] != FORMAT:
         p.add("format", f"must be {FORMAT!r}")
@@ -659,6 +670,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     authority_name = _text(ca, "name", "credential_authority", p) if ca else ""
     authority_key = _signing_key(ca, "credential_authority", p, keys_seen) if ca else None
     revote = _bool(raw, "revote", "", p, True)
+    public_roll = _bool(raw, "public_roll", "", p, False)
 
     dl = _table(raw, "deadlines", p)
     _unknown_keys(dl, ("nominations_close", "voting_open", "voting_close", "runoff_days",
@@ -769,6 +781,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         observers=tuple(observers),
         allow_organisation_threshold=allow_org,
         revote=revote,
+        public_roll=public_roll,
     )
 
 
@@ -804,83 +817,143 @@ def fingerprint(definition: Definition) -> bytes:
 
 # --- the voter roll -----------------------------------------------------------
 
-ROLL_COLUMNS = ("id", "name", "district", "weight")
+ROLL_COLUMNS = ("id", "name", "district", "weight", "email", "language")
+# The languages a credential letter can be written in (the catalogues of vybory/web/locale).
+LETTER_LANGUAGES = ("en", "ru")
+_ADDRESS_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_ADDRESS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def address_problem(address: str) -> Text | None:
+    """Why ``address`` is not an e-mail address a letter can go to, or None when it is one.
+
+    The rule: ``local@domain``, at most 254 characters of ASCII; the local part is dot-separated
+    atoms (letters, digits and ``!#$%&'*+/=?^_`{|}~-``, at most 64 characters); the domain has at
+    least two labels of letters, digits and inner hyphens. No name, no angle brackets, no spaces,
+    no line breaks (a header cannot be smuggled in through the roll).
+    """
+    if not address.isascii() or not address.isprintable():
+        return say("must be an e-mail address of plain ASCII characters (no line breaks; addresses "
+                   "with other letters are not supported)")
+    if len(address) > 254:
+        return say("an e-mail address has at most 254 characters")
+    local, at_sign, domain = address.rpartition("@")
+    if not at_sign or not local or not domain:
+        return say("must be an e-mail address: name@domain")
+    if len(local) > 64 or not _ADDRESS_LOCAL.fullmatch(local):
+        return say("the part before @ must be at most 64 letters, digits and the signs "
+                   "!#$%%&'*+/=?^_`{|}~- in dot-separated groups")
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_ADDRESS_LABEL.fullmatch(label) for label in labels):
+        return say("the part after @ must be a domain name such as example.org")
+    return None
 
 
 def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv") -> list[Voter]:
-    """The voters in ``csv_text`` (header: id, name, district[, weight]).
+    """The voters in ``csv_text`` (header: id, name, district[, weight][, email][, language]).
+
+    ``email`` and ``language`` are for the credential authority's letters only: they are
+    never on the board, never in the roll's commitment, never stored by the service.
 
     Raises :class:`~vybory.errors.InvalidInput` listing every problem, each
     naming the line and column: a missing column, an unknown district, a
-    duplicate id, a weight that is not a whole number >= 1.
+    duplicate id, a weight that is not a whole number >= 1, a malformed e-mail
+    address or one already given on another line, a language without letters.
     """
     if not isinstance(csv_text, str):
-        raise InvalidInput(f"{source}: must be text", field="roll")
+        raise InvalidInput(say("%(source)s: must be text", source=source), field="roll")
     text = csv_text.removeprefix("\ufeff")
     try:
         rows = list(csv.reader(text.splitlines(keepends=True)))
     except csv.Error as exc:
-        raise InvalidInput(f"{source}: not valid CSV: {exc}", field="roll") from None
+        raise InvalidInput(say("%(source)s: not valid CSV: %(reason)s", source=source, reason=str(exc)),
+                           field="roll") from None
     if not rows:
-        raise InvalidInput(f"{source}: is empty; expected a header line id,name,district,weight",
-                           field="roll")
+        raise InvalidInput(say("%(source)s: is empty; expected a header line id,name,district,weight",
+                               source=source), field="roll")
     header = [h.strip().lower() for h in rows[0]]
-    problems: list[str] = []
+    problems: list[Text] = []
     for name in ("id", "name", "district"):
         if name not in header:
-            problems.append(f"{source}: line 1: column {name!r} is missing (header: {', '.join(ROLL_COLUMNS)})")
+            problems.append(say("%(source)s: line 1: column %(column)s is missing (header: %(header)s)",
+                                source=source, column=repr(name), header=", ".join(ROLL_COLUMNS)))
     for j, h in enumerate(header):
         if h not in ROLL_COLUMNS:
-            problems.append(f"{source}: line 1, column {j + 1}: unknown column {h!r}")
+            problems.append(say("%(source)s: line 1, column %(number)s: unknown column %(column)s",
+                                source=source, number=j + 1, column=repr(h)))
         elif header.index(h) != j:
-            problems.append(f"{source}: line 1, column {j + 1}: column {h!r} appears twice")
+            problems.append(say("%(source)s: line 1, column %(number)s: column %(column)s appears twice",
+                                source=source, number=j + 1, column=repr(h)))
     if problems:
-        raise InvalidInput("; ".join(problems), field="roll")
+        raise InvalidInput(joined(problems), field="roll")
     col = {h: header.index(h) for h in ROLL_COLUMNS if h in header}
     voters: list[Voter] = []
     seen: dict[str, int] = {}
+    addresses: dict[str, int] = {}
+    districts = ", ".join(d.id for d in definition.districts)
     for n, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(f"{source}: line {n}: has {len(row)} columns, the header has {len(header)}")
+            problems.append(say("%(source)s: line %(line)s: has %(count)s columns, the header has %(header)s",
+                                source=source, line=n, count=len(row), header=len(header)))
             continue
-        vid = row[col["id"]].strip()
-        name = row[col["name"]].strip()
-        district = row[col["district"]].strip()
-        weight_text = row[col["weight"]].strip() if "weight" in col else ""
-        where = f"{source}: line {n}, column"
+        cell = {h: row[j].strip() for h, j in col.items()}
+
+        def problem(column: str, rule: Text, n: int = n) -> None:
+            problems.append(say("%(source)s: line %(line)s, column %(number)s (%(column)s): %(rule)s",
+                                source=source, line=n, number=col[column] + 1, column=column, rule=rule))
+
+        vid, name, district = cell["id"], cell["name"], cell["district"]
         if not vid:
-            problems.append(f"{where} {col['id'] + 1} (id): is empty")
+            problem("id", say("is empty"))
         elif vid in seen:
-            problems.append(f"{where} {col['id'] + 1} (id): {vid!r} is already on line {seen[vid]}")
+            problem("id", say("%(value)s is already on line %(line)s", value=repr(vid), line=seen[vid]))
         else:
             seen[vid] = n
         if not name:
-            problems.append(f"{where} {col['name'] + 1} (name): is empty")
+            problem("name", say("is empty"))
         if not definition.has_district(district):
-            problems.append(f"{where} {col['district'] + 1} (district): {district!r} is not one of "
-                            f"the districts ({', '.join(d.id for d in definition.districts)})")
+            problem("district", say("%(value)s is not one of the districts (%(districts)s)", value=repr(district),
+                                    districts=districts))
         weight = 1
+        weight_text = cell.get("weight", "")
         if weight_text:
             if not weight_text.isdigit() or int(weight_text) < 1 or int(weight_text) > 10**6:
-                problems.append(f"{where} {col['weight'] + 1} (weight): {weight_text!r} must be a "
-                                "whole number from 1 to 1000000")
+                problem("weight", say("%(value)s must be a whole number from 1 to 1000000", value=repr(weight_text)))
             else:
                 weight = int(weight_text)
-        voters.append(Voter(vid, name, district, weight))
+        email = cell.get("email", "")
+        if email:
+            wrong = address_problem(email)
+            key = email.lower()
+            if wrong is not None:
+                problem("email", say("%(value)s: %(rule)s", value=repr(email), rule=wrong))
+            elif key in addresses:
+                problem("email", say("%(value)s is already the address of line %(line)s: each voter's letter "
+                                     "goes to their own address", value=repr(email), line=addresses[key]))
+            else:
+                addresses[key] = n
+        language = cell.get("language", "").lower()
+        if language and language not in LETTER_LANGUAGES:
+            problem("language", say("%(value)s is not a language of the letters (%(languages)s); leave it "
+                                    "empty for English", value=repr(cell["language"]),
+                                    languages=", ".join(LETTER_LANGUAGES)))
+        voters.append(Voter(vid, name, district, weight, email, language))
     if problems:
-        raise InvalidInput("; ".join(problems), field="roll")
+        raise InvalidInput(joined(problems), field="roll")
     if not voters:
-        raise InvalidInput(f"{source}: has a header but no voters", field="roll")
+        raise InvalidInput(say("%(source)s: has a header but no voters", source=source), field="roll")
     return voters
 
 
 __all__ = [
     "HOMOMORPHIC_METHODS",
+    "LETTER_LANGUAGES",
     "MARK_METHODS",
     "ORGANISATION_TYPES",
     "RANKED_METHODS",
+    "ROLL_COLUMNS",
     "Contest",
     "Deadlines",
     "Definition",
@@ -889,6 +962,7 @@ __all__ = [
     "Organisation",
     "Trustee",
     "Voter",
+    "address_problem",
     "definition_from_json",
     "fingerprint",
     "format_time",

@@ -9,14 +9,14 @@ The server cannot make such a message for a trustee, nor change one it received.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vybory.crypto.group import Point, Rng, Scalar
 from vybory.crypto.proofs import Signature, sign_statement, verify_statement
 from vybory.errors import InvalidProof, Refused, VyboryError
 from vybory.model.canonical import canonical_json
-from vybory.model.definition import Definition
+from vybory.model.definition import Definition, Trustee
 
 TRUSTEE = "trustee"
 AUTHORITY = "authority"
@@ -32,6 +32,8 @@ SIGNED_KINDS: dict[str, str] = {
     "ballots_mixed": TRUSTEE,
     "decryption_share": TRUSTEE,
     "roll_published": COMMISSION,
+    "key_ceremony_restarted": COMMISSION,
+    "roll_complaints_answered": COMMISSION,
     "credentials_published": AUTHORITY,
     "head_witnessed": TRUSTEE,
 }
@@ -58,8 +60,12 @@ def sign_payload(fingerprint: bytes, secret: Scalar, signer: str, kind: str, pay
     return {**body, "signed": {"signer": signer, **signature.to_json()}}
 
 
-def expected_signer(definition: Definition, kind: str, payload: Mapping[str, Any]) -> tuple[str, Point]:
-    """Who must have signed an event of ``kind`` with this payload, and that signer's key."""
+def expected_signer(definition: Definition, kind: str, payload: Mapping[str, Any],
+                    trustees: Sequence[Trustee] | None = None) -> tuple[str, Point]:
+    """Who must have signed an event of ``kind`` with this payload, and that signer's key.
+
+    ``trustees``: the commission's trustees when the event stands (those of the key ceremony's latest
+    attempt, spec §5.8); the definition's when omitted."""
     role = SIGNED_KINDS.get(str(kind))
     if role is None:
         raise Refused(f"{kind} events are not signed by a trustee, the authority or the commission",
@@ -68,17 +74,19 @@ def expected_signer(definition: Definition, kind: str, payload: Mapping[str, Any
         return AUTHORITY, definition.credential_authority.signing_key
     if role == COMMISSION:
         return COMMISSION, definition.commission_key
+    seats = definition.trustees if trustees is None else trustees
     index = payload.get("trustee")
-    if type(index) is not int or not 1 <= index <= len(definition.trustees):
-        raise Refused(f"trustee must be a trustee number 1..{len(definition.trustees)}", field="trustee",
+    if type(index) is not int or not 1 <= index <= len(seats):
+        raise Refused(f"trustee must be a trustee number 1..{len(seats)}", field="trustee",
                       code="unknown_trustee")
-    return trustee_signer(index), definition.trustees[index - 1].signing_key
+    return trustee_signer(index), seats[index - 1].signing_key
 
 
 def check_payload_signature(definition: Definition, fingerprint: bytes, kind: str,
-                            payload: Mapping[str, Any]) -> None:
-    """Refuses an event of a signed kind unless its ``signed`` is its signer's valid signature."""
-    signer, key = expected_signer(definition, kind, payload)
+                            payload: Mapping[str, Any], trustees: Sequence[Trustee] | None = None) -> None:
+    """Refuses an event of a signed kind unless its ``signed`` is its signer's valid signature
+    (``trustees`` as for :func:`expected_signer`)."""
+    signer, key = expected_signer(definition, kind, payload, trustees)
     signed = payload.get("signed")
     if not isinstance(signed, Mapping):
         raise Refused(f"a {kind} event must be signed by {signer}", field="signed", code="missing_signature")
@@ -91,4 +99,4 @@ def check_payload_signature(definition: Definition, fingerprint: bytes, kind: st
                          message=signed_message(kind, payload))
     except (InvalidProof, VyboryError) as exc:
         raise Refused(f"the signature of {signer} on this {kind} does not verify under the signing key "
-                      f"the definition names ({exc.message})", field="signed", code="bad_signature") from None
+                      f"the definition (or the key ceremony's restart) names ({exc.message})", field="signed", code="bad_signature") from None

@@ -9,6 +9,7 @@ shell appends events. Time (``now``) and randomness (``rng``) are parameters.
 
 from vybory.protocol.accept import check_append
 from vybory.protocol.credentials import (
+    answer_complaints,
     credential_list,
     credential_scalar,
     generate_credential,
@@ -27,6 +28,7 @@ from vybory.protocol.encrypt import (
     open_ballot,
 )
 from vybory.protocol.keys import (
+    attempt_outcome,
     complete_key_ceremony,
     new_trustee_secrets,
     publish_commitment_hash,
@@ -34,6 +36,7 @@ from vybory.protocol.keys import (
     publish_reveal,
     publish_shares,
     publish_trustee_key,
+    restart_key_ceremony,
     trustee_secret_share,
 )
 from vybory.protocol.mix import compute_mix, contests_to_mix, mixing_complete
@@ -61,6 +64,8 @@ __all__ = [
     "ElectionState",
     "Pending",
     "Phase",
+    "answer_complaints",
+    "attempt_outcome",
     "ballot_form",
     "check_append",
     "check_ballot",
@@ -102,6 +107,7 @@ __all__ = [
     "refuse_candidate",
     "register_candidate",
     "replay",
+    "restart_key_ceremony",
     "round_totals",
     "trustee_secret_share",
 ]

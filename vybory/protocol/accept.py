@@ -50,6 +50,8 @@ EXTERNAL_FIELDS: dict[EventKind, frozenset[str]] = {
     EventKind.DKG_SHARES: frozenset({"trustee", "shares", "at"}),
     EventKind.DKG_COMPLAINT: frozenset({"trustee", "complaints", "at"}),
     EventKind.ROLL_PUBLISHED: frozenset({"districts", "at"}),
+    EventKind.ROLL_COMPLAINT: frozenset({"complaint", "voter", "district", "reason", "at"}),
+    EventKind.ROLL_COMPLAINTS_ANSWERED: frozenset({"answers", "at"}),
     EventKind.CREDENTIALS_PUBLISHED: frozenset({"authority", "credentials", "districts", "at"}),
     EventKind.BALLOTS_MIXED: MIX_FIELDS,
     EventKind.DECRYPTION_SHARE: frozenset({"round", "trustee", "share", "at"}),
@@ -63,10 +65,16 @@ EXTERNAL_CHECKS: dict[EventKind, Callable[[ElectionState, Mapping[str, Any]], No
     EventKind.DKG_SHARES: keys.check_shares,
     EventKind.DKG_COMPLAINT: keys.check_complaints,
     EventKind.ROLL_PUBLISHED: credentials.check_roll,
+    EventKind.ROLL_COMPLAINT: credentials.check_complaint,
+    EventKind.ROLL_COMPLAINTS_ANSWERED: credentials.check_answers,
     EventKind.CREDENTIALS_PUBLISHED: credentials.check_credentials,
     EventKind.BALLOTS_MIXED: mix.check_mix,
     EventKind.DECRYPTION_SHARE: tally.check_decryption_share,
+    EventKind.KEY_CEREMONY_RESTARTED: keys.check_restart,
 }
+
+DKG_STEPS = frozenset({EventKind.TRUSTEE_KEY, EventKind.DKG_COMMITMENT_HASH, EventKind.DKG_COMMITMENTS,
+                       EventKind.DKG_SHARES, EventKind.DKG_COMPLAINT})
 
 
 def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[str, Any], *, now: datetime,
@@ -88,21 +96,27 @@ def check_append(state: ElectionState, kind: EventKind | str, payload: Mapping[s
         # Also after publication: the trustees countersign the final board (spec §10.6).
         p = _with_time(payload, now)
         witness.check_head_witness(state, p, witnessed)
-        check_payload_signature(state.definition, state.fingerprint, kind.value, p)
+        check_payload_signature(state.definition, state.fingerprint, kind.value, p, state.trustees)
         return p
     if state.published:
         raise Refused(say("the election is published; the board is final"), field="board", code="published")
     p = _with_time(payload, now)
     signed = kind.value in SIGNED_KINDS
-    if kind in EXTERNAL_FIELDS and set(p) - {"signed"} != EXTERNAL_FIELDS[kind]:
-        raise InvalidInput(say("a %(value)s payload has exactly the fields %(names)s", value=kind.value, names=', '.join(sorted(EXTERNAL_FIELDS[kind] | ({'signed'} if signed else set())))),
+    fields = EXTERNAL_FIELDS.get(kind)
+    if kind in DKG_STEPS:
+        # From attempt 2 on, every step names its attempt (spec §5.8).
+        keys.check_attempt(state, p)
+        fields = fields | ({"attempt"} if state.attempt != 1 else set()) if fields is not None else None
+    if fields is not None and set(p) - {"signed"} != fields:
+        raise InvalidInput(say("a %(value)s payload has exactly the fields %(names)s", value=kind.value, names=', '.join(sorted(fields | ({'signed'} if signed else set())))),
                            field="payload")
     check = EXTERNAL_CHECKS.get(kind)
     if check is not None:
         check(state, p)
         if signed:
-            # Only the signer named in the definition can make this message (spec §10.5).
-            check_payload_signature(state.definition, state.fingerprint, kind.value, p)
+            # Only the signer named in the definition (or, for a trustee, in the key ceremony's latest
+            # restart) can make this message (spec §10.5).
+            check_payload_signature(state.definition, state.fingerprint, kind.value, p, state.trustees)
         return p
     if kind is EventKind.ELECTION_DEFINED:
         raise Refused(say("an election is defined only once, as the first event"), field="kind",

@@ -26,7 +26,15 @@ from typing import Any
 from vybory.crypto.group import Point, Rng, Scalar, hash_to_scalar
 from vybory.errors import InvalidInput, Refused
 from vybory.model.definition import Definition, Voter
-from vybory.model.roll import read_roll, read_summary, roll_differences, summarise_roll
+from vybory.model.roll import (
+    find_voter,
+    read_answers,
+    read_complaint,
+    read_roll,
+    read_summary,
+    roll_differences,
+    summarise_roll,
+)
 from vybory.protocol._common import at, refuse
 from vybory.protocol.state import ElectionState
 from vybory.text import say
@@ -112,6 +120,55 @@ def check_roll(state: ElectionState, payload: Mapping[str, Any]) -> None:
         raise InvalidInput(say("the roll has no voter"), field="districts", code="roll_empty")
 
 
+def check_complaint(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """Refuses a complaint unless the definition publishes the roll (``roll_not_public``), a roll is on the
+    board (``roll_missing``) and the credentials are not (``roll_after_credentials``); a ``left_off`` complaint
+    must name a voter not on that district's roll (``complaint_voter_listed``), a ``not_eligible`` one an entry
+    that is (``complaint_voter_not_listed``); the same complaint may not wait twice (``complaint_duplicate``)."""
+    if not state.definition.public_roll:
+        raise refuse(say("this election does not publish its roll for inspection"), field="complaint",
+                     code="roll_not_public")
+    if state.credentials_published:
+        raise refuse(say("the credentials are already published: the roll can no longer change"), field="complaint",
+                     code="roll_after_credentials")
+    if state.roll is None:
+        raise refuse(say("the commission has not published the roll yet"), field="complaint", code="roll_missing")
+    complaint = read_complaint(state.definition, payload)
+    found = find_voter(state.roll, complaint.voter)
+    if complaint.complaint == "left_off" and found is not None and found[0] == complaint.district:
+        raise Refused(say("voter %(voter)s is on the roll of %(district)s", voter=repr(complaint.voter),
+                          district=repr(complaint.district)), field="voter", code="complaint_voter_listed")
+    if complaint.complaint == "not_eligible" and (found is None or found[0] != complaint.district):
+        raise Refused(say("voter %(voter)s is not on the roll of %(district)s", voter=repr(complaint.voter),
+                          district=repr(complaint.district)), field="voter", code="complaint_voter_not_listed")
+    for waiting in state.open_complaints():
+        if (waiting.complaint.complaint, waiting.complaint.voter) == (complaint.complaint, complaint.voter):
+            raise Refused(say("the same complaint (event %(position)s) is waiting for the commission's answer",
+                              position=waiting.position), field="voter", code="complaint_duplicate")
+
+
+def check_answers(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """Refuses answers after the credentials, or naming a position that is not a complaint
+    (``answer_unknown_complaint``) or a complaint already answered (``answer_twice``)."""
+    if state.credentials_published:
+        raise refuse(say("the credentials are already published: the roll can no longer change"), field="answers",
+                     code="roll_after_credentials")
+    for k, answer in enumerate(read_answers(payload.get("answers"))):
+        held = state.complaints.get(answer.complaint)
+        if held is None:
+            raise Refused(say("event %(position)s is not a complaint about the roll", position=answer.complaint),
+                          field=f"answers[{k}].complaint", code="answer_unknown_complaint")
+        if held.answer is not None:
+            raise Refused(say("complaint %(position)s is already answered", position=answer.complaint),
+                          field=f"answers[{k}].complaint", code="answer_twice")
+
+
+def answer_complaints(answers: Sequence[tuple[int, str, str]]) -> dict[str, Any]:
+    """The body of ``roll_complaints_answered`` (to be signed by the commission): ``(complaint position,
+    "accepted" | "rejected", reason)`` per complaint."""
+    return {"answers": [{"complaint": c, "decision": d, "reason": r} for c, d, r in answers]}
+
+
 def credential_list(definition: Definition, roll: Sequence[Voter],
                     entries: Sequence[tuple[Point | str, str, int]]) -> dict[str, Any]:
     """The body of ``credentials_published`` (to be signed by the credential authority) from
@@ -191,6 +248,16 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
     if state.roll is None:
         raise refuse(say("the commission has not published the signed roll: the credentials are issued for it"),
                      field="districts", code="roll_missing")
+    waiting = state.open_complaints()
+    if waiting:
+        raise refuse(say("complaints about the roll wait for the commission's answer (events %(positions)s)",
+                         positions=", ".join(str(c.position) for c in waiting)), field="districts",
+                     code="roll_complaints_open")
+    unapplied = state.unapplied_complaints()
+    if unapplied:
+        raise refuse(say("the signed roll does not apply the accepted complaints (events %(positions)s): the "
+                         "commission publishes a corrected roll first", positions=", ".join(
+                             str(c.position) for c in unapplied)), field="districts", code="complaint_not_applied")
     summary = read_summary(state.definition, payload.get("districts"))
     for difference in roll_differences(state.roll, summary, [(e["district"], e["weight"]) for e in raw]):
         raise Refused(difference.message, field=difference.field, code=difference.code)
@@ -198,6 +265,9 @@ def check_credentials(state: ElectionState, payload: Mapping[str, Any]) -> None:
 
 __all__ = [
     "CREDENTIAL_TAG",
+    "answer_complaints",
+    "check_answers",
+    "check_complaint",
     "check_credentials",
     "check_roll",
     "credential_list",

@@ -35,8 +35,10 @@ from vybory.crypto.threshold import (
     TrusteeSecrets,
 )
 from vybory.errors import InvalidInput, InvalidProof, Refused, VyboryError
+from vybory.model import restart
+from vybory.model.definition import Trustee
 from vybory.model.signing import check_payload_signature
-from vybory.protocol._common import at, check_identity, refuse, signed_by_trustee
+from vybory.protocol._common import at, check_identity, clean_text, refuse, signed_by_trustee
 from vybory.protocol.state import ElectionState
 from vybory.text import say
 
@@ -79,8 +81,8 @@ def new_trustee_secrets(state: ElectionState, trustee_id: str, rng: Rng | None =
     """A trustee's fresh secrets (kept in the trustee's key file, never on the board), with its
     identity key (``vybory trustee init``), which must be the one the definition names."""
     secrets = threshold.new_trustee(state.trustee_index(trustee_id), state.threshold, rng,
-                                    signing_secret=signing_secret)
-    check_identity(state.definition, secrets)
+                                    signing_secret=signing_secret, attempt=state.attempt)
+    check_identity(state.trustees, secrets)
     return secrets
 
 
@@ -88,13 +90,40 @@ def _mine(state: ElectionState, secrets: TrusteeSecrets) -> int:
     if not 1 <= secrets.trustee <= state.trustee_count or secrets.threshold != state.threshold:
         raise refuse(say("this key file does not belong to this election's commission"), field="secrets",
                      code="wrong_key_file")
-    check_identity(state.definition, secrets)
+    check_identity(state.trustees, secrets)
+    if secrets.attempt != state.attempt:
+        raise refuse(say("this key file was made for attempt %(mine)s of the key ceremony, and the board is at attempt "
+                         "%(attempt)s: make a new key file for this attempt (`vybory trustee keygen`); secrets are "
+                         "never reused from one attempt to another", mine=secrets.attempt, attempt=state.attempt),
+                     field="secrets.attempt", code="wrong_attempt")
     return secrets.trustee
 
 
 def _sign(state: ElectionState, secrets: TrusteeSecrets, kind: str, payload: Mapping[str, Any],
           rng: Rng | None = None) -> dict[str, Any]:
-    return signed_by_trustee(state.definition, state.fingerprint, secrets, kind, payload, rng)
+    return signed_by_trustee(state.trustees, state.fingerprint, secrets, kind, payload, rng)
+
+
+def _payload(state: ElectionState, trustee: int, **fields: Any) -> dict[str, Any]:
+    """A step's payload: ``trustee``, then ``attempt`` from attempt 2 on (spec §5.8; attempt 1's
+    messages have no ``attempt``, as before any restart), then the step's fields."""
+    out: dict[str, Any] = {"trustee": trustee}
+    if state.attempt != 1:
+        out["attempt"] = state.attempt
+    out.update(fields)
+    return out
+
+
+def check_attempt(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """Refuses a step of another attempt than the board's latest (spec §5.8): from attempt 2 on
+    every step names its attempt, which its trustee signed; attempt 1's steps name none."""
+    given = payload.get("attempt", 1) if isinstance(payload, Mapping) else 1
+    if "attempt" in payload and given == 1:
+        raise InvalidInput(say("attempt 1's messages carry no attempt field"), field="attempt")
+    if given != state.attempt:
+        raise refuse(say("this message is for attempt %(given)s of the key ceremony, but the board is at attempt "
+                         "%(attempt)s: a message of one attempt is never part of another", given=repr(given),
+                         attempt=state.attempt), field="attempt", code="wrong_attempt")
 
 
 def _check_own_key(state: ElectionState, secrets: TrusteeSecrets) -> None:
@@ -112,7 +141,7 @@ def _check_recipient_keys(state: ElectionState, secrets: TrusteeSecrets) -> None
     _check_own_key(state, secrets)
     for j, payload in sorted(state.keys.messaging_payloads.items()):
         try:
-            check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload)
+            check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload, state.trustees)
         except Refused as exc:
             raise refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=exc.message), field=f"messaging_key.{j}",
                          code="recipient_key_unsigned") from None
@@ -125,21 +154,21 @@ def publish_trustee_key(state: ElectionState, secrets: TrusteeSecrets, *, now: d
                         rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``trustee_key``."""
     i = _mine(state, secrets)
-    payload = {"trustee": i,
-               "messaging_key": threshold.generate_messaging_key(state.fingerprint, secrets, rng).to_json(),
-               "at": at(now)}
+    payload = _payload(state, i, messaging_key=threshold.generate_messaging_key(state.ceremony_fingerprint, secrets,
+                                                                                rng).to_json(), at=at(now))
     check_trustee_key(state, payload)
     return _sign(state, secrets, "trustee_key", payload, rng)
 
 
 def check_trustee_key(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
+    check_attempt(state, payload)
     i = _trustee_number(state, payload)
     _once(i, state.keys.messaging_keys, say("published a messaging key"))
     key = MessagingKey.from_json(payload.get("messaging_key"), "messaging_key")
     if key.trustee != i:
         raise InvalidInput(say("the messaging key names another trustee"), field="messaging_key.trustee")
-    threshold.check_messaging_key(state.fingerprint, key)
+    threshold.check_messaging_key(state.ceremony_fingerprint, key)
 
 
 # --- step 1 ---------------------------------------------------------------------
@@ -149,8 +178,8 @@ def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, no
                             rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_commitment_hash``."""
     i = _mine(state, secrets)
-    payload = {"trustee": i, "commitment": threshold.compute_commitment(state.fingerprint, secrets).to_json(),
-               "at": at(now)}
+    payload = _payload(state, i, commitment=threshold.compute_commitment(state.ceremony_fingerprint, secrets).to_json(),
+                       at=at(now))
     _check_own_key(state, secrets)
     check_commitment_hash(state, payload)
     return _sign(state, secrets, "dkg_commitment_hash", payload, rng)
@@ -158,6 +187,7 @@ def publish_commitment_hash(state: ElectionState, secrets: TrusteeSecrets, *, no
 
 def check_commitment_hash(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
+    check_attempt(state, payload)
     i = _trustee_number(state, payload)
     _once(i, state.keys.commitments, say("published a commitment hash"))
     commitment = DealerCommitment.from_json(payload.get("commitment"), "commitment")
@@ -172,8 +202,8 @@ def publish_reveal(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
                    rng: Rng | None = None) -> dict[str, Any]:
     """Payload of ``dkg_commitments``."""
     i = _mine(state, secrets)
-    payload = {"trustee": i, "reveal": threshold.compute_reveal(state.fingerprint, secrets, rng).to_json(),
-               "at": at(now)}
+    payload = _payload(state, i, reveal=threshold.compute_reveal(state.ceremony_fingerprint, secrets, rng).to_json(),
+                       at=at(now))
     _check_own_key(state, secrets)
     check_reveal(state, payload)
     return _sign(state, secrets, "dkg_commitments", payload, rng)
@@ -181,6 +211,7 @@ def publish_reveal(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
 
 def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
+    check_attempt(state, payload)
     i = _trustee_number(state, payload)
     _after_every_trustee(state, "the commitments are revealed only after every trustee has published a messaging "
                          "key and a commitment hash (waiting for trustee(s) {waiting})",
@@ -189,7 +220,7 @@ def check_reveal(state: ElectionState, payload: Mapping[str, Any]) -> None:
     reveal = DealerReveal.from_json(payload.get("reveal"), "reveal")
     if reveal.trustee != i:
         raise InvalidInput(say("the reveal names another trustee"), field="reveal.trustee")
-    threshold.check_reveal(state.fingerprint, state.keys.commitments[i], reveal, state.threshold)
+    threshold.check_reveal(state.ceremony_fingerprint, state.keys.commitments[i], reveal, state.threshold)
 
 
 # --- step 3 ---------------------------------------------------------------------
@@ -200,14 +231,15 @@ def publish_shares(state: ElectionState, secrets: TrusteeSecrets, *, now: dateti
     """Payload of ``dkg_shares``: one encrypted share for every trustee (itself included)."""
     i = _mine(state, secrets)
     _check_recipient_keys(state, secrets)
-    shares = threshold.encrypt_shares(state.fingerprint, secrets, _keys_of(state), rng)
-    payload = {"trustee": i, "shares": [s.to_json() for s in shares], "at": at(now)}
+    shares = threshold.encrypt_shares(state.ceremony_fingerprint, secrets, _keys_of(state), rng)
+    payload = _payload(state, i, shares=[s.to_json() for s in shares], at=at(now))
     check_shares(state, payload)
     return _sign(state, secrets, "dkg_shares", payload, rng)
 
 
 def check_shares(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
+    check_attempt(state, payload)
     i = _trustee_number(state, payload)
     _after_every_trustee(state, "shares are sent only after every trustee has revealed its commitments "
                          "(waiting for trustee(s) {waiting})", state.keys.reveals)
@@ -236,16 +268,17 @@ def publish_complaints(state: ElectionState, secrets: TrusteeSecrets, *, now: da
             if share.recipient != i:
                 continue
             try:
-                threshold.open_share(state.fingerprint, secrets, share, state.keys.reveals[dealer])
+                threshold.open_share(state.ceremony_fingerprint, secrets, share, state.keys.reveals[dealer])
             except InvalidProof:
-                complaints.append(threshold.make_complaint(state.fingerprint, secrets, share, rng).to_json())
-    payload = {"trustee": i, "complaints": complaints, "at": at(now)}
+                complaints.append(threshold.make_complaint(state.ceremony_fingerprint, secrets, share, rng).to_json())
+    payload = _payload(state, i, complaints=complaints, at=at(now))
     check_complaints(state, payload)
     return _sign(state, secrets, "dkg_complaint", payload, rng)
 
 
 def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
     _not_completed(state)
+    check_attempt(state, payload)
     i = _trustee_number(state, payload)
     n = state.trustee_count
     _after_every_trustee(state, "complaints are filed only after every trustee has sent its shares "
@@ -270,7 +303,7 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
             raise InvalidInput(say("trustee %(dealer)s sent no share to trustee %(i)s to complain about", dealer=complaint.dealer, i=i),
                                field=f"complaints[{k}].dealer")
         try:
-            threshold.check_complaint(state.fingerprint, complaint, share, state.keys.reveals[complaint.dealer],
+            threshold.check_complaint(state.ceremony_fingerprint, complaint, share, state.keys.reveals[complaint.dealer],
                                       key.public_key)
         except (InvalidProof, InvalidInput):
             raise refuse(say("complaint %(k)s's proof fails under the board's messaging key for trustee %(i)s: the board's key is not the one this trustee holds", k=k, i=i), field=f"complaints[{k}].proof",
@@ -283,7 +316,7 @@ def check_complaints(state: ElectionState, payload: Mapping[str, Any]) -> None:
 def _finish(state: ElectionState) -> threshold.KeyCeremonyResult:
     keys = state.keys
     return threshold.finish(
-        state.fingerprint, state.trustee_count, state.threshold, keys.messaging_keys, keys.commitments,
+        state.ceremony_fingerprint, state.trustee_count, state.threshold, keys.messaging_keys, keys.commitments,
         keys.reveals, [s for shares in keys.shares.values() for s in shares],
         [c for complaints in keys.complaints.values() for c in complaints],
     )
@@ -293,12 +326,14 @@ def complete_key_ceremony(state: ElectionState, *, now: datetime) -> dict[str, A
     """Payload of ``key_ceremony_completed``: the result of the ceremony computed from the board.
 
     Raises :class:`~vybory.errors.ThresholdNotMet` when fewer than k trustees
-    qualify (the election needs a new commission), naming each disqualified
-    trustee and why.
+    qualify, naming each disqualified trustee and why: the attempt has failed, and the
+    commission may restart the ceremony (:func:`restart_key_ceremony`, spec §5.8).
     """
     _not_completed(state)
     _after_every_trustee(state, "waiting for trustee(s) {waiting} to check their shares", state.keys.complaints)
     payload = dict(_finish(state).to_json())
+    if state.attempt != 1:
+        payload["attempt"] = state.attempt
     payload["at"] = at(now)
     return payload
 
@@ -331,17 +366,114 @@ def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> Trust
                      code="trustee_disqualified")
     shares = [s for shares in state.keys.shares.values() for s in shares]
     try:
-        x = threshold.compute_secret_share(state.fingerprint, secrets, result, state.keys.reveals, shares)
+        x = threshold.compute_secret_share(state.ceremony_fingerprint, secrets, result, state.keys.reveals, shares)
     except VyboryError as exc:
         raise Refused(say("the secret share cannot be computed: %(message)s", message=exc.message), field="secrets",
                       code="secret_share_failed") from None
     return secrets.with_secret_share(x)
 
 
+# --- restart (spec §5.8) ----------------------------------------------------------------
+
+
+def attempt_outcome(state: ElectionState, now: datetime) -> dict[str, Any] | None:
+    """How the latest attempt ended, as a restart names it: failed (every trustee filed its
+    complaints and fewer than k qualified: who did and who did not, and why) or stalled (its deadline
+    has passed and some trustees have not published the step it waits for); None while it may
+    still succeed, and once it has."""
+    keys = state.keys
+    if keys.completed is not None:
+        return None
+    judged = keys.judge(state.threshold)
+    if judged is not None:
+        if len(judged.qualified) >= state.threshold:
+            return None
+        return {"result": restart.FAILED, **judged.to_json()}
+    deadline = state.ceremony_deadline()
+    if now < deadline:
+        return None
+    waiting = restart.waiting_for(state.trustee_count, keys.done())
+    return {"result": restart.STALLED, "deadline": at(deadline),
+            "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+
+
+def failed_seats(outcome: Mapping[str, Any]) -> set[int]:
+    """The seats a restart may give to new trustees: those disqualified in a failed attempt, or not
+    acting in a stalled one."""
+    named = outcome["disqualified"] if outcome["result"] == restart.FAILED else outcome["waiting"]
+    return {int(j) for j in named}
+
+
+def _refuse_restart(state: ElectionState, now: datetime) -> dict[str, Any]:
+    """The latest attempt's outcome, or the refusal that says why it cannot be restarted now."""
+    if state.keys.completed is not None:
+        raise refuse(say("the key ceremony is completed: a completed ceremony is never restarted (its trustees "
+                         "hold the election's key)"), field="key_ceremony", code="key_ceremony_completed")
+    outcome = attempt_outcome(state, now)
+    if outcome is not None:
+        return outcome
+    judged = state.keys.judge(state.threshold)
+    if judged is not None:
+        raise refuse(say("the key ceremony has not failed: %(qualified)s trustees qualified, %(needed)s needed; "
+                         "complete it instead", qualified=len(judged.qualified), needed=state.threshold),
+                     field="key_ceremony", code="key_ceremony_not_failed")
+    raise refuse(say("the key ceremony is still running (attempt %(attempt)s): it can be restarted only once fewer "
+                     "than k trustees qualify, or after its deadline %(deadline)s if it stalls",
+                     attempt=state.attempt, deadline=at(state.ceremony_deadline())),
+                 field="key_ceremony", code="key_ceremony_not_failed")
+
+
+def restart_key_ceremony(state: ElectionState, *, reason: str, now: datetime,
+                         replacements: Mapping[int, Trustee] | None = None) -> dict[str, Any]:
+    """Payload of ``key_ceremony_restarted`` (before the commission signs it): the next attempt,
+    the failed attempt's outcome, the reason, and the trustees of the new attempt, seat by seat
+    (the latest attempt's, with ``replacements`` {seat: new trustee} put in)."""
+    outcome = _refuse_restart(state, now)
+    seats = list(state.trustees)
+    for j, trustee in sorted((replacements or {}).items()):
+        if isinstance(j, bool) or not isinstance(j, int) or not 1 <= j <= len(seats):
+            raise InvalidInput(say("must be a trustee number from 1 to %(trustee_count)s",
+                                   trustee_count=state.trustee_count), field="replacements")
+        seats[j - 1] = trustee
+    payload = {"attempt": state.attempt + 1, "outcome": outcome, "reason": clean_text(reason, "reason"),
+               "trustees": [t.to_json() for t in seats], "at": at(now)}
+    check_restart(state, payload)
+    return payload
+
+
+RESTART_FIELDS = frozenset({"attempt", "outcome", "reason", "trustees", "at"})
+
+
+def check_restart(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """A ``key_ceremony_restarted`` payload is the next attempt's, of an attempt that failed or
+    stalled, with that attempt's outcome exactly, a reason, and trustees that keep the rules of
+    :func:`vybory.model.restart.check_seats`. The commission's signature is checked with the other
+    signed kinds (spec §10.5)."""
+    outcome = _refuse_restart(state, _time_of(payload))
+    if set(payload) - {"signed"} != RESTART_FIELDS:
+        raise InvalidInput(say("a key_ceremony_restarted payload has exactly the fields %(names)s",
+                               names=", ".join(sorted(RESTART_FIELDS | {"signed"}))), field="payload")
+    if payload["attempt"] != state.attempt + 1 or isinstance(payload["attempt"], bool):
+        raise refuse(say("the restart must start attempt %(next)s (the board is at attempt %(attempt)s), not %(given)s",
+                         next=state.attempt + 1, attempt=state.attempt, given=repr(payload["attempt"])),
+                     field="attempt", code="wrong_attempt")
+    if payload["outcome"] != outcome:
+        raise refuse(say("the outcome does not match the board: attempt %(attempt)s %(result)s, as the board shows",
+                         attempt=state.attempt, result=outcome["result"]), field="outcome",
+                     code="restart_outcome_mismatch")
+    restart.read_reason(payload["reason"])
+    new = restart.read_trustees(payload["trustees"], state.trustee_count)
+    earlier = [t for attempt in (*state.attempts, state.keys) for t in attempt.trustees]
+    restart.check_seats(state.definition, state.trustees, earlier, failed_seats(outcome), new)
+
+
 __all__ = [
+    "attempt_outcome",
+    "check_attempt",
     "check_commitment_hash",
     "check_complaints",
     "check_completion",
+    "check_restart",
     "check_reveal",
     "check_shares",
     "check_trustee_key",
@@ -352,5 +484,6 @@ __all__ = [
     "publish_reveal",
     "publish_shares",
     "publish_trustee_key",
+    "restart_key_ceremony",
     "trustee_secret_share",
 ]

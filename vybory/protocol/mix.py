@@ -140,7 +140,7 @@ def compute_mix(state: ElectionState, secrets: TrusteeSecrets, *, round: int, co
     payload["signature"] = sign(state.fingerprint, secrets.secret_share, mix_check.signed_message(payload),
                                 rng).to_json()
     payload["at"] = at(now)
-    return signed_by_trustee(state.definition, state.fingerprint, secrets, "ballots_mixed", payload, rng)
+    return signed_by_trustee(state.trustees, state.fingerprint, secrets, "ballots_mixed", payload, rng)
 
 
 def check_mix(state: ElectionState, payload: Mapping[str, Any]) -> None:

@@ -24,19 +24,32 @@ from vybory.crypto.threshold import (
     DealerCommitment,
     DealerReveal,
     EncryptedShare,
+    Judgement,
     MessagingKey,
+    attempt_fingerprint,
+    judge,
 )
 from vybory.errors import InvalidEncoding, Refused
 from vybory.model.board import Event, EventKind, check_event
 from vybory.model.definition import (
     RANKED_METHODS,
     Definition,
+    Trustee,
     definition_from_json,
     fingerprint,
     parse_time,
 )
 from vybory.model.layout import Layout, candidate_order, compute_layout
-from vybory.model.roll import RollDistrict, read_roll
+from vybory.model.restart import attempt_deadline, read_trustees
+from vybory.model.roll import (
+    Answer,
+    RollDistrict,
+    complaint_applied,
+    read_answers,
+    read_complaint,
+    read_roll,
+)
+from vybory.model.roll import Complaint as RollClaim
 from vybory.text import say
 
 
@@ -170,8 +183,18 @@ class RoundState:
 
 @dataclass(slots=True)
 class KeyCeremony:
-    """The DKG messages on the board, by trustee index (1..n)."""
+    """One attempt of the key ceremony: its trustees, its fingerprint, its DKG messages on the board
+    by trustee index (1..n), and how it ended.
 
+    ``attempt`` is 1 until the commission restarts the ceremony (spec §5.8); ``fingerprint`` is the
+    one its transcripts use (the election's for attempt 1); ``restarted`` is the restart event's
+    position and time (None for attempt 1).
+    """
+
+    attempt: int = 1
+    trustees: tuple[Trustee, ...] = ()
+    fingerprint: bytes = b""
+    restarted: tuple[int, datetime] | None = None
     messaging_keys: dict[int, MessagingKey] = field(default_factory=dict)
     # The trustee_key payloads as the board holds them (with their signatures), by trustee.
     messaging_payloads: dict[int, Mapping[str, Any]] = field(default_factory=dict)
@@ -183,6 +206,21 @@ class KeyCeremony:
     public_key: Point | None = None
     verification_keys: dict[int, Point] = field(default_factory=dict)
     qualified: tuple[int, ...] = ()
+
+    def done(self) -> dict[str, set[int]]:
+        """The trustees that have published each step (spec §5.2-§5.6), by event kind."""
+        return {"trustee_key": set(self.messaging_keys), "dkg_commitment_hash": set(self.commitments),
+                "dkg_commitments": set(self.reveals), "dkg_shares": set(self.shares),
+                "dkg_complaint": set(self.complaints)}
+
+    def judge(self, threshold: int) -> Judgement | None:
+        """Who qualified so far, once every trustee has filed its complaints (None before)."""
+        n = len(self.trustees)
+        if len(self.complaints) < n:
+            return None
+        return judge(self.fingerprint, n, threshold, self.messaging_keys, self.commitments, self.reveals,
+                     [s for shares in self.shares.values() for s in shares],
+                     [c for complaints in self.complaints.values() for c in complaints])
 
     def step(self, n: int) -> str:
         """The DKG step the ceremony waits for: which event kind each trustee must publish next."""
@@ -200,6 +238,15 @@ class KeyCeremony:
 
 
 @dataclass(slots=True)
+class RollComplaint:
+    """A complaint about the public roll at board position ``position``, with the commission's answer."""
+
+    position: int
+    complaint: RollClaim
+    answer: Answer | None = None
+
+
+@dataclass(slots=True)
 class ElectionState:
     """Everything the board says about one election, as of its last event."""
 
@@ -211,8 +258,12 @@ class ElectionState:
     nominations_closed: bool = False
     ballot_candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     keys: KeyCeremony = field(default_factory=KeyCeremony)
+    # The key ceremony's earlier attempts, each failed or stalled, in order (spec §5.8).
+    attempts: list[KeyCeremony] = field(default_factory=list)
     roll: tuple[RollDistrict, ...] | None = None
     roll_position: int | None = None
+    # Board position of each roll_complaint -> the complaint and its answer (spec §12.1a).
+    complaints: dict[int, RollComplaint] = field(default_factory=dict)
     credentials: dict[str, CredentialEntry] = field(default_factory=dict)
     credentials_published: bool = False
     rounds: dict[int, RoundState] = field(default_factory=dict)
@@ -237,8 +288,27 @@ class ElectionState:
         return self.definition.threshold
 
     @property
+    def trustees(self) -> tuple[Trustee, ...]:
+        """The commission's trustees now: those of the key ceremony's latest attempt, seat j at place
+        j (the definition's, unless a restart replaced some, spec §5.8)."""
+        return self.keys.trustees
+
+    @property
     def trustee_count(self) -> int:
-        return len(self.definition.trustees)
+        return len(self.keys.trustees)
+
+    @property
+    def attempt(self) -> int:
+        return self.keys.attempt
+
+    @property
+    def ceremony_fingerprint(self) -> bytes:
+        """The fingerprint of the key ceremony's latest attempt's transcripts (spec §5.8)."""
+        return self.keys.fingerprint
+
+    def ceremony_deadline(self) -> datetime:
+        """When the key ceremony's latest attempt has stalled (spec §5.8)."""
+        return attempt_deadline(self.definition, None if self.keys.restarted is None else self.keys.restarted[1])
 
     @property
     def public_key(self) -> Point | None:
@@ -256,7 +326,7 @@ class ElectionState:
 
     def trustee_index(self, trustee_id: str) -> int:
         """The trustee's number 1..n (its place in the definition's list)."""
-        for i, t in enumerate(self.definition.trustees, start=1):
+        for i, t in enumerate(self.trustees, start=1):
             if t.id == trustee_id:
                 return i
         raise Refused(say("%(trustee_id)s is not a trustee of this election", trustee_id=repr(trustee_id)), field="trustee",
@@ -273,6 +343,16 @@ class ElectionState:
         names = {n.name for n in self.nominations
                  if n.contest == contest_id and n.status is NominationStatus.REGISTERED}
         return tuple(sorted(names, key=candidate_order))
+
+    def open_complaints(self) -> list[RollComplaint]:
+        """The complaints about the roll the commission has not answered yet, in board order."""
+        return [c for c in self.complaints.values() if c.answer is None]
+
+    def unapplied_complaints(self) -> list[RollComplaint]:
+        """The accepted complaints that the latest roll does not apply (a corrected roll is due)."""
+        return [c for c in self.complaints.values()
+                if c.answer is not None and c.answer.decision == "accepted"
+                and not complaint_applied(c.complaint, self.roll or ())]
 
     def registered_voters(self, district: str) -> int:
         """The registered voters of a district: the total weight the signed roll gives it (0 before
@@ -340,7 +420,7 @@ def _genesis(event: Event) -> ElectionState:
         raise InvalidEncoding(say("the fingerprint does not match the definition"), field="event 1.fingerprint",
                               code="fingerprint_mismatch")
     return ElectionState(definition=definition, fingerprint=fp, defined_at=parse_time(payload["at"]),
-                         head=event)
+                         head=event, keys=KeyCeremony(trustees=definition.trustees, fingerprint=fp))
 
 
 # --- one function per event kind ----------------------------------------------------
@@ -421,9 +501,26 @@ def _key_ceremony_completed(state: ElectionState, payload: Mapping[str, Any], ev
     state.keys.qualified = tuple(payload["qualified"])
 
 
+def _key_ceremony_restarted(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    attempt = payload["attempt"]
+    state.attempts.append(state.keys)
+    state.keys = KeyCeremony(attempt=attempt, trustees=read_trustees(payload["trustees"], state.trustee_count),
+                             fingerprint=attempt_fingerprint(state.fingerprint, attempt),
+                             restarted=(event.position, parse_time(payload["at"])))
+
+
 def _roll_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     state.roll = read_roll(state.definition, payload["districts"])
     state.roll_position = event.position
+
+
+def _roll_complaint(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    state.complaints[event.position] = RollComplaint(event.position, read_complaint(state.definition, payload))
+
+
+def _roll_complaints_answered(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
+    for answer in read_answers(payload["answers"]):
+        state.complaints[answer.complaint].answer = answer
 
 
 def _credentials_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
@@ -522,7 +619,10 @@ _APPLY = {
     EventKind.DKG_SHARES: _dkg_shares,
     EventKind.DKG_COMPLAINT: _dkg_complaint,
     EventKind.KEY_CEREMONY_COMPLETED: _key_ceremony_completed,
+    EventKind.KEY_CEREMONY_RESTARTED: _key_ceremony_restarted,
     EventKind.ROLL_PUBLISHED: _roll_published,
+    EventKind.ROLL_COMPLAINT: _roll_complaint,
+    EventKind.ROLL_COMPLAINTS_ANSWERED: _roll_complaints_answered,
     EventKind.CREDENTIALS_PUBLISHED: _credentials_published,
     EventKind.ROUND_OPENED: _round_opened,
     EventKind.BALLOT_CAST: _ballot_cast,
@@ -619,8 +719,19 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
             EventKind.DKG_COMPLAINT.value: say("check the received shares and file complaints, if any "
                                                "(key ceremony step 4)"),
         }
-        by = d.deadlines.voting_open
-        for i, t in enumerate(d.trustees, start=1):
+        by = state.ceremony_deadline()
+        judged = state.keys.judge(state.threshold) if step == EventKind.KEY_CEREMONY_COMPLETED.value else None
+        if judged is not None and len(judged.qualified) < state.threshold:
+            out.append(by_commission(say("restart the key ceremony: only %(qualified)s trustees qualified in attempt "
+                                         "%(attempt)s, %(needed)s needed (replace the disqualified ones or let them "
+                                         "try again)", qualified=len(judged.qualified), attempt=state.attempt,
+                                         needed=state.threshold)))
+            step = "failed"
+        elif step != EventKind.KEY_CEREMONY_COMPLETED.value and now >= by:
+            out.append(by_commission(say("the key ceremony has stalled past its deadline: restart it (attempt "
+                                         "%(attempt)s), replacing the trustees who have not acted, or wait for "
+                                         "them", attempt=state.attempt + 1), by))
+        for i, t in enumerate(state.trustees, start=1):
             if step == "keys_and_commitments":
                 if i not in state.keys.messaging_keys:
                     out.append(by_trustee(t, say("publish the messaging key (key ceremony step 0)"), by))
@@ -634,6 +745,14 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
         out.append(by_commission(say("publish the voter roll signed by the commission (its size, weights and "
                                      "commitment per district)"), d.deadlines.voting_open))
     if not state.credentials_published:
+        for c in state.open_complaints():
+            out.append(by_commission(say("answer complaint %(position)s about the roll (voter %(voter)s, "
+                                         "%(district)s)", position=c.position, voter=c.complaint.voter,
+                                         district=c.complaint.district), d.deadlines.voting_open))
+        for c in state.unapplied_complaints():
+            out.append(by_commission(say("publish a corrected roll: complaint %(position)s (voter %(voter)s) was "
+                                         "accepted", position=c.position, voter=c.complaint.voter),
+                                     d.deadlines.voting_open))
         out.append(Pending("credential_authority", d.credential_authority.name,
                            say("issue the credentials and publish the list of public credentials"),
                            d.deadlines.voting_open, d.credential_authority.name))
@@ -653,7 +772,7 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
             mixed = {m.trustee for m in current.mixes.get(cid, ())}
             for j in state.keys.qualified:
                 if j not in mixed:
-                    out.append(by_trustee(d.trustees[j - 1],
+                    out.append(by_trustee(state.trustees[j - 1],
                                           say("mix the ballots of %(contest)s in round %(round)s (%(done)s of "
                                               "%(needed)s mixes so far)", contest=d.contest(cid).title,
                                               round=current.number, done=len(mixed), needed=state.threshold)))
@@ -662,7 +781,7 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
         if valid < state.threshold:
             for j in state.keys.qualified:
                 if j not in current.shares:
-                    out.append(by_trustee(d.trustees[j - 1],
+                    out.append(by_trustee(state.trustees[j - 1],
                                           say("publish a decryption share for round %(round)s (%(done)s of "
                                               "%(needed)s needed so far)", round=current.number, done=valid,
                                               needed=state.threshold)))
@@ -687,6 +806,7 @@ __all__ = [
     "NominationStatus",
     "Pending",
     "Phase",
+    "RollComplaint",
     "RoundContest",
     "RoundState",
     "candidate_order",

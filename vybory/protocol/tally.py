@@ -133,7 +133,7 @@ def compute_decryption_share(state: ElectionState, secrets: TrusteeSecrets, *, r
                                     decryption_ciphertexts(state, round), rng)
     payload = {"round": round, "trustee": secrets.trustee, "share": share.to_json(), "at": at(now)}
     check_decryption_share(state, payload)
-    return signed_by_trustee(state.definition, state.fingerprint, secrets, "decryption_share", payload, rng)
+    return signed_by_trustee(state.trustees, state.fingerprint, secrets, "decryption_share", payload, rng)
 
 
 def check_decryption_share(state: ElectionState, payload: Mapping[str, Any]) -> None:

@@ -23,7 +23,8 @@ from typing import Any
 from vybory.crypto.group import Point, Rng, Scalar
 from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind, check_event
-from vybory.model.definition import Definition, definition_from_json, fingerprint
+from vybory.model.definition import Definition, Trustee, definition_from_json, fingerprint
+from vybory.model.restart import read_trustees
 from vybory.model.signing import check_payload_signature, sign_payload, trustee_signer
 from vybory.protocol.state import ElectionState
 from vybory.text import say
@@ -97,7 +98,8 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
     fp = b""
     label = ""
     content: Event | None = None  # the last event that is not itself a witness: the head to sign
-    on_board: list[tuple[int, Mapping[str, Any]]] = []
+    trustees: tuple[Trustee, ...] = ()  # the trustees as of the event read last (a restart may replace some)
+    on_board: list[tuple[int, Mapping[str, Any], tuple[Trustee, ...]]] = []
     for event in events:
         try:
             check_event(event, previous)
@@ -110,24 +112,33 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
                 raise Refused(say("the board's first event holds no usable definition (%(error)s)", error=error), field="board",
                               code="board_broken") from None
             fp = fingerprint(definition)
+            trustees = definition.trustees
         hashes.add(event.hash)
         if event.kind is EventKind.HEAD_WITNESSED:
-            on_board.append((event.position, event.payload))
+            on_board.append((event.position, event.payload, trustees))
+        elif event.kind is EventKind.KEY_CEREMONY_RESTARTED:
+            try:
+                trustees = read_trustees(event.payload.get("trustees"), len(trustees))
+            except VyboryError as error:
+                raise Refused(say("the key ceremony's restart at event %(at)s names no usable trustees (%(message)s); "
+                                  "nothing is signed", at=event.position, message=error.message), field="board",
+                              code="board_broken") from None
+            content = event
         else:
             content = event
         label = phase_of(event.kind.value, event.payload) or label
         previous = event
     if previous is None or definition is None or content is None:
         raise Refused(say("the board is empty"), field="board", code="board_broken")
-    index = next((i for i, t in enumerate(definition.trustees, start=1) if t.id == trustee_id), None)
+    index = next((i for i, t in enumerate(trustees, start=1) if t.id == trustee_id), None)
     if index is None:
         raise Refused(say("%(trustee_id)s is not a trustee of this election", trustee_id=repr(trustee_id)), field="trustee", code="unknown_trustee")
-    if Point.base_mul(signing_secret) != definition.trustees[index - 1].signing_key:
+    if Point.base_mul(signing_secret) != trustees[index - 1].signing_key:
         raise Refused(say("this identity key is not the signing key the definition names for trustee %(trustee_id)s", trustee_id=repr(trustee_id)),
                       field="identity", code="wrong_identity_key")
-    for at, payload in on_board:
+    for at, payload, signers in on_board:
         try:
-            check_payload_signature(definition, fp, EventKind.HEAD_WITNESSED.value, payload)
+            check_payload_signature(definition, fp, EventKind.HEAD_WITNESSED.value, payload, signers)
             position, digest = witness_claim(payload)
         except VyboryError as error:
             raise Refused(say("the witness at event %(at)s is not a trustee's valid witness (%(message)s); nothing is signed", at=at, message=error.message), field="board", code="board_broken") from None
@@ -143,7 +154,7 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
             raise _rewritten(f"your heads file names event {head.position} with the hash {head.hash}, but the "
                              f"board now has {found} there")
     head = Head(content.position, content.hash.hex(), label)
-    mine = [p for _, p in on_board if p.get("trustee") == index]
+    mine = [p for _, p, _ in on_board if p.get("trustee") == index]
     if mine and max(int(p["position"]) for p in mine) >= head.position:
         raise Refused(say("you already witnessed the board up to event %(position)s (%(label)s); nothing new is on "
                           "it but witnesses", position=head.position, label=label), field="board", code="nothing_new")

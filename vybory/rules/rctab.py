@@ -58,6 +58,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from vybory.errors import InvalidInput
 from vybory.rules.java_order import JavaRandom, hash_order, hash_set_order, string_key
@@ -696,10 +697,22 @@ class _Tabulator:
 
 
 def group_cvrs(cvrs: Iterable[Cvr]) -> list[_Group]:
-    """Identical records (rankings, precinct and batch) as one weighted group, in first-seen order."""
-    counts: dict[Cvr, int] = {}
+    """Identical records (rankings, precinct and batch) as one weighted group, in first-seen order.
+
+    Readers hand out one object for rows they saw alike, so records are first counted by
+    object (an integer key, no hashing of the rankings), and only the distinct objects are
+    then merged by value: the groups are the same as counting by value alone."""
+    by_object: dict[int, list[Any]] = {}
     for cvr in cvrs:
-        counts[cvr] = counts.get(cvr, 0) + 1
+        entry = by_object.get(id(cvr))
+        if entry is None:
+            # the entry keeps the object alive, so its id cannot be reused meanwhile
+            by_object[id(cvr)] = [cvr, 1]
+        else:
+            entry[1] += 1
+    counts: dict[Cvr, int] = {}
+    for cvr, n in by_object.values():
+        counts[cvr] = counts.get(cvr, 0) + n
     return [_Group(cvr, n) for cvr, n in counts.items()]
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from vybory.errors import InvalidEncoding, InvalidInput, Refused, VyboryError
+from vybory.errors import InvalidEncoding, InvalidInput, Refused, ThresholdNotMet, VyboryError
 from vybory.model.ballot import Ballot, normalise_code, tracking_code
 from vybory.model.board import Event, EventKind
 from vybory.model.definition import Definition, Voter, fingerprint, parse_definition, parse_roll
@@ -331,7 +331,12 @@ class ElectionService:
             posted = [Posted.of(self.board.append(ctx, kind, checked))]
             keys = ctx.state.keys
             if kind is EventKind.DKG_COMPLAINT and len(keys.complaints) == ctx.state.trustee_count:
-                completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                try:
+                    completion = protocol_keys.complete_key_ceremony(ctx.state, now=ctx.now)
+                except ThresholdNotMet:
+                    # The attempt has failed: the last complaints stay on the board, and the
+                    # commission may restart the ceremony (restart_key_ceremony).
+                    return posted
                 posted.append(Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_COMPLETED, completion)))
             return posted
 
@@ -350,6 +355,16 @@ class ElectionService:
                                                         stop=position + 1)), None)
             checked = check_append(ctx.state, EventKind.HEAD_WITNESSED, payload, now=ctx.now, witnessed=witnessed)
             return Posted.of(self.board.append(ctx, EventKind.HEAD_WITNESSED, checked))
+
+    def restart_key_ceremony(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's restart of a failed or stalled key ceremony on the board
+        (``key_ceremony_restarted``, made and signed on the commission's machine by
+        :func:`vybory.protocol.restart_key_ceremony`): refused unless the latest attempt failed
+        (fewer than k qualified) or stalled past its deadline, the payload names its outcome
+        exactly, and the new trustees keep the rules of spec §5.8."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.KEY_CEREMONY_RESTARTED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.KEY_CEREMONY_RESTARTED, checked))
 
     def complete_key_ceremony(self, slug: str) -> Posted:
         """Publishes the ceremony's result once every trustee has filed its complaints (or none)."""
@@ -381,6 +396,21 @@ class ElectionService:
                 ctx.session.flush()
                 self._store_roll(ctx.session, ctx.election_id, voters)
             return Posted.of(self.board.append(ctx, EventKind.ROLL_PUBLISHED, checked))
+
+    def file_roll_complaint(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts a complaint about the public roll on the board (``roll_complaint``: a voter left off, or an
+        entry that should not be there); anyone may file one while the roll can still change. The
+        answer (position and hash) is the complainant's proof that the board holds it (spec §12.1a)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINT, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINT, checked))
+
+    def answer_roll_complaints(self, slug: str, payload: Mapping[str, Any]) -> Posted:
+        """Puts the commission's answers to complaints about the roll on the board
+        (``roll_complaints_answered``, signed by the commission on its own machine)."""
+        with self.board.writing(slug, self.clock()) as ctx:
+            checked = check_append(ctx.state, EventKind.ROLL_COMPLAINTS_ANSWERED, _plain(payload), now=ctx.now)
+            return Posted.of(self.board.append(ctx, EventKind.ROLL_COMPLAINTS_ANSWERED, checked))
 
     def publish_credentials(self, slug: str, payload: Mapping[str, Any]) -> Posted:
         """Publishes the list of public credentials (``credentials_published``, no identities),

@@ -53,6 +53,7 @@ def phase_of(kind: str, payload: Mapping[str, Any]) -> str | None:
     words = {
         "nominations_closed": "nominations closed",
         "key_ceremony_completed": "key ceremony done",
+        "key_ceremony_restarted": f"key ceremony restarted (attempt {payload.get('attempt')})",
         "credentials_published": "credentials published",
         "round_opened": f"round {number} opened",
         "round_closed": f"round {number} closed",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from vybory.crypto import threshold
@@ -19,9 +20,12 @@ from vybory.crypto.threshold import (
     DealerCommitment,
     DealerReveal,
     EncryptedShare,
+    Judgement,
     MessagingKey,
 )
 from vybory.errors import InvalidEncoding, InvalidInput, InvalidProof, ThresholdNotMet, VyboryError
+from vybory.model import restart as restart_rules
+from vybory.model.definition import Definition, Trustee, format_time, parse_time
 from vybory.verify.report import Findings
 
 CHECK = "key_ceremony"
@@ -44,6 +48,10 @@ class Ceremony:
     public_key: Point | None = None
     verification_keys: dict[int, Point] = field(default_factory=dict)
     qualified: tuple[int, ...] = ()
+    # The attempt (spec §5.8), its trustees seat by seat, and when it was restarted (None: attempt 1).
+    attempt: int = 1
+    seats: tuple[Trustee, ...] = ()
+    restarted_at: datetime | None = None
 
     @property
     def completed(self) -> bool:
@@ -64,11 +72,19 @@ class Ceremony:
             fail("dkg_trustee", f"names no trustee of the commission (1 to {self.trustees}): {i!r}")
             return
         n = self.trustees
+        given = payload.get("attempt", 1)
+        if given != self.attempt or ("attempt" in payload and self.attempt == 1):
+            fail("dkg_attempt", f"trustee {i}'s message is for attempt {given!r} of the key ceremony, but the "
+                                f"board is at attempt {self.attempt} (from attempt 2 on every message names its "
+                                "attempt; attempt 1's name none)")
+            return
         expected = {"trustee_key": {"trustee", "messaging_key", "at"},
                     "dkg_commitment_hash": {"trustee", "commitment", "at"},
                     "dkg_commitments": {"trustee", "reveal", "at"},
                     "dkg_shares": {"trustee", "shares", "at"},
                     "dkg_complaint": {"trustee", "complaints", "at"}}[kind]
+        if self.attempt != 1:
+            expected = expected | {"attempt"}
         if set(payload) - {"signed"} != expected:
             fail("dkg_payload", f"must have exactly the fields {', '.join(sorted(expected))}")
             return
@@ -196,6 +212,8 @@ class Ceremony:
             fail("dkg_result", f"the ceremony cannot be recomputed: {error}")
             return
         expected = result.to_json()
+        if self.attempt != 1:
+            expected["attempt"] = self.attempt
         for i, why in sorted(result.disqualified.items()):
             out.note(CHECK, f"trustee {i} is disqualified: {why}")
         for name, words in (("trustees", "number of trustees"), ("threshold", "threshold"),
@@ -214,9 +232,83 @@ class Ceremony:
                 if given.get(j) != keys.get(j):
                     fail("dkg_verification_keys", f"the verification key of trustee {j} differs from the one "
                                                   "recomputed from the commitments")
+        if announced.get("attempt") != expected.get("attempt"):
+            fail("dkg_attempt", f"the result names attempt {announced.get('attempt', 1)!r}; the board is at attempt "
+                                f"{self.attempt}")
         extra = set(announced) - set(expected)
         if extra:
             fail("dkg_result", f"unknown fields in the announced result: {', '.join(sorted(extra))}")
+
+    def judge(self) -> Judgement | None:
+        """Who qualified, once every trustee has filed its complaints (None before)."""
+        if any(j not in self.complaints for j in range(1, self.trustees + 1)):
+            return None
+        return threshold.judge(self.fingerprint, self.trustees, self.threshold, self.messaging_keys,
+                               self.commitments, self.reveals, [s for shares in self.shares.values() for s in shares],
+                               [c for complaints in self.complaints.values() for c in complaints])
+
+    def restart(self, definition: Definition, election: bytes, earlier: list[Ceremony], payload: Mapping[str, Any],
+                position: int, out: Findings) -> Ceremony | None:
+        """``key_ceremony_restarted`` (spec §5.8): the restart of an attempt that failed or stalled,
+        naming its outcome exactly, with trustees that keep the rules; returns the new attempt, which
+        the verifier follows (also after a restart it reports, so that one lie gives one finding),
+        or None after a completed ceremony, whose key stays the election's; ``election``: the
+        election's fingerprint."""
+        kind = "key_ceremony_restarted"
+
+        def fail(code: str, message: str) -> None:
+            out.fail(CHECK, code, message, position=position, kind=kind)
+
+        out.count(CHECK)
+        at = parse_time(payload["at"])
+        expected: dict[str, Any] | None = None
+        if self.completed:
+            fail("restart_after_completion", f"the key ceremony was completed (event {self.completed_at}): a "
+                                             "completed ceremony is never restarted; its trustees hold the key "
+                                             "(the restart is not followed)")
+            return None
+        else:
+            judged = self.judge()
+            if judged is not None:
+                if len(judged.qualified) >= self.threshold:
+                    fail("restart_not_failed", f"attempt {self.attempt} did not fail: {len(judged.qualified)} "
+                                               f"trustees qualified, {self.threshold} needed")
+                else:
+                    expected = {"result": restart_rules.FAILED, **judged.to_json()}
+            else:
+                deadline = restart_rules.attempt_deadline(definition, self.restarted_at)
+                if at < deadline:
+                    fail("restart_not_failed", f"attempt {self.attempt} is restarted at {format_time(at)}, before "
+                                               f"its deadline {format_time(deadline)}, while it could still succeed")
+                else:
+                    waiting = restart_rules.waiting_for(self.trustees, {
+                        "trustee_key": self.messaging_keys, "dkg_commitment_hash": self.commitments,
+                        "dkg_commitments": self.reveals, "dkg_shares": self.shares,
+                        "dkg_complaint": self.complaints})
+                    expected = {"result": restart_rules.STALLED, "deadline": format_time(deadline),
+                                "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+        if payload["attempt"] != self.attempt + 1 or isinstance(payload["attempt"], bool):
+            fail("restart_attempt", f"starts attempt {payload['attempt']!r}; the next attempt is {self.attempt + 1}")
+        if expected is not None and payload["outcome"] != expected:
+            fail("restart_outcome", f"names the outcome {payload['outcome']!r} of attempt {self.attempt}; "
+                                    f"recomputed from the board it is {expected!r}")
+        try:
+            restart_rules.read_reason(payload["reason"])
+        except VyboryError as error:
+            fail("restart_reason", f"the reason: {error}")
+        seats = self.seats
+        try:
+            seats = restart_rules.read_trustees(payload["trustees"], self.trustees)
+            failed = set() if expected is None else {
+                int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED else "waiting"]}
+            restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
+                                      failed, seats)
+        except VyboryError as error:
+            fail(error.code if error.code not in ("invalid_input", "refused") else "restart_trustees",
+                 f"the new attempt's trustees: {error}")
+        attempt = self.attempt + 1
+        return Ceremony(threshold.attempt_fingerprint(election, attempt),
+                        self.trustees, self.threshold, attempt=attempt, seats=seats, restarted_at=at)
 
 
 __all__ = ["CHECK", "STEPS", "Ceremony"]

@@ -38,7 +38,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(5, "candidates", "Every registered candidate on the ballot", "spec §10.3"),
     CheckSpec(6, "key_ceremony", "The key ceremony: commitments, proofs, complaints, joint key",
               "spec §5, §10.3"),
-    CheckSpec(7, "credentials", "The list of public credentials", "spec §12.1, §10.3"),
+    CheckSpec(7, "credentials", "The list of public credentials", "spec §12.1, §12.1a, §10.3"),
     CheckSpec(8, "ballots", "Every ballot: credential, round, signature, proofs",
               "spec §12.2-§12.5, §4.2, §4.4, §4.5, §11"),
     CheckSpec(9, "ciphertexts", "No ciphertext repeated on the board", "spec §12.5"),

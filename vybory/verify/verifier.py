@@ -29,13 +29,22 @@ from vybory.model.board import FIRST_POSITION, GENESIS_HASH, Event, EventKind
 from vybory.model.canonical import canonical_json, parse_json
 from vybory.model.definition import (
     Definition,
+    Trustee,
     definition_from_json,
     fingerprint,
     format_time,
     parse_time,
 )
 from vybory.model.layout import Layout, compute_layout
-from vybory.model.roll import RollDistrict
+from vybory.model.roll import (
+    COMPLAINT_FIELDS,
+    Answer,
+    Complaint,
+    RollDistrict,
+    complaint_applied,
+    read_answers,
+    read_complaint,
+)
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
@@ -79,7 +88,10 @@ CHECK_OF_KIND = {
     EventKind.DKG_SHARES: "key_ceremony",
     EventKind.DKG_COMPLAINT: "key_ceremony",
     EventKind.KEY_CEREMONY_COMPLETED: "key_ceremony",
+    EventKind.KEY_CEREMONY_RESTARTED: "key_ceremony",
     EventKind.ROLL_PUBLISHED: "credentials",
+    EventKind.ROLL_COMPLAINT: "credentials",
+    EventKind.ROLL_COMPLAINTS_ANSWERED: "credentials",
     EventKind.CREDENTIALS_PUBLISHED: "credentials",
     EventKind.ROUND_OPENED: "rounds",
     EventKind.BALLOT_CAST: "ballots",
@@ -131,8 +143,12 @@ class Verifier:
         # Re-derived from the board:
         self.nominations: Nominations | None = None
         self.ceremony: keys.Ceremony | None = None
+        # The key ceremony's earlier attempts (spec §5.8).
+        self.attempts: list[keys.Ceremony] = []
         self.roll: tuple[RollDistrict, ...] | None = None
         self.roll_at: int | None = None
+        # Complaints about the public roll (spec §12.1a): position -> (complaint, answer or None).
+        self.complaints: dict[int, tuple[Complaint, Answer | None]] = {}
         self.credentials: dict[str, Credential] = {}
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
@@ -246,7 +262,8 @@ class Verifier:
             self.out.fail("definition", "other_election",
                           f"this is the record of another election: its fingerprint is {fp}, not the expected "
                           f"{self.expected_fingerprint.strip().lower()}")
-        self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+        self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold,
+                                      seats=self.definition.trustees)
 
     # --------------------------------------------------------------- first pass
 
@@ -371,9 +388,10 @@ class Verifier:
                           position=index, kind=kind)
             return None
         if kind in SIGNED_KINDS and self.definition is not None:
-            # Check 5a: the signer the definition names made this message (spec §10.5).
+            # Check 5a: the signer the definition (or the key ceremony's latest restart) names made this
+            # message (spec §10.5).
             try:
-                check_payload_signature(self.definition, self.fingerprint, kind, event.payload)
+                check_payload_signature(self.definition, self.fingerprint, kind, event.payload, self._trustees())
             except VyboryError as error:
                 self.out.fail(check, error.code, str(error), position=index, kind=kind)
         try:
@@ -400,7 +418,8 @@ class Verifier:
         if self.definition is None:
             self.definition = definition_from_json(p["definition"], source="event 1 definition")
             self.fingerprint = fingerprint(self.definition)
-            self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold)
+            self.ceremony = keys.Ceremony(self.fingerprint, len(self.definition.trustees), self.definition.threshold,
+                                          seats=self.definition.trustees)
             self.out.fail("definition", "definition_unusable",
                           f"the record has no usable {record.DEFINITION}; the board's definition is used",
                           position=index, kind=kind)
@@ -464,6 +483,21 @@ class Verifier:
         assert self.ceremony is not None
         self.ceremony.complete(p, index, self.out)
 
+    def _on_key_ceremony_restarted(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 6 for a restart (spec §5.8): the attempt that failed or stalled, then the new one."""
+        need(p, {"attempt", "outcome", "reason", "trustees", "at", "signed"}, "key_ceremony_restarted")
+        assert self.ceremony is not None
+        following = self.ceremony.restart(self._definition(), self.fingerprint, self.attempts, p, index, self.out)
+        if following is not None:
+            self.attempts.append(self.ceremony)
+            self.ceremony = following
+
+    def _trustees(self) -> tuple[Trustee, ...]:
+        """The trustees now, seat by seat: the key ceremony's latest attempt's (spec §5.8)."""
+        if self.ceremony is not None and self.ceremony.seats:
+            return self.ceremony.seats
+        return self._definition().trustees
+
     def _on_roll_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: the signed roll, before the credentials; a later one replaces it (a correction)."""
         kind = "roll_published"
@@ -476,6 +510,65 @@ class Verifier:
         self.roll_at = index
         self.roll = read_roll_event(p, self._definition(), index, self.out)
 
+    def _on_roll_complaint(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: a complaint about the public roll, before the credentials (spec §12.1a)."""
+        kind = "roll_complaint"
+        need(p, COMPLAINT_FIELDS, kind)
+        self.out.count("credentials")
+        if not self._definition().public_roll:
+            self._fail("credentials", "roll_not_public", "a complaint about a roll the definition does not publish",
+                       index, kind)
+            return
+        if self.credentials_at is not None:
+            self._fail("credentials", "complaint_after_credentials", "a complaint about the roll after the "
+                                                                     f"credential list (event {self.credentials_at})",
+                       index, kind)
+            return
+        try:
+            self.complaints[index] = (read_complaint(self._definition(), p), None)
+        except VyboryError as error:
+            self._fail("credentials", "complaint_malformed", f"{error.field}: {error.message}", index, kind)
+
+    def _on_roll_complaints_answered(self, index: int, p: Mapping[str, Any]) -> None:
+        """Check 7: the commission's signed answers, each to a complaint not yet answered (spec §12.1a)."""
+        kind = "roll_complaints_answered"
+        need(p, {"answers", "at"}, kind)
+        self.out.count("credentials")
+        if self.credentials_at is not None:
+            self._fail("credentials", "answer_after_credentials", "answers about the roll after the credential "
+                                                                  f"list (event {self.credentials_at})", index, kind)
+            return
+        try:
+            answers = read_answers(p["answers"])
+        except VyboryError as error:
+            code = error.code if error.code == "answer_twice" else "answers_malformed"
+            self._fail("credentials", code, f"{error.field}: {error.message}", index, kind)
+            return
+        for answer in answers:
+            held = self.complaints.get(answer.complaint)
+            if held is None:
+                self._fail("credentials", "answer_unknown_complaint", f"event {answer.complaint} is not a "
+                                                                      "complaint about the roll", index, kind)
+            elif held[1] is not None:
+                self._fail("credentials", "answer_twice", f"complaint {answer.complaint} was already answered",
+                           index, kind)
+            else:
+                self.complaints[answer.complaint] = (held[0], answer)
+
+    def _check_complaints_before_credentials(self, index: int) -> None:
+        """Every complaint answered, every accepted one applied by the signed roll (spec §12.1a)."""
+        kind = "credentials_published"
+        for position, (complaint, answer) in sorted(self.complaints.items()):
+            if answer is None:
+                self._fail("credentials", "complaint_unanswered", f"the complaint of event {position} (voter "
+                           f"{complaint.voter!r}) has no answer from the commission before the credentials",
+                           index, kind)
+            elif answer.decision == "accepted" and self.roll is not None and not complaint_applied(complaint,
+                                                                                                     self.roll):
+                self._fail("credentials", "complaint_not_applied", f"the complaint of event {position} (voter "
+                           f"{complaint.voter!r}, {complaint.complaint}) was accepted but the signed roll "
+                           "does not apply it", index, kind)
+
     def _on_credentials_published(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: one list, before voting begins (the rest in :mod:`vybory.verify.credentials`)."""
         kind = "credentials_published"
@@ -483,6 +576,7 @@ class Verifier:
             self._fail("credentials", "credentials_twice", f"a second credential list (the first is event "
                                                            f"{self.credentials_at})", index, kind)
             return
+        self._check_complaints_before_credentials(index)
         if self.rounds:
             self._fail("credentials", "credentials_late", "the credentials are published after voting began",
                        index, kind)
@@ -791,7 +885,7 @@ class Verifier:
             if position > index:
                 return
         try:
-            check_payload_signature(self._definition(), self.fingerprint, kind, p)
+            check_payload_signature(self._definition(), self.fingerprint, kind, p, self._trustees())
             valid = True
         except VyboryError:
             valid = False  # named by the signature check of this event
@@ -822,7 +916,7 @@ class Verifier:
         """Which part of the board the trustees' valid, holding witnesses cover."""
         if self.definition is None:
             return None
-        names = {i: t.id for i, t in enumerate(self.definition.trustees, start=1)}
+        names = {i: t.id for i, t in enumerate(self._trustees(), start=1)}
         hashes = {position: claims[0][2] for position, claims in self.witness_claims.items()}
         levels = []
         for position in sorted(set(self.witness_held.values())):
@@ -842,6 +936,11 @@ class Verifier:
             for name in CHECK_NAMES[CHECK_NAMES.index("candidates"):]:
                 self.out.skip(name, "the record has no readable definition")
             return
+        if self.credentials_at is None:
+            for position, (complaint, answer) in sorted(self.complaints.items()):
+                if answer is None:
+                    self.out.note("credentials", f"the complaint of event {position} (voter {complaint.voter!r}) "
+                                                 "waits for the commission's answer")
         if self.rounds and self.ceremony is not None and not self.ceremony.completed:
             self.out.fail("key_ceremony", "dkg_incomplete", "voting took place without a completed key ceremony")
         for rnd in self.rounds.values():

@@ -223,6 +223,19 @@ def event_summary(request: Request, event: Event) -> str:
         EventKind.DECRYPTION_SHARE,
     ):
         return translate(request, "From trustee number %(n)s", n=p.get("trustee"))
+    if k is EventKind.ROLL_COMPLAINT:
+        return translate(
+            request,
+            "Complaint about the roll: voter %(voter)s (%(district)s)",
+            voter=p.get("voter", ""),
+            district=p.get("district", ""),
+        )
+    if k is EventKind.ROLL_COMPLAINTS_ANSWERED:
+        return translate(
+            request,
+            "The commission answered %(n)s complaint(s) about the roll",
+            n=len(p.get("answers") or ()),
+        )
     if k is EventKind.HEAD_WITNESSED:
         return translate(
             request,

@@ -8,7 +8,8 @@
 
 import { VyboryError } from './crypto.mjs';
 import {
-  auditInformation, ballotEncryptionCode, normaliseSecret, openWithRandomness, prepareBallot, sealBallot,
+  auditInformation, ballotEncryptionCode, normaliseSecret, openWithRandomness, prepareBallot, publicCredential,
+  sealBallot,
 } from './ballot.mjs';
 import {
   MARK_METHODS, MOTION_CHOICES, choiceToValues, isRanked, rankCount, scaleOf, valuesToChoice,
@@ -384,12 +385,27 @@ function encryptNow(event) {
 function showEncrypted() {
   const code = booth.prepared.encryption_code;
   show('encrypted', t('Step 3 of 3: audit or cast'),
-    h('p', { text: t('Your ballot is encrypted. Its encryption code is:') }),
-    h('p', { class: 'code' }, h('code', { id: 'encryption-code', class: 'hash', text: groups(code) })),
-    h('p', { text: t('You may audit this ballot: the booth then shows the secret numbers it used and the choices they open to, so you can check that it encrypted what you chose. An audited ballot is never counted; you then vote again. Or cast it.') }),
+    h('p', { text: t('Your ballot is encrypted.') }),
+    encryptionDetails(code, 'encryption-code',
+      t('A fingerprint of the encrypted ballot. You need not keep it: after casting, the tracking code is the code to keep. The receipt shows this code again, so you can see that the ballot cast is the one encrypted here.')),
+    h('p', { text: t('You may first check the booth: auditing makes it show how it encrypted this ballot and gives you a file to check on another device. An audited ballot is never counted; you then vote again. Or cast it now.') }),
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', id: 'audit', text: t('Audit this ballot'), onclick: showAudit }),
       h('button', { type: 'button', id: 'cast', text: t('Cast this ballot'), onclick: showCast })));
+}
+
+/** The encryption code, behind "details": it is not the code to keep. */
+function encryptionDetails(code, id, explanation) {
+  return h('details', { class: 'encryption-code' },
+    h('summary', { text: t('Encryption code') }),
+    h('p', { class: 'code' }, h('code', { id, class: 'hash', text: groups(code) })),
+    h('p', { class: 'muted', text: explanation }));
+}
+
+/** The audit file (spec §12.6): what another device needs to open the audited ballot. */
+function auditFile(audit) {
+  return { format: 'vybory-ballot-audit', version: 1, election: booth.form.fingerprint, round: booth.form.round,
+    public_key: booth.form.public_key, encryption_code: audit.encryption_code, contests: audit.contests };
 }
 
 function showAudit() {
@@ -410,18 +426,30 @@ function showAudit() {
     const choices = Object.fromEntries(booth.form.contests.map((l) => [l.contest, valuesToChoice(l, opened[l.contest])]));
     const same = booth.form.contests.every((l) => opened[l.contest].every((v, i) => v === booth.values[l.contest][i]));
     content.push(
-      h('p', { text: t('Decrypted from the ciphertexts with the revealed randomness, your ballot says:') }),
+      h('p', { text: t('The booth opened your encrypted ballot with the secret numbers it used to encrypt it. The ballot holds:') }),
       summary(choices),
       h('p', { id: 'audit-result', class: same ? 'notice' : 'error', role: same ? 'status' : 'alert',
         'data-matches': same ? 'yes' : 'no',
-        text: same ? t('These are the choices you made: the booth encrypted your ballot faithfully.')
+        text: same ? t('These are the choices you made, as this booth tells it.')
           : t('These are NOT the choices you made: do not use this device to vote, and tell the commission.') }));
   }
+  const file = JSON.stringify(auditFile(audit), null, 2);
+  const name = `${slug}-audit-${audit.encryption_code.slice(0, 8)}.json`;
+  const download = h('a', { id: 'audit-download', class: 'button', download: name,
+    href: URL.createObjectURL(new Blob([`${file}\n`], { type: 'application/json' })), text: t('Download the audit file') });
   content.push(
-    h('p', { text: t('This ballot is spoiled: it will not be counted. Its encryption code was %(code)s.', { code: groups(audit.encryption_code) }) }),
-    h('details', {}, h('summary', { text: t('Audit information (ciphertexts and randomness)') }),
-      h('pre', { class: 'json', id: 'audit-json', text: JSON.stringify({ election: booth.form.fingerprint, round: booth.form.round,
-        public_key: booth.form.public_key, ...audit }, null, 2) })),
+    h('h2', { text: t('Check it on another device') }),
+    h('p', { text: t('A dishonest booth could show you your own choices whatever it had encrypted. To check it without trusting this device, take the audit file to another computer, download this election\'s record there and run:') }),
+    h('pre', { class: 'command' },
+      h('code', { id: 'audit-command', text: `vybory verify-ballot ${slug}-record.zip --audit ${name}` })),
+    h('p', { text: t('It opens the ballot with the election\'s own key and prints the choices it holds: they must be the ones you made. The file shows how you marked this ballot, so keep it to yourself and delete it afterwards.') }),
+    h('div', { class: 'actions' }, download,
+      h('a', { href: `/elections/${encodeURIComponent(slug)}/record`, id: 'record-download', text: t('Download the election\'s record') })),
+    h('p', { text: t('This ballot can no longer be cast and is never counted. Vote again to cast a ballot.') }),
+    encryptionDetails(audit.encryption_code, 'audit-encryption-code', t('The code the booth showed before the audit; the audit file carries it too.')),
+    h('details', {}, h('summary', { text: t('What the audit file holds') }),
+      h('p', { class: 'muted', text: t('The encrypted selections of every contest and the secret number that encrypted each, the election key they were encrypted under, and the encryption code shown before the audit.') }),
+      h('pre', { class: 'json', id: 'audit-json', tabindex: '0', role: 'region', 'aria-label': t('The audit file'), text: file })),
     h('div', { class: 'actions' },
       h('button', { type: 'button', id: 'vote-again', text: t('Vote again'), onclick: showChoose })));
   show('audit', t('Audit of your ballot'), ...content);
@@ -444,6 +472,46 @@ function showCast() {
     form);
 }
 
+/** The credential's key looked up in the published list (by the first 4 hex digits only, so the
+ * server learns little): true when listed in the chosen district, otherwise what to tell the
+ * voter. A list that cannot be fetched is no reason to stop: the server checks the ballot anyway. */
+async function credentialOnList(secret) {
+  let mine;
+  try {
+    mine = publicCredential(secret);
+  } catch (problem) {
+    return { code: problem.code || 'error', text: words(problem) };
+  }
+  let body;
+  try {
+    const response = await fetch(`/api/elections/${encodeURIComponent(slug)}/credentials?prefix=${mine.slice(0, 4)}`,
+      { credentials: 'same-origin' });
+    if (!response.ok) return true;
+    body = await response.json();
+  } catch {
+    return true;
+  }
+  const entry = (body.credentials || []).find((e) => e.credential === mine);
+  if (!entry) {
+    return { code: 'unknown_credential',
+      text: t('This credential is not on the published list of this election. Check every letter against your credential letter (it uses no 0, 1, 8 or 9); if it is right, ask the commission.') };
+  }
+  if (entry.district !== booth.district.id) {
+    const home = booth.view.districts.find((d) => d.id === entry.district);
+    return { code: 'wrong_district',
+      text: t('This credential belongs to district %(home)s, not %(chosen)s. Choose your district again and fill in its ballot; nothing has been sent.',
+        { home: home ? home.name : entry.district, chosen: booth.district.name }) };
+  }
+  return true;
+}
+
+/** A button back to the district choice, after the credential turned out to be another district's. */
+function offerDistrictChoice(form, error) {
+  if (form.querySelector('#choose-district')) return;
+  error.after(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'choose-district',
+    text: t('Choose my district again'), onclick: () => { booth.prepared = null; start(); } })));
+}
+
 async function castNow(form, input) {
   const error = form.querySelector('#credential-error');
   const button = form.querySelector('#sign-and-cast');
@@ -460,6 +528,17 @@ async function castNow(form, input) {
   }
   input.removeAttribute('aria-invalid');
   button.disabled = true;
+  const listed = await credentialOnList(secret);
+  if (listed !== true) {
+    button.disabled = false;
+    error.textContent = listed.text;
+    error.hidden = false;
+    error.dataset.code = listed.code;
+    input.setAttribute('aria-invalid', 'true');
+    if (listed.code === 'wrong_district') offerDistrictChoice(form, error);
+    else input.focus();
+    return;
+  }
   say(t('Signing and sending your ballot…'));
   await new Promise((resolve) => setTimeout(resolve, 30));
   let sealed;
@@ -494,11 +573,7 @@ async function castNow(form, input) {
     error.textContent = `${t('The ballot was refused:')} ${refusal(body, response)}`;
     error.hidden = false;
     error.dataset.code = body.code || '';
-    if (body.code === 'wrong_district' && !form.querySelector('#choose-district')) {
-      // The credential is another district's: back to the district choice, not only one step.
-      error.after(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'choose-district',
-        text: t('Choose my district again'), onclick: () => { booth.prepared = null; start(); } })));
-    }
+    if (body.code === 'wrong_district') offerDistrictChoice(form, error);
     return;
   }
   input.value = '';
@@ -513,13 +588,14 @@ function showReceipt(receipt, expected, encryption) {
   const same = receipt.tracking_code === expected;
   const board = `/elections/${encodeURIComponent(slug)}/board?code=${encodeURIComponent(receipt.tracking_code)}`;
   show('receipt', t('Your ballot is cast'),
-    h('p', { text: t('Keep your tracking code. With it you can find your encrypted ballot on the public board and check that it is counted.') }),
+    h('p', { text: t('Keep this tracking code: it is the only code you need. With it you can find your encrypted ballot on the public board and check that it is counted.') }),
     h('dl', { class: 'facts receipt' },
       h('dt', { text: t('Tracking code') }),
       h('dd', {}, h('code', { id: 'tracking-code', class: 'hash', 'data-code': receipt.tracking_code, text: groups(receipt.tracking_code) })),
       h('dt', { text: t('Round') }), h('dd', { id: 'receipt-round', text: String(receipt.round) }),
-      h('dt', { text: t('Position on the board') }), h('dd', { id: 'receipt-position', text: String(receipt.position) }),
-      h('dt', { text: t('Encryption code') }), h('dd', {}, h('code', { class: 'hash', text: groups(encryption) }))),
+      h('dt', { text: t('Position on the board') }), h('dd', { id: 'receipt-position', text: String(receipt.position) })),
+    encryptionDetails(encryption, 'receipt-encryption-code',
+      t('The same code as before you cast: the ballot on the board holds the ciphertexts encrypted in this browser. You need not keep it.')),
     same ? null : h('p', { class: 'error', role: 'alert', text: t('The server reported another tracking code than the one your browser computed.') }),
     receipt.replaced ? h('p', { class: 'notice', text: t('It replaces your earlier ballot %(code)s, which no longer counts.', { code: receipt.replaced }) }) : null,
     booth.view.revote ? h('p', { class: 'muted', text: t('You may vote again until the round closes: only your last ballot counts.') }) : null,
