@@ -36,7 +36,8 @@ class Served:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 300.0) -> None:
+        # generous: on a machine shared by many test runs, importing vybory alone can take a minute
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [VYBORY, "serve", "--db", self.db, "--port", str(self.port), *self.options],
