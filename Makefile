@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 
-.PHONY: setup demo test fuzz soak serve booth bench bench-ingest bench-record record-1m clean vectors conformance
+.PHONY: setup demo test fuzz soak serve booth bench bench-peer bench-ingest bench-record record-1m clean vectors conformance
 
 $(STAMP): pyproject.toml
 	./scripts/ensure-libsodium
@@ -46,14 +46,25 @@ fuzz: setup
 serve: setup booth
 	$(VENV)/bin/vybory serve --demo
 
-bench: setup
+# make bench: every benchmark once (minutes). bench/peer.py makes bench/.venv-electionguard (on a
+# Python 3.10, for ElectionGuard 1.4.0) the first time, writes bench/results/ and the table of
+# docs/performance.md; bench/booth.py needs `make booth` and Chromium.
+bench: setup booth
 	$(PY) bench/crypto.py
 	$(PY) bench/count.py
 	$(PY) bench/mix.py
 	$(PY) bench/service.py
 	$(PY) bench/verify.py
 	$(PY) bench/native.py
+	$(PY) bench/peer.py --docs docs/performance.md
+	$(PY) bench/metal.py
 	$(PY) bench/ingest.py
+	$(PY) bench/letters.py
+
+# Side by side with ElectionGuard 1.4.0 and against the bare operations (bench/peer.py, bench/metal.py).
+bench-peer: setup booth
+	$(PY) bench/peer.py --docs docs/performance.md
+	$(PY) bench/metal.py
 
 # Ballots through HTTP on 1, 2 and 4 server processes, SQLite (and PostgreSQL where
 # $$VYBORY_TEST_POSTGRES_URL is set), against the pure check; bounded (160 ballots a run).

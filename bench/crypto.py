@@ -12,13 +12,14 @@ handling, Python). Target: verify ≤ 1.15 × raw.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchkit import ZERO_ONE_OPS, Raw, range_ops, share_check_ops, shuffle_ops
 
 from vybory.crypto import _sodium, proofs, shuffle, threshold
 from vybory.crypto.elgamal import dlog, encrypt, g_power
@@ -49,32 +50,6 @@ def best_us(fn: Callable[[], object], iterations: int, rounds: int) -> float:
             fn()
         best = min(best, (time.perf_counter() - start) / iterations)
     return best * 1e6
-
-
-class Raw:
-    """The raw libsodium calls (ctypes, preallocated output buffers, no Python objects)."""
-
-    def __init__(self) -> None:
-        self.out = ctypes.create_string_buffer(32)
-        self.base_fn = _sodium._scalarmult_base
-        self.mul_fn = _sodium._scalarmult
-        self.add_fn = _sodium._add
-        self.sub_fn = _sodium._sub
-
-    def ops(self, base: int, mul: int, add: int, sub: int, scalar: bytes, point: bytes) -> Callable[[], None]:
-        out, b, m, a, s = self.out, self.base_fn, self.mul_fn, self.add_fn, self.sub_fn
-
-        def run() -> None:
-            for _ in range(base):
-                b(out, scalar)
-            for _ in range(mul):
-                m(out, scalar, point)
-            for _ in range(add):
-                a(out, point, point)
-            for _ in range(sub):
-                s(out, point, point)
-
-        return run
 
 
 def main() -> None:
@@ -110,20 +85,14 @@ def main() -> None:
     width = high - low + 1
     # Group operations each check needs (see spec §4.4–4.6 and proofs.py).
     raw_costs = {
-        "zero_one_verify": raw.ops(base=2, mul=6, add=4, sub=1, scalar=sc, point=pt),
-        "range_verify": raw.ops(base=width, mul=3 * width, add=2 * width, sub=width - 1, scalar=sc, point=pt),
-        "share_check_1": raw.ops(base=1, mul=3, add=2, sub=0, scalar=sc, point=pt),
-        "share_check_20": raw.ops(base=1, mul=1 + 2 * 20, add=1 + 20, sub=0, scalar=sc, point=pt),
+        "zero_one_verify": raw.ops(**ZERO_ONE_OPS, scalar=sc, point=pt),
+        "range_verify": raw.ops(**range_ops(width), scalar=sc, point=pt),
+        "share_check_1": raw.ops(**share_check_ops(1), scalar=sc, point=pt),
+        "share_check_20": raw.ops(**share_check_ops(20), scalar=sc, point=pt),
         "encrypt_prove": raw.ops(base=1 + 2, mul=1 + 4, add=1 + 2, sub=0, scalar=sc, point=pt),
         "range_prove": raw.ops(base=width, mul=1 + 3 * (width - 1), add=2 * (width - 1), sub=2, scalar=sc, point=pt),
         "share_compute_1": raw.ops(base=1 + 1, mul=1 + 1, add=0, sub=0, scalar=sc, point=pt),
-        "shuffle_verify": raw.ops(
-            base=3 + rows_w + rows_n,
-            mul=4 + 4 * rows_n + rows_w * (4 * rows_n + 3),
-            add=4 + 5 * rows_n + rows_w * (4 * rows_n + 4),
-            sub=rows_n + 1,
-            scalar=sc, point=pt,
-        ),
+        "shuffle_verify": raw.ops(**shuffle_ops(rows_n, rows_w), scalar=sc, point=pt),
     }
 
     def encrypt_and_prove() -> None:

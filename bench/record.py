@@ -1,7 +1,7 @@
 """A national-size record: generated, then verified on every local core and on a Dask cluster.
 
     .venv/bin/python bench/record.py [--ballots 10000,100000] [--districts 1143] [--folder DIR]
-                                     [--workers W] [--skip-dask]
+                                     [--workers W] [--skip-dask] [--backends sodium,native]
 
 For each size N it writes (once; kept in ``--folder``, default ``bench/out/``) the record of an
 election of the 1937 shape: ``--districts`` single-seat districts (default 1143, fewer when N is
@@ -19,6 +19,11 @@ wall-clock time, ballots per second, the peak resident memory of the verifying p
 one that reads the record; the workers hold a bounded number of ballots each), and how the
 time and memory grow from the smallest size given (per-ballot cost as a ratio to the smallest
 run's: 1.00 is linear).
+
+With ``--backends sodium,native`` it also runs ``vybory verify RECORD --workers 1`` once per
+crypto backend (``VYBORY_BACKEND``), alternately, and prints the CPU seconds of each verifying
+process and their ratio (libsodium / native): on a shared machine CPU time, not wall-clock time,
+says how much work each backend does.
 """
 
 from __future__ import annotations
@@ -45,9 +50,12 @@ from electionkit import (
     T0,
     DefinitionToml,
     contest,
+    credential_statement,
     decryption_share,
     nominate_all,
     rng,
+    roll_of,
+    roll_statement,
     run_key_ceremony,
 )
 
@@ -163,9 +171,11 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
         ids = [d.id for d in definition.districts]
         voters = [(i, ids[i % districts]) for i in range(ballots)]
         credentials = pool.map(_credential, range(ballots), chunksize=256)
-        board.append("credentials_published", protocol.publish_credentials(
-            board.state, [(public, district, 1) for (_, public), (_, district) in zip(credentials, voters, strict=True)],
-            now=now), now)
+        roll = roll_of([(district, 1) for _, district in voters])
+        board.append("roll_published", roll_statement(board.state, roll), now)
+        board.append("credentials_published", credential_statement(
+            board.state, roll, [(public, district, 1) for (_, public), (_, district) in zip(credentials, voters, strict=True)]),
+            now)
         board.append("round_opened", protocol.open_round(board.state, now=now), now)
         print(f"  {board.count} events before voting ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
         forms: dict[str, Any] = {}
@@ -216,18 +226,19 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def verify(path: Path, options: list[str]) -> dict[str, float]:
-    """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, peak RSS (MB), and it must pass."""
+def verify(path: Path, options: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process and
+    its workers), peak RSS (MB), and it must pass."""
     started = time.perf_counter()
     process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     output = process.stdout.read().decode() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"vybory verify {' '.join(options)} failed on {path}:\n{output[-2000:]}")
-    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024}
+    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
 
 
 def main() -> None:
@@ -237,6 +248,8 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=OUT)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-local", action="store_true", help="no run on every local core")
+    parser.add_argument("--backends", default="", help="e.g. sodium,native: one-process CPU time per backend")
     args = parser.parse_args()
     sizes = [int(n) for n in args.ballots.split(",")]
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -249,7 +262,9 @@ def main() -> None:
             if not path.exists():
                 print(f"Generating {n} ballots in {districts} districts...", file=sys.stderr)
                 generate(path, n, districts, args.workers)
-            runs = {"local": verify(path, ["--workers", str(args.workers)])}
+            runs = {} if args.skip_local else {"local": verify(path, ["--workers", str(args.workers)])}
+            if args.backends:
+                per_backend(path, n, args.backends.split(","))
             if not args.skip_dask:
                 if cluster is None:
                     from distributed import Client, LocalCluster
@@ -258,13 +273,29 @@ def main() -> None:
                                            dashboard_address=None, silence_logs=40)
                     client = Client(cluster)
                 runs["dask"] = verify(path, ["--dask", cluster.scheduler_address])
-            rows.append((n, districts, runs))
-            print_rows(rows, args.workers)
+            if runs:
+                rows.append((n, districts, runs))
+                print_rows(rows, args.workers)
     finally:
         if client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+def per_backend(path: Path, ballots: int, backends: list[str]) -> dict[str, float]:
+    """CPU seconds of ``vybory verify PATH --workers 1`` on each backend, printed with their ratio."""
+    cpu = {}
+    for name in backends:
+        run = verify(path, ["--workers", "1"], env={**os.environ, "VYBORY_BACKEND": name})
+        cpu[name] = run["cpu_s"]
+        print(f"{ballots:9d} ballots, one process, {name:>6}: {run['cpu_s']:8.1f} CPU s "
+              f"({run['cpu_s'] / ballots * 1e3:.2f} ms a ballot), {run['seconds']:.0f} s wall, "
+              f"peak RSS {run['rss_mb']:.0f} MB", flush=True)
+    if "sodium" in cpu and "native" in cpu:
+        print(f"{ballots:9d} ballots: libsodium / native {cpu['sodium'] / cpu['native']:.2f}x (CPU time; load average "
+              f"{os.getloadavg()[0]:.1f})", flush=True)
+    return cpu
 
 
 def print_rows(rows: list[tuple[int, int, dict[str, dict[str, float]]]], workers: int) -> None:

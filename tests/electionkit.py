@@ -246,6 +246,22 @@ def key_ceremony_steps(state: Callable[[], ElectionState], post: Callable[[str, 
     return secrets
 
 
+def bad_shares_to(state: Callable[[], ElectionState], recipient: int,
+                  dealers: Sequence[int]) -> Callable[[str, Any, dict[str, Any]], dict[str, Any]]:
+    """A ``lie`` for :func:`key_ceremony_steps`: ``dealers`` send ``recipient`` shares that do not
+    open (each signs its own), so that ``recipient``'s justified complaints disqualify them."""
+
+    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind != "dkg_shares" or s.trustee not in dealers:
+            return payload
+        for share in payload["shares"]:
+            if share["recipient"] == recipient:
+                share["ciphertext"] = "00" * 48
+        return signed(state(), kind, payload)
+
+    return lie
+
+
 def secret_shares(state: ElectionState, secrets: Mapping[int, Any]) -> dict[int, Any]:
     """Each trustee's secrets with its secret share, once the ceremony is completed."""
     return {i: protocol.trustee_secret_share(state, s) for i, s in secrets.items()}

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,6 +21,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[Any], timeout: float,
+                         output: Callable[[], str]) -> None:
+    """Returns once ``url``/api answers 200; raises with ``output()`` if ``process`` exits first or
+    ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"vybory serve exited with {process.returncode}:\n{output()}")
+        try:
+            if httpx.get(f"{url}/api", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"vybory serve did not answer within {timeout} s:\n{output()}")
+
+
+def stop_group(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM to the process group of ``process`` (started with ``start_new_session``: a server
+    and its workers); SIGKILL and an error if it has not stopped within 30 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
 
 
 class Served:
@@ -44,17 +73,7 @@ class Served:
                 stdout=out, stderr=subprocess.STDOUT, env=self.env,
             )
         self.starts += 1
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"vybory serve exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.url}/api", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"vybory serve did not answer within {timeout} s:\n{self.output()}")
+        wait_until_answering(self.url, self.process, timeout, self.output)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes."""

@@ -6,6 +6,8 @@ carries a short machine-readable ``code``. Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class VyboryError(Exception):
     """Base of every error vybory raises on purpose."""
@@ -43,7 +45,7 @@ class InvalidDefinition(VyboryError):
 
     code = "invalid_definition"
 
-    def __init__(self, problems: list[str], *, field: str | None = None):
+    def __init__(self, problems: Sequence[str], *, field: str | None = None):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems), field=field)
 

@@ -107,14 +107,20 @@ class ApiElection:
             self.trustees[trustee] = Caller(self.client, f"t-{trustee}")
         return self.trustees[trustee]
 
+    def board_events(self) -> list[Any]:
+        """The events of the downloaded board, as a trustee's offline machine reads them."""
+        return offline.board_events(self.client.get(f"/api/elections/{self.slug}/board.jsonl").text)
+
     def board_state(self) -> Any:
         """The state a trustee's offline machine rebuilds from the downloaded board."""
-        text = self.client.get(f"/api/elections/{self.slug}/board.jsonl").text
-        return offline.read_board(text)
+        return protocol.replay(self.board_events())
 
     def trustee_step(self, trustee: str, step: str, **kwargs: Any) -> dict[str, Any]:
         """Computes a trustee's step offline and returns its message (kind and payload)."""
-        return offline_step(self.board_state(), self.folder / f"{trustee}.json", trustee, step, **kwargs)
+        events = self.board_events()
+        if step == "decrypt":
+            kwargs.setdefault("ballots", events)
+        return offline_step(protocol.replay(events), self.folder / f"{trustee}.json", trustee, step, **kwargs)
 
 
 def make_users(service: Any) -> None:

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 from apikit import DEFINITION, SLUG, ApiElection, Caller, create, ready_to_vote
-from electionkit import identity_file, signing_key
+from electionkit import identity_file
 
-from vybory.errors import InvalidDefinition, InvalidInput, Refused, VyboryError
-from vybory.model.definition import HOMOMORPHIC_METHODS, RANKED_METHODS, parse_definition
+from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.web import charts, i18n, offline
 from vybory.web.commission import signed_statement
-from vybory.web.forms import ElectionForm, definition_toml
 
 
 def extracted_messages() -> set[str]:
@@ -126,77 +124,6 @@ def test_commission_pages_need_a_commission_login(election: ApiElection) -> None
         headers={"accept": "text/html"},
     )
     assert forged.status_code == 403 and len(election.service.state(SLUG).nominations) == 1
-
-
-def form_values(**changes: str) -> ElectionForm:
-    values = {
-        "slug": "club-2025",
-        "title": "Club board",
-        "credential_authority": "Office",
-        "authority_key": signing_key("authority"),
-        "commission_key": signing_key("commission"),
-        "nominations_close": "2025-03-10T12:00",
-        "voting_open": "2025-03-20T06:00",
-        "voting_close": "2025-03-21 20:00:00",
-        "runoff_days": "7",
-        "repeat_days": "",
-        "threshold": "2",
-        "districts": "all | Everyone",
-        "organisations": 'a | Club A | association\nb | "Quoted" B | cooperative',
-        "trustees": f"t1 | T One | a | {signing_key('trustee', 't1')}\nt2 | T Two | b | {signing_key('trustee', 't2')}\n",
-        "contests": "board | The board | all | block | 3",
-    }
-    values.update(changes)
-    return ElectionForm.of(values)
-
-
-def test_the_election_form_makes_a_definition_the_parser_accepts() -> None:
-    definition = parse_definition(definition_toml(form_values(), seed="ab" * 16))
-    assert definition.slug == "club-2025" and definition.contests[0].seats == 3
-    assert definition.organisations[1].name == '"Quoted" B'
-    assert definition.deadlines.runoff_days == 7
-    with pytest.raises(InvalidInput) as bad_line:
-        definition_toml(form_values(trustees="t1 | T One"))
-    assert bad_line.value.field == "trustees" and "line 1" in bad_line.value.message
-    with pytest.raises(InvalidInput) as bad_time:
-        definition_toml(form_values(voting_open="tomorrow"))
-    assert bad_time.value.field == "voting_open"
-    with pytest.raises(InvalidDefinition) as refused:
-        parse_definition(
-            definition_toml(form_values(contests="board | The board | nowhere | block"))
-        )
-    assert any("nowhere" in p for p in refused.value.problems)
-
-
-def test_a_secretary_creates_ranked_contests_from_the_form(election: ApiElection) -> None:
-    create(election)
-    secretary = election.secretary
-    page = secretary.call("GET", "/commission/elections/new")
-    assert page.status_code == 200
-    label = re.search(r'<label for="contests">(.*?)</label>', page.text, re.DOTALL).group(1)
-    hint = re.search(r'<p class="hint" id="contests-hint">(.*?)</p>', page.text, re.DOTALL).group(1)
-    for method in HOMOMORPHIC_METHODS + RANKED_METHODS:
-        assert method in label.split(": ", 1)[1], method
-    assert all(method in hint for method in RANKED_METHODS)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    values = vars_of(form_values(contests="chair | Chair | all | irv\nboard | The board | all | stv-scottish | 2"))
-    posted = secretary.call("POST", "/commission/elections/form", data={**values, "csrf_token": token},
-                            follow_redirects=False)
-    assert posted.status_code == 303, posted.text
-    assert posted.headers["location"] == "/commission/elections/club-2025?done=created"
-    definition = election.service.state("club-2025").definition
-    assert [(c.id, c.method, c.seats, c.is_ranked) for c in definition.contests] == [
-        ("chair", "irv", 1, True), ("board", "stv-scottish", 2, True)]
-    # A ranked method the definition refuses (IRV for two seats) comes back on the form, named.
-    values = vars_of(form_values(slug="club-2026", contests="chair | Chair | all | irv | 2"))
-    refused = secretary.call("POST", "/commission/elections/form", data={**values, "csrf_token": token},
-                             follow_redirects=False)
-    assert refused.status_code == 422 and "irv" in refused.text.lower()
-    assert "club-2026" not in [s.slug for s in election.service.list_elections()]
-
-
-def vars_of(form: ElectionForm) -> dict[str, str]:
-    return {name: getattr(form, name) for name in ElectionForm.__dataclass_fields__}
 
 
 def test_charts_escape_text_and_scale_bars() -> None:

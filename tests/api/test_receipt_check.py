@@ -96,3 +96,11 @@ def test_the_board_page_checks_a_pasted_or_uploaded_receipt(election: ApiElectio
     page = client.post(f"/elections/{slug}/receipt", data={"receipt": json.dumps(receipt)})
     assert 'data-holds="false"' in page.text and "receipt_event_changed" in page.text
     assert "receipt_not_this_ballot" in page.text
+    # A Russian-speaking voter reads the same findings in Russian; the API carries their words.
+    russian = client.post(f"/elections/{slug}/receipt", data={"receipt": json.dumps(receipt)},
+                          headers={"accept-language": "ru"}).text
+    assert "доска до этого бюллетеня была переписана" in russian and f"не бюллетень {receipt['tracking_code']}" in russian
+    assert "the board up to the ballot was rewritten" not in russian
+    answer = check(election, receipt).json()
+    words = {f["code"]: f["words"]["id"] for f in answer["findings"]}
+    assert words["receipt_not_this_ballot"] == "event %(position)s is not the ballot %(code)s"

@@ -18,12 +18,15 @@ from typing import Any
 import pytest
 from apikit import SLUG, ApiElection, cast, make_ballot, ready_to_vote
 from electionkit import NOMINEES, VOTING_CLOSE, sealed_ballot
+from test_election_form import posted as form_post
 
 from vybory import protocol
 from vybory.model.board import EventKind
 from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
+from vybory.rules import METHODS
 from vybory.text import Text, say, say_plural
 from vybory.web import i18n
+from vybory.web.forms import zones
 
 # Names a Russian page may show in Latin letters: the program, formats, units and standards.
 TECHNICAL = {
@@ -73,9 +76,15 @@ def voting(election: ApiElection) -> ApiElection:
 def known_data(e: ApiElection) -> set[str]:
     definition = e.service.state(e.slug).definition.to_json()
     nominees = {name for entries in NOMINEES.values() for _org, name in entries}
-    # The codes the election form's lists are written with (methods, organisation types, the
-    # roll's columns) are typed as they are, in any language.
-    codes = set(HOMOMORPHIC_METHODS) | set(RANKED_METHODS) | set(ORGANISATION_TYPES) | {"weight"}
+    # The codes a definition is written with (methods and their settings, organisation types, the
+    # roll's columns, IANA time zones) are typed as they are, in any language.
+    options = [item for method in HOMOMORPHIC_METHODS + RANKED_METHODS
+               for item in METHODS[method].options.items()]
+    settings = {name for name, _ in options} | {
+        choice for _, (kind, _d, _w) in options if isinstance(kind, tuple) for choice in kind
+        if isinstance(choice, str)}
+    codes = (set(HOMOMORPHIC_METHODS) | set(RANKED_METHODS) | set(ORGANISATION_TYPES) | {"weight"}
+             | settings | set(zones()))
     return data_words(definition) | nominees | codes | {"secretary", "'nope'"}
 
 
@@ -138,6 +147,33 @@ def test_every_page_and_refusal_in_russian_has_no_english(voting: ApiElection) -
                        data={"csrf_token": token, **form})
         assert code_expected in page, (label, re.findall(r"<code>([a-z_]+)</code>", page))
         check(f"refused: {label}", page)
+
+    # The new-election form posted wrong, as a secretary might: first what the form itself cannot
+    # read (a time the clocks skip, a word for a number, a settings line), then what the definition
+    # refuses (IRV for two seats, an unknown district, one organisation holding k trustees, a
+    # mistyped key); then a row added, and a form checked without problems.
+    forms = {
+        "form: its own problems": {"timezone": "America/New_York", "nominations_close": "2025-03-09T02:30",
+                                   "threshold": "two", "contests-1-options": "nothing here",
+                                   "districts-0-name": "", "districts-1-name": ""},
+        "form: the definition's problems": {"contests-1-seats": "2", "contests-0-district": "Nowhere",
+                                            "trustees-1-organisation": "Club A", "authority_key": "ab" * 31,
+                                            "contests-1-options": "tiebreak = \"coin\"",
+                                            "contests-0-min_marks": "4", "contests-0-max_marks": "2",
+                                            "slug": "Club 2025"},
+        "form: a row added": {"action": "add:observers"},
+        "form: checked": {"action": "check", "timezone": "Europe/Moscow"},
+    }
+    for label, changes in forms.items():
+        typed = form_post(**changes)
+        statuses = {"form: a row added": 200, "form: checked": 200}
+        page = russian(e, "/commission/elections/form", secretary, method="POST",
+                       status=statuses.get(label, 422), data={"csrf_token": token, **typed})
+        assert ("error-box" in page) == (label not in statuses), label
+        left = english_left(page, data | data_words(typed) | {"'Nowhere'", "'club-a'", "'Club 2025'",
+                                                               "'nothing here'", "'two'", "'coin'"})
+        if left:
+            problems[label] = left
 
     # Pages that do not exist, and an election that does not.
     check("404 page", russian(e, "/no/such/page", status=404))
@@ -234,3 +270,14 @@ def test_every_refusal_the_server_gives_is_a_message_for_the_catalogue() -> None
 def test_every_event_kind_has_russian_words() -> None:
     missing = [k.value for k in EventKind if i18n.gettext_for("ru", k.value) == k.value]
     assert missing == []
+
+
+def test_every_reason_a_share_is_skipped_has_russian_words() -> None:
+    """The board records why a decryption share was skipped in English (crypto.threshold); the
+    results page shows it through the catalogue."""
+    from vybory.crypto import threshold
+    from vybory.web.vocabulary import SHARE_SKIPS
+
+    recorded = {value for name, value in vars(threshold).items() if name.startswith("SKIP_")}
+    assert recorded == set(SHARE_SKIPS)
+    assert all(i18n.gettext_for("ru", why) != why for why in SHARE_SKIPS)

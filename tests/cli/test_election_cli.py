@@ -293,3 +293,51 @@ def test_a_trustee_refuses_to_witness_a_board_rewritten_in_the_database(cli: Cli
         '"kind":"head_witnessed"') == 1  # anna's first witness only
     (cli.folder / "anna.heads").write_text("3 nonsense\n")
     assert "heads line 1" in cli.witness("anna", code=2)
+
+
+def test_a_stalled_key_ceremony_restarted_through_the_commands(cli: Cli) -> None:
+    # Vera never acts; after the ceremony's deadline the commission gives her seat to Vika of the
+    # same organisation; the others make new key files for attempt 2.
+    from electionkit import signing_key
+
+    cli.at("2025-03-01T09:00:00Z")
+    cli.run("db", "upgrade")
+    cli.run("election", "create", "club.toml", "--roll", "roll.csv")
+    for t in ("anna", "boris"):
+        cli.run("trustee", "keygen", "club-2025", "--trustee", t, "--key", f"{t}.key", "--identity", identity_file(t))
+        cli.run("trustee", "commit", "club-2025", "--key", f"{t}.key")
+    commission = identity_file("commission", role="commission")
+    out = cli.run("election", "restart-keys", "club-2025", "--identity", commission, "--reason", "Vera is away",
+                  code=1)
+    assert "key_ceremony_not_failed" in out and len(out.strip().splitlines()) == 1
+    assert "stalled" not in cli.run("election", "status", "club-2025", "--json")
+    cli.at("2025-03-20T06:00:00Z")
+    assert "stalled past its deadline" in cli.run("election", "status", "club-2025", "--json")
+    (cli.folder / "new.toml").write_text(
+        f'[[trustees]]\nseat = 3\nid = "vika"\nname = "Vika"\norganisation = "youth"\n'
+        f'signing_key = "{signing_key("trustee", "vika")}"\n')
+    (cli.folder / "bad.toml").write_text('[[trustees]]\nseat = "three"\n')
+    out = cli.run("election", "restart-keys", "club-2025", "--identity", commission, "--reason", "Vera is away",
+                  "--replacements", "bad.toml", code=2)
+    assert "bad.toml: trustees[0].seat" in out and "Traceback" not in out
+    out = cli.run("election", "restart-keys", "club-2025", "--identity", commission, "--reason", "Vera is away",
+                  "--replacements", "new.toml", "--out", "restart.json")
+    assert "restart.json" in out and json.loads((cli.folder / "restart.json").read_text())["attempt"] == 2
+    out = cli.run("election", "restart-keys", "club-2025", "--identity", commission, "--reason", "Vera is away",
+                  "--replacements", "new.toml")
+    assert "Key ceremony restarted: attempt 2" in out and "seat 3: Vika (vika, youth)" in out
+    # Anna's attempt-1 key file is refused; Vera is no longer a trustee; new key files work.
+    out = cli.run("trustee", "reveal", "club-2025", "--key", "anna.key", code=1)
+    assert "wrong_attempt" in out
+    out = cli.run("trustee", "keygen", "club-2025", "--trustee", "vera", "--key", "vera.key", "--identity",
+                  identity_file("vera"), code=1)
+    assert "unknown_trustee" in out
+    for t in ("anna", "boris", "vika"):
+        cli.run("trustee", "keygen", "club-2025", "--trustee", t, "--key", f"{t}-2.key", "--identity",
+                identity_file(t))
+    for step in ("commit", "reveal", "shares"):
+        for t in ("anna", "boris", "vika"):
+            cli.run("trustee", step, "club-2025", "--key", f"{t}-2.key")
+    for t in ("anna", "boris", "vika"):
+        out = cli.run("trustee", "complain", "club-2025", "--key", f"{t}-2.key")
+    assert "The key ceremony is completed" in out

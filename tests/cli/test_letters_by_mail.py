@@ -278,6 +278,8 @@ def test_the_dry_run_writes_one_eml_file_per_voter_and_sends_nothing(authority: 
      "line 2, column 4 (email)"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n2,Bob,all,ADA@example.org\n",
      "line 3, column 4 (email): 'ADA@example.org' is already the address of line 2"),
+    ("id,name,district,email\n1,\"Ada\nBcc: spy@example.net\",all,ada@example.org\n",
+     "line 2, column 2 (name): must be one line of text"),
     ("id,name,district,email\n1,Ada,all,ada@example.org\n1,Bob,all,bob@example.org\n",
      "line 3, column 1 (id): '1' is already on line 2"),
     ("id,name,district,email,language\n1,Ada,all,ada@example.org,de\n",
@@ -318,7 +320,7 @@ def test_bad_settings_are_named_by_their_variable_and_nothing_is_issued(
 
 
 def test_an_unreachable_server_is_refused_before_anything_is_issued(authority: Authority) -> None:
-    from smtpkit import free_port
+    from serverkit import free_port
 
     authority.server(free_port())
     out = authority.issue("--send", code=1)
@@ -341,6 +343,40 @@ def test_a_credential_changed_in_the_table_is_not_sent(authority: Authority) -> 
         out = authority.send(code=1)
     assert "roll number 4, column 7 (credential): is not on the signed list credentials.json" in out
     assert "credential_not_listed" in out and mailbox.received == []
+
+
+def test_a_table_whose_credentials_moved_between_voters_is_not_sent(authority: Authority) -> None:
+    # Whoever edits the table (or a spreadsheet that sorted one column) cannot send one voter's
+    # credential to another: each credential goes in one letter only, to a voter of the district
+    # and weight the signed list gives it.
+    authority.monkeypatch.setenv("VYBORY_SMTP_FROM", SENDER)
+    weighted = ROLL.replace("id,name,district,", "id,name,district,weight,").replace(",all,", ",all,1,")
+    (authority.folder / "weighted.csv").write_text(weighted.replace("1,Ada,all,1,", "1,Ada,all,3,"),
+                                                   encoding="utf-8")
+    authority.issue(roll="weighted.csv")
+    table = authority.folder / "issued" / "credentials.csv"
+    original = table.read_text(encoding="utf-8")
+    secrets = authority.secrets()
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        table.write_text(original.replace(secrets["4"], secrets["2"]), encoding="utf-8")
+        out = authority.send(code=1)
+        assert "roll number 4, column 7 (credential): is already the credential of roll number 2" in out
+        assert "credential_not_listed" in out
+        swapped = original.replace(secrets["1"], "\0").replace(secrets["4"], secrets["1"]).replace("\0", secrets["4"])
+        table.write_text(swapped, encoding="utf-8")
+        out = authority.send(code=1)
+        assert ("roll number 1, column 7 (credential): the signed list credentials.json gives it to district 'all' "
+                "with weight 1, not to this voter's") in out
+        assert "roll number 4, column 7 (credential): the signed list credentials.json gives it to district 'all' "\
+            "with weight 3" in out
+        assert mailbox.received == []
+        assert not (authority.folder / "issued" / "delivery.csv").exists()
+        table.write_text(original, encoding="utf-8")
+        authority.send()
+    assert sorted(mailbox.recipients()) == ["ada@example.org", "boris@example.org", "di@example.org",
+                                            "ed@example.org"]
 
 
 def test_a_commission_that_changes_an_address_to_its_own(authority: Authority) -> None:
@@ -394,9 +430,11 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
 
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-01T09:00:00Z")
     db("db", "upgrade")
-    db("election", "create", "club.toml", "--roll", "roll.csv")
+    assert "email and language columns are not stored" in db("election", "create", "club.toml", "--roll",
+                                                               "roll.csv")
     authority.monkeypatch.setenv("VYBORY_NOW", "2025-03-15T09:00:00Z")
-    db("roll", "publish", SLUG, "roll.csv", "--identity", identity_file("commission", role="commission"))
+    assert "not stored and not on the board" in db("roll", "publish", SLUG, "roll.csv", "--identity",
+                                                   identity_file("commission", role="commission"))
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
@@ -418,6 +456,10 @@ def test_the_addresses_never_reach_the_board_the_commitment_or_the_servers_datab
         out = db("credentials", "issue", SLUG, "--out", "issued", "--roll", "roll.csv", "--identity",
                  authority.identity, "--send")
     assert "sent: 4" in out and len(mailbox.received) == 4
+    with smtp_server(mailbox) as port:  # later, with the election read from the database
+        authority.server(port)
+        assert "nothing to send" in db("credentials", "send", SLUG, "--out", "issued")
+    assert len(mailbox.received) == 4
     # From the stored roll there is no address to send to: said, nothing issued.
     out = db("credentials", "issue", SLUG, "--out", "again", "--identity", authority.identity, "--send", code=2)
     assert "no voter on the roll has an e-mail address" in out and not (authority.folder / "again").exists()
@@ -428,3 +470,86 @@ def test_the_letters_languages_are_the_catalogues() -> None:
     from vybory.web.i18n import LANGUAGES
 
     assert tuple(LETTER_LANGUAGES) == tuple(LANGUAGES)
+
+
+# aiosmtpd cannot tell that an implicit-TLS connection is encrypted, and warns about it.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_tls_from_the_first_byte_with_a_login(authority: Authority, tmp_path: Path) -> None:
+    certificate = make_certificate(tmp_path)
+    mailbox = Mailbox(login=("authority", "s3cret-pass"))
+    with smtp_server(mailbox, certificate=certificate, implicit_tls=True) as port:
+        authority.server(port, SECURITY="ssl", USER="authority", PASSWORD="s3cret-pass",
+                         CA_FILE=str(certificate[0]))
+        out = authority.issue("--send")
+    assert f"127.0.0.1:{port} (ssl)" in out and "sent: 4" in out and len(mailbox.received) == 4
+
+
+def test_a_server_that_refuses_the_sender_refuses_each_letter_with_its_reason(authority: Authority) -> None:
+    class NoSender(Mailbox):
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):  # type: ignore[no-untyped-def]
+            return "553 5.7.1 <credentials@club.example>: sender not allowed"
+
+    mailbox = NoSender()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        out = authority.issue("--send", code=1)
+    assert "refused: 4, no address: 1" in out and "553 5.7.1 <credentials@club.example>: sender not allowed" in out
+    assert mailbox.received == []
+    assert "sent" not in authority.outcomes().values()
+
+
+def test_a_journal_cut_short_by_a_crash_is_read_and_continued(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from vybory.errors import InvalidInput
+    from vybory.mail.sending import Journal, read_journal
+
+    path = tmp_path / "delivery.csv"
+    path.write_text("at,id,email,outcome,detail\r\n2025-03-15T09:00:00Z,1,ada@example.org,sent,\r\n"
+                    "2025-03-15T09:00:01Z,2,boris@exa", encoding="utf-8")
+    assert {k: o.outcome for k, o in read_journal(path).items()} == {"1": "sent"}  # the cut line: not sent
+    with Journal(path, lambda: datetime(2025, 3, 15, 9, 5, tzinfo=UTC)) as journal:
+        journal.record("2", "boris@example.org", "sent")
+    assert {k: o.outcome for k, o in read_journal(path).items()} == {"1": "sent", "2": "sent"}
+    path.write_text("at,id,email,outcome,detail\r\n2025,1,a@b.org,delivered,\r\n2025,2,c@d.org,sent,\r\n")
+    with pytest.raises(InvalidInput, match="line 2: is not a line of the journal"):
+        read_journal(path)
+    path.write_text("when,who\r\n")
+    with pytest.raises(InvalidInput, match="line 1: must be the header at,id,email,outcome,detail"):
+        read_journal(path)
+
+
+def test_with_the_site_each_letter_links_to_the_booth_in_the_voters_language(authority: Authority) -> None:
+    authority.monkeypatch.setenv("VYBORY_SMTP_FROM", SENDER)
+    assert "'vote.example.org': must be the election site's web address" in authority.issue(
+        "--site", "vote.example.org", code=2)
+    assert not (authority.folder / "issued").exists()
+    authority.issue("--site", "https://vote.example.org/")
+    printed = (authority.folder / "issued" / "letters" / "2.txt").read_text(encoding="utf-8")
+    assert "https://vote.example.org/elections/club-2025/booth?lang=ru" in printed
+    assert "никогда не вводите свой ключ на другом сайте" in printed
+    assert "https://vote.example.org/elections/club-2025/booth?lang=en" in (
+        authority.folder / "issued" / "letters" / "1.txt").read_text(encoding="utf-8")
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        authority.send()  # later, from the folder: the same words as the printed letters
+    by_address = {str(m["To"].addresses[0].addr_spec): m for m in mailbox.messages()}
+    assert body_of(by_address["boris@example.org"]) == printed
+
+
+def test_a_server_that_takes_two_letters_per_connection_gets_them_all_in_one_run(authority: Authority) -> None:
+    # A provider's limit per connection: the connection that carried letters is opened again,
+    # the letter in flight tried again; the journal keeps both attempts, the last one counts.
+    mailbox = Mailbox(per_connection=2)
+    with smtp_server(mailbox) as port:
+        authority.server(port)
+        out = authority.issue("--send")
+    assert "sent: 4, no address: 1" in out and "failed" not in out.split("report")[0]
+    assert sorted(mailbox.recipients()) == ["ada@example.org", "boris@example.org", "di@example.org",
+                                            "ed@example.org"]
+    assert len(mailbox.connections) == 2
+    attempts = [(row["id"], row["outcome"]) for row in authority.journal()]
+    assert ("4", "failed") in attempts and attempts[-1] == ("5", "sent")
+    assert authority.outcomes() == {"1": "sent", "2": "sent", "3": "no_address", "4": "sent", "5": "sent"}
+    assert "421 4.7.0 too many messages on one connection" in authority.journal()[3]["detail"]

@@ -10,30 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import psutil
+from serverkit import VYBORY, free_port, stop_group, wait_until_answering
 
 from vybory import protocol
 from vybory.cli.serve import DemoClock, seed_demo
 from vybory.model.board import check_chain
 from vybory.service import ElectionService
 
-VYBORY = Path(sys.executable).parent / "vybory"
 CHOICE = {"plant-delegate": ["Ivan Petrov"], "plant-committee": ["Nina Volkova"]}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_two_worker_processes_share_one_board(database, database_url: str, tmp_path: Path) -> None:
@@ -46,20 +36,12 @@ def test_two_worker_processes_share_one_board(database, database_url: str, tmp_p
     head = service.head("works").position
 
     port = free_port()
-    server = subprocess.Popen([str(VYBORY), "serve", "--port", str(port), "--workers", "2"],
+    server = subprocess.Popen([VYBORY, "serve", "--port", str(port), "--workers", "2"],
                               env={**os.environ, "VYBORY_DATABASE_URL": database_url},
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/api", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.2)
+        wait_until_answering(base, server, 300, lambda: server.stderr.read().decode() if server.stderr else "")
         workers = [p for p in psutil.Process(server.pid).children(recursive=True)
                    if "multiprocessing.resource_tracker" not in " ".join(p.cmdline())]
         assert len(workers) == 2
@@ -73,12 +55,7 @@ def test_two_worker_processes_share_one_board(database, database_url: str, tmp_p
             responses = list(pool.map(cast, ballots))
         again = cast(ballots[0])  # a copy of a ballot already on the board, through either process
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
+        stop_group(server)
     assert [r.status_code for r in responses] == [201] * len(ballots), [r.text for r in responses]
     assert again.status_code == 201 and again.json() == responses[0].json()  # the same receipt, nothing appended
     assert server.returncode == 0

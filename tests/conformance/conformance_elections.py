@@ -31,6 +31,7 @@ from electionkit import (
     Board,
     DefinitionToml,
     at,
+    bad_shares_to,
     contest,
     credential_statement,
     decrypt_round,
@@ -307,17 +308,8 @@ NEWCOMER = ("ari", "Ari", "union")  # the union's new trustee in seat 1 after th
 def failed_ceremony(board: Board) -> None:
     """Attempt 1: trustees 1 and 2 send trustee 3 shares that do not open; trustee 3's justified
     complaints disqualify both, and one qualified trustee is fewer than k = 2."""
-
-    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        if kind != "dkg_shares" or s.trustee == 3:
-            return payload
-        for share in payload["shares"]:
-            if share["recipient"] == 3:
-                share["ciphertext"] = "00" * 48
-        return signed(board.state, kind, payload)
-
     key_ceremony_steps(lambda: board.state, lambda kind, payload: board.append(kind, payload, CLOSE), CLOSE,
-                       "restart-1", lie)
+                       "restart-1", bad_shares_to(lambda: board.state, 3, (1, 2)))
 
 
 def restart_statement(board: Board, seats: Mapping[int, Trustee]) -> dict[str, Any]:

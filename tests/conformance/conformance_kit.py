@@ -162,6 +162,104 @@ def outcome_of(events: Events, round_: int = 1) -> dict[str, Any]:
     return find(events, "outcome_declared", lambda e: e["payload"]["round"] == round_)
 
 
+def by_voter(events: Events, index: int, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The ``index``-th ballot of round 1 changed by ``change`` and signed again by its voter's own
+    device (so only the rule the change breaks can tell); returns its event."""
+    e = ballots(events)[index]
+    ballot = e["payload"]["ballot"]
+    secret = voter_secret(events, ballot["credential"])
+    change(ballot)
+    resign(ballot, secret)
+    return e
+
+
+def refusal_variants() -> list[Variant]:
+    """Ballots the server must refuse (spec §12.5), each breaking one rule, on the board as a
+    careless or dishonest server would have let them in."""
+
+    def top_bit(ballot: dict[str, Any]) -> None:
+        # A proof's commitment with the top bit of its encoding set (spec §1.2): not canonical.
+        commitment = ballot["contests"][0]["selections"][0]["proof"]["commitments"][0]
+        last = int(commitment[0][-2:], 16) | 0x80
+        commitment[0] = commitment[0][:-2] + f"{last:02x}"
+
+    def invalid_encoding(events: Events) -> list[Expect]:
+        return [Expect("ballots", "invalid_encoding", by_voter(events, 2, top_bit))]
+
+    def wrong_election(events: Events) -> list[Expect]:
+        # Made (and signed by its voter) for another election: a ballot is bound to one.
+        e = by_voter(events, 2, lambda b: b.__setitem__("election", hashlib.sha256(b"another election").hexdigest()))
+        return [Expect("ballots", "wrong_election", e)]
+
+    def extra_range_proof(events: Events) -> list[Expect]:
+        e = by_voter(events, 2, lambda b: b["contests"][0]["range_proofs"].append(
+            copy.deepcopy(b["contests"][0]["range_proofs"][0])))
+        return [Expect("ballots", "wrong_range_proof_count", e)]
+
+    def bad_range_proof(events: Events) -> list[Expect]:
+        # More names left standing than seats would need a false range proof: a changed response.
+        def change(ballot: dict[str, Any]) -> None:
+            proof = ballot["contests"][0]["range_proofs"][0]
+            proof["responses"][1] = bump(proof["responses"][1])
+        return [Expect("ballots", "bad_range_proof", by_voter(events, 2, change))]
+
+    def not_in_round(events: Events, e: dict[str, Any], code: str) -> list[Expect]:
+        # A ballot in no round (spec §12.5, last paragraph) that the server counted anyway: the
+        # round's announced numbers and its tally no longer match the board.
+        tally = find(events, "encrypted_tally")
+        return [Expect("ballots", code, e), Expect("counted_ballots", "round_closed_counts", find(events, "round_closed")),
+                Expect("encrypted_tally", "tally_ballots", tally), Expect("encrypted_tally", "tally_ballots_cast", tally),
+                Expect("encrypted_tally", "tally_ciphertexts", tally)]
+
+    def unknown_credential(events: Events) -> list[Expect]:
+        # The server's operator stuffs a ballot under a credential of its own making.
+        e = ballots(events)[2]
+        ballot = e["payload"]["ballot"]
+        secret = protocol.generate_credential(rng("stuffed"))[0]
+        ballot["credential"] = protocol.public_credential(secret).to_hex()
+        resign(ballot, secret)
+        return not_in_round(events, e, "unknown_credential")
+
+    def no_such_round(events: Events) -> list[Expect]:
+        return not_in_round(events, by_voter(events, 2, lambda b: b.__setitem__("round", 2)), "no_such_round")
+
+    def repeated(events: Events) -> list[Expect]:
+        # One ciphertext in two selections: reported under the first rule it breaks (spec §12.5); the
+        # ballot counts in its round, so the server's tally, made before the change, differs.
+        def change(ballot: dict[str, Any]) -> None:
+            selections = ballot["contests"][0]["selections"]
+            selections[1]["ciphertext"] = copy.deepcopy(selections[0]["ciphertext"])
+        e = by_voter(events, 2, change)
+        return [Expect("ballots", "repeated_ciphertext", e),
+                Expect("encrypted_tally", "tally_ciphertexts", find(events, "encrypted_tally"))]
+
+    def unreadable(events: Events, e: dict[str, Any], code: str) -> list[Expect]:
+        # The ballot is in its round but cannot be added to the tally (spec §13).
+        tally = find(events, "encrypted_tally")
+        return [Expect("ballots", code, e), Expect("encrypted_tally", "ballot_unreadable", e),
+                Expect("encrypted_tally", "tally_ballots", tally), Expect("encrypted_tally", "tally_ballots_cast", tally),
+                Expect("encrypted_tally", "tally_ciphertexts", tally)]
+
+    def selection_dropped(events: Events) -> list[Expect]:
+        return unreadable(events, by_voter(events, 2, lambda b: b["contests"][0]["selections"].pop()),
+                          "wrong_selection_count")
+
+    def other_contest(events: Events) -> list[Expect]:
+        # Rule 12; a ballot for another district's contest (rule 8) looks the same on the board.
+        e = by_voter(events, 2, lambda b: b["contests"][0].__setitem__("contest", "another-board"))
+        return unreadable(events, e, "wrong_contests")
+
+    return [Variant("invalid-encoding", "a ballot proof's point not canonically encoded", invalid_encoding),
+            Variant("wrong-election", "a ballot made for another election", wrong_election),
+            Variant("range-proof-count", "a ballot with a range proof too many", extra_range_proof),
+            Variant("bad-range-proof", "a ballot's range proof changed and the ballot signed again", bad_range_proof),
+            Variant("unknown-credential", "a ballot signed with a credential nobody was given", unknown_credential),
+            Variant("no-such-round", "a ballot for a round never opened", no_such_round),
+            Variant("repeated-ciphertext", "a ballot with one ciphertext in two selections", repeated),
+            Variant("selection-count", "a ballot with a selection missing", selection_dropped),
+            Variant("wrong-contests", "a ballot for a contest the round does not hold", other_contest)]
+
+
 def strikeout_variants() -> list[Variant]:
     def too_many_left(events: Events) -> list[Expect]:
         # A ballot's range proof (names left standing within [0, 2]) with a changed response.
@@ -511,7 +609,7 @@ def replacing_qualified_board() -> list[bytes]:
 
 
 VARIANTS: dict[str, Callable[[], list[Variant]]] = {
-    "strikeout": strikeout_variants, "motion": motion_variants, "for-against": for_against_variants,
+    "strikeout": lambda: strikeout_variants() + refusal_variants(), "motion": motion_variants, "for-against": for_against_variants,
     "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
     "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
     "inspection": inspection_variants, "restart": restart_variants,

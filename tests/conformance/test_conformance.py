@@ -4,6 +4,7 @@ fails with exactly the findings the kit lists, and the kit is what scripts/make-
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,28 @@ def test_the_kit_lists_every_feature_and_both_verdicts() -> None:
     for r in RECORDS:
         assert r["verified"] == (not r["findings"]) and (KIT / r["file"]).is_file()
     assert sorted(str(p.relative_to(KIT)) for p in KIT.glob("*/*.zip")) == sorted(r["file"] for r in RECORDS)
+
+
+def test_every_refusal_of_spec_12_5_has_its_record() -> None:
+    # docs/verifier.md names, for each rule of spec §12.5, a record whose ballot breaks it: that
+    # record's findings hold the rule's code, and no rule is left out silently.
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    spec = (docs / "spec.md").read_text(encoding="utf-8")
+    table = spec[spec.index("### 12.5 Accepting a ballot"):spec.index("### 12.6")]
+    codes = {int(n): c for n, c in re.findall(r"^\| (\d+) \| .* \| `([a-z_]+)` \|$", table, flags=re.MULTILINE)}
+    assert sorted(codes) == list(range(1, 19))
+    text = (docs / "verifier.md").read_text(encoding="utf-8")
+    kit = text[text.index("**The refusals of spec §12.5.**"):text.index("`vybory verify` itself gives exactly")]
+    covered: set[int] = set()
+    by_file = {r["file"]: r for r in RECORDS}
+    for rules, code, files in re.findall(r"^\| ([\d, ]+) \| `([a-z_]+)` \| (.*) \|$", kit, flags=re.MULTILINE):
+        numbers = [int(n) for n in rules.split(",")]
+        assert code in {codes[n] for n in numbers}, (rules, code)
+        for file in re.findall(r"`([a-z-]+/[a-z0-9-]+\.zip)`", files):
+            assert code in {f["code"] for f in by_file[file]["findings"]}, file
+        covered |= set(numbers)
+    assert sorted(set(codes) - covered) == [7, 9]
+    assert f"Rules 7 (`{codes[7]}`) and 9 (`{codes[9]}`) have no record" in kit
 
 
 @pytest.mark.parametrize("entry", RECORDS, ids=[r["file"] for r in RECORDS])

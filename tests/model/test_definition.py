@@ -50,7 +50,8 @@ def test_one_organisation_holding_k_trustees_is_refused_unless_recorded():
     text = BASE.replace('organisation = "coop"', 'organisation = "union"')
     found = problems(text)
     assert len(found) == 1
-    assert found[0].startswith("election.toml: trustees: organisation 'union' alone holds 2 trustees")
+    assert found[0].startswith("election.toml: commission.allow_organisation_threshold: is not set, but "
+                               "organisation 'union' alone holds 2 trustees")
     allowed = parse_definition(text.replace("threshold = 2", "threshold = 2\nallow_organisation_threshold = true"))
     assert allowed.allow_organisation_threshold is True
     assert allowed.to_json()["commission"]["allow_organisation_threshold"] is True

@@ -11,6 +11,7 @@ from electionkit import (
     VOTING_OPEN,
     Board,
     at,
+    bad_shares_to,
     council,
     identity_secret,
     key_ceremony_steps,
@@ -34,16 +35,8 @@ def failed_attempt(dealers: tuple[int, ...] = (1, 2, 3)) -> Board:
     """The council's ceremony (n = 5, k = 3) in which ``dealers`` send garbage to trustee 5: each is
     disqualified by trustee 5's justified complaint, and the attempt fails when 3 of them cheat."""
     board = Board(council())
-
-    def lie(kind: str, s: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        if kind == "dkg_shares" and s.trustee in dealers:
-            for share in payload["shares"]:
-                if share["recipient"] == 5:
-                    share["ciphertext"] = "00" * 48
-            return signed(board.state, kind, payload)
-        return payload
-
-    key_ceremony_steps(lambda: board.state, lambda kind, p: board.append(kind, p, T0), T0, "attempt-1", lie)
+    key_ceremony_steps(lambda: board.state, lambda kind, p: board.append(kind, p, T0), T0, "attempt-1",
+                       bad_shares_to(lambda: board.state, 5, dealers))
     return board
 
 

@@ -143,3 +143,34 @@ def test_every_trustee_message_kind_is_signed() -> None:
                  "ballots_mixed", "decryption_share"):
         assert SIGNED_KINDS[kind] == "trustee", kind
     assert EventKind.TRUSTEE_KEY.value in SIGNED_KINDS
+
+
+def test_an_honest_trustee_sends_no_share_to_a_seat_a_forged_restart_gave_away() -> None:
+    """The database operator writes a restart of the key ceremony around the door, signed with a
+    key of its own instead of the commission's, that seats its own trustee in seat 3, then that
+    seat's messaging key signed by the same key: every signature it made checks under the seat it
+    made up. Trustee 1's software takes the seats only as the commission signed them, and refuses
+    before it encrypts a share."""
+    board = Board(council())
+    operator = Scalar.from_int(424242)
+    seats = [t.to_json() for t in board.state.trustees]
+    seats[2] = {**seats[2], "id": "mallory", "name": "Mallory", "signing_key": Point.base_mul(operator).to_hex()}
+    at = "2025-03-01T09:00:00Z"
+    forged = sign_payload(board.state.fingerprint, operator, "commission", "key_ceremony_restarted",
+                          {"attempt": 2, "outcome": {"result": "stalled"}, "reason": "the operator says so",
+                           "trustees": seats, "at": at})
+    board.events.append(next_event(board.events[-1], "key_ceremony_restarted", forged))
+    board.state = replay(board.events)
+    assert board.state.attempt == 2 and board.state.trustees[2].id == "mallory"
+    mine = threshold.new_trustee(3, board.state.threshold, rng("operator"), attempt=2)
+    key = threshold.generate_messaging_key(board.state.ceremony_fingerprint, mine, rng("k")).to_json()
+    board.events.append(next_event(board.events[-1], "trustee_key", sign_payload(
+        board.state.fingerprint, operator, trustee_signer(3), "trustee_key",
+        {"trustee": 3, "attempt": 2, "messaging_key": key, "at": at})))
+    board.state = replay(board.events)
+    anna = protocol.new_trustee_secrets(board.state, "anna", rng("insider-anna"),
+                                        signing_secret=identity_secret("trustee", "anna"))
+    board.append("trustee_key", protocol.publish_trustee_key(board.state, anna, now=T0, rng=rng("k1")), T0)
+    with pytest.raises(Refused) as refused:
+        protocol.publish_shares(board.state, anna, now=T0, rng=rng("s"))
+    assert refused.value.code == "recipient_key_unsigned" and "trustee 3" in refused.value.message

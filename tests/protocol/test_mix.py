@@ -24,6 +24,8 @@ from vybory.rules.base import RankedBallot
 from vybory.verify.mix import ranked_totals, signed_message
 
 LATER = at(VOTING_CLOSE, hours=5)
+# The module's fixtures build one tallied election (the costly part): on one worker, built once.
+pytestmark = pytest.mark.xdist_group("protocol-mix")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from electionkit import (
 )
 
 from vybory import protocol
-from vybory.crypto.group import Scalar
+from vybory.crypto.group import Point, Scalar
 from vybory.errors import InvalidInput, Refused
 from vybory.model.board import Event, EventKind, next_event
 from vybory.model.signing import sign_payload, trustee_signer
@@ -168,3 +168,28 @@ def test_the_trustee_tool_refuses_a_broken_chain_a_forged_witness_and_another_id
     with pytest.raises(Refused) as refused:
         witness_head([], trustee_id="anna", signing_secret=identity_secret("trustee", "anna"))
     assert refused.value.code == "board_broken"
+
+
+def test_the_trustee_tool_refuses_a_restart_the_commission_did_not_sign(ceremony: Board) -> None:
+    """The liar is the server alone: it puts a restart of the key ceremony on the board that gives
+    seat 2 to a key of its own, then a witness signed with that key as trustee 2. Trustee 1's tool
+    takes a restart's trustees only under the commission's signature: it names the board broken
+    and signs nothing."""
+    board = ceremony.copy()
+    state = board.state
+    server = Scalar.from_int(424242)
+    seats = [t.to_json() for t in state.trustees]
+    seats[1] = {**seats[1], "id": "mallory", "name": "Mallory", "signing_key": Point.base_mul(server).to_hex()}
+    restart = sign_payload(state.fingerprint, server, "commission", "key_ceremony_restarted",
+                           {"attempt": 2, "outcome": {"result": "stalled"}, "reason": "the server says so",
+                            "trustees": seats, "at": "2025-05-01T09:00:00Z"})
+    claim = {k: v for k, v in witness(board, "boris").payload.items() if k != "signed"}
+    forged = sign_payload(state.fingerprint, server, trustee_signer(2), "head_witnessed", claim)
+    served = rebuilt(board.events, lambda ev: ev.extend(
+        Event(0, kind, payload, b"", b"") for kind, payload in ((EventKind.KEY_CEREMONY_RESTARTED, restart),
+                                                                (EventKind.HEAD_WITNESSED, forged))))
+    with pytest.raises(Refused) as refused:
+        witness_head(served, trustee_id="anna", signing_secret=identity_secret("trustee", "anna"))
+    assert refused.value.code == "board_broken"
+    assert f"restart at event {len(board.events) + 1}" in refused.value.message
+

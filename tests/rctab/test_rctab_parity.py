@@ -10,14 +10,27 @@ expected summaries are RCTab's files (see ``data/README.md``), never ours.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from vybory.cli.rctab import count_rctab, detailed_csv, jackson, summaries, summary_csv
+from vybory.cli.rctab import RctabCount, count_rctab, detailed_csv, jackson, summaries, summary_csv
 
 DATA = Path(__file__).resolve().parent / "data"
-CASES = sorted(d.name for d in DATA.iterdir() if (d / f"{d.name}_config.json").exists())
+# every contest RCTab keeps its reports of (the conversion cases keep only their converted records)
+CASES = sorted(d.name for d in DATA.iterdir() if (d / f"{d.name}_config.json").exists()
+               and list(d.glob("*_expected_detailed_report.json")))
+
+# Three tests read each case's count (its summaries, its detailed and its summary CSV): counted
+# once, on one worker.
+pytestmark = pytest.mark.xdist_group("rctab-parity")
+
+
+@cache
+def counted(case: str) -> RctabCount:
+    """The case's count from its RCTab configuration (a frozen value, shared by the tests)."""
+    return count_rctab(DATA / case / f"{case}_config.json")
 
 
 def _expected(path: Path) -> tuple[str, dict]:
@@ -39,7 +52,7 @@ def test_the_suite_is_all_there() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_case_matches_rctab(case: str) -> None:
     folder = DATA / case
-    count = count_rctab(folder / f"{case}_config.json")
+    count = counted(case)
     ours = summaries(count)
     contest = [s for s in ours if "precinct" not in s["config"] and "batch" not in s["config"]]
     slices = {(k, s["config"][k]): s for s in ours for k in ("precinct", "batch") if k in s["config"]}
@@ -65,7 +78,7 @@ def _as_rctab_writes(text: str) -> str:
 @pytest.mark.parametrize("case", CASES)
 def test_detailed_csv_matches_rctab(case: str) -> None:
     folder = DATA / case
-    count = count_rctab(folder / f"{case}_config.json")
+    count = counted(case)
     expected = sorted(folder.glob("*_expected_detailed_report.csv"))
     assert len(expected) == len(count.passes)
     for tabulation, path in zip(count.passes, expected, strict=True):
@@ -86,7 +99,7 @@ def test_summary_csv_is_the_detailed_one_without_the_inactive_breakdown(case: st
     """RCTab's own check of its summary report (``compareExtendedSummaryToSummary``):
     line for line its detailed report, but the "Inactive Ballots by ..." rows."""
     folder = DATA / case
-    count = count_rctab(folder / f"{case}_config.json")
+    count = counted(case)
     expected = sorted(folder.glob("*_expected_detailed_report.csv"))
     for tabulation, path in zip(count.passes, expected, strict=True):
         want = [line for line in path.read_text(encoding="utf-8").splitlines()
@@ -97,7 +110,7 @@ def test_summary_csv_is_the_detailed_one_without_the_inactive_breakdown(case: st
 def test_summary_csv_matches_rctabs_own_summary_report() -> None:
     """The one contest of RCTab's suite that keeps its summary report: byte for byte (CRLF)."""
     folder = DATA / "2024_alaska_dominion"
-    count = count_rctab(folder / "2024_alaska_dominion_config.json")
+    count = counted("2024_alaska_dominion")
     want = (folder / "2024_alaska_dominion_expected_summary_report.csv").read_bytes()
     ours = summary_csv(count, count.passes[0]).replace("vybory (RCTab rules)", "RCTab 2.0.0")
     assert ours.encode() == want.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")

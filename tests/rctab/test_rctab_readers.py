@@ -188,6 +188,8 @@ def test_cdf_json(tmp_path: Path) -> None:
          "ContestSelection[0]", "no CandidateIds"),
         (lambda d: d["Election"][0]["Contest"][0]["ContestSelection"][0].update(CandidateIds=["ghost"]),
          "ContestSelection[0]", "'ghost' is not in the Candidate list"),
+        (lambda d: d["Election"][0]["Contest"][0]["ContestSelection"][0].update(CandidateIds=[[]]),
+         "ContestSelection[0]", "CandidateIds must list candidate ids"),
         (lambda d: d["CVR"][0].update(CurrentSnapshotId="nope"), "CVR[0]", "no CVRSnapshot"),
         (lambda d: _first_selection(d).update(ContestSelectionId="ghost"), "CVR[0]", "'ghost' is not in the contest"),
         (lambda d: _first_position(d).update(Rank="first"), "CVR[0]", "Rank must be a whole number"),
@@ -273,6 +275,21 @@ def test_dominion(tmp_path: Path) -> None:
     edit_config(config, lambda c: c["cvrFileSources"][0].update(contestId="1"))
     (folder / "CandidateManifest.json").unlink()
     refused(config, "CandidateManifest.json", "missing from the Dominion export")
+
+
+def test_a_dominion_manifest_is_read_as_strictly_as_the_records(tmp_path: Path) -> None:
+    # A manifest that names its list twice (a reader that keeps the last would map the candidate
+    # ids through a list nobody sees first), or that holds NaN, is refused like a CvrExport.
+    config = copy_case(tmp_path, "dominion_alaska")
+    manifest = tmp_path / "_shared" / "dominion_alaska" / "alaska_input_data" / "CandidateManifest.json"
+    good = manifest.read_text(encoding="utf-8-sig")
+    listed = json.loads(good)["List"]
+    manifest.write_text(json.dumps({"List": listed[::-1]})[:-1] + ", " + json.dumps({"List": listed})[1:])
+    refused(config, "CandidateManifest.json", "the key 'List' appears twice")
+    manifest.write_text(json.dumps({"List": listed}).replace('"Id": 1,', '"Id": NaN,', 1))
+    refused(config, "CandidateManifest.json", "NaN is not JSON")
+    manifest.write_text(good)
+    assert count_rctab(config).ballots > 0
 
 
 def test_clear_ballot(tmp_path: Path) -> None:

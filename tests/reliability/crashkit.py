@@ -128,10 +128,13 @@ class CrashRun:
 
 def crash_run(served: Served, folder: Path, slug: str, credentials: list[dict[str, str]], *, clients: int,
               per_credential: int, kills: int, database: PrivatePostgres | None = None,
-              gap: tuple[float, float] = (0.3, 1.5)) -> CrashRun:
+              gap: tuple[float, float] = (0.3, 1.5), first_gap: tuple[float, float] = (0.02, 0.2)) -> CrashRun:
     """Starts ``clients`` voter processes on disjoint credentials, kills the server ``kills``
     times at random moments while they cast (and the database once, halfway, if given), and
-    returns what the clients saw once they are done."""
+    returns what the clients saw once they are done.
+
+    The first kill comes within ``first_gap`` of the start, so that at least one lands while
+    ballots are in flight even when the clients cast their ballots faster than ``gap``."""
     run = CrashRun(slug)
     go = folder / "go"
     processes, outputs, readies = [], [], []
@@ -156,7 +159,7 @@ def crash_run(served: Served, folder: Path, slug: str, credentials: list[dict[st
     go.write_text("go")
     random = secrets.SystemRandom()
     while run.kills < kills:
-        time.sleep(random.uniform(*gap))
+        time.sleep(random.uniform(*(gap if run.kills else first_gap)))
         casting = any(p.poll() is None for p in processes)
         if database is not None and run.database_kills == 0 and run.kills == kills // 2:
             database.kill()

@@ -8,8 +8,10 @@ they would on their own machines) and hand only the public payloads to the servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from electionkit import (
     NOMINATIONS_CLOSE,
     ROLL,
@@ -22,6 +24,7 @@ from electionkit import (
 )
 from electionkit import SMALL_COUNCIL as DEFINITION
 
+from vybory.errors import VyboryError
 from vybory.service import ElectionService
 
 
@@ -35,6 +38,17 @@ def bump(scalar_hex: str) -> str:
     from vybory.crypto.group import Scalar
 
     return Scalar.from_int(int(Scalar.from_hex(scalar_hex, "s")) + 1).to_hex()
+
+
+def refused(service: ElectionService, slug: str, call: Callable[[], object], code: str) -> VyboryError:
+    """Runs ``call``, expects a refusal with ``code``, and checks that the board and the index
+    tables are unchanged; returns the error."""
+    before = board_snapshot(service, slug)
+    with pytest.raises(VyboryError) as caught:
+        call()
+    assert caught.value.code == code, caught.value
+    assert board_snapshot(service, slug) == before
+    return caught.value
 
 
 def board_snapshot(service: ElectionService, slug: str = SLUG) -> tuple[Any, ...]:
@@ -51,4 +65,4 @@ def board_snapshot(service: ElectionService, slug: str = SLUG) -> tuple[Any, ...
 
 
 __all__ = ["DEFINITION", "NOMINATIONS_CLOSE", "ROLL", "SLUG", "T0", "VOTING_CLOSE", "VOTING_OPEN", "board_snapshot",
-           "bump", "new_election", "rng"]
+           "bump", "new_election", "refused", "rng"]

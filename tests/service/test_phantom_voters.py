@@ -20,11 +20,11 @@ from electionkit import (
     roll_statement,
     signed,
 )
-from kit import board_snapshot, new_election, rng
+from kit import new_election, refused, rng
 
 from vybory import protocol
 from vybory.crypto.group import Scalar
-from vybory.errors import Refused, VyboryError
+from vybory.errors import Refused
 from vybory.model.signing import AUTHORITY, COMMISSION, sign_payload
 
 
@@ -43,15 +43,6 @@ def phantoms(n: int, district: str = "north") -> list[tuple[Any, str, int]]:
     """``n`` public credentials whose secrets the insider made: (credential, district, weight)."""
     gen = rng("insider")
     return [(protocol.generate_credential(gen)[1], district, 1) for _ in range(n)]
-
-
-def refused(service, slug: str, call, code: str) -> VyboryError:  # type: ignore[no-untyped-def]
-    before = board_snapshot(service, slug)
-    with pytest.raises(VyboryError) as info:
-        call()
-    assert info.value.code == code, info.value
-    assert board_snapshot(service, slug) == before
-    return info.value
 
 
 def honest_list(e) -> tuple[dict[str, Any], list[Any]]:  # type: ignore[no-untyped-def]

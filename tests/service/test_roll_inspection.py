@@ -22,11 +22,10 @@ from electionkit import (
     credentials_for,
     signed,
 )
-from kit import board_snapshot, new_election
+from kit import new_election, refused
 
 from vybory import protocol
 from vybory.crypto.group import Scalar
-from vybory.errors import VyboryError
 from vybory.model.definition import parse_roll
 from vybory.model.roll import roll_commitment
 from vybory.model.signing import COMMISSION, sign_payload
@@ -42,15 +41,6 @@ def election(service):  # type: ignore[no-untyped-def]
     e.clock.set(at(NOMINATIONS_CLOSE, days=3))
     service.close_nominations(e.slug)
     return e
-
-
-def refused(service, slug: str, call, code: str) -> VyboryError:  # type: ignore[no-untyped-def]
-    before = board_snapshot(service, slug)
-    with pytest.raises(VyboryError) as info:
-        call()
-    assert info.value.code == code, info.value
-    assert board_snapshot(service, slug) == before
-    return info.value
 
 
 def complaint(kind: str, voter: str, district: str, reason: str = "I live in the district") -> dict[str, Any]:

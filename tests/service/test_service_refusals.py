@@ -113,6 +113,30 @@ def test_a_replayed_ballot_gets_its_first_receipt_and_a_copied_ciphertext_is_ref
             "replayed_ciphertext")
 
 
+def test_an_old_receipt_goes_only_to_the_very_same_ballot(election) -> None:
+    """The liar is whoever sends a ballot that is not the one on the board (another ballot of the
+    same credential, or the same ciphertexts signed anew): it is cast or refused as any ballot is,
+    never answered with the receipt of the ballot already there; and the very same ballot sent
+    again after a re-vote gets its first receipt and does not count again."""
+    service = election.service
+    secret = election.credentials["north"][0]
+    ballot = election.make_ballot(secret, {"north-seat": ["Ivanov"]})
+    first = service.cast_ballot(SLUG, ballot.to_json())
+    other = election.make_ballot(secret, {"north-seat": ["Petrova"]}, seed="re-vote")
+    second = service.cast_ballot(SLUG, other.to_json())
+    assert second.tracking_code != first.tracking_code and second.position > first.position
+    assert second.replaced == first.tracking_code
+    # The first ballot's ciphertexts under a fresh signature of its own credential: other bytes.
+    refused(service, lambda: service.cast_ballot(SLUG, resign(ballot.to_json(), secret)), InvalidBallot,
+            "replayed_ciphertext")
+    before = board_snapshot(service)
+    assert service.cast_ballot(SLUG, ballot.to_json()) == first
+    assert service.cast_ballot(SLUG, other.to_json()) == second
+    assert board_snapshot(service) == before
+    last = service.state(SLUG).rounds[1].last_ballot[ballot.credential.to_hex()]
+    assert last.tracking_code == second.tracking_code
+
+
 def test_a_ballot_for_another_election_is_refused(service, clock, election) -> None:
     other = new_election(service, DEFINITION.replace(SLUG, "council-2026"), ROLL).open_for_voting()
     clock.set(clock() + timedelta(minutes=1))

@@ -98,6 +98,35 @@ def test_a_ballot_under_a_key_that_is_not_the_elections_is_caught(exported: Any)
     assert "whoever holds that key can read it" in finding.message
 
 
+def test_a_record_whose_announced_key_is_the_servers_does_not_hold(exported: Any, tmp_path: Path) -> None:
+    # The server announces a joint key of its own on the board (re-hashing the chain and the
+    # manifest) and its booth encrypts under that key: the audit opens under the record's key,
+    # but that key is not the one the trustees' ceremony makes, so the audit does not hold.
+    import zipfile
+
+    from tamper import load, manifest_for, read_zip, rechain, rechained, to_lines
+
+    server = Point.base_mul(Scalar.random(DeterministicRng("server's own key")))
+    files = read_zip(exported.path)
+    events = load(files["events.jsonl"].splitlines(keepends=True))
+    (completed,) = [e for e in events if e["kind"] == "key_ceremony_completed"]
+    completed["payload"]["public_key"] = server.to_hex()
+    audit = _bytes(audit_file(exported, key=server))
+    result = check_audit(rechained(files, events), read_audit(audit))
+    assert not result.holds and not result.board_intact and result.findings == ()
+
+    rechain(events)
+    lines = to_lines(events)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, data in {**files, "events.jsonl": b"".join(lines),
+                           "manifest.json": manifest_for(files, lines, events)}.items():
+            archive.writestr(name, data)
+    (tmp_path / "audit.json").write_bytes(audit)
+    out = run("verify-ballot", str(forged), "--audit", str(tmp_path / "audit.json"), code=1)
+    assert "does not hold" in out and "key ceremony" in out and "faithfully" not in out
+
+
 def test_a_ballot_that_drops_or_reorders_a_contest_is_caught(exported: Any) -> None:
     audit = audit_file(exported)
     dropped = dict(audit, contests=audit["contests"][:1])
@@ -133,6 +162,29 @@ def test_a_ballot_with_too_many_marks_is_caught(exported: Any) -> None:
     audit["encryption_code"] = encryption_code(read_audit(_bytes(audit, code="00" * 32)).contests)
     [finding] = opened(exported, audit).findings
     assert finding.code == "audit_invalid_choice" and finding.field == "audit.contests[0]"
+
+
+def test_a_booth_that_used_a_layout_of_its_own_is_caught(exported: Any) -> None:
+    """The record's layout is the one the file is read with, never the file's own: a contest with a
+    selection left out (a candidate the booth dropped) and a selection holding more than its
+    maximum are each named, even with the encryption code made to match."""
+    state = exported.election.state()
+    layout = state.rounds[1].layouts["south-seat"]
+    short = audit_file(exported)
+    short["contests"][0]["ciphertexts"].pop()
+    short["contests"][0]["randomness"].pop()
+    short["encryption_code"] = encryption_code(read_audit(_bytes(short, code="00" * 32)).contests)
+    [finding] = opened(exported, short).findings
+    assert (finding.code, finding.field) == ("audit_mismatch", "audit.contests[0]")
+    assert f"{layout.size} selections in this round, not {layout.size - 1}" in finding.message
+    over = audit_file(exported)
+    r = Scalar.random(DeterministicRng("over"))
+    over["contests"][0]["ciphertexts"][0] = elgamal.encrypt(state.public_key, layout.maxima[0] + 1, r).to_json()
+    over["contests"][0]["randomness"][0] = r.to_hex()
+    over["encryption_code"] = encryption_code(read_audit(_bytes(over, code="00" * 32)).contests)
+    [finding] = opened(exported, over).findings
+    assert (finding.code, finding.field) == ("audit_mismatch", "audit.contests[0].ciphertexts[0]")
+    assert f"from 0 to {layout.maxima[0]}" in finding.message
 
 
 @pytest.mark.parametrize(("change", "field"), [

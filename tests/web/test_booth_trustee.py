@@ -225,3 +225,36 @@ def test_the_decryption_vector_code_passes_its_own_tests() -> None:
     summary = counts(result.stdout)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert summary["fail"] == 0 and summary["skipped"] == 0 and summary["pass"] >= 4, summary
+
+
+def test_a_lying_server_is_told_in_the_trustees_language(page: Any, live_server: Any, counted: Election,
+                                                         tmp_path: Path, snap: Any) -> None:
+    """The server (or whoever sits between it and the trustee) sends a tally whose ciphertext is not
+    a group element, or refuses with its own words: the page refuses to compute, posts nothing,
+    and says so in Russian."""
+    log_in(page, live_server)
+    page.goto(live_server(f"/trustee/elections/{SLUG}/decrypt?lang=ru"))
+    page.wait_for_selector("#trustee-decrypt[data-ready=yes]")
+
+    def forged(route: Any) -> None:
+        view = route.fetch().json()
+        bad = "ff" * 32
+        view["encrypted_tally"]["contests"][0]["ciphertexts"][0]["alpha"] = bad
+        view["decryption_ciphertexts"][0]["alpha"] = bad
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(view))
+
+    page.route(f"**/api/elections/{SLUG}/tally/1", forged)
+    page.set_input_files("#key-file", str(key_file(tmp_path, counted, 1)))
+    page.click("#compute-share")
+    expect(page.locator("#decrypt-error")).to_contain_text("не читается так, как должно; ничего не отправлено")
+    snap(page, "trustee-forged-tally-ru")
+    page.unroute(f"**/api/elections/{SLUG}/tally/1")
+    refusal = {"code": "no_tally", "message": "round 1 has no encrypted tally",
+               "words": {"id": "round %(round)s is already closed", "params": {"round": 1}}}
+    page.route(f"**/api/elections/{SLUG}/tally/1",
+               lambda route: route.fulfill(status=409, content_type="application/json", body=json.dumps(refusal)))
+    page.set_input_files("#key-file", str(key_file(tmp_path, counted, 1)))
+    page.click("#compute-share")
+    expect(page.locator("#decrypt-error")).to_contain_text("тур 1 уже закрыт")
+    assert counted.service.events(SLUG, kinds=["decryption_share"]) == []
+    assert page.vybory_errors == []

@@ -16,6 +16,7 @@ from webkit import (
     SLUG,
     VOTING_CLOSE,
     VOTING_OPEN,
+    fill_election_form,
     key_ceremony,
     vote,
 )
@@ -28,17 +29,26 @@ FORM = {
     "#nominations_close": "2025-03-10T12:00",
     "#voting_open": "2025-03-20T06:00",
     "#voting_close": "2025-03-21T20:00",
-    "#districts": "north | North\nsouth | South",
-    "#organisations": "union | Metalworkers' union | trade_union\ncoop | Consumer co-operative | cooperative\n"
-    "youth | Youth league | youth",
-    "#trustees": "\n".join(f"{t} | {t.title()} | {o} | {signing_key('trustee', t)}"
-                            for t, o in (("anna", "union"), ("clara", "coop"), ("elena", "union"))),
     "#authority_key": signing_key("authority"),
     "#commission_key": signing_key("commission"),
     "#threshold": "2",
-    "#contests": "north-seat | Councillor for the North | north | majority\n"
-    "south-seat | Councillor for the South | south | majority | 1",
     "#credential_authority": "Credentials office",
+}
+ROWS = {
+    "districts": [{"name": "North", "id": "north"}, {"name": "South", "id": "south"}],
+    "organisations": [
+        {"name": "Metalworkers' union", "type": "trade union", "id": "union"},
+        {"name": "Consumer co-operative", "type": "co-operative", "id": "coop"},
+        {"name": "Youth league", "type": "youth organisation", "id": "youth"},
+    ],
+    "trustees": [{"name": t.title(), "organisation": o, "signing_key": signing_key("trustee", t), "id": t}
+                 for t, o in (("anna", "union"), ("clara", "coop"), ("elena", "union"))],
+    "contests": [
+        {"title": "Councillor for the North", "district": "north", "id": "north-seat",
+         "method": "Absolute majority with runoff (1937)"},
+        {"title": "Councillor for the South", "district": "south", "id": "south-seat",
+         "method": "Absolute majority with runoff (1937)", "seats": "1"},
+    ],
 }
 
 
@@ -68,21 +78,22 @@ def test_a_secretary_creates_and_runs_an_election(
     snap(page, "commission-new-election")
 
     # A form with a problem: refused, every problem named, the values kept.
-    for selector, value in FORM.items():
-        page.fill(selector, value)
+    fill_election_form(page, FORM, ROWS)
     roll = tmp_path / "roll.csv"
     roll.write_text(ROLL, encoding="utf-8")
-    page.set_input_files("#form-roll", str(roll))
-    page.click("#election-form button[type=submit]")
+    page.set_input_files("#roll", str(roll))
+    page.click("button[value=create]")
     error = page.inner_text("#error")
     assert "organisation 'union' alone holds 2 trustees" in error
+    assert "organisation 'union' alone holds 2 trustees" in page.inner_text(
+        "#allow_organisation_threshold-problems")
     assert page.input_value("#title") == "Town council election"
     snap(page, "commission-new-election-refused")
 
-    page.fill("#trustees", "\n".join(f"{t} | {t.title()} | {o} | {signing_key('trustee', t)}"
-                                     for t, o in (("anna", "union"), ("clara", "coop"), ("elena", "youth"))))
-    page.set_input_files("#form-roll", str(roll))
-    page.click("#election-form button[type=submit]")
+    # The roll chosen before is kept; the third trustee goes to the youth league.
+    assert "A roll of 13 lines is kept" in page.inner_text("#election-form")
+    page.fill("#trustees-2-organisation", "Youth league")
+    page.click("button[value=create]")
     assert page.url.endswith(f"/commission/elections/{SLUG}?done=created")
     assert "The election is created." in page.inner_text("main")
     assert "12 voters on the roll" in page.inner_text("#roll")

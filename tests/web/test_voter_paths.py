@@ -73,6 +73,20 @@ def test_the_tracking_code_as_printed_is_found_on_the_board(page: Any, live_serv
     assert page.vybory_errors == []
 
 
+def cast_in_district(page: Any, district: str, contest: str, candidate: str, credential: str) -> None:
+    """In the council's booth at the district choice: picks ``district``, marks ``candidate`` in
+    ``contest``, encrypts, and signs and casts with ``credential``."""
+    page.wait_for_selector("#step-district")
+    page.check(f"#district-form label:has-text('{district}')")
+    page.click("#district-form button[type=submit]")
+    page.locator(f"fieldset[data-contest={contest}] input[data-candidate='{candidate}']").check()
+    page.click("#to-review")
+    page.click("#encrypt")
+    page.wait_for_selector("#step-encrypted")
+    page.click("#cast")
+    page.fill("#credential", credential)
+    page.click("#sign-and-cast")
+
 
 def test_a_credential_of_another_district_is_told_its_district(page: Any, live_server: Any, web_service: Any,
                                                                 web_clock: Any, tmp_path: Any, snap: Any) -> None:
@@ -86,16 +100,7 @@ def test_a_credential_of_another_district_is_told_its_district(page: Any, live_s
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     page.goto(live_server(f"/elections/{COUNCIL}/booth"))
-    page.wait_for_selector("#step-district")
-    page.check("#district-form label:has-text('South')")
-    page.click("#district-form button[type=submit]")
-    page.locator("fieldset[data-contest=south-seat] input[data-candidate='Volkov']").check()
-    page.click("#to-review")
-    page.click("#encrypt")
-    page.wait_for_selector("#step-encrypted")
-    page.click("#cast")
-    page.fill("#credential", north)
-    page.click("#sign-and-cast")
+    cast_in_district(page, "South", "south-seat", "Volkov", north)
     error = page.locator("#credential-error")
     error.wait_for(state="visible")
     assert error.get_attribute("data-code") == "wrong_district"
@@ -105,16 +110,7 @@ def test_a_credential_of_another_district_is_told_its_district(page: Any, live_s
     snap(page, "booth-wrong-district")
 
     page.click("#choose-district")
-    page.wait_for_selector("#step-district")
-    page.check("#district-form label:has-text('North')")
-    page.click("#district-form button[type=submit]")
-    page.locator("fieldset[data-contest=north-seat] input[data-candidate='Ivanov']").check()
-    page.click("#to-review")
-    page.click("#encrypt")
-    page.wait_for_selector("#step-encrypted")
-    page.click("#cast")
-    page.fill("#credential", north)
-    page.click("#sign-and-cast")
+    cast_in_district(page, "North", "north-seat", "Ivanov", north)
     page.wait_for_selector("#step-receipt")
     [cast] = web_service.events(COUNCIL, kinds=["ballot_cast"])
     assert [c["contest"] for c in cast.payload["ballot"]["contests"]] == ["north-seat"]
@@ -137,16 +133,7 @@ def test_a_mistyped_credential_is_told_it_is_not_on_the_list_before_anything_is_
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     page.goto(live_server(f"/elections/{COUNCIL}/booth?lang=ru"))
-    page.wait_for_selector("#step-district")
-    page.check("#district-form label:has-text('North')")
-    page.click("#district-form button[type=submit]")
-    page.locator("fieldset[data-contest=north-seat] input[data-candidate='Ivanov']").check()
-    page.click("#to-review")
-    page.click("#encrypt")
-    page.wait_for_selector("#step-encrypted")
-    page.click("#cast")
-    page.fill("#credential", stranger)
-    page.click("#sign-and-cast")
+    cast_in_district(page, "North", "north-seat", "Ivanov", stranger)
     error = page.locator("#credential-error")
     error.wait_for(state="visible")
     assert error.get_attribute("data-code") == "unknown_credential"

@@ -50,6 +50,8 @@ def trustee_message(
 ) -> dict[str, Any]:
     """A trustee's step computed from the board (the key file is ``folder/<trustee>-key.json``
     unless ``key`` is given)."""
+    if step == "decrypt":
+        kwargs.setdefault("ballots", service.events(slug, kinds=["ballot_cast"]))
     return offline_step(board_state(service, slug), key or folder / f"{trustee}-key.json", trustee, step, **kwargs)
 
 
@@ -99,3 +101,27 @@ def tallied(service: Any, clock: Any, folder: Path) -> dict[str, list[str]]:
 __all__ = ["DEFINITION", "NOMINATIONS_CLOSE", "PASSWORD", "ROLL", "SLUG", "VOTING_CLOSE", "VOTING_OPEN",
            "board_state", "issue_credentials", "key_ceremony", "nominate_all", "open_for_voting", "post", "tallied",
            "trustee_message", "vote"]
+
+
+def fill_election_form(page: Any, scalars: dict[str, str], rows: dict[str, list[dict[str, str]]]) -> None:
+    """Fills the new-election form as a secretary does: each field by its id, each list's rows
+    added with the list's own "Add" button when the form has too few (a server round trip that
+    keeps what was typed). A select is chosen by its value or its visible label."""
+    for name, entries in rows.items():
+        for index in range(len(entries)):
+            if page.locator(f"#{name}-{index}").count() == 0:
+                page.click(f"button[value='add:{name}']")
+                page.wait_for_selector(f"#{name}-{index}")
+    for name, entries in rows.items():
+        for index, entry in enumerate(entries):
+            for column, value in entry.items():
+                target = f"#{name}-{index}-{column}"
+                if page.locator(f"select{target}").count():
+                    page.select_option(target, value)
+                else:
+                    page.fill(target, value)
+    for selector, value in scalars.items():
+        if page.locator(f"select{selector}").count():
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)

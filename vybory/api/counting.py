@@ -12,6 +12,7 @@ from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.api.views import results_view
 from vybory.errors import InvalidInput
+from vybory.protocol.keys import attempt_outcome
 from vybory.protocol.tally import decryption_ciphertexts
 from vybory.service.elections import TRUSTEE_STEPS
 from vybory.text import say
@@ -32,6 +33,13 @@ class CredentialList(BaseModel):
     payload: dict[str, Any] = Field(
         description="the credentials_published payload the credential authority made and signed on "
         "its own machine (`vybory credentials issue`)"
+    )
+
+
+class Restart(BaseModel):
+    payload: dict[str, Any] = Field(
+        description="the key_ceremony_restarted payload the commission made and signed on its own machine "
+        "(`vybory election restart-keys --out`)"
     )
 
 
@@ -68,6 +76,9 @@ def key_ceremony(slug: str, request: Request) -> dict[str, Any]:
         keys = state.keys
         return {
             "step": keys.step(state.trustee_count),
+            "attempt": state.attempt,
+            # How the latest attempt ended when the commission may restart it (spec §5.8), else null.
+            "restartable": attempt_outcome(state, now),
             "threshold": state.threshold,
             "trustees": [
                 {
@@ -80,7 +91,7 @@ def key_ceremony(slug: str, request: Request) -> dict[str, Any]:
                     "complaints": i in keys.complaints,
                     "qualified": i in keys.qualified,
                 }
-                for i, t in enumerate(state.definition.trustees, start=1)
+                for i, t in enumerate(state.trustees, start=1)
             ],
             "public_key": None if state.public_key is None else state.public_key.to_hex(),
             "qualified": list(keys.qualified),
@@ -112,6 +123,16 @@ def complete_key_ceremony(
 ) -> dict[str, Any]:
     require_commission(login, slug)
     return posted(service_of(request).complete_key_ceremony(slug))
+
+
+@router.post("/elections/{slug}/key-ceremony/restart", tags=["key ceremony"], status_code=201)
+def restart_key_ceremony(
+    slug: str, body: Restart, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Restarts a key ceremony that failed (fewer than k trustees qualified) or stalled past its
+    deadline, with the commission's signed restart; refused (nothing changes) otherwise."""
+    require_commission(login, slug)
+    return posted(service_of(request).restart_key_ceremony(slug, body.payload))
 
 
 @router.post("/elections/{slug}/credentials", tags=["credentials"], status_code=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vybory.api.auth import (
     Login,
@@ -17,8 +17,10 @@ from vybory.api.auth import (
 from vybory.api.common import posted, read_state, service_of
 from vybory.api.errors import ApiError
 from vybory.api.throttle import throttles_of
+from vybory.api.views import roll_view
 from vybory.errors import InvalidInput
 from vybory.text import say
+from vybory.verify.heads import Head, heads_line
 
 router = APIRouter(prefix="/api")
 
@@ -63,6 +65,23 @@ class RollStatement(BaseModel):
     )
     roll: str | None = Field(
         None, description="the private roll it describes, CSV text, stored for the credential authority"
+    )
+
+
+class NewComplaint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    complaint: str = Field(description="left_off (a voter missing from the roll) or not_eligible (an entry that "
+                                       "should not be on it)")
+    voter: str = Field(description="the roll number the complaint is about")
+    district: str = Field(description="the district whose roll it is about")
+    reason: str = Field(description="why, 1 to 2000 characters")
+
+
+class SignedAnswers(BaseModel):
+    payload: dict[str, Any] = Field(
+        description="the roll_complaints_answered payload the commission signed on its own machine "
+                    "(`vybory roll answer --out`)"
     )
 
 
@@ -170,7 +189,9 @@ def add_user(
         )
     if body.election and body.subject:
         definition = service.definition(body.election)
-        known = definition.has_trustee if body.role == "trustee" else definition.has_organisation
+        election = body.election
+        known = ((lambda subject: service.has_trustee(election, subject)) if body.role == "trustee"
+                 else definition.has_organisation)
         if body.role in ("trustee", "organisation") and not known(body.subject):
             raise InvalidInput(
                 say("%(subject)s is not a %(role)s of election %(election)s", subject=repr(body.subject), role=body.role, election=repr(body.election)),
@@ -317,6 +338,35 @@ def roll_summary(
         entry["voters"] += 1
         entry["weight"] += voter.weight
     return {"voters": sum(e["voters"] for e in districts.values()), "districts": districts}
+
+
+MAX_COMPLAINT_BYTES = 8 * 1024
+
+
+@router.get("/elections/{slug}/roll/public", tags=["roll inspection"])
+def public_roll(slug: str, request: Request, voter: str | None = None) -> dict[str, Any]:
+    """The roll posted for inspection (``public_roll``): roll numbers and weights per district, every
+    complaint with the commission's answer; with ``voter``, whether that roll number is listed."""
+    return read_state(service_of(request), slug, lambda state, now: roll_view(state, voter))
+
+
+@router.post("/elections/{slug}/roll/complaints", tags=["roll inspection"], status_code=201,
+             max_body_size=MAX_COMPLAINT_BYTES)
+def file_roll_complaint(slug: str, body: NewComplaint, request: Request) -> dict[str, Any]:
+    """Files a complaint about the roll (anyone may; every complaint counts against the caller's
+    address). Keep the answer: ``head_line`` is a line for your heads file (``vybory verify --heads``)."""
+    throttles_of(request).complaint(request)
+    done = service_of(request).file_roll_complaint(slug, body.model_dump())
+    return {**done.to_json(), "head_line": heads_line(Head(done.position, done.hash, "roll complaint")).strip()}
+
+
+@router.post("/elections/{slug}/roll/answers", tags=["roll inspection"], status_code=201)
+def answer_roll_complaints(
+    slug: str, body: SignedAnswers, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """Puts the commission's signed answers to complaints about the roll on the board."""
+    require_commission(login, slug)
+    return posted(service_of(request).answer_roll_complaints(slug, body.payload))
 
 
 # --- organisations and nominations ------------------------------------------------------

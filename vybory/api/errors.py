@@ -81,12 +81,18 @@ def status_of(error: VyboryError) -> int:
 
 def error_body(error: VyboryError) -> dict[str, Any]:
     """``code``, ``message`` (English) and ``field``; ``words``: the message's id and parameters
-    for a translation (:meth:`vybory.text.Text.to_json`), when it has them."""
+    for a translation (:meth:`vybory.text.Text.to_json`), when it has them; for a refused
+    definition, ``problems`` (English lines) and ``problem_words`` (the same as messages, in order:
+    parameters ``source``, ``key`` and ``rule``)."""
     body: dict[str, Any] = {"code": error.code, "message": error.message, "field": error.field}
     if isinstance(error.message, Text):
         body["words"] = error.message.to_json()
     if isinstance(error, InvalidDefinition):
         body["problems"] = list(error.problems)
+        body["problem_words"] = [
+            p.to_json() if isinstance(p, Text) else {"id": "%(words)s", "params": {"words": str(p)}}
+            for p in error.problems
+        ]
     return body
 
 

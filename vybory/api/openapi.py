@@ -43,6 +43,7 @@ THROTTLED = {
     ("put", "/api/session/password"),
     ("post", "/api/elections/{slug}/ballots"),
     ("get", "/api/elections/{slug}/ballots/{tracking_code}"),
+    ("post", "/api/elections/{slug}/roll/complaints"),
 }
 
 DOWNLOADS: dict[str, dict[str, Any]] = {

@@ -89,6 +89,9 @@ class Throttle:
         return count
 
 
+# Complaints about the roll: anyone may file, so every complaint (accepted or refused) counts
+# against the address; ten are free, then a wait from a minute, doubling, up to a day.
+COMPLAINT_ADDRESS = Policy(free=10, base=60.0, ceiling=86400.0, forget=86400.0)
 LOGIN_ACCOUNT = Policy(free=5)
 LOGIN_ADDRESS = Policy(free=20)
 GUESS_ADDRESS = Policy(free=50, ceiling=300.0)
@@ -103,11 +106,13 @@ class Throttles:
         account: Policy = LOGIN_ACCOUNT,
         address: Policy = LOGIN_ADDRESS,
         guesses: Policy = GUESS_ADDRESS,
+        complaints: Policy = COMPLAINT_ADDRESS,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.accounts = Throttle(account, clock=clock)
         self.addresses = Throttle(address, clock=clock)
         self.guesses = Throttle(guesses, clock=clock)
+        self.complaints = Throttle(complaints, clock=clock)
 
     def check_login(self, request: Request, username: str) -> None:
         """Refuses (429) a login while its account or its address is locked."""
@@ -131,6 +136,13 @@ class Throttles:
     def guess_failed(self, request: Request) -> None:
         self.guesses.failed(address_of(request))
 
+    def complaint(self, request: Request) -> None:
+        """Refuses (429) a complaint about the roll while the caller's address is locked; else counts it."""
+        wait = self.complaints.retry_after(address_of(request))
+        if wait > 0:
+            raise _too_many("complaints", wait, "complaint")
+        self.complaints.failed(address_of(request))
+
 
 def address_of(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
@@ -144,6 +156,8 @@ def _too_many(what: str, wait: float, field: str) -> ApiError:
     seconds = max(1, math.ceil(wait))
     if what == "logins":
         message = say("too many failed logins: try again in %(seconds)s seconds", seconds=seconds)
+    elif what == "complaints":
+        message = say("too many complaints from this address: try again in %(seconds)s seconds", seconds=seconds)
     else:
         message = say("too many refused attempts: try again in %(seconds)s seconds", seconds=seconds)
     return ApiError(429, message, code="too_many_attempts", field=field, headers={"retry-after": str(seconds)})

@@ -12,10 +12,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from vybory.errors import Refused
 from vybory.model.definition import format_time
 from vybory.model.layout import Layout
+from vybory.model.roll import find_voter, read_voter_id
 from vybory.protocol.state import ElectionState, RoundState
 from vybory.service.tallying import decision_of
+from vybory.text import say
+
+
+def roll_view(state: ElectionState, voter: str | None = None) -> dict[str, Any]:
+    """The roll posted for inspection (spec §12.1a): the signed roll's lines with their entries, every
+    complaint with the commission's answer, and, with ``voter``, whether that roll number is listed.
+
+    Refused (``roll_not_public``) for an election that does not post its roll."""
+    if not state.definition.public_roll:
+        raise Refused(say("this election does not publish its roll for inspection"), field="voter",
+                      code="roll_not_public")
+    out: dict[str, Any] = {
+        "roll_position": state.roll_position,
+        "open": state.roll is not None and not state.credentials_published,
+        "districts": [line.to_json() for line in state.roll or ()],
+        "complaints": [
+            {"position": c.position, "complaint": c.complaint.complaint, "voter": c.complaint.voter,
+             "district": c.complaint.district, "reason": c.complaint.reason,
+             "answer": None if c.answer is None else {"decision": c.answer.decision, "reason": c.answer.reason}}
+            for c in state.complaints.values()],
+    }
+    if voter is not None:
+        found = find_voter(state.roll or (), read_voter_id(voter, "voter"))
+        out["lookup"] = {"voter": voter, "listed": found is not None,
+                         "district": found[0] if found else None, "weight": found[1] if found else None}
+    return out
 
 
 def layout_view(state: ElectionState, rnd: RoundState, layout: Layout) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from vybory.api.views import booth_view
 from vybory.errors import InvalidBallot, InvalidInput, Refused, VyboryError
 from vybory.model.board import EventKind
 from vybory.model.canonical import canonical_json
-from vybory.text import say
+from vybory.text import Text, say
 
 router = APIRouter(prefix="/api")
 
@@ -150,7 +150,9 @@ def receipt_answer(service: Any, slug: str, receipt: str | bytes) -> dict[str, A
     """Whether a voter's receipt holds against the board as it is now (docs/api.md)."""
     claim, findings, head = service.check_receipt(slug, receipt)
     return {"holds": not findings, "position": claim.position, "tracking_code": claim.tracking_code,
-            "findings": [{"code": f.code, "message": f.message} for f in findings], "head": head.to_json()}
+            "findings": [{"code": f.code, "message": f.message,
+                          **({"words": f.message.to_json()} if isinstance(f.message, Text) else {})}
+                         for f in findings], "head": head.to_json()}
 
 
 @router.post("/elections/{slug}/receipt", tags=["voting"], max_body_size=MAX_RECEIPT_BYTES)

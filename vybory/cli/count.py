@@ -23,6 +23,7 @@ import json
 import sys
 import tomllib
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,10 +38,12 @@ from vybory.cli.rctab import (
     count_rctab,
     jackson,
     read_rctab,
+    safe_name,
     summaries,
     to_outcome,
     write_reports,
 )
+from vybory.cli.rctab_cdf import cdf_text, convert_to_cdf
 from vybory.cli.render import after_rounds, format_number, rounds_table, summary
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
@@ -73,7 +76,9 @@ def count_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON")] = False,
     format: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}; "
                                                "or 'rctab': print RCTab's summary JSON of an RCTab "
-                                               "configuration's count", show_default=False)] = None,
+                                               "configuration's count; or 'cdf': convert its records to "
+                                               "a CDF JSON report, as RCTab's Convert to CDF",
+                                               show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", help="RCTab count: also write RCTab's summary "
                                                 "JSON and CSV (per pass, per precinct) into this folder",
                                                 show_default=False)] = None,
@@ -83,10 +88,18 @@ def count_command(
 ) -> None:
     """Count a ballot file and print the rounds (or the outcome as JSON)."""
     try:
+        if rules is not None and _is_rctab(rules) and method in ("", "rctab") and format == "cdf":
+            for name, given in (("FILE", file), ("--json", json_output), ("--choice", choice), ("--seed", seed),
+                                ("--seats", seats)):
+                if given:
+                    raise InvalidInput("--format cdf converts the configuration's records to CDF and counts "
+                                       "nothing: leave it out", field=name)
+            write_cdf(rules, output)
+            return
         if rules is not None and _is_rctab(rules) and method in ("", "rctab"):
             if format not in (None, "rctab"):
                 raise InvalidInput(f"an RCTab configuration names its records' formats (provider); "
-                                   f"--format is only 'rctab' here, not {format!r}", field="--format")
+                                   f"--format is only 'rctab' or 'cdf' here, not {format!r}", field="--format")
             if format == "rctab" and json_output:
                 raise InvalidInput("--format rctab prints RCTab's summary: leave out --json", field="--json")
             count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()))
@@ -102,8 +115,8 @@ def count_command(
                 if given:
                     raise InvalidInput("only for an RCTab configuration counted by RCTab's rules "
                                        "(--rules config.json, no --method or --method rctab)", field=name)
-            if format == "rctab":
-                raise InvalidInput("--format rctab needs an RCTab configuration (--rules config.json)",
+            if format in ("rctab", "cdf"):
+                raise InvalidInput(f"--format {format} needs an RCTab configuration (--rules config.json)",
                                    field="--format")
             outcome = run_count(file=file, method=method, seats=seats, rules=rules, seed=seed, fmt=format)
     except VyboryError as error:
@@ -151,6 +164,22 @@ def read_rule_options(path: Path, method: str) -> dict[str, Any]:
     if isinstance(table, dict):
         return dict(table)
     return document
+
+
+def write_cdf(rules: Path, output: Path | None) -> None:
+    """RCTab's "Convert to CDF": the configuration's records as a CDF JSON report, printed, or
+    written into ``output`` as ``<contest>_cdf_cvr.json``."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = convert_to_cdf(rules, generated=now)
+    text = cdf_text(report)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    contest = report["Election"][0]["Contest"][0]["Name"] or "contest"
+    path = output / f"{safe_name(contest)}_cdf_cvr.json"
+    path.write_text(text, encoding="utf-8")
+    Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
 
 
 def _is_rctab(rules: Path) -> bool:

@@ -3,7 +3,9 @@
 The first part reads an ES&S workbook (.xlsx) into ranked ballots for
 vybory's methods (:func:`read_ess_cvr`); the second (:func:`read_source`)
 reads one RCTab ``cvrFileSources`` entry of any provider into RCTab records
-(:class:`vybory.rules.rctab.Cvr`).
+(:class:`vybory.rules.rctab.Cvr`). Both read the workbook with one streaming
+reader (:func:`xlsx_rows`: the sheet's XML in blocks, never the whole
+workbook in memory); they differ only in what a row means.
 
 ES&S: one row per ballot, one column per rank.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import html
+import itertools
 import json
 import re
 import zipfile
@@ -74,68 +77,67 @@ def read_ess_cvr(path: Path, layout: CvrLayout = CvrLayout(), *, candidates: Seq
     With ``candidates`` every name must be one of them (or an alias of one);
     without, the candidates are the names found, in the order first seen.
     Returns the candidates (plus :data:`WRITE_IN_NAME` when undeclared
-    write-ins occur) and one ballot per row.
-    """
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    write-ins occur) and one ballot per row that is not blank.
 
+    The sheet is read by the same streaming reader as RCTab's ES&S records
+    (:func:`xlsx_rows`); what differs is what a row means: here a ballot for
+    vybory's methods, with the rank columns found from the header when the
+    layout does not give them, and blank rows left out.
+    """
     where = str(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise InvalidInput(f"not an Excel workbook (.xlsx): {exc}", field=where) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header: tuple = ()
-        for row_number, row in enumerate(rows, start=1):
-            if row_number == layout.first_vote_row - 1:
-                header = row
-            if row_number >= layout.first_vote_row - 1:
-                break
-        first, ranks = _rank_columns(where, layout, header)
-        index = {name: name for name in (candidates or ())}
-        for alias, name in (aliases or {}).items():
-            index[alias.strip()] = name
-        found: dict[str, None] = {}
-        labels = {
-            layout.overvote_label.strip(): "over",
-            layout.skipped_label.strip(): "skip",
-        }
-        if layout.write_in_label:
-            labels[layout.write_in_label.strip()] = "uwi"
-        ballots: list[RankedBallot] = []
-        overvote_rows: list[tuple[list[tuple[str, ...]], int]] = []
-        write_in = False
-        cache: dict[object, tuple[str, ...] | str] = {}
-        for row_number, row in enumerate(rows, start=layout.first_vote_row):
-            cells = row[first - 1: first - 1 + ranks] if ranks else row[first - 1:]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
-            ranking: list[tuple[str, ...]] = []
-            has_overvote = False
-            for offset, value in enumerate(cells):
-                mark = cache.get(value)
-                if mark is None:
-                    mark = _read_cell(value, labels, layout, index, candidates is not None, found,
-                                      f"{where}: cell {_column_letter(first + offset)}{row_number}")
-                    if value is not None:
-                        cache[value] = mark
-                if mark == "over":
-                    has_overvote = True
-                    ranking.append(("\0over",))
-                elif mark == "uwi":
-                    write_in = True
-                    ranking.append((WRITE_IN_NAME,))
-                else:
-                    ranking.append(mark)  # type: ignore[arg-type]
-            if has_overvote:
-                overvote_rows.append((ranking, len(ballots)))
-                ballots.append(RankedBallot(()))
+    rows = xlsx_rows(path)
+    header: tuple[str | None, ...] = ()
+    pending: tuple[int, dict[int, str]] | None = None
+    for number, cells in rows:
+        if number == layout.first_vote_row - 1:
+            header = tuple(cells.get(j) for j in range(1, max(cells, default=0) + 1))
+        if number >= layout.first_vote_row - 1:
+            if number >= layout.first_vote_row:
+                pending = (number, cells)
+            break
+    first, ranks = _rank_columns(where, layout, header)
+    index = {name: name for name in (candidates or ())}
+    for alias, name in (aliases or {}).items():
+        index[alias.strip()] = name
+    found: dict[str, None] = {}
+    labels = {
+        layout.overvote_label.strip(): "over",
+        layout.skipped_label.strip(): "skip",
+    }
+    if layout.write_in_label:
+        labels[layout.write_in_label.strip()] = "uwi"
+    ballots: list[RankedBallot] = []
+    overvote_rows: list[tuple[list[tuple[str, ...]], int]] = []
+    write_in = False
+    cache: dict[object, tuple[str, ...] | str] = {}
+    for row_number, cells in itertools.chain([pending] if pending else [], rows):
+        if not cells:
+            continue  # a blank row is no ballot
+        # every column from the first rank column to the sheet's last (the header's or this row's)
+        last = max(len(header), max(cells)) if ranks is None else first + ranks - 1
+        ranking: list[tuple[str, ...]] = []
+        has_overvote = False
+        for column in range(first, last + 1):
+            value = cells.get(column)
+            mark = cache.get(value)
+            if mark is None:
+                mark = _read_cell(value, labels, layout, index, candidates is not None, found,
+                                  f"{where}: cell {_column_letter(column)}{row_number}")
+                if value is not None:
+                    cache[value] = mark
+            if mark == "over":
+                has_overvote = True
+                ranking.append(("\0over",))
+            elif mark == "uwi":
+                write_in = True
+                ranking.append((WRITE_IN_NAME,))
             else:
-                ballots.append(RankedBallot(tuple(ranking)))
-    finally:
-        workbook.close()
+                ranking.append(mark)  # type: ignore[arg-type]
+        if has_overvote:
+            overvote_rows.append((ranking, len(ballots)))
+            ballots.append(RankedBallot(()))
+        else:
+            ballots.append(RankedBallot(tuple(ranking)))
     names = tuple(candidates) if candidates is not None else tuple(found)
     if write_in and WRITE_IN_NAME not in names:
         names = names + (WRITE_IN_NAME,)
@@ -433,17 +435,6 @@ def _ess_record(source: Source, names: Names, number: int, votes: tuple[tuple[in
 
 # The NIST Common Data Format (``cdf``), JSON.
 
-def _load_json(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                           field=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(path)) from None
-
-
 def _stream_list(path: Path, key: str) -> Iterator[tuple[int, Any]]:
     """The items of the array ``key`` of the JSON object in ``path``, read as a stream."""
     seen = False
@@ -641,6 +632,8 @@ def read_cdf_json(source: Source, names: Names,
         ids = sel.get("CandidateIds")
         if not isinstance(ids, list) or not ids:
             raise InvalidInput("has no CandidateIds", field=at)
+        if type(ids[0]) is not str:
+            raise InvalidInput("CandidateIds must list candidate ids (text)", field=at)
         cand = candidates.get(ids[0])
         if cand is None:
             raise InvalidInput(f"candidate {ids[0]!r} is not in the Candidate list", field=at)
@@ -752,7 +745,7 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                 raise InvalidInput("missing from the Dominion export", field=str(path))
             return None
         out: dict[int, dict[str, Any]] = {}
-        for i, item in enumerate(_need(_load_json(path), "List", list, str(path))):
+        for i, item in _stream_list(path, "List"):
             out[_need(item, "Id", int, f"{path}: List[{i}]")] = item
         return out
 

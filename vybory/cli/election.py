@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from vybory import protocol
 from vybory.cli._common import (
     DbOption,
     console,
@@ -22,9 +23,14 @@ from vybory.cli._common import (
     read_text,
     refusals,
     service_for,
+    signer_identity,
+    write_private,
 )
-from vybory.errors import InvalidInput
+from vybory.errors import InvalidInput, Refused
+from vybory.mail.issued import roll_has_addresses
 from vybory.model.definition import format_time
+from vybory.model.restart import parse_replacements
+from vybory.model.signing import COMMISSION, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug (from its definition).", show_default=False)]
 RoundOption = Annotated[int | None, typer.Option("--round", help="The round (default: the current one).")]
@@ -68,6 +74,9 @@ def register(app: typer.Typer) -> None:
         done(f"Election {summary.slug!r} created: {summary.title}")
         done(f"  fingerprint {summary.fingerprint}")
         done(f"  {summary.voters_on_roll} voters on the roll; next: nominations and the key ceremony.")
+        if roll_text is not None and roll_has_addresses(roll_text):
+            done("  The roll's email and language columns are not stored: they stay in the credential "
+                 "authority's copy, for `vybory credentials issue --roll FILE --send`.")
 
     @election.command("roll")
     @refusals
@@ -250,6 +259,41 @@ def register(app: typer.Typer) -> None:
         """Publish the key ceremony's result (done automatically after the last trustee's check)."""
         _posted("Key ceremony completed", service_for(db).complete_key_ceremony(slug))
 
+    @election.command("restart-keys")
+    @refusals
+    def restart_keys(
+        slug: Slug,
+        identity: Annotated[Path, typer.Option("--identity", help="The commission's identity key file (made by "
+                                                 "`vybory commission init`).", show_default=False)],
+        reason: Annotated[str, typer.Option("--reason", help="Why the ceremony is restarted, in the commission's "
+                                              "words (it goes on the board).", show_default=False)],
+        replacements: Annotated[Path | None, typer.Option(
+            "--replacements", help="TOML with [[trustees]] entries (seat, id, name, organisation, signing_key) for "
+                                   "the seats of disqualified or absent trustees; without it every trustee tries "
+                                   "again.")] = None,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Write the signed restart to this file (to upload on the commission's page) instead of "
+                          "publishing it.")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Restart a key ceremony that failed (fewer than k trustees qualified) or stalled past its
+        deadline, signed with the commission's key; the trustees then run it again with new key files."""
+        service = service_for(db)
+        state = service.state(slug)
+        seats = {} if replacements is None else parse_replacements(read_text(replacements, "replacements"),
+                                                                    replacements.name)
+        payload = restart_statement(state, identity, reason, seats, service.clock())
+        if out is not None:
+            if out.exists():
+                raise Refused(f"{str(out)!r} already exists", field="out", code="file_exists")
+            write_private(out, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+            done(f"The signed restart (attempt {payload['attempt']}) is in {str(out)!r}.")
+            return
+        _posted(f"Key ceremony restarted: attempt {payload['attempt']}", service.restart_key_ceremony(slug, payload))
+        for j, t in enumerate(payload["trustees"], start=1):
+            console.print(f"   seat {j}: {t['name']} ({t['id']}, {t['organisation']})", markup=False)
+        done("Each trustee now makes a new key file for this attempt: vybory trustee keygen … --key NEW.key")
+
     @election.command("open")
     @refusals
     def open_(slug: Slug, db: DbOption = None) -> None:
@@ -309,6 +353,13 @@ def register(app: typer.Typer) -> None:
             done("Nothing is due now.")
         for posted in steps:
             _posted("Done", posted)
+
+
+def restart_statement(state: Any, identity: Path, reason: str, seats: dict[int, Any], now: Any) -> dict[str, Any]:
+    """The commission's ``key_ceremony_restarted`` payload, signed on its own machine with its key."""
+    me = signer_identity(identity, "commission", state.definition.commission_key, "the commission")
+    body = protocol.restart_key_ceremony(state, reason=reason, replacements=seats, now=now)
+    return sign_payload(state.fingerprint, me.signing_secret, COMMISSION, "key_ceremony_restarted", body)
 
 
 def _summary(payload: dict[str, Any]) -> str:

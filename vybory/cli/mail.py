@@ -16,15 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vybory.cli._common import console, done, write_private
-from vybory.mail.issued import (
-    CREDENTIALS_TABLE,
-    DRY_RUN_FOLDER,
-    PUBLIC_LIST,
-    check_can_send,
-    credentials_table,
-    file_name,
-    issued_letters,
-)
+from vybory.mail.issued import DRY_RUN_FOLDER, check_can_send, file_name, issued_letters
 from vybory.mail.sending import (
     JOURNAL,
     MailSettings,
@@ -36,7 +28,7 @@ from vybory.mail.sending import (
 )
 from vybory.model.definition import Definition, Voter
 
-__all__ = ["CREDENTIALS_TABLE", "PUBLIC_LIST", "check_can_send", "credentials_table", "file_name", "ready", "send"]
+__all__ = ["ready", "send"]
 
 
 def ready(env: Mapping[str, str], voters: list[Voter], roll_text: str | None, dry_run: bool) -> MailSettings | None:

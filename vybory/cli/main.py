@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from vybory.cli import count, db, demo, election, record, roll, serve, trustee, voter
+from vybory.cli import count, db, demo, election, rctab_export, record, roll, serve, trustee, voter
 from vybory.crypto import backend
 
 BACKEND_VARIABLE = "VYBORY_BACKEND"
@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (count, db, election, roll, trustee, voter, record, serve, demo):
+for module in (count, db, election, roll, trustee, voter, record, rctab_export, serve, demo):
     module.register(app)
 
 

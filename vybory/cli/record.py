@@ -526,6 +526,9 @@ def verify_audit(path: Path, audit_path: Path, given: list[str], as_json: bool) 
             console.print(str(finding.message), markup=False)
         console.print("Do not vote on the device that made this ballot; tell the commission and show them "
                       "the audit file.")
+    elif not result.board_intact:
+        console.print("[bold red]does not hold[/]: the record does not check (its board, definition or key "
+                      "ceremony), so its key may not be the election's: run `vybory verify` on it.")
     else:
         where = f"round {result.round}" + (f", district {result.district!r}" if result.district else "")
         console.print(f"[bold green]opens[/]: under this election's key ({where}) the audited ballot holds:")
@@ -534,7 +537,7 @@ def verify_audit(path: Path, audit_path: Path, given: list[str], as_json: bool) 
             console.print(f"  {result.titles.get(contest, contest)}: {describe_choice(choice, ranked)}", markup=False)
         console.print("If these are the choices you made in the booth, it encrypted your ballot faithfully. "
                       "An audited ballot is never counted: vote again to cast one.")
-    if not result.board_intact:
+    if not result.board_intact and result.findings:
         console.print("[bold red]warning[/]: the record's board does not check (run `vybory verify`).")
     raise typer.Exit(0 if result.holds else 1)
 

@@ -3,7 +3,9 @@
 ``vybory serve --demo`` first seeds a ready election through the service
 layer (nominations registered, key ceremony done by three simulated
 trustees, credentials issued, round 1 open for a week, a few ballots cast)
-in a fresh folder ``demo-out/serve-<time>/`` and prints the address, the
+in a fresh folder ``demo-out/serve-<time>/``, and a second election already counted (a
+ranked STV contest, its ballots mixed by two trustees, decrypted and decided, with a tie
+settled by the draw), and prints the address, the
 commission's and trustees' logins and a few voter credentials, so a newcomer
 can vote within a minute. The trustees' key files and every credential are
 written into that folder (they would never be on a real server).
@@ -112,7 +114,42 @@ id = "agreement"
 title = "Adopt the new collective agreement?"
 district = "office"
 method = "motion"
+
+[[contests]]
+id = "office-committee"
+title = "Office committee (number the candidates in order of preference)"
+district = "office"
+method = "stv-scottish"
+seats = 2
 """
+
+COUNTED_SLUG = "coop-board"
+
+COUNTED_CONTEST = """
+[[districts]]
+id = "members"
+name = "All members"
+
+[[contests]]
+id = "board"
+title = "Board of the co-operative (ranked, 2 seats)"
+district = "members"
+method = "stv-scottish"
+seats = 2
+"""
+
+COUNTED_CANDIDATES = [("union", "Alla Belova"), ("coop", "Denis Frolov"), ("youth", "Galina Ilina"),
+                      ("union", "Kirill Lapin"), ("coop", "Marina Nosova")]
+
+# 14 rankings: Belova reaches the quota of 5 at once; Frolov, Lapin and Nosova then tie on 2 for
+# the exclusion, which the seeded draw settles; transfers decide the second seat.
+COUNTED_RANKINGS = (
+    [["Alla Belova", "Denis Frolov", "Galina Ilina"]] * 5
+    + [["Galina Ilina", "Marina Nosova"]] * 3
+    + [["Kirill Lapin", "Galina Ilina"]] * 2
+    + [["Marina Nosova", "Kirill Lapin", "Denis Frolov"]] * 2
+    + [["Denis Frolov", "Alla Belova"]] * 2
+)
 
 DEMO_CANDIDATES = {
     "plant-delegate": [
@@ -127,6 +164,7 @@ DEMO_CANDIDATES = {
         ("union", "Sergei Morozov"),
     ],
     "office-delegate": [("union", "Elena Fedorova"), ("coop", "Yuri Egorov")],
+    "office-committee": [("union", "Lidia Gromova"), ("coop", "Roman Titov"), ("youth", "Sofia Usova")],
 }
 
 
@@ -151,10 +189,89 @@ class DemoElection:
     logins: dict[str, tuple[str, str]] = field(default_factory=dict)
     credentials: dict[str, list[str]] = field(default_factory=dict)
     ballots: int = 0
+    counted: str | None = None
 
 
 def _time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_key_ceremony(service: Any, slug: str, identities: Any, clock: DemoClock) -> dict[str, Any]:
+    """Each trustee's key-ceremony steps (on their own machine in a real election), through the
+    service; returns each trustee's secrets with its secret share."""
+    from vybory import protocol
+
+    state = service.state(slug)
+    trustees = {t.id: protocol.new_trustee_secrets(state, t.id,
+                                                   signing_secret=identities[("trustee", t.id)].signing_secret)
+                for t in state.definition.trustees}
+    for step, publish in (
+        ("trustee_key", protocol.publish_trustee_key),
+        ("dkg_commitment_hash", protocol.publish_commitment_hash),
+        ("dkg_commitments", protocol.publish_reveal),
+        ("dkg_shares", protocol.publish_shares),
+        ("dkg_complaint", protocol.publish_complaints),
+    ):
+        for s in trustees.values():
+            service.submit_trustee_step(slug, step, publish(service.state(slug), s, now=clock()))
+    state = service.state(slug)
+    return {t: protocol.trustee_secret_share(state, s) for t, s in trustees.items()}
+
+
+def seed_counted_demo(service: Any, clock: DemoClock, folder: Path, identities: Any, *,
+                      slug: str = COUNTED_SLUG) -> str:
+    """An election voted last week and counted: one ranked (STV) contest, its ballots mixed by two
+    trustees, decrypted with their shares, decided and published. Returns its slug."""
+    from vybory import protocol
+    from vybory.cli.identities import sign_roll_and_issue
+    from vybory.service.mixing import mix_contests
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    nominations_close = now - timedelta(days=7)
+    voting_open = now - timedelta(days=6)
+    voting_close = now - timedelta(days=4)
+    header, _, rest = DEMO_DEFINITION.partition("[[districts]]")
+    organisations = "[[organisations]]" + rest.split("[[organisations]]", 1)[1].split("[[contests]]", 1)[0]
+    text = (header.replace('title = "Works council election (demo)"',
+                           'title = "Co-operative board election (demo, counted)"')
+            + COUNTED_CONTEST + "\n" + organisations).format(
+        authority_key=identities[("authority", "authority")].signing_key.to_hex(),
+        commission_key=identities[("commission", "commission")].signing_key.to_hex(),
+        **{f"{t}_key": identities[("trustee", t)].signing_key.to_hex() for t in ("anna", "boris", "vera")},
+        slug=slug, seed=secrets.token_hex(16), nominations_close=_time(nominations_close),
+        voting_open=_time(voting_open), voting_close=_time(voting_close))
+    roll = "id,name,district,weight\n" + "".join(f"m{i:03d},Member {i},members,1\n" for i in range(1, 17))
+    (folder / f"{slug}.toml").write_text(text, encoding="utf-8")
+    clock.fixed = nominations_close - timedelta(days=1)
+    service.create_election(text, roll_csv=roll, source=f"{slug}.toml")
+    for organisation, name in COUNTED_CANDIDATES:
+        service.nominate(slug, organisation=organisation, contest="board", name=name, consent=True)
+        service.register_candidate(slug, service.state(slug).nominations[-1].number)
+    trustees = run_key_ceremony(service, slug, identities, clock)
+    clock.fixed = nominations_close + timedelta(minutes=5)
+    service.close_nominations(slug)
+    issued = sign_roll_and_issue(service, slug, identities)
+    clock.fixed = voting_open + timedelta(minutes=1)
+    service.open_round(slug)
+    clock.fixed = voting_open + timedelta(hours=2)
+    for (_voter, secret, public), ranking in zip(issued, COUNTED_RANKINGS):
+        form = service.ballot_form(slug, public)
+        service.cast_ballot(slug, protocol.encrypt_ballot(form, secret, {"board": ranking})[0])
+    clock.fixed = voting_close + timedelta(minutes=1)
+    service.close_round(slug)
+    service.compute_tally(slug)
+    clock.fixed = voting_close + timedelta(hours=2)
+    for trustee_id in ("anna", "boris"):
+        mix_contests(service, slug, trustees[trustee_id])
+    clock.fixed = voting_close + timedelta(hours=3)
+    for trustee_id in ("anna", "boris"):
+        service.submit_decryption_share(slug, protocol.compute_decryption_share(
+            service.state(slug), trustees[trustee_id], round=1, now=clock()))
+    service.decide(slug)
+    clock.fixed = voting_close + timedelta(hours=4)
+    service.publish(slug)
+    clock.fixed = None
+    return slug
 
 
 def seed_demo(
@@ -166,9 +283,11 @@ def seed_demo(
     ballots: int = 12,
     slug: str = DEMO_SLUG,
     logins: bool = True,
+    counted: bool = False,
 ) -> DemoElection:
     """Seeds an election that is open for voting now, through the service (one transaction per step).
-    ``logins``: also add the commission's, trustees' and an organisation's web logins."""
+    ``logins``: also add the commission's, trustees' and an organisation's web logins;
+    ``counted``: also seed the counted ranked election (:func:`seed_counted_demo`)."""
     from vybory import protocol
     from vybory.cli.identities import sign_roll_and_issue, simulated_identities
     from vybory.cli.trustee import key_file_json
@@ -210,35 +329,11 @@ def seed_demo(
             number = service.state(slug).nominations[-1].number
             service.register_candidate(slug, number)
 
-    # The key ceremony: each trustee's steps (on their own machine in a real election).
-    state = service.state(slug)
-    trustees = {t.id: protocol.new_trustee_secrets(state, t.id,
-                                                   signing_secret=identities[("trustee", t.id)].signing_secret)
-                for t in state.definition.trustees}
-    for s in trustees.values():
-        service.submit_trustee_step(
-            slug, "trustee_key", protocol.publish_trustee_key(service.state(slug), s, now=clock())
-        )
-        service.submit_trustee_step(
-            slug,
-            "dkg_commitment_hash",
-            protocol.publish_commitment_hash(service.state(slug), s, now=clock()),
-        )
-    for step, publish in (
-        ("dkg_commitments", protocol.publish_reveal),
-        ("dkg_shares", protocol.publish_shares),
-        ("dkg_complaint", protocol.publish_complaints),
-    ):
-        for s in trustees.values():
-            service.submit_trustee_step(slug, step, publish(service.state(slug), s, now=clock()))
+    trustees = run_key_ceremony(service, slug, identities, clock)
     state = service.state(slug)
     for trustee_id, s in trustees.items():
-        write_private(
-            folder / f"{trustee_id}-key.json",
-            key_file_json(
-                slug, state.fingerprint, trustee_id, protocol.trustee_secret_share(state, s)
-            ),
-        )
+        write_private(folder / f"{trustee_id}-key.json",
+                      key_file_json(slug, state.fingerprint, trustee_id, s))
 
     clock.fixed = nominations_close + timedelta(minutes=5)
     service.close_nominations(slug)
@@ -297,6 +392,10 @@ def seed_demo(
     write_private(
         folder / "logins.txt", "".join(f"{u} ({r}): {p}\n" for u, (r, p) in demo.logins.items())
     )
+    if counted:
+        taken = {e.slug for e in service.list_elections()}
+        name = COUNTED_SLUG if COUNTED_SLUG not in taken else f"{COUNTED_SLUG}-{secrets.token_hex(3)}"
+        demo.counted = seed_counted_demo(service, clock, folder, identities, slug=name)
     return demo
 
 
@@ -307,6 +406,9 @@ def print_demo(demo: DemoElection, url: str) -> None:
     )
     console.print(f"  Vote:        {url}/elections/{demo.slug}/booth")
     console.print(f"  Election:    {url}/elections/{demo.slug}   board, results, record")
+    if demo.counted:
+        console.print(f"  Counted:     {url}/elections/{demo.counted}/results   a ranked (STV) contest, "
+                      "mixed, decrypted and counted round by round")
     console.print(f"  Log in:      {url}/login")
     for username, (role, password) in demo.logins.items():
         console.print(f"    {role:<12} {username:<10} password {password}", markup=False)
@@ -379,7 +481,7 @@ def register(app: typer.Typer) -> None:
             taken = {e.slug for e in service.list_elections()}
             if slug in taken:
                 slug = f"{DEMO_SLUG}-{secrets.token_hex(3)}"
-            seeded = seed_demo(service, clock, folder, slug=slug)
+            seeded = seed_demo(service, clock, folder, slug=slug, counted=True)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         base = f"http://{shown_host}:{port}"
         if seeded is not None:

@@ -221,6 +221,8 @@ def register(app: typer.Typer) -> None:
             if not tallied:
                 raise Refused("no round has an encrypted tally yet", field="round", code="no_tally")
             number = max(tallied)
+        ballots = service.events(slug, start=state.round(number).opened_position, kinds=["ballot_cast"])
+        protocol.check_encrypted_tally(state, round=number, ballots=ballots)
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=service.clock())
         posted = service.submit_decryption_share(slug, payload)
         done(f"{trustee_id}: decryption share for round {number} published (board event {posted.position}).")

@@ -37,6 +37,15 @@ from vybory.cli._common import (
     write_private,
 )
 from vybory.errors import InvalidInput, Refused
+from vybory.mail.issued import (
+    CREDENTIALS_TABLE,
+    LETTER_SETTINGS,
+    PUBLIC_LIST,
+    check_site,
+    credentials_table,
+    file_name,
+    letter_settings,
+)
 from vybory.mail.letters import Letter, letter_text
 from vybory.model.canonical import parse_json
 from vybory.model.definition import (
@@ -51,7 +60,6 @@ from vybory.model.definition import (
 from vybory.model.signing import AUTHORITY, sign_payload
 
 Slug = Annotated[str, typer.Argument(help="The election's slug.", show_default=False)]
-PUBLIC_LIST = mail.PUBLIC_LIST  # the signed public list, for the commission's upload page
 SECRET_RE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){5})\b")
 
 
@@ -60,6 +68,8 @@ SendOption = Annotated[bool, typer.Option(
                    "voters without an address keep the printed letter.")]
 DryRunOption = Annotated[bool, typer.Option(
     "--dry-run", help="With --send: write each e-mail to OUT/mail/<roll number>.eml instead of sending it.")]
+SiteOption = Annotated[str, typer.Option(
+    help="The election site's web address (https://…): each letter then gives the voter the booth's link.")]
 DefinitionOption = Annotated[Path | None, typer.Option(
     help="Work without a database from the election's definition (TOML) and --roll: the signed "
          "list is written to OUT/credentials.json for the commission's upload page.")]
@@ -69,7 +79,7 @@ DefinitionOption = Annotated[Path | None, typer.Option(
 
 
 def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str, voters: list[Voter],
-                      identity: Path, publish: Callable[[dict[str, Any]], object] | None) -> int:
+                      identity: Path, publish: Callable[[dict[str, Any]], object] | None, site: str = "") -> int:
     """Issues one credential per voter into ``out`` (letters/ in each voter's language,
     credentials.csv with the addresses, and the public list ``credentials.json``) and, unless
     ``publish`` is None, publishes the public list. Either everything is done, or nothing: no
@@ -91,10 +101,11 @@ def issue_credentials(out: Path, *, definition: Definition, fp: bytes, slug: str
     try:
         for voter, secret, _public in issued:
             district = definition.district(voter.district).name
-            write_private(partial / "letters" / f"{mail.file_name(voter.id)}.txt", letter_text(
-                Letter(definition.title, slug, fp.hex(), voter, district, secret)))
-        write_private(partial / mail.CREDENTIALS_TABLE,
-                      mail.credentials_table([(voter, secret) for voter, secret, _p in issued]))
+            write_private(partial / "letters" / f"{file_name(voter.id)}.txt", letter_text(
+                Letter(definition.title, slug, fp.hex(), voter, district, secret, site)))
+        write_private(partial / LETTER_SETTINGS, letter_settings(site))
+        write_private(partial / CREDENTIALS_TABLE,
+                      credentials_table([(voter, secret) for voter, secret, _p in issued]))
         write_private(partial / PUBLIC_LIST, json.dumps(payload, indent=1) + "\n")
         if publish is not None:
             publish(payload)
@@ -174,6 +185,17 @@ def _definition_of(path: Path, slug: str) -> Definition:
     return parsed
 
 
+def _election(slug: str, definition: Path | None, db: str | None) -> tuple[Definition, bytes, Any]:
+    """The election ``slug``: from its definition file without a database (no service then), or
+    from the database."""
+    if definition is not None:
+        parsed = _definition_of(definition, slug)
+        return parsed, fingerprint(parsed), None
+    service = service_for(db)
+    state = service.state(slug)
+    return state.definition, state.fingerprint, service
+
+
 def _sent(run: Any) -> None:
     """Ends the command with exit code 1 when a letter was refused or the connection broke."""
     if run.count("refused") or run.count("failed"):
@@ -211,43 +233,35 @@ def register(app: typer.Typer) -> None:
         definition: DefinitionOption = None,
         send: SendOption = False,
         dry_run: DryRunOption = False,
+        site: SiteOption = "",
         db: DbOption = None,
     ) -> None:
         """Make one secret credential per voter (letters + CSV) and publish only the public credentials;
         with --send, e-mail the letters too."""
         if dry_run and not send:
             raise InvalidInput("--dry-run goes with --send", field="dry-run", code="dry_run_without_send")
+        site = check_site(site) if site else ""
         roll_text = read_text(roll, "roll") if roll is not None else None
-        if definition is not None:
-            if roll is None or roll_text is None:
-                raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll",
-                                   code="no_roll")
-            parsed = _definition_of(definition, slug)
-            voters = parse_roll(roll_text, parsed, source=roll.name)
-            settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
-            n = issue_credentials(out, definition=parsed, fp=fingerprint(parsed), slug=slug, voters=voters,
-                                  identity=identity, publish=None)
-            done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
-                 f"{str(out / 'credentials.csv')!r}.")
-            done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
-            if send:
-                _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run, settings=settings))
-            return
-        service = service_for(db)
-        state = service.state(slug)
-        voters = (parse_roll(roll_text, state.definition, source=roll.name) if roll is not None and roll_text
-                  is not None else service.roll(slug))
+        if definition is not None and roll is None:
+            raise InvalidInput("--definition needs your copy of the roll: --roll FILE", field="roll", code="no_roll")
+        parsed, fp, service = _election(slug, definition, db)
+        voters = (parse_roll(roll_text, parsed, source=roll.name) if roll is not None and roll_text is not None
+                  else service.roll(slug))
         settings = mail.ready(os.environ, voters, roll_text, dry_run) if send else None
-        n = issue_credentials(out, definition=state.definition, fp=state.fingerprint, slug=slug, voters=voters,
-                              identity=identity, publish=lambda payload: service.publish_credentials(slug, payload))
+        publish = None if service is None else (lambda payload: service.publish_credentials(slug, payload))
+        n = issue_credentials(out, definition=parsed, fp=fp, slug=slug, voters=voters, identity=identity,
+                              publish=publish, site=site)
         done(f"{n} credentials issued: letters in {str(out / 'letters')!r}, mail-merge file "
              f"{str(out / 'credentials.csv')!r}.")
-        if not send:
+        if service is None:
+            done(f"Upload {str(out / PUBLIC_LIST)!r} (public credentials only) on the commission's page.")
+        elif send:
+            done("Only the public credentials are on the board.")
+        else:
             done("Only the public credentials are on the board. Print and send the letters, then destroy the "
                  "folder.")
-            return
-        done("Only the public credentials are on the board.")
-        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run, settings=settings))
+        if send:
+            _sent(mail.send(out, parsed, fp, slug, dry_run=dry_run, settings=settings))
 
     @credentials.command("send")
     @refusals
@@ -263,15 +277,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """E-mail the letters already issued into OUT to the voters who have not got theirs (never a new
         credential): the addresses are OUT/credentials.csv's email column, corrected there if need be."""
-        if not (out / mail.CREDENTIALS_TABLE).exists():
-            raise InvalidInput(f"{str(out)!r} holds no issued letters ({mail.CREDENTIALS_TABLE}): issue them first "
+        if not (out / CREDENTIALS_TABLE).exists():
+            raise InvalidInput(f"{str(out)!r} holds no issued letters ({CREDENTIALS_TABLE}): issue them first "
                                "with `vybory credentials issue`", field="out", code="no_letters")
-        if definition is not None:
-            parsed = _definition_of(definition, slug)
-            _sent(mail.send(out, parsed, fingerprint(parsed), slug, dry_run=dry_run))
-            return
-        state = service_for(db).state(slug)
-        _sent(mail.send(out, state.definition, state.fingerprint, slug, dry_run=dry_run))
+        parsed, fp, _service = _election(slug, definition, db)
+        _sent(mail.send(out, parsed, fp, slug, dry_run=dry_run))
 
     @app.command("vote")
     @refusals

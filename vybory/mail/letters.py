@@ -12,6 +12,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
 from vybory.model.definition import Voter
 from vybory.text import Text, say
@@ -28,14 +29,33 @@ class Letter:
     voter: Voter
     district: str
     secret: str
+    site: str = ""  # the election's web address, for the booth link; none when empty
 
     @property
     def language(self) -> str:
         return self.voter.language or DEFAULT_LANGUAGE
 
 
+def booth_link(site: str, slug: str, lang: str) -> str:
+    """The booth's address on the election's site, in the voter's language."""
+    return f"{site.rstrip('/')}/elections/{slug}/booth?lang={lang}"
+
+
+def site_problem(site: str) -> Text | None:
+    """Why ``site`` is not a web address a letter can point to (``https://host[/path]``)."""
+    parts = urlsplit(site)
+    if (parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment
+            or not site.isascii() or not site.isprintable() or " " in site):
+        return say("must be the election site's web address, such as https://vote.example.org")
+    return None
+
+
 def _paragraphs(letter: Letter) -> list[Text]:
     voter, secret, slug = letter.voter, letter.secret, letter.slug
+    browser = ([say("To vote in your browser, open %(link)s\n"
+                    "and type the credential when the booth asks for it. Check that the address is the one\n"
+                    "the commission published: never type your credential on another site.",
+                    link=booth_link(letter.site, slug, letter.language))] if letter.site else [])
     return [
         say("Voting credential for: %(name)s (roll number %(id)s)", name=voter.name, id=voter.id),
         say("District: %(district)s", district=letter.district),
@@ -44,6 +64,7 @@ def _paragraphs(letter: Letter) -> list[Text]:
             "nobody else has it, and the election's server never sees it."),
         say("You may vote again as often as you like while voting is open: only your last ballot\n"
             "counts. If someone watches you vote, vote again later, alone."),
+        *browser,
         say("To vote from the command line:\n"
             "    vybory vote %(slug)s --credential %(secret)s --choice CONTEST=CANDIDATE\n"
             "(run `vybory vote %(slug)s --credential %(secret)s` to see your ballot first).",
@@ -63,14 +84,19 @@ def letter_text(letter: Letter) -> str:
 
 def letter_subject(letter: Letter) -> str:
     """The e-mail's subject line (no credential in it: subjects show in lists and logs)."""
-    return localise(letter.language, say("Your voting credential: %(title)s", title=letter.title))
+    return localise(letter.language, say("Your voting credential: %(title)s", title=_one_line(letter.title)))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its whitespace (line breaks included) as single spaces: fit for a header."""
+    return " ".join(text.split())
 
 
 def letter_message(letter: Letter, sender: Address, *, now: datetime) -> EmailMessage:
     """The letter as an e-mail to the voter's address, from ``sender``."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(display_name=letter.voter.name, addr_spec=letter.voter.email)
+    message["To"] = Address(display_name=_one_line(letter.voter.name), addr_spec=letter.voter.email)
     message["Subject"] = letter_subject(letter)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.domain or None)
@@ -80,4 +106,4 @@ def letter_message(letter: Letter, sender: Address, *, now: datetime) -> EmailMe
     return message
 
 
-__all__ = ["Letter", "letter_message", "letter_subject", "letter_text"]
+__all__ = ["Letter", "booth_link", "letter_message", "letter_subject", "letter_text", "site_problem"]

@@ -181,21 +181,24 @@ class Journal:
 
     def __enter__(self) -> Self:
         if self.path is not None:
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._drop_cut_line()
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
             descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             self._handle = os.fdopen(descriptor, "a", encoding="utf-8", newline="")
             if fresh:
                 csv.writer(self._handle).writerow(JOURNAL_COLUMNS)
-            elif not self._ends_with_newline():
-                self._handle.write("\r\n")  # end a line a crash cut short
         return self
 
-    def _ends_with_newline(self) -> bool:
+    def _drop_cut_line(self) -> None:
+        """A line a crash cut short (no line end) is removed: its attempt has no outcome."""
         assert self.path is not None
-        with self.path.open("rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) == b"\n"
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
 
     def __exit__(self, *_exc: object) -> None:
         if self._handle is not None:
@@ -341,7 +344,8 @@ def send_letters(letters: Sequence[Letter], settings: MailSettings, journal_path
     """Sends every letter whose voter has an address and whose last outcome in the journal is
     not ``sent``; records each outcome in the journal as it happens. A voter without an address
     is recorded ``no_address`` (their letter is to be printed). When the connection breaks,
-    the letter in flight is ``failed`` and the rest are left for the next run."""
+    the letter in flight is ``failed``; if that connection had carried letters, a new one is
+    opened and the letter tried again, otherwise the rest are left for the next run."""
     last = read_journal(journal_path)
     run = Run([])
     # Not again: a voter who has a letter, or who still has no address and was told so before.
@@ -351,24 +355,42 @@ def send_letters(letters: Sequence[Letter], settings: MailSettings, journal_path
     with Journal(journal_path, clock) as journal:
         if not pending:
             return run
-        mailed = [letter for letter in pending if letter.voter.email]
-        session = session_factory(settings) if mailed else None
+        session: smtplib.SMTP | None = None
+        if any(letter.voter.email for letter in pending):
+            session = session_factory(settings)
+        delivered = 0  # letters accepted on the current connection
+        k = 0
         try:
-            for k, letter in enumerate(pending):
+            while k < len(pending):
+                letter = pending[k]
                 voter = letter.voter
                 if not voter.email:
                     run.outcomes.append(journal.record(voter.id, "", "no_address"))
+                    k += 1
                     continue
-                assert session is not None
                 message = letter_message(letter, settings.sender, now=clock())
                 try:
+                    if session is None:
+                        session = session_factory(settings)
                     outcome, detail = send_one(session, message, settings.sender, voter.email)
-                except ConnectionLost as lost:
-                    run.outcomes.append(journal.record(voter.id, voter.email, "failed", lost.reason, letter.secret))
-                    run.lost = redact(lost.reason, letter.secret)
+                except (ConnectionLost, Refused) as error:
+                    reason = error.reason if isinstance(error, ConnectionLost) else str(error)
+                    failed = journal.record(voter.id, voter.email, "failed", reason, letter.secret)
+                    _close(session)
+                    session = None
+                    if delivered:
+                        # The connection carried letters before it broke (a server's limit per
+                        # connection, say): a new one tries this letter again.
+                        delivered = 0
+                        continue
+                    run.outcomes.append(failed)
+                    run.lost = redact(reason, letter.secret)
                     run.skipped = [rest.voter.id for rest in pending[k + 1:]]
                     return run
+                if outcome == "sent":
+                    delivered += 1
                 run.outcomes.append(journal.record(voter.id, voter.email, outcome, detail, letter.secret))
+                k += 1
         finally:
             _close(session)
     return run

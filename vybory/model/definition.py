@@ -30,7 +30,7 @@ from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.rules import METHODS
 from vybory.rules.outcome import number_to_json
-from vybory.text import Text, joined, say
+from vybory.text import Text, joined, say, say_plural
 
 FORMAT = "vybory-definition"
 VERSION = 2
@@ -74,10 +74,12 @@ MARK_METHODS = ("plurality", "block", "approval", "strikeout", "majority")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+HEX_RE = re.compile(r"^[0-9a-fA-F]*$")
 SEED_RE = re.compile(r"^[0-9a-fA-F]{32,128}$")
 MAX_TEXT = 500
 # Rule options vybory sets itself for each round (not part of a definition).
 ROUND_OPTIONS = ("round",)
+EXAMPLE_TIME = "2025-05-11T18:00:00Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,39 +370,48 @@ def parse_time(value: Any) -> datetime:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
+            raise ValueError(say("%(value)s is not an ISO 8601 date and time", value=repr(value))) from None
     if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValueError("needs a time of day too, such as 2025-05-11T18:00:00Z")  # noqa: TRY004
+        raise ValueError(say("needs a time of day too, such as %(example)s", example=EXAMPLE_TIME))  # noqa: TRY004
     if not isinstance(value, datetime):
-        raise ValueError(f"must be a date and time such as 2025-05-11T18:00:00Z, not {value!r}")  # noqa: TRY004
+        raise ValueError(say("must be a date and time such as %(example)s, not %(value)s",  # noqa: TRY004
+                             example=EXAMPLE_TIME, value=repr(value)))
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("needs the UTC offset: write Z at the end, such as 2025-05-11T18:00:00Z")
+        raise ValueError(say("needs the UTC offset: write Z at the end, such as %(example)s",
+                             example=EXAMPLE_TIME))
     if value.utcoffset() != timedelta(0):
-        raise ValueError("must be in UTC (ending in Z or +00:00)")
+        raise ValueError(say("must be in UTC (ending in Z or +00:00)"))
     if value.microsecond:
-        raise ValueError("must be given to the whole second")
+        raise ValueError(say("must be given to the whole second"))
     return value.astimezone(UTC)
 
 
 # --- building and checking ----------------------------------------------------
 
 
+def problem(source: str, key: str, rule: Text) -> Text:
+    """One problem of a definition: ``"source: key: rule"``, a message whose parameters keep the
+    key (``contests[c1].district``) and the rule (itself a message) apart, so that a page can
+    show the rule, translated, beside the field the key names."""
+    return say("%(source)s: %(key)s: %(rule)s", source=source, key=key, rule=rule)
+
+
 class _Problems:
-    """Collects ``"source: key: rule"`` lines."""
+    """Collects the problems (:func:`problem`) of one definition."""
 
     def __init__(self, source: str):
         self.source = source
-        self.lines: list[str] = []
+        self.lines: list[Text] = []
 
-    def add(self, key: str, rule: str) -> None:
-        self.lines.append(f"{self.source}: {key}: {rule}")
+    def add(self, key: str, rule: Text) -> None:
+        self.lines.append(problem(self.source, key, rule))
 
 
 def _unknown_keys(obj: Mapping[str, Any], allowed: tuple[str, ...], where: str, p: _Problems) -> None:
     for key in obj:
         if key not in allowed:
             p.add(f"{where}.{key}" if where else key,
-                  f"unknown key (allowed here: {', '.join(allowed)})")
+                  say("unknown key (allowed here: %(allowed)s)", allowed=", ".join(allowed)))
 
 
 def _text(obj: Mapping[str, Any], key: str, where: str, p: _Problems, *, required: bool = True,
@@ -408,25 +419,27 @@ def _text(obj: Mapping[str, Any], key: str, where: str, p: _Problems, *, require
     name = f"{where}.{key}" if where else key
     if key not in obj:
         if required:
-            p.add(name, "is required")
+            p.add(name, say("is required"))
         return default
     value = obj[key]
     if not isinstance(value, str):
-        p.add(name, f"must be text, not {type(value).__name__}")
+        p.add(name, say("must be text, not %(kind)s", kind=type(value).__name__))
         return default
     value = value.strip()
     if required and not value:
-        p.add(name, "must not be empty")
+        p.add(name, say("must not be empty"))
     if len(value) > MAX_TEXT:
-        p.add(name, f"is longer than {MAX_TEXT} characters")
+        p.add(name, say_plural("is longer than %(num)s character", "is longer than %(num)s characters",
+                               MAX_TEXT))
     return value
 
 
 def _ident(obj: Mapping[str, Any], key: str, where: str, p: _Problems) -> str:
     value = _text(obj, key, where, p)
     if value and not ID_RE.match(value):
-        p.add(f"{where}.{key}", f"{value!r} is not a valid id (letters, digits, '-', '_', '.'; "
-                                "starts with a letter or digit; at most 64 characters)")
+        p.add(f"{where}.{key}", say("%(value)s is not a valid id (Latin letters, digits, '-', '_', '.'; "
+                                    "starts with a letter or digit; at most 64 characters)",
+                                    value=repr(value)))
     return value
 
 
@@ -439,10 +452,11 @@ def _int(obj: Mapping[str, Any], key: str, where: str, p: _Problems, *, minimum:
         return default
     value = obj[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        p.add(name, f"must be a whole number, not {value!r}")
+        p.add(name, say("must be a whole number, not %(value)s", value=repr(value)))
         return default
     if not minimum <= value <= maximum:
-        p.add(name, f"must be between {minimum} and {maximum}, not {value}")
+        p.add(name, say("must be between %(minimum)s and %(maximum)s, not %(value)s",
+                        minimum=minimum, maximum=maximum, value=value))
         return default
     return value
 
@@ -453,7 +467,7 @@ def _bool(obj: Mapping[str, Any], key: str, where: str, p: _Problems, default: b
         return default
     value = obj[key]
     if not isinstance(value, bool):
-        p.add(name, f"must be true or false, not {value!r}")
+        p.add(name, say("must be true or false, not %(value)s", value=repr(value)))
         return default
     return value
 
@@ -461,11 +475,11 @@ def _bool(obj: Mapping[str, Any], key: str, where: str, p: _Problems, default: b
 def _table(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = True) -> Mapping[str, Any]:
     if key not in obj:
         if required:
-            p.add(key, "is required (a table)")
+            p.add(key, say("is required (a table)"))
         return {}
     value = obj[key]
     if not isinstance(value, Mapping):
-        p.add(key, "must be a table")
+        p.add(key, say("must be a table"))
         return {}
     return value
 
@@ -473,20 +487,20 @@ def _table(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = T
 def _array(obj: Mapping[str, Any], key: str, p: _Problems, *, required: bool = True) -> list[Mapping[str, Any]]:
     if key not in obj:
         if required:
-            p.add(key, f"is required (at least one [[{key}]] entry)")
+            p.add(key, say("is required (at least one entry)"))
         return []
     value = obj[key]
     if not isinstance(value, list):
-        p.add(key, f"must be a list of tables ([[{key}]])")
+        p.add(key, say("must be a list of tables ([[%(key)s]])", key=key))
         return []
     items = []
     for i, item in enumerate(value):
         if not isinstance(item, Mapping):
-            p.add(f"{key}[{i}]", "must be a table")
+            p.add(f"{key}[{i}]", say("must be a table"))
         else:
             items.append(item)
     if required and not value:
-        p.add(key, f"needs at least one [[{key}]] entry")
+        p.add(key, say("needs at least one entry"))
     return items
 
 
@@ -495,23 +509,31 @@ def _signing_key(obj: Mapping[str, Any], where: str, p: _Problems, seen: dict[by
     the identity), once per definition: two roles never share a key."""
     key = f"{where}.signing_key"
     if "signing_key" not in obj:
-        p.add(key, "is required (the public key printed by `vybory trustee init`, `vybory credentials "
-                   "init` or `vybory commission init`)")
+        p.add(key, say("is required (the public key printed by `vybory trustee init`, `vybory credentials "
+                       "init` or `vybory commission init`)"))
         return None
     value = obj["signing_key"]
     if not isinstance(value, str):
-        p.add(key, "must be a string of 64 hexadecimal digits")
+        p.add(key, say("must be a string of 64 hexadecimal digits"))
+        return None
+    if len(value) != 64 or not HEX_RE.match(value):
+        p.add(key, say_plural("must be 64 hexadecimal digits (0-9, a-f), not %(num)s character",
+                              "must be 64 hexadecimal digits (0-9, a-f), not %(num)s characters",
+                              len(value)) if len(value) != 64
+              else say("must be 64 hexadecimal digits (0-9, a-f); it holds other characters"))
         return None
     try:
-        point = Point.from_hex(value, key)
-    except VyboryError as exc:
-        p.add(key, str(exc))
+        point = Point.from_hex(value.lower(), key)
+    except VyboryError:
+        p.add(key, say("these 64 digits are not a public key (not a valid point, or the identity): "
+                       "copy the key again as it was printed"))
         return None
     if point.to_hex() != value:
-        p.add(key, "must be written in lower-case hexadecimal")
+        p.add(key, say("must be written in lower-case hexadecimal"))
         return None
     if point.to_bytes() in seen:
-        p.add(key, f"is the same key as {seen[point.to_bytes()]}.signing_key: every signer has its own key")
+        p.add(key, say("is the same key as %(other)s: every signer has its own key",
+                       other=f"{seen[point.to_bytes()]}.signing_key"))
         return None
     seen[point.to_bytes()] = where
     return point
@@ -520,7 +542,9 @@ def _signing_key(obj: Mapping[str, Any], where: str, p: _Problems, seen: dict[by
 def _unique(ids: list[str], key: str, p: _Problems) -> None:
     for value, n in Counter(i for i in ids if i).items():
         if n > 1:
-            p.add(key, f"id {value!r} is used {n} times; ids must be unique")
+            p.add(key, say_plural("id %(value)s is used %(num)s time; ids must be unique",
+                                  "id %(value)s is used %(num)s times; ids must be unique", n,
+                                  value=repr(value)))
 
 
 def _option_value(value: Any) -> Any:
@@ -539,20 +563,21 @@ def _option_names(method: str) -> frozenset[str]:
 
 def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any]:
     if not isinstance(given, Mapping):
-        p.add(f"{where}.options", "must be a table")
+        p.add(f"{where}.options", say("must be a table"))
         return {}
     try:
         resolved = METHODS[method].resolve_options(given)
     except InvalidDefinition as exc:
-        for problem in exc.problems:
-            key, sep, rule = problem.partition(": ")
-            if sep and key.startswith("options."):
-                p.add(f"{where}.{key}", rule)
+        for found in exc.problems:
+            key = found.params.get("key") if isinstance(found, Text) else None
+            if isinstance(found, Text) and isinstance(key, str) and key.startswith("options."):
+                p.add(f"{where}.{key}", found.params["rule"])
             else:
-                p.add(f"{where}.method", problem)
+                p.add(f"{where}.method", found if isinstance(found, Text) else say("%(words)s", words=found))
         return {}
     except VyboryError as exc:
-        p.add(f"{where}.options", exc.message)
+        p.add(f"{where}.options", exc.message if isinstance(exc.message, Text)
+              else say("%(words)s", words=exc.message))
         return {}
     out = {}
     for key, value in resolved.items():
@@ -560,7 +585,7 @@ def _options(method: str, given: Any, where: str, p: _Problems) -> dict[str, Any
             continue
         value = _option_value(value)
         if isinstance(value, float):
-            p.add(f"{where}.options.{key}", "must be an exact number (write it as \"1/2\")")
+            p.add(f"{where}.options.{key}", say("must be an exact number (write it as \"1/2\")"))
             continue
         out[key] = value
     return out
@@ -579,25 +604,27 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
     if "district" in raw:
         district = _ident(raw, "district", where, p)
         if district and district not in districts:
-            p.add(f"{where}.district", f"{district!r} is not one of the districts "
-                                       f"({', '.join(districts) or 'none defined'})")
+            p.add(f"{where}.district",
+                  say("%(value)s is not one of the districts (%(known)s)", value=repr(district),
+                      known=", ".join(districts) or say("none defined")))
     elif len(districts) == 1:
         district = districts[0]
     else:
-        p.add(f"{where}.district", "is required when there is more than one district")
+        p.add(f"{where}.district", say("is required when there is more than one district"))
         district = ""
     seats = _int(raw, "seats", where, p, minimum=1, default=1, maximum=1000) or 1
     method = _text(raw, "method", where, p)
     options: dict[str, Any] = {}
     if method and method not in METHODS:
-        p.add(f"{where}.method", f"unknown counting method {method!r} "
-                                 f"(known: {', '.join(HOMOMORPHIC_METHODS + RANKED_METHODS)})")
+        p.add(f"{where}.method", say("unknown counting method %(method)s (known: %(known)s)",
+                                     method=repr(method), known=", ".join(HOMOMORPHIC_METHODS + RANKED_METHODS)))
     elif method and method not in HOMOMORPHIC_METHODS + RANKED_METHODS:
         p.add(f"{where}.method",
-              f"method {method!r} has no encrypted ballot; choose one of "
-              f"{', '.join(HOMOMORPHIC_METHODS + RANKED_METHODS)}")
+              say("method %(method)s has no encrypted ballot; choose one of %(known)s",
+                  method=repr(method), known=", ".join(HOMOMORPHIC_METHODS + RANKED_METHODS)))
     elif method == "irv" and seats != 1:
-        p.add(f"{where}.seats", f"IRV fills one seat, not {seats} (for several seats use an STV method)")
+        p.add(f"{where}.seats", say("IRV fills one seat, not %(seats)s (for several seats use an STV method)",
+                                    seats=seats))
     min_marks = _int(raw, "min_marks", where, p, minimum=0, maximum=1000)
     max_marks = _int(raw, "max_marks", where, p, minimum=1, maximum=1000)
     if method in HOMOMORPHIC_METHODS + RANKED_METHODS:
@@ -610,34 +637,36 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
             for key, value in (("min_marks", min_marks), ("max_marks", max_marks)):
                 if value is not None and key in schema:
                     if key in given and given[key] != value:
-                        p.add(f"{where}.options.{key}", f"disagrees with {key} = {value} of the contest")
+                        p.add(f"{where}.options.{key}",
+                              say("disagrees with %(key)s = %(value)s of the contest", key=key, value=value))
                     given[key] = value
         if isinstance(given, Mapping) and "round" in given and "round" in _option_names(method):
-            p.add(f"{where}.options.round", "is set by vybory for each round (first or runoff); "
-                                            "leave it out")
+            p.add(f"{where}.options.round", say("is set by vybory for each round (first or runoff); "
+                                                "leave it out"))
             given = {k: v for k, v in given.items() if k != "round"}
         options = _options(method, given, where, p)
         for key in ("withdrawn", "undeclared_write_in"):
             if options.get(key) is not None:
-                p.add(f"{where}.options.{key}", "names candidates, who come from the nominations in an "
-                                                "election (a withdrawn candidate is simply not registered); "
-                                                "leave it out")
+                p.add(f"{where}.options.{key}", say("names candidates, who come from the nominations in an "
+                                                    "election (a withdrawn candidate is simply not "
+                                                    "registered); leave it out"))
         if options.get("blank_in_denominator") is False:
             p.add(f"{where}.options.blank_in_denominator",
-                  "an encrypted tally cannot tell blank ballots from others; leave it true")
+                  say("an encrypted tally cannot tell blank ballots from others; leave it true"))
         if min_marks is None and isinstance(options.get("min_marks"), int):
             min_marks = options["min_marks"]
         if max_marks is None and isinstance(options.get("max_marks"), int):
             max_marks = options["max_marks"]
     if method and method not in MARK_METHODS and (min_marks is not None or max_marks is not None):
         p.add(f"{where}.min_marks" if min_marks is not None else f"{where}.max_marks",
-              f"marks limits apply only to {', '.join(MARK_METHODS)}; method {method!r} "
-              "has its own ballot layout")
+              say("limits on marks apply only to %(methods)s; method %(method)s has its own ballot layout",
+                  methods=", ".join(MARK_METHODS), method=repr(method)))
         min_marks = max_marks = None
     if min_marks is not None and max_marks is not None and min_marks > max_marks:
-        p.add(f"{where}.min_marks", f"must not exceed max_marks ({min_marks} > {max_marks})")
+        p.add(f"{where}.min_marks", say("the fewest marks must not exceed the most marks (%(low)s > %(high)s)",
+                                        low=min_marks, high=max_marks))
     if method == "motion" and seats != 1:
-        p.add(f"{where}.seats", "a motion has no seats; leave seats out")
+        p.add(f"{where}.seats", say("a motion has no seats; leave seats out"))
     if len(p.lines) > before:
         return None
     return Contest(cid, title, district, seats, method, options, min_marks, max_marks, description)
@@ -646,23 +675,26 @@ def _contest(raw: Mapping[str, Any], i: int, districts: list[str], p: _Problems)
 def _build(raw: Mapping[str, Any], source: str) -> Definition:
     p = _Problems(source)
     if not isinstance(raw, Mapping):
-        raise InvalidDefinition([f"{source}: (top): must be a table"])
+        raise InvalidDefinition([problem(source, "(top)", say("must be a table"))])
     _unknown_keys(raw, ("format", "version", "slug", "title", "seed", "credential_authority",
                         "revote", "public_roll", "deadlines", "districts", "organisations", "commission",
                         "trustees", "observers", "contests"), "", p)
     if "format" in raw and raw["format"] != FORMAT:
-        p.add("format", f"must be {FORMAT!r}")
+        p.add("format", say("must be %(format)s", format=repr(FORMAT)))
     if "version" in raw and raw["version"] != VERSION:
-        p.add("version", f"this vybory reads version {VERSION}, not {raw['version']!r}"
-                         + (" (version 1 names no signing keys: give every trustee, the credential "
-                            "authority and the commission a signing_key)" if raw["version"] == 1 else ""))
+        p.add("version", say("this vybory reads version %(version)s, not %(given)s", version=VERSION,
+                             given=repr(raw["version"])) if raw["version"] != 1
+              else say("this vybory reads version %(version)s, not 1 (version 1 names no signing keys: give "
+                       "every trustee, the credential authority and the commission a signing_key)",
+                       version=VERSION))
     slug = _text(raw, "slug", "", p)
     if slug and not SLUG_RE.match(slug):
-        p.add("slug", f"{slug!r} must be lower-case letters, digits and '-', at most 63 characters")
+        p.add("slug", say("%(value)s must be lower-case Latin letters, digits and '-', at most 63 characters",
+                          value=repr(slug)))
     title = _text(raw, "title", "", p)
     seed = _text(raw, "seed", "", p)
     if seed and (not SEED_RE.match(seed) or len(seed) % 2):
-        p.add("seed", "must be hexadecimal, an even number of 32 to 128 digits (16 to 64 bytes)")
+        p.add("seed", say("must be hexadecimal, an even number of 32 to 128 digits (16 to 64 bytes)"))
     seed = seed.lower()
     keys_seen: dict[bytes, str] = {}
     ca = _table(raw, "credential_authority", p)
@@ -679,17 +711,18 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     for key in ("nominations_close", "voting_open", "voting_close"):
         if key not in dl:
             if dl or "deadlines" in raw:
-                p.add(f"deadlines.{key}", "is required")
+                p.add(f"deadlines.{key}", say("is required"))
             continue
         try:
             times[key] = parse_time(dl[key])
         except ValueError as exc:
-            p.add(f"deadlines.{key}", str(exc))
+            reason = exc.args[0] if exc.args else ""
+            p.add(f"deadlines.{key}", reason if isinstance(reason, Text) else say("%(words)s", words=str(reason)))
     if len(times) == 3:
         if not times["nominations_close"] <= times["voting_open"]:
-            p.add("deadlines.voting_open", "must not be before nominations_close")
+            p.add("deadlines.voting_open", say("must not be before the nominations close"))
         if not times["voting_open"] < times["voting_close"]:
-            p.add("deadlines.voting_close", "must be after voting_open")
+            p.add("deadlines.voting_close", say("must be after voting opens"))
     runoff_days = _int(dl, "runoff_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
     repeat_days = _int(dl, "repeat_days", "deadlines", p, minimum=1, default=14, maximum=365) or 14
     appeal_days = _int(dl, "appeal_days", "deadlines", p, minimum=1, default=2, maximum=365) or 2
@@ -707,7 +740,8 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         _unknown_keys(o, ("id", "name", "type"), where, p)
         otype = _text(o, "type", where, p)
         if otype and otype not in ORGANISATION_TYPES:
-            p.add(f"{where}.type", f"{otype!r} is not one of {', '.join(ORGANISATION_TYPES)}")
+            p.add(f"{where}.type", say("%(value)s is not one of %(known)s", value=repr(otype),
+                                       known=", ".join(ORGANISATION_TYPES)))
         organisations.append(Organisation(_ident(o, "id", where, p), _text(o, "name", where, p), otype))
     _unique([o.id for o in organisations], "organisations", p)
     org_ids = {o.id for o in organisations if o.id}
@@ -717,7 +751,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
     commission_key = _signing_key(commission, "commission", p, keys_seen) if commission else None
     threshold = _int(commission, "threshold", "commission", p, minimum=1, maximum=1000)
     if commission and threshold is None and "threshold" not in commission:
-        p.add("commission.threshold", "is required (k: how many trustees together can decrypt)")
+        p.add("commission.threshold", say("is required (k: how many trustees together can decrypt)"))
     allow_org = _bool(commission, "allow_organisation_threshold", "commission", p, False)
 
     trustees = []
@@ -726,22 +760,28 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         _unknown_keys(t, ("id", "name", "organisation", "signing_key"), where, p)
         org = _ident(t, "organisation", where, p)
         if org and org not in org_ids:
-            p.add(f"{where}.organisation", f"{org!r} is not one of the organisations")
+            p.add(f"{where}.organisation", say("%(value)s is not one of the organisations", value=repr(org)))
         signing = _signing_key(t, where, p, keys_seen)
         if signing is not None:
             trustees.append(Trustee(_ident(t, "id", where, p), _text(t, "name", where, p), org, signing))
     _unique([t.id for t in trustees], "trustees", p)
     if threshold is not None and trustees:
         if threshold > len(trustees):
-            p.add("commission.threshold", f"k = {threshold} is more than the {len(trustees)} trustees")
+            p.add("commission.threshold", say_plural("k = %(k)s is more than the %(num)s trustee",
+                                                     "k = %(k)s is more than the %(num)s trustees",
+                                                     len(trustees), k=threshold))
         elif not allow_org:
             held = Counter(t.organisation for t in trustees if t.organisation)
             for org, n in sorted(held.items()):
                 if n >= threshold:
-                    p.add("trustees", f"organisation {org!r} alone holds {n} trustees, which reaches "
-                                      f"the threshold k = {threshold}: one organisation could decrypt "
-                                      "alone (set commission.allow_organisation_threshold = true to "
-                                      "accept this on the record)")
+                    p.add("commission.allow_organisation_threshold", say_plural(
+                        "is not set, but organisation %(org)s alone holds %(num)s trustee, which reaches "
+                        "the threshold k = %(k)s: one organisation could decrypt alone (give the "
+                        "trustees to more organisations, or allow this to accept it on the record)",
+                        "is not set, but organisation %(org)s alone holds %(num)s trustees, which reaches "
+                        "the threshold k = %(k)s: one organisation could decrypt alone (give the "
+                        "trustees to more organisations, or allow this to accept it on the record)",
+                        n, org=repr(org), k=threshold))
 
     observers = []
     for i, o in enumerate(_array(raw, "observers", p, required=False)):
@@ -751,7 +791,8 @@ def _build(raw: Mapping[str, Any], source: str) -> Definition:
         if o.get("organisation") is not None:
             sent_by = _ident(o, "organisation", where, p)
             if sent_by and sent_by not in org_ids:
-                p.add(f"{where}.organisation", f"{sent_by!r} is not one of the organisations")
+                p.add(f"{where}.organisation", say("%(value)s is not one of the organisations",
+                                                   value=repr(sent_by)))
         observers.append(Observer(_ident(o, "id", where, p), _text(o, "name", where, p), sent_by))
     _unique([o.id for o in observers], "observers", p)
 
@@ -792,21 +833,22 @@ def parse_definition(toml_text: str, *, source: str = "election.toml") -> Defini
     every problem found, each as ``"source: key: rule"``.
     """
     if not isinstance(toml_text, str):
-        raise InvalidDefinition([f"{source}: (file): must be text"])
+        raise InvalidDefinition([problem(source, "(file)", say("must be text"))])
     try:
         raw = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidDefinition([f"{source}: (file): not valid TOML: {exc}"]) from None
+        raise InvalidDefinition([problem(source, "(file)", say("not valid TOML: %(reason)s",
+                                                               reason=str(exc)))]) from None
     return _build(raw, source)
 
 
 def definition_from_json(obj: Any, *, source: str = "definition.json") -> Definition:
     """A definition from its normalised JSON form (as ``Definition.to_json`` writes it)."""
     if not isinstance(obj, Mapping):
-        raise InvalidDefinition([f"{source}: (top): must be a JSON object"])
+        raise InvalidDefinition([problem(source, "(top)", say("must be a JSON object"))])
     for key in ("format", "version"):
         if key not in obj:
-            raise InvalidDefinition([f"{source}: {key}: is required in the JSON form"])
+            raise InvalidDefinition([problem(source, key, say("is required in the JSON form"))])
     return _build(obj, source)
 
 
@@ -913,6 +955,8 @@ def parse_roll(csv_text: str, definition: Definition, *, source: str = "roll.csv
             seen[vid] = n
         if not name:
             problem("name", say("is empty"))
+        elif not name.isprintable():
+            problem("name", say("must be one line of text (no line breaks or control characters)"))
         if not definition.has_district(district):
             problem("district", say("%(value)s is not one of the districts (%(districts)s)", value=repr(district),
                                     districts=districts))

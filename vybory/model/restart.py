@@ -7,14 +7,16 @@ and the verifier (:mod:`vybory.verify.keys`) use the same ones, so that they agr
 
 from __future__ import annotations
 
+import tomllib
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from vybory.crypto.group import Point
+from vybory.crypto.threshold import Judgement
 from vybory.errors import InvalidInput, Refused, VyboryError
-from vybory.model.definition import ID_RE, MAX_TEXT, Definition, Trustee
+from vybory.model.definition import ID_RE, MAX_TEXT, Definition, Trustee, format_time
 from vybory.text import say
 
 FAILED = "failed"
@@ -50,6 +52,29 @@ def waiting_for(trustees: int, done: Mapping[str, Collection[int]]) -> dict[int,
         if missing:
             return missing
     return {}
+
+
+def outcome(judged: Judgement | None, threshold: int, deadline: datetime, now: datetime, trustees: int,
+            done: Mapping[str, Collection[int]]) -> dict[str, Any] | None:
+    """How an unfinished attempt has ended, as its restart names it (spec §5.8): failed (every
+    trustee filed its complaints, ``judged``, and fewer than ``threshold`` qualified: who did and
+    who did not, and why) or stalled (``deadline`` has passed at ``now`` and some trustees have not
+    published the step it waits for, :func:`waiting_for`); None while it may still succeed."""
+    if judged is not None:
+        if len(judged.qualified) >= threshold:
+            return None
+        return {"result": FAILED, **judged.to_json()}
+    if now < deadline:
+        return None
+    waiting = waiting_for(trustees, done)
+    return {"result": STALLED, "deadline": format_time(deadline),
+            "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+
+
+def failed_seats(ended: Mapping[str, Any]) -> set[int]:
+    """The seats a restart may give to new trustees (:func:`outcome` ``ended``): those disqualified
+    in a failed attempt, or not acting in a stalled one."""
+    return {int(j) for j in ended["disqualified" if ended["result"] == FAILED else "waiting"]}
 
 
 def _text(value: Any, field: str, maximum: int) -> str:
@@ -145,12 +170,48 @@ def check_seats(definition: Definition, previous: Sequence[Trustee], earlier: Se
         keys.add(trustee.signing_key)
 
 
+def parse_replacements(text: str, source: str = "replacements") -> dict[int, Trustee]:
+    """The new trustees a commission names for failed seats, from TOML::
+
+        [[trustees]]
+        seat = 1                 # the seat (trustee number) it takes
+        id = "alla"
+        name = "Alla Orlova"
+        organisation = "union"   # the organisation of the trustee it replaces
+        signing_key = "…"        # printed by `vybory trustee init`
+
+    Refused naming the entry and the field (``source: trustees[0].seat: …``)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(say("%(source)s is not valid TOML: %(error)s", source=source, error=str(exc)),
+                           field=source) from None
+    entries = raw.get("trustees")
+    if set(raw) != {"trustees"} or not isinstance(entries, list) or not entries:
+        raise InvalidInput(say("%(source)s must hold only [[trustees]] entries, at least one", source=source),
+                           field=source)
+    out: dict[int, Trustee] = {}
+    for i, entry in enumerate(entries):
+        where = f"{source}: trustees[{i}]"
+        seat = entry.get("seat") if isinstance(entry, Mapping) else None
+        if isinstance(seat, bool) or not isinstance(seat, int) or seat < 1:
+            raise InvalidInput(say("must be the seat (trustee number, 1 or more) the new trustee takes"),
+                               field=f"{where}.seat")
+        if seat in out:
+            raise InvalidInput(say("seat %(seat)s is named twice", seat=seat), field=f"{where}.seat")
+        out[seat] = read_trustee({k: v for k, v in entry.items() if k != "seat"}, where)
+    return out
+
+
 __all__ = [
     "FAILED",
     "STALLED",
     "STEPS",
     "attempt_deadline",
     "check_seats",
+    "failed_seats",
+    "outcome",
+    "parse_replacements",
     "read_reason",
     "read_trustee",
     "read_trustees",

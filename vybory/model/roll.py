@@ -301,6 +301,35 @@ def complaint_applied(complaint: Complaint, roll: Sequence[RollDistrict]) -> boo
     return found is None
 
 
+def unasked_changes(old: Sequence[RollDistrict], new: Sequence[RollDistrict],
+                    accepted: Iterable[Complaint]) -> list[str]:
+    """What a roll ``new`` that replaces ``old`` changes without an ``accepted`` complaint asking
+    for it (spec §12.1a), in words, district by district: with public rolls each entry added (no
+    accepted ``left_off`` for it in that district), removed (no accepted ``not_eligible``) or given
+    another weight; without them each district whose count or total weight changed (no complaint
+    can ask for that). Empty when the correction is exactly what the complaints asked."""
+    asked = {(c.complaint, c.voter, c.district) for c in accepted}
+    out: list[str] = []
+    for before, after in zip(old, new):
+        if before.entries is None or after.entries is None:
+            if (before.voters, before.weight) != (after.voters, after.weight):
+                out.append(f"district {after.district!r}: {before.voters} voters of weight {before.weight} "
+                           f"became {after.voters} of weight {after.weight}")
+            continue
+        was, now = dict(before.entries), dict(after.entries)
+        for voter in sorted(now.keys() - was.keys()):
+            if ("left_off", voter, after.district) not in asked:
+                out.append(f"district {after.district!r}: voter {voter!r} added")
+        for voter in sorted(was.keys() - now.keys()):
+            if ("not_eligible", voter, after.district) not in asked:
+                out.append(f"district {after.district!r}: voter {voter!r} removed")
+        for voter in sorted(was.keys() & now.keys()):
+            if was[voter] != now[voter]:
+                out.append(f"district {after.district!r}: voter {voter!r}'s weight {was[voter]} became "
+                           f"{now[voter]}")
+    return out
+
+
 def read_summary(definition: Definition, raw: Any, field: str = "districts") -> tuple[dict[str, Any], ...]:
     """The ``districts`` of a ``credentials_published`` payload (every district, in definition
     order, with ``voters``, ``weight`` and ``commitment``), every field checked."""
@@ -387,5 +416,6 @@ __all__ = [
     "roll_commitment",
     "roll_differences",
     "summarise_roll",
+    "unasked_changes",
     "weight_counts",
 ]

@@ -52,6 +52,7 @@ from vybory.protocol.nominations import (
 from vybory.protocol.rounds import check_ballot, close_round, open_next_round, open_round
 from vybory.protocol.state import ElectionState, Pending, Phase, pending, replay
 from vybory.protocol.tally import (
+    check_encrypted_tally,
     combine_shares,
     compute_decryption_share,
     compute_encrypted_tally,
@@ -69,6 +70,7 @@ __all__ = [
     "ballot_form",
     "check_append",
     "check_ballot",
+    "check_encrypted_tally",
     "close_nominations",
     "close_round",
     "combine_shares",

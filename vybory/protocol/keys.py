@@ -31,6 +31,7 @@ from vybory.crypto.threshold import (
     DealerCommitment,
     DealerReveal,
     EncryptedShare,
+    Judgement,
     MessagingKey,
     TrusteeSecrets,
 )
@@ -137,14 +138,28 @@ def _check_own_key(state: ElectionState, secrets: TrusteeSecrets) -> None:
 
 def _check_recipient_keys(state: ElectionState, secrets: TrusteeSecrets) -> None:
     """Before a share is encrypted to them: every recipient's messaging key on the board is signed
-    by that recipient's identity key (the server cannot put its own key in a trustee's place)."""
+    by that recipient's identity key, as the definition or the commission's signed restart names it
+    (the server cannot put its own key in a trustee's place, nor seat its own trustee)."""
     _check_own_key(state, secrets)
+    restarted = state.keys.restart_payload
+    if restarted is not None:
+        try:
+            check_payload_signature(state.definition, state.fingerprint, "key_ceremony_restarted", restarted)
+        except Refused as exc:
+            seated = [j for j, (t, named) in enumerate(zip(state.trustees, state.definition.trustees), start=1)
+                      if t != named]
+            if seated:
+                raise _recipient_unsigned(seated[0], exc.message) from None
     for j, payload in sorted(state.keys.messaging_payloads.items()):
         try:
             check_payload_signature(state.definition, state.fingerprint, "trustee_key", payload, state.trustees)
         except Refused as exc:
-            raise refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=exc.message), field=f"messaging_key.{j}",
-                         code="recipient_key_unsigned") from None
+            raise _recipient_unsigned(j, exc.message) from None
+
+
+def _recipient_unsigned(j: int, message: Any) -> Refused:
+    return refuse(say("the board's messaging key for trustee %(j)s is not signed by trustee %(j)s (%(message)s): no share is sent; the board has been altered, tell the commission and the observers", j=j, message=message), field=f"messaging_key.{j}",
+                  code="recipient_key_unsigned")
 
 
 # --- step 0 ---------------------------------------------------------------------
@@ -377,31 +392,16 @@ def trustee_secret_share(state: ElectionState, secrets: TrusteeSecrets) -> Trust
 
 
 def attempt_outcome(state: ElectionState, now: datetime) -> dict[str, Any] | None:
-    """How the latest attempt ended, as a restart names it: failed (every trustee filed its
-    complaints and fewer than k qualified: who did and who did not, and why) or stalled (its deadline
-    has passed and some trustees have not published the step it waits for); None while it may
-    still succeed, and once it has."""
-    keys = state.keys
-    if keys.completed is not None:
+    """How the latest attempt ended, as a restart names it (:func:`vybory.model.restart.outcome`):
+    failed or stalled; None while it may still succeed, and once it has."""
+    if state.keys.completed is not None:
         return None
-    judged = keys.judge(state.threshold)
-    if judged is not None:
-        if len(judged.qualified) >= state.threshold:
-            return None
-        return {"result": restart.FAILED, **judged.to_json()}
-    deadline = state.ceremony_deadline()
-    if now < deadline:
-        return None
-    waiting = restart.waiting_for(state.trustee_count, keys.done())
-    return {"result": restart.STALLED, "deadline": at(deadline),
-            "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+    return _outcome(state, state.keys.judge(state.threshold), now)
 
 
-def failed_seats(outcome: Mapping[str, Any]) -> set[int]:
-    """The seats a restart may give to new trustees: those disqualified in a failed attempt, or not
-    acting in a stalled one."""
-    named = outcome["disqualified"] if outcome["result"] == restart.FAILED else outcome["waiting"]
-    return {int(j) for j in named}
+def _outcome(state: ElectionState, judged: Judgement | None, now: datetime) -> dict[str, Any] | None:
+    return restart.outcome(judged, state.threshold, state.ceremony_deadline(), now, state.trustee_count,
+                           state.keys.done())
 
 
 def _refuse_restart(state: ElectionState, now: datetime) -> dict[str, Any]:
@@ -409,10 +409,10 @@ def _refuse_restart(state: ElectionState, now: datetime) -> dict[str, Any]:
     if state.keys.completed is not None:
         raise refuse(say("the key ceremony is completed: a completed ceremony is never restarted (its trustees "
                          "hold the election's key)"), field="key_ceremony", code="key_ceremony_completed")
-    outcome = attempt_outcome(state, now)
+    judged = state.keys.judge(state.threshold)
+    outcome = _outcome(state, judged, now)
     if outcome is not None:
         return outcome
-    judged = state.keys.judge(state.threshold)
     if judged is not None:
         raise refuse(say("the key ceremony has not failed: %(qualified)s trustees qualified, %(needed)s needed; "
                          "complete it instead", qualified=len(judged.qualified), needed=state.threshold),
@@ -464,7 +464,7 @@ def check_restart(state: ElectionState, payload: Mapping[str, Any]) -> None:
     restart.read_reason(payload["reason"])
     new = restart.read_trustees(payload["trustees"], state.trustee_count)
     earlier = [t for attempt in (*state.attempts, state.keys) for t in attempt.trustees]
-    restart.check_seats(state.definition, state.trustees, earlier, failed_seats(outcome), new)
+    restart.check_seats(state.definition, state.trustees, earlier, restart.failed_seats(outcome), new)
 
 
 __all__ = [

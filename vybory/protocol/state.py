@@ -195,6 +195,8 @@ class KeyCeremony:
     trustees: tuple[Trustee, ...] = ()
     fingerprint: bytes = b""
     restarted: tuple[int, datetime] | None = None
+    # The restart's payload as the board holds it (with the commission's signature), None for attempt 1.
+    restart_payload: Mapping[str, Any] | None = None
     messaging_keys: dict[int, MessagingKey] = field(default_factory=dict)
     # The trustee_key payloads as the board holds them (with their signatures), by trustee.
     messaging_payloads: dict[int, Mapping[str, Any]] = field(default_factory=dict)
@@ -506,7 +508,7 @@ def _key_ceremony_restarted(state: ElectionState, payload: Mapping[str, Any], ev
     state.attempts.append(state.keys)
     state.keys = KeyCeremony(attempt=attempt, trustees=read_trustees(payload["trustees"], state.trustee_count),
                              fingerprint=attempt_fingerprint(state.fingerprint, attempt),
-                             restarted=(event.position, parse_time(payload["at"])))
+                             restarted=(event.position, parse_time(payload["at"])), restart_payload=payload)
 
 
 def _roll_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:

@@ -59,6 +59,28 @@ def compute_encrypted_tally(state: ElectionState, *, round: int,
     if rnd.encrypted_tally is not None:
         raise refuse(say("the tally of round %(round)s is already published", round=round), field="round",
                      code="tally_exists")
+    return {"round": round, "contests": _tally_contests(state, rnd, ballots), "at": at(now)}
+
+
+def check_encrypted_tally(state: ElectionState, *, round: int, ballots: Iterable[Event | Mapping[str, Any]]) -> None:
+    """Refuses the round's ``encrypted_tally`` on the board unless it is the sum of the round's
+    counted ``ballots`` as read from the same board (spec §13).
+
+    A trustee's software calls this before it computes a decryption share: a server or a database
+    operator that put one voter's ballot (or any other ciphertexts) on the board as the tally would
+    otherwise get that ballot decrypted by k honest trustees."""
+    rnd, tally = _tally_of(state, round)
+    if tally["contests"] != _tally_contests(state, rnd, ballots):
+        raise refuse(say("the encrypted tally of round %(round)s on the board is not the sum of the round's "
+                         "ballots on the board: no share is computed", round=round),
+                     field="encrypted_tally", code="tally_not_the_ballots")
+
+
+def _tally_contests(state: ElectionState, rnd: RoundState,
+                    ballots: Iterable[Event | Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ``contests`` of the round's tally: per contest the sum of the counted ballots' selection
+    ciphertexts (each scaled by its credential's weight), their number and weight, and the
+    registered voters of its district."""
     last = {record.tracking_code: record for record in rnd.last_ballot.values()}
     order = list(rnd.contests)
     sums: dict[str, list[Ciphertext]] = {cid: [Ciphertext.zero()] * rnd.layouts[cid].size for cid in order}
@@ -96,7 +118,7 @@ def compute_encrypted_tally(state: ElectionState, *, round: int,
             "ballots_cast": weights[cid],
             "registered": state.registered_voters(district),
         })
-    return {"round": round, "contests": contests, "at": at(now)}
+    return contests
 
 
 def tally_ciphertexts(tally: Mapping[str, Any]) -> list[Ciphertext]:
@@ -249,6 +271,7 @@ def round_ballots(state: ElectionState, round: int) -> dict[str, list[RankedBall
 
 __all__ = [
     "check_decryption_share",
+    "check_encrypted_tally",
     "combine_shares",
     "compute_decryption_share",
     "compute_encrypted_tally",

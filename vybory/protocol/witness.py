@@ -118,6 +118,9 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
             on_board.append((event.position, event.payload, trustees))
         elif event.kind is EventKind.KEY_CEREMONY_RESTARTED:
             try:
+                # Its trustees count only under the commission's signature: the server cannot seat its own.
+                assert definition is not None  # (read from event 1)
+                check_payload_signature(definition, fp, event.kind.value, event.payload)
                 trustees = read_trustees(event.payload.get("trustees"), len(trustees))
             except VyboryError as error:
                 raise Refused(say("the key ceremony's restart at event %(at)s names no usable trustees (%(message)s); "

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from vybory.rules.outcome import Number
-from vybory.text import say
+from vybory.text import Text, say
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,35 +110,37 @@ def parse_fraction(value: Any) -> Fraction:
     raise TypeError(f"{type(value).__name__} is not a number")
 
 
-def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, str | None]:
+def _check_option(kind: Any, default: Any, value: Any) -> tuple[Any, Text | None]:
     """The normalised value, or an explanation of why it is refused."""
     if value is None and default is None:
         return None, None
     if isinstance(kind, tuple) and kind and all(isinstance(k, type) for k in kind):
         if isinstance(value, kind) and not isinstance(value, bool):
             return (list(value) if isinstance(value, tuple) else value), None
-        return None, f"must be one of the types {', '.join(k.__name__ for k in kind)}, not {value!r}"
+        return None, say("must be one of the types %(kinds)s, not %(value)s",
+                         kinds=", ".join(k.__name__ for k in kind), value=repr(value))
     if isinstance(kind, tuple):
         if value in kind:
             return value, None
-        return None, f"must be one of {', '.join(repr(k) for k in kind)}, not {value!r}"
+        return None, say("must be one of %(known)s, not %(value)s", known=", ".join(repr(k) for k in kind),
+                         value=repr(value))
     if kind is Fraction:
         try:
             return parse_fraction(value), None
-        except (ValueError, TypeError, ZeroDivisionError) as exc:
-            return None, f"must be an exact number such as 1/2 or 0.5, not {value!r} ({exc})"
+        except (ValueError, TypeError, ZeroDivisionError):
+            return None, say("must be an exact number such as 1/2 or 0.5, not %(value)s", value=repr(value))
     if kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
-        return None, f"must be a whole number, not {value!r}"
+        return None, say("must be a whole number, not %(value)s", value=repr(value))
     if kind is bool:
         if isinstance(value, bool):
             return value, None
-        return None, f"must be true or false, not {value!r}"
+        return None, say("must be true or false, not %(value)s", value=repr(value))
     if isinstance(kind, type):
         if isinstance(value, kind):
             return value, None
-        return None, f"must be a {kind.__name__}, not {value!r}"
+        return None, say("must be a %(kind)s, not %(value)s", kind=kind.__name__, value=repr(value))
     return value, None
 
 
@@ -150,10 +152,11 @@ def resolve_options(schema: Mapping[str, Option], given: Mapping[str, Any], *, m
     """
     from vybory.errors import InvalidDefinition
 
-    problems: list[str] = []
+    problems: list[Text] = []
     for name in sorted(set(given) - set(schema)):
-        known = ", ".join(sorted(schema)) or "none"
-        problems.append(f"options.{name}: method {method!r} has no option {name!r} (its options: {known})")
+        known = ", ".join(sorted(schema)) or say("none")
+        problems.append(option_problem(name, say("method %(method)s has no option %(name)s (its options: %(known)s)",
+                                                 method=repr(method), name=repr(name), known=known)))
     resolved: dict[str, Any] = {}
     for name, (kind, default, _description) in schema.items():
         if name not in given:
@@ -161,7 +164,8 @@ def resolve_options(schema: Mapping[str, Option], given: Mapping[str, Any], *, m
             continue
         value, problem = _check_option(kind, default, given[name])
         if problem:
-            problems.append(f"options.{name}: option {name!r} of method {method!r} {problem}")
+            problems.append(option_problem(name, say("option %(name)s of method %(method)s %(rule)s",
+                                                     name=repr(name), method=repr(method), rule=problem)))
         resolved[name] = value
     if problems:
         raise InvalidDefinition(problems, field="options")
@@ -212,9 +216,19 @@ def one_input(ballots: Any, totals: Any, *, method: str, totals_allowed: bool = 
         raise InvalidInput(say("method %(method)s needs the ballots themselves, not totals", method=repr(method)), field="totals")
 
 
-def option_error(method: str, name: str, rule: str) -> Any:
+def option_problem(name: str, rule: Text) -> Text:
+    """``"options.<name>: rule"``: one refused option, its key and rule kept apart (parameters
+    ``key`` and ``rule``) so the definition can name the contest's option."""
+    return say("%(key)s: %(rule)s", key="options." + name, rule=rule)
+
+
+def option_error(method: str, name: str, rule: str | Text) -> Any:
     """The error for one refused option value (an :class:`InvalidDefinition`),
     worded as :func:`resolve_options` words its problems."""
     from vybory.errors import InvalidDefinition
 
-    return InvalidDefinition([f"options.{name}: option {name!r} of method {method!r} {rule}"], field="options")
+    return InvalidDefinition([option_problem(name, say("option %(name)s of method %(method)s %(rule)s",
+                                                       name=repr(name), method=repr(method),
+                                                       rule=rule if isinstance(rule, Text)
+                                                       else say("%(words)s", words=rule)))],
+                             field="options")

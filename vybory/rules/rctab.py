@@ -62,6 +62,7 @@ from typing import Any
 
 from vybory.errors import InvalidInput
 from vybory.rules.java_order import JavaRandom, hash_order, hash_set_order, string_key
+from vybory.text import say
 
 OVERVOTE = "overvote"
 UWI = "Undeclared Write-ins"
@@ -308,7 +309,7 @@ class _Tabulator:
         rules = self.rules
         if rules.needs_seed:
             if rules.seed is None:
-                raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} draws at random: give a randomSeed",
+                raise InvalidInput(say("tiebreakMode %(mode)s draws at random: give a randomSeed", mode=repr(rules.tiebreak)),
                                    field="rules.randomSeed")
             self.random = JavaRandom(rules.seed)
             if rules.tiebreak == "generatePermutation":
@@ -347,7 +348,7 @@ class _Tabulator:
                 eliminated = (self.drop_write_ins(tally) or self.cutoff(tally) or self.batch(by_votes)
                               or self.lowest(by_votes, result))
                 if not eliminated:
-                    raise InvalidInput("no candidate can be eliminated", field="rules")
+                    raise InvalidInput(say("no candidate can be eliminated"), field="rules")
                 for c in eliminated:
                     self.eliminated_round[c] = self.round
                 result.eliminated = eliminated
@@ -519,9 +520,9 @@ class _Tabulator:
         rule = self.rules.overvote_rule
         if OVERVOTE in names:
             if len(names) != 1:
-                raise InvalidInput("a ranking holds the overvote label beside candidates", field="cvr")
+                raise InvalidInput(say("a ranking holds the overvote label beside candidates"), field="cvr")
             if rule == "exhaustIfMultipleContinuing":
-                raise InvalidInput("exhaustIfMultipleContinuing cannot read records that only say 'overvote'",
+                raise InvalidInput(say("exhaustIfMultipleContinuing cannot read records that only say 'overvote'"),
                                    field="rules.overvoteRule")
             return "exhaust" if rule == "exhaustImmediately" else "skip"
         if len(names) <= 1:
@@ -642,13 +643,18 @@ class _Tabulator:
 
     def ask(self, candidates: list[str], winner: bool) -> str:
         if not self.choices:
-            raise InvalidInput(f"round {self.round}: a tie between {', '.join(candidates)} needs the operator's "
-                               f"choice of who {'wins' if winner else 'loses'} (give it with --choice)",
+            tied = ", ".join(candidates)
+            raise InvalidInput(say("round %(round)s: a tie between %(candidates)s needs the operator's choice of "
+                                   "who wins (give it with --choice)", round=self.round, candidates=tied)
+                               if winner else
+                               say("round %(round)s: a tie between %(candidates)s needs the operator's choice of "
+                                   "who loses (give it with --choice)", round=self.round, candidates=tied),
                                field="rules.tiebreakMode")
         chosen = self.choices.pop(0)
         if chosen not in candidates:
-            raise InvalidInput(f"round {self.round}: {chosen!r} is not one of the tied candidates "
-                               f"({', '.join(candidates)})", field="--choice")
+            raise InvalidInput(say("round %(round)s: %(chosen)s is not one of the tied candidates (%(candidates)s)",
+                                   round=self.round, chosen=repr(chosen), candidates=", ".join(candidates)),
+                               field="--choice")
         return chosen
 
     def previous_rounds(self, winner: bool, tied: list[str]) -> tuple[str, str, str]:
@@ -719,55 +725,60 @@ def group_cvrs(cvrs: Iterable[Cvr]) -> list[_Group]:
 def check_rules(rules: Rules) -> None:
     """RCTab's validation of the rules that the count depends on (``ContestConfig.validateRules``)."""
     if rules.winner_mode not in WINNER_MODES:
-        raise InvalidInput(f"{rules.winner_mode!r} is not one of {', '.join(WINNER_MODES)}",
+        raise InvalidInput(say("%(value)s is not one of %(allowed)s", value=repr(rules.winner_mode),
+                               allowed=", ".join(WINNER_MODES)),
                            field="rules.winnerElectionMode")
     if rules.tiebreak not in TIEBREAK_MODES:
-        raise InvalidInput(f"{rules.tiebreak!r} is not one of {', '.join(TIEBREAK_MODES)}", field="rules.tiebreakMode")
+        raise InvalidInput(say("%(value)s is not one of %(allowed)s", value=repr(rules.tiebreak),
+                               allowed=", ".join(TIEBREAK_MODES)), field="rules.tiebreakMode")
     if rules.overvote_rule not in OVERVOTE_RULES:
-        raise InvalidInput(f"{rules.overvote_rule!r} is not one of {', '.join(OVERVOTE_RULES)}",
+        raise InvalidInput(say("%(value)s is not one of %(allowed)s", value=repr(rules.overvote_rule),
+                               allowed=", ".join(OVERVOTE_RULES)),
                            field="rules.overvoteRule")
     if rules.needs_seed and rules.seed is None:
-        raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} draws at random: give a randomSeed",
+        raise InvalidInput(say("tiebreakMode %(mode)s draws at random: give a randomSeed", mode=repr(rules.tiebreak)),
                            field="rules.randomSeed")
     declared = [c for c in rules.candidates if c != UWI]
     if not declared:
-        raise InvalidInput("the contest has no candidates", field="candidates")
+        raise InvalidInput(say("the contest has no candidates"), field="candidates")
     if all(c in rules.excluded for c in declared):
-        raise InvalidInput("every candidate is excluded", field="candidates")
+        raise InvalidInput(say("every candidate is excluded"), field="candidates")
     mode = rules.winner_mode
     if rules.winners == 0:
         if mode != "bottomsUpUsingPercentageThreshold":
-            raise InvalidInput(f"numberOfWinners 0 needs winnerElectionMode 'bottomsUpUsingPercentageThreshold', "
-                               f"not {mode!r}", field="rules.numberOfWinners")
+            raise InvalidInput(say("numberOfWinners 0 needs winnerElectionMode "
+                                   "'bottomsUpUsingPercentageThreshold', not %(mode)s", mode=repr(mode)),
+                               field="rules.numberOfWinners")
         if rules.bottoms_up_percentage is None:
-            raise InvalidInput("bottomsUpUsingPercentageThreshold needs a percentage from 1 to 100",
+            raise InvalidInput(say("bottomsUpUsingPercentageThreshold needs a percentage from 1 to 100"),
                                field="rules.multiSeatBottomsUpPercentageThreshold")
     elif mode == "bottomsUpUsingPercentageThreshold":
-        raise InvalidInput("numberOfWinners must be 0 with bottomsUpUsingPercentageThreshold",
+        raise InvalidInput(say("numberOfWinners must be 0 with bottomsUpUsingPercentageThreshold"),
                            field="rules.numberOfWinners")
     elif rules.winners > 1:
         if mode != "multiPassIrv" and rules.continue_until_two:
-            raise InvalidInput("continueUntilTwoCandidatesRemain needs one seat or multiPassIrv",
+            raise InvalidInput(say("continueUntilTwoCandidatesRemain needs one seat or multiPassIrv"),
                                field="rules.continueUntilTwoCandidatesRemain")
         if mode != "multiPassIrv" and rules.batch_elimination:
-            raise InvalidInput("batchElimination needs one seat or multiPassIrv", field="rules.batchElimination")
+            raise InvalidInput(say("batchElimination needs one seat or multiPassIrv"), field="rules.batchElimination")
         if rules.first_round_threshold:
-            raise InvalidInput("doesFirstRoundDetermineThreshold needs one seat",
+            raise InvalidInput(say("doesFirstRoundDetermineThreshold needs one seat"),
                                field="rules.doesFirstRoundDetermineThreshold")
     elif mode != "singleWinnerMajority":
-        raise InvalidInput(f"winnerElectionMode {mode!r} cannot fill one seat (use singleWinnerMajority)",
+        raise InvalidInput(say("winnerElectionMode %(mode)s cannot fill one seat (use singleWinnerMajority)",
+                               mode=repr(mode)),
                            field="rules.winnerElectionMode")
     if mode == "bottomsUpUsingPercentageThreshold" and rules.batch_elimination:
-        raise InvalidInput("batchElimination cannot be used with bottomsUpUsingPercentageThreshold",
+        raise InvalidInput(say("batchElimination cannot be used with bottomsUpUsingPercentageThreshold"),
                            field="rules.batchElimination")
     if mode not in ("multiWinnerAllowOnlyOneWinnerPerRound", "multiWinnerAllowMultipleWinnersPerRound"):
         if rules.non_integer_threshold:
-            raise InvalidInput(f"nonIntegerWinningThreshold cannot be used with {mode!r}",
+            raise InvalidInput(say("nonIntegerWinningThreshold cannot be used with %(mode)s", mode=repr(mode)),
                                field="rules.nonIntegerWinningThreshold")
         if rules.hare_quota:
-            raise InvalidInput(f"hareQuota cannot be used with {mode!r}", field="rules.hareQuota")
+            raise InvalidInput(say("hareQuota cannot be used with %(mode)s", mode=repr(mode)), field="rules.hareQuota")
     if rules.non_integer_threshold and rules.hare_quota:
-        raise InvalidInput("nonIntegerWinningThreshold and hareQuota exclude each other", field="rules.hareQuota")
+        raise InvalidInput(say("nonIntegerWinningThreshold and hareQuota exclude each other"), field="rules.hareQuota")
 
 
 def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
@@ -783,10 +794,10 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
         for _, names in g.rankings:
             for n in names:
                 if n not in known:
-                    raise InvalidInput(f"{n!r} is not a candidate of the contest", field="cvr")
+                    raise InvalidInput(say("%(name)s is not a candidate of the contest", name=repr(n)), field="cvr")
         if rules.max_rankings is not None and g.last_rank > rules.max_rankings:
-            raise InvalidInput(f"a record has a ranking {g.last_rank}, but maxRankingsAllowed is "
-                               f"{rules.max_rankings}", field="rules.maxRankingsAllowed")
+            raise InvalidInput(say("a record has a ranking %(rank)s, but maxRankingsAllowed is %(most)s",
+                                   rank=g.last_rank, most=rules.max_rankings), field="rules.maxRankingsAllowed")
     if rules.winner_mode != "multiPassIrv":
         return [_Tabulator(rules, groups, slices=kinds).run()]
     passes: list[Tabulation] = []
@@ -797,7 +808,8 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
         fresh = [_Group(Cvr(g.rankings, g.precinct, g.batch), int(g.count)) for g in groups]
         result = _Tabulator(single, fresh, slices=kinds).run()
         if len(result.winners) != 1:
-            raise InvalidInput(f"pass {len(winners) + 1} found {len(result.winners)} winners, not one",
+            raise InvalidInput(say("pass %(number)s found %(found)s winners, not one", number=len(winners) + 1,
+                                   found=len(result.winners)),
                                field="rules.winnerElectionMode")
         winners.append(result.winners[0])
         passes.append(result)

@@ -215,6 +215,11 @@ class ElectionService:
     def definition(self, slug: str) -> Definition:
         return self.state(slug).definition
 
+    def has_trustee(self, slug: str, trustee_id: str) -> bool:
+        """Whether ``trustee_id`` holds a seat now (the definition's trustee, or the one a restart of
+        the key ceremony put in that seat, spec §5.8)."""
+        return any(t.id == trustee_id for t in self.state(slug).trustees)
+
     def status(self, slug: str) -> ElectionStatus:
         """Phase, deadlines, rounds, and who has not yet acted (with overdue marks)."""
         now = self.clock()
@@ -316,8 +321,9 @@ class ElectionService:
         ``kind`` is one of trustee_key, dkg_commitment_hash, dkg_commitments,
         dkg_shares, dkg_complaint. When the last trustee's complaints are in,
         the service completes the key ceremony in the same transaction
-        (``key_ceremony_completed``: the joint key and verification keys, or
-        a refusal naming the disqualified trustees if fewer than k qualify).
+        (``key_ceremony_completed``: the joint key and verification keys); when fewer than
+        k qualify, the last complaints stay on the board, the attempt has failed, and the
+        commission may restart the ceremony (:meth:`restart_key_ceremony`, spec §5.8).
         """
         try:
             kind = EventKind(kind)
@@ -446,44 +452,41 @@ class ElectionService:
         """
         ballot = _as_ballot(ballot)
         code = tracking_code(ballot)
-        existing = self._receipt_on_board(slug, code)
-        if existing is not None:
-            return existing
+        # One reading of the board: the receipt of this very ballot if it is there already, else the
+        # cheap checks and the statement. The signature and the proofs need no board state beyond
+        # the statement, which does not change while the round is open: they are checked after it,
+        # outside the writer lock, so that several threads, workers and servers check ballots at
+        # once; inside the lock only the cheap checks against the board run again, then the append.
+        with self.board.reading(slug, self.clock()) as ctx:
+            existing = self._receipt_on_board(ctx, code)
+            if existing is not None:
+                return existing
+            statement = protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now, code=code)
         try:
-            return self._cast_new(slug, ballot)
+            protocol_rounds.check_ballot_proofs(ballot, statement)
+            return self._admit_grouped(slug, ballot, statement)
         except VyboryError as error:
+            if error.code != "replayed_ballot":
+                raise
             # the same ballot landed meanwhile (sent twice at once): its receipt, not a refusal
-            existing = self._receipt_on_board(slug, code) if error.code == "replayed_ballot" else None
+            with self.board.reading(slug, self.clock()) as ctx:
+                existing = self._receipt_on_board(ctx, code)
             if existing is None:
                 raise
             return existing
 
-    def _receipt_on_board(self, slug: str, code: str) -> Receipt | None:
+    def _receipt_on_board(self, ctx: Context, code: str) -> Receipt | None:
         """The receipt of the ballot with tracking code ``code``, rebuilt from the board, if it is there."""
-        with self.board.reading(slug, self.clock()) as ctx:
-            row = ctx.session.scalars(select(BallotEntry).where(
-                BallotEntry.election_id == ctx.election_id, BallotEntry.tracking_code == code)).first()
-            if row is None:
-                return None
-            [event] = self.board.events(ctx.session, ctx.election_id, start=row.position, stop=row.position + 1)
-            earlier = ctx.session.scalars(select(BallotEntry).where(
-                BallotEntry.election_id == ctx.election_id, BallotEntry.round == row.round,
-                BallotEntry.credential == row.credential, BallotEntry.position < row.position,
-            ).order_by(BallotEntry.position.desc())).first()
-            return Receipt(ctx.slug, row.round, code, event.position, event.hash.hex(),
-                           None if earlier is None else earlier.tracking_code, event.previous_hash.hex(),
-                           ctx.state.fingerprint.hex())
-
-    def _cast_new(self, slug: str, ballot: Ballot) -> Receipt:
-        # The signature and the proofs need no board state beyond the statement, which does not
-        # change while the round is open: they are checked before the writer lock, so that
-        # several threads, workers and servers check ballots at once; inside the lock only the
-        # cheap checks against the board run again, then the append.
-        statement = self._ballot_statements(slug, [ballot])[0]
-        if isinstance(statement, VyboryError):
-            raise statement
-        protocol_rounds.check_ballot_proofs(ballot, statement)
-        return self._admit_grouped(slug, ballot, statement)
+        cast = ctx.state.tracking_codes.get(code)
+        if cast is None:
+            return None
+        [event] = self.board.events(ctx.session, ctx.election_id, start=cast.position, stop=cast.position + 1)
+        earlier = ctx.session.scalars(select(BallotEntry.tracking_code).where(
+            BallotEntry.election_id == ctx.election_id, BallotEntry.round == cast.round,
+            BallotEntry.credential == cast.credential, BallotEntry.position < cast.position,
+        ).order_by(BallotEntry.position.desc())).first()
+        return Receipt(ctx.slug, cast.round, code, event.position, event.hash.hex(), earlier,
+                       event.previous_hash.hex(), ctx.state.fingerprint.hex())
 
     def _admit_grouped(self, slug: str, ballot: Ballot, statement: protocol_rounds.BallotStatement) -> Receipt:
         """Admits a checked ballot in a group commit: the threads of this process that wait for

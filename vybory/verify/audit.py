@@ -138,7 +138,9 @@ class AuditFinding:
 @dataclass(frozen=True, slots=True)
 class AuditResult:
     """What the audit file opens to under the record's key (``values`` per contest, with the
-    round's ``layouts`` to read them), or the findings that say why it does not."""
+    round's ``layouts`` to read them), or the findings that say why it does not.
+    ``board_intact``: the record's files, board, head, definition and key ceremony check, so
+    that the record's key is the one the trustees' ceremony made."""
 
     election: str
     round: int
@@ -199,7 +201,10 @@ def check_audit(files: RecordFiles, audit: AuditFile) -> AuditResult:
 
     verifier = Verifier(files)
     report = verifier.run(no_ballot)
-    intact = all(report.check(name).status is Status.PASSED for name in ("record", "board", "head"))
+    # The key the file is opened with is the one the board announces: it is the election's only
+    # if the definition and the key ceremony that makes it check too.
+    intact = all(report.check(name).status is Status.PASSED
+                 for name in ("record", "board", "head", "definition", "key_ceremony"))
     findings: list[AuditFinding] = []
     values: dict[str, tuple[int, ...]] = {}
     layouts: dict[str, Layout] = {}

@@ -36,6 +36,18 @@ def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round
     ``layouts`` are the layouts of the round's contests in the credential's
     district, in the order of the definition.
     """
+    # Every proof of the ballot is verified in one batch (one random linear combination on the
+    # native backend); the error is the one that checking them in this order would raise first.
+    batch = ProofBatch()
+    add_ballot_proofs(batch, ballot, fingerprint=fingerprint, public_key=public_key, round=round, layouts=layouts)
+    batch.verify()
+
+
+def add_ballot_proofs(batch: ProofBatch, ballot: Ballot, *, fingerprint: bytes, public_key: Point, round: int,
+                      layouts: Sequence[Layout]) -> None:
+    """The first half of :func:`check_ballot`: raises what is wrong with the ballot's form (before
+    any proof is added), then adds its signature and every proof to ``batch``, in the order
+    :func:`check_ballot` checks them, each wrapped to raise check_ballot's error."""
     if ballot.election != fingerprint:
         raise InvalidBallot("this ballot is for another election (its fingerprint differs)",
                             field="ballot.election", code="wrong_election")
@@ -65,9 +77,6 @@ def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round
                 raise InvalidBallot("the ballot repeats one of its own ciphertexts", field=where,
                                     code="repeated_ciphertext")
             seen.add(key)
-    # Every proof of the ballot is verified in one batch (one random linear combination on the
-    # native backend); the error is the one that checking them in this order would raise first.
-    batch = ProofBatch()
     batch.signature(fingerprint, ballot.credential, signed_message(ballot), ballot.signature,
                     wrap=lambda exc: InvalidProof("the signature does not verify under the ballot's credential",
                                                   field="ballot.signature", code="bad_signature"))
@@ -107,6 +116,6 @@ def check_ballot(ballot: Ballot, *, fingerprint: bytes, public_key: Point, round
 
             batch.range(fingerprint, ballot.credential, public_key, total, constraint.minimum, constraint.maximum,
                         proof, wrap=range_error)
-    batch.verify()
 
-__all__ = ["check_ballot", "constraint_sum"]
+
+__all__ = ["add_ballot_proofs", "check_ballot", "constraint_sum"]

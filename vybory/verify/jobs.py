@@ -14,13 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
+from vybory.crypto import backend
 from vybory.crypto.group import Point
+from vybory.crypto.proofs import ProofBatch
 from vybory.errors import VyboryError
 from vybory.model.ballot import Ballot
 from vybory.model.layout import Layout
-from vybory.verify.ballot import check_ballot
+from vybory.verify.ballot import add_ballot_proofs, check_ballot
 from vybory.verify.lines import canonical, read_json
+
+# Ballots checked in this process are checked in chunks of this many (one batch on native).
+SEQUENTIAL_CHUNK = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +77,28 @@ class BallotVerdict:
 BallotChecker = Callable[[Iterator[BallotJob]], Iterable[BallotVerdict]]
 
 
+def _decoded(job: BallotJob) -> Ballot | BallotVerdict:
+    """The job's ballot, decoded and found canonical with a key to check it against, or the
+    verdict that stops it there. Raises VyboryError for a ballot that cannot be decoded."""
+    ballot = Ballot.from_json(read_json(job.ballot))
+    if canonical(ballot.to_json()) != job.ballot:
+        return BallotVerdict(job.position, job.tracking_code, "ballot_not_canonical",
+                             "the ballot is not written in its canonical form")
+    if job.context.public_key is None:
+        return BallotVerdict(job.position, job.tracking_code, "no_election_key",
+                             "the board has no valid election key to check the ballot's proofs against")
+    return ballot
+
+
 def check_ballot_job(job: BallotJob) -> BallotVerdict:
     """Decodes the ballot and checks its canonical form, its signature and every proof (the tracking
     code, the hash of the ballot, is checked where the board is read)."""
     ctx = job.context
     try:
-        ballot = Ballot.from_json(read_json(job.ballot))
-        if canonical(ballot.to_json()) != job.ballot:
-            return BallotVerdict(job.position, job.tracking_code, "ballot_not_canonical",
-                                 "the ballot is not written in its canonical form")
-        if ctx.public_key is None:
-            return BallotVerdict(job.position, job.tracking_code, "no_election_key",
-                                 "the board has no valid election key to check the ballot's proofs against")
+        ballot = _decoded(job)
+        if isinstance(ballot, BallotVerdict):
+            return ballot
+        assert ctx.public_key is not None
         check_ballot(ballot, fingerprint=ctx.fingerprint, public_key=ctx.public_key, round=ctx.round,
                      layouts=ctx.layouts[job.district])
     except VyboryError as error:
@@ -91,14 +107,45 @@ def check_ballot_job(job: BallotJob) -> BallotVerdict:
 
 
 def check_ballot_jobs(jobs: Sequence[BallotJob]) -> list[BallotVerdict]:
-    """:func:`check_ballot_job` on each job, in order (the unit of work sent to a worker)."""
-    return [check_ballot_job(job) for job in jobs]
+    """The verdict of :func:`check_ballot_job` for each job, in order (the unit of work sent to a
+    worker).
+
+    On the native backend the proofs of every ballot of the list that reaches them are checked
+    as one batch (spec §1.4): one random linear combination for the whole list. When it fails,
+    every one of those ballots is checked again on its own, so each verdict is exactly the one
+    :func:`check_ballot_job` gives. On libsodium each ballot is checked on its own.
+    """
+    if not backend.is_native() or len(jobs) < 2:
+        return [check_ballot_job(job) for job in jobs]
+    verdicts: list[BallotVerdict | None] = []
+    batch = ProofBatch()
+    for job in jobs:
+        ctx = job.context
+        try:
+            ballot = _decoded(job)
+            if isinstance(ballot, BallotVerdict):
+                verdicts.append(ballot)
+                continue
+            assert ctx.public_key is not None
+            add_ballot_proofs(batch, ballot, fingerprint=ctx.fingerprint, public_key=ctx.public_key,
+                              round=ctx.round, layouts=ctx.layouts[job.district])
+        except VyboryError as error:
+            verdicts.append(BallotVerdict(job.position, job.tracking_code, error.code, str(error)))
+            continue
+        verdicts.append(None)
+    try:
+        batch.verify()
+    except VyboryError:  # some proof fails: each ballot alone names its own first failure
+        return [check_ballot_job(job) if verdict is None else verdict for job, verdict in zip(jobs, verdicts)]
+    return [BallotVerdict(job.position, job.tracking_code) if verdict is None else verdict
+            for job, verdict in zip(jobs, verdicts)]
 
 
 def check_sequentially(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
-    """Checks the jobs one after the other in this process."""
-    for job in jobs:
-        yield check_ballot_job(job)
+    """Checks the jobs in this process, :data:`SEQUENTIAL_CHUNK` at a time (:func:`check_ballot_jobs`)."""
+    source = iter(jobs)
+    while chunk := list(islice(source, SEQUENTIAL_CHUNK)):
+        yield from check_ballot_jobs(chunk)
 
 
 __all__ = [

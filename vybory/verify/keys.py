@@ -261,32 +261,22 @@ class Ceremony:
 
         out.count(CHECK)
         at = parse_time(payload["at"])
-        expected: dict[str, Any] | None = None
         if self.completed:
             fail("restart_after_completion", f"the key ceremony was completed (event {self.completed_at}): a "
                                              "completed ceremony is never restarted; its trustees hold the key "
                                              "(the restart is not followed)")
             return None
-        else:
-            judged = self.judge()
-            if judged is not None:
-                if len(judged.qualified) >= self.threshold:
-                    fail("restart_not_failed", f"attempt {self.attempt} did not fail: {len(judged.qualified)} "
-                                               f"trustees qualified, {self.threshold} needed")
-                else:
-                    expected = {"result": restart_rules.FAILED, **judged.to_json()}
-            else:
-                deadline = restart_rules.attempt_deadline(definition, self.restarted_at)
-                if at < deadline:
-                    fail("restart_not_failed", f"attempt {self.attempt} is restarted at {format_time(at)}, before "
-                                               f"its deadline {format_time(deadline)}, while it could still succeed")
-                else:
-                    waiting = restart_rules.waiting_for(self.trustees, {
-                        "trustee_key": self.messaging_keys, "dkg_commitment_hash": self.commitments,
-                        "dkg_commitments": self.reveals, "dkg_shares": self.shares,
-                        "dkg_complaint": self.complaints})
-                    expected = {"result": restart_rules.STALLED, "deadline": format_time(deadline),
-                                "waiting": {str(j): step for j, step in sorted(waiting.items())}}
+        judged = self.judge()
+        deadline = restart_rules.attempt_deadline(definition, self.restarted_at)
+        expected = restart_rules.outcome(judged, self.threshold, deadline, at, self.trustees, {
+            "trustee_key": self.messaging_keys, "dkg_commitment_hash": self.commitments,
+            "dkg_commitments": self.reveals, "dkg_shares": self.shares, "dkg_complaint": self.complaints})
+        if expected is None and judged is not None:
+            fail("restart_not_failed", f"attempt {self.attempt} did not fail: {len(judged.qualified)} "
+                                       f"trustees qualified, {self.threshold} needed")
+        elif expected is None:
+            fail("restart_not_failed", f"attempt {self.attempt} is restarted at {format_time(at)}, before "
+                                       f"its deadline {format_time(deadline)}, while it could still succeed")
         if payload["attempt"] != self.attempt + 1 or isinstance(payload["attempt"], bool):
             fail("restart_attempt", f"starts attempt {payload['attempt']!r}; the next attempt is {self.attempt + 1}")
         if expected is not None and payload["outcome"] != expected:
@@ -299,14 +289,19 @@ class Ceremony:
         seats = self.seats
         try:
             seats = restart_rules.read_trustees(payload["trustees"], self.trustees)
-            failed = set() if expected is None else {
-                int(j) for j in expected["disqualified" if expected["result"] == restart_rules.FAILED else "waiting"]}
-            restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
-                                      failed, seats)
+            if expected is not None:  # (a restart that is not allowed at all has been named already)
+                restart_rules.check_seats(definition, self.seats, [t for c in (*earlier, self) for t in c.seats],
+                                          restart_rules.failed_seats(expected), seats)
         except VyboryError as error:
             fail(error.code if error.code not in ("invalid_input", "refused") else "restart_trustees",
                  f"the new attempt's trustees: {error}")
         attempt = self.attempt + 1
+        changed = [f"seat {j}: {old.name} ({old.id}) replaced by {new.name} ({new.id}, {new.organisation})"
+                   for j, (old, new) in enumerate(zip(self.seats, seats), start=1) if old != new]
+        result = payload["outcome"].get("result") if isinstance(payload["outcome"], Mapping) else None
+        out.note(CHECK, f"the key ceremony was restarted at event {position}: attempt {self.attempt} {result}, "
+                        f"restarted as attempt {attempt}, the commission's reason: {str(payload['reason'])!r}"
+                        + ("; " + "; ".join(changed) if changed else "; the same trustees"))
         return Ceremony(threshold.attempt_fingerprint(election, attempt),
                         self.trustees, self.threshold, attempt=attempt, seats=seats, restarted_at=at)
 

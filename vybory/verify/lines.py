@@ -52,6 +52,20 @@ def canonical(value: Any) -> bytes:
                       allow_nan=False).encode("utf-8")
 
 
+def member_json(whole: bytes, obj: Mapping[str, Any], key: str) -> bytes:
+    """``canonical(obj[key])``, cut out of ``whole`` = ``canonical(obj)`` instead of written again.
+
+    The canonical JSON of an object is its members in sorted key order, ``"key":value`` joined by
+    commas; the members around ``key`` are written (they are small here: hashes, times, codes) and
+    must frame it exactly, else the member is written in full."""
+    before = b"".join(canonical(k) + b":" + canonical(obj[k]) + b"," for k in sorted(obj) if k < key)
+    after = b"".join(b"," + canonical(k) + b":" + canonical(obj[k]) for k in sorted(obj) if k > key)
+    prefix, suffix = b"{" + before + canonical(key) + b":", after + b"}"
+    if len(whole) > len(prefix) + len(suffix) and whole.startswith(prefix) and whole.endswith(suffix):
+        return whole[len(prefix):len(whole) - len(suffix)]
+    return canonical(obj[key])
+
+
 def _hash_hex(value: Any, field: str) -> bytes:
     if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
         raise InvalidEncoding("must be 64 lower-case hexadecimal digits", field=field)
@@ -75,11 +89,11 @@ def read_event(obj: Any) -> Event:
                  _hash_hex(obj["hash"], "event.hash"))
 
 
-def event_hash(event: Event) -> bytes:
+def event_hash(event: Event, payload_json: bytes | None = None) -> bytes:
     """SHA-256(lp("VYBORY-V1-EVENT") ‖ lp(u64be(position)) ‖ lp(kind) ‖ lp(canonical_json(payload))
-    ‖ lp(previous_hash)) (spec §10.1)."""
+    ‖ lp(previous_hash)) (spec §10.1); ``payload_json``, when given, is ``canonical(event.payload)``."""
     return tagged_hash(EVENT_TAG, event.position.to_bytes(8, "big"), event.kind.value.encode("ascii"),
-                       canonical(event.payload), event.previous_hash)
+                       canonical(event.payload) if payload_json is None else payload_json, event.previous_hash)
 
 
-__all__ = ["canonical", "event_hash", "read_event", "read_json"]
+__all__ = ["canonical", "event_hash", "member_json", "read_event", "read_json"]

@@ -25,6 +25,7 @@ from typing import Any
 from vybory.errors import InvalidInput, VyboryError
 from vybory.model.board import Event
 from vybory.model.canonical import parse_json
+from vybory.text import say
 from vybory.verify.lines import read_event, read_json
 
 
@@ -53,14 +54,14 @@ def _hex32(obj: Mapping[str, Any], name: str, where: str | None = None) -> str:
     value = obj.get(name)
     where = where or name
     if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise InvalidInput(f"the receipt's {where} must be 64 lower-case hex digits", field=f"receipt.{where}")
+        raise InvalidInput(say("the receipt's %(where)s must be 64 lower-case hex digits", where=where), field=f"receipt.{where}")
     return value
 
 
 def _positive(obj: Mapping[str, Any], name: str, where: str) -> int:
     value = obj.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidInput(f"the receipt's {where} must be a whole number of at least 1", field=f"receipt.{where}")
+        raise InvalidInput(say("the receipt's %(where)s must be a whole number of at least 1", where=where), field=f"receipt.{where}")
     return value
 
 
@@ -69,23 +70,23 @@ def read_receipt(data: bytes | str) -> ReceiptClaim:
     try:
         obj = parse_json(data)
     except VyboryError as error:
-        raise InvalidInput(f"the receipt is not JSON: {error}", field="receipt") from None
+        raise InvalidInput(say("the receipt is not JSON: %(reason)s", reason=str(error)), field="receipt") from None
     if not isinstance(obj, Mapping):
-        raise InvalidInput("the receipt must be a JSON object", field="receipt")
+        raise InvalidInput(say("the receipt must be a JSON object"), field="receipt")
     for name in ("election", "tracking_code"):
         if not isinstance(obj.get(name), str) or not obj[name]:
-            raise InvalidInput(f"the receipt's {name} must be a non-empty string", field=f"receipt.{name}")
+            raise InvalidInput(say("the receipt's %(name)s must be a non-empty string", name=name), field=f"receipt.{name}")
     head = obj.get("head")
     if not isinstance(head, Mapping):
-        raise InvalidInput("the receipt's head must be an object with a position and a hash", field="receipt.head")
+        raise InvalidInput(say("the receipt's head must be an object with a position and a hash"), field="receipt.head")
     claim = ReceiptClaim(obj["election"], _hex32(obj, "fingerprint"), _positive(obj, "round", "round"),
                          obj["tracking_code"].strip().lower(), _positive(obj, "position", "position"),
                          _hex32(obj, "event_hash"), _hex32(obj, "previous_hash"),
                          _positive(head, "position", "head.position"), _hex32(head, "hash", "head.hash"))
     if claim.head_position < claim.position:
-        raise InvalidInput("the receipt's head is before its own event", field="receipt.head.position")
+        raise InvalidInput(say("the receipt's head is before its own event"), field="receipt.head.position")
     if claim.head_position == claim.position and claim.head != claim.event_hash:
-        raise InvalidInput("the receipt's head is at its event's position but names another hash",
+        raise InvalidInput(say("the receipt's head is at its event's position but names another hash"),
                            field="receipt.head.hash")
     return claim
 
@@ -104,7 +105,7 @@ def check_receipt(lines: Iterable[bytes], fingerprint: str, claim: ReceiptClaim)
                 found[count] = read_event(read_json(line))
             except VyboryError as error:
                 found[count] = None
-                out.append(ReceiptFinding("receipt_event_changed", f"event {count} is unreadable: {error}"))
+                out.append(ReceiptFinding("receipt_event_changed", say("event %(position)s is unreadable: %(reason)s", position=count, reason=str(error))))
         if count >= claim.head_position:
             break
     return check_receipt_events(found, count, fingerprint, claim) + out
@@ -119,37 +120,42 @@ def check_receipt_events(events: Mapping[int, Event | None], board_end: int, fin
     count = board_end
     if fingerprint != claim.fingerprint:
         out.append(ReceiptFinding("receipt_other_election",
-                                  f"the receipt is for the election with fingerprint {claim.fingerprint}; this "
-                                  f"record's is {fingerprint or 'unknown'}"))
+                                  say("the receipt is for the election with fingerprint %(theirs)s; this "
+                                      "record's is %(ours)s", theirs=claim.fingerprint,
+                                      ours=fingerprint or say("unknown"))))
     found: dict[int, tuple[str, str, Any]] = {
         position: ("", "", None) if event is None else (event.hash.hex(), event.previous_hash.hex(), event.payload)
         for position, event in events.items() if position <= board_end}
     if claim.position not in found:
         out.append(ReceiptFinding("receipt_event_missing",
-                                  f"the board ends at event {count}, before the receipt's event {claim.position}: "
-                                  "events were removed from the record"))
+                                  say("the board ends at event %(end)s, before the receipt's event %(position)s: "
+                                      "events were removed from the record", end=count, position=claim.position)))
         return out
     digest, previous, payload = found[claim.position]
     if digest and digest != claim.event_hash:
         out.append(ReceiptFinding("receipt_event_changed",
-                                  f"event {claim.position} has the hash {digest}, not the receipt's "
-                                  f"{claim.event_hash}: the board up to the ballot was rewritten"))
+                                  say("event %(position)s has the hash %(found)s, not the receipt's "
+                                      "%(claimed)s: the board up to the ballot was rewritten",
+                                      position=claim.position, found=digest, claimed=claim.event_hash)))
     if previous and previous != claim.previous_hash:
         out.append(ReceiptFinding("receipt_previous_changed",
-                                  f"the event before the receipt's (event {claim.position - 1}) now has the hash "
-                                  f"{previous}, not {claim.previous_hash}"))
+                                  say("the event before the receipt's (event %(position)s) now has the hash "
+                                      "%(found)s, not %(claimed)s", position=claim.position - 1, found=previous,
+                                      claimed=claim.previous_hash)))
     if digest and (not isinstance(payload, Mapping) or payload.get("tracking_code") != claim.tracking_code):
         out.append(ReceiptFinding("receipt_not_this_ballot",
-                                  f"event {claim.position} is not the ballot {claim.tracking_code}"))
+                                  say("event %(position)s is not the ballot %(code)s", position=claim.position,
+                                      code=claim.tracking_code)))
     if claim.head_position != claim.position:
         if claim.head_position not in found:
             out.append(ReceiptFinding("receipt_event_missing",
-                                      f"the board ends at event {count}, before the head the receipt names "
-                                      f"(event {claim.head_position})"))
+                                      say("the board ends at event %(end)s, before the head the receipt names "
+                                          "(event %(position)s)", end=count, position=claim.head_position)))
         elif found[claim.head_position][0] and found[claim.head_position][0] != claim.head:
             out.append(ReceiptFinding("receipt_event_changed",
-                                      f"event {claim.head_position} has the hash {found[claim.head_position][0]}, "
-                                      f"not the head {claim.head} the receipt names"))
+                                      say("event %(position)s has the hash %(found)s, not the head %(claimed)s the "
+                                          "receipt names", position=claim.head_position,
+                                          found=found[claim.head_position][0], claimed=claim.head)))
     return out
 
 

@@ -253,6 +253,21 @@ class Findings:
         if len(found) < MAX_FINDINGS:
             found.append(Finding(check, code, message, position, kind, tracking_code))
 
+    def fail_late(self, check: str, code: str, message: str, *, position: int, kind: str | None = None,
+                  tracking_code: str | None = None) -> None:
+        """A finding about the event at ``position`` that may arrive after findings about later
+        events (a ballot's verdict, its proofs checked in chunks or on other processes while the
+        board is read ahead). It is placed after every finding at or before ``position``, so the
+        findings kept, and their order, are those of reading and checking one ballot at a time."""
+        self.failures[check] += 1
+        found = self.by_check[check]
+        at = len(found)
+        while at and (found[at - 1].position or 0) > position:
+            at -= 1
+        if at < MAX_FINDINGS:
+            found.insert(at, Finding(check, code, message, position, kind, tracking_code))
+            del found[MAX_FINDINGS:]
+
     def count(self, check: str, n: int = 1) -> None:
         self.checked[check] += n
 

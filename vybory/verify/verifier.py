@@ -44,6 +44,7 @@ from vybory.model.roll import (
     complaint_applied,
     read_answers,
     read_complaint,
+    unasked_changes,
 )
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
@@ -58,7 +59,7 @@ from vybory.verify.jobs import (
     check_ballot_job,
     check_sequentially,
 )
-from vybory.verify.lines import canonical, event_hash, read_event, read_json
+from vybory.verify.lines import canonical, event_hash, member_json, read_event, read_json
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import CHECK_NAMES, Findings, Report, Witnessed, WitnessLevel
@@ -168,6 +169,8 @@ class Verifier:
         # (position, words) of every phase change, in board order; the last event not a witness.
         self.phases: list[tuple[int, str]] = []
         self.last_content = 0
+        # The payload of the event last read and its canonical JSON (cut out of the line's).
+        self.payload_json: tuple[Mapping[str, Any] | None, bytes] = (None, b"")
 
     # ------------------------------------------------------------------ the run
 
@@ -325,9 +328,14 @@ class Verifier:
         if expected_previous is not None and event.previous_hash != expected_previous:
             out.fail("board", "board_link", "previous_hash is not the hash of the event before it",
                      position=index, kind=kind)
-        if event_hash(event) != event.hash:
+        # The line's canonical JSON is written once: the payload's (for the hash, and the ballot's
+        # for its tracking code) is cut out of it.
+        whole = canonical(obj)
+        payload_json = member_json(whole, obj, "payload")
+        self.payload_json = (event.payload, payload_json)
+        if event_hash(event, payload_json) != event.hash:
             out.fail("board", "board_hash", "its hash does not match its contents", position=index, kind=kind)
-        if line.rstrip(b"\n") != canonical(obj):
+        if line.rstrip(b"\n") != whole:
             out.fail("board", "board_line", "the line is not the event's canonical JSON", position=index, kind=kind)
         if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
             out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
@@ -507,8 +515,15 @@ class Verifier:
             return
         if self.roll_at is not None:
             self.out.note("credentials", f"the roll of event {index} replaces the roll of event {self.roll_at}")
-        self.roll_at = index
+        previous, self.roll_at = self.roll, index
         self.roll = read_roll_event(p, self._definition(), index, self.out)
+        if previous is not None and self.roll is not None:
+            # A correction may change more than the complaints asked: each such change is named.
+            accepted = [c for c, answer in self.complaints.values() if answer is not None
+                        and answer.decision == "accepted"]
+            for change in unasked_changes(previous, self.roll, accepted):
+                self.out.note("credentials", f"the roll of event {index} changes what no accepted complaint "
+                                             f"asked: {change}")
 
     def _on_roll_complaint(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 7: a complaint about the public roll, before the credentials (spec §12.1a)."""
@@ -671,7 +686,8 @@ class Verifier:
             raise Malformed("the ballot must be an object and the tracking code text")
         # Findings name the tracking code the board states (the one on the voter's receipt).
         tracking = code
-        ballot_json = canonical(ballot)
+        read, payload_json = self.payload_json
+        ballot_json = member_json(payload_json, p, "ballot") if read is p else canonical(ballot)
         real = hashlib.sha256(ballot_json).hexdigest()
 
         def fail(check: str, code_: str, message: str) -> None:
@@ -737,8 +753,8 @@ class Verifier:
     def _take(self, verdict: BallotVerdict) -> None:
         self.ballots_checked += 1
         if not verdict.ok:
-            self.out.fail("ballots", verdict.code, verdict.message, position=verdict.position, kind="ballot_cast",
-                          tracking_code=verdict.tracking_code)
+            self.out.fail_late("ballots", verdict.code, verdict.message, position=verdict.position,
+                               kind="ballot_cast", tracking_code=verdict.tracking_code)
 
     def _on_round_closed(self, index: int, p: Mapping[str, Any]) -> None:
         need(p, {"round", "voters", "ballots", "early", "at"}, "round_closed")

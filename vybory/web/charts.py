@@ -1,7 +1,8 @@
 """Bar charts as server-made SVG (no script, no inline style: colours come from the CSS classes).
 
 ``bar_chart(bars, ...)`` draws one horizontal bar per entry, longest first if
-asked, with the number at the end of each bar; a highlighted bar (a winner,
+asked, its label on the line above it (so that the chart is narrow enough to keep its
+text readable on a phone) and the number at the end of the bar; a highlighted bar (a winner,
 a runoff candidate) gets its own class. Text is escaped; the chart carries a
 ``<title>`` and ``role="img"`` so that screen readers name it, and the page
 shows the same numbers in a table beside it.
@@ -13,11 +14,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from html import escape
 
-ROW = 28
-LABEL_WIDTH = 220
-BAR_WIDTH = 360
+ROW = 40  # a label line, then the bar
+BAR_WIDTH = 270
 NUMBER_WIDTH = 90
-WIDTH = LABEL_WIDTH + BAR_WIDTH + NUMBER_WIDTH
+WIDTH = BAR_WIDTH + NUMBER_WIDTH  # 360: drawn at about its own size on a 390 px phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,25 +75,23 @@ def bar_chart(
         y = i * ROW + 4
         length = 0 if top == 0 else round(float(bar.value / top) * BAR_WIDTH)
         css = "bar" + (f" {bar.kind}" if bar.kind else "")
-        label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
+        label = bar.label if len(bar.label) <= 44 else bar.label[:43] + "…"
+        parts.append(f'<text class="label" x="0" y="{y + 12}">{escape(label)}</text>')
         parts.append(
-            f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
-            f"{escape(label)}</text>"
-        )
-        parts.append(
-            f'<rect class="{css}" x="{LABEL_WIDTH}" y="{y}" width="{max(length, 1)}" height="{ROW - 8}">'
+            f'<rect class="{css}" x="0" y="{y + 17}" width="{max(length, 1)}" height="16">'
             f"<title>{escape(bar.label)}: {escape(number_text(bar.value))}</title></rect>"
         )
         parts.append(
-            f'<text class="value" x="{LABEL_WIDTH + length + 6}" y="{y + 15}">'
+            f'<text class="value" x="{length + 6}" y="{y + 30}">'
             f"{escape(number_text(bar.value))}</text>"
         )
     if quota is not None and top > 0:
-        x = LABEL_WIDTH + round(float(quota / top) * BAR_WIDTH)
+        x = round(float(quota / top) * BAR_WIDTH)
         bottom = ROW * len(bars) + 4
         parts.append(f'<line class="quota" x1="{x}" y1="0" x2="{x}" y2="{bottom}"/>')
+        anchor = "end" if x > WIDTH * 2 // 3 else "start" if x < WIDTH // 3 else "middle"
         parts.append(
-            f'<text class="quota-label" x="{x}" y="{bottom + 14}" text-anchor="middle">'
+            f'<text class="quota-label" x="{x}" y="{bottom + 14}" text-anchor="{anchor}">'
             f"{escape(quota_label)}</text>"
         )
     parts.append("</svg>")

@@ -8,21 +8,38 @@ refusal in words; a successful one redirects back with a short notice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.common import read_state, service_of
-from vybory.api.elections import read_required_upload, read_upload
-from vybory.api.errors import status_of
-from vybory.errors import InvalidInput, VyboryError
+from vybory.api.elections import MAX_UPLOAD, read_required_upload, read_upload
+from vybory.api.errors import ApiError, status_of
+from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.model.canonical import parse_json
-from vybory.model.definition import HOMOMORPHIC_METHODS, ORGANISATION_TYPES, RANKED_METHODS
+from vybory.model.definition import parse_definition, parse_roll
+from vybory.protocol.keys import attempt_outcome
 from vybory.protocol.rounds import voters_in_round
+from vybory.rules import METHODS
 from vybory.service import ElectionService
 from vybory.text import say
-from vybory.web.forms import ElectionForm, definition_toml
+from vybory.web.forms import (
+    FIELD_LABELS,
+    LISTS,
+    MAX_FIELDS,
+    METHOD_NAMES,
+    METHOD_WORDS,
+    TYPE_WORDS,
+    Built,
+    ElectionForm,
+    FormRefused,
+    build,
+    by_field,
+    label_of,
+    zones,
+)
 from vybory.web.render import check_form, page_login, render
 
 router = APIRouter(include_in_schema=False)
@@ -42,28 +59,51 @@ def dashboard(request: Request) -> HTMLResponse:
 # --- creating an election ----------------------------------------------------------------
 
 
+def _central_commission(request: Request) -> None:
+    """Refuses (403) anyone but a login of the central commission (one bound to an election cannot
+    create elections)."""
+    if page_login(request, "commission").election is not None:
+        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
+
+
 def _new_page(
     request: Request,
     *,
     error: VyboryError | None = None,
-    values: dict[str, str] | None = None,
+    form: ElectionForm | None = None,
     status_code: int = 200,
+    **extra: Any,
 ) -> HTMLResponse:
-    login = page_login(request, "commission")
-    if login.election is not None:
-        from vybory.api.errors import ApiError
-
-        raise ApiError(403, say("only the central commission creates elections"), code="forbidden")
+    _central_commission(request)
     return render(
         request,
         "commission/new.html",
         status_code=status_code,
         error=error,
-        values=values or {},
-        methods=HOMOMORPHIC_METHODS,
-        ranked_methods=RANKED_METHODS,
-        organisation_types=ORGANISATION_TYPES,
+        form=form or ElectionForm.new(),
+        lists=LISTS,
+        methods=METHOD_NAMES,
+        method_words=METHOD_WORDS,
+        method_options=method_options(),
+        type_words=TYPE_WORDS,
+        zones=zones(),
+        field_problems=extra.pop("field_problems", {}),
+        general_problems=extra.pop("general_problems", []),
+        label_of=label_of,
+        **extra,
     )
+
+
+def method_options() -> dict[str, list[tuple[str, str]]]:
+    """Each method's settings as the form lists them: name and default value."""
+    out = {}
+    for name in METHOD_NAMES:
+        out[name] = [
+            (key, "" if default is None else str(default).lower() if isinstance(default, bool) else str(default))
+            for key, (_kind, default, _description) in METHODS[name].options.items()
+            if key not in ("round", "withdrawn", "undeclared_write_in")
+        ]
+    return out
 
 
 @router.get("/commission/elections/new", response_class=HTMLResponse)
@@ -78,7 +118,7 @@ async def create_from_upload(
     definition: Annotated[UploadFile | None, File()] = None,
     roll: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    _new_page(request)  # the login check
+    _central_commission(request)
     check_form(request, csrf_token)
     try:
         text = await read_required_upload(
@@ -98,25 +138,72 @@ async def create_from_upload(
 
 @router.post("/commission/elections/form", response_class=HTMLResponse)
 async def create_from_form(request: Request) -> Response:
-    _new_page(request)
-    form = await request.form()
-    check_form(request, str(form.get("csrf_token", "")))
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    """The form's buttons: add or remove a row, check, or create. Every answer but a created
+    election shows the form again as it was typed, with each problem by its field."""
+    _central_commission(request)
+    # The kept roll (a hidden field) may be as large as a roll file; every row a form may have fits.
+    posted = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_UPLOAD)
+    check_form(request, str(posted.get("csrf_token", "")))
+    action = str(posted.get("action") or "create")
     try:
-        fields = ElectionForm.of(values)
-        toml_text = definition_toml(fields)
-        upload = form.get("roll")
-        roll_text = (
-            await read_upload(upload, "roll")
-            if upload is not None and not isinstance(upload, str)
-            else None
-        )
+        form = ElectionForm.of(posted)
+    except VyboryError as error:
+        return _new_page(request, error=error, status_code=status_of(error))
+    upload = posted.get("roll")
+    try:
+        roll_text = (await read_upload(upload, "roll")
+                     if upload is not None and not isinstance(upload, str) else None)
+    except VyboryError as error:
+        return _form_refused(request, form, error, None)
+    if roll_text is not None:
+        form = replace(form, roll=roll_text)
+    verb, _, rest = action.partition(":")
+    if verb in ("add", "remove"):
+        try:
+            if verb == "add":
+                form = form.adding(rest)
+            else:
+                name, _, index = rest.partition(":")
+                form = form.removing(name, int(index) if index.isdigit() else -1)
+        except VyboryError as error:
+            return _form_refused(request, form, error, None)
+        return _new_page(request, form=form)
+    built = None
+    try:
+        built = build(form)
+        if verb == "check":
+            definition = parse_definition(built.toml, source="the form")
+            if form.roll:
+                parse_roll(form.roll, definition)
+            return _new_page(request, form=built.with_ids(form), checked=True, utc=built.utc)
         summary = service_of(request).create_election(
-            toml_text, roll_csv=roll_text, source="the form"
+            built.toml, roll_csv=form.roll or None, source="the form"
         )
     except VyboryError as error:
-        return _new_page(request, error=error, values=values, status_code=status_of(error))
+        return _form_refused(request, form, error, built)
     return RedirectResponse(f"/commission/elections/{summary.slug}?done=created", status_code=303)
+
+
+def _form_refused(
+    request: Request, form: ElectionForm, error: VyboryError, built: Built | None
+) -> HTMLResponse:
+    """The form again, as typed, with the refusal's problems beside their fields."""
+    general: list[Any] = []
+    fields: dict[str, list[Any]]
+    if isinstance(error, FormRefused):
+        fields = error.fields
+    elif isinstance(error, InvalidDefinition):
+        found, general = by_field(error.problems, built)
+        fields = dict(found)
+    elif error.field and (error.field in FIELD_LABELS or error.field in LISTS):
+        fields = {error.field: [error.message]}
+    else:
+        fields, general = {}, [error.message]
+    return _new_page(
+        request, error=error, form=built.with_ids(form) if built else form,
+        status_code=status_of(error), field_problems=fields,
+        general_problems=general, utc=built.utc if built else {},
+    )
 
 
 # --- one election ----------------------------------------------------------------------------
@@ -153,9 +240,12 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
                 ],
                 "qualified": i in keys.qualified,
             }
-            for i, t in enumerate(d.trustees, start=1)
+            for i, t in enumerate(state.trustees, start=1)
         ],
         "key_step": keys.step(state.trustee_count),
+        "key_attempt": state.attempt,
+        # The failed or stalled attempt's outcome when the ceremony may be restarted (spec §5.8).
+        "key_restart": attempt_outcome(state, now),
         "keys_done": keys.completed is not None,
         "credentials": len(state.credentials),
         "credentials_published": state.credentials_published,
@@ -183,6 +273,8 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
         },
         "threshold": state.threshold,
         "published": state.published,
+        "contest_titles": {c.id: c.title for c in d.contests},
+        "organisation_names": {o.id: o.name for o in d.organisations},
     }
 
 
@@ -406,7 +498,7 @@ def add_login(
                 field="subject",
                 code="unknown_subject",
             )
-        if role == "trustee" and not definition.has_trustee(subject):
+        if role == "trustee" and not service.has_trustee(slug, subject):
             raise InvalidInput(
                 say("%(subject)s is not a trustee of this election", subject=repr(subject)),
                 field="subject",
@@ -428,6 +520,25 @@ def complete_keys(slug: str, request: Request, csrf_token: Annotated[str, Form()
     return _act(
         request, slug, csrf_token, lambda s: s.complete_key_ceremony(slug), "keys_completed", "keys"
     )
+
+
+@router.post("/commission/elections/{slug}/key-ceremony/restart", response_class=HTMLResponse)
+async def restart_keys(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    statement: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    page_login(request, "commission", slug)
+    check_form(request, csrf_token)
+    try:
+        text = await read_required_upload(
+            statement, "statement", say("choose the signed restart (the file `vybory election restart-keys --out` wrote)")
+        )
+        service_of(request).restart_key_ceremony(slug, signed_statement(text, "statement"))
+    except VyboryError as error:
+        return manage_page(request, slug, error=error, status_code=status_of(error))
+    return RedirectResponse(f"/commission/elections/{slug}?done=keys_restarted#keys", status_code=303)
 
 
 def signed_statement(text: str, what: str) -> dict[str, Any]:

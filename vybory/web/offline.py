@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,18 @@ STEPS = {
 
 def read_board(text: str) -> ElectionState:
     """The state the board file (one event per line) gives; its chain is checked."""
+    return protocol.replay(board_events(text))
+
+
+def board_events(text: str) -> list[Event]:
+    """The events of a board file (one per line), refused if it is empty."""
     events = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             events.append(Event.from_json(parse_json(line, field=f"board line {number}")))
     if not events:
         raise InvalidInput(say("the board file is empty"), field="board", code="board_empty")
-    return protocol.replay(events)
+    return events
 
 
 def message_json(state: ElectionState, kind: EventKind, payload: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +110,12 @@ def compute_step(
     identity: Path | None = None,
     round: int | None = None,
     now: datetime | None = None,
+    ballots: Iterable[Event] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    """The message of ``step`` and, for keygen and the first decryption, the new key file text."""
+    """The message of ``step`` and, for keygen and the first decryption, the new key file text.
+
+    To decrypt, ``ballots`` are the board's events (or its ``ballot_cast`` events): the tally is
+    decrypted only if it is their sum (:func:`vybory.protocol.check_encrypted_tally`)."""
     from vybory.cli.trustee import key_file_json, load_key
 
     moment = now or datetime.now(UTC).replace(microsecond=0)
@@ -149,6 +158,10 @@ def compute_step(
                     code="no_tally",
                 )
             number = max(tallied)
+        if ballots is None:
+            raise InvalidInput(say("the board's ballots are needed to check the tally before it is decrypted"),
+                               field="board", code="ballots_missing")
+        protocol.check_encrypted_tally(state, round=number, ballots=ballots)
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=moment)
     return message_json(state, kind, payload), new_key
 
@@ -191,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.step != "finish" and args.out is None:
         parser.error("--out is required for this step")
     try:
-        state = read_board(args.board.read_text(encoding="utf-8"))
+        events = board_events(args.board.read_text(encoding="utf-8"))
+        state = protocol.replay(events)
         if args.step == "finish":
             write_private(args.key, finish(state, args.key))
             print(f"{args.key} now holds your secret share.")
@@ -209,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             trustee_id=args.trustee,
             identity=args.identity,
             round=args.round,
+            ballots=events,
         )
     except (VyboryError, OSError) as error:
         print(f"refused: {error}", file=sys.stderr)

@@ -12,14 +12,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vybory.api.auth import sessions_of
 from vybory.api.common import MAX_POSITION, Position, read_state, service_of
-from vybory.api.elections import MAX_LOGIN_BYTES, checked_login
-from vybory.api.views import open_round_for, results_view
+from vybory.api.elections import (
+    MAX_COMPLAINT_BYTES,
+    MAX_LOGIN_BYTES,
+    NewComplaint,
+    checked_login,
+    file_roll_complaint,
+)
+from vybory.api.errors import status_of
+from vybory.api.views import open_round_for, results_view, roll_view
 from vybory.api.voting import receipt_answer
-from vybory.errors import InvalidInput, Refused
+from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
+from vybory.model.layout import contest_seed
+from vybory.rules.notes import ranked_words
 from vybory.text import Text, say
 from vybory.web import charts
 from vybory.web.render import render, svg, translate
+from vybory.web.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +48,20 @@ def home_for(role: str) -> str:
 def home(request: Request) -> HTMLResponse:
     elections = service_of(request).list_elections()
     return render(request, "home.html", elections=elections)
+
+
+@router.get("/api-docs", response_class=HTMLResponse)
+def api_page(request: Request) -> HTMLResponse:
+    """The API for people who write programs: every operation of the OpenAPI description."""
+    schema = request.app.openapi()
+    operations = [
+        {"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+         "tag": (op.get("tags") or [""])[0]}
+        for path, item in schema.get("paths", {}).items()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    return render(request, "api.html", operations=operations, version=schema.get("info", {}).get("version", ""))
 
 
 # --- login -------------------------------------------------------------------------
@@ -114,6 +138,7 @@ def contests_view(state: Any) -> list[dict[str, Any]]:
                 "seats": c.seats,
                 "candidates": candidates,
                 "description": c.description,
+                "is_motion": c.is_motion,
             }
         )
     return out
@@ -134,10 +159,12 @@ def election_page(slug: str, request: Request) -> HTMLResponse:
             "contests": contests_view(state),
             "voting_districts": voting,
             "districts": {d.id: d.name for d in state.definition.districts},
-            "trustees": [t.to_json() for t in state.definition.trustees],
+            "trustees": [t.to_json() for t in state.trustees],
             "threshold": state.threshold,
             "organisations": {o.id: o.name for o in state.definition.organisations},
+            "contest_titles": {c.id: c.title for c in state.definition.contests},
             "decided": any(r.outcomes is not None for r in state.rounds.values()),
+            "public_roll": state.definition.public_roll,
         }
 
     extra = read_state(service, slug, view)
@@ -355,6 +382,46 @@ async def receipt_page(
     )
 
 
+def _roll_page(request: Request, slug: str, voter: str, *, status_code: int = 200, error: Any = None,
+               filed: Any = None) -> HTMLResponse:
+    def view(state: Any, now: Any) -> dict[str, Any]:
+        roll = roll_view(state, voter.strip() or None)
+        return {"title": state.definition.title, "roll": roll, "lookup": roll.pop("lookup", None),
+                "districts": {d.id: d.name for d in state.definition.districts}}
+
+    values = read_state(service_of(request), slug, view)
+    return render(request, "roll.html", status_code=status_code, slug=slug, voter=voter, error=error, filed=filed,
+                  **values)
+
+
+@router.get("/elections/{slug}/roll", response_class=HTMLResponse)
+def roll_page(slug: str, request: Request, voter: str = "") -> HTMLResponse:
+    """The roll posted for inspection: look up a roll number, read the complaints and answers."""
+    try:
+        return _roll_page(request, slug, voter)
+    except InvalidInput as error:
+        return _roll_page(request, slug, "", status_code=422, error=error)
+
+
+@router.post("/elections/{slug}/roll/complaints", response_class=HTMLResponse, max_body_size=MAX_COMPLAINT_BYTES)
+def roll_complaint_page(
+    slug: str,
+    request: Request,
+    complaint: Annotated[str, Form()] = "",
+    voter: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Files a complaint about the roll from the page (the API's rules and limits: the same body
+    size, the same count per address)."""
+    try:
+        filed = file_roll_complaint(slug, NewComplaint(complaint=complaint, voter=voter, district=district,
+                                                       reason=reason), request)
+    except VyboryError as error:
+        return _roll_page(request, slug, "", status_code=status_of(error), error=error)
+    return _roll_page(request, slug, "", filed=filed)
+
+
 @router.get("/elections/{slug}/board/{position}", response_class=HTMLResponse)
 def board_event_page(slug: str, position: Position, request: Request) -> HTMLResponse:
     events = service_of(request).events(slug, start=position, stop=position + 1)
@@ -465,9 +532,27 @@ def _count_rounds(outcome: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "rounds": [r["round"] for r in rounds],
         "rows": table,
-        "notes": [(r["round"], Text.from_json(r.get("note_words")) or r.get("note", ""))
+        "notes": [(r["round"], Text.from_json(r.get("note_words")) or ranked_words(r.get("note", "")))
                   for r in rounds if r.get("note")],
     }
+
+
+def _count_charts(request: Request, result: dict[str, Any]) -> list[tuple[int, Any]]:
+    """One chart per count of a multi-round count (the votes each candidate holds in that count)."""
+    out = []
+    for r in result["outcome"]["rounds"]:
+        bars = [charts.Bar(name, charts.parse_number(value),
+                           "won" if name in r.get("elected", []) else "against" if name in r.get("eliminated", [])
+                           else "")
+                for name, value in r["counts"].items()]
+        bars.sort(key=lambda b: -b.value)
+        quota = charts.parse_number(r["quota"]) if r.get("quota") is not None else None
+        title = translate(request, "Count %(n)s of %(contest)s", n=r["round"], contest=result["title"])
+        out.append((r["round"], svg(charts.bar_chart(
+            bars, title, quota=quota,
+            quota_label=translate(request, "quota %(q)s", q=charts.number_text(quota)) if quota is not None
+            else ""))))
+    return out
 
 
 def decision_words(
@@ -478,6 +563,11 @@ def decision_words(
     status = result["status"]
     when = next_round["closes_at"] if next_round else ""
     number = next_round["round"] if next_round else ""
+    if result.get("method") == "motion":
+        if status == "elected":
+            return translate(request, "The motion is adopted.")
+        if status == "no_decision":
+            return translate(request, "The motion is rejected.")
     if status == "elected":
         return (
             translate(request, "Elected: %(names)s.", names=names)
@@ -516,6 +606,114 @@ def decision_words(
     return translate(request, "No decision.")
 
 
+TIE_RULES = {
+    "previous_rounds": N_("It was settled by the counts of the earlier rounds (the rule's first step)."),
+    "draw": N_("It was settled by the published draw: for each tied name, SHA-256 of the tag VYBORY-V1-TIE, the "
+               "contest's draw seed, what the tie decides, the round and the name; the smallest goes first. The "
+               "draw seed of this contest in this round is %(seed)s, made from the election's published seed "
+               "%(election_seed)s (spec §15.1), so anyone can redo the draw."),
+    "candidate_order": N_("It was settled by the order of the candidate list, as this contest's rules say."),
+    "operator": N_("It was settled by the counting officer's choice, as this contest's rules allow."),
+}
+
+
+def tie_words(request: Request, tie: dict[str, Any], counts: list[dict[str, Any]], seed: str,
+              election_seed: str) -> str:
+    """One tie of a count in words: who was tied (on how many votes), what it decided, which rule."""
+    tied = translate(request, " and ").join(tie["candidates"])
+    chosen = ", ".join(tie["chosen"])
+    votes = None
+    for table in counts:  # the tie's own count, or the count before it (an exclusion decided on it)
+        values = {charts.number_text(charts.parse_number(table[n])) for n in tie["candidates"] if n in table}
+        if len(values) == 1 and all(n in table for n in tie["candidates"]):
+            votes = values.pop()
+            break
+    purpose = tie["purpose"]
+    if purpose == "runoff":
+        what = (translate(request, "%(tied)s were tied on %(votes)s votes for a place in the runoff; "
+                                   "%(chosen)s went to the runoff.", tied=tied, votes=votes, chosen=chosen)
+                if votes is not None else
+                translate(request, "%(tied)s were tied for a place in the runoff; %(chosen)s went to the "
+                                   "runoff.", tied=tied, chosen=chosen))
+    elif purpose == "eliminate":
+        what = (translate(request, "%(tied)s were tied on %(votes)s votes, the fewest; %(chosen)s was "
+                                   "excluded.", tied=tied, votes=votes, chosen=chosen)
+                if votes is not None else
+                translate(request, "%(tied)s were tied for exclusion; %(chosen)s was excluded.", tied=tied,
+                          chosen=chosen))
+    elif purpose == "elect":
+        what = translate(request, "%(tied)s were tied for a seat; %(chosen)s took it.", tied=tied, chosen=chosen)
+    else:
+        what = translate(request, "%(tied)s were tied; the order settled was %(chosen)s.", tied=tied,
+                         chosen=chosen)
+    rule = TIE_RULES.get(tie["rule"])
+    how = translate(request, rule, seed=seed, election_seed=election_seed) if rule else tie["rule"]
+    return f"{what} {how}"
+
+
+def _ties(request: Request, result: dict[str, Any], seed: str, election_seed: str) -> list[str]:
+    rounds = result["outcome"].get("rounds") or []
+    return [tie_words(request, tie, [r.get("counts", {})] + ([rounds[k - 1].get("counts", {})] if k else []),
+                      seed, election_seed)
+            for k, r in enumerate(rounds) for tie in r.get("ties") or []]
+
+
+def _is_motion(result: dict[str, Any]) -> bool:
+    return bool(result.get("method") == "motion")
+
+
+def summary_words(request: Request, result: dict[str, Any]) -> str:
+    """A contest's decision in a few words, for the summaries."""
+    status = result["status"]
+    if _is_motion(result):
+        if status == "elected":
+            return translate(request, "adopted")
+        if status == "repeat_required":
+            return translate(request, "to be voted again")
+        return translate(request, "rejected")
+    if status == "elected":
+        return ", ".join(result["winners"]) or translate(request, "decided")
+    if status == "runoff_required":
+        elected = ", ".join(result["winners"])
+        between = translate(request, " and ").join(result["runoff_candidates"])
+        words = translate(request, "runoff: %(between)s", between=between)
+        return f"{elected}; {words}" if elected else words
+    if status == "repeat_required":
+        return translate(request, "repeat election")
+    return translate(request, "no decision")
+
+
+def election_summary(request: Request, state: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each contest's standing over the whole election: its latest decided result, or the round
+    still to be voted or counted."""
+    latest: dict[str, dict[str, Any]] = {}
+    for body in data["rounds"]:
+        if not body["decided"]:
+            for contest in body.get("contests", []):
+                latest[contest] = {"round": body["round"], "pending": True,
+                                   "before": latest.get(contest, {}).get("result")}
+            continue
+        for result in body["results"]:
+            latest[result["contest"]] = {"round": body["round"], "pending": False, "result": result}
+    out = []
+    for c in state.definition.contests:
+        entry = latest.get(c.id)
+        if entry is None:
+            continue
+        if entry["pending"]:
+            words = translate(request, "round %(n)s not counted yet", n=entry["round"])
+            if entry.get("before"):
+                words = f"{summary_words(request, entry['before'])}; {words}"
+            final = False
+        else:
+            words = summary_words(request, entry["result"])
+            final = entry["result"]["status"] == "elected" or (c.is_motion
+                                                                and entry["result"]["status"] == "no_decision")
+        out.append({"contest": c.id, "title": c.title, "district": state.definition.district(c.district).name,
+                    "words": words, "round": entry["round"], "final": final})
+    return out
+
+
 @router.get("/elections/{slug}/results", response_class=HTMLResponse)
 def results_page(slug: str, request: Request) -> HTMLResponse:
     service = service_of(request)
@@ -541,14 +739,45 @@ def results_page(slug: str, request: Request) -> HTMLResponse:
                 )
                 result["words"] = decision_words(request, result, in_next)
                 result["reason"] = (Text.from_json(result["outcome"].get("reason_words"))
-                                    or result.get("reason"))
+                                    or ranked_words(result.get("reason") or ""))
                 result["chart"] = _chart_for(request, result)
                 result["count_rounds"] = _count_rounds(result["outcome"])
+                if result["count_rounds"]:
+                    result["count_rounds"]["charts"] = _count_charts(request, result)
                 result["district_name"] = state.definition.district(result["district"]).name
+                result["ties"] = _ties(request, result,
+                                       contest_seed(state.definition, result["contest"], body["round"]).hex(),
+                                       state.definition.seed)
+                result["summary"] = summary_words(request, result)
+                result["is_motion"] = _is_motion(result)
+        data["summary"] = election_summary(request, state, data)
         return data
 
     data = read_state(service, slug, view)
     return render(request, "results.html", slug=slug, data=data)
+
+
+@router.get("/elections/{slug}/results.json")
+def results_json_download(slug: str, request: Request) -> Response:
+    """The declared outcomes as on the board (vybory.web.downloads), as a JSON file."""
+    from vybory.web.downloads import results_json
+
+    body = json.dumps(results_json(service_of(request), slug), indent=2, ensure_ascii=False) + "\n"
+    return Response(body, media_type="application/json",
+                    headers={"content-disposition": f'attachment; filename="{slug}-results.json"'})
+
+
+@router.get("/elections/{slug}/results.csv")
+def results_csv_download(slug: str, request: Request) -> Response:
+    """The declared outcomes as on the board, one line per contest and selection (CSV, UTF-8)."""
+    from vybory.web.downloads import results_csv, results_json
+
+    service = service_of(request)
+    data = results_json(service, slug)
+    titles = read_state(service, slug, lambda state, now: {
+        c.id: (c.title, state.definition.district(c.district).name) for c in state.definition.contests})
+    return Response("\ufeff" + results_csv(data, titles), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{slug}-results.csv"'})
 
 
 @router.get("/elections/{slug}/record")

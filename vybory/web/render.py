@@ -35,6 +35,7 @@ DONE = {
     ),
     "login_added": N_("The login is created."),
     "keys_completed": N_("The key ceremony is completed."),
+    "keys_restarted": N_("The key ceremony is restarted: each trustee now makes a new key file for the new attempt."),
     "credentials": N_("The public credentials are published."),
     "opened": N_("The round is open."),
     "closed": N_("The round is closed."),

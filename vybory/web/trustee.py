@@ -74,7 +74,7 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
     for number, (command, kind, words) in enumerate(KEY_STEPS):
         done = index in held[kind]
         waiting_for = [
-            state.definition.trustees[j - 1].name
+            state.trustees[j - 1].name
             for j in range(1, n + 1)
             if j != index and j not in held[kind]
         ]
@@ -103,7 +103,7 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
             }
         )
     return {
-        "trustee": state.definition.trustee(trustee_id),
+        "trustee": state.trustees[index - 1],
         "index": index,
         "steps": steps,
         "completed": keys.completed is not None,
@@ -284,6 +284,7 @@ def organisation_page(
             "title": d.title,
             "contests": [c for c in d.contests if c.method != "motion"],
             "nominations": [n for n in state.nominations if n.organisation == login.subject],
+            "contest_titles": {c.id: c.title for c in d.contests},
             "closed": state.nominations_closed,
             "deadline": d.deadlines.nominations_close,
         }

@@ -61,6 +61,7 @@ EVENT_KINDS = (
     N_("head_witnessed"),
 )
 STATUSES = (N_("submitted"), N_("registered"), N_("refused"), N_("appealed"), N_("appeal_rejected"))
+DECISIONS = (N_("accepted"), N_("rejected"))
 METHODS = (
     N_("plurality"),
     N_("block"),
@@ -90,3 +91,13 @@ KEY_STEPS = (
     N_("complaints"),
 )
 CHOICES = (N_("yes"), N_("no"), N_("abstain"))
+# Why a trustee's decryption share was skipped (vybory.crypto.threshold.SKIP_*, as the board
+# records them); a test checks that the two lists agree.
+SHARE_SKIPS = (
+    N_("the share cannot be decoded"),
+    N_("the share names another trustee"),
+    N_("more than one share from this trustee"),
+    N_("not a qualified trustee"),
+    N_("wrong number of factors"),
+    N_("the proof does not verify"),
+)

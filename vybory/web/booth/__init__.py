@@ -81,7 +81,7 @@ def trustee_decrypt_page(slug: str, request: Request, round: int | None = None) 
         return {
             "title": state.definition.title,
             "trustee_index": index,
-            "trustee_name": state.definition.trustees[index - 1].name,
+            "trustee_name": state.trustees[index - 1].name,
             "verification_key": None if key is None else key.to_hex(),
             "fingerprint": state.fingerprint.hex(),
             "round": number,

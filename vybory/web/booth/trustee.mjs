@@ -7,12 +7,12 @@
 // only the share. The secret share stays in this page's memory until it is closed.
 
 import {
-  VyboryError, baseMul, computeShare, fromHex, pointFromHex, scalarFromHex, schnorrToJson, shareToJson,
+  InvalidEncoding, InvalidInput, InvalidProof, VyboryError, baseMul, computeShare, fromHex, pointFromHex, scalarFromHex, schnorrToJson, shareToJson,
   signStatement, verifyShare,
 } from './crypto.mjs';
 import { canonicalJson } from './ballot.mjs';
 import { decryptionVectorOf } from './decryption.mjs';
-import { loadMessages, t } from './i18n.mjs';
+import { loadMessages, render, t } from './i18n.mjs';
 
 const root = document.getElementById('trustee-decrypt');
 const { election: slug, fingerprint, csrf } = root.dataset;
@@ -29,7 +29,18 @@ let pending = null; // the share computed and checked, waiting to be posted
 
 function say(text) { statusLine.textContent = text; }
 function fail(text) { alertBox.textContent = text; alertBox.hidden = !text; }
-const words = (error) => (error instanceof VyboryError ? error.rule : (error && error.message) || String(error));
+// The page's own refusals are written with t(); the decoders' and proofs' (crypto.mjs) are not,
+// so they are told by kind, naming the value, in the page's language.
+const words = (error) => {
+  const field = (error && error.field) || '?';
+  if (error instanceof InvalidEncoding) return t('The value %(field)s does not decode as it must; nothing was sent.', { field });
+  if (error instanceof InvalidProof) return t('A proof (%(field)s) does not verify; nothing was sent.', { field });
+  if (error instanceof InvalidInput) return t('The value %(field)s is not acceptable; nothing was sent.', { field });
+  if (error instanceof VyboryError) return error.rule;
+  return t('The page could not finish: %(detail)s', { detail: (error && error.message) || String(error) });
+};
+/** A server's refusal in the page's language (its `words`), else as the server worded it. */
+const refusal = (body, response) => (body && body.words ? render(body.words) : (body && body.message) || response.statusText);
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -114,7 +125,7 @@ async function compute(event) {
     say(t('Fetching the encrypted tally…'));
     const response = await fetch(`/api/elections/${encodeURIComponent(slug)}/tally/${round}`, { credentials: 'same-origin' });
     const view = await response.json();
-    if (!response.ok) throw new Error(view.message || response.statusText);
+    if (!response.ok) throw new VyboryError(refusal(view, response), { field: 'tally', code: view.code || 'refused' });
     const ciphertexts = decryptionVectorOf(view);
     say(t('Computing your decryption share…'));
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -156,7 +167,7 @@ async function post(event) {
     say('');
     if (!response.ok) {
       event.target.disabled = false;
-      fail(`${t('The share was refused:')} ${body.message || response.statusText}`);
+      fail(`${t('The share was refused:')} ${refusal(body, response)}`);
       return;
     }
     pending = null;

@@ -1,0 +1,68 @@
+"""What the benchmarks share: CPU time per call, and the raw libsodium baseline (the group
+operations a proof's equations make, through ctypes with preallocated buffers) with the counts
+of those operations taken from the equations of proofs.py, threshold.py and shuffle.py."""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Callable
+
+from vybory.crypto import _sodium
+from vybory.crypto.group import Point, Scalar
+
+
+def cpu_us(fn: Callable[[], object], iterations: int) -> float:
+    """CPU µs per call of ``fn`` over ``iterations`` calls (``time.process_time``: on a shared
+    machine wall-clock time mostly measures the others)."""
+    start = time.process_time()
+    for _ in range(iterations):
+        fn()
+    return (time.process_time() - start) / iterations * 1e6
+
+
+class Raw:
+    """The raw libsodium calls (ctypes, preallocated output buffers, no Python objects)."""
+
+    def __init__(self) -> None:
+        self.out = ctypes.create_string_buffer(32)
+
+    def ops(self, base: int = 0, mul: int = 0, add: int = 0, sub: int = 0,
+            scalar: bytes | None = None, point: bytes | None = None) -> Callable[[], None]:
+        """A call making ``base`` fixed-base and ``mul`` variable-base multiplications, ``add``
+        additions and ``sub`` subtractions (on ``scalar`` and ``point``, random when not given)."""
+        out, b, m, a, s = self.out, _sodium._scalarmult_base, _sodium._scalarmult, _sodium._add, _sodium._sub
+        scalar = scalar if scalar is not None else Scalar.random().to_bytes()
+        point = point if point is not None else Point.base_mul(Scalar.random()).encoding
+
+        def run() -> None:
+            for _ in range(base):
+                b(out, scalar)
+            for _ in range(mul):
+                m(out, scalar, point)
+            for _ in range(add):
+                a(out, point, point)
+            for _ in range(sub):
+                s(out, point, point)
+
+        return run
+
+
+# The group operations each check's verification equations make (spec §4.4–4.6).
+ZERO_ONE_OPS = {"base": 2, "mul": 6, "add": 4, "sub": 1}
+
+
+def range_ops(width: int) -> dict[str, int]:
+    """A range proof over ``width`` values."""
+    return {"base": width, "mul": 3 * width, "add": 2 * width, "sub": width - 1}
+
+
+def share_check_ops(ciphertexts: int) -> dict[str, int]:
+    """A decryption share of ``ciphertexts`` ciphertexts."""
+    return {"base": 1, "mul": 1 + 2 * ciphertexts, "add": 1 + ciphertexts}
+
+
+def shuffle_ops(rows: int, width: int) -> dict[str, int]:
+    """A shuffle proof of ``rows`` rows of ``width`` ciphertexts."""
+    return {"base": 3 + width + rows, "mul": 4 + 4 * rows + width * (4 * rows + 3),
+            "add": 4 + 5 * rows + width * (4 * rows + 4), "sub": rows + 1}
