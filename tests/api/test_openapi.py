@@ -53,6 +53,8 @@ def test_every_operation_declares_its_errors_in_the_error_shape(client) -> None:
     assert "401" in login and "403" not in login and "409" not in login
     assert "409" in paths["/api/elections/{slug}/rounds/close"]["post"]["responses"]
     assert "409" not in paths["/api/elections/{slug}/receipt"]["post"]["responses"]
+    # an election that does not post its roll refuses to show it (roll_not_public), found by the fuzzer
+    assert "409" in paths["/api/elections/{slug}/roll/public"]["get"]["responses"]
     assert "403" not in paths["/api/elections/{slug}/ballots"]["post"]["responses"]
     assert {"401", "403"} <= set(paths["/api/elections/{slug}/roll"]["put"]["responses"])
     assert {"401", "403"} <= set(paths["/api/session"]["get"]["responses"])

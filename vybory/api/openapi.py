@@ -74,6 +74,7 @@ EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/elections"): {"409"},  # the election exists already
     ("post", "/api/elections/upload"): {"409"},
     ("post", "/api/users"): {"409"},  # the user exists already
+    ("get", "/api/elections/{slug}/roll/public"): {"409"},  # the election does not publish its roll
 }
 
 
