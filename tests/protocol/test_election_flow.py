@@ -153,7 +153,10 @@ def test_round_two_decides_and_the_election_is_published(election):
     assert results["south-recall"] == {"contest": "south-recall", "round": 1, "status": "no_decision",
                                        "elected": []}
     assert election.after_publication.code == "published"
-    assert protocol.pending(board.state, VOTING_CLOSE) == []
+    # Nothing waits but the trustees' countersignatures of the final board.
+    waiting = protocol.pending(board.state, VOTING_CLOSE)
+    assert {(p.role, p.who) for p in waiting} == {("witness", t.id) for t in board.state.trustees}
+    assert all("after results published" in p.action for p in waiting)
 
 
 def test_the_board_replays_to_the_same_state(election):

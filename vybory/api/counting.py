@@ -49,6 +49,13 @@ class Share(BaseModel):
     )
 
 
+class HeadWitness(BaseModel):
+    payload: dict[str, Any] = Field(
+        description="the head_witnessed payload `vybory trustee witness` computed and signed after checking the "
+                    "board it downloaded"
+    )
+
+
 class RoundChoice(BaseModel):
     round: int | None = None
 
@@ -115,6 +122,16 @@ def trustee_message(
         )
     _own_index(request, slug, login, body.payload)
     return posted(service_of(request).submit_trustee_step(slug, body.kind, body.payload))
+
+
+@router.post("/elections/{slug}/witnesses", tags=["board"], status_code=201)
+def head_witness(
+    slug: str, body: HeadWitness, request: Request, login: Annotated[Login, Depends(api_login)]
+) -> dict[str, Any]:
+    """A trustee's countersignature of the board's head (``head_witnessed``, spec §10.6), computed and
+    signed on the trustee's own machine; refused unless it names an event of this board by its hash."""
+    _own_index(request, slug, login, body.payload)
+    return posted(service_of(request).submit_head_witness(slug, body.payload))
 
 
 @router.post("/elections/{slug}/key-ceremony/complete", tags=["key ceremony"])

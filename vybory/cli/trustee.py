@@ -236,24 +236,47 @@ def register(app: typer.Typer) -> None:
                                             "checked against the board again, and the new one is added.",
                                             show_default=False)],
         db: DbOption = None,
+        server: Annotated[str | None, typer.Option("--server", help="Instead of --db: the server's address "
+                                                   "(https://...); the board is downloaded and checked here, "
+                                                   "the witness posted with your trustee login.",
+                                                   show_default=False)] = None,
+        username: Annotated[str | None, typer.Option(help="Your trustee login on --server (the password is "
+                                                     "read from $VYBORY_PASSWORD or asked).",
+                                                     show_default=False)] = None,
     ) -> None:
         """Countersign the board's head (at each phase change: nominations closed, ceremony done, round
         opened, round closed, tally, results), after checking the whole chain, the witnesses on it and
         your heads file. A board rewritten since is refused and nothing is signed."""
+        import os
+
         from vybory.protocol.witness import witness_head
         from vybory.verify.heads import heads_line, read_heads
 
         me = read_identity_file(identity, "trustee")
         before = read_heads(read_text(heads, "heads file"), source=str(heads)) if heads.exists() else []
-        service = service_for(db)
-        made = witness_head(service.iter_events(slug), trustee_id=me.id, signing_secret=me.signing_secret,
-                            heads=before)
-        posted = service.submit_head_witness(slug, made.payload)
+        if server is not None:
+            import httpx
+
+            from vybory.cli.remote import log_in, witness_through
+
+            if username is None:
+                raise InvalidInput("--server needs --username (your trustee login)", field="username")
+            password = os.environ.get("VYBORY_PASSWORD") or typer.prompt("password", hide_input=True)
+            with httpx.Client(base_url=server, timeout=120.0) as client:
+                csrf = log_in(client, username, password)
+                made, answer = witness_through(client, slug, csrf, trustee_id=me.id, signing_secret=me.signing_secret,
+                                               heads=before)
+            position = answer["posted"][0]["position"]
+        else:
+            service = service_for(db)
+            made = witness_head(service.iter_events(slug), trustee_id=me.id, signing_secret=me.signing_secret,
+                                heads=before)
+            position = service.submit_head_witness(slug, made.payload).position
         with heads.open("a", encoding="utf-8") as out:
             out.write(heads_line(made.head))
         done(f"{me.id}: the chain checks from event 1 to {made.head.position} ({made.head.label or 'no phase yet'}), "
              f"with {made.witnessed_before} earlier witness(es) and the {len(before)} head(s) of {str(heads)!r};")
-        done(f"  head {made.head.hash} witnessed (board event {posted.position}) and added to {str(heads)!r}. "
+        done(f"  head {made.head.hash} witnessed (board event {position}) and added to {str(heads)!r}. "
              "Publish that file where the server cannot change it.")
 
     @trustee.command("mix")

@@ -51,6 +51,7 @@ from vybory.model.roll import (
 )
 from vybory.model.roll import Complaint as RollClaim
 from vybory.text import say
+from vybory.verify.heads import phase_of
 
 
 class Phase(StrEnum):
@@ -274,6 +275,8 @@ class ElectionState:
     published: bool = False
     # Trustee number -> the (position, hash) of the latest head it witnessed (spec §10.6).
     witnesses: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # The latest phase change (spec §10.6): its position and the phase in words ("round 1 closed").
+    phase_change: tuple[int, str] | None = None
 
     # --- reading ---------------------------------------------------------------
 
@@ -393,6 +396,8 @@ class ElectionState:
         """Adds ``event`` (which must follow the head) and returns the state."""
         check_event(event, self.head)
         _APPLY[event.kind](self, event.payload, event)
+        if phase_of(event.kind.value, event.payload) is not None:
+            self.phase_change = (event.position, _phase_words(event.kind.value, event.payload))
         self.head = event
         return self
 
@@ -647,8 +652,8 @@ assert set(_APPLY) == set(EventKind)
 class Pending:
     """Someone who must act before the election can go on.
 
-    ``role`` is one of commission, organisation, trustee, credential_authority;
-    ``who`` names them by id (an organisation or trustee id, "commission", or the
+    ``role`` is one of commission, organisation, trustee, credential_authority, witness (a
+    trustee whose countersignature of the latest phase is missing); ``who`` names them by id (an organisation or trustee id, "commission", or the
     authority's name) and ``name`` in words (the organisation's or trustee's name);
     ``action`` says what they must do; ``deadline`` by when, where the definition
     sets one (the step blocks what follows it: nominations before they close, the
@@ -674,7 +679,42 @@ def pending(state: ElectionState, now: datetime) -> list[Pending]:
     Nominations, the key ceremony and the credentials may run side by side
     before the first round; each waiting party is listed. Once enough trustees
     have sent their decryption shares, the others are no longer waited for.
+    Last, with the role ``witness``, every trustee who has not countersigned the
+    board's head since the latest phase change (spec §10.6), also after publication.
     """
+    return _steps_pending(state, now) + witnesses_pending(state)
+
+
+def _phase_words(kind: str, payload: Mapping[str, Any]) -> str:
+    """The phase an event of ``kind`` ends or begins, in words for people (as ``phase_of`` says it;
+    its English words for a kind this list does not name)."""
+    number = payload.get("round")
+    words = {
+        "nominations_closed": say("nominations closed"),
+        "key_ceremony_completed": say("key ceremony done"),
+        "key_ceremony_restarted": say("key ceremony restarted (attempt %(attempt)s)", attempt=payload.get("attempt")),
+        "credentials_published": say("credentials published"),
+        "round_opened": say("round %(round)s opened", round=number),
+        "round_closed": say("round %(round)s closed", round=number),
+        "encrypted_tally": say("round %(round)s tallied", round=number),
+        "tally_decrypted": say("round %(round)s decrypted", round=number),
+        "outcome_declared": say("round %(round)s results", round=number),
+        "election_published": say("results published"),
+    }
+    return words.get(kind) or phase_of(kind, payload) or kind
+
+
+def witnesses_pending(state: ElectionState) -> list[Pending]:
+    """The trustees whose latest witness (``head_witnessed``) is older than the latest phase change."""
+    if state.phase_change is None:
+        return []
+    position, words = state.phase_change
+    return [Pending("witness", t.id, say("countersign the board's head after %(phase)s (event %(position)s): `vybory "
+                                         "trustee witness`", phase=words, position=position), None, t.name)
+            for i, t in enumerate(state.trustees, start=1) if state.witnesses.get(i, (0, ""))[0] < position]
+
+
+def _steps_pending(state: ElectionState, now: datetime) -> list[Pending]:
     d = state.definition
     out: list[Pending] = []
     if state.published:
@@ -815,4 +855,5 @@ __all__ = [
     "ciphertext_key",
     "pending",
     "replay",
+    "witnesses_pending",
 ]

@@ -102,7 +102,13 @@ def _trustee_view(state: Any, now: Any, trustee_id: str) -> dict[str, Any]:
                 "decrypted": rnd.decrypted is not None,
             }
         )
+    witnessed = state.witnesses.get(index)
     return {
+        "phase_change": None if state.phase_change is None else
+        {"position": state.phase_change[0], "phase": state.phase_change[1]},
+        "witnessed": None if witnessed is None else {"position": witnessed[0], "hash": witnessed[1]},
+        "witness_due": state.phase_change is not None and (witnessed is None
+                                                          or witnessed[0] < state.phase_change[0]),
         "trustee": state.trustees[index - 1],
         "index": index,
         "steps": steps,

@@ -29,6 +29,7 @@ ROLES = (
     N_("observer"),
     N_("organisation"),
     N_("credential_authority"),
+    N_("witness"),
 )
 EVENT_KINDS = (
     N_("election_defined"),
