@@ -39,7 +39,7 @@ test: setup booth
 soak: setup
 	$(VENV)/bin/pytest -m soak -s tests/reliability
 
-# make fuzz: the decoders fuzzed with many more examples than make test runs.
+# make fuzz: the decoders and the HTTP API (schemathesis) fuzzed with many more examples than make test runs.
 fuzz: setup
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -n 2 tests/fuzz
 

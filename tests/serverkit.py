@@ -65,7 +65,8 @@ class Served:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 300.0) -> None:
+        # generous: on a machine shared by many test runs, importing vybory alone can take a minute
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [VYBORY, "serve", "--db", self.db, "--port", str(self.port), *self.options],
@@ -97,6 +98,21 @@ class Served:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def seed(url: str, folder: Path, voters: int, ballots: int = 0) -> Any:
+    """The demo's election, open for voting, seeded through the service on ``url``: its
+    :class:`~vybory.cli.serve.DemoElection` (slug, logins and passwords, voter credentials)."""
+    from vybory.cli.serve import DemoClock, seed_demo
+    from vybory.service import ElectionService
+    from vybory.store import Database
+
+    database = Database(url, upgrade=True)
+    try:
+        clock = DemoClock()
+        return seed_demo(ElectionService(database, clock=clock), clock, folder, voters=voters, ballots=ballots)
+    finally:
+        database.dispose()
 
 
 def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:

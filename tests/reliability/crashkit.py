@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import serverkit
 from serverkit import Served, free_port, run_vybory
 
 CLIENT = Path(__file__).with_name("voter_client.py")
@@ -30,16 +31,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 def seed(url: str, folder: Path, voters: int) -> tuple[str, list[dict[str, str]]]:
     """An election open for voting (the demo's), through the service; its slug and credentials."""
-    from vybory.cli.serve import DemoClock, seed_demo
-    from vybory.service import ElectionService
-    from vybory.store import Database
-
-    database = Database(url, upgrade=True)
-    try:
-        clock = DemoClock()
-        demo = seed_demo(ElectionService(database, clock=clock), clock, folder, voters=voters, ballots=0)
-    finally:
-        database.dispose()
+    demo = serverkit.seed(url, folder, voters)
     credentials = [{"district": d, "secret": s} for d, items in demo.credentials.items() for s in items]
     return demo.slug, credentials
 

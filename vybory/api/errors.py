@@ -164,10 +164,20 @@ _HTTP_CODES = {
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    if error.status_code == 400 and error.detail == "There was an error parsing the body":
-        # FastAPI's answer to a body it could not decode (too deep, not UTF-8, ...)
-        return json_error(422, "invalid_request", "the request body is not JSON that this address can read",
-                          "body")
+    if error.status_code == 400:
+        # Starlette's and FastAPI's answer to a body they could not decode (JSON too deep or not
+        # UTF-8, broken multipart or form data): bad input like any other, so a 422 naming the body
+        if "multipart" in request.headers.get("content-type", ""):
+            words = say("the request body is not multipart form data that this address can read")
+        elif "form-urlencoded" in request.headers.get("content-type", ""):
+            words = say("the request body is not form data that this address can read")
+        else:
+            words = say("the request body is not JSON that this address can read")
+        if wants_html(request):
+            from vybory.web.render import error_page
+
+            return error_page(request, 422, "invalid_request", words, "body")  # type: ignore[return-value]
+        return json_error(422, "invalid_request", words, "body")
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     if error.status_code == 404 and message in ("Not Found", "not found"):

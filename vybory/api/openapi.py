@@ -1,9 +1,8 @@
 """The OpenAPI document: every status an address can answer, in vybory's error shape.
 
 FastAPI describes the success and its own validation error; this adds, per operation, the
-4xx answers vybory gives (``{code, message, field}``): 422 bad input everywhere, 404 where the
-path names something, 401/403 where a login is needed, 403 ``csrf`` and 409 (refused by the
-election's state) on every change, 413 where a body is read, 429 where attempts are limited.
+4xx answers vybory gives (``{code, message, field}``), as :func:`statuses` derives them; the
+fuzzer (tests/fuzz/test_api_schema.py) checks that nothing else is ever answered.
 The downloads are described by what they are (NDJSON lines, a zip), not as JSON.
 """
 
@@ -61,15 +60,38 @@ def _needs_login(dependant: Dependant) -> bool:
     return any(d.call is api_login or _needs_login(d) for d in dependant.dependencies)
 
 
+STATE_FREE = {
+    ("post", "/api/session"),
+    ("delete", "/api/session"),
+    ("put", "/api/session/password"),
+    ("post", "/api/users/{username}/disable"),
+    ("post", "/api/elections/{slug}/receipt"),
+}
+"""Changes (and checks) that no election's state can refuse: no 409."""
+
+EXTRA: dict[tuple[str, str], set[str]] = {
+    ("post", "/api/session"): {"401"},  # a wrong user name or password
+    ("post", "/api/elections"): {"409"},  # the election exists already
+    ("post", "/api/elections/upload"): {"409"},
+    ("post", "/api/users"): {"409"},  # the user exists already
+    ("get", "/api/elections/{slug}/roll/public"): {"409"},  # the election does not publish its roll
+}
+
+
 def statuses(method: str, path: str, route: APIRoute) -> list[str]:
-    """The 4xx statuses of one operation."""
-    found = {"422"}
+    """The 4xx statuses of one operation: 422 everywhere (bad input), 404 where the path names
+    something, 401 and 403 (no login, the wrong login, no CSRF token) where a login is needed,
+    413 on every change (a body over the limit), 409 where the election's state can refuse a change, 429 where
+    attempts are limited."""
+    found = {"422"} | EXTRA.get((method, path), set())
     if "{" in path:
         found.add("404")
     if _needs_login(route.dependant):
         found |= {"401", "403"}
-    if method != "get":
-        found |= {"403", "409", "413"}
+    if method != "get":  # a Content-Length over the server's limit, whatever the address reads
+        found.add("413")
+    if method != "get" and "{slug}" in path and (method, path) not in STATE_FREE:
+        found.add("409")
     if (method, path) in THROTTLED:
         found.add("429")
     return sorted(found)
