@@ -89,6 +89,11 @@ def test_a_whole_election_with_a_runoff_and_a_repeat_round(service, clock) -> No
     assert decision.next_round is None
     service.publish(s)
     assert service.status(s).phase == "published"
+    # What is left is each trustee's countersignature of the published board (spec §10.6).
+    waiting = service.status(s).waiting
+    assert {(w.role, w.who) for w in waiting} == {("witness", t) for t in ("anna", "clara", "elena")}
+    assert all("after results published" in str(w.action) for w in waiting)
+    e.witness(1, 2, 3)
     assert service.status(s).waiting == ()
 
     events = service.events(s)
@@ -146,7 +151,10 @@ def test_the_status_lists_trustees_who_have_not_decrypted(service, clock) -> Non
     # Once k shares are in, no trustee is waited for any more: the commission combines them.
     e.decrypt((3,))
     waiting = service.status(e.slug).waiting
-    assert [(w.role, str(w.action)) for w in waiting] == [("commission", "combine the shares of round 1")]
+    assert [(w.role, str(w.action)) for w in waiting if w.role != "witness"] == [
+        ("commission", "combine the shares of round 1")]
+    assert {w.who for w in waiting if w.role == "witness"} == {"anna", "clara", "elena"}
+    assert all("after round 1 tallied" in str(w.action) for w in waiting if w.role == "witness")
 
 
 def test_deadlines_drive_the_election_forward(service, clock) -> None:
