@@ -184,8 +184,8 @@ def _read_listed(line: bytes) -> ReadLine | None:
         if following != b",":
             return None
         position += 1
-    body = line.rstrip(b"\n")
-    rest = body[:first] + body[position:]
+    end = len(line) - 1 if line.endswith(b"\n") else len(line)
+    rest = line[:first] + line[position:end]
     try:
         obj = read_json(rest)
     except InvalidEncoding:
@@ -200,10 +200,10 @@ def _read_listed(line: bytes) -> ReadLine | None:
     before = b"".join(canonical(k) + b":" + canonical(obj[k]) + b"," for k in sorted(obj) if k < "payload")
     inside = b"".join(canonical(k) + b":" + canonical(payload[k]) + b"," for k in sorted(payload)
                       if k < "credentials")
-    if body[:first] != b"{" + before + b'"payload":{' + inside + _LIST_KEY:
+    if rest[:first] != b"{" + before + b'"payload":{' + inside + _LIST_KEY:
         return None
     after = b"".join(b"," + canonical(k) + b":" + canonical(obj[k]) for k in sorted(obj) if k > "payload") + b"}"
-    payload_json = body[len(before) + len(b'{"payload":'):len(body) - len(after)]
+    payload_json = line[len(before) + len(b'{"payload":'):end - len(after)]
     obj["payload"] = {**payload, "credentials": ListedEntries(line, first, position, count)}
     return ReadLine(obj, payload_json, True)
 
