@@ -89,3 +89,25 @@ def test_a_login_flood_is_locked_out_and_the_server_keeps_serving(db: str, tmp_p
         assert right.status_code == 429 and right.json()["field"] == "username"
         assert httpx.get(f"{served.url}/api/elections").status_code == 200
         assert "Traceback" not in served.output()
+
+
+def test_two_workers_and_a_restart_share_the_attempt_counts(db: str, tmp_path: Path) -> None:
+    """The guesser spreads guesses over the worker processes (each connection may land on
+    another) and waits for the server to restart, hoping for fresh allowances: the counts are
+    in the database, so the account locks after the same 5 failures, and stays locked."""
+    served = Served(db, tmp_path / "serve.log", "--workers", "2")
+    try:
+        served.start(timeout=300)  # two processes to start, on a busy machine
+        codes = []
+        for i in range(12):  # a new connection each time: the kernel hands it to either worker
+            with httpx.Client(timeout=60) as client:
+                codes.append(client.post(f"{served.url}/api/session",
+                                         json={"username": "secretary", "password": f"guess number {i}"}).status_code)
+        assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}, codes
+        served.stop()  # a restart forgets nothing
+        served.start(timeout=300)
+        again = httpx.post(f"{served.url}/api/session", json={"username": "secretary", "password": PASSWORD},
+                           timeout=60)
+        assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1
+    finally:
+        served.stop()

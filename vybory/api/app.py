@@ -13,12 +13,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from vybory.api import counting, elections, errors, openapi, voting
+from vybory.api import counting, elections, errors, logs, openapi, voting
+from vybory.api.logs import RequestLog
 from vybory.api.auth import Sessions
 from vybory.api.security import SecurityHeaders
 from vybory.api.throttle import Throttles
 from vybory.service import Clock, ElectionService, system_clock
 from vybory.store import Database
+from vybory.store.attempts import StoredAttempts
 
 SECRET_VARIABLE = "VYBORY_SECRET_KEY"
 
@@ -59,7 +61,7 @@ def create_app(
     Secure when the request came over https, or always when
     ``$VYBORY_SECURE_COOKIES=1`` (behind a proxy that ends TLS). ``pages``:
     also serve the HTML pages. ``throttles``: the brute-force limits (default
-    :class:`~vybory.api.throttle.Throttles`).
+    :class:`~vybory.api.throttle.Throttles`, counting in the database).
     """
     if secure_cookies is None and os.environ.get(SECURE_VARIABLE) == "1":
         secure_cookies = True
@@ -80,7 +82,8 @@ def create_app(
     )
     app.state.service = service
     app.state.sessions = Sessions(key, secure=secure_cookies)
-    app.state.throttles = throttles or Throttles()
+    # the attempt counts live in the database: shared by every worker, kept across restarts
+    app.state.throttles = throttles or Throttles(counts=StoredAttempts(service.database))
     errors.install(app)
 
     @app.middleware("http")
@@ -92,14 +95,32 @@ def create_app(
     # The security headers wrap the whole stack, the server-error handler included,
     # so that a 500 carries them too.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: RequestLog(SecurityHeaders(  # type: ignore[method-assign]
         build_stack(), always_https=bool(secure_cookies)
-    )
+    ))
+    form = os.environ.get(logs.FORMAT_VARIABLE)
+    if form in logs.FORMATS:  # set by `vybory serve` for itself and its worker processes
+        logs.configure(form)
 
     @app.get("/api", tags=["sessions"])
     def api_root() -> dict[str, Any]:
         """What this server is and where its description is."""
         return {"name": "vybory", "openapi": "/openapi.json", "elections": "/api/elections"}
+
+    @app.get("/api/health", tags=["sessions"])
+    def health() -> dict[str, Any]:
+        """Alive: the process answers (no database touched). For the process supervisor."""
+        return {"status": "alive"}
+
+    @app.get("/api/ready", tags=["sessions"], responses={503: {
+        "description": "the database cannot be reached: send no voter here until it can",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+    }})
+    def ready() -> dict[str, Any]:
+        """Ready: the database answers (else 503 ``database_unavailable``). For the load balancer."""
+        app.state.service.database.ping()
+        return {"status": "ready"}
 
     app.include_router(elections.router)
     app.include_router(voting.router)

@@ -24,6 +24,8 @@ from typing import Annotated, Any
 import typer
 
 from vybory.cli._common import DbOption, console, record_booth, refusals, write_private
+from vybory.errors import InvalidInput
+from vybory.text import say
 
 DEMO_SLUG = "works-council"
 
@@ -456,9 +458,25 @@ def register(app: typer.Typer) -> None:
                 "Anyone else's forwarding headers are ignored.",
             ),
         ] = None,
+        log_format: Annotated[
+            str,
+            typer.Option(
+                "--log-format",
+                help="json: one JSON object per line (time, level, request_id, method, path, "
+                "status, ms); text: plain lines. On stderr; no body, cookie or query string is logged.",
+            ),
+        ] = "json",
     ) -> None:
         """Run the web server: the API (/openapi.json), the pages and the voting booth."""
         import uvicorn
+
+        from vybory.api import logs
+
+        if log_format not in logs.FORMATS:
+            raise InvalidInput(say("--log-format must be json or text, not %(value)s", value=repr(log_format)),
+                               field="log_format", code="bad_log_format")
+        os.environ[logs.FORMAT_VARIABLE] = log_format  # read by create_app, in every worker too
+        logs.configure(log_format)
 
         from vybory.api import create_app
         from vybory.api.app import SECRET_VARIABLE
@@ -493,7 +511,8 @@ def register(app: typer.Typer) -> None:
         proxy = {"proxy_headers": trusted_proxy is not None, "forwarded_allow_ips": trusted_proxy or ""}
         if workers == 1:
             app_ = create_app(service=service)
-            uvicorn.run(app_, host=host, port=port, log_level="warning", **proxy)  # type: ignore[arg-type]
+            uvicorn.run(app_, host=host, port=port, log_level="warning", log_config=None,
+                        **proxy)  # type: ignore[arg-type]
             return
         # Each worker process opens the database itself (create_app reads the URL from the
         # environment); they must share one key for session cookies, or a login made through
@@ -502,4 +521,4 @@ def register(app: typer.Typer) -> None:
         os.environ[URL_VARIABLE] = service.database.url
         os.environ.setdefault(SECRET_VARIABLE, secrets.token_hex(32))
         uvicorn.run("vybory.api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", **proxy)  # type: ignore[arg-type]
+                    log_level="warning", log_config=None, **proxy)  # type: ignore[arg-type]

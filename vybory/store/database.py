@@ -211,6 +211,11 @@ class Database:
             finally:
                 fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
+    def ping(self) -> None:
+        """One round trip to the database (``SELECT 1``); raises SQLAlchemy's error when it is down."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
 
