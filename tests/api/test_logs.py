@@ -23,7 +23,7 @@ from apikit import PASSWORD, ApiElection, cast, make_ballot, ready_to_vote
 from electionkit import VOTING_CLOSE
 from serverkit import Served, seed
 
-from vybory.api.logs import JsonFormatter, RequestLog
+from vybory.api.logs import JsonFormatter
 
 
 class Lines(logging.Handler):
@@ -67,8 +67,6 @@ def secrets_of_file(value: Any, found: set[str]) -> None:
 
 def test_a_whole_election_through_the_api_logs_no_secret(election: ApiElection, captured: Lines) -> None:
     client = election.client
-    client.app.build_middleware_stack = (lambda build: lambda: RequestLog(build()))(client.app.build_middleware_stack)
-    client.app.middleware_stack = None
     e = ready_to_vote(election)
     slug = e.slug
     wrong = client.post("/api/session", json={"username": "secretary", "password": "my other password 1"})
@@ -116,10 +114,12 @@ def test_the_served_log_is_json_with_request_ids_and_no_password(tmp_path) -> No
         wrong = httpx.post(f"{served.url}/api/session", json={"username": "secretary", "password": password + "x"},
                            headers={"x-request-id": "trace-42"})
         assert wrong.status_code == 401 and wrong.headers["x-request-id"] == "trace-42"
-        forged = httpx.get(f"{served.url}/api", headers={"x-request-id": "bad id\nwith a newline"})
-        assert forged.headers["x-request-id"] != "bad id\nwith a newline"
-        secret_voter = demo.credentials[next(iter(demo.credentials))][0]
-        httpx.get(f"{served.url}/api/elections/{demo.slug}/ballots/{'0' * 64}")
+        # a request id that would forge a field in a text line, or a very long one, is replaced
+        for bad in ('trace-1 status=200 level="info"', "t" * 65):
+            forged = httpx.get(f"{served.url}/api", headers={"x-request-id": bad})
+            assert forged.status_code == 200 and forged.headers["x-request-id"] != bad
+        # a query string is never logged, whatever a careless client puts in it
+        httpx.get(f"{served.url}/api/elections/{demo.slug}", params={"password": password})
     text = served.log.read_text()
     lines = [line for line in text.splitlines() if line.startswith("{")]
     entries = [json.loads(line) for line in lines]
@@ -127,4 +127,4 @@ def test_the_served_log_is_json_with_request_ids_and_no_password(tmp_path) -> No
     assert {"method", "path", "status", "ms", "request_id"} <= set(requests[0])
     assert any(e["request_id"] == "trace-42" and e["status"] == 401 for e in requests)
     for line in text.splitlines():
-        assert password not in line and cookie not in line and secret_voter not in line
+        assert password not in line and cookie not in line

@@ -73,3 +73,18 @@ def test_an_observer_of_one_election_does_not_read_anothers_roll(election) -> No
     assert anywhere.call("GET", f"/api/elections/{election.slug}/roll").status_code == 200
     election.service.add_user("narrow", PASSWORD, "observer", election=election.slug)
     assert Caller(election.client, "narrow").call("GET", "/api/elections/no-such/roll").status_code in (403, 404)
+
+
+def test_an_observer_logs_in_on_the_page_and_reads_the_public_pages_only(election) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    create(election)
+    client, slug = election.client, election.slug
+    election.service.add_user("gazette", PASSWORD, "observer", election=slug)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
+    login = client.post("/login", data={"username": "gazette", "password": PASSWORD, "csrf_token": token},
+                        headers={"accept": "text/html"}, follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/"
+    assert client.get(f"/elections/{slug}", headers={"accept": "text/html"}).status_code == 200
+    for page in ("/commission", f"/commission/elections/{slug}", "/trustee", "/organisation"):
+        assert client.get(page, headers={"accept": "text/html"}, follow_redirects=False).status_code == 403, page

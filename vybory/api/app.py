@@ -12,15 +12,18 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import DBAPIError
 
 from vybory.api import counting, elections, errors, logs, openapi, voting
-from vybory.api.logs import RequestLog
 from vybory.api.auth import Sessions
+from vybory.api.errors import ApiError
+from vybory.api.logs import RequestLog
 from vybory.api.security import SecurityHeaders
 from vybory.api.throttle import Throttles
 from vybory.service import Clock, ElectionService, system_clock
-from vybory.store import Database
+from vybory.store import Database, migrate
 from vybory.store.attempts import StoredAttempts
+from vybory.text import say
 
 SECRET_VARIABLE = "VYBORY_SECRET_KEY"
 
@@ -112,14 +115,25 @@ def create_app(
         """Alive: the process answers (no database touched). For the process supervisor."""
         return {"status": "alive"}
 
+    schema = migrate.head_revision()
+
     @app.get("/api/ready", tags=["sessions"], responses={503: {
-        "description": "the database cannot be reached: send no voter here until it can",
+        "description": "the database cannot be reached, or is not at this server's schema: send no voter here",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
     }})
     def ready() -> dict[str, Any]:
-        """Ready: the database answers (else 503 ``database_unavailable``). For the load balancer."""
-        app.state.service.database.ping()
+        """Ready: the database answers and is at this server's schema (else 503). For the load balancer."""
+        database = app.state.service.database
+        try:
+            current = database.revision()
+        except DBAPIError as error:
+            logs.access.warning("not ready: the database cannot be reached (%s)", type(error).__name__)
+            message = say("the database cannot be reached just now; nothing was changed: try again in a moment")
+            raise ApiError(503, message, code="database_unavailable", headers={"retry-after": "5"}) from None
+        if current != schema:
+            raise ApiError(503, say("the database is not at this server's schema: run `vybory db upgrade`"),
+                           code="schema_out_of_date", headers={"retry-after": "5"})
         return {"status": "ready"}
 
     app.include_router(elections.router)

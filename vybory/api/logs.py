@@ -19,9 +19,12 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from vybory.api.security import Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("vybory_request_id", default=None)
 FORMAT_VARIABLE = "VYBORY_LOG_FORMAT"
@@ -33,8 +36,8 @@ access = logging.getLogger("vybory.access")
 
 
 class JsonFormatter(logging.Formatter):
-    """A log record as one line of JSON: time, level, logger, message, request id, and the
-    access fields when there are any."""
+    """A log record as one line of JSON: time, level, logger, message, process id, request id,
+    and the access fields when there are any."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -42,6 +45,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker of `vybory serve --workers N`
         }
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
         if request_id:
@@ -88,10 +92,10 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
 class RequestLog:
     """ASGI middleware: gives each HTTP request its id and logs one access line when it ends."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]):
         self.app = app
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -100,7 +104,7 @@ class RequestLog:
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: dict[str, Any]) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

@@ -56,7 +56,7 @@ class Counts(Protocol):
     def get(self, key: str) -> tuple[int, float, float] | None: ...
 
     def update(self, key: str, change: Callable[[tuple[int, float, float] | None], tuple[int, float, float]],
-               *, idle_before: float) -> None: ...
+               *, idle_before: float, prefix: str) -> None: ...
 
     def clear(self, key: str) -> None: ...
 
@@ -75,7 +75,7 @@ class MemoryCounts:
             return self._counts.get(key)
 
     def update(self, key: str, change: Callable[[tuple[int, float, float] | None], tuple[int, float, float]],
-               *, idle_before: float) -> None:
+               *, idle_before: float, prefix: str) -> None:
         with self._lock:
             self._counts[key] = change(self._counts.get(key))
             self._counts.move_to_end(key)
@@ -116,7 +116,7 @@ class Throttle:
                 locked_until = now + min(self.policy.ceiling, self.policy.base * 2 ** min(beyond, 60))
             return failures, locked_until, now
 
-        self.counts.update(self.prefix + key, change, idle_before=now - self.policy.forget)
+        self.counts.update(self.prefix + key, change, idle_before=now - self.policy.forget, prefix=self.prefix)
 
     def succeeded(self, key: str) -> None:
         self.counts.clear(self.prefix + key)

@@ -33,10 +33,12 @@ class StoredAttempts:
             row = session.get(Attempt, key)
             return None if row is None else (row.failures, row.locked_until, row.last)
 
-    def update(self, key: str, change: Callable[[Count | None], Count], *, idle_before: float) -> None:
+    def update(self, key: str, change: Callable[[Count | None], Count], *, idle_before: float,
+               prefix: str = "") -> None:
         """Replaces the count of ``key`` by ``change(count)`` (``None``: no count yet), with the
-        row locked meanwhile; deletes the rows whose last failure is before ``idle_before`` and
-        whose lock has run out."""
+        row locked meanwhile; deletes the rows of the same throttle (keys starting with ``prefix``)
+        whose last failure is before ``idle_before`` and whose lock has run out (another throttle
+        may keep its counts longer)."""
         with self.database.transaction() as session:
             _insert_missing(session, key)
             row = session.get(Attempt, key, with_for_update=True, populate_existing=True)
@@ -44,7 +46,8 @@ class StoredAttempts:
             current = None if row.failures == 0 else (row.failures, row.locked_until, row.last)
             row.failures, row.locked_until, row.last = change(current)
             session.flush()
-            session.execute(delete(Attempt).where(Attempt.last < idle_before,
+            session.execute(delete(Attempt).where(Attempt.key.startswith(prefix, autoescape=True),
+                                                  Attempt.last < idle_before,
                                                   Attempt.locked_until < idle_before, Attempt.key != key))
 
     def clear(self, key: str) -> None:

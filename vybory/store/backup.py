@@ -50,8 +50,13 @@ def backup(url: str | None, file: Path) -> str:
     if _backend(url) == "sqlite":
         _sqlite_backup(_sqlite_path(url), file)
         return "sqlite"
-    _run_pg("pg_dump", url, ["--format=custom", "--no-owner", "--file", str(file)])
-    os.chmod(file, 0o600)
+    # made readable by its owner only before pg_dump writes a byte into it
+    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        _run_pg("pg_dump", url, ["--format=custom", "--no-owner", "--file", str(file)])
+    except Refused:
+        file.unlink(missing_ok=True)
+        raise
     return "pg_dump"
 
 
