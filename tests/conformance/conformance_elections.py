@@ -17,10 +17,12 @@ board's lines (``events.jsonl``). The same code gives the same bytes on every ma
 | skipped-share | a decryption share with a bad proof, skipped and named; the other two combine |
 | inspection | the roll posted for inspection; a voter left off (accepted, a corrected roll) and a rejected complaint |
 | restart | a key ceremony that fails (trustees 1 and 2 disqualified, k = 2), restarted by the commission with seat 1 given to a new trustee of the same organisation, completed in attempt 2 |
+| districts | two districts, a runoff in round 2 for one of them only, no re-vote allowed, four trustees (k = 2) |
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +48,7 @@ from electionkit import (
     roll_of,
     roll_statement,
     run_key_ceremony,
+    sealed_ballot,
     secret_shares,
     signed,
     signing_key,
@@ -56,6 +59,7 @@ from vybory import protocol
 from vybory.crypto import threshold
 from vybory.crypto.group import Point
 from vybory.model.board import next_event
+from vybory.model.canonical import canonical_json
 from vybory.model.definition import Trustee, format_time, parse_definition
 
 T0 = datetime(2025, 4, 20, 9, 0, tzinfo=UTC)
@@ -68,12 +72,15 @@ THREE_TRUSTEES = (("ada", "Ada", "union"), ("ben", "Ben", "coop"), ("cas", "Cas"
 
 
 def definition(slug: str, contests: Sequence[Mapping[str, Any]], *, trustees: Sequence[tuple[str, str, str]] = ONE_TRUSTEE,
-               threshold: int = 1, deadlines: Mapping[str, Any] | None = None, public_roll: bool | None = None) -> str:
+               threshold: int = 1, deadlines: Mapping[str, Any] | None = None, public_roll: bool | None = None,
+               districts: Sequence[tuple[str, str]] = (("d", "The district"),),
+               organisations: Sequence[tuple[str, str, str]] = ORGANISATIONS, revote: bool | None = None) -> str:
     return DefinitionToml(
         slug=slug, title=f"Conformance: {slug}", seed=(slug.encode().hex() * 8)[:32],
         deadlines=deadlines or {**MAY, "runoff_days": 7, "repeat_days": 10}, threshold=threshold,
-        districts=(("d", "The district"),), organisations=ORGANISATIONS, trustees=trustees, contests=contests,
-        allow_organisation_threshold=True if len(trustees) == 1 else None, public_roll=public_roll).text()
+        districts=districts, organisations=organisations, trustees=trustees, contests=contests,
+        allow_organisation_threshold=True if len(trustees) == 1 else None, public_roll=public_roll,
+        revote=revote).text()
 
 
 def open_election(text: str, candidates: Mapping[str, Sequence[tuple[str, str]]], weights: Sequence[int],
@@ -357,10 +364,59 @@ def restart(replace_qualified: bool = False) -> list[bytes]:
     return publish(board, at(VOTING_CLOSE, hours=2))
 
 
+FOUR_TRUSTEES = (*THREE_TRUSTEES, ("dora", "Dora", "guild"))
+SHOPS = (("east", "The east shop"), ("west", "The west shop"))
+EAST = [("union", "Avdeeva"), ("coop", "Belov"), ("youth", "Chernova")]
+WEST = [("union", "Dudin"), ("guild", "Egorova")]
+EAST_FIRST = [["Avdeeva"], ["Belov"], ["Chernova"], ["Avdeeva"], ["Belov"]]  # no majority: a runoff
+WEST_FIRST = [["Dudin"], ["Egorova"], ["Dudin"], ["Dudin"]]
+EAST_RUNOFF = [["Avdeeva"], ["Belov"], ["Belov"], ["Avdeeva"], ["Belov"]]
+
+
+def districts(revote_by: int | None = None) -> list[bytes]:
+    """Five voters in the east shop elect their delegate by absolute majority (a runoff between
+    the top two in round 2), four in the west shop theirs by plurality (decided in round 1), so
+    round 2 has no contest in the west; a re-vote is not allowed. With ``revote_by``, the server,
+    without its checks, lets that west voter cast a second ballot in round 1 (Egorova, not Dudin)
+    and counts it as the voter's last."""
+    text = definition("districts", [contest("east-rep", "East shop delegate", district="east", method="majority"),
+                                    contest("west-rep", "West shop delegate", district="west", method="plurality")],
+                      trustees=FOUR_TRUSTEES, threshold=2, districts=SHOPS, revote=False,
+                      organisations=(*ORGANISATIONS, ("guild", "Guild", "professional")))
+    board = Board(parse_definition(text), T0)
+    nominate_all(board, {"east-rep": EAST, "west-rep": WEST}, T0)
+    board.append("nominations_closed", protocol.close_nominations(board.state, now=CLOSE), CLOSE)
+    trustees = run_key_ceremony(board, CLOSE)
+    voters = publish_credentials(board, [("east", 1)] * 5 + [("west", 1)] * 4, at(CLOSE, days=1))
+    board.append("round_opened", protocol.open_round(board.state, now=OPEN), OPEN)
+    east, west = voters[:5], voters[5:]
+    cast(board, east, [{"east-rep": c} for c in EAST_FIRST], at(OPEN, hours=1))
+    cast(board, west, [{"west-rep": c} for c in WEST_FIRST], at(OPEN, hours=2))
+    if revote_by is not None:
+        secret = west[revote_by]
+        now = at(OPEN, hours=3)
+        form = protocol.ballot_form(board.state, protocol.public_credential(secret))
+        ballot = sealed_ballot(form, secret, {"west-rep": ["Egorova"]}, "again").to_json()
+        event = next_event(board.events[-1], "ballot_cast", {
+            "ballot": ballot, "tracking_code": hashlib.sha256(canonical_json(ballot)).hexdigest(),
+            "at": format_time(now)})
+        board.events.append(event)
+        board.state.apply(event)
+    close(board, 1, VOTING_CLOSE)
+    decrypt_round(board, trustees, 1, (2, 4), at(VOTING_CLOSE, hours=1))
+    reopen = at(VOTING_CLOSE, days=2)
+    next_round(board, reopen)
+    cast(board, east, [{"east-rep": c} for c in EAST_RUNOFF], at(reopen, hours=1), seed="second")
+    closes = board.state.rounds[2].closes_at
+    close(board, 2, closes)
+    decrypt_round(board, trustees, 2, (1, 3), at(closes, hours=1))
+    return publish(board, at(closes, hours=2))
+
+
 ELECTIONS: dict[str, Callable[[], list[bytes]]] = {
     "strikeout": strikeout, "motion": motion, "for-against": for_against, "weighted": weighted, "ranked": ranked,
     "runoff": runoff, "repeat": repeat, "complaints": complaints, "skipped-share": skipped_share,
-    "inspection": inspection, "restart": restart,
+    "inspection": inspection, "restart": restart, "districts": districts,
 }
 
 __all__ = ["ELECTIONS"]

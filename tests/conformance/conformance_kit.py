@@ -28,8 +28,10 @@ from electionkit import rng, signed_for
 from tamper import Events, bump, find, load, other_point, rechain, resign, retrack, to_lines
 
 from vybory import protocol
+from vybory.model.board import Event
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import definition_from_json, fingerprint
+from vybory.protocol.state import replay
 from vybory.verify import verify_record
 from vybory.verify.record import (
     DEFINITION,
@@ -602,6 +604,73 @@ def restart_variants() -> list[Variant]:
                     replaces_qualified)]
 
 
+def districts_variants() -> list[Variant]:
+    def west_secrets(events: Events) -> list[str]:
+        listed = find(events, "credentials_published")["payload"]["credentials"]
+        return [voter_secret(events, c["credential"]) for c in listed if c["district"] == "west"]
+
+    def no_contest(events: Events) -> list[Expect]:
+        # Round 2 holds the east shop's runoff only. A west voter's own device fills in the east
+        # shop's runoff ballot and signs it; the server lets it onto the board (without counting it).
+        second = ballots(events, 2)
+        opened = find(events, "round_opened", nth=1)
+        state = replay(Event.from_json(e) for e in events[:events.index(opened) + 1])
+        form = protocol.ballot_form(state, second[0]["payload"]["ballot"]["credential"])
+        ballot, _ = protocol.encrypt_ballot(form, west_secrets(events)[0], {"east-rep": ["Avdeeva"]}, rng("stray"))
+        e = copy.deepcopy(second[-1])
+        e["payload"]["ballot"] = ballot.to_json()
+        events.insert(events.index(second[-1]) + 1, e)
+        return [Expect("ballots", "no_contest_in_district", e)]
+
+    def revote(events: Events) -> list[Expect]:
+        # The server, without its check, takes a west voter's second ballot in round 1 and counts it
+        # as that voter's last; everything after is consistent with it.
+        events[:] = load(revoting_board())
+        first = ballots(events)
+        credentials = [e["payload"]["ballot"]["credential"] for e in first]
+        again = next(e for k, e in enumerate(first) if credentials[k] in credentials[:k])
+        return [Expect("ballots", "revote_forbidden", again)]
+
+    def of_trustee_4(events: Events, kind: str) -> dict[str, Any]:
+        return find(events, kind, lambda x: x["payload"]["trustee"] == 4)
+
+    def dealer(events: Events) -> list[Expect]:
+        # Trustee 4 sends shares that name trustee 3 as their dealer (signed by trustee 4), and the
+        # server takes them. The message counts as never sent (spec §10.2, §5.7 rule 1): trustee 4 is
+        # disqualified, and the announced result, which keeps trustee 4, is not the board's.
+        e = of_trustee_4(events, "dkg_shares")
+        for share in e["payload"]["shares"]:
+            share["dealer"] = 3
+        resigned(events, e)
+        return [Expect("key_ceremony", "dkg_trustee", e), *result_differs(events)]
+
+    def reveal(events: Events) -> list[Expect]:
+        # The same with trustee 4's reveal naming trustee 3.
+        e = of_trustee_4(events, "dkg_commitments")
+        e["payload"]["reveal"]["trustee"] = 3
+        resigned(events, e)
+        return [Expect("key_ceremony", "dkg_trustee", e), *result_differs(events)]
+
+    def result_differs(events: Events) -> list[Expect]:
+        done = find(events, "key_ceremony_completed")
+        # Qualified, the joint key, the disqualified, and the verification key of each of 4 trustees.
+        return [Expect("key_ceremony", code, done) for code in ("dkg_qualified", "dkg_public_key", "dkg_disqualified")] \
+            + [Expect("key_ceremony", "dkg_verification_keys", done)] * 4
+
+    return [Variant("no-contest-in-district", "a west voter's ballot in a round with no contest in the west",
+                    no_contest),
+            Variant("revote-forbidden", "a second ballot of one voter in a round, the election allowing no re-vote",
+                    revote),
+            Variant("shares-other-dealer", "a trustee's shares naming another trustee as their dealer", dealer),
+            Variant("reveal-other-trustee", "a trustee's reveal naming another trustee", reveal)]
+
+
+def revoting_board() -> list[bytes]:
+    from conformance_elections import districts
+
+    return districts(revote_by=1)
+
+
 def replacing_qualified_board() -> list[bytes]:
     from conformance_elections import restart
 
@@ -612,7 +681,7 @@ VARIANTS: dict[str, Callable[[], list[Variant]]] = {
     "strikeout": lambda: strikeout_variants() + refusal_variants(), "motion": motion_variants, "for-against": for_against_variants,
     "weighted": weighted_variants, "ranked": ranked_variants, "runoff": runoff_variants,
     "repeat": repeat_variants, "complaints": complaints_variants, "skipped-share": skipped_variants,
-    "inspection": inspection_variants, "restart": restart_variants,
+    "inspection": inspection_variants, "restart": restart_variants, "districts": districts_variants,
 }
 
 

@@ -8,6 +8,9 @@ reports are the reference, byte for byte but for the date and the writing progra
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 from pathlib import Path
 
@@ -15,11 +18,12 @@ import pytest
 from test_rctab_readers import copy_case, edit_config
 from typer.testing import CliRunner
 
-from vybory.cli.cvr import Names, Source, read_cdf_json
+from vybory.cli.cvr import Names, Source, read_cdf_json, safe_name
 from vybory.cli.main import app
 from vybory.cli.rctab import count_rctab, summaries
-from vybory.cli.rctab_cdf import cdf_text, convert_to_cdf
+from vybory.cli.rctab_cdf import cdf_text, convert_to_cdf, selection_id
 from vybory.errors import InvalidInput
+from vybory.rules.rctab import OVERVOTE, UWI
 
 DATA = Path(__file__).resolve().parent / "data"
 CONVERSIONS = ["conversions_from_ess", "conversions_from_cdf"]
@@ -71,12 +75,46 @@ def test_cli_writes_the_report(tmp_path: Path) -> None:
     assert misuse.exit_code == 2 and "--json" in misuse.output and "Traceback" not in misuse.output
 
 
-def test_records_rctab_names_from_vendor_fields_are_not_converted(tmp_path: Path) -> None:
-    config = copy_case(tmp_path, "dominion_alaska")
-    with pytest.raises(InvalidInput) as caught:
-        convert_to_cdf(config)
-    assert caught.value.field == "cvrFileSources[0].provider"
-    assert "'dominion'" in caught.value.message
+def test_dominion_conversion_is_rctabs_byte_for_byte() -> None:
+    """RCTab's convertToCdfFromDominion: records named TabulatorId-BatchId-RecordId, their
+    selections by the export's candidate codes (RCTab keeps them unmapped). RCTab's 2 MB
+    report is kept compressed."""
+    case = "conversions_from_dominion"
+    expected = gzip.decompress((DATA / case / f"{case}_expected_cdf_cvr.json.gz").read_bytes()).decode()
+    want = json.loads(expected)
+    ours = convert_to_cdf(DATA / case / f"{case}_config.json", generated="2026-01-01T00:00:00Z")
+    ours["GeneratedDate"], ours["ReportingDevice"] = want["GeneratedDate"], want["ReportingDevice"]
+    assert cdf_text(ours) == expected.rstrip("\n") + "\n"
+
+
+@pytest.mark.parametrize(("case", "field"), [("hart_cedar_park_school_board", "CvrGuid"),
+                                             ("clear_ballot_kansas_primary", "BallotID"),
+                                             ("clear_ballot_with_inline_comma", "BallotID")])
+def test_vendor_records_are_converted_under_the_vendors_ids(case: str, field: str, tmp_path: Path) -> None:
+    """Hart and Clear Ballot (RCTab's suite keeps no converted report of either): each record
+    is named by the vendor's id and its selections are its rankings, read back through the
+    configuration's names and aliases, record for record, in the order RCTab reads them."""
+    config = DATA / case / f"{case}_config.json"
+    report = convert_to_cdf(config)
+    count = count_rctab(config, audit=tmp_path)
+    rows = list(csv.reader(io.StringIO(count.written[0].read_text(encoding="utf-8"), newline="")))[1:]
+    assert [r["BallotPrePrintedId"] for r in report["CVR"]] == [safe_name(row[3]) for row in rows]
+    assert len(report["CVR"]) == count.ballots
+    data = json.loads(config.read_text())
+    back = {selection_id(n): n for n in [UWI, OVERVOTE]}
+    for candidate in data["candidates"]:
+        for alias in [candidate["name"], *candidate.get("aliases", [])]:
+            back[selection_id(alias)] = candidate["name"]
+    label = data["cvrFileSources"][0].get("undeclaredWriteInLabel", "")
+    for record, row in zip(report["CVR"], rows, strict=True):
+        ranks: dict[int, list[str]] = {}
+        for selection in record["CVRSnapshot"][0]["CVRContest"][0]["CVRContestSelection"]:
+            for position in selection["SelectionPosition"]:
+                ranks.setdefault(position["Rank"], []).append(back[selection["ContestSelectionId"]])
+        cells = [c for c in row[9:]]
+        for rank, cell in enumerate(cells, 1):
+            names = sorted(label if n == UWI else n for n in ranks.get(rank, []))
+            assert sorted(cell.split("\n")) == (names or ["undervote"]), (record["BallotPrePrintedId"], rank)
 
 
 def test_a_bad_record_stops_the_conversion(tmp_path: Path) -> None:

@@ -68,9 +68,10 @@ def test_output_writes_json_and_csv_per_pass(tmp_path: Path) -> None:
     result = run("--rules", str(case / "sequential_with_batch_config.json"), "--output", str(out))
     assert result.exit_code == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
-    # RCTab's three reports per pass, named as RCTab names them
-    assert len(written) == 9, written
-    assert all(n.endswith(("_summary_report.csv", "_detailed_report.csv", "_detailed_report.json")) for n in written)
+    # RCTab's three reports and its audit copy of the records per pass, named as RCTab names them
+    assert len(written) == 12, written
+    assert all(n.endswith(("_summary_report.csv", "_detailed_report.csv", "_detailed_report.json",
+                           "_rctab_cvr.csv")) for n in written)
     for number in (1, 2, 3):
         ours = json.loads(next(out.glob(f"*_{number}_detailed_report.json")).read_text())
         want = json.loads((case / f"sequential_with_batch_{number}_expected_detailed_report.json").read_text())

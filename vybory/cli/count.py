@@ -80,7 +80,8 @@ def count_command(
                                                "a CDF JSON report, as RCTab's Convert to CDF",
                                                show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", help="RCTab count: also write RCTab's summary "
-                                                "JSON and CSV (per pass, per precinct) into this folder",
+                                                "JSON and CSV (per pass, per precinct) and its audit copy of the "
+                                                "records (rctab_cvr.csv) into this folder",
                                                 show_default=False)] = None,
     choice: Annotated[list[str] | None, typer.Option("--choice", help="RCTab count, tiebreakMode ...Ask: the "
                                                      "operator's choice for each tie, in order",
@@ -102,9 +103,10 @@ def count_command(
                                    f"--format is only 'rctab' or 'cdf' here, not {format!r}", field="--format")
             if format == "rctab" and json_output:
                 raise InvalidInput("--format rctab prints RCTab's summary: leave out --json", field="--json")
-            count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()))
+            count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()),
+                              audit=output)
             if output is not None:
-                for path in write_reports(count, output):
+                for path in (*count.written, *write_reports(count, output)):
                     Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
             if format == "rctab":
                 sys.stdout.write("".join(jackson(s) + "\n" for s in summaries(count)))
@@ -187,7 +189,7 @@ def _is_rctab(rules: Path) -> bool:
 
 
 def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed: str | None = None,
-              choices: tuple[str, ...] = ()) -> RctabCount:
+              choices: tuple[str, ...] = (), audit: Path | None = None) -> RctabCount:
     """Counts an RCTab configuration by RCTab's rules (:mod:`vybory.rules.rctab`), with a
     progress line on a terminal while the records are read."""
     if seats is not None:
@@ -200,11 +202,11 @@ def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed:
                                field="--seed") from None
     err = Console(stderr=True, highlight=False)
     if not err.is_terminal:
-        return count_rctab(rules, cvr=file, choices=choices, seed=seed)
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit)
     with Progress(TextColumn("reading cast vote records"), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("records", total=None)
-        return count_rctab(rules, cvr=file, choices=choices, seed=seed,
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit,
                            progress=lambda n: bar.advance(task, n))
 
 

@@ -193,6 +193,32 @@ Rankings = list[tuple[int, str]]
 
 
 @dataclass(frozen=True, slots=True)
+class RecordIds:
+    """What RCTab keeps of a record besides its rankings (its ``CastVoteRecord``), for the
+    outputs that name records: the audit copy (``rctab_cvr.csv``) and the CDF conversion.
+
+    ``record_id`` is RCTab's id of the record (``getId``: the computed id, else the
+    vendor's); ``supplied`` the vendor's own (``getSuppliedId``); ``contest_id`` and
+    ``tabulator`` are given by the vendors whose records carry them (Dominion, Hart,
+    Clear Ballot); ``batch`` and ``precinct`` are the record's slices as RCTab reads them;
+    ``portion`` the precinct portion (Dominion, Hart). ``None`` where the format has none.
+    """
+
+    record_id: str
+    supplied: str | None = None
+    contest_id: str | None = None
+    tabulator: str | None = None
+    batch: str | None = None
+    precinct: str | None = None
+    portion: str | None = None
+
+
+# Told of each record with its ids, just before the record is handed out. The readers make
+# the ids only when one is given: a count that writes no record by name keeps none.
+Witness = Callable[[RecordIds, Cvr], object]
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """One ``cvrFileSources`` entry, its fields as RCTab names them.
 
@@ -213,6 +239,7 @@ class Source:
     skipped_label: str = ""
     write_in_label: str = ""
     blank_is_write_in: bool = False
+    given_path: str = ""  # ``filePath`` as the configuration spells it (RCTab's audit copy prints it)
 
 
 class Names:
@@ -229,6 +256,11 @@ class Names:
             raise InvalidInput(f"{raw!r} is neither a candidate of the configuration nor one of its aliases",
                                field=where)
         return found
+
+
+def safe_name(text: str) -> str:
+    """A name made safe for a file name or an id as RCTab makes it (``sanitizeStringForOutput``)."""
+    return re.sub(r"[^a-zA-Z0-9_\-.]", "_", text)
 
 
 def build(rankings: Rankings, names: Names, where: str, precinct: str | None, batch: str | None = None) -> Cvr:
@@ -368,20 +400,26 @@ def xlsx_rows(path: Path) -> Iterator[tuple[int, dict[int, str]]]:
                 raise InvalidInput(f"the sheet is not UTF-8 (byte {exc.start})", field=str(path)) from None
 
 
-def read_ess(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+def read_ess(source: Source, names: Names, max_rankings: int | None,
+             witness: Witness | None = None) -> Iterator[Cvr]:
     """ES&S (``ess``): one row per ballot from ``firstVoteRowIndex``, one column per rank from
     ``firstVoteColumnIndex`` (``maxRankingsAllowed`` columns, or all to the right with "max").
 
     Rows with the same cells (and precinct) give the same record: it is built once and
-    handed out again, which keeps a million-row workbook to a dictionary lookup a row."""
+    handed out again, which keeps a million-row workbook to a dictionary lookup a row.
+    A record's id is the file's name and its number (``file.xlsx-7``), the vendor's the
+    ``idColumnIndex`` cell."""
     first_column = source.first_vote_column or 1
     last_column = None if max_rankings is None else first_column + max_rankings - 1
     first_row = source.first_vote_row or 2
     delimiter = source.overvote_delimiter
     seen: dict[tuple[object, ...], Cvr] = {}
+    stem = safe_name(source.path.name)
+    n = 0
     for number, cells in xlsx_rows(source.path):
         if number < first_row:
             continue
+        n += 1
         precinct = batch = None
         if source.precinct_column is not None:
             precinct = cells.get(source.precinct_column, "missing_precinct_id")
@@ -399,6 +437,9 @@ def read_ess(source: Source, names: Names, max_rankings: int | None) -> Iterator
                                  batch)
             if len(seen) < 1 << 20:
                 seen[key] = record
+        if witness is not None:
+            supplied = cells.get(source.id_column) if source.id_column is not None else None
+            witness(RecordIds(f"{stem}-{n}", supplied, precinct=precinct, batch=batch), record)
         yield record
 
 
@@ -570,8 +611,17 @@ def _cdf_record(cvr: Any, at: str) -> tuple[Any, ...]:
     return (unit if type(unit) is str else None, tuple(map(_cdf_contest, contests)))
 
 
+def _text_id(cvr: Any, key: str, at: str) -> str | None:
+    """A record's optional id field (``BallotPrePrintedId``, ``BatchSequenceId``): text, or absent."""
+    value = cvr.get(key) if type(cvr) is dict else None
+    if value is not None and type(value) is not str:
+        raise InvalidInput(f"{key!r} must be str", field=at)
+    return value
+
+
 def read_cdf_json(source: Source, names: Names,
-                  progress: Callable[[int], object] | None = None) -> Iterator[Cvr]:
+                  progress: Callable[[int], object] | None = None,
+                  witness: Witness | None = None) -> Iterator[Cvr]:
     """CDF JSON: the contest whose ``Name`` is ``contestId``; each CVR's current snapshot; a
     selection's ``Rank``, or its positions' ranks (those with ``HasIndication`` or
     ``IsAllocable`` "no" left out); write-in selections are undeclared write-ins.
@@ -579,9 +629,13 @@ def read_cdf_json(source: Source, names: Names,
     Read as a stream (:mod:`vybory.cli.jsonstream`), in one pass whatever the order of the
     report's members: each record is reduced to what counting needs, identical ones kept
     once, and the records are made once the Election is known, in the file's order.
-    ``progress`` is told, every 4096 records, that 4096 more were read."""
+    ``progress`` is told, every 4096 records, that 4096 more were read. A record's id is
+    the file's name and its number (``file.json(7)``), the vendor's its
+    ``BallotPrePrintedId``, its batch the ``BatchSequenceId``: kept, one pair a record,
+    only when a ``witness`` asks for them."""
     where = str(source.path)
     doc: dict[str, Any] = {}
+    given: list[tuple[str | None, str | None]] = []
     keys: dict[tuple[Any, ...], int] = {}
     first: list[int] = []
     order = array("I")
@@ -591,6 +645,8 @@ def read_cdf_json(source: Source, names: Names,
             continue
         try:
             raw = _cdf_record(value, "")
+            if witness is not None:
+                given.append((_text_id(value, "BallotPrePrintedId", ""), _text_id(value, "BatchSequenceId", "")))
         except InvalidInput as error:
             raise InvalidInput(error.message, field=f"{where}: CVR[{index}]") from None
         slot = keys.get(raw)
@@ -646,13 +702,21 @@ def read_cdf_json(source: Source, names: Names,
         rankings = _cdf_rankings(contests, contest_id, selections, at)
         precinct = units[unit].get("Name") if unit in units else None
         records.append(build(rankings, names, at, precinct if isinstance(precinct, str) else None))
-    for slot in order:
-        yield records[slot]
+    if witness is None:
+        for slot in order:
+            yield records[slot]
+        return
+    for n, (slot, (supplied, batch)) in enumerate(zip(order, given, strict=True), 1):
+        record = records[slot]
+        witness(RecordIds(f"{source.path.name}({n})", supplied, batch=batch, precinct=record.precinct), record)
+        yield record
 
 
-def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
+def read_cdf_xml(source: Source, names: Names, witness: Witness | None = None) -> Iterator[Cvr]:
     """CDF XML: the same document as elements (``CastVoteRecordReport``), contest matched by
-    ``Name``, selections by ``ObjectId``."""
+    ``Name``, selections by ``ObjectId``; a record's id is the file's name and its number
+    among the records of the contest, the vendor's its ``UniqueId``, its batch the
+    ``BatchSequenceId``."""
     where = str(source.path)
     try:
         root = ElementTree.parse(source.path).getroot()
@@ -690,6 +754,7 @@ def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
             raise InvalidInput(f"candidate {ids!r} of ContestSelection {sid!r} is not in the Candidate list",
                                field=where)
         selections[sid] = OVERVOTE if name == source.overvote_label else name
+    kept = 0
     for n, cvr in enumerate(kids(root, "CVR")):
         at = f"{where}: CVR[{n}]"
         current = text(cvr, "CurrentSnapshotId")
@@ -724,16 +789,25 @@ def read_cdf_xml(source: Source, names: Names) -> Iterator[Cvr]:
         unit = text(cvr, "BallotStyleUnitId")
         if unit and unit not in units:
             raise InvalidInput(f"BallotStyleUnitId {unit!r} is not a GpUnit of the report", field=at)
-        yield build(rankings, names, at, units.get(unit) if unit else None)
+        record = build(rankings, names, at, units.get(unit) if unit else None)
+        kept += 1
+        if witness is not None:
+            witness(RecordIds(f"{source.path.name}({kept})", text(cvr, "UniqueId"),
+                              batch=text(cvr, "BatchSequenceId"), precinct=record.precinct), record)
+        yield record
 
 
 # Dominion: a folder of JSON exports.
 
-def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+def read_dominion(source: Source, names: Names, max_rankings: int | None,
+                  witness: Witness | None = None) -> Iterator[Cvr]:
     """Dominion: ``CvrExport.json`` (or ``CvrExport_N.json`` files, in path order) with the
     manifests beside it; a session's ``Original`` marks unless it is not current (then
     ``Modified``); ambiguous marks and outstacked contests (condition 7) left out; candidate
-    ids named through the aliases; a rank above the contest's ``NumOfRanks`` refused."""
+    ids named through the aliases; a rank above the contest's ``NumOfRanks`` refused; a
+    precinct or precinct portion not in its manifest refused. A record's id is
+    ``TabulatorId-BatchId-RecordId``, the vendor's its ``RecordId``, its precinct portion
+    the portion manifest's ``Description``."""
     folder = source.path
     if not folder.is_dir():
         raise InvalidInput("a Dominion export is a folder of JSON files", field=str(folder))
@@ -750,7 +824,7 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
         return out
 
     precincts = manifest("PrecinctManifest.json", required=False)
-    manifest("PrecinctPortionManifest.json")
+    portions = manifest("PrecinctPortionManifest.json") or {}
     contests = manifest("ContestManifest.json") or {}
     candidates = manifest("CandidateManifest.json") or {}
     if not source.contest_id.strip().isdigit() or int(source.contest_id) not in contests:
@@ -778,6 +852,11 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                 if precincts is None or precinct_id not in precincts:
                     raise InvalidInput(f"precinct {precinct_id} is not in PrecinctManifest.json", field=at)
                 precinct = precincts[precinct_id].get("Description")
+            portion_id = data.get("PrecinctPortionId")
+            if portion_id is not None and portion_id not in portions:
+                raise InvalidInput(f"precinct portion {portion_id} is not in PrecinctPortionManifest.json",
+                                   field=f"{at}.PrecinctPortionId")
+            ids = _dominion_ids(session, at) if witness is not None else None
             cards = data.get("Cards", [data])
             for card in cards:
                 for contest in _need(card, "Contests", list, at):
@@ -802,9 +881,29 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
                                                field=mat)
                         rankings.append((rank, code))
                     batch = session.get("BatchId")
-                    yield build(rankings, names, at, precinct, None if batch is None else str(batch))
+                    record = build(rankings, names, at, precinct, None if batch is None else str(batch))
+                    if witness is not None and ids is not None:
+                        portion = portions[portion_id].get("Description") if portion_id is not None else None
+                        witness(RecordIds(ids[0], ids[1], contest_id=str(contest.get("Id")), tabulator=ids[2],
+                                          batch=record.batch, precinct=precinct,
+                                          portion=portion if isinstance(portion, str) else None), record)
+                    yield record
     if not found:
         raise InvalidInput(f"no cast vote record of contest {contest_id}", field=str(folder))
+
+
+def _dominion_ids(session: Any, at: str) -> tuple[str, str, str]:
+    """A session's (RCTab id, RecordId, TabulatorId): ``TabulatorId-BatchId-RecordId``, as
+    ``DominionCvrReader`` joins them; each must be there (RCTab stops on a missing one)."""
+    parts = []
+    for key in ("TabulatorId", "BatchId", "RecordId"):
+        value = session.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or (key == "RecordId"
+                                                                              and not isinstance(value, int)):
+            raise InvalidInput(f"{key} must be {'a whole number' if key == 'RecordId' else 'a number or text'}",
+                               field=f"{at}.{key}")
+        parts.append(str(value))
+    return "-".join(p for p in parts if p.strip()), parts[2], parts[0]
 
 
 # Clear Ballot: CSV, one column per (rank, choice).
@@ -812,9 +911,12 @@ def read_dominion(source: Source, names: Names, max_rankings: int | None) -> Ite
 _COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
 
 
-def read_clear_ballot(source: Source, names: Names, max_rankings: int | None) -> Iterator[Cvr]:
+def read_clear_ballot(source: Source, names: Names, max_rankings: int | None,
+                      witness: Witness | None = None) -> Iterator[Cvr]:
     """Clear Ballot: columns from the 11th headed ``RCV:contest:rank:rule:choice:party``; a 1
-    under a column of the contest is that choice at that rank; column 5 is the precinct."""
+    under a column of the contest is that choice at that rank; column 5 is the precinct.
+    A record's id is its ``BallotID`` (column 4), its tabulator the ``ScanComputerName``
+    (column 8)."""
     where = str(source.path)
     with source.path.open(encoding="utf-8") as handle:
         header = handle.readline().rstrip("\r\n")
@@ -851,15 +953,23 @@ def read_clear_ballot(source: Source, names: Names, max_rankings: int | None) ->
                     raise InvalidInput(f"column {index + 1}: {value!r} is not a number", field=at)
                 if int(value) == 1:
                     rankings.append(pair)
-            yield build(rankings, names, at, cells[4] if len(cells) > 4 else None)
+            record = build(rankings, names, at, cells[4] if len(cells) > 4 else None)
+            if witness is not None:
+                if len(cells) < 8:
+                    raise InvalidInput(f"{len(cells)} columns: a Clear Ballot record names its BallotID "
+                                       f"(column 4) and ScanComputerName (column 8)", field=at)
+                witness(RecordIds(cells[3], cells[3], contest_id=source.contest_id, tabulator=cells[7],
+                                  precinct=record.precinct), record)
+            yield record
 
 
 # Hart: a folder of XML files, one ballot each.
 
-def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
+def read_hart(source: Source, names: Names, witness: Witness | None = None) -> Iterator[Cvr]:
     """Hart: every ``.xml`` file of the folder (not ``.sig.xml``); the contest whose ``Id`` is
     ``contestId``; an option's ``Value`` has a 1 at each rank it was marked; the precinct is
-    ``PrecinctSplit/Name`` and the batch ``BatchNumber``, as RCTab reads them."""
+    ``PrecinctSplit/Name`` and the batch ``BatchNumber``, as RCTab reads them. A record's
+    id is its ``CvrGuid``, its precinct portion the ``PrecinctSplit/Id``."""
     folder = source.path
     if not folder.is_dir():
         raise InvalidInput("a Hart export is a folder of XML files", field=str(folder))
@@ -882,7 +992,8 @@ def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
             found = child(node, name) if node is not None else None
             return (found.text or "").strip() if found is not None else ""
 
-        precinct = text(child(root, "PrecinctSplit"), "Name") or None
+        split = child(root, "PrecinctSplit")
+        precinct = text(split, "Name") or None
         batch = text(root, "BatchNumber") or None
         contests = child(root, "Contests")
         for contest in (list(contests) if contests is not None else []):
@@ -897,14 +1008,22 @@ def read_hart(source: Source, names: Names) -> Iterator[Cvr]:
                 for rank, flag in enumerate(text(option, "Value"), start=1):
                     if flag == "1":
                         rankings.append((rank, code))
-            yield build(rankings, names, f"{path}: contest {source.contest_id}", precinct, batch)
+            record = build(rankings, names, f"{path}: contest {source.contest_id}", precinct, batch)
+            if witness is not None:
+                guid = text(root, "CvrGuid")
+                if not guid:
+                    raise InvalidInput("the record has no CvrGuid", field=f"{path}: CvrGuid")
+                witness(RecordIds(guid, guid, contest_id=source.contest_id, batch=batch, precinct=precinct,
+                                  portion=text(split, "Id") or None), record)
+            yield record
 
 
 # Generic CSV: a column per candidate, the cell its rank.
 
-def read_generic_csv(source: Source, names: Names) -> Iterator[Cvr]:
+def read_generic_csv(source: Source, names: Names, witness: Witness | None = None) -> Iterator[Cvr]:
     """Generic CSV: the first row names the candidates from ``firstVoteColumnIndex``; each later
-    row gives, under a candidate, the rank the ballot gave it (blank: not ranked)."""
+    row gives, under a candidate, the rank the ballot gave it (blank: not ranked). A record's
+    id is its number (from 1), the vendor's the ``idColumnIndex`` cell."""
     where = str(source.path)
     first = (source.first_vote_column or 1) - 1
     with source.path.open(encoding="utf-8-sig", newline="") as handle:
@@ -936,30 +1055,41 @@ def read_generic_csv(source: Source, names: Names) -> Iterator[Cvr]:
             if source.batch_column is not None:
                 value = row[source.batch_column - 1] if source.batch_column - 1 < len(row) else ""
                 batch = value if value.strip() else "no batch id"
-            yield build(rankings, names, f"{where}: row {number}", precinct, batch)
+            record = build(rankings, names, f"{where}: row {number}", precinct, batch)
+            if witness is not None:
+                supplied = None
+                if source.id_column is not None:
+                    if source.id_column > len(row):
+                        raise InvalidInput("the row has no identifier (idColumnIndex)",
+                                           field=f"{where}: row {number}, column {source.id_column}")
+                    supplied = row[source.id_column - 1]
+                witness(RecordIds(str(number - 1), supplied, batch=batch, precinct=precinct), record)
+            yield record
 
 
 def read_source(source: Source, names: Names, max_rankings: int | None,
-                progress: Callable[[int], object] | None = None) -> Iterator[Cvr]:
+                progress: Callable[[int], object] | None = None,
+                witness: Witness | None = None) -> Iterator[Cvr]:
     """The records of one source, by its provider. ``progress``, when given, is told how many
     records were read, every few thousand, as the file is read (a reader that makes its
-    records only at the end of the file, CDF JSON, reports while it reads)."""
+    records only at the end of the file, CDF JSON, reports while it reads); ``witness``,
+    when given, is told of each record with its ids (:class:`RecordIds`) as it is handed out."""
     provider = source.provider
     records: Iterator[Cvr]
     if provider == "cdf" and source.path.suffix.lower() != ".xml":
-        return read_cdf_json(source, names, progress)
+        return read_cdf_json(source, names, progress, witness)
     if provider == "ess":
-        records = read_ess(source, names, max_rankings)
+        records = read_ess(source, names, max_rankings, witness)
     elif provider == "cdf":
-        records = read_cdf_xml(source, names)
+        records = read_cdf_xml(source, names, witness)
     elif provider == "dominion":
-        records = read_dominion(source, names, max_rankings)
+        records = read_dominion(source, names, max_rankings, witness)
     elif provider == "clearBallot":
-        records = read_clear_ballot(source, names, max_rankings)
+        records = read_clear_ballot(source, names, max_rankings, witness)
     elif provider == "hart":
-        records = read_hart(source, names)
+        records = read_hart(source, names, witness)
     elif provider == "genericCsv":
-        records = read_generic_csv(source, names)
+        records = read_generic_csv(source, names, witness)
     else:
         raise InvalidInput(f"provider {provider!r} is not one of ess, cdf, dominion, clearBallot, hart, genericCsv",
                            field="provider")

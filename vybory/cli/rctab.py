@@ -53,14 +53,24 @@ import csv
 import decimal
 import json
 import re
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from vybory.cli.cvr import WRITE_IN_NAME, CvrLayout, Names, Source, read_ess_cvr, read_source
+from vybory.cli.cvr import (
+    WRITE_IN_NAME,
+    CvrLayout,
+    Names,
+    Source,
+    read_ess_cvr,
+    read_source,
+    safe_name,
+)
+from vybory.cli.rctab_audit import AuditCsv
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
 from vybory.rules.java_order import string_key
@@ -422,6 +432,7 @@ class RctabCount:
     settings: Mapping[str, Any]
     ballots: int
     percentage_text: str = ""
+    written: tuple[Path, ...] = ()  # the audit copies of the records (rctab_cvr.csv), when asked for
 
 
 def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[Source]:
@@ -448,6 +459,7 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
         out.append(Source(
             provider=_text_field(entry, "provider") or "ess",
             path=cvr if cvr is not None else base / path_text,
+            given_path=str(cvr) if cvr is not None else path_text,
             contest_id=_text_field(entry, "contestId"),
             first_vote_column=_index(entry, "firstVoteColumnIndex", where),
             first_vote_row=_index(entry, "firstVoteRowIndex", where),
@@ -464,13 +476,17 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
 
 
 def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...] = (),
-                seed: str | None = None, progress: Callable[[int], object] | None = None) -> RctabCount:
+                seed: str | None = None, progress: Callable[[int], object] | None = None,
+                audit: Path | None = None) -> RctabCount:
     """Reads a configuration and its records and counts them as RCTab does.
 
     ``cvr`` replaces the records of the first source (read with its layout);
     ``seed`` replaces ``rules.randomSeed``; ``choices`` are the operator's
     picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
-    were read, every few thousand.
+    were read, every few thousand. With ``audit`` (a folder), the records are
+    written as they are read into RCTab's audit copy, ``<contest>_rctab_cvr.csv``
+    (one per pass with multiPassIrv, as RCTab writes one before each pass), kept
+    only if the whole count succeeds.
     """
     config = migrate(load_config(path))
     if seed is not None:
@@ -501,11 +517,38 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         if source.provider == "ess" and by_batch and source.batch_column is None:
             raise InvalidInput("tabulateByBatch needs batchColumnIndex", field=f"{where}.batchColumnIndex")
     records: list[Cvr] = []
+    if audit is None:
+        _read_all(sources, lookup, rules.max_rankings, progress, records, None)
+        written: tuple[Path, ...] = ()
+    else:
+        ranks = rules.max_rankings or len([n for n in names if n != UWI])
+        written = _with_audit(audit, settings, rules, lambda writer: _read_all(
+            sources, lookup, rules.max_rankings, progress, records, AuditCsv(writer, ranks)))
+    try:
+        if by_precinct and any(r.precinct is None for r in records):
+            raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
+                               field="outputSettings.tabulateByPrecinct")
+        if by_batch and any(r.batch is None for r in records):
+            raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
+                               field="outputSettings.tabulateByBatch")
+        passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
+    except BaseException:
+        for copy in written:
+            copy.unlink(missing_ok=True)
+        raise
+    percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
+    return RctabCount(rules, passes, settings, len(records), percentage, written)
+
+
+def _read_all(sources: list[Source], lookup: Names, max_rankings: int | None,
+              progress: Callable[[int], object] | None, records: list[Cvr], audit: AuditCsv | None) -> None:
+    """Reads every source's records into ``records``, each told to ``audit`` as it is read."""
     for i, source in enumerate(sources):
         before = len(records)
         try:
             try:
-                records.extend(read_source(source, lookup, rules.max_rankings, progress))
+                witness = audit.witness(source) if audit is not None else None
+                records.extend(read_source(source, lookup, max_rankings, progress, witness))
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
             except FileNotFoundError as exc:
@@ -522,15 +565,27 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
             if not field.startswith(str(source.path)):
                 field = f"cvrFileSources[{i}] ({source.path}): {field}"
             raise InvalidInput(error.message, field=field) from None
-    if by_precinct and any(r.precinct is None for r in records):
-        raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
-                           field="outputSettings.tabulateByPrecinct")
-    if by_batch and any(r.batch is None for r in records):
-        raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
-                           field="outputSettings.tabulateByBatch")
-    passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
-    percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
-    return RctabCount(rules, passes, settings, len(records), percentage)
+
+
+def _with_audit(folder: Path, settings: Mapping[str, Any], rules: Rules,
+                read: Callable[[TextIO], None]) -> tuple[Path, ...]:
+    """Runs ``read`` writing the audit copy into ``folder`` (through a ``.part`` file, so a
+    refused count leaves nothing behind) and returns the files written."""
+    prefix = safe_name(str(settings.get("contestName") or "contest"))
+    passes = rules.winners if rules.winner_mode == "multiPassIrv" else 1
+    stems = [f"{prefix}_{n}" if passes > 1 else prefix for n in range(1, passes + 1)]
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{stems[0]}_rctab_cvr.csv.part"
+    try:
+        with part.open("w", encoding="utf-8", newline="") as handle:
+            read(handle)
+        paths = tuple(folder / f"{stem}_rctab_cvr.csv" for stem in stems)
+        for path in paths[1:]:
+            shutil.copyfile(part, path)
+        part.replace(paths[0])
+    finally:
+        part.unlink(missing_ok=True)
+    return paths
 
 
 def _summary(count: RctabCount, tabulation: Tabulation, rounds: list[RoundResult],
@@ -787,11 +842,6 @@ def to_outcome(count: RctabCount) -> Outcome:
         details={"winner_election_mode": rules.winner_mode, "tiebreak_mode": rules.tiebreak,
                  "overvote_rule": rules.overvote_rule, "decimals": rules.decimals},
     )
-
-
-def safe_name(text: str) -> str:
-    """A name made safe for a file name as RCTab makes it (``sanitizeStringForOutput``)."""
-    return re.sub(r"[^a-zA-Z0-9_\-.]", "_", text)
 
 
 def summary_csv(count: RctabCount, tabulation: Tabulation) -> str:

@@ -15,11 +15,11 @@ snapshot of each ballot after every round; that form is not written here (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from vybory.cli.cvr import Names, Source, read_source
+from vybory.cli.cvr import Names, Source, Witness, read_source
 from vybory.cli.rctab import (
     _candidates,
     _flag,
@@ -37,11 +37,6 @@ CONTEST_ID = "contest-001"
 ELECTION_ID = "election-001"
 SCOPE_ID = "gpu-election"
 DEVICE_ID = "rd-001"
-
-# How RCTab names each provider's records when it converts them (the record's number in its
-# file, from 1): ES&S "file.xlsx-7", CDF "file.json(7)", generic CSV "7".
-_RECORD_IDS = {"ess": "{file}-{n}", "cdf": "{file}({n})", "genericCsv": "{n}"}
-
 
 def selection_id(name: str) -> str:
     return "cs-" + safe_name(name).lower()
@@ -131,18 +126,13 @@ def cdf_text(report: Mapping[str, Any]) -> str:
 def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:
     """The records of an RCTab configuration as RCTab's "Convert to CDF" writes them.
 
-    Records are named as RCTab names them (the file's name and the record's number), which
-    RCTab does from the file alone for ES&S, CDF and generic CSV sources; Dominion, Hart and
-    Clear Ballot records are named from fields of the vendor's export that vybory's readers
-    do not keep, so their conversion is refused rather than written with other names."""
+    Records are named as RCTab names them (:class:`vybory.cli.cvr.RecordIds`): ES&S
+    ``file.xlsx-7``, CDF ``file.json(7)``, generic CSV ``7`` (the record's number in its
+    file), Dominion ``TabulatorId-BatchId-RecordId``, Hart the ``CvrGuid``, Clear Ballot
+    the ``BallotID``."""
     config = migrate(load_config(path))
     names, _excluded, aliases = _candidates(config)
     sources = _sources(config, path.parent, None)
-    for i, source in enumerate(sources):
-        if source.provider not in _RECORD_IDS:
-            raise InvalidInput(f"converting {source.provider!r} records to CDF is not supported (only "
-                               f"{', '.join(_RECORD_IDS)}): RCTab names them from fields of the export "
-                               f"that are not read here", field=f"cvrFileSources[{i}].provider")
     if any(s.write_in_label or s.blank_is_write_in for s in sources):
         names = names + ([UWI] if UWI not in names else [])
     settings = config.get("outputSettings") or {}
@@ -159,16 +149,15 @@ def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:
     max_rankings = int(ranks_text) if ranks_text.isdigit() else None
     records: list[tuple[str, Cvr]] = []
     for source in sources:
-        pattern = _RECORD_IDS[source.provider]
-        records += [(pattern.format(file=source.path.name, n=n), cvr)
-                    for n, cvr in enumerate(_read(source, lookup, max_rankings), 1)]
+        _read(source, lookup, max_rankings, lambda ids, cvr: records.append((ids.record_id, cvr)))
     return cdf_report(contest=str(settings.get("contestName") or ""),
                       jurisdiction=str(settings.get("contestJurisdiction") or ""),
                       candidates=candidates, records=records, by_precinct=by_precinct, generated=generated)
 
 
-def _read(source: Source, names: Names, max_rankings: int | None) -> Sequence[Cvr]:
+def _read(source: Source, names: Names, max_rankings: int | None, witness: Witness) -> None:
     try:
-        return list(read_source(source, names, max_rankings))
+        for _ in read_source(source, names, max_rankings, witness=witness):
+            pass
     except FileNotFoundError as exc:
         raise InvalidInput("no such file", field=str(exc.filename or source.path)) from None

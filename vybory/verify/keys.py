@@ -117,7 +117,10 @@ class Ceremony:
                     return
                 reveal = DealerReveal.from_json(payload["reveal"], "reveal")
                 self.reveals[i] = reveal
-                if i in self.commitments:
+                if reveal.trustee != i:
+                    fail("dkg_trustee", f"trustee {i}'s reveal names trustee {reveal.trustee}")
+                    return
+                if i in self.commitments and self.commitments[i].trustee == i:
                     threshold.check_reveal(self.fingerprint, self.commitments[i], reveal, self.threshold)
             elif kind == "dkg_shares":
                 waiting = [j for j in range(1, n + 1) if j not in self.reveals]
@@ -131,9 +134,12 @@ class Ceremony:
                 if not isinstance(raw, list):
                     raise InvalidEncoding("must be a list", field="shares")
                 shares = tuple(EncryptedShare.from_json(s, f"shares[{k}]") for k, s in enumerate(raw))
-                self.shares[i] = shares
                 if any(s.dealer != i for s in shares):
+                    # Not counted as anyone's shares (spec §10.2): trustee i sent none (§5.7 rule 3).
+                    self.shares[i] = ()
                     fail("dkg_trustee", f"trustee {i}'s shares name another dealer")
+                    return
+                self.shares[i] = shares
             else:
                 waiting = [j for j in range(1, n + 1) if j not in self.shares]
                 if waiting:
@@ -146,10 +152,12 @@ class Ceremony:
                 if not isinstance(raw, list):
                     raise InvalidEncoding("must be a list", field="complaints")
                 complaints = tuple(Complaint.from_json(c, f"complaints[{k}]") for k, c in enumerate(raw))
-                self.complaints[i] = complaints
                 if any(c.recipient != i for c in complaints):
+                    # Not counted as anyone's complaints (spec §10.2): trustee i filed none.
+                    self.complaints[i] = ()
                     fail("dkg_trustee", f"trustee {i} complains about a share sent to another trustee")
                     return
+                self.complaints[i] = complaints
                 if len({c.dealer for c in complaints}) != len(complaints):
                     fail("dkg_complaint", f"trustee {i} complains twice about the same dealer")
                 for complaint in complaints:
