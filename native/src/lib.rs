@@ -25,6 +25,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rand_core::{OsRng, RngCore};
 
+mod ballot;
+
 /// Decode a canonical encoding; None for a wrong length or any non-canonical or invalid encoding.
 fn decode(data: &[u8]) -> Option<RistrettoPoint> {
     CompressedRistretto::from_slice(data).ok()?.decompress()
@@ -337,6 +339,12 @@ impl Batch {
         Some(self.points.len() - 1)
     }
 
+    /// A point already decoded (not shared with other proofs: it is not indexed).
+    fn push_point(&mut self, point: RistrettoPoint) -> usize {
+        self.points.push(point);
+        self.points.len() - 1
+    }
+
     fn push(&mut self, equations: Option<Vec<Equation>>) -> usize {
         self.entries.push(match equations {
             Some(equations) => Entry { bad: false, equations },
@@ -493,6 +501,13 @@ impl Batch {
         self.push(equations)
     }
 
+    /// Adds a whole ballot (its canonical JSON) as one entry when it is exactly a well-formed
+    /// ballot of ``shape`` whose transcript challenges all match (ballot.rs); returns False,
+    /// adding nothing, for anything else (the caller then checks it the ordinary way).
+    fn add_ballot(&mut self, py: Python<'_>, shape: &ballot::BallotShape, ballot: &[u8]) -> bool {
+        self.add_ballot_bytes(py, shape, ballot)
+    }
+
     /// The index of the first proof that does not verify, or None when all do.
     fn first_failure(&self, py: Python<'_>) -> Option<usize> {
         py.allow_threads(|| self.first_bad())
@@ -516,5 +531,6 @@ fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FixedBase>()?;
     m.add_class::<CiphertextSums>()?;
     m.add_class::<Batch>()?;
+    m.add_class::<ballot::BallotShape>()?;
     Ok(())
 }

@@ -100,6 +100,19 @@ def new_sums(size: int) -> Any | None:
     return _native.CiphertextSums(size) if ops.name == "native" and _native is not None else None
 
 
+def ballot_shape(fingerprint: bytes, round: int, public_key: bytes, prefixes: tuple[bytes, bytes, bytes],
+                 contests: list[tuple[bytes, list[int], list[tuple[list[int], int, int]]]]) -> Any | None:
+    """The native description of the ballots of one round in one district
+    (``vybory_native.BallotShape``), for ``Batch.add_ballot``; None on libsodium or for a shape
+    the native reader does not take (the ballots are then checked the ordinary way)."""
+    if ops.name != "native" or _native is None:
+        return None
+    try:
+        return _native.BallotShape(fingerprint, round, public_key, *prefixes, contests)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
 @functools.lru_cache(maxsize=16)
 def _table(encoding: bytes) -> Any:
     assert _native is not None

@@ -40,6 +40,16 @@ def encode_value(value: Value) -> bytes:
     return value.to_bytes()
 
 
+def prefix(tag: str, fingerprint: bytes) -> bytes:
+    """The bytes every transcript of ``tag`` for this election starts with:
+    lp(tag) ‖ lp("VYBORY-V1") ‖ lp("ristretto255") ‖ lp(fingerprint)."""
+    if tag not in _ALL_TAGS:
+        raise ValueError(f"unregistered domain tag {tag!r}")
+    if not isinstance(fingerprint, bytes):
+        raise TypeError("the election fingerprint must be bytes")
+    return b"".join(lp(part) for part in (tag.encode(), SPEC_VERSION.encode(), GROUP_NAME.encode(), fingerprint))
+
+
 class Transcript:
     """The running hash of one proof's statement and commitments.
 
@@ -50,13 +60,7 @@ class Transcript:
     __slots__ = ("_hash",)
 
     def __init__(self, tag: str, fingerprint: bytes):
-        if tag not in _ALL_TAGS:
-            raise ValueError(f"unregistered domain tag {tag!r}")
-        if not isinstance(fingerprint, bytes):
-            raise TypeError("the election fingerprint must be bytes")
-        self._hash = hashlib.sha512()
-        for part in (tag.encode(), SPEC_VERSION.encode(), GROUP_NAME.encode(), fingerprint):
-            self._hash.update(lp(part))
+        self._hash = hashlib.sha512(prefix(tag, fingerprint))
 
     def append(self, label: str, value: Value) -> Transcript:
         """Add lp(label) ‖ lp(encoding of value); returns the transcript for chaining."""

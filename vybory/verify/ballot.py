@@ -11,12 +11,16 @@ on the board is the caller's business (it needs the board).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from vybory.crypto import backend, tags
 from vybory.crypto.elgamal import Ciphertext
 from vybory.crypto.group import Point
 from vybory.crypto.proofs import ProofBatch, RangeProof, ZeroOneProof
+from vybory.crypto.transcript import prefix
 from vybory.errors import InvalidBallot, InvalidProof
 from vybory.model.ballot import Ballot, signed_message
+from vybory.model.canonical import canonical_json
 from vybory.model.layout import Constraint, Layout
 
 
@@ -118,4 +122,14 @@ def add_ballot_proofs(batch: ProofBatch, ballot: Ballot, *, fingerprint: bytes, 
                         proof, wrap=range_error)
 
 
-__all__ = ["add_ballot_proofs", "check_ballot", "constraint_sum"]
+def ballot_shape(*, fingerprint: bytes, public_key: Point, round: int, layouts: Sequence[Layout]) -> Any | None:
+    """What :func:`check_ballot` demands of a ballot, for the native backend's one-call reader
+    (``Batch.add_ballot``: the ballot's canonical JSON read, its transcripts hashed and its
+    proofs batched in Rust); None on libsodium or when the native reader does not take it."""
+    contests = [(canonical_json(layout.contest), list(layout.maxima),
+                 [(list(c.indices), c.minimum, c.maximum) for c in layout.constraints]) for layout in layouts]
+    prefixes = (prefix(tags.SIGNATURE, fingerprint), prefix(tags.ZERO_ONE, fingerprint), prefix(tags.RANGE, fingerprint))
+    return backend.ballot_shape(fingerprint, round, public_key.encoding, prefixes, contests)
+
+
+__all__ = ["add_ballot_proofs", "ballot_shape", "check_ballot", "constraint_sum"]

@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 from vybory.crypto import backend
 from vybory.crypto.group import Point
 from vybory.crypto.proofs import ProofBatch
-from vybory.errors import VyboryError
+from vybory.errors import InvalidProof, VyboryError
 from vybory.model.ballot import Ballot
 from vybory.model.layout import Layout
-from vybory.verify.ballot import add_ballot_proofs, check_ballot
+from vybory.verify.ballot import add_ballot_proofs, ballot_shape, check_ballot
 from vybory.verify.lines import canonical, read_json
 
 # Ballots checked in this process are checked in chunks of this many (one batch on native).
@@ -111,16 +112,24 @@ def check_ballot_jobs(jobs: Sequence[BallotJob]) -> list[BallotVerdict]:
     worker).
 
     On the native backend the proofs of every ballot of the list that reaches them are checked
-    as one batch (spec §1.4): one random linear combination for the whole list. When it fails,
-    every one of those ballots is checked again on its own, so each verdict is exactly the one
+    as one batch (spec §1.4): one random linear combination for the whole list. A well-formed
+    ballot is read in one native call (``Batch.add_ballot``, its canonical JSON, transcripts and
+    proofs in Rust); any other goes through the ordinary decoding. When the batch fails, every
+    one of those ballots is checked again on its own, so each verdict is exactly the one
     :func:`check_ballot_job` gives. On libsodium each ballot is checked on its own.
     """
-    if not backend.is_native() or len(jobs) < 2:
+    if not backend.is_native():
         return [check_ballot_job(job) for job in jobs]
     verdicts: list[BallotVerdict | None] = []
+    fast = backend.new_batch()
+    assert fast is not None
     batch = ProofBatch()
     for job in jobs:
         ctx = job.context
+        shape = _shape(ctx, job.district)
+        if shape is not None and fast.add_ballot(shape, job.ballot):
+            verdicts.append(None)
+            continue
         try:
             ballot = _decoded(job)
             if isinstance(ballot, BallotVerdict):
@@ -135,10 +144,34 @@ def check_ballot_jobs(jobs: Sequence[BallotJob]) -> list[BallotVerdict]:
         verdicts.append(None)
     try:
         batch.verify()
+        if fast.first_failure() is not None:
+            raise InvalidProof("a ballot of the chunk does not verify", field="ballot")
     except VyboryError:  # some proof fails: each ballot alone names its own first failure
         return [check_ballot_job(job) if verdict is None else verdict for job, verdict in zip(jobs, verdicts)]
     return [BallotVerdict(job.position, job.tracking_code) if verdict is None else verdict
             for job, verdict in zip(jobs, verdicts)]
+
+
+# Native ballot shapes, by context and district: (the context, the shape); emptied when full.
+_SHAPES: dict[tuple[int, str], tuple[RoundContext, Any]] = {}
+_SHAPES_KEPT = 8192
+
+
+def _shape(ctx: RoundContext, district: str) -> Any | None:
+    """The native ballot shape of the context's layouts for ``district`` (see ``ballot_shape``),
+    made once per context and district; None when there is none (no key, no such district)."""
+    key = (id(ctx), district)
+    kept = _SHAPES.get(key)
+    if kept is not None and kept[0] is ctx:
+        return kept[1]
+    layouts = ctx.layouts.get(district)
+    if layouts is None or ctx.public_key is None:
+        return None
+    shape = ballot_shape(fingerprint=ctx.fingerprint, public_key=ctx.public_key, round=ctx.round, layouts=layouts)
+    if len(_SHAPES) >= _SHAPES_KEPT:
+        _SHAPES.clear()
+    _SHAPES[key] = (ctx, shape)
+    return shape
 
 
 def check_sequentially(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
