@@ -8,6 +8,7 @@ a tally that is not their sum, before any share is computed or posted."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -85,3 +86,65 @@ def test_the_offline_tool_refuses_the_forged_tally_of_a_downloaded_board(databas
     with pytest.raises(Exception) as missing:
         offline.compute_step("decrypt", protocol.replay(forged), key)
     assert getattr(missing.value, "code", None) == "ballots_missing"
+
+
+def prune_one_ballot(rows: list[dict[str, Any]]) -> None:
+    """A subtler edit: one North ballot deleted, the witnesses that would name the old chain
+    deleted too, and the tally and the round's counts made the sum of what is left, so the board
+    is a consistent one that simply never had that ballot."""
+    from vybory.crypto.elgamal import Ciphertext
+
+    ballots = [r for r in rows if r["kind"] == "ballot_cast"
+               and r["payload"]["ballot"]["contests"][0]["contest"] == "north-seat"]
+    rows.remove(ballots[0])
+    rows[:] = [r for r in rows if r["kind"] != "head_witnessed"]
+    kept = [[Ciphertext.from_json(s["ciphertext"], "ct") for s in b["payload"]["ballot"]["contests"][0]["selections"]]
+            for b in ballots[1:]]
+    sums = [sum(column[1:], column[0]) for column in zip(*kept, strict=True)]
+    (closed,) = [r for r in rows if r["kind"] == "round_closed"]
+    closed["payload"]["voters"] -= 1
+    closed["payload"]["ballots"] -= 1
+    (tally,) = [r for r in rows if r["kind"] == "encrypted_tally"]
+    north = next(c for c in tally["payload"]["contests"] if c["contest"] == "north-seat")
+    north.update(ciphertexts=[ct.to_json() for ct in sums], ballots=north["ballots"] - 1,
+                 ballots_cast=north["ballots_cast"] - 1)
+
+
+def test_a_board_pruned_of_a_ballot_after_the_trustee_witnessed_it_is_not_decrypted(database_url, service, tmp_path) -> None:
+    """The operator removes one counted ballot (and every witness that would give it away) and
+    makes the tally the sum of the rest: the tally check alone passes, so the trustee's own heads
+    file is what refuses it (`vybory trustee decrypt --heads`, and the offline tool's --heads)."""
+    from vybory.verify.heads import heads_line
+
+    e = ServiceElection.create(service, SMALL_COUNCIL, ROLL).open_for_voting()
+    for secret, choices in zip(e.credentials["north"], CHOICES, strict=False):
+        e.vote(secret, choices)
+    e.clock.set(VOTING_CLOSE)
+    service.close_round(e.slug)
+    (head,) = e.witness(1)
+    heads = tmp_path / "heads.txt"
+    heads.write_text(heads_line(head), encoding="utf-8")
+    service.compute_tally(e.slug)
+
+    rewrite_board(database_url, prune_one_ballot)
+    pruned = service.events(e.slug)
+    assert sum(1 for ev in pruned if ev.kind is EventKind.BALLOT_CAST) == len(CHOICES) - 1
+    protocol.check_encrypted_tally(protocol.replay(pruned), round=1, ballots=pruned)  # the sum holds
+
+    key = tmp_path / "trustee-1.json"
+    state = e.state()
+    key.write_text(key_file_json(e.slug, state.fingerprint, state.definition.trustees[0].id, e.trustees[1]))
+    env = {"VYBORY_NOW": format_time(at(VOTING_CLOSE, hours=1))}
+    result = CliRunner().invoke(app, ["trustee", "decrypt", e.slug, "--key", str(key), "--db", database_url,
+                                      "--heads", str(heads)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "history_rewritten" in result.output and "no share is computed" in result.output
+    assert "Traceback" not in result.output
+    assert EventKind.DECRYPTION_SHARE not in [ev.kind for ev in service.events(e.slug)]
+
+    board = tmp_path / "board.jsonl"
+    board.write_text("".join(json.dumps(ev.to_json()) + "\n" for ev in pruned), encoding="utf-8")
+    out = tmp_path / "share.json"
+    code = offline.main(["decrypt", "--board", str(board), "--key", str(key), "--out", str(out),
+                         "--heads", str(heads)])
+    assert code == 1 and not out.exists()

@@ -90,11 +90,8 @@ def credentials_by_prefix(slug: str, request: Request, prefix: str = "") -> dict
         if not state.credentials_published:
             raise Refused(say("the credentials are not published"), field="credentials",
                           code="credentials_not_published")
-        found = sorted(
-            ({"credential": c, "district": e.district, "weight": e.weight}
-             for c, e in state.credentials.items() if c.startswith(wanted)),
-            key=lambda entry: entry["credential"],
-        )
+        found = [{"credential": c, "district": state.credentials[c].district, "weight": state.credentials[c].weight}
+                 for c in state.credentials_starting(wanted)]
         return {"prefix": wanted, "credentials": found}
 
     return read_state(service_of(request), slug, view)

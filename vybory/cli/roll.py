@@ -176,14 +176,35 @@ def register(app: typer.Typer) -> None:
         decision: Annotated[str, typer.Argument(help="accepted or rejected.", show_default=False)],
         identity: IdentityOption,
         reason: Annotated[str, typer.Option(help="Why (required for a rejection).")] = "",
+        definition: Annotated[Path | None, typer.Option(help="Instead of --db: the election's definition (TOML); "
+                                                        "the answer is signed into --out, to upload on the "
+                                                        "commission's page.", show_default=False)] = None,
+        out: Annotated[Path | None, typer.Option(help="With --definition: the signed answer's file.",
+                                                 show_default=False)] = None,
         db: DbOption = None,
     ) -> None:
         """Answer a complaint about the roll, signed with the commission's key. After accepting one,
         publish the corrected roll (`vybory roll publish`) before the credentials."""
+        body = protocol.answer_complaints([(complaint, decision, reason)])
+        if definition is not None or out is not None:
+            if definition is None or out is None or db is not None:
+                raise InvalidInput(say("sign into a file with both --definition and --out (and no --db)"),
+                                   field="out", code="offline_needs_definition_and_out")
+            if out.exists():
+                raise Refused(f"{str(out)!r} already exists", field="out", code="file_exists")
+            parsed = parse_definition(read_text(definition, "definition"), source=definition.name)
+            if parsed.slug != slug:
+                raise InvalidInput(f"the definition is election {parsed.slug!r}'s, not {slug!r}'s", field="definition",
+                                   code="wrong_election")
+            me = signer_identity(identity, "commission", parsed.commission_key, "the commission")
+            signed = sign_payload(fingerprint(parsed), me.signing_secret, COMMISSION, "roll_complaints_answered", body)
+            write_private(out, json.dumps(signed, indent=1, ensure_ascii=False) + "\n")
+            done(f"The answer to complaint {complaint} ({decision}) is signed in {str(out)!r}: upload it on the "
+                 "commission's page.")
+            return
         service = service_for(db)
         state = service.state(slug)
         me = signer_identity(identity, "commission", state.definition.commission_key, "the commission")
-        body = protocol.answer_complaints([(complaint, decision, reason)])
         posted = service.answer_roll_complaints(
             slug, sign_payload(state.fingerprint, me.signing_secret, COMMISSION, "roll_complaints_answered", body))
         done(f"Complaint {complaint} {decision} (board event {posted.position}).")

@@ -206,10 +206,20 @@ def register(app: typer.Typer) -> None:
         key: KeyOption,
         round: Annotated[int | None, typer.Option("--round", help="The round (default: the last with a tally).")]
         = None,
+        heads: Annotated[Path | None, typer.Option("--heads", help="Your own heads file (the one `vybory trustee "
+                                                   "witness` writes): the board must still hold every head in it, "
+                                                   "or no share is computed.", show_default=False)] = None,
         db: DbOption = None,
     ) -> None:
-        """Publish your decryption share of a round's encrypted tally (with its proof)."""
+        """Publish your decryption share of a round's encrypted tally (with its proof), after checking
+        that the tally is the sum of the round's ballots on the board and (with --heads) that the
+        board still holds every head you witnessed."""
         service = service_for(db)
+        if heads is not None:
+            from vybory.protocol.witness import check_history
+            from vybory.verify.heads import read_heads
+
+            check_history(service.iter_events(slug), read_heads(read_text(heads, "heads file"), source=str(heads)))
         state = service.state(slug)
         trustee_id, secrets = load_key(key, state)
         if secrets.secret_share is None:

@@ -277,8 +277,23 @@ class ElectionState:
     witnesses: dict[int, tuple[int, str]] = field(default_factory=dict)
     # The latest phase change (spec §10.6): its position and the phase in words ("round 1 closed").
     phase_change: tuple[int, str] | None = None
+    # The published credentials by their first 4 hex digits, sorted: built on first look-up.
+    _by_prefix: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     # --- reading ---------------------------------------------------------------
+
+    def credentials_starting(self, prefix: str) -> list[str]:
+        """The published public credentials whose hex begins with ``prefix`` (at least 4 lower-case
+        hex digits), in order. An index by the first 4 digits is built on first use, so that a
+        look-up costs the few credentials sharing those digits, not the whole list."""
+        if self._by_prefix is None:
+            index: dict[str, list[str]] = {}
+            for credential in self.credentials:
+                index.setdefault(credential[:4], []).append(credential)
+            for bucket in index.values():
+                bucket.sort()
+            self._by_prefix = index
+        return [c for c in self._by_prefix.get(prefix[:4], ()) if c.startswith(prefix)]
 
     @property
     def position(self) -> int:
@@ -532,6 +547,7 @@ def _roll_complaints_answered(state: ElectionState, payload: Mapping[str, Any], 
 
 def _credentials_published(state: ElectionState, payload: Mapping[str, Any], event: Event) -> None:
     state.credentials_published = True
+    state._by_prefix = None
     for entry in payload["credentials"]:
         state.credentials[entry["credential"]] = CredentialEntry(
             entry["credential"], entry["district"], entry["weight"])

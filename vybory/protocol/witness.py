@@ -81,17 +81,30 @@ class _Hashes:
         return bytes(self.data[32 * (position - 1):32 * position]).hex()
 
 
-def _rewritten(message: str) -> Refused:
-    return Refused(say("%(message)s: the board was rewritten after it was witnessed; nothing is signed", message=message),
+def _rewritten(message: str, consequence: str) -> Refused:
+    return Refused(say("%(message)s: the board was rewritten after it was witnessed; %(consequence)s", message=message,
+                       consequence=consequence),
                    field="board", code="history_rewritten")
 
 
-def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Scalar,
-                 heads: Sequence[Head] = (), rng: Rng | None = None) -> Witness:
-    """The signed ``head_witnessed`` payload of trustee ``trustee_id`` for the board ``events``
-    (every event from position 1, as the server gave them), after checking them; ``heads`` are
-    the heads this trustee wrote down before. Raises Refused (``board_broken``,
-    ``history_rewritten``, ``wrong_identity_key``, ``unknown_trustee``) and signs nothing then."""
+@dataclass(slots=True)
+class _Board:
+    """What reading a whole board from event 1 gave: its chain's hashes, definition, trustees and
+    witnesses, and its last event that is not a witness (the head a trustee signs)."""
+
+    hashes: _Hashes
+    definition: Definition
+    fp: bytes
+    label: str
+    content: Event
+    trustees: tuple[Trustee, ...]
+    on_board: list[tuple[int, Mapping[str, Any], tuple[Trustee, ...]]]
+
+
+def _read_board(events: Iterable[Event], consequence: str) -> _Board:
+    """Checks the chain of ``events`` (every event from position 1, as the server gave them) and
+    the commission's signature on each restart; ``consequence`` ends each refusal ("nothing is
+    signed")."""
     hashes = _Hashes()
     previous: Event | None = None
     definition: Definition | None = None
@@ -104,7 +117,7 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         try:
             check_event(event, previous)
         except InvalidEncoding as error:
-            raise Refused(say("the board the server gave is not one hash chain (%(field)s: %(message)s); nothing is signed", field=error.field, message=error.message), field="board", code="board_broken") from None
+            raise Refused(say("the board the server gave is not one hash chain (%(field)s: %(message)s); %(consequence)s", field=error.field, message=error.message, consequence=consequence), field="board", code="board_broken") from None
         if previous is None:
             try:
                 definition = definition_from_json(event.payload["definition"], source="event 1")
@@ -124,8 +137,8 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
                 trustees = read_trustees(event.payload.get("trustees"), len(trustees))
             except VyboryError as error:
                 raise Refused(say("the key ceremony's restart at event %(at)s names no usable trustees (%(message)s); "
-                                  "nothing is signed", at=event.position, message=error.message), field="board",
-                              code="board_broken") from None
+                                  "%(consequence)s", at=event.position, message=error.message, consequence=consequence),
+                              field="board", code="board_broken") from None
             content = event
         else:
             content = event
@@ -133,37 +146,68 @@ def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Sc
         previous = event
     if previous is None or definition is None or content is None:
         raise Refused(say("the board is empty"), field="board", code="board_broken")
+    return _Board(hashes, definition, fp, label, content, trustees, on_board)
+
+
+def _check_history(board: _Board, heads: Sequence[Head], consequence: str) -> None:
+    """Every witness on the board is a trustee's valid one and names an event of this chain with its
+    hash, and so does every head of the trustee's own heads file."""
+    hashes = board.hashes
+    for at, payload, signers in board.on_board:
+        try:
+            check_payload_signature(board.definition, board.fp, EventKind.HEAD_WITNESSED.value, payload, signers)
+            position, digest = witness_claim(payload)
+        except VyboryError as error:
+            raise Refused(say("the witness at event %(at)s is not a trustee's valid witness (%(message)s); %(consequence)s", at=at, message=error.message, consequence=consequence), field="board", code="board_broken") from None
+        if hashes.at(position) != digest:
+            raise _rewritten(f"the witness at event {at} names event {position} with the hash {digest}, but the "
+                             f"board now has {hashes.at(position) or 'no such event'}", consequence)
+    for head in heads:
+        found = hashes.at(head.position)
+        if found is None:
+            raise _rewritten(f"your heads file names event {head.position} ({head.label or 'no label'}), but the "
+                             f"board ends at event {len(hashes)}", consequence)
+        if found != head.hash:
+            raise _rewritten(f"your heads file names event {head.position} with the hash {head.hash}, but the "
+                             f"board now has {found} there", consequence)
+
+
+def witness_head(events: Iterable[Event], *, trustee_id: str, signing_secret: Scalar,
+                 heads: Sequence[Head] = (), rng: Rng | None = None) -> Witness:
+    """The signed ``head_witnessed`` payload of trustee ``trustee_id`` for the board ``events``
+    (every event from position 1, as the server gave them), after checking them; ``heads`` are
+    the heads this trustee wrote down before. Raises Refused (``board_broken``,
+    ``history_rewritten``, ``wrong_identity_key``, ``unknown_trustee``) and signs nothing then."""
+    nothing = say("nothing is signed")
+    board = _read_board(events, nothing)
+    trustees, label = board.trustees, board.label
     index = next((i for i, t in enumerate(trustees, start=1) if t.id == trustee_id), None)
     if index is None:
         raise Refused(say("%(trustee_id)s is not a trustee of this election", trustee_id=repr(trustee_id)), field="trustee", code="unknown_trustee")
     if Point.base_mul(signing_secret) != trustees[index - 1].signing_key:
         raise Refused(say("this identity key is not the signing key the definition names for trustee %(trustee_id)s", trustee_id=repr(trustee_id)),
                       field="identity", code="wrong_identity_key")
-    for at, payload, signers in on_board:
-        try:
-            check_payload_signature(definition, fp, EventKind.HEAD_WITNESSED.value, payload, signers)
-            position, digest = witness_claim(payload)
-        except VyboryError as error:
-            raise Refused(say("the witness at event %(at)s is not a trustee's valid witness (%(message)s); nothing is signed", at=at, message=error.message), field="board", code="board_broken") from None
-        if hashes.at(position) != digest:
-            raise _rewritten(f"the witness at event {at} names event {position} with the hash {digest}, but the "
-                             f"board now has {hashes.at(position) or 'no such event'}")
-    for head in heads:
-        found = hashes.at(head.position)
-        if found is None:
-            raise _rewritten(f"your heads file names event {head.position} ({head.label or 'no label'}), but the "
-                             f"board ends at event {len(hashes)}")
-        if found != head.hash:
-            raise _rewritten(f"your heads file names event {head.position} with the hash {head.hash}, but the "
-                             f"board now has {found} there")
-    head = Head(content.position, content.hash.hex(), label)
-    mine = [p for _, p, _ in on_board if p.get("trustee") == index]
+    _check_history(board, heads, nothing)
+    head = Head(board.content.position, board.content.hash.hex(), label)
+    mine = [p for _, p, _ in board.on_board if p.get("trustee") == index]
     if mine and max(int(p["position"]) for p in mine) >= head.position:
         raise Refused(say("you already witnessed the board up to event %(position)s (%(label)s); nothing new is on "
                           "it but witnesses", position=head.position, label=label), field="board", code="nothing_new")
     payload = {"trustee": index, "position": head.position, "hash": head.hash}
-    signed = sign_payload(fp, signing_secret, trustee_signer(index), EventKind.HEAD_WITNESSED.value, payload, rng)
-    return Witness(signed, head, len(on_board))
+    signed = sign_payload(board.fp, signing_secret, trustee_signer(index), EventKind.HEAD_WITNESSED.value, payload, rng)
+    return Witness(signed, head, len(board.on_board))
 
 
-__all__ = ["Witness", "check_head_witness", "witness_head"]
+def check_history(events: Iterable[Event], heads: Sequence[Head]) -> Head:
+    """Checks, before a trustee decrypts, that the board ``events`` (every event from position 1,
+    as the server gave them) is one chain that still holds every head witnessed on it and every
+    head of the trustee's own heads file ``heads``. A server that pruned ballots from the board
+    and re-hashed it after a witness is refused (``history_rewritten``) before any share is
+    computed. Returns the board's head."""
+    consequence = say("no share is computed")
+    board = _read_board(events, consequence)
+    _check_history(board, heads, consequence)
+    return Head(board.content.position, board.content.hash.hex(), board.label)
+
+
+__all__ = ["Witness", "check_head_witness", "check_history", "witness_head"]

@@ -718,13 +718,38 @@ class ElectionService:
 
     def add_user(self, username: str, password: str, role: str, *, election: str | None = None,
                  subject: str | None = None) -> None:
-        """Adds a web login; its password is stored as an argon2id hash (computed before the writer lock)."""
+        """Adds a web login; its password is stored as an argon2id hash (computed before the writer lock).
+
+        A trustee or organisation login speaks for one trustee or organisation of one election: the
+        subject must hold a seat now (a trustee replaced at a restart of the key ceremony no longer
+        does) or be an organisation of the definition, whoever asks (the API, the commission's page
+        or `vybory db add-user`)."""
+        self.check_login_subject(role, election, subject)
         users.check_new_password(password)
         password_hash = users.hash_password(password)
         with self.database.transaction() as session:
             election_id = None if election is None else Board.find(session, election).id
             users.create_user(session, username, password, role, election_id=election_id, subject=subject,
                               now=self.clock(), password_hash=password_hash)
+
+    def check_login_subject(self, role: str, election: str | None, subject: str | None) -> None:
+        """Refuses a trustee or organisation login without its election and subject, or for a subject
+        that is not this election's; and a subject on any other login."""
+        if role not in ("trustee", "organisation"):
+            if subject:
+                raise InvalidInput(say("only a trustee or organisation login speaks for someone: leave the subject "
+                                       "empty for a %(role)s login", role=role), field="subject",
+                                   code="subject_not_allowed")
+            return
+        if not election or not subject:
+            raise InvalidInput(say("a %(role)s login needs an election and the %(role)s id it speaks for", role=role),
+                               field="subject", code="subject_missing")
+        if role == "trustee" and not self.has_trustee(election, subject):
+            raise InvalidInput(say("%(subject)s is not a trustee of election %(election)s", subject=repr(subject),
+                                   election=repr(election)), field="subject", code="unknown_subject")
+        if role == "organisation" and not self.definition(election).has_organisation(subject):
+            raise InvalidInput(say("%(subject)s is not an organisation of election %(election)s", subject=repr(subject),
+                                   election=repr(election)), field="subject", code="unknown_subject")
 
     def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
         """The login's role and scope if the password is right, else ``None``.

@@ -250,6 +250,13 @@ def manage_view(state: Any, now: Any) -> dict[str, Any]:
         "credentials": len(state.credentials),
         "credentials_published": state.credentials_published,
         "roll": [line.to_json() for line in state.roll or ()],
+        "public_roll": d.public_roll,
+        "roll_complaints": [
+            {"position": c.position, "kind": c.complaint.complaint, "voter": c.complaint.voter,
+             "district": c.complaint.district, "reason": c.complaint.reason,
+             "answer": None if c.answer is None else {"decision": c.answer.decision, "reason": c.answer.reason}}
+            for c in sorted(state.complaints.values(), key=lambda c: c.position)
+        ],
         "nominations_closed": state.nominations_closed,
         "phase": state.phase.value,
         "current": None
@@ -489,21 +496,8 @@ def add_login(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     def action(service: ElectionService) -> None:
-        definition = service.definition(slug)
         if role not in ("organisation", "trustee", "observer", "commission"):
             raise InvalidInput(say("%(role)s is not a role here", role=repr(role)), field="role", code="unknown_role")
-        if role == "organisation" and not definition.has_organisation(subject):
-            raise InvalidInput(
-                say("%(subject)s is not an organisation of this election", subject=repr(subject)),
-                field="subject",
-                code="unknown_subject",
-            )
-        if role == "trustee" and not service.has_trustee(slug, subject):
-            raise InvalidInput(
-                say("%(subject)s is not a trustee of this election", subject=repr(subject)),
-                field="subject",
-                code="unknown_subject",
-            )
         service.add_user(
             username,
             password,
@@ -574,6 +568,25 @@ async def publish_roll(
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
     return RedirectResponse(f"/commission/elections/{slug}?done=roll_published#roll", status_code=303)
+
+
+@router.post("/commission/elections/{slug}/roll/answers", response_class=HTMLResponse)
+async def answer_roll_complaints(
+    slug: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    statement: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    page_login(request, "commission", slug)
+    check_form(request, csrf_token)
+    try:
+        text = await read_required_upload(
+            statement, "statement", say("choose the signed answer (the file `vybory roll answer --out` wrote)")
+        )
+        service_of(request).answer_roll_complaints(slug, signed_statement(text, "statement"))
+    except VyboryError as error:
+        return manage_page(request, slug, error=error, status_code=status_of(error))
+    return RedirectResponse(f"/commission/elections/{slug}?done=roll_answered#roll-complaints", status_code=303)
 
 
 @router.post("/commission/elections/{slug}/credentials", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ and runs one step there::
     python -m vybory.web.offline reveal   --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline shares   --board board.jsonl --key key.json --out message.json
     python -m vybory.web.offline complain --board board.jsonl --key key.json --out message.json
-    python -m vybory.web.offline decrypt  --board board.jsonl --key key.json --out share.json [--round N]
+    python -m vybory.web.offline decrypt  --board board.jsonl --key key.json --out share.json [--round N] [--heads heads.txt]
     python -m vybory.web.offline finish   --board board.jsonl --key key.json
 
 ``finish`` (once the key ceremony is completed) only stores the trustee's
@@ -198,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--round", type=int, help="the round to decrypt (default: the last tallied)"
     )
+    parser.add_argument(
+        "--heads", type=Path, help="your own heads file (decrypt only): the board must still hold every head in it"
+    )
     args = parser.parse_args(argv)
     from vybory.cli._common import write_private
 
@@ -205,6 +208,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--out is required for this step")
     try:
         events = board_events(args.board.read_text(encoding="utf-8"))
+        if args.heads is not None:
+            if args.step != "decrypt":
+                raise InvalidInput(say("--heads is for the decrypt step"), field="heads", code="heads_not_asked")
+            from vybory.protocol.witness import check_history
+            from vybory.verify.heads import read_heads
+
+            check_history(events, read_heads(args.heads.read_text(encoding="utf-8"), source=str(args.heads)))
         state = protocol.replay(events)
         if args.step == "finish":
             write_private(args.key, finish(state, args.key))

@@ -25,6 +25,7 @@ DONE = {
     "created": N_("The election is created."),
     "roll": N_("The voter roll is stored."),
     "roll_published": N_("The signed roll is on the board."),
+    "roll_answered": N_("The commission's answer is on the board."),
     "nominated": N_("The nomination is recorded on the board."),
     "registered": N_("The candidate is registered."),
     "refused": N_("The nomination is refused; the reason is on the board."),
