@@ -132,6 +132,30 @@ def seed(url: str, folder: Path, voters: int, ballots: int = 0) -> Any:
         database.dispose()
 
 
+def demo_ballots(url: str, demo: Any, count: int) -> list[dict[str, Any]]:
+    """``count`` ballots for the seeded election, encrypted on the voter's side from the board
+    the server at ``url`` publishes: one per credential, the districts taken in turn."""
+    import json
+
+    from vybory import protocol
+    from vybory.cli.serve import DEMO_CHOICES
+    from vybory.model.board import Event
+    from vybory.protocol.encrypt import ballot_form
+    from vybory.protocol.state import replay
+
+    lines = httpx.get(f"{url}/api/elections/{demo.slug}/board.jsonl", timeout=60).text.splitlines()
+    state = replay([Event.from_json(json.loads(line)) for line in lines if line])
+    districts = sorted(demo.credentials)
+    ballots = []
+    for k in range(count):
+        district = districts[k % len(districts)]
+        secret = demo.credentials[district][k // len(districts)]
+        form = ballot_form(state, protocol.public_credential(secret))
+        ballot, _opening = protocol.encrypt_ballot(form, secret, DEMO_CHOICES[district][k % 2])
+        ballots.append(ballot.to_json())
+    return ballots
+
+
 def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([VYBORY, *args], capture_output=True, text=True, check=False,
                             env={**os.environ, **(env or {})}, timeout=600)

@@ -223,6 +223,25 @@ impl CiphertextSums {
         Ok(())
     }
 
+    /// Adds ``decoded`` (from ``decode_ciphertexts_hex``) to slots 0, 1, …, weighted as in ``add``.
+    fn add_decoded(&mut self, decoded: &DecodedCiphertexts, weight: &[u8]) -> PyResult<()> {
+        if decoded.points.len() > self.alphas.len() {
+            return Err(PyValueError::new_err("more ciphertexts than slots"));
+        }
+        let w = scalar(weight)?;
+        let one = w == Scalar::ONE;
+        for (i, (alpha, beta)) in decoded.points.iter().enumerate() {
+            if one {
+                self.alphas[i] += alpha;
+                self.betas[i] += beta;
+            } else {
+                self.alphas[i] += alpha * w;
+                self.betas[i] += beta * w;
+            }
+        }
+        Ok(())
+    }
+
     /// The sums, as 64-byte ciphertexts alpha ‖ beta, slot by slot.
     fn totals<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
         self.alphas
@@ -236,6 +255,43 @@ impl CiphertextSums {
             })
             .collect()
     }
+}
+
+/// Ciphertexts decoded from their hex components, ready to be added (``CiphertextSums.add_decoded``).
+#[pyclass(frozen)]
+struct DecodedCiphertexts {
+    points: Vec<(RistrettoPoint, RistrettoPoint)>,
+}
+
+fn point_from_hex(text: &str) -> Option<RistrettoPoint> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 || !digits.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)) {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (i, pair) in digits.chunks_exact(2).enumerate() {
+        let value = |c: u8| if c.is_ascii_digit() { c - b'0' } else { c - b'a' + 10 };
+        bytes[i] = (value(pair[0]) << 4) | value(pair[1]);
+    }
+    if bytes == [0u8; 32] {
+        return None; // a ballot's ciphertext never has the identity in either component
+    }
+    decode(&bytes)
+}
+
+/// alpha_0, beta_0, alpha_1, … as lowercase hex, each a valid point other than the identity: the
+/// decoded ciphertexts, or None when any is not (the caller then decodes them the ordinary way,
+/// which names what is wrong).
+#[pyfunction]
+fn decode_ciphertexts_hex(components: Vec<String>) -> Option<DecodedCiphertexts> {
+    if components.len() % 2 != 0 {
+        return None;
+    }
+    let points = components
+        .chunks_exact(2)
+        .map(|pair| Some((point_from_hex(&pair[0])?, point_from_hex(&pair[1])?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(DecodedCiphertexts { points })
 }
 
 /// A precomputed table of multiples of one point (the election key, say), for constant-time
@@ -531,6 +587,8 @@ fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FixedBase>()?;
     m.add_class::<CiphertextSums>()?;
     m.add_class::<Batch>()?;
+    m.add_class::<DecodedCiphertexts>()?;
+    m.add_function(wrap_pyfunction!(decode_ciphertexts_hex, m)?)?;
     m.add_class::<ballot::BallotShape>()?;
     Ok(())
 }

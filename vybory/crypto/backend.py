@@ -113,6 +113,17 @@ def ballot_shape(fingerprint: bytes, round: int, public_key: bytes, prefixes: tu
         return None
 
 
+def decode_ciphertexts_hex(components: list[Any]) -> Any | None:
+    """alpha_0, beta_0, alpha_1, … (lowercase hex, no identity) decoded natively for
+    ``CiphertextSums.add_decoded``; None on libsodium or when any component is not such a point."""
+    if ops.name != "native" or _native is None:
+        return None
+    try:
+        return _native.decode_ciphertexts_hex(components)
+    except TypeError:  # a component that is not a string
+        return None
+
+
 @functools.lru_cache(maxsize=16)
 def _table(encoding: bytes) -> Any:
     assert _native is not None

@@ -983,7 +983,7 @@ class Verifier:
                 continue
             rnd, weight = counted[index]
             try:
-                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight)
+                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight, keep=rnd.ranked)
                 for cid in rnd.ranked:
                     if cid in selections:
                         rnd.rows.setdefault(cid, []).append(input_row(selections[cid], weight))
