@@ -48,10 +48,13 @@ def read_json(data: bytes | str) -> Any:
         raise InvalidEncoding(f"not JSON: {error}", field="json") from None
 
 
+# json.dumps with these arguments makes a new encoder at each call; one is enough.
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def canonical(value: Any) -> bytes:
     """The canonical JSON of a value obtained from :func:`read_json` (or of plain JSON values)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 def member_json(whole: bytes, obj: Mapping[str, Any], key: str) -> bytes:

@@ -1001,7 +1001,7 @@ class Verifier:
             rnd = self.rounds[packed >> 32]
             weight = self.credentials.at((packed & 0xFFFFFFFF) - 1).weight
             try:
-                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight)
+                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight, keep=rnd.ranked)
                 for cid in rnd.ranked:
                     if cid in selections:
                         rnd.rows.setdefault(cid, []).append(input_row(selections[cid], weight))
