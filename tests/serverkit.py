@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -49,6 +50,22 @@ def stop_group(process: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         raise
+
+
+@contextmanager
+def serve_demo(folder: Path) -> Iterator[str]:
+    """A running `vybory serve --demo`, started in ``folder`` (its own SQLite file there): yields
+    its base URL, stops it after."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "VYBORY_DATABASE_URL"}
+    server = subprocess.Popen([VYBORY, "serve", "--demo", "--port", str(port)], cwd=folder, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(base, server, 240, lambda: server.stdout.read() if server.stdout else "")
+        yield base
+    finally:
+        stop_group(server)
 
 
 class Served:
@@ -113,6 +130,30 @@ def seed(url: str, folder: Path, voters: int, ballots: int = 0) -> Any:
         return seed_demo(ElectionService(database, clock=clock), clock, folder, voters=voters, ballots=ballots)
     finally:
         database.dispose()
+
+
+def demo_ballots(url: str, demo: Any, count: int) -> list[dict[str, Any]]:
+    """``count`` ballots for the seeded election, encrypted on the voter's side from the board
+    the server at ``url`` publishes: one per credential, the districts taken in turn."""
+    import json
+
+    from vybory import protocol
+    from vybory.cli.serve import DEMO_CHOICES
+    from vybory.model.board import Event
+    from vybory.protocol.encrypt import ballot_form
+    from vybory.protocol.state import replay
+
+    lines = httpx.get(f"{url}/api/elections/{demo.slug}/board.jsonl", timeout=60).text.splitlines()
+    state = replay([Event.from_json(json.loads(line)) for line in lines if line])
+    districts = sorted(demo.credentials)
+    ballots = []
+    for k in range(count):
+        district = districts[k % len(districts)]
+        secret = demo.credentials[district][k // len(districts)]
+        form = ballot_form(state, protocol.public_credential(secret))
+        ballot, _opening = protocol.encrypt_ballot(form, secret, DEMO_CHOICES[district][k % 2])
+        ballots.append(ballot.to_json())
+    return ballots
 
 
 def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -223,6 +223,25 @@ impl CiphertextSums {
         Ok(())
     }
 
+    /// Adds ``decoded`` (from ``decode_ciphertexts_hex``) to slots 0, 1, …, weighted as in ``add``.
+    fn add_decoded(&mut self, decoded: &DecodedCiphertexts, weight: &[u8]) -> PyResult<()> {
+        if decoded.points.len() > self.alphas.len() {
+            return Err(PyValueError::new_err("more ciphertexts than slots"));
+        }
+        let w = scalar(weight)?;
+        let one = w == Scalar::ONE;
+        for (i, (alpha, beta)) in decoded.points.iter().enumerate() {
+            if one {
+                self.alphas[i] += alpha;
+                self.betas[i] += beta;
+            } else {
+                self.alphas[i] += alpha * w;
+                self.betas[i] += beta * w;
+            }
+        }
+        Ok(())
+    }
+
     /// The sums, as 64-byte ciphertexts alpha ‖ beta, slot by slot.
     fn totals<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
         self.alphas
@@ -236,6 +255,43 @@ impl CiphertextSums {
             })
             .collect()
     }
+}
+
+/// Ciphertexts decoded from their hex components, ready to be added (``CiphertextSums.add_decoded``).
+#[pyclass(frozen)]
+struct DecodedCiphertexts {
+    points: Vec<(RistrettoPoint, RistrettoPoint)>,
+}
+
+fn point_from_hex(text: &str) -> Option<RistrettoPoint> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 || !digits.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)) {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (i, pair) in digits.chunks_exact(2).enumerate() {
+        let value = |c: u8| if c.is_ascii_digit() { c - b'0' } else { c - b'a' + 10 };
+        bytes[i] = (value(pair[0]) << 4) | value(pair[1]);
+    }
+    if bytes == [0u8; 32] {
+        return None; // a ballot's ciphertext never has the identity in either component
+    }
+    decode(&bytes)
+}
+
+/// alpha_0, beta_0, alpha_1, … as lowercase hex, each a valid point other than the identity: the
+/// decoded ciphertexts, or None when any is not (the caller then decodes them the ordinary way,
+/// which names what is wrong).
+#[pyfunction]
+fn decode_ciphertexts_hex(components: Vec<String>) -> Option<DecodedCiphertexts> {
+    if components.len() % 2 != 0 {
+        return None;
+    }
+    let points = components
+        .chunks_exact(2)
+        .map(|pair| Some((point_from_hex(&pair[0])?, point_from_hex(&pair[1])?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(DecodedCiphertexts { points })
 }
 
 /// A precomputed table of multiples of one point (the election key, say), for constant-time
@@ -271,30 +327,33 @@ impl FixedBase {
     }
 }
 
-/// The commitments (A_v, B_v) of a disjunctive proof's branches v = low, low + 1, … (spec §4.4):
-/// for the branch ``real``, (g^w, pk^w) with ``scalars[real] = w``; for every other branch,
-/// (g^z · alpha^-c, pk^z · (beta / g^v)^-c) with ``scalars[i] = c ‖ z`` (64 bytes). Constant time
-/// in the scalars; the returned bytes are A_v ‖ B_v per branch.
+/// The commitments (A_v, B_v) of a disjunctive proof's branches v = low, low + 1, … (spec §4.4)
+/// for a ciphertext (alpha, beta) = (g^r, pk^r · g^m) that the prover made: ``scalars[i]`` is
+/// c ‖ z (64 bytes) for branch i, with c = 0 and z = w (the nonce) on the real branch v = m.
+/// Every branch is computed the same way, from fixed-base tables only, so that neither the time
+/// nor the work depends on m or on which branch is real:
+///
+///     A_v = g^z · alpha^-c = g^(z − c·r)
+///     B_v = pk^z · (beta / g^v)^-c = pk^(z − c·r) · g^(−c·(m − v))
+///
+/// which on the real branch are (g^w, pk^w), on the others the simulated commitments. The
+/// returned bytes are A_v ‖ B_v per branch, exactly those of the verifier's equations.
 #[pyfunction]
 fn disjunction_commitments<'py>(
-    py: Python<'py>, key: &FixedBase, alpha: &[u8], beta: &[u8], low: u64, real: usize, scalars: Vec<Vec<u8>>,
+    py: Python<'py>, key: &FixedBase, low: u64, randomness: &[u8], message: u64, scalars: Vec<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let alpha = decode_or_raise(alpha, "proof commitments")?;
-    let beta = decode_or_raise(beta, "proof commitments")?;
+    let r = scalar(randomness)?;
+    let m = Scalar::from(message);
     let mut out = Vec::with_capacity(64 * scalars.len());
     for (i, item) in scalars.iter().enumerate() {
-        let (a, b) = if i == real {
-            let w = scalar(item)?;
-            (RISTRETTO_BASEPOINT_TABLE * &w, &key.table * &w)
-        } else {
-            if item.len() != 64 {
-                return Err(PyValueError::new_err("a simulated branch needs c ‖ z (64 bytes)"));
-            }
-            let (c, z) = (scalar(&item[..32])?, scalar(&item[32..])?);
-            let v = Scalar::from(low.checked_add(i as u64).ok_or_else(|| PyValueError::new_err("range overflow"))?);
-            let beta_v = beta - RISTRETTO_BASEPOINT_TABLE * &v;
-            (RISTRETTO_BASEPOINT_TABLE * &z - alpha * c, &key.table * &z - beta_v * c)
-        };
+        if item.len() != 64 {
+            return Err(PyValueError::new_err("each branch needs c ‖ z (64 bytes)"));
+        }
+        let (c, z) = (scalar(&item[..32])?, scalar(&item[32..])?);
+        let v = Scalar::from(low.checked_add(i as u64).ok_or_else(|| PyValueError::new_err("range overflow"))?);
+        let s = z - c * r;
+        let a = RISTRETTO_BASEPOINT_TABLE * &s;
+        let b = &key.table * &s + RISTRETTO_BASEPOINT_TABLE * &(-(c * (m - v)));
         out.extend_from_slice(a.compress().as_bytes());
         out.extend_from_slice(b.compress().as_bytes());
     }
@@ -531,6 +590,8 @@ fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FixedBase>()?;
     m.add_class::<CiphertextSums>()?;
     m.add_class::<Batch>()?;
+    m.add_class::<DecodedCiphertexts>()?;
+    m.add_function(wrap_pyfunction!(decode_ciphertexts_hex, m)?)?;
     m.add_class::<ballot::BallotShape>()?;
     Ok(())
 }

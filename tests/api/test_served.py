@@ -7,8 +7,13 @@ and a password guesser who floods the login from many connections at once.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -89,3 +94,108 @@ def test_a_login_flood_is_locked_out_and_the_server_keeps_serving(db: str, tmp_p
         assert right.status_code == 429 and right.json()["field"] == "username"
         assert httpx.get(f"{served.url}/api/elections").status_code == 200
         assert "Traceback" not in served.output()
+
+
+def test_two_workers_and_a_restart_share_the_attempt_counts(db: str, tmp_path: Path) -> None:
+    """The guesser spreads guesses over the worker processes (each connection may land on
+    another) and waits for the server to restart, hoping for fresh allowances: the counts are
+    in the database, so the account locks after the same 5 failures whichever worker counted
+    them, and stays counted over the restart. The access log's process ids show that both
+    workers answered: had each counted only its own failures, the one that saw fewer than 5
+    would still answer 401.
+
+    Once locked, a wrong password gets 401 again only when the lock (at least 5 s, doubling) has
+    run out: on a loaded machine one request can take that long, so a 401 is allowed where more
+    than 5 s may have passed between the two requests, and only there."""
+    served = Served(db, tmp_path / "serve.log", "--workers", "2")
+    guesses: list[tuple[float, int, float]] = []  # sent, status, answered (monotonic seconds)
+
+    def guess() -> None:
+        with httpx.Client(timeout=60) as client:  # a new connection: the kernel hands it to either worker
+            sent = time.monotonic()
+            response = client.post(f"{served.url}/api/session", headers={"x-request-id": f"guess-{len(guesses)}"},
+                                   json={"username": "secretary", "password": f"guess number {len(guesses)}"})
+            if response.status_code == 429:
+                assert int(response.headers["retry-after"]) >= 1
+            guesses.append((sent, response.status_code, time.monotonic()))
+
+    def check(start: int) -> None:
+        for (sent, _, _), (_, status, answered) in zip(guesses[start - 1:], guesses[start:], strict=False):
+            assert status in (401, 429), guesses
+            if status == 401:
+                assert answered - sent > 5.0, f"a 401 while the account was locked: {guesses}"
+        assert 429 in [status for _, status, _ in guesses[start:]], guesses
+
+    try:
+        served.start(timeout=300)  # two processes to start, on a busy machine
+        answered: set[int] = set()
+        while len(guesses) < 12 or (len(answered) < 2 and len(guesses) < 60):
+            guess()
+            answered = {entry["pid"] for entry in access_lines(served.log) if entry["request_id"].startswith("guess-")}
+        assert [status for _, status, _ in guesses[:5]] == [401] * 5, guesses
+        check(5)
+        assert len(answered) == 2, f"one worker answered all {len(guesses)} logins"
+        served.stop()  # a restart forgets nothing
+        served.start(timeout=300)
+        restarted = len(guesses)
+        for _ in range(3):
+            guess()
+        check(restarted)
+    finally:
+        served.stop()
+
+
+def access_lines(log: Path) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [entry for entry in lines if entry.get("logger") == "vybory.access"]
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_workers_die_with_a_supervisor_killed_by_sigkill(db: str, tmp_path: Path) -> None:
+    """Bad luck (the OOM killer picks the supervisor) or an operator's `kill -9`: workers left
+    alive without their supervisor would hold the port and the database, so that the restarted
+    server cannot listen while orphans serve on. They end with it."""
+    served = Served(db, tmp_path / "serve.log", "--workers", "2")
+    workers: list[int] = []
+    try:
+        served.start(timeout=300)
+        assert served.process is not None
+        supervisor = served.process.pid
+        workers = children_of(supervisor)
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = children_of(supervisor)
+        assert len(workers) >= 2, workers
+        served.kill()
+        deadline = time.monotonic() + 60
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(pid) for pid in workers), f"workers {workers} outlived their supervisor"
+        served.start(timeout=300)  # the port is free again
+        assert httpx.get(f"{served.url}/api/health", timeout=60).status_code == 200
+    finally:
+        served.stop()
+        for pid in workers:  # orphans of a failed run, ended so they do not outlive the test
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -14,6 +14,7 @@ from apikit import PASSWORD, Caller, create
 
 from vybory.api import create_app
 from vybory.api.throttle import Throttles
+from vybory.store.attempts import StoredAttempts
 
 NEW_PASSWORD = "a brand new password"
 
@@ -130,7 +131,9 @@ def throttled(api_service):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
     time = FakeTime()
-    app = create_app(service=api_service, secret_key=b"k" * 32, throttles=Throttles(clock=time))
+    # the counts in the database, as `vybory serve` keeps them (SQLite and PostgreSQL)
+    counts = StoredAttempts(api_service.database)
+    app = create_app(service=api_service, secret_key=b"k" * 32, throttles=Throttles(clock=time, counts=counts))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c, time
 

@@ -10,7 +10,7 @@ from vybory.errors import InvalidInput, Refused
 from vybory.store import Database, migrate
 from vybory.store.tables import metadata
 
-TABLES = ["alembic_version", "ballots", "board_events", "ciphertexts", "credentials", "elections", "login_sessions", "users",
+TABLES = ["alembic_version", "attempts", "ballots", "board_events", "ciphertexts", "credentials", "elections", "login_sessions", "users",
           "voters"]
 
 

@@ -22,11 +22,13 @@ from tamper import bump, record_files, resign
 
 from vybory import protocol
 from vybory.crypto import backend
+from vybory.crypto.elgamal import CiphertextSums
 from vybory.crypto.group import ORDER
 from vybory.errors import VyboryError
 from vybory.verify import verify_record
 from vybory.verify.jobs import BallotJob, BallotVerdict, _shape, check_ballot_job, check_ballot_jobs
 from vybory.verify.lines import canonical
+from vybory.verify.tally import TallySum
 
 pytestmark = pytest.mark.skipif(not backend.native_available(), reason="needs the native backend")
 
@@ -217,3 +219,42 @@ def test_damaged_bytes_get_libsodiums_verdict(jobs_and_secrets: tuple[list[Ballo
         del text[at]
     damaged = _with(job, bytes(text))
     _agree([job, damaged, jobs[1]])
+
+
+def _tally_outcome(name: str, rnd_sizes: dict[str, int], ballots: list[Any]) -> list[Any]:
+    """What adding each ballot to a fresh tally gives on backend ``name``: the error, or the sums."""
+    backend.use(name)
+    try:
+        out: list[Any] = []
+        for ballot in ballots:
+            tally = TallySum({c: CiphertextSums(n) for c, n in rnd_sizes.items()}, dict.fromkeys(rnd_sizes, 0),
+                             dict.fromkeys(rnd_sizes, 0))
+            try:
+                kept = tally.add(ballot, 3, keep=())
+                out.append(("added", kept, {c: [ct.to_json() for ct in s.totals()] for c, s in tally.sums.items()},
+                            tally.ballots, tally.weights))
+            except (VyboryError, KeyError, TypeError, ValueError, AttributeError) as error:
+                out.append(("refused", type(error).__name__, str(error),
+                            {c: [ct.to_json() for ct in s.totals()] for c, s in tally.sums.items()}))
+        return out
+    finally:
+        backend.use(None)
+
+
+def test_the_tally_adds_natively_what_libsodium_adds(jobs_and_secrets: tuple[list[BallotJob], dict[str, Any]]) -> None:
+    """The second pass adds counted ballots natively from their hex: a ballot whose ciphertexts are
+    damaged is refused with libsodium's error and adds nothing, in any contest."""
+    jobs, _ = jobs_and_secrets
+    original = json.loads(jobs[0].ballot)
+    sizes = {part["contest"]: len(part["selections"]) for part in original["contests"]}
+    ballots = [original]
+    for path, value in _leaves(original["contests"]):
+        if path and (path[-1] in ("alpha", "beta", "ciphertext") or path[-1] == "selections"):
+            for change in _changes(value):
+                contests = copy.deepcopy(original["contests"])
+                _set(contests, path, change)
+                ballots.append({**original, "contests": contests})
+    assert len(ballots) > 20
+    native = _tally_outcome("native", sizes, ballots)
+    assert native == _tally_outcome("sodium", sizes, ballots)
+    assert native[0][0] == "added" and sum(o[0] == "refused" for o in native) > 15

@@ -12,13 +12,18 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import DBAPIError
 
-from vybory.api import counting, elections, errors, openapi, voting
+from vybory.api import counting, elections, errors, logs, openapi, voting
 from vybory.api.auth import Sessions
+from vybory.api.errors import ApiError
+from vybory.api.logs import RequestLog
 from vybory.api.security import SecurityHeaders
 from vybory.api.throttle import Throttles
 from vybory.service import Clock, ElectionService, system_clock
-from vybory.store import Database
+from vybory.store import Database, migrate
+from vybory.store.attempts import StoredAttempts
+from vybory.text import say
 
 SECRET_VARIABLE = "VYBORY_SECRET_KEY"
 
@@ -59,7 +64,7 @@ def create_app(
     Secure when the request came over https, or always when
     ``$VYBORY_SECURE_COOKIES=1`` (behind a proxy that ends TLS). ``pages``:
     also serve the HTML pages. ``throttles``: the brute-force limits (default
-    :class:`~vybory.api.throttle.Throttles`).
+    :class:`~vybory.api.throttle.Throttles`, counting in the database).
     """
     if secure_cookies is None and os.environ.get(SECURE_VARIABLE) == "1":
         secure_cookies = True
@@ -80,7 +85,8 @@ def create_app(
     )
     app.state.service = service
     app.state.sessions = Sessions(key, secure=secure_cookies)
-    app.state.throttles = throttles or Throttles()
+    # the attempt counts live in the database: shared by every worker, kept across restarts
+    app.state.throttles = throttles or Throttles(counts=StoredAttempts(service.database))
     errors.install(app)
 
     @app.middleware("http")
@@ -92,14 +98,43 @@ def create_app(
     # The security headers wrap the whole stack, the server-error handler included,
     # so that a 500 carries them too.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: RequestLog(SecurityHeaders(  # type: ignore[method-assign]
         build_stack(), always_https=bool(secure_cookies)
-    )
+    ))
+    form = os.environ.get(logs.FORMAT_VARIABLE)
+    if form in logs.FORMATS:  # set by `vybory serve` for itself and its worker processes
+        logs.configure(form)
 
     @app.get("/api", tags=["sessions"])
     def api_root() -> dict[str, Any]:
         """What this server is and where its description is."""
         return {"name": "vybory", "openapi": "/openapi.json", "elections": "/api/elections"}
+
+    @app.get("/api/health", tags=["sessions"])
+    def health() -> dict[str, Any]:
+        """Alive: the process answers (no database touched). For the process supervisor."""
+        return {"status": "alive"}
+
+    schema = migrate.head_revision()
+
+    @app.get("/api/ready", tags=["sessions"], responses={503: {
+        "description": "the database cannot be reached, or is not at this server's schema: send no voter here",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+    }})
+    def ready() -> dict[str, Any]:
+        """Ready: the database answers and is at this server's schema (else 503). For the load balancer."""
+        database = app.state.service.database
+        try:
+            current = database.revision()
+        except DBAPIError as error:
+            logs.access.warning("not ready: the database cannot be reached (%s)", type(error).__name__)
+            message = say("the database cannot be reached just now; nothing was changed: try again in a moment")
+            raise ApiError(503, message, code="database_unavailable", headers={"retry-after": "5"}) from None
+        if current != schema:
+            raise ApiError(503, say("the database is not at this server's schema: run `vybory db upgrade`"),
+                           code="schema_out_of_date", headers={"retry-after": "5"})
+        return {"status": "ready"}
 
     app.include_router(elections.router)
     app.include_router(voting.router)

@@ -36,6 +36,8 @@ SESSION_SECONDS = 12 * 3600
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SELF_SERVICE = frozenset({("DELETE", "/api/session"), ("PUT", "/api/session/password")})
+"""What every login may do for itself, an observer's too: log out, change its own password."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,9 @@ def api_login(request: Request) -> Login:
         raise ApiError(401, say("log in first (POST /api/session)"), code="login_required")
     if request.method not in SAFE_METHODS:
         sessions.check_csrf(request, request.headers.get(CSRF_HEADER))
+        if login.role == "observer" and (request.method, request.url.path) not in SELF_SERVICE:
+            # checked before the body is read: an observer's session changes nothing, anywhere
+            raise ApiError(403, say("an observer's login can only read: it changes nothing"), code="read_only")
     return login
 
 
@@ -178,6 +183,13 @@ def require_commission(login: Login, slug: str | None) -> None:
     ):
         raise ApiError(403, say("only this election's commission may do this") if slug
                        else say("only the central commission may do this"), code="forbidden")
+
+
+def require_commission_or_observer(login: Login, slug: str) -> None:
+    """This election's commission, or an observer of it (reading only)."""
+    if login.role == "observer" and login.covers(slug):
+        return
+    require_commission(login, slug)
 
 
 def require_trustee(login: Login, slug: str) -> str:

@@ -11,6 +11,7 @@ from vybory.api.auth import (
     Login,
     api_login,
     require_commission,
+    require_commission_or_observer,
     require_organisation_or_commission,
     sessions_of,
 )
@@ -313,8 +314,9 @@ def publish_roll(
 def roll_summary(
     slug: str, request: Request, login: Annotated[Login, Depends(api_login)]
 ) -> dict[str, Any]:
-    """How many voters (and how much weight) the private roll holds per district (commission only)."""
-    require_commission(login, slug)
+    """How many voters (and how much weight) the private roll holds per district (the commission
+    and observers: the counts, never who is on it)."""
+    require_commission_or_observer(login, slug)
     districts: dict[str, dict[str, int]] = {}
     for voter in service_of(request).roll(slug):
         entry = districts.setdefault(voter.district, {"voters": 0, "weight": 0})

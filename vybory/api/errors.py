@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
@@ -30,6 +29,7 @@ from vybory.errors import (
     ThresholdNotMet,
     VyboryError,
 )
+from vybory.store.database import is_outage
 from vybory.text import Text, say
 
 log = logging.getLogger("vybory.api")
@@ -195,8 +195,9 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    if isinstance(error, (OperationalError, InterfaceError)):
-        # The database is down or restarting: the transaction did not happen; try again soon.
+    if is_outage(error):
+        # The database is down, restarting or busy: the transaction did not happen; try again soon.
+        # (A missing table or a refused password is no outage: a 500, logged with its cause.)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__)
         message = say("the database cannot be reached just now; nothing was changed: try again in a moment")
         if wants_html(request):

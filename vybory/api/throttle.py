@@ -4,13 +4,15 @@ Every login (API and page) and every attempt that guesses something (a ballot re
 credential or signature, a tracking code that is not on the board) counts against the caller's
 address, and a login also against the account it names. A key gets a few free failures
 (:attr:`Policy.free`); the last of them locks it for :attr:`Policy.base` seconds, and each
-failure after a lock locks it for twice as long as the one before, up to :attr:`Policy.ceiling`. While a key is locked every attempt with it is refused with 429 and a
+failure after a lock locks it for twice as long as the one before, up to :attr:`Policy.ceiling`.
+While a key is locked every attempt with it is refused with 429 and a
 ``Retry-After`` header *before* any password is checked, the right one included; a success
 clears the account, and a key with no failure for :attr:`Policy.forget` seconds starts afresh.
 
-The counts live in the memory of one server process (a restart forgets them; with several
-worker processes each counts on its own, so an attacker gets at most that many times the
-allowance). The address is the TCP peer, or the client a trusted proxy names (``vybory serve
+The server keeps the counts in its database (table ``attempts``): every worker process of
+``vybory serve --workers N`` and every server on one PostgreSQL counts the same failures, and a
+restart forgets none of them, so neither more workers nor a crash buys an attacker more guesses.
+The address is the TCP peer, or the client a trusted proxy names (``vybory serve
 --trusted-proxy``): a request cannot choose its own address.
 """
 
@@ -22,6 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request
 
@@ -46,45 +49,84 @@ class _Count:
     last: float
 
 
-class Throttle:
-    """Failures per key under one :class:`Policy`; at most ``capacity`` keys are remembered (the
-    longest unused are forgotten first), so a flood of names cannot exhaust memory."""
+class Counts(Protocol):
+    """Where a throttle keeps its failure counts: in memory (one process), or in the database
+    (:class:`vybory.store.attempts.StoredAttempts`: every worker process, across restarts)."""
 
-    def __init__(self, policy: Policy, *, clock: Callable[[], float] = time.monotonic, capacity: int = 100_000):
-        self.policy = policy
-        self.clock = clock
+    def get(self, key: str) -> tuple[int, float, float] | None: ...
+
+    def update(self, key: str, change: Callable[[tuple[int, float, float] | None], tuple[int, float, float]],
+               *, idle_before: float, prefix: str) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
+class MemoryCounts:
+    """Counts in this process's memory; at most ``capacity`` keys (the longest unused are
+    forgotten first, so that a flood of names cannot exhaust memory)."""
+
+    def __init__(self, capacity: int = 100_000):
         self.capacity = capacity
-        self._counts: OrderedDict[str, _Count] = OrderedDict()
+        self._counts: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def retry_after(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0: now)."""
+    def get(self, key: str) -> tuple[int, float, float] | None:
         with self._lock:
-            count = self._current(key, self.clock())
-            return 0.0 if count is None else max(0.0, count.locked_until - self.clock())
+            return self._counts.get(key)
 
-    def failed(self, key: str) -> None:
-        now = self.clock()
+    def update(self, key: str, change: Callable[[tuple[int, float, float] | None], tuple[int, float, float]],
+               *, idle_before: float, prefix: str) -> None:
         with self._lock:
-            count = self._current(key, now) or _Count(0, 0.0, now)
-            count.failures += 1
-            count.last = now
-            beyond = count.failures - self.policy.free
-            if beyond >= 0:
-                count.locked_until = now + min(self.policy.ceiling, self.policy.base * 2 ** min(beyond, 60))
-            self._counts[key] = count
+            self._counts[key] = change(self._counts.get(key))
             self._counts.move_to_end(key)
             while len(self._counts) > self.capacity:
                 self._counts.popitem(last=False)
 
-    def succeeded(self, key: str) -> None:
+    def clear(self, key: str) -> None:
         with self._lock:
             self._counts.pop(key, None)
 
-    def _current(self, key: str, now: float) -> _Count | None:
-        count = self._counts.get(key)
-        if count is not None and now - count.last > self.policy.forget and now >= count.locked_until:
-            del self._counts[key]
+
+class Throttle:
+    """Failures per key under one :class:`Policy`, kept in ``counts`` under names starting with
+    ``prefix``; ``clock`` is the wall clock (Unix seconds), shared by every process."""
+
+    def __init__(self, policy: Policy, *, clock: Callable[[], float] = time.time, counts: Counts | None = None,
+                 prefix: str = "", capacity: int = 100_000):
+        self.policy = policy
+        self.clock = clock
+        self.counts = counts if counts is not None else MemoryCounts(capacity)
+        self.prefix = prefix
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0: now)."""
+        now = self.clock()
+        count = self._current(self.counts.get(self.prefix + key), now)
+        return 0.0 if count is None else max(0.0, count.locked_until - now)
+
+    def failed(self, key: str) -> None:
+        now = self.clock()
+
+        def change(stored: tuple[int, float, float] | None) -> tuple[int, float, float]:
+            count = self._current(stored, now) or _Count(0, 0.0, now)
+            failures = count.failures + 1
+            beyond = failures - self.policy.free
+            locked_until = count.locked_until
+            if beyond >= 0:
+                locked_until = now + min(self.policy.ceiling, self.policy.base * 2 ** min(beyond, 60))
+            return failures, locked_until, now
+
+        self.counts.update(self.prefix + key, change, idle_before=now - self.policy.forget, prefix=self.prefix)
+
+    def succeeded(self, key: str) -> None:
+        self.counts.clear(self.prefix + key)
+
+    def _current(self, stored: tuple[int, float, float] | None, now: float) -> _Count | None:
+        """The count, unless there is none or it is forgotten (idle for long, lock run out)."""
+        if stored is None:
+            return None
+        count = _Count(*stored)
+        if now - count.last > self.policy.forget and now >= count.locked_until:
             return None
         return count
 
@@ -98,7 +140,9 @@ GUESS_ADDRESS = Policy(free=50, ceiling=300.0)
 
 
 class Throttles:
-    """The server's throttles: logins per account and per address, other guesses per address."""
+    """The server's throttles: logins per account and per address, other guesses per address,
+    all kept in ``counts`` (default: this process's memory; ``vybory serve`` and
+    :func:`vybory.api.app.create_app` keep them in the database)."""
 
     def __init__(
         self,
@@ -107,12 +151,14 @@ class Throttles:
         address: Policy = LOGIN_ADDRESS,
         guesses: Policy = GUESS_ADDRESS,
         complaints: Policy = COMPLAINT_ADDRESS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        counts: Counts | None = None,
     ):
-        self.accounts = Throttle(account, clock=clock)
-        self.addresses = Throttle(address, clock=clock)
-        self.guesses = Throttle(guesses, clock=clock)
-        self.complaints = Throttle(complaints, clock=clock)
+        counts = counts if counts is not None else MemoryCounts()
+        self.accounts = Throttle(account, clock=clock, counts=counts, prefix="login-account:")
+        self.addresses = Throttle(address, clock=clock, counts=counts, prefix="login-address:")
+        self.guesses = Throttle(guesses, clock=clock, counts=counts, prefix="guess-address:")
+        self.complaints = Throttle(complaints, clock=clock, counts=counts, prefix="complaint-address:")
 
     def check_login(self, request: Request, username: str) -> None:
         """Refuses (429) a login while its account or its address is locked."""

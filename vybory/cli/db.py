@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,30 @@ def register(app: typer.Typer) -> None:
         head = head_revision()
         state = "up to date" if current == head else "needs `vybory db upgrade`"
         done(f"{database.safe_url}: schema {current or 'none'}, newest {head}: {state}.")
+
+    @db_app.command("backup")
+    @refusals
+    def backup(
+        file: Annotated[Path, typer.Argument(help="The backup file to write (it must not exist).")],
+        db: DbOption = None,
+    ) -> None:
+        """Back up the whole database while the server runs (SQLite online backup; pg_dump)."""
+        from vybory.store.backup import backup as make_backup
+
+        kind = make_backup(db, file)
+        done(f"Backup of the database written to {file} ({kind}); restore it with `vybory db restore`.")
+
+    @db_app.command("restore")
+    @refusals
+    def restore(
+        file: Annotated[Path, typer.Argument(help="A backup made by `vybory db backup`.")],
+        db: DbOption = None,
+    ) -> None:
+        """Restore a backup into an empty database (never into one that holds anything)."""
+        from vybory.store.backup import restore as restore_backup
+
+        revision = restore_backup(file, db)
+        done(f"Backup {file} restored (schema {revision}); check it with `vybory verify` on its record.")
 
     @db_app.command("add-user")
     @refusals

@@ -24,8 +24,29 @@ from typing import Annotated, Any
 import typer
 
 from vybory.cli._common import DbOption, console, record_booth, refusals, write_private
+from vybory.errors import InvalidInput
 
 DEMO_SLUG = "works-council"
+SUPERVISOR_VARIABLE = "VYBORY_SUPERVISOR_PID"
+PR_SET_PDEATHSIG = 1
+
+# Two ballots per district, for the seeded ballots (and the tests' voters).
+DEMO_CHOICES: dict[str, list[dict[str, Any]]] = {
+    "plant": [
+        {
+            "plant-delegate": ["Ivan Petrov"],
+            "plant-committee": ["Nina Volkova", "Daria Popova"],
+        },
+        {
+            "plant-delegate": ["Maria Smirnova"],
+            "plant-committee": ["Pavel Sokolov", "Daria Popova"],
+        },
+    ],
+    "office": [
+        {"office-delegate": ["Elena Fedorova"], "agreement": "yes"},
+        {"office-delegate": ["Yuri Egorov"], "agreement": "no"},
+    ],
+}
 
 DEMO_DEFINITION = """\
 slug = "{slug}"
@@ -349,27 +370,11 @@ def seed_demo(
     clock.fixed = None
 
     # A few ballots from voters the demo keeps for itself (the last credentials of each district).
-    choices: dict[str, list[dict[str, Any]]] = {
-        "plant": [
-            {
-                "plant-delegate": ["Ivan Petrov"],
-                "plant-committee": ["Nina Volkova", "Daria Popova"],
-            },
-            {
-                "plant-delegate": ["Maria Smirnova"],
-                "plant-committee": ["Pavel Sokolov", "Daria Popova"],
-            },
-        ],
-        "office": [
-            {"office-delegate": ["Elena Fedorova"], "agreement": "yes"},
-            {"office-delegate": ["Yuri Egorov"], "agreement": "no"},
-        ],
-    }
     for k in range(ballots):
         district = "plant" if k % 2 else "office"
         secret = demo.credentials[district][-1 - k // 2]
         form = service.ballot_form(slug, protocol.public_credential(secret))
-        ballot, _ = protocol.encrypt_ballot(form, secret, choices[district][k % 4 // 2])
+        ballot, _ = protocol.encrypt_ballot(form, secret, DEMO_CHOICES[district][k % 4 // 2])
         service.cast_ballot(slug, ballot)
         demo.ballots += 1
 
@@ -456,9 +461,25 @@ def register(app: typer.Typer) -> None:
                 "Anyone else's forwarding headers are ignored.",
             ),
         ] = None,
+        log_format: Annotated[
+            str,
+            typer.Option(
+                "--log-format",
+                help="json: one JSON object per line (time, level, request_id, method, path, "
+                "status, ms); text: plain lines. On stderr; no body, cookie or query string is logged.",
+            ),
+        ] = "json",
     ) -> None:
         """Run the web server: the API (/openapi.json), the pages and the voting booth."""
         import uvicorn
+
+        from vybory.api import logs
+
+        if log_format not in logs.FORMATS:
+            raise InvalidInput(f"--log-format must be json or text, not {log_format!r}",
+                               field="log_format", code="bad_log_format")
+        os.environ[logs.FORMAT_VARIABLE] = log_format  # read by create_app, in every worker too
+        logs.configure(log_format)
 
         from vybory.api import create_app
         from vybory.api.app import SECRET_VARIABLE
@@ -493,7 +514,8 @@ def register(app: typer.Typer) -> None:
         proxy = {"proxy_headers": trusted_proxy is not None, "forwarded_allow_ips": trusted_proxy or ""}
         if workers == 1:
             app_ = create_app(service=service)
-            uvicorn.run(app_, host=host, port=port, log_level="warning", **proxy)  # type: ignore[arg-type]
+            uvicorn.run(app_, host=host, port=port, log_level="warning", log_config=None,
+                        **proxy)  # type: ignore[arg-type]
             return
         # Each worker process opens the database itself (create_app reads the URL from the
         # environment); they must share one key for session cookies, or a login made through
@@ -501,5 +523,41 @@ def register(app: typer.Typer) -> None:
         service.database.dispose()
         os.environ[URL_VARIABLE] = service.database.url
         os.environ.setdefault(SECRET_VARIABLE, secrets.token_hex(32))
-        uvicorn.run("vybory.api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", **proxy)  # type: ignore[arg-type]
+        os.environ[SUPERVISOR_VARIABLE] = str(os.getpid())
+        uvicorn.run("vybory.cli.serve:worker_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", log_config=None, **proxy)  # type: ignore[arg-type]
+
+
+def worker_app() -> Any:
+    """The application of one worker process of `vybory serve --workers N` (Uvicorn's factory),
+    which ends when its supervisor does."""
+    from vybory.api import create_app
+
+    die_with(int(os.environ[SUPERVISOR_VARIABLE]))
+    return create_app()
+
+
+def die_with(supervisor: int) -> None:
+    """Makes this process get SIGTERM (a graceful stop: the ballot being stored is finished) when
+    ``supervisor``, its parent, ends however it ends, SIGKILL included; otherwise the workers would
+    live on without it, holding the port and the database. On Linux the kernel sends the signal
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread watches the parent once a second."""
+    import signal
+    import sys
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    asked = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        asked = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    if not asked:
+        threading.Thread(target=watch, name="vybory-parent-watch", daemon=True).start()
+    if os.getppid() != supervisor:  # it ended before the signal was asked for
+        os.kill(os.getpid(), signal.SIGTERM)

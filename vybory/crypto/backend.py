@@ -113,6 +113,17 @@ def ballot_shape(fingerprint: bytes, round: int, public_key: bytes, prefixes: tu
         return None
 
 
+def decode_ciphertexts_hex(components: list[Any]) -> Any | None:
+    """alpha_0, beta_0, alpha_1, … (lowercase hex, no identity) decoded natively for
+    ``CiphertextSums.add_decoded``; None on libsodium or when any component is not such a point."""
+    if ops.name != "native" or _native is None:
+        return None
+    try:
+        return _native.decode_ciphertexts_hex(components)
+    except TypeError:  # a component that is not a string
+        return None
+
+
 @functools.lru_cache(maxsize=16)
 def _table(encoding: bytes) -> Any:
     assert _native is not None
@@ -125,11 +136,11 @@ def key_table(encoding: bytes) -> Any | None:
     return _table(encoding) if ops.name == "native" and _native is not None else None
 
 
-def disjunction_commitments(table: Any, alpha: bytes, beta: bytes, low: int, real: int,
-                            scalars: list[bytes]) -> bytes:
-    """The native prover's branch commitments (see vybory_native.disjunction_commitments)."""
+def disjunction_commitments(table: Any, low: int, randomness: bytes, message: int, scalars: list[bytes]) -> bytes:
+    """The native prover's branch commitments, from fixed-base tables alone and the same work on
+    every branch (see vybory_native.disjunction_commitments)."""
     assert _native is not None
-    return _native.disjunction_commitments(table, alpha, beta, low, real, scalars)  # type: ignore[no-any-return]
+    return _native.disjunction_commitments(table, low, randomness, message, scalars)  # type: ignore[no-any-return]
 
 
 def sum_ciphertexts(ciphertexts: list[bytes]) -> bytes:

@@ -11,6 +11,7 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import InvalidEncoding, InvalidInput
 from . import _sodium, backend
@@ -126,6 +127,21 @@ class CiphertextSums:
             return
         for i, ct in enumerate(ciphertexts):
             self._sums[i] = self._sums[i] + (ct if weight == 1 else ct.scale(weight))
+
+    def decoded(self, components: list[Any]) -> Any | None:
+        """On the native backend, ciphertexts given as hex components (alpha_0, beta_0, …), decoded
+        for :meth:`add_decoded` when every one is a valid point other than the identity; None
+        otherwise, or on libsodium (then decode them with ``Ciphertext.from_json`` and use ``add``)."""
+        if self._native is None or not components or len(components) > 2 * self.size:
+            return None
+        return backend.decode_ciphertexts_hex(components)
+
+    def add_decoded(self, decoded: Any, weight: int = 1) -> None:
+        """:meth:`add` for what :meth:`decoded` gave."""
+        if type(weight) is not int:
+            raise InvalidInput("a weight must be an integer", field="weight")
+        assert self._native is not None, "decoded ciphertexts come from the native backend"
+        self._native.add_decoded(decoded, (weight % ORDER).to_bytes(32, "little"))
 
     def totals(self) -> list[Ciphertext]:
         if self._native is None:

@@ -460,7 +460,7 @@ def _prove_disjunction(
         for v in values:
             if v == message:
                 w = Scalar.random(rng)
-                scalars.append(_le(w))
+                scalars.append(bytes(32) + _le(w))  # c = 0, z = w: the real branch's commitments
                 challenges.append(None)
                 responses.append(None)
             else:
@@ -468,7 +468,7 @@ def _prove_disjunction(
                 scalars.append(_le(c) + _le(z))
                 challenges.append(c)
                 responses.append(z)
-        raw = backend.disjunction_commitments(table, alpha, beta, values.start, message - values.start, scalars)
+        raw = backend.disjunction_commitments(table, values.start, _le(randomness), message, scalars)
         commitments = [(raw[64 * i : 64 * i + 32], raw[64 * i + 32 : 64 * i + 64]) for i in range(len(values))]
     for v in values if table is None else ():
         if v == message:

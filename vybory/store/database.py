@@ -16,6 +16,7 @@ their reads of the board's head.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vybory.errors import InvalidInput, Refused
@@ -220,3 +221,34 @@ class Database:
             if self._lock_file is not None and self._lock_pid == os.getpid():
                 os.close(self._lock_file)
             self._lock_file = None
+
+
+# SQLSTATEs that mean "the server is not there just now" (connection exceptions, shutting down or
+# starting up, too many connections) or "try the same again" (serialization, deadlock, lock wait).
+_PASSING_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03")
+_PASSING_SQLITE = ("database is locked", "database table is locked")
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` is the database being unreachable for now (down, restarting, busy: the same
+    request may succeed in a moment) rather than a misconfiguration that no retry cures (a missing
+    table, a wrong password or database name, a schema that is not this program's)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True  # SQLAlchemy saw the connection drop
+    orig = error.orig
+    if isinstance(orig, OSError):
+        return True  # refused, reset, timed out, before any database answered
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_PASSING_SQLSTATES)
+    text = str(orig)
+    if isinstance(orig, sqlite3.Error):
+        return text.startswith(_PASSING_SQLITE)
+    if not isinstance(error, OperationalError):
+        return False
+    # psycopg reports a failed connection without an SQLSTATE: a server that answered FATAL refused
+    # us for good (password, database name) unless it is starting up or shutting down
+    return "FATAL:" not in text or "the database system is" in text
+

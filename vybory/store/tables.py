@@ -3,7 +3,8 @@
 The board (``board_events``) is the election: every public step is one row,
 hash-chained, never updated or deleted (triggers refuse it on both SQLite and
 PostgreSQL, see the first migration). The other tables are either private
-(``voters``: the roll; ``users``: commission logins; ``login_sessions``: who is logged in) or indexes derived from
+(``voters``: the roll; ``users``: commission logins; ``login_sessions``: who is logged in;
+``attempts``: the throttles' failed attempts) or indexes derived from
 the board for fast look-ups (``ballots``, ``ciphertexts``, ``credentials``),
 written in the same transaction as the event they index.
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -172,6 +174,21 @@ class LoginSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Attempt(Base):
+    """The failed attempts of one throttle key (``login-account:<name>``, ``login-address:<ip>``,
+    ``guess-address:<ip>``), shared by every server process and kept across restarts: the
+    number of failures, the wall-clock time (Unix seconds) until which the key is locked, and
+    that of its last failure (rows idle for long are deleted)."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index(None, "last"),)
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[float] = mapped_column(Float)
+    last: Mapped[float] = mapped_column(Float)
 
 
 metadata = Base.metadata

@@ -12,7 +12,7 @@ checked over that vector.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,22 +40,43 @@ class TallySum:
         return TallySum({c: CiphertextSums(rnd.layouts[c].size) for c in order if c in rnd.layouts},
                         {c: 0 for c in order}, {c: 0 for c in order})
 
-    def add(self, ballot: Mapping[str, Any], weight: int) -> dict[str, list[Ciphertext]]:
-        """Adds one counted ballot (its JSON object); returns its selection ciphertexts per contest.
-        Raises on a malformed ballot, adding nothing."""
-        parts = []
+    def add(self, ballot: Mapping[str, Any], weight: int,
+            keep: Collection[str] | None = None) -> dict[str, list[Ciphertext]]:
+        """Adds one counted ballot (its JSON object); returns its selection ciphertexts per contest
+        (only for the contests in ``keep`` when given: the others may be added natively without
+        ever being made into objects). Raises on a malformed ballot, adding nothing."""
+        parts: list[tuple[str, list[Ciphertext] | None, Any]] = []
         for part in ballot["contests"]:
             cid = part["contest"]
             selections = part["selections"]
             if len(selections) != self.sums[cid].size:
                 raise InvalidEncoding("wrong number of selections", field=cid)
+            decoded = None if keep is None or cid in keep else self.sums[cid].decoded(_components(selections))
+            if decoded is not None:
+                parts.append((cid, None, decoded))
+                continue
             cts = [Ciphertext.from_json(s["ciphertext"], f"{cid}[{i}]") for i, s in enumerate(selections)]
-            parts.append((cid, cts))
-        for cid, cts in parts:
-            self.sums[cid].add(cts, weight)
+            parts.append((cid, cts, None))
+        for cid, given, decoded in parts:
+            if given is None:
+                self.sums[cid].add_decoded(decoded, weight)
+            else:
+                self.sums[cid].add(given, weight)
             self.ballots[cid] += 1
             self.weights[cid] += weight
-        return dict(parts)
+        return {cid: cts for cid, cts, _ in parts if cts is not None and (keep is None or cid in keep)}
+
+
+def _components(selections: list[Any]) -> list[Any]:
+    """alpha_0, beta_0, alpha_1, … of the selections' ciphertexts, or [] when one is not an object
+    of exactly alpha and beta (so that the ordinary decoding names what is wrong)."""
+    out: list[Any] = []
+    for s in selections:
+        ct = s.get("ciphertext") if type(s) is dict else None
+        if type(ct) is not dict or len(ct) != 2 or "alpha" not in ct or "beta" not in ct:
+            return []
+        out += (ct["alpha"], ct["beta"])
+    return out
 
 
 def tally_ciphertexts(payload: Mapping[str, Any]) -> list[Ciphertext]:
