@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -49,6 +50,22 @@ def stop_group(process: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         raise
+
+
+@contextmanager
+def serve_demo(folder: Path) -> Iterator[str]:
+    """A running `vybory serve --demo`, started in ``folder`` (its own SQLite file there): yields
+    its base URL, stops it after."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "VYBORY_DATABASE_URL"}
+    server = subprocess.Popen([VYBORY, "serve", "--demo", "--port", str(port)], cwd=folder, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(base, server, 240, lambda: server.stdout.read() if server.stdout else "")
+        yield base
+    finally:
+        stop_group(server)
 
 
 class Served:

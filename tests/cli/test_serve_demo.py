@@ -7,14 +7,12 @@ it would show "none" and teach voters to ignore the comparison.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from serverkit import VYBORY, free_port, stop_group, wait_until_answering
+from serverkit import serve_demo
 
 from vybory.web.booth.manifest import load_manifest
 
@@ -25,17 +23,8 @@ pytestmark = pytest.mark.xdist_group("serve-demo")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running `vybory serve --demo` (started in a fresh folder)."""
-    folder = tmp_path_factory.mktemp("serve-demo")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "VYBORY_DATABASE_URL"}
-    server = subprocess.Popen([VYBORY, "serve", "--demo", "--port", str(port)], cwd=folder, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(base, server, 240, lambda: server.stdout.read() if server.stdout else "")
+    with serve_demo(tmp_path_factory.mktemp("serve-demo")) as base:
         yield base
-    finally:
-        stop_group(server)
 
 
 def test_which_booth_compares_with_the_hash_recorded_when_the_round_opened(demo: str) -> None:

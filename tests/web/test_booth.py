@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from booth_kit import SLUG, Election, ensure_booth_built, ready_to_vote, tally
+from russiankit import data_words, english_left
+from test_readable_pages import SIZES, axe, sideways
 from typer.testing import CliRunner
 
 from vybory.cli.main import app
@@ -292,5 +294,39 @@ def test_phone_sized_screen_in_russian(browser: Any, live_server: Any, election:
         assert page.locator("#audit-command").text_content().startswith("vybory verify-ballot ")
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
         snap(page, "booth-10-phone-ru-audit")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("lang", "size"), [("en", "desktop"), ("ru", "phone"), ("ru", "desktop"), ("en", "phone")])
+def test_the_audit_step_passes_axe(browser: Any, live_server: Any, election: Election, snap: Any,
+                                   lang: str, size: str) -> None:
+    # The audit step with everything opened (the encryption code's and the file's "details"):
+    # axe-core finds no violation of any impact, nothing scrolls sideways, and the Russian step
+    # holds no English word that is not the election's own data.
+    context = browser.new_context(viewport=SIZES[size], locale=lang, bypass_csp=True,
+                                  is_mobile=size == "phone", has_touch=size == "phone")
+    try:
+        page = context.new_page()
+        page.goto(live_server(f"/elections/{SLUG}/booth?lang={lang}"))
+        page.wait_for_selector("#step-choose")
+        choose(page, standing="Zaitsev", committee={"Borisova": "for"}, budget="abstain")
+        page.click("#to-review")
+        page.click("#encrypt")
+        page.wait_for_selector("#step-encrypted")
+        page.click("#audit")
+        page.wait_for_selector("#step-audit")
+        assert page.locator("#audit-result").get_attribute("data-matches") == "yes"
+        page.evaluate("document.querySelectorAll('#step-audit details').forEach(d => d.open = true)")
+        assert page.locator("#audit-json").is_visible()
+        assert sideways(page) <= 0
+        snap(page, f"booth-audit-{lang}-{size}")
+        violations = axe(page)
+        assert violations == [], violations
+        if lang == "ru":
+            state = election.service.state(SLUG)
+            names = {n.name for n in state.nominations}
+            shown = page.locator("#step-audit").evaluate("e => e.outerHTML")
+            assert english_left(shown, data_words(state.definition.to_json()) | names) == []
     finally:
         context.close()
