@@ -83,9 +83,11 @@ def expected_signer(definition: Definition, kind: str, payload: Mapping[str, Any
 
 
 def check_payload_signature(definition: Definition, fingerprint: bytes, kind: str,
-                            payload: Mapping[str, Any], trustees: Sequence[Trustee] | None = None) -> None:
+                            payload: Mapping[str, Any], trustees: Sequence[Trustee] | None = None, *,
+                            message: bytes | None = None) -> None:
     """Refuses an event of a signed kind unless its ``signed`` is its signer's valid signature
-    (``trustees`` as for :func:`expected_signer`)."""
+    (``trustees`` as for :func:`expected_signer`; ``message``, when given, is
+    ``signed_message(kind, payload)``, already written by a reader that has the payload's bytes)."""
     signer, key = expected_signer(definition, kind, payload, trustees)
     signed = payload.get("signed")
     if not isinstance(signed, Mapping):
@@ -96,7 +98,7 @@ def check_payload_signature(definition: Definition, fingerprint: bytes, kind: st
     try:
         signature = Signature.from_json({k: v for k, v in signed.items() if k != "signer"}, "signed")
         verify_statement(fingerprint, key, signature, signer=signer, kind=str(kind),
-                         message=signed_message(kind, payload))
+                         message=signed_message(kind, payload) if message is None else message)
     except (InvalidProof, VyboryError) as exc:
         raise Refused(f"the signature of {signer} on this {kind} does not verify under the signing key "
                       f"the definition (or the key ceremony's restart) names ({exc.message})", field="signed", code="bad_signature") from None

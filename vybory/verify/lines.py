@@ -12,7 +12,9 @@ non-ASCII characters writes the same bytes as
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from vybory.errors import InvalidEncoding
@@ -99,4 +101,139 @@ def event_hash(event: Event, payload_json: bytes | None = None) -> bytes:
                        canonical(event.payload) if payload_json is None else payload_json, event.previous_hash)
 
 
-__all__ = ["canonical", "event_hash", "member_json", "read_event", "read_json"]
+# A credential list's entry written canonically, in the form the fast path reads (anything else,
+# for example an escaped or non-ASCII district, goes through the JSON parser): a weight of at most
+# 15 digits stays below 2^53, so the parser would have read it too.
+_ENTRY = re.compile(rb'\{"credential":"([0-9a-f]{64})","district":"([\x20\x21\x23-\x5b\x5d-\x7e]*)",'
+                    rb'"weight":(0|[1-9][0-9]{0,14})\}')
+_LIST_KEY = b'"credentials":['
+_LIST_KIND = "credentials_published"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedEntries:
+    """The entries of a ``credentials_published`` list, left in the line they were read from:
+    each is read again (as a ``(credential, district, weight)`` triple) when iterated, so a list
+    of millions of credentials is never held as millions of JSON objects."""
+
+    line: bytes
+    start: int
+    stop: int
+    count: int
+
+    def __iter__(self) -> Iterator[tuple[str, str, int]]:
+        districts: dict[bytes, str] = {}
+        for match in _ENTRY.finditer(self.line, self.start, self.stop):
+            credential, district, weight = match.groups()
+            name = districts.get(district)
+            if name is None:
+                name = districts[district] = district.decode("ascii")
+            yield credential.decode("ascii"), name, int(weight)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [{"credential": c, "district": d, "weight": w} for c, d, w in self]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLine:
+    """An event line read: its JSON object, the canonical JSON of the whole and of its payload,
+    and whether the line is exactly that canonical JSON (without its newline)."""
+
+    obj: Any
+    payload_json: bytes
+    canonical: bool
+
+
+def read_line(line: bytes) -> ReadLine:
+    """Reads one board line (InvalidEncoding when it is not JSON).
+
+    A ``credentials_published`` line holding a long list written canonically is read without
+    parsing the list: the line with its list emptied is parsed and must be canonical, each entry
+    must match the canonical entry's form, and the payload's ``credentials`` is then a
+    :class:`ListedEntries`. Memory stays near the line's own size (a national list is one line of
+    about 130 bytes a voter; parsed whole it would take about 500)."""
+    fast = _read_listed(line)
+    if fast is not None:
+        return fast
+    obj = read_json(line)
+    whole = canonical(obj)
+    payload_json = member_json(whole, obj, "payload") if isinstance(obj, dict) and "payload" in obj else b""
+    return ReadLine(obj, payload_json, line.rstrip(b"\n") == whole)
+
+
+def _read_listed(line: bytes) -> ReadLine | None:
+    """``read_line``'s fast path for a credential list, or None to take the JSON parser."""
+    head = line[:200]
+    if b'"kind":"credentials_published"' not in head:
+        return None
+    start = line.find(_LIST_KEY)
+    if start < 0:
+        return None
+    position = first = start + len(_LIST_KEY)
+    count = 0
+    match = _ENTRY.match
+    while True:
+        found = match(line, position)
+        if found is None:
+            return None
+        count += 1
+        position = found.end()
+        following = line[position:position + 1]
+        if following == b"]":
+            break
+        if following != b",":
+            return None
+        position += 1
+    end = len(line) - 1 if line.endswith(b"\n") else len(line)
+    rest = line[:first] + line[position:end]
+    try:
+        obj = read_json(rest)
+    except InvalidEncoding:
+        return None
+    if not isinstance(obj, dict) or canonical(obj) != rest or obj.get("kind") != _LIST_KIND:
+        return None
+    payload = obj.get("payload")
+    if not isinstance(payload, dict) or payload.get("credentials") != []:
+        return None
+    # The list emptied must be the payload's own: the line up to it is the canonical JSON of the
+    # members before the payload and of the payload's members before "credentials".
+    before = b"".join(canonical(k) + b":" + canonical(obj[k]) + b"," for k in sorted(obj) if k < "payload")
+    inside = b"".join(canonical(k) + b":" + canonical(payload[k]) + b"," for k in sorted(payload)
+                      if k < "credentials")
+    if rest[:first] != b"{" + before + b'"payload":{' + inside + _LIST_KEY:
+        return None
+    after = b"".join(b"," + canonical(k) + b":" + canonical(obj[k]) for k in sorted(obj) if k > "payload") + b"}"
+    payload_json = line[len(before) + len(b'{"payload":'):end - len(after)]
+    obj["payload"] = {**payload, "credentials": ListedEntries(line, first, position, count)}
+    return ReadLine(obj, payload_json, True)
+
+
+def signed_json(kind: str, payload: Mapping[str, Any], payload_json: bytes) -> bytes:
+    """The bytes a signer of this payload signed (``vybory.model.signing.signed_message``), cut out
+    of ``payload_json`` = ``canonical(payload)`` when ``at`` and ``signed`` are its first and last
+    members, else written again."""
+    keys = sorted(payload)
+    if keys and keys[0] == "at" and keys[-1] == "signed" and len(keys) > 2:
+        prefix = b'{"at":' + canonical(payload["at"]) + b","
+        suffix = b',"signed":' + canonical(payload["signed"]) + b"}"
+        if payload_json.startswith(prefix) and payload_json.endswith(suffix) \
+                and len(payload_json) > len(prefix) + len(suffix):
+            body = payload_json[len(prefix):len(payload_json) - len(suffix)]
+            return b'{"kind":' + canonical(str(kind)) + b',"payload":{' + body + b"}}"
+    body_obj = {k: v for k, v in payload.items() if k not in ("at", "signed")}
+    return canonical({"kind": str(kind), "payload": _plain(body_obj)})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, ListedEntries):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+__all__ = ["ListedEntries", "ReadLine", "canonical", "event_hash", "member_json", "read_event",
+           "read_json", "read_line", "signed_json"]

@@ -151,7 +151,8 @@ def find_ballot(files: RecordFiles, tracking_code: str, credential: str | None =
         key = credential.strip().lower()
         own = tuple((n, r.last[key].position, r.last[key].tracking_code)
                     for n, r in sorted(verifier.rounds.items()) if key in r.last)
-        common["tie"] = tie_credential(key, {c: e.district for c, e in verifier.credentials.items()},
+        listed = {key: verifier.credentials[key].district} if key in verifier.credentials else {}
+        common["tie"] = tie_credential(key, listed,
                                        verifier.watched[2] if verifier.watched else None, own)
     if verifier.watched is None:
         return BallotStatus(code, BallotState.NOT_FOUND, **common)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,7 @@ from vybory.model.roll import (
 from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
-from vybory.verify.credentials import Credential, read_credentials, read_roll_event
+from vybory.verify.credentials import Credential, CredentialList, read_credentials, read_roll_event
 from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 from vybory.verify.jobs import (
     BallotChecker,
@@ -59,11 +60,19 @@ from vybory.verify.jobs import (
     check_ballot_job,
     check_sequentially,
 )
-from vybory.verify.lines import canonical, event_hash, member_json, read_event, read_json
+from vybory.verify.lines import (
+    canonical,
+    event_hash,
+    member_json,
+    read_event,
+    read_json,
+    read_line,
+    signed_json,
+)
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import CHECK_NAMES, Findings, Report, Witnessed, WitnessLevel
-from vybory.verify.rounds import LastBallot, MixRecord, Published, Round, RoundContest
+from vybory.verify.rounds import LastBallots, MixRecord, Published, Round, RoundContest
 from vybory.verify.tally import (
     TallySum,
     check_decryption,
@@ -150,7 +159,7 @@ class Verifier:
         self.roll_at: int | None = None
         # Complaints about the public roll (spec §12.1a): position -> (complaint, answer or None).
         self.complaints: dict[int, tuple[Complaint, Answer | None]] = {}
-        self.credentials: dict[str, Credential] = {}
+        self.credentials = CredentialList()
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
         self.ciphertexts: dict[int, int] = {}
@@ -313,8 +322,8 @@ class Verifier:
             out.fail("board", "board_line", "the line does not end with a newline (a truncated record?)",
                      position=index)
         try:
-            obj = read_json(line)
-            event = read_event(obj)
+            read = read_line(line)
+            event = read_event(read.obj)
         except VyboryError as error:
             out.fail("board", "board_unreadable", f"not an event: {error}", position=index)
             if index in self.heads:
@@ -328,14 +337,13 @@ class Verifier:
         if expected_previous is not None and event.previous_hash != expected_previous:
             out.fail("board", "board_link", "previous_hash is not the hash of the event before it",
                      position=index, kind=kind)
-        # The line's canonical JSON is written once: the payload's (for the hash, and the ballot's
-        # for its tracking code) is cut out of it.
-        whole = canonical(obj)
-        payload_json = member_json(whole, obj, "payload")
+        # The line's canonical JSON is written once: the payload's (for the hash, the signature, and
+        # the ballot's for its tracking code) is cut out of it.
+        payload_json = read.payload_json
         self.payload_json = (event.payload, payload_json)
         if event_hash(event, payload_json) != event.hash:
             out.fail("board", "board_hash", "its hash does not match its contents", position=index, kind=kind)
-        if line.rstrip(b"\n") != whole:
+        if not read.canonical:
             out.fail("board", "board_line", "the line is not the event's canonical JSON", position=index, kind=kind)
         if (index == FIRST_POSITION) != (event.kind is EventKind.ELECTION_DEFINED):
             out.fail("board", "board_genesis", "election_defined must be the first event, and only the first",
@@ -399,7 +407,10 @@ class Verifier:
             # Check 5a: the signer the definition (or the key ceremony's latest restart) names made this
             # message (spec §10.5).
             try:
-                check_payload_signature(self.definition, self.fingerprint, kind, event.payload, self._trustees())
+                read, payload_json = self.payload_json
+                message = signed_json(kind, event.payload, payload_json) if read is event.payload else None
+                check_payload_signature(self.definition, self.fingerprint, kind, event.payload, self._trustees(),
+                                        message=message)
             except VyboryError as error:
                 self.out.fail(check, error.code, str(error), position=index, kind=kind)
         try:
@@ -673,7 +684,7 @@ class Verifier:
         key = self.ceremony.public_key if self.ceremony else None
         context = RoundContext(self.fingerprint, key, number, by_district)
         self.rounds[number] = Round(number, index, contests, layouts, parse_time(p["opens_at"]),
-                                    parse_time(p["closes_at"]), context)
+                                    parse_time(p["closes_at"]), context, last=LastBallots(self.credentials))
 
     def _on_ballot_cast(self, index: int, p: Mapping[str, Any]) -> BallotJob | None:
         """Check 8 (what needs the board) and check 9; the cryptographic part is a job."""
@@ -715,19 +726,20 @@ class Verifier:
                  f"cast at {p['at']}, outside round {number}'s window ({format_time(rnd.opens_at)} to "
                  f"{format_time(rnd.closes_at)})")
         credential = ballot.get("credential")
-        entry = self.credentials.get(credential) if isinstance(credential, str) else None
-        if entry is None or not isinstance(credential, str):
+        listed = self.credentials.index(credential)
+        if listed is None or not isinstance(credential, str):
             fail("ballots", "unknown_credential", f"the credential {credential!r} is not on the published list")
             return None
+        entry = self.credentials.at(listed)
         layouts = rnd.context.layouts.get(entry.district, ())
         if not layouts:
             fail("ballots", "no_contest_in_district", f"round {number} has no contest in the credential's district "
                                           f"{entry.district!r}")
             return None
-        if credential in rnd.last and not self._definition().revote:
+        if rnd.last.has(listed) and not self._definition().revote:
             fail("ballots", "revote_forbidden", "this credential votes a second time, and the election does not "
                                                 "allow voting again")
-        rnd.last[credential] = LastBallot(index, tracking)
+        rnd.last.put(listed, index, tracking)
         rnd.cast += 1
         return BallotJob(rnd.context, index, tracking, entry.district, ballot_json)
 
@@ -775,7 +787,9 @@ class Verifier:
                                                        f"closed at {p['at']}", index, kind)
         if at < rnd.closes_at:
             districts = {self._definition().contest(c).district for c in rnd.contests}
-            waiting = sum(1 for c, e in self.credentials.items() if e.district in districts and c not in rnd.last)
+            credentials = self.credentials
+            waiting = sum(1 for i in range(len(credentials))
+                          if credentials.at(i).district in districts and not rnd.last.has(i))
             if waiting:
                 self._fail("rounds", "round_closed_early",
                            f"round {rnd.number} closed before its deadline while {waiting} credential(s) of its "
@@ -821,7 +835,7 @@ class Verifier:
     def _rows_of(self, rnd: Round, cid: str) -> int:
         """How many rows a ranked contest's ballots give: the credentials of its district that voted."""
         district = self._definition().contest(cid).district
-        return sum(1 for credential in rnd.last if self.credentials[credential].district == district)
+        return sum(1 for i in rnd.last.voted() if self.credentials.at(i).district == district)
 
     def _on_ballots_mixed(self, index: int, p: Mapping[str, Any]) -> None:
         """Check 12 (what needs the board's order): the round is closed and not being decrypted, the
@@ -965,12 +979,14 @@ class Verifier:
     def _second_pass(self, lines: Iterable[bytes]) -> None:
         """Reads the board again: adds the last ballot of every credential into its round's encrypted
         tally and, for a ranked contest, its row (spec §17.1); checks each mix against the list before it."""
-        counted: dict[int, tuple[Round, int]] = {}
+        # Board position -> the counted ballot's round and the place of its credential in the list,
+        # packed in 8 bytes a line (a dict took about 150 bytes a ballot).
+        counted = array("q", bytes(8 * (self.lines + 1)))
         for rnd in self.rounds.values():
             if rnd.closed is None:
                 continue
-            for credential, last in rnd.last.items():
-                counted[last.position] = (rnd, self.credentials[credential].weight)
+            for i in rnd.last.voted():
+                counted[rnd.last.position_of(i)] = rnd.number << 32 | (i + 1)
         sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.closed is not None}
         done = 0
         for index, line in enumerate(lines, start=FIRST_POSITION):
@@ -979,9 +995,11 @@ class Verifier:
             if index in self.mix_positions:
                 self._check_mix(index, line, *self.mix_positions[index])
                 continue
-            if index not in counted:
+            packed = counted[index] if index < len(counted) else 0
+            if not packed:
                 continue
-            rnd, weight = counted[index]
+            rnd = self.rounds[packed >> 32]
+            weight = self.credentials.at((packed & 0xFFFFFFFF) - 1).weight
             try:
                 selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight, keep=rnd.ranked)
                 for cid in rnd.ranked:
@@ -1041,7 +1059,7 @@ class Verifier:
         ceremony = self.ceremony
         keys_ = ceremony.verification_keys if ceremony else {}
         registered = self._registered()
-        max_weight = max((c.weight for c in self.credentials.values()), default=1)
+        max_weight = max((c.weight for c in self.credentials.distinct()), default=1)
         for _, rnd in sorted(self.rounds.items()):
             vector = self._guarded("decryption_shares", rnd, decryption_vector, rnd, self.out)
             shares = self._guarded("decryption_shares", rnd, check_decryption_shares, rnd, vector, self.fingerprint,
