@@ -30,6 +30,7 @@ from vybory.cli._common import DbOption, console, errors, open_service, refusals
 from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import RANKED_METHODS
+from vybory.text import say
 from vybory.verify import record
 from vybory.verify.heads import Head, heads_line, phase_of, read_heads
 from vybory.verify.lookup import (
@@ -41,6 +42,7 @@ from vybory.verify.lookup import (
 )
 from vybory.verify.receipt import ReceiptFinding, check_receipt, read_receipt
 from vybory.verify.report import Report, Status
+from vybory.verify.results import ResultsFile, ResultsFinding, check_results, read_results
 from vybory.verify.verifier import RecordFiles, verify_record
 
 EXPORT_BATCH = 2000
@@ -250,6 +252,24 @@ def print_witnessed(report: Report, *, anchored: bool) -> None:
                       "`--heads FILE`.", markup=False)
 
 
+def results_findings(path: Path, report: Report, results: ResultsFile) -> list[ResultsFinding]:
+    """A downloaded results file against the record at ``path`` (already verified as ``report``)."""
+    with open_record(path) as files:
+        if files.events is None:
+            return [ResultsFinding("results_head", say("the record has no board to compare the results file with"))]
+        return check_results(files.events(), report.fingerprint, results)
+
+
+def print_results(findings: list[ResultsFinding]) -> None:
+    if not findings:
+        console.print("[green]The results file copies the record's declared outcomes exactly.[/]")
+        return
+    console.print("[bold red]The results file does NOT say what the record says:[/]")
+    for f in findings:
+        console.print(f"  [bold]{f.code}[/]: ", end="")
+        console.print(str(f.message), markup=False)
+
+
 def print_report(report: Report) -> None:
     console.print(f"Election [bold]{report.election or '?'}[/]  fingerprint {report.fingerprint or '?'}")
     console.print(f"{report.events} events, {report.ballots} ballots, head {report.head}")
@@ -372,6 +392,10 @@ def register(app: typer.Typer) -> None:
         heads: Annotated[Path | None, typer.Option("--heads", metavar="FILE",
                                                    help="A heads file published elsewhere (lines of position, "
                                                         "hash, phase): the record must hold every head.")] = None,
+        results: Annotated[Path | None, typer.Option("--results", metavar="FILE",
+                                                     help="A results file downloaded from the server "
+                                                          "(results.json): it must copy the record's declared "
+                                                          "outcomes exactly, leaving none out.")] = None,
     ) -> None:
         """Check the whole record: chain, definition, key ceremony, every ballot, tallies, decisions."""
         try:
@@ -381,21 +405,34 @@ def register(app: typer.Typer) -> None:
                     given = read_heads(heads.read_bytes(), source=str(heads))
                 except OSError as exc:
                     raise InvalidInput(f"the heads file cannot be read: {exc.strerror}", field="heads") from None
+            downloaded = None
+            if results is not None:
+                try:
+                    downloaded = read_results(results.read_bytes())
+                except OSError as exc:
+                    raise InvalidInput(f"the results file cannot be read: {exc.strerror}", field="results") from None
             report = run_verification(path, workers=workers, dask=dask, published_head=head,
                                       expected_fingerprint=fingerprint,
                                       progress=not as_json and errors.is_terminal, heads=given)
+            compared = None if downloaded is None else results_findings(path, report, downloaded)
         except RecordUnreadable as exc:
             _unreadable(exc, as_json)
         except InvalidInput as exc:
-            errors.print(f"[bold red]Bad input[/] ({exc.code}): ", end="")
+            errors.print(f"[bold red]Bad input[/] ({exc.code}, {exc.field}): ", end="")
             errors.print(str(exc), markup=False)
             raise typer.Exit(2) from None
         if as_json:
-            print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+            answer = report.to_json()
+            if compared is not None:
+                answer["results"] = {"matches": not compared,
+                                     "findings": [{"code": f.code, "message": str(f.message)} for f in compared]}
+            print(json.dumps(answer, indent=2, ensure_ascii=False))
         else:
             print_report(report)
             print_witnessed(report, anchored=head is not None or heads is not None)
-        raise typer.Exit(0 if report.ok else 1)
+            if compared is not None:
+                print_results(compared)
+        raise typer.Exit(0 if report.ok and not compared else 1)
 
     @app.command("heads")
     def heads_command(

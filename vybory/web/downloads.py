@@ -14,9 +14,8 @@ import io
 from typing import Any
 
 from vybory.model.board import EventKind
+from vybory.verify.results import RESULTS_FORMAT, RESULTS_VERSION
 
-RESULTS_FORMAT = "vybory-results"
-RESULTS_VERSION = 1
 CSV_COLUMNS = ("round", "contest", "title", "district", "kind", "status", "selection", "votes",
                "votes_last_count", "elected", "runoff", "event_position", "event_hash")
 
