@@ -191,6 +191,21 @@ fn decode_ciphertext(ct: &[u8]) -> PyResult<(RistrettoPoint, RistrettoPoint)> {
     Ok((decode_or_raise(&ct[..32], "ciphertext sum")?, decode_or_raise(&ct[32..], "ciphertext sum")?))
 }
 
+impl CiphertextSums {
+    fn add_points(&mut self, points: &[(RistrettoPoint, RistrettoPoint)], w: Scalar) {
+        let one = w == Scalar::ONE;
+        for (i, (alpha, beta)) in points.iter().enumerate() {
+            if one {
+                self.alphas[i] += alpha;
+                self.betas[i] += beta;
+            } else {
+                self.alphas[i] += alpha * w;
+                self.betas[i] += beta * w;
+            }
+        }
+    }
+}
+
 #[pymethods]
 impl CiphertextSums {
     #[new]
@@ -210,16 +225,7 @@ impl CiphertextSums {
         }
         let w = scalar(weight)?;
         let decoded = ciphertexts.iter().map(|ct| decode_ciphertext(ct)).collect::<PyResult<Vec<_>>>()?;
-        let one = w == Scalar::ONE;
-        for (i, (alpha, beta)) in decoded.into_iter().enumerate() {
-            if one {
-                self.alphas[i] += alpha;
-                self.betas[i] += beta;
-            } else {
-                self.alphas[i] += alpha * w;
-                self.betas[i] += beta * w;
-            }
-        }
+        self.add_points(&decoded, w);
         Ok(())
     }
 
@@ -228,17 +234,7 @@ impl CiphertextSums {
         if decoded.points.len() > self.alphas.len() {
             return Err(PyValueError::new_err("more ciphertexts than slots"));
         }
-        let w = scalar(weight)?;
-        let one = w == Scalar::ONE;
-        for (i, (alpha, beta)) in decoded.points.iter().enumerate() {
-            if one {
-                self.alphas[i] += alpha;
-                self.betas[i] += beta;
-            } else {
-                self.alphas[i] += alpha * w;
-                self.betas[i] += beta * w;
-            }
-        }
+        self.add_points(&decoded.points, scalar(weight)?);
         Ok(())
     }
 
@@ -284,7 +280,7 @@ fn point_from_hex(text: &str) -> Option<RistrettoPoint> {
 /// which names what is wrong).
 #[pyfunction]
 fn decode_ciphertexts_hex(components: Vec<String>) -> Option<DecodedCiphertexts> {
-    if components.len() % 2 != 0 {
+    if !components.len().is_multiple_of(2) {
         return None;
     }
     let points = components

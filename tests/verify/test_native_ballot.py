@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tamper import bump, record_files, resign
+from test_chunked import jobs_of
 
 from vybory import protocol
 from vybory.crypto import backend
 from vybory.crypto.elgamal import CiphertextSums
 from vybory.crypto.group import ORDER
 from vybory.errors import VyboryError
-from vybory.verify import verify_record
 from vybory.verify.jobs import BallotJob, BallotVerdict, _shape, check_ballot_job, check_ballot_jobs
 from vybory.verify.lines import canonical
 from vybory.verify.tally import TallySum
@@ -33,23 +33,11 @@ from vybory.verify.tally import TallySum
 pytestmark = pytest.mark.skipif(not backend.native_available(), reason="needs the native backend")
 
 
-def _jobs(files: Any) -> list[BallotJob]:
-    seen: list[BallotJob] = []
-
-    def collect(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
-        for job in jobs:
-            seen.append(job)
-            yield check_ballot_job(job)
-
-    verify_record(files, checker=collect)
-    return seen
-
-
 @pytest.fixture(scope="module")
 def jobs_and_secrets(exported: Any) -> tuple[list[BallotJob], dict[str, Any]]:
     secrets = {protocol.public_credential(s).to_hex(): s for group in exported.election.credentials.values()
                for s in group}
-    return _jobs(record_files(exported.files)), secrets
+    return jobs_of(record_files(exported.files)), secrets
 
 
 def _on(name: str, job: BallotJob) -> BallotVerdict:
