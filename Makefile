@@ -53,6 +53,7 @@ bench: setup booth
 	$(PY) bench/crypto.py
 	$(PY) bench/count.py
 	$(PY) bench/mix.py
+	$(PY) bench/shuffle.py
 	$(PY) bench/service.py
 	$(PY) bench/verify.py
 	$(PY) bench/native.py
