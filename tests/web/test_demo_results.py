@@ -59,7 +59,7 @@ def test_the_ranked_results_read_round_by_round(demo: str, browser: Any, snap: A
             box = chart.bounding_box()
             assert box is not None and box["width"] <= SIZES[size]["width"]
         # The tie for the exclusion, and the draw that settled it, said in the page's language.
-        tie = {"en": "were tied on 2 votes", "ru": "набрали поровну"}[lang]
+        tie = {"en": "were tied on 2 votes, the fewest", "ru": "набрали поровну — по 2 голоса, меньше всех"}[lang]
         assert tie in page.content(), tie
         # The table scrolls inside its own focusable region, never the page.
         region = page.locator("[role=region]:has(table.counts-by-round)")

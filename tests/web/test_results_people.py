@@ -46,7 +46,7 @@ def test_a_tie_a_rejected_motion_the_summary_and_the_downloads(page: Any, live_s
     article = page.locator("#result-1-chair")
     [tie] = article.locator("p.tie").all_inner_texts()
     seed = contest_seed(e.state().definition, "chair", 1).hex()
-    assert "Zaitsev and Жукова were tied on 1 votes for a place in the runoff" in tie
+    assert "Zaitsev and Жукова were tied on 1 vote for a place in the runoff" in tie
     assert f"{second} went to the runoff" in tie and "published draw" in tie and seed in tie
     assert e.state().definition.seed in tie
     budget = page.locator("#result-1-budget")
@@ -60,7 +60,7 @@ def test_a_tie_a_rejected_motion_the_summary_and_the_downloads(page: Any, live_s
 
     page.goto(live_server(f"/elections/{SLUG}/results?lang=ru"))
     ru = page.locator("#result-1-chair p.tie").inner_text()
-    assert "Zaitsev и Жукова набрали поровну" in ru and seed in ru
+    assert "Zaitsev и Жукова набрали поровну — по 1 голосу" in ru and seed in ru
     assert page.locator("#result-1-budget p.decision").inner_text() == "Вопрос отклонён."
     assert page.locator("#result-1-budget table.counts th").first.inner_text() == "Ответ"
     snap(page, "results-tie-ru")

@@ -26,9 +26,9 @@ from vybory.errors import InvalidInput, Refused, VyboryError
 from vybory.model.board import Event, EventKind
 from vybory.model.layout import contest_seed
 from vybory.rules.notes import ranked_words
-from vybory.text import Text, say
+from vybory.text import Text, say, say_plural
 from vybory.web import charts
-from vybory.web.render import render, svg, translate
+from vybory.web.render import render, svg, tell, translate
 from vybory.web.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
@@ -629,15 +629,22 @@ def tie_words(request: Request, tie: dict[str, Any], counts: list[dict[str, Any]
             votes = values.pop()
             break
     purpose = tie["purpose"]
+    # The plural form follows the number of votes; a fraction of a vote (an STV count) takes the
+    # form of 2 ("2.5 votes", "2,5 голоса").
+    num = int(votes) if votes is not None and votes.isdigit() else 2
     if purpose == "runoff":
-        what = (translate(request, "%(tied)s were tied on %(votes)s votes for a place in the runoff; "
-                                   "%(chosen)s went to the runoff.", tied=tied, votes=votes, chosen=chosen)
+        what = (tell(request, say_plural(
+                    "%(tied)s were tied on %(votes)s vote for a place in the runoff; %(chosen)s went to the runoff.",
+                    "%(tied)s were tied on %(votes)s votes for a place in the runoff; %(chosen)s went to the runoff.",
+                    num, tied=tied, votes=votes, chosen=chosen))
                 if votes is not None else
                 translate(request, "%(tied)s were tied for a place in the runoff; %(chosen)s went to the "
                                    "runoff.", tied=tied, chosen=chosen))
     elif purpose == "eliminate":
-        what = (translate(request, "%(tied)s were tied on %(votes)s votes, the fewest; %(chosen)s was "
-                                   "excluded.", tied=tied, votes=votes, chosen=chosen)
+        what = (tell(request, say_plural(
+                    "%(tied)s were tied on %(votes)s vote, the fewest; %(chosen)s was excluded.",
+                    "%(tied)s were tied on %(votes)s votes, the fewest; %(chosen)s was excluded.",
+                    num, tied=tied, votes=votes, chosen=chosen))
                 if votes is not None else
                 translate(request, "%(tied)s were tied for exclusion; %(chosen)s was excluded.", tied=tied,
                           chosen=chosen))
