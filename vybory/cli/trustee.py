@@ -215,12 +215,18 @@ def register(app: typer.Typer) -> None:
         that the tally is the sum of the round's ballots on the board and (with --heads) that the
         board still holds every head you witnessed."""
         service = service_for(db)
-        if heads is not None:
+        if heads is None:
+            state = service.state(slug)
+            ballots = None
+        else:
+            # The chain checked, the state rebuilt and the ballots summed all come from one reading.
             from vybory.protocol.witness import check_history
             from vybory.verify.heads import read_heads
 
-            check_history(service.iter_events(slug), read_heads(read_text(heads, "heads file"), source=str(heads)))
-        state = service.state(slug)
+            board = list(service.iter_events(slug))
+            check_history(board, read_heads(read_text(heads, "heads file"), source=str(heads)))
+            state = protocol.replay(board)
+            ballots = board
         trustee_id, secrets = load_key(key, state)
         if secrets.secret_share is None:
             secrets = protocol.trustee_secret_share(state, secrets)
@@ -231,7 +237,8 @@ def register(app: typer.Typer) -> None:
             if not tallied:
                 raise Refused("no round has an encrypted tally yet", field="round", code="no_tally")
             number = max(tallied)
-        ballots = service.events(slug, start=state.round(number).opened_position, kinds=["ballot_cast"])
+        if ballots is None:
+            ballots = service.events(slug, start=state.round(number).opened_position, kinds=["ballot_cast"])
         protocol.check_encrypted_tally(state, round=number, ballots=ballots)
         payload = protocol.compute_decryption_share(state, secrets, round=number, now=service.clock())
         posted = service.submit_decryption_share(slug, payload)

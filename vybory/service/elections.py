@@ -724,7 +724,7 @@ class ElectionService:
         subject must hold a seat now (a trustee replaced at a restart of the key ceremony no longer
         does) or be an organisation of the definition, whoever asks (the API, the commission's page
         or `vybory db add-user`)."""
-        self.check_login_subject(role, election, subject)
+        self._check_login_subject(role, election, subject)
         users.check_new_password(password)
         password_hash = users.hash_password(password)
         with self.database.transaction() as session:
@@ -732,7 +732,7 @@ class ElectionService:
             users.create_user(session, username, password, role, election_id=election_id, subject=subject,
                               now=self.clock(), password_hash=password_hash)
 
-    def check_login_subject(self, role: str, election: str | None, subject: str | None) -> None:
+    def _check_login_subject(self, role: str, election: str | None, subject: str | None) -> None:
         """Refuses a trustee or organisation login without its election and subject, or for a subject
         that is not this election's; and a subject on any other login."""
         if role not in ("trustee", "organisation"):

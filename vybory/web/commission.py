@@ -523,16 +523,33 @@ async def restart_keys(
     csrf_token: Annotated[str, Form()] = "",
     statement: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    return await _post_signed(
+        request, slug, csrf_token, statement, "statement",
+        say("choose the signed restart (the file `vybory election restart-keys --out` wrote)"),
+        lambda service, signed: service.restart_key_ceremony(slug, signed), "keys_restarted", "keys")
+
+
+async def _post_signed(
+    request: Request,
+    slug: str,
+    csrf_token: str,
+    upload: UploadFile | None,
+    field: str,
+    missing: str,
+    post: Callable[[ElectionService, dict[str, Any]], object],
+    done: str,
+    anchor: str,
+) -> Response:
+    """Posts a statement the commission (or the credential authority) signed on its own machine and
+    uploads as a file: the service checks the signature, so the page trusts nothing in it."""
     page_login(request, "commission", slug)
     check_form(request, csrf_token)
     try:
-        text = await read_required_upload(
-            statement, "statement", say("choose the signed restart (the file `vybory election restart-keys --out` wrote)")
-        )
-        service_of(request).restart_key_ceremony(slug, signed_statement(text, "statement"))
+        text = await read_required_upload(upload, field, missing)
+        post(service_of(request), signed_statement(text, field))
     except VyboryError as error:
         return manage_page(request, slug, error=error, status_code=status_of(error))
-    return RedirectResponse(f"/commission/elections/{slug}?done=keys_restarted#keys", status_code=303)
+    return RedirectResponse(f"/commission/elections/{slug}?done={done}#{anchor}", status_code=303)
 
 
 def signed_statement(text: str, what: str) -> dict[str, Any]:
@@ -556,7 +573,7 @@ async def publish_roll(
     check_form(request, csrf_token)
     try:
         text = await read_required_upload(
-            statement, "statement", "choose the signed roll (the file `vybory roll sign` wrote)"
+            statement, "statement", say("choose the signed roll (the file `vybory roll sign` wrote)")
         )
         roll_text = await read_upload(roll, "roll")
         service_of(request).publish_roll(
@@ -577,16 +594,10 @@ async def answer_roll_complaints(
     csrf_token: Annotated[str, Form()] = "",
     statement: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    page_login(request, "commission", slug)
-    check_form(request, csrf_token)
-    try:
-        text = await read_required_upload(
-            statement, "statement", say("choose the signed answer (the file `vybory roll answer --out` wrote)")
-        )
-        service_of(request).answer_roll_complaints(slug, signed_statement(text, "statement"))
-    except VyboryError as error:
-        return manage_page(request, slug, error=error, status_code=status_of(error))
-    return RedirectResponse(f"/commission/elections/{slug}?done=roll_answered#roll-complaints", status_code=303)
+    return await _post_signed(
+        request, slug, csrf_token, statement, "statement",
+        say("choose the signed answer (the file `vybory roll answer --out` wrote)"),
+        lambda service, signed: service.answer_roll_complaints(slug, signed), "roll_answered", "roll-complaints")
 
 
 @router.post("/commission/elections/{slug}/credentials", response_class=HTMLResponse)
@@ -596,18 +607,10 @@ async def publish_credentials(
     csrf_token: Annotated[str, Form()] = "",
     credentials: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    page_login(request, "commission", slug)
-    check_form(request, csrf_token)
-    try:
-        text = await read_required_upload(
-            credentials, "credentials", "choose the signed list of public credentials (credentials.json)"
-        )
-        service_of(request).publish_credentials(slug, signed_statement(text, "credentials"))
-    except VyboryError as error:
-        return manage_page(request, slug, error=error, status_code=status_of(error))
-    return RedirectResponse(
-        f"/commission/elections/{slug}?done=credentials#credentials", status_code=303
-    )
+    return await _post_signed(
+        request, slug, csrf_token, credentials, "credentials",
+        say("choose the signed list of public credentials (credentials.json)"),
+        lambda service, signed: service.publish_credentials(slug, signed), "credentials", "credentials")
 
 
 @router.post("/commission/elections/{slug}/open", response_class=HTMLResponse)
