@@ -30,6 +30,7 @@ from vybory.verify.jobs import BallotJob, BallotVerdict, _shape, check_ballot_jo
 from vybory.verify.lines import canonical
 from vybory.verify.tally import TallySum
 
+
 @pytest.fixture(scope="module", autouse=True)
 def native() -> None:
     """These tests compare the native reader with the ordinary check: without the native backend
