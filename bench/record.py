@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/record.py [--ballots 10000,100000] [--districts 1143] [--folder DIR]
                                      [--workers W] [--skip-dask] [--backends sodium,native]
+                                     [--results FILE]
 
 For each size N it writes (once; kept in ``--folder``, default ``bench/out/``) the record of an
 election of the 1937 shape: ``--districts`` single-seat districts (default 1143, fewer when N is
@@ -15,10 +16,17 @@ Then it runs the verifier as an auditor would, ``vybory verify RECORD`` in a fre
 once with ``--workers W`` (local cores), once with ``--dask ADDRESS`` on a
 ``distributed.LocalCluster`` of W single-threaded worker processes started here (the same code
 that runs on a real cluster: give the scheduler's address instead). It prints for each: the
-wall-clock time, ballots per second, the peak resident memory of the verifying process (the
-one that reads the record; the workers hold a bounded number of ballots each), and how the
-time and memory grow from the smallest size given (per-ballot cost as a ratio to the smallest
-run's: 1.00 is linear).
+wall-clock time, ballots per second, the CPU seconds of the verifying processes, the peak
+resident memory of the verifying process (the one that reads the record; the workers hold a
+bounded number of ballots each) and of the whole process tree (that process, its workers and,
+for Dask, the cluster's worker processes: the sum of their resident sets, sampled every 0.2 s),
+the load average before and after, and how the time grows from the smallest size measured (the
+per-ballot cost as a ratio to the smallest run's: 1.00 is linear).
+
+Each run's figures are printed as soon as it ends and saved at once in ``--results`` (default
+``bench/results/record.json``, with a Markdown table beside it): a run replaces the earlier
+one of the same size and way, the others are kept, so a stopped run loses nothing that ended
+and sizes measured on different days stay in one table.
 
 With ``--backends sodium,native`` it also runs ``vybory verify RECORD --workers 1`` once per
 crypto backend (``VYBORY_BACKEND``), alternately, and prints the CPU seconds of each verifying
@@ -35,9 +43,10 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +69,7 @@ from electionkit import (
 )
 
 from vybory import protocol
+from vybory.crypto.backend import native_available
 from vybory.model.board import Event, EventKind, next_event
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import parse_definition
@@ -68,6 +78,7 @@ from vybory.verify import record as record_files
 
 VYBORY = Path(sys.executable).parent / "vybory"
 OUT = Path(__file__).resolve().parent / "out"
+RESULTS = Path(__file__).resolve().parent / "results" / "record.json"
 CANDIDATES = ("Ivanov", "Petrova")
 
 
@@ -152,8 +163,9 @@ def _encrypt(job: tuple[int, int, str, str]) -> bytes:
     return canonical_json(ballot.to_json())
 
 
-def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
-    """Writes the record of ``ballots`` voters in ``districts`` districts to ``path`` (a zip)."""
+def generate(path: Path, ballots: int, districts: int, workers: int) -> dict[str, Any]:
+    """Writes the record of ``ballots`` voters in ``districts`` districts to ``path`` (a zip);
+    returns its size, events and the seconds it took."""
     started = time.perf_counter()
     definition = parse_definition(definition_text(districts))
     now = T0
@@ -222,23 +234,175 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> None:
         })
         archive.writestr(record_files.MANIFEST, json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n")
     os.replace(temporary, path)
-    print(f"  written {path} ({path.stat().st_size / 1e6:.0f} MB, {board.count} events) in "
-          f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    print(f"  written {path} ({path.stat().st_size / 1e6:.0f} MB, {board.count} events) in {seconds:.0f} s",
+          file=sys.stderr)
+    return {"seconds": round(seconds, 1), "mb": round(path.stat().st_size / 1e6, 1), "events": board.count}
 
 
-def verify(path: Path, options: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process and
-    its workers), peak RSS (MB), and it must pass."""
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> the pids of its children, from /proc."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            tree.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry.name))
+    return tree
+
+
+def _tree(roots: Sequence[int]) -> list[int]:
+    """``roots`` and all their descendants, each once."""
+    children, found, todo = _children(), set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, ()))
+    return sorted(found)
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each of ``pids`` has used so far."""
+    used = {}
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        used[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return used
+
+
+def _pids() -> tuple[int, int]:
+    """This process's pid and its parent's (run on each Dask worker: the worker and its nanny)."""
+    return os.getpid(), os.getppid()
+
+
+class TreeMemory:
+    """Samples the summed resident memory of a process tree every ``interval`` seconds."""
+
+    def __init__(self, roots: list[int], interval: float = 0.2):
+        self.roots, self.interval, self.peak = roots, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.roots)))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
+           also: Sequence[int] = ()) -> dict[str, Any]:
+    """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process, its
+    workers and the processes ``also``, e.g. a cluster's workers), peak RSS (MB) of the verifying
+    process and of the tree (it, its descendants, ``also``), the load average before and after;
+    it must pass."""
+    before = _cpu(_tree(also))
+    load = os.getloadavg()
     started = time.perf_counter()
     process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, env=env)
+    memory = TreeMemory([process.pid, *also])
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    tree_peak = memory.stop()
+    after = _cpu(list(before))
     output = process.stdout.read().decode() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"vybory verify {' '.join(options)} failed on {path}:\n{output[-2000:]}")
-    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+    cpu = usage.ru_utime + usage.ru_stime + sum(after[pid] - before[pid] for pid in after)
+    return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "tree_rss_mb": round(max(tree_peak, usage.ru_maxrss * 1024) / 2**20, 1),
+            "load_before": [round(x, 2) for x in load], "load_after": [round(x, 2) for x in os.getloadavg()]}
+
+
+class Results:
+    """The figures saved so far (``record.json``), each run written as soon as it ends."""
+
+    def __init__(self, path: Path, command: str):
+        self.path, self.command = path, command
+        self.data: dict[str, Any] = {"runs": [], "generated": []}
+        if path.exists():
+            self.data = json.loads(path.read_text())
+
+    def _put(self, table: str, row: dict[str, Any], key: tuple[str, ...]) -> None:
+        rows = [r for r in self.data.setdefault(table, []) if tuple(r.get(k) for k in key) !=
+                tuple(row[k] for k in key)]
+        self.data[table] = sorted([*rows, row], key=lambda r: tuple(r[k] for k in key))
+        self.data["cores"] = os.cpu_count()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.partial")
+        temporary.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        os.replace(temporary, self.path)
+        self.path.with_suffix(".md").write_text(table_text(self.data["runs"]))
+
+    def generated(self, ballots: int, districts: int, figures: dict[str, Any], workers: int) -> None:
+        self._put("generated", {"ballots": ballots, "districts": districts, "workers": workers, **figures,
+                                "load_after": [round(x, 2) for x in os.getloadavg()], "command": self.command,
+                                "at": datetime.now(UTC).isoformat(timespec="seconds")}, ("ballots",))
+
+    def run(self, ballots: int, districts: int, way: str, workers: int, backend: str, figures: dict[str, Any]) -> None:
+        self._put("runs", {"ballots": ballots, "districts": districts, "way": way, "workers": workers,
+                           "backend": backend, **figures, "command": self.command,
+                           "at": datetime.now(UTC).isoformat(timespec="seconds")}, ("way", "ballots"))
+
+
+WAYS = {"local": "local processes", "dask": "Dask LocalCluster"}
+
+
+def run_line(run: dict[str, Any], base: dict[str, Any] | None) -> str:
+    """One run's figures on a line, with its per-ballot time as a ratio to ``base``'s."""
+    n = run["ballots"]
+    linear = "" if base is None else (f", s/ballot {(run['seconds'] / n) / (base['seconds'] / base['ballots']):.2f}x "
+                                      f"the {base['ballots']}-ballot run's")
+    return (f"{n:9d} ballots, {WAYS.get(run['way'], run['way'])} ({run['workers']} workers, {run['backend']}): "
+            f"{run['seconds']:.1f} s, {n / run['seconds']:.1f} ballots/s, {run['cpu_s']:.1f} CPU s "
+            f"({run['cpu_s'] / n * 1e3:.2f} ms a ballot), peak RSS {run['rss_mb']:.0f} MB (verifying process), "
+            f"{run['tree_rss_mb']:.0f} MB (process tree){linear}; load average {run['load_before'][0]:.1f} "
+            f"before, {run['load_after'][0]:.1f} after")
+
+
+def table_text(runs: list[dict[str, Any]]) -> str:
+    """The saved runs as a Markdown table, each way's per-ballot time against its smallest run."""
+    smallest: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        if r["way"] not in smallest or r["ballots"] < smallest[r["way"]]["ballots"]:
+            smallest[r["way"]] = r
+    header = ("| ballots | districts | way | workers | seconds | ballots/s | CPU ms a ballot | s/ballot × smallest "
+              "| peak RSS, verifying process (MB) | peak RSS, process tree (MB) | load average before / after |")
+    lines = [header,
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(runs, key=lambda r: (r["ballots"], r["way"])):
+        base = smallest[r["way"]]
+        lines.append(f"| {r['ballots']:,} | {r['districts']:,} | {WAYS.get(r['way'], r['way'])} | {r['workers']} | "
+                     f"{r['seconds']:.1f} | {r['ballots'] / r['seconds']:.1f} | {r['cpu_s'] / r['ballots'] * 1e3:.2f} "
+                     f"| {(r['seconds'] / r['ballots']) / (base['seconds'] / base['ballots']):.2f} | "
+                     f"{r['rss_mb']:.0f} | {r['tree_rss_mb']:.0f} | {r['load_before'][0]:.1f} / "
+                     f"{r['load_after'][0]:.1f} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -250,10 +414,12 @@ def main() -> None:
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-local", action="store_true", help="no run on every local core")
     parser.add_argument("--backends", default="", help="e.g. sodium,native: one-process CPU time per backend")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file the figures are saved in")
     args = parser.parse_args()
     sizes = [int(n) for n in args.ballots.split(",")]
     args.folder.mkdir(parents=True, exist_ok=True)
-    rows = []
+    results = Results(args.results, " ".join(["bench/record.py", *sys.argv[1:]]))
+    backend = os.environ.get("VYBORY_BACKEND") or ("native" if native_available() else "sodium")
     cluster = client = None
     try:
         for n in sizes:
@@ -261,21 +427,32 @@ def main() -> None:
             path = args.folder / f"national-{n}-{districts}.zip"
             if not path.exists():
                 print(f"Generating {n} ballots in {districts} districts...", file=sys.stderr)
-                generate(path, n, districts, args.workers)
-            runs = {} if args.skip_local else {"local": verify(path, ["--workers", str(args.workers)])}
+                results.generated(n, districts, generate(path, n, districts, args.workers), args.workers)
+            ways: list[str] = [] if args.skip_local else ["local"]
             if args.backends:
                 per_backend(path, n, args.backends.split(","))
             if not args.skip_dask:
-                if cluster is None:
-                    from distributed import Client, LocalCluster
+                ways.append("dask")
+            for way in ways:
+                if way == "local":
+                    figures = verify(path, ["--workers", str(args.workers)])
+                else:
+                    if cluster is None:
+                        from distributed import Client, LocalCluster
 
-                    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=40)
-                    client = Client(cluster)
-                runs["dask"] = verify(path, ["--dask", cluster.scheduler_address])
-            if runs:
-                rows.append((n, districts, runs))
-                print_rows(rows, args.workers)
+                        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=40)
+                        client = Client(cluster)
+                    # The cluster's worker processes and their nannies.
+                    assert client is not None
+                    pids = {pid for pair in client.run(_pids).values() for pid in pair}
+                    figures = verify(path, ["--dask", cluster.scheduler_address], also=sorted(pids))
+                results.run(n, districts, way, args.workers, backend, figures)
+                runs = [r for r in results.data["runs"] if r["way"] == way]
+                base = min(runs, key=lambda r: r["ballots"])
+                saved = next(r for r in runs if r["ballots"] == n)
+                print(run_line(saved, None if base is saved else base), flush=True)
+        print(f"\nSaved in {args.results}:\n\n{table_text(results.data['runs'])}", flush=True)
     finally:
         if client is not None:
             client.close()
@@ -296,18 +473,6 @@ def per_backend(path: Path, ballots: int, backends: list[str]) -> dict[str, floa
         print(f"{ballots:9d} ballots: libsodium / native {cpu['sodium'] / cpu['native']:.2f}x (CPU time; load average "
               f"{os.getloadavg()[0]:.1f})", flush=True)
     return cpu
-
-
-def print_rows(rows: list[tuple[int, int, dict[str, dict[str, float]]]], workers: int) -> None:
-    base_n, _, base = rows[0]
-    print(f"\n{'ballots':>9} {'districts':>9} {'way':>6} {'seconds':>8} {'ballots/s':>9} {'peak RSS MB':>11} "
-          f"{'s/ballot x smallest':>19} {'RSS x smallest':>14}   ({workers} worker processes; load average "
-          f"{os.getloadavg()[0]:.1f})")
-    for n, districts, runs in rows:
-        for way, r in runs.items():
-            linear = (r["seconds"] / n) / (base[way]["seconds"] / base_n)
-            print(f"{n:9d} {districts:9d} {way:>6} {r['seconds']:8.1f} {n / r['seconds']:9.1f} "
-                  f"{r['rss_mb']:11.0f} {linear:19.2f} {r['rss_mb'] / base[way]['rss_mb']:14.2f}", flush=True)
 
 
 if __name__ == "__main__":

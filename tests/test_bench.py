@@ -3,10 +3,12 @@ is judged; the benchmarks themselves are not tests and `make test` never times a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,3 +43,51 @@ def test_metal_bench_prints_each_proof_against_its_raw_operations(tmp_path: Path
     for row in saved["proofs"]:
         assert row["sodium_us"] > 0 and row["raw_sodium_us"] > 0 and row["native_us"] > 0
     assert "× raw (≤ 1.15)" in out.stdout
+
+
+def _record_bench() -> Any:
+    """bench/record.py as a module (its figures are kept by ``Results``; ``TreeMemory`` samples)."""
+    spec = importlib.util.spec_from_file_location("record_bench", ROOT / "bench" / "record.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _figures(seconds: float) -> dict[str, Any]:
+    return {"seconds": seconds, "cpu_s": seconds * 2, "rss_mb": 100.0, "tree_rss_mb": 300.0,
+            "load_before": [1.0, 1.0, 1.0], "load_after": [2.0, 1.0, 1.0]}
+
+
+def test_the_record_bench_saves_each_run_as_it_ends_and_keeps_the_others(tmp_path: Path) -> None:
+    record = _record_bench()
+    path = tmp_path / "record.json"
+    first = record.Results(path, "bench/record.py --ballots 10000")
+    first.run(10000, 1143, "local", 2, "native", _figures(20.0))
+    # Saved at once: a run stopped after this loses nothing.
+    saved = json.loads(path.read_text())
+    assert [(r["ballots"], r["way"], r["seconds"]) for r in saved["runs"]] == [(10000, "local", 20.0)]
+    # A later invocation adds its sizes and replaces only the run of the same size and way.
+    later = record.Results(path, "bench/record.py --ballots 100000,10000")
+    later.run(100000, 1143, "local", 2, "native", _figures(400.0))
+    later.run(10000, 1143, "dask", 2, "native", _figures(30.0))
+    later.run(10000, 1143, "local", 2, "native", _figures(25.0))
+    runs = json.loads(path.read_text())["runs"]
+    assert sorted((r["ballots"], r["way"], r["seconds"]) for r in runs) == [
+        (10000, "dask", 30.0), (10000, "local", 25.0), (100000, "local", 400.0)]
+    assert all(r["command"] == "bench/record.py --ballots 100000,10000" for r in runs)
+    table = path.with_suffix(".md").read_text()
+    # 400 s for 100,000 ballots against 25 s for 10,000: 1.60 times the smallest run's cost a ballot.
+    row = next(line for line in table.splitlines() if line.startswith("| 100,000 "))
+    assert "| 400.0 | 250.0 |" in row and "| 1.60 |" in row and "| 1.0 / 2.0 |" in row
+
+
+def test_the_record_bench_measures_the_memory_of_a_whole_process_tree() -> None:
+    record = _record_bench()
+    # A parent holding little starts a child that holds 200 MB: the tree's peak counts the child.
+    child = "import time; block = bytearray(200 * 2**20); time.sleep(1.5)"
+    script = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    memory = record.TreeMemory([parent.pid], interval=0.05)
+    parent.wait(timeout=60)
+    assert memory.stop() >= 200 * 2**20
