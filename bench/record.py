@@ -332,7 +332,8 @@ def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
     output = process.stdout.read().decode() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"vybory verify {' '.join(options)} failed on {path}:\n{output[-2000:]}")
+        raise SystemExit(f"vybory verify {' '.join(options)} failed on {path} (exit status {process.returncode}):\n"
+                         f"{output[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime + sum(after[pid] - before[pid] for pid in after)
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1),
             "tree_rss_mb": round(max(tree_peak, usage.ru_maxrss * 1024) / 2**20, 1),
