@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,99 @@ def test_the_progress_counts_every_record_read(case: str) -> None:
     told: list[int] = []
     count = count_rctab(DATA / case / f"{case}_config.json", progress=told.append)
     assert sum(told) == count.ballots and all(n >= 0 for n in told)
+
+
+# --- the per-round report of a count (outputSettings.generateCdfJson) ---------------------------
+
+ROUND_REPORTS = ["aliases_cdf_json", "batch_example", "precinct_example", "test_set_0_skipped_first_choice",
+                 "test_set_1_exhaust_at_overvote", "test_set_2_overvote_skip_to_next",
+                 "test_set_3_skipped_choice_exhaust", "test_set_4_skipped_choice_next",
+                 "test_set_5_two_skipped_choice_exhaust", "test_set_6_duplicate_exhaust",
+                 "test_set_7_duplicate_skip_to_next", "test_set_8_multi_cdf",
+                 "test_set_multi_winner_fractional_threshold", "test_set_multi_winner_whole_threshold"]
+
+
+@pytest.mark.parametrize("case", ROUND_REPORTS)
+def test_the_round_report_is_rctabs_byte_for_byte(case: str, tmp_path: Path) -> None:
+    """Every RCTab test contest whose configuration sets generateCdfJson: ``vybory count
+    --output`` writes RCTab's report, each record's snapshot after every round (whom it
+    counts for, at what fraction, which positions are allocable), but for the date and the
+    writing program. (RCTab's batch_example file has one ``}]`` its printer never writes
+    — edited by hand; RCTab's own test compares it parsed.)"""
+    folder = DATA / case
+    result = CliRunner().invoke(app, ["count", "--rules", str(folder / f"{case}_config.json"),
+                                      "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [written] = tmp_path.glob("*_cdf_cvr.json")
+    ours = written.read_text(encoding="utf-8")
+    expected = gzip.decompress((folder / f"{case}_expected_cdf_cvr.json.gz").read_bytes()).decode()
+    want = json.loads(expected)
+    assert json.loads(ours)["CVR"] == want["CVR"]
+    date = json.loads(ours)["GeneratedDate"]
+    expected = (expected.replace(want["GeneratedDate"], date).replace("}],", "} ],")
+                .replace('"Application" : "RCTab"', '"Application" : "vybory"')
+                .replace('"Manufacturer" : "Bright Spots"', '"Manufacturer" : "vybory"'))
+    assert ours == expected.rstrip("\n") + "\n"
+
+
+@pytest.mark.parametrize("case", ["test_set_multi_winner_fractional_threshold", "precinct_example",
+                                  "test_set_6_duplicate_exhaust", "test_set_1_exhaust_at_overvote"])
+def test_the_shares_add_up_to_each_rounds_tally(case: str, tmp_path: Path) -> None:
+    """Round by round, the ballots' shares for each candidate still in the count add up to
+    its tally; a winner's kept shares are at least its later tallies (the rest is residual
+    surplus); no ballot is worth more than one vote. So the report says where every vote of
+    the summary is."""
+    config = DATA / case / f"{case}_config.json"
+    assert count_rctab(config).cdf is None  # written with the reports only, into --output
+    count = count_rctab(config, audit=tmp_path)
+    assert count.cdf is not None and len(count.cdf.records) == count.ballots
+    [tabulation] = count.passes
+    for r in tabulation.rounds:
+        held: dict[str, Decimal] = {}
+        for _, _, cvr in count.cdf.records:
+            shares = tabulation.allocation(cvr, r.number)
+            assert sum((v for _, v in shares), Decimal(0)) <= 1
+            for name, value in shares:
+                held[name] = held.get(name, Decimal(0)) + value
+        earlier = {w for p in tabulation.rounds[:r.number - 1] for w in p.elected}
+        for name, votes in r.tally.items():
+            if name in earlier:
+                assert held[name] >= votes, (r.number, name)
+            else:
+                assert held.get(name, Decimal(0)) == votes, (r.number, name)
+        assert set(held) <= set(r.tally) | earlier
+
+
+def test_each_pass_of_multi_pass_irv_has_its_report(tmp_path: Path) -> None:
+    """multiPassIrv: one report per pass (``<contest>_<pass>_cdf_cvr.json``), each with that
+    pass's rounds, as RCTab writes one with each pass's summaries."""
+    config = copy_case(tmp_path, "sequential_with_batch")
+    edit_config(config, lambda c: c["outputSettings"].update(generateCdfJson=True))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["count", "--rules", str(config), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    reports = sorted(out.glob("*_cdf_cvr.json"))
+    assert [p.name[-15:] for p in reports] == ["_1_cdf_cvr.json", "_2_cdf_cvr.json", "_3_cdf_cvr.json"]
+    summaries_ = [json.loads(p.read_text()) for p in sorted(out.glob("*_detailed_report.json"))]
+    for report, summary in zip(reports, summaries_, strict=True):
+        data = json.loads(report.read_text())
+        rounds = len(summary["results"])
+        for record in data["CVR"]:
+            assert len(record["CVRSnapshot"]) == rounds + 1
+            assert record["CurrentSnapshotId"].endswith(f"-round-{rounds}")
+        # the pass's winner holds the last round's ballots it counts for, allocable
+        winner = next(a["elected"] for a in summary["results"][-1]["tallyResults"] if "elected" in a)
+        last = summary["results"][-1]["tally"][winner]
+        allocable = sum(1 for record in data["CVR"]
+                        for s in record["CVRSnapshot"][-1]["CVRContest"][0]["CVRContestSelection"]
+                        if s["ContestSelectionId"] == selection_id(winner)
+                        for p in s["SelectionPosition"] if p["IsAllocable"] == "yes")
+        assert Decimal(allocable) == Decimal(last)
+
+
+def test_no_round_report_without_the_setting(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["count", "--rules", str(DATA / "sequential_with_batch" /
+                                                              "sequential_with_batch_config.json"),
+                                      "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert not list(tmp_path.glob("*cdf*")) and list(tmp_path.glob("*_detailed_report.json"))

@@ -177,6 +177,21 @@ def test_continue_until_two_keeps_eliminating_after_a_majority() -> None:
     assert outcome.rounds[-1].elected == ["A"]
 
 
+def test_a_batch_that_would_leave_one_candidate_falls_back_with_continue_until_two() -> None:
+    """RCTab's runBatchElimination: when the largest batch (C, D and B: 0 + 0 + 2 < 3) would
+    leave A alone, the next smaller one (C, D: 0 < 2) goes, and B and A stay to the last."""
+    ballots = [B("A", weight=3), B("B", weight=2)]
+    outcome = irv(CANDS, ballots, batch_elimination=True, continue_until_two=True)
+    assert [r.eliminated for r in outcome.rounds] == [[], ["C", "D"]]
+    assert outcome.rounds[-1].counts == {"A": 3, "B": 2} and outcome.winners == ["A"]
+    # without continue_until_two the largest batch goes at once
+    assert irv(CANDS, ballots, batch_elimination=True).rounds[0].elected == ["A"]
+    three = irv(CANDS, [B("A", weight=4), B("B", weight=1), B("C", weight=1)], batch_elimination=True,
+                continue_until_two=True)
+    # the largest (B, C, D: 0 + 1 + 1 < 4) would leave A alone; the smaller (D alone) is no batch
+    assert [r.eliminated for r in three.rounds][:2] == [[], ["D"]]
+
+
 def test_minimum_votes_and_undeclared_write_ins() -> None:
     ballots = [B("A", weight=5), B("B", weight=4), B("C", weight=1), B("D", "B", weight=2)]
     low = irv(CANDS, ballots, minimum_votes=3)

@@ -119,6 +119,17 @@ def ciphertext_resigned(events: Events) -> list[Expect]:
     return [expect_ballot(events, e, code="bad_selection_proof")]
 
 
+def ciphertext_upper_case(events: Events) -> list[Expect]:
+    """A counted ballot's ciphertext in upper-case hex, signed again: the verifier does not keep it
+    from the first pass and reads it from the board again, where the tally cannot take it."""
+    e = counted_ballot(events)
+    ballot = e["payload"]["ballot"]
+    ct = ballot["contests"][0]["selections"][0]["ciphertext"]
+    ct["alpha"] = ct["alpha"].upper()
+    resign(ballot, SECRETS[ballot["credential"]])
+    return [expect_ballot(events, e), Expect("encrypted_tally", line_of(events, e), None, "ballot_unreadable")]
+
+
 def commitment(events: Events) -> list[Expect]:
     e = find(events, "dkg_commitments", lambda e: e["payload"]["trustee"] == 2)
     reveal = e["payload"]["reveal"]
@@ -227,6 +238,7 @@ TAMPERS: dict[str, Callable[[Events], list[Expect]]] = {
     "selection proof response, signed again": proof_response_resigned,
     "range proof response, signed again": range_proof_response_resigned,
     "ciphertext, signed again": ciphertext_resigned,
+    "ciphertext in upper-case hex, signed again": ciphertext_upper_case,
     "DKG commitment": commitment,
     "ballot signature": signature,
     "credential in the list": credential_in_list,

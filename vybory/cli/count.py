@@ -43,7 +43,7 @@ from vybory.cli.rctab import (
     to_outcome,
     write_reports,
 )
-from vybory.cli.rctab_cdf import cdf_text, convert_to_cdf
+from vybory.cli.rctab_cdf import cdf_text, convert_to_cdf, write_round_cdf
 from vybory.cli.render import after_rounds, format_number, rounds_table, summary
 from vybory.errors import InvalidDefinition, InvalidInput, VyboryError
 from vybory.rules.base import Contest, RankedBallot
@@ -80,8 +80,9 @@ def count_command(
                                                "a CDF JSON report, as RCTab's Convert to CDF",
                                                show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", help="RCTab count: also write RCTab's summary "
-                                                "JSON and CSV (per pass, per precinct) and its audit copy of the "
-                                                "records (rctab_cvr.csv) into this folder",
+                                                "JSON and CSV (per pass, per precinct), its audit copy of the "
+                                                "records (rctab_cvr.csv) and, with generateCdfJson, its per-round "
+                                                "CDF report into this folder",
                                                 show_default=False)] = None,
     choice: Annotated[list[str] | None, typer.Option("--choice", help="RCTab count, tiebreakMode ...Ask: the "
                                                      "operator's choice for each tie, in order",
@@ -106,7 +107,10 @@ def count_command(
             count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()),
                               audit=output)
             if output is not None:
-                for path in (*count.written, *write_reports(count, output)):
+                reports = write_reports(count, output)
+                if count.cdf is not None:
+                    reports += write_round_cdf(count, output, generated=_now())
+                for path in (*count.written, *reports):
                     Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
             if format == "rctab":
                 sys.stdout.write("".join(jackson(s) + "\n" for s in summaries(count)))
@@ -171,8 +175,7 @@ def read_rule_options(path: Path, method: str) -> dict[str, Any]:
 def write_cdf(rules: Path, output: Path | None) -> None:
     """RCTab's "Convert to CDF": the configuration's records as a CDF JSON report, printed, or
     written into ``output`` as ``<contest>_cdf_cvr.json``."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report = convert_to_cdf(rules, generated=now)
+    report = convert_to_cdf(rules, generated=_now())
     text = cdf_text(report)
     if output is None:
         sys.stdout.write(text)
@@ -182,6 +185,10 @@ def write_cdf(rules: Path, output: Path | None) -> None:
     path = output / f"{safe_name(contest)}_cdf_cvr.json"
     path.write_text(text, encoding="utf-8")
     Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_rctab(rules: Path) -> bool:

@@ -65,7 +65,9 @@ from vybory.cli.cvr import (
     WRITE_IN_NAME,
     CvrLayout,
     Names,
+    RecordIds,
     Source,
+    Witness,
     read_ess_cvr,
     read_source,
     safe_name,
@@ -433,6 +435,18 @@ class RctabCount:
     ballots: int
     percentage_text: str = ""
     written: tuple[Path, ...] = ()  # the audit copies of the records (rctab_cvr.csv), when asked for
+    cdf: CdfRecords | None = None  # the records for the per-round CDF report, when asked for
+
+
+@dataclass(frozen=True, slots=True)
+class CdfRecords:
+    """What RCTab's per-round CDF report (``generateCdfJson``) names: every record in the
+    order read, with RCTab's id and its names as the file spells them (an alias stays an
+    alias, as in RCTab's report); the candidates its ``Election`` lists."""
+
+    records: list[tuple[str, Cvr, Cvr]]  # (id, record as spelled, record as counted)
+    candidates: tuple[str, ...]
+    by_precinct: bool
 
 
 def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[Source]:
@@ -517,13 +531,17 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         if source.provider == "ess" and by_batch and source.batch_column is None:
             raise InvalidInput("tabulateByBatch needs batchColumnIndex", field=f"{where}.batchColumnIndex")
     records: list[Cvr] = []
+    # RCTab writes the per-round CDF report with the reports, into the output folder
+    cdf = (CdfRecords([], tuple(names) + (("overvote",) if any(s.overvote_label for s in sources) else ()),
+                      by_precinct)
+           if audit is not None and _flag(settings, "generateCdfJson", "outputSettings") else None)
     if audit is None:
         _read_all(sources, lookup, rules.max_rankings, progress, records, None)
         written: tuple[Path, ...] = ()
     else:
         ranks = rules.max_rankings or len([n for n in names if n != UWI])
         written = _with_audit(audit, settings, rules, lambda writer: _read_all(
-            sources, lookup, rules.max_rankings, progress, records, AuditCsv(writer, ranks)))
+            sources, lookup, rules.max_rankings, progress, records, AuditCsv(writer, ranks), cdf))
     try:
         if by_precinct and any(r.precinct is None for r in records):
             raise InvalidInput("tabulateByPrecinct is set, but the records do not name their precincts",
@@ -531,24 +549,57 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
         if by_batch and any(r.batch is None for r in records):
             raise InvalidInput("tabulateByBatch is set, but the records do not name their batches",
                                field="outputSettings.tabulateByBatch")
-        passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch)
+        passes = tabulate(rules, records, by_precinct=by_precinct, by_batch=by_batch, allocations=cdf is not None)
     except BaseException:
         for copy in written:
             copy.unlink(missing_ok=True)
         raise
     percentage = _text_field(config["rules"], "multiSeatBottomsUpPercentageThreshold")
-    return RctabCount(rules, passes, settings, len(records), percentage, written)
+    return RctabCount(rules, passes, settings, len(records), percentage, written, cdf)
+
+
+def _spelled(lookup: Names, audit: AuditCsv | None, source: Source,
+             cdf: CdfRecords) -> tuple[Names, Witness, Callable[[Cvr], Cvr]]:
+    """For the per-round CDF report: the names that read a record as the file spells it, a
+    witness that keeps each record under its id (and tells ``audit`` of it as counted), and
+    the map from a record as spelled to the record as counted (aliases to their candidates)."""
+    spelled = Names({name: name for name in lookup.aliases})
+    told = audit.witness(source) if audit is not None else None
+    seen: dict[int, tuple[Cvr, Cvr]] = {}
+
+    def counted(raw: Cvr) -> Cvr:
+        known = seen.get(id(raw))
+        if known is not None and known[0] is raw:
+            return known[1]
+        mapped = Cvr(tuple((rank, tuple(lookup.aliases[n] for n in names)) for rank, names in raw.rankings),
+                     raw.precinct, raw.batch)
+        seen[id(raw)] = (raw, mapped)  # the raw record stays alive in cdf.records
+        return mapped
+
+    def witness(ids: RecordIds, raw: Cvr) -> None:
+        mapped = counted(raw)
+        cdf.records.append((ids.record_id, raw, mapped))
+        if told is not None:
+            told(ids, mapped)
+
+    return spelled, witness, counted
 
 
 def _read_all(sources: list[Source], lookup: Names, max_rankings: int | None,
-              progress: Callable[[int], object] | None, records: list[Cvr], audit: AuditCsv | None) -> None:
-    """Reads every source's records into ``records``, each told to ``audit`` as it is read."""
+              progress: Callable[[int], object] | None, records: list[Cvr], audit: AuditCsv | None,
+              cdf: CdfRecords | None = None) -> None:
+    """Reads every source's records into ``records``, each told to ``audit`` as it is read
+    (and kept in ``cdf`` as the file spells it, when given)."""
     for i, source in enumerate(sources):
         before = len(records)
         try:
             try:
-                witness = audit.witness(source) if audit is not None else None
-                records.extend(read_source(source, lookup, max_rankings, progress, witness))
+                if cdf is None:
+                    witness = audit.witness(source) if audit is not None else None
+                    records.extend(read_source(source, lookup, max_rankings, progress, witness))
+                else:
+                    spelled, witness, counted = _spelled(lookup, audit, source, cdf)
+                    records.extend(map(counted, read_source(source, spelled, max_rankings, progress, witness)))
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
             except FileNotFoundError as exc:

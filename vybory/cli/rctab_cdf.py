@@ -9,8 +9,8 @@ writer exports a vybory election's ranked ballots (:mod:`vybory.cli.rctab_export
 so that an office can count them in RCTab itself.
 
 RCTab also writes the report during a count (``generateCdfJson``), then with a
-snapshot of each ballot after every round; that form is not written here (see
-``docs/counting-ranked.md``).
+snapshot of each ballot after every round: :func:`write_round_cdf` writes that one
+from a count's records and its allocations (``docs/counting-ranked.md``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from vybory.cli.cvr import Names, Source, Witness, read_source
 from vybory.cli.rctab import (
+    RctabCount,
     _candidates,
     _flag,
     _sources,
@@ -31,7 +32,7 @@ from vybory.cli.rctab import (
 )
 from vybory.errors import InvalidInput
 from vybory.rules.java_order import hash_order, string_key
-from vybory.rules.rctab import OVERVOTE, UWI, Cvr
+from vybory.rules.rctab import ONE, OVERVOTE, UWI, Allocation, Cvr
 
 CONTEST_ID = "contest-001"
 ELECTION_ID = "election-001"
@@ -46,20 +47,76 @@ def candidate_id(name: str) -> str:
     return "c-" + safe_name(name).lower()
 
 
-def _selections(cvr: Cvr) -> list[dict[str, Any]]:
+def _selections(cvr: Cvr, shares: Allocation | None = None) -> list[dict[str, Any]]:
     """A record's rankings as CDF selections: one per candidate, by its best rank, then by
-    name (``getCandidatesWithRanksList``), each with a position per rank it was given."""
+    name (``getCandidatesWithRanksList``), each with a position per rank it was given.
+
+    With ``shares`` (a round's snapshot, ``generateCvrSnapshotMap``): a candidate holding a
+    share of the ballot is allocable at its first position, with the share's whole votes
+    and its fraction (``.5000``); the others are not. RCTab looks the shares up by the name
+    as the record spells it, so a candidate ranked under an alias is never allocable."""
     ranks: dict[str, list[int]] = {}
     for rank, names in cvr.rankings:
         for name in names:
             ranks.setdefault(name, []).append(rank)
     ordered = sorted(ranks.items(), key=lambda item: (min(item[1]), string_key(item[0])))
-    return [{
-        "@type": "CVR.CVRContestSelection",
-        "ContestSelectionId": selection_id(name),
-        "SelectionPosition": [{"@type": "CVR.SelectionPosition", "HasIndication": "yes", "IsAllocable": "unknown",
-                               "NumberVotes": 1, "Rank": rank} for rank in sorted(given)],
-    } for name, given in ordered]
+    out = []
+    for name, given in ordered:
+        allocable, votes = "unknown", ONE
+        if shares is not None:
+            allocable = "no"
+            for holder, value in shares:
+                if holder == name:
+                    allocable, votes = "yes", value
+                    break
+        part = votes % ONE
+        positions = []
+        for rank in sorted(given):
+            position: dict[str, Any] = {"@type": "CVR.SelectionPosition", "HasIndication": "yes",
+                                        "IsAllocable": allocable, "NumberVotes": int(votes), "Rank": rank}
+            if part > 0:
+                # BigDecimal.toString() without its leading 0, as RCTab writes it
+                position["FractionalVotes"] = str(part)[1:]
+            positions.append(position)
+            if allocable == "yes":
+                # only a candidate's first position holds the share
+                allocable = "no"
+        out.append({"@type": "CVR.CVRContestSelection", "ContestSelectionId": selection_id(name),
+                    "SelectionPosition": positions})
+    return out
+
+
+def _snapshot(safe: str, cvr: Cvr, number: int | None = None, shares: Allocation | None = None) -> dict[str, Any]:
+    return {
+        "@id": f"ballot-{safe}" if number is None else f"ballot-{safe}-round-{number}",
+        "@type": "CVR.CVRSnapshot",
+        "CVRContest": [{"@type": "CVR.CVRContest", "CVRContestSelection": _selections(cvr, shares),
+                        "ContestId": CONTEST_ID}],
+        "Type": "original" if number is None else "interpreted",
+    }
+
+
+def _entry(record_id: str, cvr: Cvr, units: Mapping[str, str] | None,
+           rounds: Iterable[Allocation] = ()) -> dict[str, Any]:
+    """One record of the report: its original snapshot, then one per round (numbered from 1)."""
+    safe = safe_name(record_id)
+    snapshots = [_snapshot(safe, cvr)]
+    snapshots += [_snapshot(safe, cvr, n, shares) for n, shares in enumerate(rounds, 1)]
+    entry: dict[str, Any] = {
+        "@type": "CVR",
+        "BallotPrePrintedId": safe,
+        "CVRSnapshot": snapshots,
+        "CurrentSnapshotId": snapshots[-1]["@id"],
+        "ElectionId": ELECTION_ID,
+    }
+    if units is not None:
+        entry["BallotStyleUnitId"] = units.get(cvr.precinct) if cvr.precinct is not None else None
+    return entry
+
+
+def _units(precincts: Iterable[str | None]) -> dict[str, str]:
+    """RCTab numbers the precincts' units in the order of its hash set of precinct names."""
+    return {name: f"gpu-{i}" for i, name in enumerate(hash_order([p for p in precincts if p is not None]), 1)}
 
 
 def cdf_report(*, contest: str, jurisdiction: str, candidates: Iterable[str],
@@ -70,29 +127,13 @@ def cdf_report(*, contest: str, jurisdiction: str, candidates: Iterable[str],
     when the records may hold them); with ``by_precinct`` each record names its precinct's
     unit (RCTab numbers the units in the order of its hash set of precinct names)."""
     items = list(records)
-    units: dict[str, str] = {}
-    if by_precinct:
-        precincts = [r.precinct for _, r in items if r.precinct is not None]
-        units = {name: f"gpu-{i}" for i, name in enumerate(hash_order(precincts), 1)}
-    report_records = []
-    for record_id, cvr in items:
-        safe = safe_name(record_id)
-        entry: dict[str, Any] = {
-            "@type": "CVR",
-            "BallotPrePrintedId": safe,
-            "CVRSnapshot": [{
-                "@id": f"ballot-{safe}",
-                "@type": "CVR.CVRSnapshot",
-                "CVRContest": [{"@type": "CVR.CVRContest", "CVRContestSelection": _selections(cvr),
-                                "ContestId": CONTEST_ID}],
-                "Type": "original",
-            }],
-            "CurrentSnapshotId": f"ballot-{safe}",
-            "ElectionId": ELECTION_ID,
-        }
-        if by_precinct:
-            entry["BallotStyleUnitId"] = units.get(cvr.precinct) if cvr.precinct is not None else None
-        report_records.append(entry)
+    units = _units(r.precinct for _, r in items) if by_precinct else None
+    return _document(contest=contest, jurisdiction=jurisdiction, candidates=candidates, units=units,
+                     generated=generated, records=[_entry(record_id, cvr, units) for record_id, cvr in items])
+
+
+def _document(*, contest: str, jurisdiction: str, candidates: Iterable[str], units: Mapping[str, str] | None,
+              generated: str, records: list[dict[str, Any]]) -> dict[str, Any]:
     names = sorted(set(candidates), key=string_key)
     election = {
         "@id": ELECTION_ID,
@@ -104,10 +145,11 @@ def cdf_report(*, contest: str, jurisdiction: str, candidates: Iterable[str],
     }
     gp_units = [{"@id": SCOPE_ID, "@type": "GpUnit", "Name": jurisdiction, "OtherType": "Election Scope Jurisdiction",
                  "Type": "other"}]
-    gp_units += [{"@id": unit, "@type": "GpUnit", "Name": name, "Type": "precinct"} for name, unit in units.items()]
+    gp_units += [{"@id": unit, "@type": "GpUnit", "Name": name, "Type": "precinct"}
+                 for name, unit in (units or {}).items()]
     return {
         "@type": "CVR.CastVoteRecordReport",
-        "CVR": report_records,
+        "CVR": records,
         "Election": [election],
         "GeneratedDate": generated,
         "GpUnit": gp_units,
@@ -121,6 +163,44 @@ def cdf_report(*, contest: str, jurisdiction: str, candidates: Iterable[str],
 def cdf_text(report: Mapping[str, Any]) -> str:
     """The report printed as RCTab prints JSON (keys sorted, Jackson's pretty printer)."""
     return jackson(dict(report)) + "\n"
+
+
+def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "") -> list[Path]:
+    """Writes RCTab's per-round CDF report of each pass (``generateCdfJson``) into
+    ``directory`` as ``<contest>_cdf_cvr.json`` (``<contest>_<pass>_cdf_cvr.json`` with
+    multiPassIrv): every record as read, its original snapshot, then one per round of the
+    pass saying whom the ballot counted for and with what part of it
+    (:meth:`vybory.rules.rctab.Tabulation.allocation`). Written record by record."""
+    cdf = count.cdf
+    if cdf is None:
+        raise InvalidInput("the count kept no records for the CDF report", field="outputSettings.generateCdfJson")
+    settings = count.settings
+    contest = str(settings.get("contestName") or "")
+    units = _units(raw.precinct for _, raw, _ in cdf.records) if cdf.by_precinct else None
+    head, tail = cdf_text(_document(contest=contest, jurisdiction=str(settings.get("contestJurisdiction") or ""),
+                                    candidates=cdf.candidates, units=units, generated=generated,
+                                    records=[])).split(_NO_RECORDS)
+    prefix = safe_name(contest or "contest")
+    several = len(count.passes) > 1
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, tabulation in enumerate(count.passes, 1):
+        path = directory / f"{prefix}_{number}_cdf_cvr.json" if several else directory / f"{prefix}_cdf_cvr.json"
+        rounds = range(1, len(tabulation.rounds) + 1)
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(head + '\n  "CVR" : [ ')
+            for i, (record_id, raw, counted) in enumerate(cdf.records):
+                if i:
+                    handle.write(", ")
+                shares = [tabulation.allocation(counted, n) for n in rounds]
+                handle.write(jackson(_entry(record_id, raw, units, shares), "  "))
+            handle.write(" ],\n" + tail)
+        written.append(path)
+    return written
+
+
+# where the record array goes in the printed report
+_NO_RECORDS = '\n  "CVR" : [ ],\n'
 
 
 def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:

@@ -115,7 +115,7 @@ def rctab_rules(contest: RankedContest) -> dict[str, Any]:
         "minimumVoteThreshold": "",
         "maxSkippedRanksAllowed": "unlimited" if options["max_skipped_ranks"] is None
         else str(options["max_skipped_ranks"]),
-        "maxRankingsAllowed": "max" if options["max_ranks"] is None else str(options["max_ranks"]),
+        "maxRankingsAllowed": _max_rankings(contest, options["max_ranks"]),
         "nonIntegerWinningThreshold": False,
         "doesFirstRoundDetermineThreshold": False,
         "hareQuota": False,
@@ -126,6 +126,17 @@ def rctab_rules(contest: RankedContest) -> dict[str, Any]:
         "rulesDescription": "",
         "treatBlankAsUndeclaredWriteIn": False,
     }
+
+
+def _max_rankings(contest: RankedContest, max_ranks: int | None) -> str:
+    """RCTab refuses a record ranked beyond ``maxRankingsAllowed`` ("max": as many ranks as
+    candidates), where vybory ignores the ranks after ``max_ranks``: the records are cut there
+    (:func:`_records`), and without ``max_ranks`` the limit is the longest ballot's, when a
+    ballot (ranking someone twice) is longer than the candidates are many."""
+    if max_ranks is not None:
+        return str(max_ranks)
+    longest = max((len(ranking) for ranking, _ in contest.rankings), default=0)
+    return "max" if longest <= len(contest.candidates) else str(longest)
 
 
 def tie_choices(outcome: Mapping[str, Any]) -> list[str]:
@@ -149,9 +160,13 @@ def tie_choices(outcome: Mapping[str, Any]) -> list[str]:
 
 
 def _records(contest: RankedContest) -> Iterable[tuple[str, Cvr]]:
+    """Each ballot as CDF records, one per unit of weight, its ranks after ``max_ranks`` left
+    out (vybory ignores them; RCTab would refuse the record)."""
     n = 0
+    most = resolve_options(IRV_OPTIONS, contest.options, method="irv")["max_ranks"]
     for ranking, weight in contest.rankings:
-        cvr = Cvr(tuple((rank, (name,)) for rank, name in enumerate(ranking, 1) if name is not None))
+        kept = ranking if most is None else ranking[:most]
+        cvr = Cvr(tuple((rank, (name,)) for rank, name in enumerate(kept, 1) if name is not None))
         for _ in range(weight):
             n += 1
             yield f"{contest.contest}-{n}", cvr

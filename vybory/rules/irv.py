@@ -24,7 +24,9 @@ the names given in :data:`OPTIONS`):
    else every candidate below ``minimum_votes``; else, with
    ``batch_elimination``, the largest set of lowest candidates whose votes
    together are fewer than the votes of the next candidate up (if that set
-   has at least two members); else the candidate with the fewest votes.
+   has at least two members; with ``continue_until_two``, the next smaller
+   such set when the largest would leave one candidate, as RCTab does);
+   else the candidate with the fewest votes.
 4. **Ties** for elimination are settled by ``tiebreak``:
    ``"previous_rounds_then_draw"`` (the house rule of
    :mod:`vybory.rules.ties`: earlier rounds, latest first, then the draw from
@@ -282,8 +284,8 @@ class _Count:
             if below and len(live) - len(below) >= least:
                 return below
         if opts["batch_elimination"]:
-            batch = self.batch(live)
-            if len(batch) >= 2 and len(live) - len(batch) >= least:
+            batch = self.batch(live, least)
+            if len(batch) >= 2:
                 return batch
         lowest = min(votes[c] for c in live)
         tied = [c for c in live if votes[c] == lowest]
@@ -291,21 +293,24 @@ class _Count:
             return tied
         return [self.break_tie(tied)]
 
-    def batch(self, live: list[int]) -> list[int]:
+    def batch(self, live: list[int], least: int = 1) -> list[int]:
         """RCTab's batch elimination: the largest set of lowest candidates whose
-        votes together are fewer than the votes of the next candidate up."""
+        votes together are fewer than the votes of the next candidate up. When it
+        would leave fewer than ``least`` candidates (``continue_until_two``), the
+        next smaller such set, as RCTab's ``runBatchElimination`` falls back."""
         by_votes: dict[Number, list[int]] = {}
         for c in live:
             by_votes.setdefault(self.votes[c], []).append(c)
         running: Number = 0
         seen: list[int] = []
         out: list[int] = []
+        previous: list[int] = []
         for v in sorted(by_votes):
-            if running < v:
-                out = list(seen)
+            if running < v and len(seen) > len(out):
+                previous, out = out, list(seen)
             running += v * len(by_votes[v])
             seen += by_votes[v]
-        return out
+        return previous if len(live) - len(out) < least else out
 
     def break_tie(self, tied: list[int]) -> int:
         round_number = len(self.rounds) + 1

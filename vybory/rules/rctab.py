@@ -181,6 +181,10 @@ class RoundResult:
     ties: list[TieBreak] = field(default_factory=list)
 
 
+# One ballot's shares in a round: (candidate, value) pairs.
+Allocation = tuple[tuple[str, Decimal], ...]
+
+
 @dataclass(slots=True)
 class Tabulation:
     """The rounds of one tabulation, the winners in order, and per slice (a
@@ -191,6 +195,19 @@ class Tabulation:
     winners: list[str]
     permutation: list[str] | None = None
     slices: dict[tuple[str, str], list[RoundResult]] = field(default_factory=dict)
+    allocations: dict[Cvr, dict[int, Allocation]] | None = None
+
+    def allocation(self, cvr: Cvr, number: int) -> Allocation:
+        """Whom one of ``cvr``'s ballots counted for in round ``number`` and with what
+        part of it (RCTab's ``cdfSnapshotData``): what it left with the winners it helped
+        elect, then its current recipient with the rest; nothing once inactive. RCTab
+        records it only in the rounds the ballot moved; the rounds between repeat it."""
+        assert self.allocations is not None, "the count was run without allocations"
+        moves = self.allocations[cvr]
+        for earlier in range(number, 0, -1):
+            if earlier in moves:
+                return moves[earlier]
+        raise InvalidInput(say("a record counted for no one in round 1"), field="cvr")
 
     @property
     def precincts(self) -> dict[str, list[RoundResult]]:
@@ -214,7 +231,8 @@ def _scale(value: Decimal, scale: int, rounding: str = decimal.ROUND_DOWN) -> De
 class _Group:
     """Identical cast vote records counted together (``count`` of them)."""
 
-    __slots__ = ("allocated", "batch", "count", "last_rank", "precinct", "rankings", "recipient", "slices", "status")
+    __slots__ = ("allocated", "batch", "count", "last_rank", "moves", "precinct", "rankings", "recipient", "slices",
+                 "status")
 
     def __init__(self, cvr: Cvr, count: int) -> None:
         self.rankings = cvr.rankings
@@ -226,6 +244,7 @@ class _Group:
         self.status = Status.ACTIVE
         self.allocated: dict[str, Decimal] = {}
         self.last_rank = cvr.rankings[-1][0] if cvr.rankings else 0
+        self.moves: dict[int, Allocation] | None = None
 
     def value(self) -> Decimal:
         """The fractional transfer value of one of these ballots (``getFractionalTransferValue``)."""
@@ -261,9 +280,14 @@ class _Tally:
 
 
 class _Tabulator:
-    def __init__(self, rules: Rules, groups: list[_Group], *, slices: tuple[str, ...]) -> None:
+    def __init__(self, rules: Rules, groups: list[_Group], *, slices: tuple[str, ...],
+                 allocations: bool = False) -> None:
         self.rules = rules
         self.groups = groups
+        self.keep_allocations = allocations
+        if allocations:
+            for g in groups:
+                g.moves = {}
         self.round = 0
         self.winner_round: dict[str, int] = {}
         self.eliminated_round: dict[str, int] = {}
@@ -370,8 +394,13 @@ class _Tabulator:
                             self.slice_transfers[p].get(r.number + 1, {}), ZERO, [])
                 for r in self.results]
         order = sorted(self.winner_round, key=lambda w: (self.winner_round[w], self.elected_order(w)))
+        allocations = None
+        if self.keep_allocations:
+            allocations = {Cvr(g.rankings, g.precinct, g.batch): g.moves for g in self.groups
+                           if g.moves is not None}
         return Tabulation(self.results, order,
-                          self.permutation if rules.tiebreak == "generatePermutation" else None, sliced)
+                          self.permutation if rules.tiebreak == "generatePermutation" else None, sliced,
+                          allocations)
 
     def elected_order(self, winner: str) -> int:
         return self.results[self.winner_round[winner] - 1].elected.index(winner)
@@ -503,6 +532,10 @@ class _Tabulator:
                     prow = self.slice_transfers.setdefault(key, {}).setdefault(self.round, {}).setdefault(source, {})
                     prow[to] = _CONTEXT.add(prow.get(to, ZERO), weight)
             g.recipient = target
+            if g.moves is not None:
+                # recordSelectionForCastVoteRecord -> logCdfSnapshotData
+                shares = tuple(g.allocated.items())
+                g.moves[self.round] = shares + ((target, value),) if target is not None else shares
             if target is None:
                 g.status = status
                 tally.add_status(status, weight)
@@ -782,10 +815,12 @@ def check_rules(rules: Rules) -> None:
 
 
 def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
-             by_batch: bool = False) -> list[Tabulation]:
+             by_batch: bool = False, allocations: bool = False) -> list[Tabulation]:
     """Counts the records under ``rules``: one tabulation, or one per seat with ``multiPassIrv``
     (each pass a single-winner count with the earlier passes' winners excluded); with
-    ``by_precinct`` and ``by_batch``, the rounds of each precinct's and batch's ballots too."""
+    ``by_precinct`` and ``by_batch``, the rounds of each precinct's and batch's ballots too;
+    with ``allocations``, whom each distinct record counted for in each round
+    (:meth:`Tabulation.allocation`)."""
     check_rules(rules)
     kinds = tuple(k for k, on in (("precinct", by_precinct), ("batch", by_batch)) if on)
     groups = group_cvrs(cvrs)
@@ -799,14 +834,14 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
             raise InvalidInput(say("a record has a ranking %(rank)s, but maxRankingsAllowed is %(most)s",
                                    rank=g.last_rank, most=rules.max_rankings), field="rules.maxRankingsAllowed")
     if rules.winner_mode != "multiPassIrv":
-        return [_Tabulator(rules, groups, slices=kinds).run()]
+        return [_Tabulator(rules, groups, slices=kinds, allocations=allocations).run()]
     passes: list[Tabulation] = []
     winners: list[str] = []
     while len(winners) < rules.winners:
         single = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__},
                           "winners": 1, "excluded": rules.excluded | frozenset(winners)})
         fresh = [_Group(Cvr(g.rankings, g.precinct, g.batch), int(g.count)) for g in groups]
-        result = _Tabulator(single, fresh, slices=kinds).run()
+        result = _Tabulator(single, fresh, slices=kinds, allocations=allocations).run()
         if len(result.winners) != 1:
             raise InvalidInput(say("pass %(number)s found %(found)s winners, not one", number=len(winners) + 1,
                                    found=len(result.winners)),

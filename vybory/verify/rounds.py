@@ -3,8 +3,9 @@
 Only small things are kept: the round's contests and layouts, its window,
 where it was closed, the last ballot of each credential (its line on the
 board and tracking code, in arrays indexed by the credential's place in the list), and the round's tally, shares, decryption and
-outcomes as published. Ballots themselves are not kept: the encrypted tally
-is recomputed by reading the board a second time.
+outcomes as published, and the ciphertexts of the last ballot of each
+credential (:class:`TallyInputs`, 64 bytes a selection), from which the
+encrypted tally is recomputed. Ballots themselves are not kept.
 """
 
 from __future__ import annotations
@@ -113,6 +114,91 @@ class LastBallots(Mapping[str, LastBallot]):
         return self._count
 
 
+Shape = tuple[tuple[str, int], ...]
+
+
+class TallyInputs:
+    """What the tally needs of the latest ballot of each credential in one round, kept as the
+    board is first read: the contests (id and number of selections, one tuple shared by every
+    ballot of that form) and the selections' ciphertexts, 64 bytes each. A ballot whose
+    ciphertexts are not all written as 64 lower-case hexadecimal digits is marked to be read
+    again from the board. So the second pass reads no ballot line that it does not have to."""
+
+    __slots__ = ("_data", "_forms", "_offsets", "_shape_of", "_shapes")
+
+    def __init__(self, size: int):
+        self._offsets = array("q", bytes(8 * size))  # 0: nothing kept; -1: read from the board
+        self._shape_of = array("i", bytes(4 * size))
+        self._data = bytearray()
+        self._shapes: list[Shape] = []
+        self._forms: dict[Shape, int] = {}
+
+    def put(self, i: int, shape: Shape | None, ciphertexts: bytes) -> None:
+        """The ``i``-th credential's latest ballot has contests ``shape`` and ``ciphertexts`` (None:
+        read it from the board)."""
+        if shape is None:
+            self._offsets[i] = -1
+            return
+        form = self._forms.get(shape)
+        if form is None:
+            form = self._forms[shape] = len(self._shapes)
+            self._shapes.append(shape)
+        self._offsets[i] = len(self._data) + 1
+        self._shape_of[i] = form
+        self._data += ciphertexts
+
+    def kept(self, i: int) -> bool:
+        """Whether the ``i``-th credential's latest ballot is kept here (else it is read from the board)."""
+        return self._offsets[i] > 0
+
+    def ballot(self, i: int) -> dict[str, Any] | None:
+        """The ``i``-th credential's latest ballot as far as the tally reads it (its contests, each
+        with its selections' ciphertexts, as the board writes them), or None to read the board."""
+        start = self._offsets[i] - 1
+        if start < 0:
+            return None
+        data = self._data
+        contests = []
+        for cid, count in self._shapes[self._shape_of[i]]:
+            selections = []
+            for _ in range(count):
+                selections.append({"ciphertext": {"alpha": data[start:start + 32].hex(),
+                                                  "beta": data[start + 32:start + 64].hex()}})
+                start += 64
+            contests.append({"contest": cid, "selections": selections})
+        return {"contests": contests}
+
+
+def tally_input(ballot: Mapping[str, Any], ciphertexts: list[bytes] | None) -> tuple[Shape | None, bytes]:
+    """The shape and ciphertexts :class:`TallyInputs` keeps of a ballot whose selections'
+    ciphertexts (``ciphertexts``, in ballot order, as decoded from their hex) are each exactly an
+    object of two 64-digit lower-case hex strings; (None, b"") for any other ballot."""
+    if ciphertexts is None:
+        return None, b""
+    shape = []
+    k = 0
+    try:
+        for part in ballot["contests"]:
+            cid, selections = part["contest"], part["selections"]
+            if type(cid) is not str or type(selections) is not list:
+                return None, b""
+            for s in selections:
+                ct = s.get("ciphertext") if type(s) is dict else None
+                if type(ct) is not dict or len(ct) != 2:
+                    return None, b""
+                alpha, beta, raw = ct.get("alpha"), ct.get("beta"), ciphertexts[k]
+                if type(alpha) is not str or type(beta) is not str or len(alpha) != 64 or len(raw) != 64 \
+                        or raw.hex() != alpha + beta:
+                    return None, b""
+                k += 1
+            shape.append((cid, len(selections)))
+    except (KeyError, TypeError, IndexError, AttributeError):
+        return None, b""
+    if k != len(ciphertexts):
+        return None, b""
+    return tuple(shape), b"".join(ciphertexts)
+
+
 @dataclass(frozen=True, slots=True)
 class MixRecord:
     """One ``ballots_mixed`` event of a ranked contest: where it stands and which trustee mixed."""
@@ -139,6 +225,7 @@ class Round:
     context: RoundContext
     closed: Published | None = None
     last: LastBallots = field(default_factory=lambda: LastBallots(CredentialList()))
+    inputs: TallyInputs = field(default_factory=lambda: TallyInputs(0))
     cast: int = 0
     tally: Published | None = None
     shares: list[Published] = field(default_factory=list)
@@ -159,4 +246,5 @@ class Round:
         return self.ranked_contests
 
 
-__all__ = ["LastBallot", "LastBallots", "MixRecord", "Published", "Round", "RoundContest"]
+__all__ = ["LastBallot", "LastBallots", "MixRecord", "Published", "Round", "RoundContest", "TallyInputs",
+           "tally_input"]

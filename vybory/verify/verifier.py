@@ -1,6 +1,6 @@
 """The verifier: every check of docs/verifier.md on an election record, from the record alone.
 
-``verify_record(files)`` reads the record twice as a stream of lines:
+``verify_record(files)`` reads the record as a stream of lines, in two passes:
 
 1. the first pass checks the hash chain, re-derives what the checks need from
    each event in turn (definition, candidates, key ceremony, credentials,
@@ -8,7 +8,8 @@
    decryptions and outcomes), and hands each ballot's cryptographic check to
    ``checker`` as a :class:`~vybory.verify.jobs.BallotJob` (in this process, on
    a process pool or on a Dask cluster: see ``vybory.scale``);
-2. the second pass adds up the counted ballots into each round's encrypted
+2. the second pass adds up the counted ballots (their ciphertexts kept by the
+   first pass; only the lines still needed are read again) into each round's encrypted
    tally; then the tallies, shares, decryptions, decisions and results are checked.
 
 Memory grows with the number of credentials and ciphertexts (a few dozen bytes
@@ -72,7 +73,15 @@ from vybory.verify.lines import (
 from vybory.verify.mix import MIX_FIELDS, check_mix, input_row, parse_mix, row_width
 from vybory.verify.payloads import Malformed, need
 from vybory.verify.report import CHECK_NAMES, Findings, Report, Witnessed, WitnessLevel
-from vybory.verify.rounds import LastBallots, MixRecord, Published, Round, RoundContest
+from vybory.verify.rounds import (
+    LastBallots,
+    MixRecord,
+    Published,
+    Round,
+    RoundContest,
+    TallyInputs,
+    tally_input,
+)
 from vybory.verify.tally import (
     TallySum,
     check_decryption,
@@ -684,7 +693,8 @@ class Verifier:
         key = self.ceremony.public_key if self.ceremony else None
         context = RoundContext(self.fingerprint, key, number, by_district)
         self.rounds[number] = Round(number, index, contests, layouts, parse_time(p["opens_at"]),
-                                    parse_time(p["closes_at"]), context, last=LastBallots(self.credentials))
+                                    parse_time(p["closes_at"]), context, last=LastBallots(self.credentials),
+                                    inputs=TallyInputs(len(self.credentials)))
 
     def _on_ballot_cast(self, index: int, p: Mapping[str, Any]) -> BallotJob | None:
         """Check 8 (what needs the board) and check 9; the cryptographic part is a job."""
@@ -709,7 +719,7 @@ class Verifier:
                                              f"{real}): the ballot was changed after it was cast")
         if self.watch is not None and self.watch in (code, real):
             self.watched = (index, ballot.get("round"), ballot.get("credential"))
-        self._check_ciphertexts(ballot, index, tracking)
+        ciphertexts = self._check_ciphertexts(ballot, index, tracking)
         number = ballot.get("round")
         rnd = self.rounds.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
         open_round = self._open_round()
@@ -740,16 +750,18 @@ class Verifier:
             fail("ballots", "revote_forbidden", "this credential votes a second time, and the election does not "
                                                 "allow voting again")
         rnd.last.put(listed, index, tracking)
+        rnd.inputs.put(listed, *tally_input(ballot, ciphertexts))
         rnd.cast += 1
         return BallotJob(rnd.context, index, tracking, entry.district, ballot_json)
 
-    def _check_ciphertexts(self, ballot: Mapping[str, Any], index: int, tracking: str) -> None:
-        """Check 9: no selection ciphertext appears twice anywhere on the board."""
+    def _check_ciphertexts(self, ballot: Mapping[str, Any], index: int, tracking: str) -> list[bytes] | None:
+        """Check 9: no selection ciphertext appears twice anywhere on the board. Returns the
+        selections' ciphertexts decoded from their hex (None when the ballot has not that shape)."""
         try:
             selections = [s["ciphertext"] for part in ballot["contests"] for s in part["selections"]]
             raw = [bytes.fromhex(c["alpha"]) + bytes.fromhex(c["beta"]) for c in selections]
         except (KeyError, TypeError, ValueError, AttributeError):
-            return  # not a ballot's shape: its job reports it
+            return None  # not a ballot's shape: its job reports it
         for ct in raw:
             self.out.count("ciphertexts")
             key = int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")
@@ -758,9 +770,10 @@ class Verifier:
                 self._fail("ciphertexts", "replayed_ciphertext",
                            f"repeats a ciphertext of the ballot at event {first} (a replayed ballot)", index,
                            "ballot_cast", tracking)
-                return
+                return raw
         for ct in raw:
             self.ciphertexts[int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")] = index
+        return raw
 
     def _take(self, verdict: BallotVerdict) -> None:
         self.ballots_checked += 1
@@ -977,19 +990,29 @@ class Verifier:
             self.out.count("counted_ballots", len(rnd.last))
 
     def _second_pass(self, lines: Iterable[bytes]) -> None:
-        """Reads the board again: adds the last ballot of every credential into its round's encrypted
-        tally and, for a ranked contest, its row (spec §17.1); checks each mix against the list before it."""
+        """Adds the last ballot of every credential into its round's encrypted tally and, for a ranked
+        contest, its row (spec §17.1), in board order; checks each mix against the list before it.
+
+        The ballots' ciphertexts were kept in the first pass (:class:`TallyInputs`): the board is
+        read again only up to the last line still needed (a mix, a witnessed event, a ballot whose
+        ciphertexts were not kept), and only those lines are parsed."""
         # Board position -> the counted ballot's round and the place of its credential in the list,
         # packed in 8 bytes a line (a dict took about 150 bytes a ballot).
         counted = array("q", bytes(8 * (self.lines + 1)))
+        wanted = set(self.witness_claims) | set(self.mix_positions)
         for rnd in self.rounds.values():
             if rnd.closed is None:
                 continue
             for i in rnd.last.voted():
-                counted[rnd.last.position_of(i)] = rnd.number << 32 | (i + 1)
+                position = rnd.last.position_of(i)
+                counted[position] = rnd.number << 32 | (i + 1)
+                if not rnd.inputs.kept(i):
+                    wanted.add(position)
         sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.closed is not None}
         done = 0
-        for index, line in enumerate(lines, start=FIRST_POSITION):
+        board = _lines_at(lines, wanted)
+        for index in sorted(wanted.union(i for i in range(len(counted)) if counted[i])):
+            line = next(board) if index in wanted else b""
             if index in self.witness_claims:
                 self._check_witnesses_at(index, line)
             if index in self.mix_positions:
@@ -999,9 +1022,12 @@ class Verifier:
             if not packed:
                 continue
             rnd = self.rounds[packed >> 32]
-            weight = self.credentials.at((packed & 0xFFFFFFFF) - 1).weight
+            place = (packed & 0xFFFFFFFF) - 1
+            weight = self.credentials.at(place).weight
             try:
-                selections = sums[rnd.number].add(read_json(line)["payload"]["ballot"], weight, keep=rnd.ranked)
+                kept = rnd.inputs.ballot(place)
+                ballot = kept if kept is not None else read_json(line)["payload"]["ballot"]
+                selections = sums[rnd.number].add(ballot, weight, keep=rnd.ranked)
                 for cid in rnd.ranked:
                     if cid in selections:
                         rnd.rows.setdefault(cid, []).append(input_row(selections[cid], weight))
@@ -1077,6 +1103,19 @@ class Verifier:
             self.out.fail(check, "malformed_payload", f"round {rnd.number}: the round's published values cannot be "
                                                       f"read ({type(error).__name__}: {error})")
             return None
+
+
+def _lines_at(lines: Iterable[bytes], wanted: set[int]) -> Iterator[bytes]:
+    """The board's lines at the positions ``wanted``, in board order; stops after the last one
+    (the board is not read at all when none is wanted)."""
+    if not wanted:
+        return
+    last = max(wanted)
+    for index, line in enumerate(lines, start=FIRST_POSITION):
+        if index in wanted:
+            yield line
+        if index >= last:
+            return
 
 
 def verify_record(files: RecordFiles, *, checker: BallotChecker = check_sequentially,
