@@ -1011,14 +1011,19 @@ class Verifier:
         sums = {rnd.number: TallySum.empty(rnd) for rnd in self.rounds.values() if rnd.closed is not None}
         done = 0
         board = _lines_at(lines, wanted)
-        for index in sorted(wanted.union(i for i in range(len(counted)) if counted[i])):
-            line = next(board) if index in wanted else b""
+        for index in range(FIRST_POSITION, len(counted)):
+            packed = counted[index]
+            if index not in wanted:
+                if not packed:
+                    continue
+                line = b""
+            else:
+                line = next(board)
             if index in self.witness_claims:
                 self._check_witnesses_at(index, line)
             if index in self.mix_positions:
                 self._check_mix(index, line, *self.mix_positions[index])
                 continue
-            packed = counted[index] if index < len(counted) else 0
             if not packed:
                 continue
             rnd = self.rounds[packed >> 32]
