@@ -51,6 +51,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
 
@@ -240,51 +242,36 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> dict[str
     return {"seconds": round(seconds, 1), "mb": round(path.stat().st_size / 1e6, 1), "events": board.count}
 
 
-def _children() -> dict[int, list[int]]:
-    """Parent pid -> the pids of its children, from /proc."""
-    tree: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:  # ended meanwhile
-                continue
-            tree.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry.name))
-    return tree
+def _tree(roots: Sequence[int]) -> list[psutil.Process]:
+    """``roots`` and all their descendants, each once (those that have ended are left out)."""
+    found: dict[int, psutil.Process] = {}
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            found.setdefault(pid, root)
+            for child in root.children(recursive=True):
+                found.setdefault(child.pid, child)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return list(found.values())
 
 
-def _tree(roots: Sequence[int]) -> list[int]:
-    """``roots`` and all their descendants, each once."""
-    children, found, todo = _children(), set(), list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, ()))
-    return sorted(found)
-
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _rss(pid: int) -> int:
+def _rss(process: psutil.Process) -> int:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    except (OSError, IndexError, ValueError):
+        return process.memory_info().rss
+    except psutil.Error:
         return 0
 
 
-def _cpu(pids: list[int]) -> dict[int, float]:
-    """CPU seconds (user + system) each of ``pids`` has used so far."""
+def _cpu(processes: list[psutil.Process]) -> dict[psutil.Process, float]:
+    """CPU seconds (user + system) each of ``processes`` has used so far."""
     used = {}
-    for pid in pids:
+    for process in processes:
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.Error:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        used[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+        used[process] = times.user + times.system
     return used
 
 
@@ -304,7 +291,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.roots)))
+            self.peak = max(self.peak, sum(_rss(process) for process in _tree(self.roots)))
             self._stop.wait(self.interval)
 
     def stop(self) -> int:
@@ -334,7 +321,7 @@ def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
     if process.returncode != 0:
         raise SystemExit(f"vybory verify {' '.join(options)} failed on {path} (exit status {process.returncode}):\n"
                          f"{output[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime + sum(after[pid] - before[pid] for pid in after)
+    cpu = usage.ru_utime + usage.ru_stime + sum(after[p] - before[p] for p in after)
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1),
             "tree_rss_mb": round(max(tree_peak, usage.ru_maxrss * 1024) / 2**20, 1),
             "load_before": [round(x, 2) for x in load], "load_after": [round(x, 2) for x in os.getloadavg()]}
