@@ -72,6 +72,7 @@ from vybory.cli.cvr import (
     read_source,
     safe_name,
 )
+from vybory.cli.rctab_answers import ASKING, read_answers
 from vybory.cli.rctab_audit import AuditCsv
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
@@ -491,12 +492,13 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
 
 def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...] = (),
                 seed: str | None = None, progress: Callable[[int], object] | None = None,
-                audit: Path | None = None) -> RctabCount:
+                audit: Path | None = None, answers: Path | None = None) -> RctabCount:
     """Reads a configuration and its records and counts them as RCTab does.
 
     ``cvr`` replaces the records of the first source (read with its layout);
     ``seed`` replaces ``rules.randomSeed``; ``choices`` are the operator's
-    picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
+    picks for ``...Ask`` tiebreaks, in order, or ``answers`` a file of them keyed
+    by round (:mod:`vybory.cli.rctab_answers`); ``progress`` is told how many records
     were read, every few thousand. With ``audit`` (a folder), the records are
     written as they are read into RCTab's audit copy, ``<contest>_rctab_cvr.csv``
     (one per pass with multiPassIrv, as RCTab writes one before each pass), kept
@@ -512,7 +514,17 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     if any(s.write_in_label or s.blank_is_write_in for s in sources):
         names = names + ([UWI] if UWI not in names else [])
     rules = rctab_rules(config, tuple(names), excluded)
-    rules = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__}, "choices": choices})
+    if choices or answers is not None:
+        field = "--choice" if choices else "--tiebreak-answers"
+        if choices and answers is not None:
+            raise InvalidInput("give the answers to the ties one way: --choice or --tiebreak-answers",
+                               field="--tiebreak-answers")
+        if rules.tiebreak not in ASKING:
+            raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} asks no one: answers are only for "
+                               f"{' and '.join(ASKING)}", field=field)
+    keyed = read_answers(answers, rules.candidates, aliases) if answers is not None else ()
+    rules = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__}, "choices": choices,
+                     "answers": keyed, "answers_source": str(answers or "")})
     check_rules(rules)
     lookup = Names({**{n: n for n in names}, **aliases})
     settings = config.get("outputSettings") or {}
