@@ -186,7 +186,7 @@ def test_the_shares_add_up_to_each_rounds_tally(case: str, tmp_path: Path) -> No
     [tabulation] = count.passes
     for r in tabulation.rounds:
         held: dict[str, Decimal] = {}
-        for _, _, cvr in count.cdf.records:
+        for _, cvr in count.cdf.records:
             shares = tabulation.allocation(cvr, r.number)
             assert sum((v for _, v in shares), Decimal(0)) <= 1
             for name, value in shares:

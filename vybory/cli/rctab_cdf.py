@@ -176,7 +176,7 @@ def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "") 
         raise InvalidInput("the count kept no records for the CDF report", field="outputSettings.generateCdfJson")
     settings = count.settings
     contest = str(settings.get("contestName") or "")
-    units = _units(raw.precinct for _, raw, _ in cdf.records) if cdf.by_precinct else None
+    units = _units(raw.precinct for _, raw in cdf.records) if cdf.by_precinct else None
     head, tail = cdf_text(_document(contest=contest, jurisdiction=str(settings.get("contestJurisdiction") or ""),
                                     candidates=cdf.candidates, units=units, generated=generated,
                                     records=[])).split(_NO_RECORDS)
@@ -189,10 +189,10 @@ def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "") 
         rounds = range(1, len(tabulation.rounds) + 1)
         with path.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(head + '\n  "CVR" : [ ')
-            for i, (record_id, raw, counted) in enumerate(cdf.records):
+            for i, (record_id, raw) in enumerate(cdf.records):
                 if i:
                     handle.write(", ")
-                shares = [tabulation.allocation(counted, n) for n in rounds]
+                shares = [tabulation.allocation(raw, n) for n in rounds]
                 handle.write(jackson(_entry(record_id, raw, units, shares), "  "))
             handle.write(" ],\n" + tail)
         written.append(path)

@@ -19,7 +19,12 @@ A round ([round]):
    rule; the first continuing candidate takes it; a ballot whose last
    ranking is passed without one is inactive (``exhaustedChoices``); a
    ballot with no ranking at all is ``didNotRankAnyCandidates``; once every
-   seat is filled a ballot that would move is ``finalRoundSurplus``;
+   seat is filled a ballot that would move is ``finalRoundSurplus``.
+   A record keeps its names as the file spells them, aliases included, and
+   RCTab's tests read them so: a repeat is the same spelling again (two
+   aliases of one candidate are two names), ``exhaustIfMultipleContinuing``
+   takes an alias for a continuing candidate whatever became of it, and
+   only the pick of the recipient reads an alias as its candidate;
 2. the threshold: ``floor(active / (seats + 1)) + 10^-d`` (``d`` decimals
    when ``non_integer_threshold``, else 0), ``ceil(active / seats)`` with
    the Hare quota, ``active * p`` for the bottoms-up percentage; recomputed
@@ -146,6 +151,7 @@ class Rules:
     choices: tuple[str, ...] = ()
     answers: tuple[Answer, ...] = ()
     answers_source: str = ""  # where the answers come from (a file), for messages
+    aliases: tuple[tuple[str, str], ...] = ()  # (alias, candidate): how records may spell a candidate
 
     @property
     def uses_surpluses(self) -> bool:
@@ -159,8 +165,9 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Cvr:
     """One cast vote record: its rankings (rank, names), the rank numbers
-    ascending, each with at least one name; names are candidates,
-    :data:`UWI` or :data:`OVERVOTE`."""
+    ascending, each with at least one name; names are candidates, their
+    aliases (``Rules.aliases``) as the file spells them, :data:`UWI` or
+    :data:`OVERVOTE`."""
 
     rankings: tuple[tuple[int, tuple[str, ...]], ...]
     precinct: str | None = None
@@ -309,6 +316,7 @@ class _Tabulator:
         self.rules = rules
         self.operator = operator if operator is not None else _Operator(rules)
         self.pass_number = pass_number
+        self.aliases = dict(rules.aliases)
         self.groups = groups
         self.keep_allocations = allocations
         if allocations:
@@ -488,6 +496,7 @@ class _Tabulator:
         slices: dict[tuple[str, str], _Tally] = {p: _Tally(continuing) for p in self.slice_keys}
         transfers = self.transfers.setdefault(self.round, {})
         alive = {c for c in continuing}
+        aliases = self.aliases
         all_filled = rules.uses_surpluses and len(self.winner_round) == rules.winners
         skip_limit = None if rules.max_skipped is None else rules.max_skipped + 1
         for g in self.groups:
@@ -538,6 +547,8 @@ class _Tabulator:
                         status, decided = Status.EXHAUSTED, True
                     continue
                 for c in names:
+                    # getNameForCandidate: the spelling read as its candidate
+                    c = aliases.get(c, c)
                     if c in alive:
                         target = c
                         break
@@ -591,7 +602,9 @@ class _Tabulator:
             return "skip"
         found = 0
         for c in names:
-            if c in alive:
+            # RCTab asks isCandidateContinuing of the name as the record spells it: an alias
+            # is never excluded, elected or eliminated, so it always counts as continuing
+            if c in alive or c in self.aliases:
                 found += 1
                 if found == 2:
                     return "exhaust"
@@ -914,7 +927,7 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
     check_rules(rules)
     kinds = tuple(k for k, on in (("precinct", by_precinct), ("batch", by_batch)) if on)
     groups = group_cvrs(cvrs)
-    known = set(rules.candidates) | {OVERVOTE}
+    known = set(rules.candidates) | {OVERVOTE} | {alias for alias, _ in rules.aliases}
     for g in groups:
         for _, names in g.rankings:
             for n in names:
