@@ -113,7 +113,7 @@ def count_command(
             if output is not None:
                 reports = write_reports(count, output)
                 if count.cdf is not None:
-                    reports += write_round_cdf(count, output, generated=_now())
+                    reports += _write_round_cdf(count, output)
                 for path in (*count.written, *reports):
                     Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
             if format == "rctab":
@@ -219,6 +219,18 @@ def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed:
         task = bar.add_task("records", total=None)
         return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit, answers=answers,
                            progress=lambda n: bar.advance(task, n))
+
+
+def _write_round_cdf(count: RctabCount, output: Path) -> list[Path]:
+    """RCTab's per-round CDF report, with a progress line on a terminal (a record's every
+    round is written: at a million records, gigabytes)."""
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal or count.cdf is None:
+        return write_round_cdf(count, output, generated=_now())
+    with Progress(TextColumn("writing the per-round CDF report"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("records", total=len(count.cdf.records) * len(count.passes))
+        return write_round_cdf(count, output, generated=_now(), progress=lambda n: bar.advance(task, n))
 
 
 def run_count(*, file: Path | None, method: str, seats: int | None = None, rules: Path | None = None,

@@ -752,17 +752,25 @@ def summaries(count: RctabCount) -> list[dict[str, Any]]:
 
 def jackson(value: Any, indent: str = "") -> str:
     """JSON as RCTab's writer prints it (Jackson's default pretty printer, keys sorted)."""
+    if isinstance(value, str):
+        return _quoted(value)
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{ }"
-        items = [f'{inner}{json.dumps(k, ensure_ascii=False)} : {jackson(value[k], inner)}' for k in sorted(value)]
+        items = [f'{inner}{_quoted(k)} : {jackson(value[k], inner)}' for k in sorted(value)]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list):
         if not value:
             return "[ ]"
         return "[ " + ", ".join(jackson(v, indent) for v in value) + " ]"
+    if type(value) is int:
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+# a string as json.dumps(..., ensure_ascii=False) prints it, without its checks on each call
+_quoted: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 _CSV_INACTIVE = ((Status.OVERVOTES, "Inactive Ballots by Overvotes"),
