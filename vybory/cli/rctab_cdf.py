@@ -27,6 +27,7 @@ from vybory.cli.rctab import (
     _candidates,
     _flag,
     _sources,
+    check_config,
     jackson,
     load_config,
     migrate,
@@ -304,6 +305,7 @@ def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:
     file), Dominion ``TabulatorId-BatchId-RecordId``, Hart the ``CvrGuid``, Clear Ballot
     the ``BallotID``."""
     config = migrate(load_config(path))
+    check_config(config, path.parent)
     names, _excluded, aliases = _candidates(config)
     sources = _sources(config, path.parent, None)
     if any(s.write_in_label or s.blank_is_write_in for s in sources):
