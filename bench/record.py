@@ -43,7 +43,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -55,7 +54,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchkit import TreeMemory, process_tree
 from electionkit import (
     MARCH,
     T0,
@@ -242,27 +243,6 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> dict[str
     return {"seconds": round(seconds, 1), "mb": round(path.stat().st_size / 1e6, 1), "events": board.count}
 
 
-def _tree(roots: Sequence[int]) -> list[psutil.Process]:
-    """``roots`` and all their descendants, each once (those that have ended are left out)."""
-    found: dict[int, psutil.Process] = {}
-    for pid in roots:
-        try:
-            root = psutil.Process(pid)
-            found.setdefault(pid, root)
-            for child in root.children(recursive=True):
-                found.setdefault(child.pid, child)
-        except psutil.Error:  # ended meanwhile
-            continue
-    return list(found.values())
-
-
-def _rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss
-    except psutil.Error:
-        return 0
-
-
 def _cpu(processes: list[psutil.Process]) -> dict[psutil.Process, float]:
     """CPU seconds (user + system) each of ``processes`` has used so far."""
     used = {}
@@ -280,33 +260,13 @@ def _pids() -> tuple[int, int]:
     return os.getpid(), os.getppid()
 
 
-class TreeMemory:
-    """Samples the summed resident memory of a process tree every ``interval`` seconds."""
-
-    def __init__(self, roots: list[int], interval: float = 0.2):
-        self.roots, self.interval, self.peak = roots, interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(process) for process in _tree(self.roots)))
-            self._stop.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
-
-
 def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
            also: Sequence[int] = ()) -> dict[str, Any]:
     """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process, its
     workers and the processes ``also``, e.g. a cluster's workers), peak RSS (MB) of the verifying
     process and of the tree (it, its descendants, ``also``), the load average before and after;
     it must pass."""
-    before = _cpu(_tree(also))
+    before = _cpu(process_tree(also))
     load = os.getloadavg()
     started = time.perf_counter()
     process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,
