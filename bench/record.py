@@ -44,7 +44,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -56,7 +55,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchkit import TreeMemory, process_tree
 from electionkit import (
     MARCH,
     T0,
@@ -244,27 +245,6 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> dict[str
     return {"seconds": round(seconds, 1), "mb": round(path.stat().st_size / 1e6, 1), "events": board.count}
 
 
-def _tree(roots: Sequence[int]) -> list[psutil.Process]:
-    """``roots`` and all their descendants, each once (those that have ended are left out)."""
-    found: dict[int, psutil.Process] = {}
-    for pid in roots:
-        try:
-            root = psutil.Process(pid)
-            found.setdefault(pid, root)
-            for child in root.children(recursive=True):
-                found.setdefault(child.pid, child)
-        except psutil.Error:  # ended meanwhile
-            continue
-    return list(found.values())
-
-
-def _rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss
-    except psutil.Error:
-        return 0
-
-
 def _cpu(processes: list[psutil.Process]) -> dict[psutil.Process, float]:
     """CPU seconds (user + system) each of ``processes`` has used so far."""
     used = {}
@@ -304,37 +284,13 @@ def start_cluster(workers: int) -> tuple[subprocess.Popen[str], str]:
     return process, address
 
 
-class TreeMemory:
-    """Samples the summed resident memory of a process tree every ``interval`` seconds, and the CPU
-    seconds each process of it had used when last seen."""
-
-    def __init__(self, roots: list[int], interval: float = 0.2):
-        self.roots, self.interval, self.peak = roots, interval, 0
-        self.cpu: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            processes = _tree(self.roots)
-            self.peak = max(self.peak, sum(_rss(process) for process in processes))
-            self.cpu.update((process.pid, used) for process, used in _cpu(processes).items())
-            self._stop.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
-
-
 def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
            also: Sequence[int] = ()) -> dict[str, Any]:
     """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process, its
     workers and the processes ``also`` and theirs, e.g. a cluster's, as last sampled), peak RSS (MB)
     of the verifying process and of the tree (it, its descendants, ``also`` and theirs), the load
     average before and after; it must pass."""
-    before = {process.pid: used for process, used in _cpu(_tree(also)).items()}
+    before = {process.pid: used for process, used in _cpu(process_tree(also)).items()}
     load = os.getloadavg()
     started = time.perf_counter()
     process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,

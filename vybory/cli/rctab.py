@@ -494,6 +494,78 @@ class CdfRecords:
     by_precinct: bool
 
 
+_COLUMNS = {"firstVoteColumnIndex": 1000, "firstVoteRowIndex": 100000, "idColumnIndex": 1000,
+            "precinctColumnIndex": 1000}
+_NOT_FOR_OTHERS = ("firstVoteColumnIndex", "firstVoteRowIndex", "idColumnIndex", "precinctColumnIndex",
+                   "batchColumnIndex", "overvoteDelimiter", "skippedRankLabel")
+
+
+def check_config(config: Mapping[str, Any], base: Path) -> None:
+    """RCTab's validation of a configuration (``ContestConfig.validate``) where it reaches beyond
+    each field's own form: what each provider needs and must leave blank, the rules RCTab
+    requires, and no file read twice. A configuration RCTab would refuse is refused, with the
+    field named, before any record is read."""
+    settings = config.get("outputSettings")
+    if not isinstance(settings, Mapping) or not _text_field(settings, "contestName"):
+        raise InvalidInput("RCTab requires the contest's name", field="outputSettings.contestName")
+    rules = config.get("rules")
+    if not isinstance(rules, Mapping):
+        raise InvalidInput("an RCTab configuration has a 'rules' object", field="rules")
+    for key in ("winnerElectionMode", "numberOfWinners", "decimalPlacesForVoteArithmetic", "maxSkippedRanksAllowed",
+                "maxRankingsAllowed"):
+        if not _text_field(rules, key):
+            raise InvalidInput("RCTab requires it (config_file_documentation.txt)", field=f"rules.{key}")
+    entries = config.get("cvrFileSources")
+    if not isinstance(entries, list):
+        return
+    overvote_rule = _text_field(rules, "overvoteRule")
+    paths: dict[Path, int] = {}
+    for i, entry in enumerate(entries):
+        where = f"cvrFileSources[{i}]"
+        if not isinstance(entry, Mapping):
+            continue
+        provider = _text_field(entry, "provider")
+        file_path = _text_field(entry, "filePath")
+        if provider in ("ess", "genericCsv"):
+            for key, most in _COLUMNS.items():
+                if key in ("idColumnIndex", "precinctColumnIndex") and provider != "ess":
+                    continue
+                text = _text_field(entry, key)
+                required = key in ("firstVoteColumnIndex", "firstVoteRowIndex")
+                if (required and not text) or (text and not (text.isdigit() and 1 <= int(text) <= most)):
+                    raise InvalidInput(f"must be a whole number from 1 to {most}"
+                                       + ("" if required else " if given") + f", not {text!r}", field=f"{where}.{key}")
+            if _text_field(entry, "contestId"):
+                raise InvalidInput(f"must be blank for provider {provider!r} (the records hold one contest)",
+                                   field=f"{where}.contestId")
+            if (provider == "ess" and overvote_rule == "exhaustIfMultipleContinuing"
+                    and not _text_field(entry, "overvoteDelimiter")):
+                raise InvalidInput("exhaustIfMultipleContinuing needs the names of an overvote's candidates: an ES&S "
+                                   "source gives them with an overvoteDelimiter", field=f"{where}.overvoteDelimiter")
+        elif provider in ("cdf", "dominion", "hart", "clearBallot"):
+            if provider == "cdf" and file_path and not file_path.lower().endswith((".json", ".xml")):
+                raise InvalidInput("a CDF source is a .json or .xml file", field=f"{where}.filePath")
+            if provider != "cdf" and _text_field(entry, "overvoteLabel"):
+                raise InvalidInput(f"must be blank for provider {provider!r}", field=f"{where}.overvoteLabel")
+            for key in _NOT_FOR_OTHERS:
+                if _text_field(entry, key):
+                    raise InvalidInput(f"must be blank for provider {provider!r}", field=f"{where}.{key}")
+            if _flag(entry, "treatBlankAsUndeclaredWriteIn", where):
+                raise InvalidInput(f"must be false for provider {provider!r}",
+                                   field=f"{where}.treatBlankAsUndeclaredWriteIn")
+            if not _text_field(entry, "contestId"):
+                raise InvalidInput(f"RCTab requires it for provider {provider!r}", field=f"{where}.contestId")
+        if _text_field(entry, "overvoteLabel") and overvote_rule not in ("exhaustImmediately", "alwaysSkipToNextRank"):
+            raise InvalidInput("with an overvoteLabel, overvoteRule is exhaustImmediately or alwaysSkipToNextRank: "
+                               "the records do not say whom an overvote names", field="rules.overvoteRule")
+        if file_path:
+            resolved = (base / file_path).resolve()
+            if resolved in paths:
+                raise InvalidInput(f"is cvrFileSources[{paths[resolved]}]'s file again: RCTab refuses a file "
+                                   "given twice", field=f"{where}.filePath")
+            paths[resolved] = i
+
+
 def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[Source]:
     entries = config.get("cvrFileSources")
     if not isinstance(entries, list) or not entries:
@@ -549,6 +621,7 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     only if the whole count succeeds.
     """
     config = migrate(load_config(path))
+    check_config(config, path.parent)
     if seed is not None:
         rules_given = config.get("rules")
         if isinstance(rules_given, dict):
