@@ -52,19 +52,27 @@ def tree_rss(roots: Sequence[int]) -> int:
 
 class TreeMemory:
     """Samples the summed resident memory of a process tree every ``interval`` seconds, from
-    now until :meth:`stop`: the peak, and with ``keep`` every sample as ``(time.monotonic(),
-    bytes)``."""
+    now until :meth:`stop`: the peak, with ``keep`` every sample as ``(time.monotonic(),
+    bytes)``, and in ``cpu`` the CPU seconds (user + system) each process had used when last seen."""
 
     def __init__(self, roots: list[int], interval: float = 0.2, keep: bool = False):
         self.roots, self.interval, self.keep, self.peak = roots, interval, keep, 0
         self.samples: list[tuple[float, int]] = []
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss = tree_rss(self.roots)
+            rss = 0
+            for process in process_tree(self.roots):
+                try:
+                    rss += process.memory_info().rss
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                self.cpu[process.pid] = times.user + times.system
             self.peak = max(self.peak, rss)
             if self.keep:
                 self.samples.append((time.monotonic(), rss))

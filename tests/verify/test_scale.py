@@ -150,3 +150,24 @@ def test_a_worker_keeps_one_shape_per_district_however_many_chunks_it_receives(e
     finally:
         backend.use(None)
         jobs_module._SHAPES.clear()
+
+
+def test_the_dask_client_keeps_a_short_log_of_the_ballots_it_sent(exported) -> None:  # type: ignore[no-untyped-def]
+    """Dask keeps the last messages a client sent (1,000 by default), each a chunk of ballots: the
+    verifier's client keeps DASK_LOG_LENGTH, so its memory does not grow with the record."""
+    import distributed
+
+    from vybory.scale.ballots import DASK_LOG_LENGTH, connect
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        client = connect(cluster.scheduler_address)
+        try:
+            report = verify_record(naive(exported.files, load(exported.events)),
+                                   checker=dask_checker(client, chunk=1, in_flight=1))
+            log = client.scheduler_comm.recent_message_log
+            assert report.ok
+            assert log.maxlen == DASK_LOG_LENGTH < 36  # one message at least per ballot here
+            assert len(log) <= DASK_LOG_LENGTH
+        finally:
+            client.close()

@@ -149,11 +149,13 @@ def _entry(record_id: str, cvr: Cvr, units: Mapping[str, str] | None,
 
 
 def _entry_text(record_id: str, cvr: Cvr, units: Mapping[str, str] | None, rounds: Iterable[Allocation],
-                printed: dict[_Selection, str]) -> str:
+                printed: dict[_Selection, str], contests: dict[Allocation | None, str] | None = None) -> str:
     """``jackson(_entry(record_id, cvr, units, rounds), "  ")``, printed faster: a snapshot's
-    contest is printed once for each distinct share of the ballot, its selections come from
-    ``printed`` (:func:`_contest_text`), and the rest is put around them as Jackson prints it."""
-    contests: dict[Allocation | None, str] = {}
+    contest is printed once for each distinct share of the ballot (kept in ``contests``, which
+    the caller may keep for records alike), its selections come from ``printed``
+    (:func:`_contest_text`), and the rest is put around them as Jackson prints it."""
+    if contests is None:
+        contests = {}
 
     def contest(shares: Allocation | None) -> str:
         text = contests.get(shares)
@@ -267,6 +269,8 @@ def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "",
         stand_in = "vyboryRecordIdStandIn"
         room = 1 << 26
         selections: dict[_Selection, str] = {}
+        contests_kept: dict[int, tuple[Cvr, dict[Allocation | None, str]]] = {}
+        contest_room = 1 << 27
         with path.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(head + '\n  "CVR" : [ ')
             for i, (record_id, raw) in enumerate(cdf.records):
@@ -282,8 +286,18 @@ def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "",
                 if known is not None and known[0] is raw and known[1] is not None:
                     handle.write(known[1].replace(stand_in, safe_name(record_id)))
                 else:
+                    # past the texts kept: the record's snapshot contests are kept instead (a
+                    # few for each distinct record, however many rounds), while room lasts
                     shares = [tabulation.allocation(raw, n) for n in rounds]
-                    handle.write(_entry_text(record_id, raw, units, shares, selections))
+                    alike = contests_kept.get(id(raw))
+                    if alike is None or alike[0] is not raw:
+                        alike = (raw, {})
+                        if contest_room > 0:
+                            contests_kept[id(raw)] = alike
+                    before = len(alike[1])
+                    handle.write(_entry_text(record_id, raw, units, shares, selections, alike[1]))
+                    if len(alike[1]) > before:
+                        contest_room -= sum(len(t) for t in list(alike[1].values())[before:])
                 if progress is not None and i % 4096 == 4095:
                     progress(4096)
             handle.write(" ],\n" + tail)
