@@ -35,9 +35,11 @@ demo: setup booth
 test: setup booth
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
-# make soak: the long crash runs (the server killed 25 times while ballots are cast).
+# make soak: the long crash runs (the server killed 25 times while ballots are cast) and the load
+# soaks (ten minutes of casting near capacity, with reads, on SQLite and on PostgreSQL: set
+# $$VYBORY_TEST_POSTGRES_URL); the soaks' figures go to bench/results/soak.json and soak.md.
 soak: setup
-	$(VENV)/bin/pytest -m soak -s tests/reliability
+	VYBORY_FIGURES=bench/results $(VENV)/bin/pytest -m soak -s tests/reliability
 
 # make fuzz: the decoders and the HTTP API (schemathesis) fuzzed with many more examples than make test runs.
 fuzz: setup

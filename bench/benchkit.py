@@ -1,13 +1,17 @@
-"""What the benchmarks share: CPU time per call, and the raw libsodium baseline (the group
-operations a proof's equations make, through ctypes with preallocated buffers) with the counts
-of those operations taken from the equations of proofs.py, threshold.py and shuffle.py."""
+"""What the benchmarks share: CPU time per call, the resident memory of a process tree over
+time, and the raw libsodium baseline (the group operations a proof's equations make, through
+ctypes with preallocated buffers) with the counts of those operations taken from the equations
+of proofs.py, threshold.py and shuffle.py."""
 
 from __future__ import annotations
 
 import ctypes
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import psutil
 
 from vybory.crypto import _sodium
 from vybory.crypto.group import Point, Scalar
@@ -20,6 +24,65 @@ def cpu_us(fn: Callable[[], object], iterations: int) -> float:
     for _ in range(iterations):
         fn()
     return (time.process_time() - start) / iterations * 1e6
+
+
+def process_tree(roots: Sequence[int]) -> list[psutil.Process]:
+    """``roots`` and all their descendants, each once (those that have ended are left out)."""
+    found: dict[int, psutil.Process] = {}
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            found.setdefault(pid, root)
+            for child in root.children(recursive=True):
+                found.setdefault(child.pid, child)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return list(found.values())
+
+
+def tree_rss(roots: Sequence[int]) -> int:
+    """The summed resident memory (bytes) of ``roots`` and their descendants now."""
+    total = 0
+    for process in process_tree(roots):
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+class TreeMemory:
+    """Samples the summed resident memory of a process tree every ``interval`` seconds, from
+    now until :meth:`stop`: the peak, with ``keep`` every sample as ``(time.monotonic(),
+    bytes)``, and in ``cpu`` the CPU seconds (user + system) each process had used when last seen."""
+
+    def __init__(self, roots: list[int], interval: float = 0.2, keep: bool = False):
+        self.roots, self.interval, self.keep, self.peak = roots, interval, keep, 0
+        self.samples: list[tuple[float, int]] = []
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss = 0
+            for process in process_tree(self.roots):
+                try:
+                    rss += process.memory_info().rss
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                self.cpu[process.pid] = times.user + times.system
+            self.peak = max(self.peak, rss)
+            if self.keep:
+                self.samples.append((time.monotonic(), rss))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 class Raw:

@@ -1,6 +1,6 @@
 """RCTab counting speed: a million generated ballots, counted by RCTab's rules.
 
-    .venv/bin/python bench/rctab.py [--format ess|cdf] [--ballots N] [--keep DIR]
+    .venv/bin/python bench/rctab.py [--format ess|cdf] [--ballots N] [--keep DIR] [--cdf-report]
 
 The ballots (ten candidates, five ranks, a few overvotes, skipped ranks and
 undeclared write-ins, in three precincts) are generated deterministically (a
@@ -18,6 +18,13 @@ skipped rank allowed: Maine's rules). Printed, all measured in this run:
 - ``count``: the whole `vybory count --rules` path: reading, then RCTab's
   tabulation round by round;
 
+- ``report`` (with ``--cdf-report``): the count as `vybory count --rules
+  config.json --output DIR` runs it with ``generateCdfJson`` on: reading with
+  the audit copy of the records (``rctab_cvr.csv``), the tabulation keeping
+  each distinct record's shares round by round, RCTab's reports and the
+  per-round CDF report (``<contest>_cdf_cvr.json``), with the progress bar
+  the command shows on a terminal;
+
 each as seconds and as a ratio to the baseline, with the CPU seconds (the
 machine may be shared: wall time then says little) and the process's peak
 resident memory. The records are read as a stream (neither the sheet nor the
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import resource
 import sys
@@ -172,11 +180,11 @@ def baseline_cdf(path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, records
 
 
-def write_config(folder: Path, fmt: str = "ess") -> Path:
+def write_config(folder: Path, fmt: str = "ess", cdf_report: bool = False) -> Path:
     config = {
         "tabulatorVersion": "2.0.0",
         "outputSettings": {"contestName": "Benchmark", "contestDate": "", "contestJurisdiction": "",
-                           "contestOffice": "", "tabulateByPrecinct": False},
+                           "contestOffice": "", "tabulateByPrecinct": False, "generateCdfJson": cdf_report},
         "cvrFileSources": [{"filePath": "cvr.xlsx", "provider": "ess", "firstVoteColumnIndex": "3",
                             "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "",
                             "overvoteLabel": "overvote", "skippedRankLabel": "undervote",
@@ -215,7 +223,14 @@ def main() -> None:
     parser.add_argument("--format", choices=("ess", "cdf"), default="ess")
     parser.add_argument("--ballots", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="write the records and configuration here and keep them")
+    parser.add_argument("--cdf-report", action="store_true",
+                        help="also time the count with generateCdfJson and every report written")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
+                        help="save the figures here (rctab.json, rctab.md)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    figures: dict[str, object] = {"format": args.format, "ballots": args.ballots,
+                                  "command": " ".join(["bench/rctab.py", *sys.argv[1:]])}
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -225,6 +240,7 @@ def main() -> None:
         config = write_config(folder, args.format)
         made = time.perf_counter() - start
         size = records_path.stat().st_size
+        figures["file_mb"] = round(size / 1e6, 1)
         print(f"{args.ballots:,} ballots, {size / 1e6:.1f} MB {args.format} file, generated in {made:.1f} s")
         if args.format == "ess":
             base, rows = baseline(records_path)
@@ -248,6 +264,9 @@ def main() -> None:
         count = count_rctab(config)
         total, total_cpu = time.perf_counter() - start, time.process_time() - cpu
         tabulation = count.passes[0]
+        figures.update(baseline_s=round(base, 2), read_s=round(read, 2), read_cpu_s=round(read_cpu, 2),
+                       count_s=round(total, 2), count_cpu_s=round(total_cpu, 2), count_peak_mb=round(_peak_mb()),
+                       rounds=len(tabulation.rounds), winner=", ".join(tabulation.winners))
         print(f"baseline (least reading)          {base:7.2f} s  1.00")
         print(f"read (vybory {args.format} reader)          {read:7.2f} s  {read / base:5.2f}"
               f"   CPU {read_cpu:.2f} s, peak memory {read_peak:,.0f} MB")
@@ -255,6 +274,60 @@ def main() -> None:
               f"   CPU {total_cpu:.2f} s, peak memory {_peak_mb():,.0f} MB"
               f"   {len(tabulation.rounds)} rounds, winner {', '.join(tabulation.winners)}")
         print(f"{args.ballots / total:,.0f} ballots a second through the whole count")
+        if args.cdf_report:
+            del count, tabulation
+            config = write_config(folder, args.format, cdf_report=True)
+            out = folder / "out"
+            start, cpu = time.perf_counter(), time.process_time()
+            written = report(config, out)
+            total, total_cpu = time.perf_counter() - start, time.process_time() - cpu
+            size = sum(p.stat().st_size for p in written)
+            figures.update(report_s=round(total, 2), report_cpu_s=round(total_cpu, 2),
+                           report_peak_mb=round(_peak_mb()), report_written_mb=round(size / 1e6))
+            print(f"report (count + generateCdfJson)  {total:7.2f} s  {total / base:5.2f}"
+                  f"   CPU {total_cpu:.2f} s, peak memory {_peak_mb():,.0f} MB"
+                  f"   {len(written)} files, {size / 1e6:,.0f} MB written")
+    figures["load_before"] = round(load_before, 2)
+    figures["load_after"] = round(os.getloadavg()[0], 2)
+    save(args.results, figures)
+
+
+def save(folder: Path, figures: dict[str, object]) -> None:
+    """Adds this run to ``rctab.json`` (one entry per format, ballots and report setting, the
+    latest kept) and rewrites ``rctab.md`` from it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "rctab.json"
+    runs = json.loads(path.read_text()) if path.exists() else []
+    key = (figures["format"], figures["ballots"], "report_s" in figures)
+    runs = [r for r in runs if (r["format"], r["ballots"], "report_s" in r) != key] + [figures]
+    path.write_text(json.dumps(runs, indent=2) + "\n")
+    lines = [("| records | count: wall | count: CPU | count: peak | with generateCdfJson: wall | CPU | written |"
+              " load before / after | command |"), "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        report_cells = (f"{r['report_s']} s | {r['report_cpu_s']} s | {r['report_written_mb']:,} MB"
+                        if "report_s" in r else "— | — | —")
+        lines.append(f"| {r['ballots']:,} {r['format']} | {r['count_s']} s | {r['count_cpu_s']} s | "
+                     f"{r['count_peak_mb']} MB | {report_cells} | {r['load_before']} / {r['load_after']} | "
+                     f"`{r['command']}` |")
+    (folder / "rctab.md").write_text("\n".join(lines) + "\n")
+
+
+def report(config: Path, out: Path) -> list[Path]:
+    """The count with every output, as `vybory count --rules config.json --output out` runs it,
+    with its progress bar (on stderr)."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from vybory.cli.rctab import write_reports
+    from vybory.cli.rctab_cdf import write_round_cdf
+
+    err = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("reading cast vote records"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("records", total=None)
+        count = count_rctab(config, audit=out, progress=lambda n: bar.advance(task, n))
+    written = [*count.written, *write_reports(count, out), *write_round_cdf(count, out)]
+    return written
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ election's state, never the ballots.
 
 Then it runs the verifier as an auditor would, ``vybory verify RECORD`` in a fresh process:
 once with ``--workers W`` (local cores), once with ``--dask ADDRESS`` on a
-``distributed.LocalCluster`` of W single-threaded worker processes started here (the same code
-that runs on a real cluster: give the scheduler's address instead). It prints for each: the
-wall-clock time, ballots per second, the CPU seconds of the verifying processes, the peak
-resident memory of the verifying process (the one that reads the record; the workers hold a
-bounded number of ballots each) and of the whole process tree (that process, its workers and,
-for Dask, the cluster's worker processes: the sum of their resident sets, sampled every 0.2 s),
+``distributed.LocalCluster`` of W single-threaded worker processes started in a process of its
+own (the same code that runs on a real cluster: give the scheduler's address instead). It prints
+for each: the wall-clock time, ballots per second, the CPU seconds of the verifying processes (the
+verifier, its workers, for Dask the cluster's scheduler, nannies and workers), the peak resident
+memory of the verifying process (the one that reads the record; the workers hold a bounded
+number of ballots each) and of the whole process tree (that process and its workers, and for Dask
+the cluster's process tree: the sum of their resident sets, sampled every 0.2 s),
 the load average before and after, and how the time grows from the smallest size measured (the
 per-ballot cost as a ratio to the smallest run's: 1.00 is linear).
 
@@ -43,7 +44,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -55,7 +55,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' election kit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchkit import TreeMemory, process_tree
 from electionkit import (
     MARCH,
     T0,
@@ -76,6 +78,7 @@ from vybory.model.board import Event, EventKind, next_event
 from vybory.model.canonical import canonical_json
 from vybory.model.definition import parse_definition
 from vybory.protocol.state import ElectionState, replay
+from vybory.scale.ballots import DASK_LOG_LENGTH
 from vybory.verify import record as record_files
 
 VYBORY = Path(sys.executable).parent / "vybory"
@@ -242,27 +245,6 @@ def generate(path: Path, ballots: int, districts: int, workers: int) -> dict[str
     return {"seconds": round(seconds, 1), "mb": round(path.stat().st_size / 1e6, 1), "events": board.count}
 
 
-def _tree(roots: Sequence[int]) -> list[psutil.Process]:
-    """``roots`` and all their descendants, each once (those that have ended are left out)."""
-    found: dict[int, psutil.Process] = {}
-    for pid in roots:
-        try:
-            root = psutil.Process(pid)
-            found.setdefault(pid, root)
-            for child in root.children(recursive=True):
-                found.setdefault(child.pid, child)
-        except psutil.Error:  # ended meanwhile
-            continue
-    return list(found.values())
-
-
-def _rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss
-    except psutil.Error:
-        return 0
-
-
 def _cpu(processes: list[psutil.Process]) -> dict[psutil.Process, float]:
     """CPU seconds (user + system) each of ``processes`` has used so far."""
     used = {}
@@ -275,38 +257,40 @@ def _cpu(processes: list[psutil.Process]) -> dict[psutil.Process, float]:
     return used
 
 
-def _pids() -> tuple[int, int]:
-    """This process's pid and its parent's (run on each Dask worker: the worker and its nanny)."""
-    return os.getpid(), os.getppid()
+# A Dask LocalCluster in a process of its own (so that its scheduler, nannies and workers are one
+# process tree, apart from this one): prints the scheduler's address, stops when stdin closes.
+CLUSTER = """
+import sys
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True, dashboard_address=None,
+                       silence_logs=40)
+print(cluster.scheduler_address, flush=True)
+sys.stdin.read()
+cluster.close()
+"""
 
 
-class TreeMemory:
-    """Samples the summed resident memory of a process tree every ``interval`` seconds."""
-
-    def __init__(self, roots: list[int], interval: float = 0.2):
-        self.roots, self.interval, self.peak = roots, interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(process) for process in _tree(self.roots)))
-            self._stop.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
+def start_cluster(workers: int) -> tuple[subprocess.Popen[str], str]:
+    """A LocalCluster of ``workers`` single-threaded worker processes, and its scheduler's address.
+    Its scheduler keeps short message logs (as ``vybory.scale.connect`` does for the client): see
+    docs/scale.md."""
+    env = {**os.environ, "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": str(DASK_LOG_LENGTH)}
+    process = subprocess.Popen([sys.executable, "-c", CLUSTER, str(workers)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    address = process.stdout.readline().strip()
+    if not address:
+        raise SystemExit("the Dask LocalCluster did not start")
+    return process, address
 
 
 def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
            also: Sequence[int] = ()) -> dict[str, Any]:
     """``vybory verify RECORD OPTIONS`` in a fresh process: seconds, CPU seconds (the process, its
-    workers and the processes ``also``, e.g. a cluster's workers), peak RSS (MB) of the verifying
-    process and of the tree (it, its descendants, ``also``), the load average before and after;
-    it must pass."""
-    before = _cpu(_tree(also))
+    workers and the processes ``also`` and theirs, e.g. a cluster's, as last sampled), peak RSS (MB)
+    of the verifying process and of the tree (it, its descendants, ``also`` and theirs), the load
+    average before and after; it must pass."""
+    before = {process.pid: used for process, used in _cpu(process_tree(also)).items()}
     load = os.getloadavg()
     started = time.perf_counter()
     process = subprocess.Popen([str(VYBORY), "verify", str(path), *options], stdout=subprocess.PIPE,
@@ -315,13 +299,13 @@ def verify(path: Path, options: list[str], env: dict[str, str] | None = None,
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     tree_peak = memory.stop()
-    after = _cpu(list(before))
+    cpu = max(usage.ru_utime + usage.ru_stime, memory.cpu.pop(process.pid, 0.0))
+    cpu += sum(used - before.get(pid, 0.0) for pid, used in memory.cpu.items())
     output = process.stdout.read().decode() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"vybory verify {' '.join(options)} failed on {path} (exit status {process.returncode}):\n"
                          f"{output[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime + sum(after[p] - before[p] for p in after)
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1),
             "tree_rss_mb": round(max(tree_peak, usage.ru_maxrss * 1024) / 2**20, 1),
             "load_before": [round(x, 2) for x in load], "load_after": [round(x, 2) for x in os.getloadavg()]}
@@ -408,7 +392,8 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     results = Results(args.results, " ".join(["bench/record.py", *sys.argv[1:]]))
     backend = os.environ.get("VYBORY_BACKEND") or ("native" if native_available() else "sodium")
-    cluster = client = None
+    cluster: subprocess.Popen[str] | None = None
+    address = ""
     try:
         for n in sizes:
             districts = max(1, min(args.districts, n // 8))
@@ -426,15 +411,8 @@ def main() -> None:
                     figures = verify(path, ["--workers", str(args.workers)])
                 else:
                     if cluster is None:
-                        from distributed import Client, LocalCluster
-
-                        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=40)
-                        client = Client(cluster)
-                    # The cluster's worker processes and their nannies.
-                    assert client is not None
-                    pids = {pid for pair in client.run(_pids).values() for pid in pair}
-                    figures = verify(path, ["--dask", cluster.scheduler_address], also=sorted(pids))
+                        cluster, address = start_cluster(args.workers)
+                    figures = verify(path, ["--dask", address], also=[cluster.pid])
                 results.run(n, districts, way, args.workers, backend, figures)
                 runs = [r for r in results.data["runs"] if r["way"] == way]
                 base = min(runs, key=lambda r: r["ballots"])
@@ -442,10 +420,9 @@ def main() -> None:
                 print(run_line(saved, None if base is saved else base), flush=True)
         print(f"\nSaved in {args.results}:\n\n{table_text(results.data['runs'])}", flush=True)
     finally:
-        if client is not None:
-            client.close()
         if cluster is not None:
-            cluster.close()
+            cluster.stdin.close()  # type: ignore[union-attr]
+            cluster.wait(60)
 
 
 def per_backend(path: Path, ballots: int, backends: list[str]) -> dict[str, float]:

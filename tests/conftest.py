@@ -10,9 +10,7 @@ random suffix) in the test database, reached through the URL's
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 
@@ -41,21 +39,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vybory.sqlite'}"
         return
-    from sqlalchemy import create_engine, text
+    from serverkit import postgres_schema
 
-    base = os.environ[POSTGRES_VARIABLE]
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    schema = f"t_{worker}_{secrets.token_hex(6)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(os.environ[POSTGRES_VARIABLE], f"t_{worker}") as url:
+        yield url
 
 
 @pytest.fixture

@@ -69,3 +69,34 @@ def rounds(summary: dict[str, Any]) -> list[tuple[dict[str, str], list[str], lis
         eliminated = [a["eliminated"] for a in r["tallyResults"] if "eliminated" in a]
         out.append((r["tally"], elected, eliminated))
     return out
+
+
+def write_cdf_records(folder: Path, names: Sequence[str], ballots: Sequence[Sequence[Ranking]]) -> dict[str, Any]:
+    """Writes ``records.json``, the ballots as a NIST CDF JSON report whose ``Election`` lists
+    ``names`` (a candidate's aliases among them, as a vendor's codes would be); a ranking may
+    name one spelling at several ranks. Returns the source entry for ``write_contest``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = {name: f"cs-{k}" for k, name in enumerate(names)}
+    records = []
+    for i, ballot in enumerate(ballots, 1):
+        selections: dict[str, list[int]] = {}
+        for rank, ranking in enumerate(ballot, 1):
+            for c in ([ranking] if isinstance(ranking, str) else sorted(ranking or ())):
+                selections.setdefault(c, []).append(rank)
+        chosen = [{"@type": "CVR.CVRContestSelection", "ContestSelectionId": ids[c], "SelectionPosition": [
+            {"@type": "CVR.SelectionPosition", "HasIndication": "yes", "IsAllocable": "unknown",
+             "NumberVotes": 1, "Rank": rank} for rank in ranks]} for c, ranks in selections.items()]
+        records.append({"@type": "CVR", "BallotPrePrintedId": str(i), "CVRSnapshot": [
+            {"@id": f"ballot-{i}", "@type": "CVR.CVRSnapshot", "CVRContest": [
+                {"@type": "CVR.CVRContest", "CVRContestSelection": chosen, "ContestId": "contest-001"}],
+             "Type": "original"}], "CurrentSnapshotId": f"ballot-{i}", "ElectionId": "election-001"})
+    election = [{"@id": "election-001", "Candidate": [{"@id": f"c-{k}", "Name": n} for k, n in enumerate(names)],
+                 "Contest": [{"@id": "contest-001", "@type": "CandidateContest", "Name": "Test contest",
+                              "ContestSelection": [{"@id": ids[n], "@type": "CandidateSelection",
+                                                    "CandidateIds": [f"c-{k}"]} for k, n in enumerate(names)]}],
+                 "ElectionScopeId": "gpu-election"}]
+    report = {"@type": "CVR.CastVoteRecordReport", "CVR": records, "Election": election,
+              "GpUnit": [{"@id": "gpu-election", "Type": "other", "Name": "Test"}], "Version": "1.0.0"}
+    (folder / "records.json").write_text(json.dumps(report), encoding="utf-8")
+    return {"filePath": "records.json", "provider": "cdf", "contestId": "Test contest", "firstVoteColumnIndex": "",
+            "firstVoteRowIndex": "", "idColumnIndex": ""}

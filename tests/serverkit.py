@@ -156,6 +156,28 @@ def demo_ballots(url: str, demo: Any, count: int) -> list[dict[str, Any]]:
     return ballots
 
 
+@contextmanager
+def postgres_schema(base: str, prefix: str) -> Iterator[str]:
+    """A schema of its own (``prefix`` and a random suffix) in the PostgreSQL database at ``base``,
+    dropped after: yields the URL that reaches it (``options=-csearch_path=...``)."""
+    import secrets
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{secrets.token_hex(6)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def run_vybory(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([VYBORY, *args], capture_output=True, text=True, check=False,
                             env={**os.environ, **(env or {})}, timeout=600)

@@ -93,6 +93,16 @@ def test_the_record_bench_measures_the_memory_of_a_whole_process_tree() -> None:
     assert memory.stop() >= 200 * 2**20
 
 
+def test_rctab_bench_counts_and_writes_every_report_and_saves_its_figures(tmp_path: Path) -> None:
+    out = run("bench/rctab.py", "--ballots", "2000", "--cdf-report", "--results", str(tmp_path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "report (count + generateCdfJson)" in out.stdout
+    [saved] = json.loads((tmp_path / "rctab.json").read_text())
+    assert saved["ballots"] == 2000 and saved["report_written_mb"] > 0 and saved["rounds"] > 1
+    assert "--cdf-report" in saved["command"]
+    assert (tmp_path / "rctab.md").read_text().startswith("| records")
+
+
 def test_the_ingest_bench_saves_each_run_with_both_ratios_and_puts_the_table_in_the_docs(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("ingest_bench", ROOT / "bench" / "ingest.py")
     assert spec is not None and spec.loader is not None

@@ -186,7 +186,7 @@ def test_the_shares_add_up_to_each_rounds_tally(case: str, tmp_path: Path) -> No
     [tabulation] = count.passes
     for r in tabulation.rounds:
         held: dict[str, Decimal] = {}
-        for _, _, cvr in count.cdf.records:
+        for _, cvr in count.cdf.records:
             shares = tabulation.allocation(cvr, r.number)
             assert sum((v for _, v in shares), Decimal(0)) <= 1
             for name, value in shares:
@@ -233,3 +233,28 @@ def test_no_round_report_without_the_setting(tmp_path: Path) -> None:
                                       "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert not list(tmp_path.glob("*cdf*")) and list(tmp_path.glob("*_detailed_report.json"))
+
+
+def test_records_alike_are_written_each_under_its_own_id(tmp_path: Path) -> None:
+    """The report prints a distinct record once and puts each record's id into it; a
+    candidate whose name is the stand-in for the id does not get the id instead."""
+    from rctabkit import write_contest
+
+    from vybory.cli.rctab_cdf import write_round_cdf
+
+    stand_in = "vyboryRecordIdStandIn"
+    ballots = [["A", stand_in]] * 3 + [[stand_in]] * 2 + [["A"]]
+    config = write_contest(tmp_path, ["A", stand_in], ballots, output={"generateCdfJson": True})
+    count = count_rctab(config, audit=tmp_path / "out")
+    [path] = write_round_cdf(count, tmp_path / "out")
+    report = json.loads(path.read_text())
+    records = report["CVR"]
+    assert [r["BallotPrePrintedId"] for r in records] == ["1", "2", "3", "4", "5", "6"]
+    for i, record in enumerate(records, 1):
+        assert [s["@id"] for s in record["CVRSnapshot"]] == [f"ballot-{i}"] + [
+            f"ballot-{i}-round-{n}" for n in range(1, len(count.passes[0].rounds) + 1)]
+        assert record["CurrentSnapshotId"] == record["CVRSnapshot"][-1]["@id"]
+    names = {c["Name"] for c in report["Election"][0]["Candidate"]}
+    assert stand_in in names
+    chosen = {s["ContestSelectionId"] for s in records[3]["CVRSnapshot"][0]["CVRContest"][0]["CVRContestSelection"]}
+    assert chosen == {"cs-" + stand_in.lower()}

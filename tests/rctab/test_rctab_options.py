@@ -93,3 +93,52 @@ def test_fractional_surplus_and_residual(tmp_path: Path) -> None:
     got = rounds(summary)
     assert [r[2] for r in got[1:3]] == [["D"], ["C"]]
     assert [w for r in got for w in r[1]] == ["A", "B"]
+
+
+def test_first_round_determines_threshold(tmp_path: Path) -> None:
+    # A 4, B 3, C 2, D 1 (ballots ranking one candidate): 10 votes, threshold 10 // 2 + 1 = 6.
+    # D, then C go; A 4 against B 3 with 7 active. Recomputed, the threshold falls to 5, then
+    # 4, and A wins in round 3 by reaching it; frozen at 6, nobody reaches it, and A, the
+    # higher of the last two, wins in the same round.
+    ballots = [["A"]] * 4 + [["B"]] * 3 + [["C"]] * 2 + [["D"]]
+    plain = count(write_contest(tmp_path / "plain", ["A", "B", "C", "D"], ballots))[0]
+    frozen = count(write_contest(tmp_path / "frozen", ["A", "B", "C", "D"], ballots,
+                                 doesFirstRoundDetermineThreshold=True))[0]
+    assert [r["threshold"] for r in plain["results"]] == ["6", "5", "4"]
+    assert [r["threshold"] for r in frozen["results"]] == ["6", "6", "6"]
+    for summary in (plain, frozen):
+        got = rounds(summary)
+        assert [r[2] for r in got] == [["D"], ["C"], []] and got[-1][1] == ["A"]
+    # the last two tied at 3 under the frozen threshold 5: the tiebreak elects one
+    # (useCandidateOrder: the one listed first), and the summary's round says so
+    tied = [["A"]] * 3 + [["B"]] * 3 + [["C"]] * 2
+    summary = count(write_contest(tmp_path / "tied", ["B", "A", "C"], tied, doesFirstRoundDetermineThreshold=True))[0]
+    got = rounds(summary)
+    assert [r["threshold"] for r in summary["results"]] == ["5", "5"]
+    assert got[0][2] == ["C"] and got[1][1] == ["B"]
+
+
+def test_cutoff_elimination_drops_everyone_below_the_threshold_at_once(tmp_path: Path) -> None:
+    # Bottoms-up at 25 %: 10 votes, threshold 2.5. C 1 and D 1 are both below it: with
+    # cutoffElimination both go in round 1 and A 6, B 4 are elected in round 2; without it
+    # only the lowest goes (C and D tied: useCandidateOrder drops D, listed last), then C.
+    ballots = [["A"]] * 5 + [["B"]] * 3 + [["C", "A"], ["D", "B"]]
+    options = {"winnerElectionMode": "bottomsUpUsingPercentageThreshold", "numberOfWinners": "0",
+               "multiSeatBottomsUpPercentageThreshold": "25"}
+    cut = rounds(count(write_contest(tmp_path / "cut", ["A", "B", "C", "D"], ballots, cutoffElimination=True,
+                                     **options))[0])
+    assert [r[2] for r in cut] == [["C", "D"], []]
+    assert cut[1][0] == {"A": "6", "B": "4"} and sorted(cut[1][1]) == ["A", "B"]
+    plain = rounds(count(write_contest(tmp_path / "plain", ["A", "B", "C", "D"], ballots, **options))[0])
+    assert [r[2] for r in plain] == [["D"], ["C"], []]
+    assert sorted(plain[-1][1]) == ["A", "B"]
+
+
+def test_stop_tabulation_early_after_a_round(tmp_path: Path) -> None:
+    # A 4, B 3, C 2, D 1: four rounds would elect A; stopped after round 2, nobody is elected
+    # and the summary has two rounds.
+    ballots = [["A"]] * 4 + [["B"]] * 3 + [["C", "B"]] * 2 + [["D", "C"]]
+    stopped = count(write_contest(tmp_path, ["A", "B", "C", "D"], ballots, stopTabulationEarlyAfterRound="2"))[0]
+    got = rounds(stopped)
+    assert len(got) == 2 and [r[2] for r in got] == [["D"], ["C"]]
+    assert all(not r[1] for r in got)

@@ -84,6 +84,55 @@ RULES = [
 ]
 
 
+# RCTab's ContestConfig.validate: what it requires and what each provider must leave blank
+VALIDATION = [
+    (lambda c: c["outputSettings"].pop("contestName"), "outputSettings.contestName", "requires"),
+    (lambda c: c["outputSettings"].update(contestName=" "), "outputSettings.contestName", "requires"),
+    *[(lambda c, k=key: c["rules"].pop(k), f"rules.{key}", "requires")
+      for key in ("winnerElectionMode", "numberOfWinners", "decimalPlacesForVoteArithmetic",
+                  "maxSkippedRanksAllowed", "maxRankingsAllowed")],
+    (lambda c: c["cvrFileSources"][0].update(firstVoteColumnIndex=""), "firstVoteColumnIndex", "from 1 to 1000"),
+    (lambda c: c["cvrFileSources"][0].update(firstVoteColumnIndex="1001"), "firstVoteColumnIndex", "from 1 to 1000"),
+    (lambda c: c["cvrFileSources"][0].update(firstVoteRowIndex=""), "firstVoteRowIndex", "from 1 to 100000"),
+    (lambda c: c["cvrFileSources"][0].update(firstVoteRowIndex="100001"), "firstVoteRowIndex", "from 1 to 100000"),
+    (lambda c: c["cvrFileSources"][0].update(contestId="7"), "cvrFileSources[0].contestId", "must be blank"),
+    (lambda c: c["cvrFileSources"].append(dict(c["cvrFileSources"][0])), "cvrFileSources[1].filePath",
+     "cvrFileSources[0]'s file again"),
+    (lambda c: c["cvrFileSources"][0].update(overvoteLabel="OV") or c["rules"].update(
+        overvoteRule="exhaustIfMultipleContinuing"), "rules.overvoteRule", "with an overvoteLabel"),
+]
+CDF_VALIDATION = [
+    *[({key: "2"}, f"cvrFileSources[0].{key}", "must be blank for provider 'cdf'")
+      for key in ("firstVoteColumnIndex", "firstVoteRowIndex", "idColumnIndex", "precinctColumnIndex",
+                  "batchColumnIndex", "skippedRankLabel")],
+    ({"overvoteDelimiter": "//"}, "cvrFileSources[0].overvoteDelimiter", "must be blank for provider 'cdf'"),
+    ({"treatBlankAsUndeclaredWriteIn": True}, "treatBlankAsUndeclaredWriteIn", "must be false"),
+    ({"contestId": ""}, "cvrFileSources[0].contestId", "requires it for provider 'cdf'"),
+    ({"filePath": "records.txt"}, "cvrFileSources[0].filePath", "a .json or .xml file"),
+    ({"provider": "dominion", "overvoteLabel": "OV"}, "cvrFileSources[0].overvoteLabel",
+     "must be blank for provider 'dominion'"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), VALIDATION)
+def test_what_rctab_refuses_in_a_configuration_is_refused(tmp_path: Path, change: Callable[[dict[str, Any]], object],
+                                                          field: str, message: str) -> None:
+    config = edit_config(write_contest(tmp_path, ["A", "B"], [["A"], ["B"], ["A"]]), change)
+    refused(config, field, message)
+
+
+@pytest.mark.parametrize(("change", "field", "message"), CDF_VALIDATION)
+def test_what_a_cdf_source_must_leave_blank_is_refused(tmp_path: Path, change: dict[str, Any], field: str,
+                                                       message: str) -> None:
+    from rctabkit import write_cdf_records
+
+    source = write_cdf_records(tmp_path, ["A", "B"], [["A"], ["B"], ["A"]])
+    config = write_contest(tmp_path, ["A", "B"], [], source={**source, **change}, name="cdf.json")
+    refused(config, field, message)
+    # the same source, unchanged, is counted
+    assert count_rctab(write_contest(tmp_path, ["A", "B"], [], source=source, name="plain.json")).passes
+
+
 @pytest.mark.parametrize(("key", "value", "field", "message"), RULES)
 def test_each_bad_rule_is_named(tmp_path: Path, key: str, value: Any, field: str, message: str) -> None:
     config = write_contest(tmp_path, ["A", "B"], [["A"], ["B"], ["A"]], **{key: value})
@@ -118,7 +167,7 @@ def test_bad_candidates_and_sources(tmp_path: Path) -> None:
         (lambda c: c["cvrFileSources"][0].pop("filePath"), "cvrFileSources[0]", "no filePath"),
         (lambda c: c["cvrFileSources"][0].update(provider="punchcard"), "provider", "is not one of"),
         (lambda c: c["cvrFileSources"][0].update(firstVoteColumnIndex="0"),
-         "cvrFileSources[0].firstVoteColumnIndex", "at least 1"),
+         "cvrFileSources[0].firstVoteColumnIndex", "from 1 to 1000"),
         (lambda c: c["cvrFileSources"][0].update(precinctColumnIndex="B"),
          "cvrFileSources[0].precinctColumnIndex", "whole number"),
         (lambda c: c["cvrFileSources"][0].update(overvoteDelimiter="and"),

@@ -14,7 +14,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from typing import Any
 
 import httpx
 import serverkit
+from clientkit import voters
 from serverkit import Served, free_port, run_vybory
 
-CLIENT = Path(__file__).with_name("voter_client.py")
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -136,31 +135,13 @@ def crash_run(served: Served, folder: Path, slug: str, credentials: list[dict[st
     The first kill comes within ``first_gap`` of the start, so that at least one lands while
     ballots are in flight even when the clients cast their ballots faster than ``gap``."""
     run = CrashRun(slug)
-    go = folder / "go"
-    processes, outputs, readies = [], [], []
-    for i in range(clients):
-        mine = credentials[i::clients]
-        (folder / f"credentials-{i}.json").write_text(json.dumps(mine))
-        readies.append(folder / f"ready-{i}")
-        outputs.append(folder / f"results-{i}.json")
-        processes.append(subprocess.Popen(
-            [sys.executable, str(CLIENT), served.url, slug, str(folder / f"credentials-{i}.json"),
-             str(per_credential), str(readies[-1]), str(go), str(outputs[-1])],
-            stdout=(folder / f"client-{i}.log").open("ab"), stderr=subprocess.STDOUT))
-    deadline = time.monotonic() + 600
-    while not all(r.exists() for r in readies):
-        for p in processes:
-            if p.poll() is not None:
-                raise RuntimeError(f"a voter client exited early: {p.args}\n{_logs(folder)}")
-        if time.monotonic() > deadline:
-            raise RuntimeError("the voter clients did not get ready")
-        time.sleep(0.1)
-    started = time.monotonic()
-    go.write_text("go")
+    voting = voters(served.url, slug, credentials, folder, clients=clients, per_credential=per_credential)
+    voting.wait_ready()
+    started = voting.start()
     random = secrets.SystemRandom()
     while run.kills < kills:
         time.sleep(random.uniform(*(gap if run.kills else first_gap)))
-        casting = any(p.poll() is None for p in processes)
+        casting = voting.running()
         if database is not None and run.database_kills == 0 and run.kills == kills // 2:
             database.kill()
             run.database_kills += 1
@@ -170,38 +151,18 @@ def crash_run(served: Served, folder: Path, slug: str, credentials: list[dict[st
         run.kills += 1
         run.kills_while_casting += casting
         served.start()
-    for p in processes:
-        p.wait(timeout=900)
+    run.ballots = voting.results()
     run.seconds = time.monotonic() - started
-    for output in outputs:
-        if not output.exists():
-            raise RuntimeError(f"a voter client wrote no results\n{_logs(folder)}")
-        run.ballots.extend(json.loads(output.read_text()))
     return run
-
-
-def _logs(folder: Path) -> str:
-    return "\n".join(p.read_text(errors="replace")[-2000:] for p in sorted(folder.glob("client-*.log")))
 
 
 def check_after_crashes(run: CrashRun, url: str, folder: Path) -> dict[str, Any]:
     """Everything the crash tests demand of the board after the last restart; returns figures."""
-    from vybory.model.board import Event
-
-    lines = httpx.get(f"{url}/api/elections/{run.slug}/board.jsonl", timeout=120).text.splitlines()
-    events = [Event.from_json(json.loads(line)) for line in lines if line]
-    assert [e.position for e in events] == list(range(1, len(events) + 1))
-    by_position = {e.position: e for e in events}
-    codes = [e.payload["tracking_code"] for e in events if e.kind == "ballot_cast"]
-    assert len(codes) == len(set(codes)), "a ballot is on the board twice"
+    events = board_events(url, run.slug)
+    codes = receipts_on_board(events, run.receipted)
     errors = [f for b in run.ballots for f in b["failures"] if f.split()[0].isdigit() and f != "503"]
     assert errors == [], f"answers other than 201 or 503: {errors[:5]}"
     assert all(b["receipt"] is not None for b in run.ballots), "a client gave up"
-    for ballot in run.receipted:
-        receipt = ballot["receipt"]
-        event = by_position[receipt["position"]]
-        assert event.kind == "ballot_cast" and event.payload["tracking_code"] == ballot["tracking_code"]
-        assert event.hash.hex() == receipt["event_hash"] and event.previous_hash.hex() == receipt["previous_hash"]
     assert set(codes) == {b["tracking_code"] for b in run.ballots}, "the board and the receipts disagree"
     # Every ballot again, as a client that never saw its receipt would: the same receipt, no new event.
     with httpx.Client(base_url=url, timeout=60) as client:
@@ -212,11 +173,46 @@ def check_after_crashes(run: CrashRun, url: str, folder: Path) -> dict[str, Any]
             assert again.json() == ballot["receipt"]
         tracked = client.get(f"/api/elections/{run.slug}/ballots/{run.receipted[0]['tracking_code']}")
         assert tracked.status_code == 200 and tracked.json()["position"] == run.receipted[0]["receipt"]["position"]
-        record = client.get(f"/api/elections/{run.slug}/record")
-    assert len(httpx.get(f"{url}/api/elections/{run.slug}/board.jsonl", timeout=120).text.splitlines()) == len(lines)
-    (folder / "record.zip").write_bytes(record.content)
-    verified = run_vybory("verify", str(folder / "record.zip"), "--head", events[-1].hash.hex(), check=False)
+    assert len(board_events(url, run.slug)) == len(events)
+    verified = verify_record(url, run.slug, folder, events[-1])
     assert verified.returncode == 0, verified.stdout + verified.stderr
     return {"ballots_sent": len(run.ballots), "receipted": len(run.receipted), "on_board": len(codes),
             "retried_after_a_failure": run.retried, "kills": run.kills, "database_kills": run.database_kills,
             "kills_while_casting": run.kills_while_casting, "seconds": round(run.seconds, 1)}
+
+
+def board_events(url: str, slug: str) -> list[Any]:
+    """The whole board as the server at ``url`` publishes it; its positions are 1, 2, 3, …"""
+    from vybory.model.board import Event
+
+    lines = httpx.get(f"{url}/api/elections/{slug}/board.jsonl", timeout=600).text.splitlines()
+    events = [Event.from_json(json.loads(line)) for line in lines if line]
+    assert [e.position for e in events] == list(range(1, len(events) + 1)), "the board has a gap"
+    return events
+
+
+def receipts_on_board(events: list[Any], receipted: list[dict[str, Any]]) -> list[str]:
+    """Asserts that every receipted ballot (a voter client's result) is on the board at its
+    receipt's position with its hash and the hash before it, and that no ballot is there twice;
+    returns the tracking codes of the ballots on the board, in board order."""
+    by_position = {e.position: e for e in events}
+    codes = [e.payload["tracking_code"] for e in events if e.kind == "ballot_cast"]
+    assert len(codes) == len(set(codes)), "a ballot is on the board twice"
+    for ballot in receipted:
+        receipt = ballot["receipt"]
+        event = by_position.get(receipt["position"])
+        assert event is not None, f"no event at the receipt's position {receipt['position']}"
+        assert event.kind == "ballot_cast" and event.payload["tracking_code"] == ballot["tracking_code"], \
+            f"another event at the receipt's position {receipt['position']}"
+        assert event.hash.hex() == receipt["event_hash"] and event.previous_hash.hex() == receipt["previous_hash"], \
+            f"the event at position {receipt['position']} has other hashes than its receipt"
+    return codes
+
+
+def verify_record(url: str, slug: str, folder: Path, head: Any) -> subprocess.CompletedProcess[str]:
+    """The record the server at ``url`` exports, saved in ``folder`` and checked by `vybory verify`
+    against the board's ``head`` event."""
+    record = httpx.get(f"{url}/api/elections/{slug}/record", timeout=600)
+    record.raise_for_status()
+    (folder / "record.zip").write_bytes(record.content)
+    return run_vybory("verify", str(folder / "record.zip"), "--head", head.hash.hex(), check=False)

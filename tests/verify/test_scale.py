@@ -85,9 +85,8 @@ def test_bounded_map_refuses_nonsense_sizes() -> None:
         list(bounded_map(lambda c: c, lambda c: c, iter([]), chunk=0, in_flight=1))  # type: ignore[arg-type]
 
 
-def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[no-untyped-def]
-    import pickle
-
+def captured_jobs(exported) -> list[BallotJob]:  # type: ignore[no-untyped-def]
+    """The jobs the verifier hands to its checker for the exported record (each found valid)."""
     captured: list[BallotJob] = []
 
     def capture(jobs: Iterator[BallotJob]) -> Iterator[BallotVerdict]:
@@ -96,6 +95,13 @@ def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[
             yield BallotVerdict(job.position, job.tracking_code)
 
     verify_record(naive(exported.files, load(exported.events)), checker=capture)
+    return captured
+
+
+def test_jobs_travel_and_come_back_unchanged(exported) -> None:  # type: ignore[no-untyped-def]
+    import pickle
+
+    captured = captured_jobs(exported)
     assert len(captured) == 36
     travelled = pickle.loads(pickle.dumps(captured[:5]))
     assert check_ballot_jobs(travelled) == check_ballot_jobs(copy.deepcopy(captured[:5]))
@@ -108,3 +114,60 @@ def test_an_unreachable_dask_scheduler_is_named(exported) -> None:  # type: igno
     with pytest.raises(InvalidInput) as info:
         verify_record(naive(exported.files, load(exported.events)), checker=dask_checker("tcp://127.0.0.1:9", timeout=1))
     assert info.value.code == "dask_unreachable" and "tcp://127.0.0.1:9" in str(info.value)
+
+
+def test_a_worker_keeps_one_shape_per_district_however_many_chunks_it_receives(exported) -> None:  # type: ignore[no-untyped-def]
+    """Each chunk a worker receives is a fresh copy of the jobs and their contexts: the native
+    shapes it keeps are one per round and district, and no context outlives its chunk."""
+    import gc
+    import pickle
+
+    from vybory.crypto import backend
+    from vybory.verify import jobs as jobs_module
+    from vybory.verify.jobs import RoundContext
+
+    captured = captured_jobs(exported)
+    # A job carries the layouts of its own district only, not every district's.
+    assert all(set(job.context.layouts) == {job.district} for job in captured)
+    kinds = {(job.context.round, job.district) for job in captured}
+    assert len(kinds) >= 2
+    message = pickle.dumps(captured)
+
+    def contexts_alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, RoundContext) for o in gc.get_objects())
+
+    backend.use("native")
+    try:
+        jobs_module._SHAPES.clear()
+        before = contexts_alive()
+        for _ in range(40):
+            travelled = pickle.loads(message)
+            assert all(v.ok for v in check_ballot_jobs(travelled))
+        del travelled
+        assert len(jobs_module._SHAPES) == len(kinds)
+        assert contexts_alive() == before
+    finally:
+        backend.use(None)
+        jobs_module._SHAPES.clear()
+
+
+def test_the_dask_client_keeps_a_short_log_of_the_ballots_it_sent(exported) -> None:  # type: ignore[no-untyped-def]
+    """Dask keeps the last messages a client sent (1,000 by default), each a chunk of ballots: the
+    verifier's client keeps DASK_LOG_LENGTH, so its memory does not grow with the record."""
+    import distributed
+
+    from vybory.scale.ballots import DASK_LOG_LENGTH, connect
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        client = connect(cluster.scheduler_address)
+        try:
+            report = verify_record(naive(exported.files, load(exported.events)),
+                                   checker=dask_checker(client, chunk=1, in_flight=1))
+            log = client.scheduler_comm.recent_message_log
+            assert report.ok
+            assert log.maxlen == DASK_LOG_LENGTH < 36  # one message at least per ballot here
+            assert len(log) <= DASK_LOG_LENGTH
+        finally:
+            client.close()

@@ -87,12 +87,16 @@ def count_command(
     choice: Annotated[list[str] | None, typer.Option("--choice", help="RCTab count, tiebreakMode ...Ask: the "
                                                      "operator's choice for each tie, in order",
                                                      show_default=False)] = None,
+    answers: Annotated[Path | None, typer.Option("--tiebreak-answers", help="RCTab count, tiebreakMode ...Ask: "
+                                                 "a file of the operator's answers, one JSON line per tie "
+                                                 '({"round": 2, "tied": ["A", "B"], "loses": "A"})',
+                                                 show_default=False)] = None,
 ) -> None:
     """Count a ballot file and print the rounds (or the outcome as JSON)."""
     try:
         if rules is not None and _is_rctab(rules) and method in ("", "rctab") and format == "cdf":
             for name, given in (("FILE", file), ("--json", json_output), ("--choice", choice), ("--seed", seed),
-                                ("--seats", seats)):
+                                ("--seats", seats), ("--tiebreak-answers", answers)):
                 if given:
                     raise InvalidInput("--format cdf converts the configuration's records to CDF and counts "
                                        "nothing: leave it out", field=name)
@@ -105,11 +109,11 @@ def count_command(
             if format == "rctab" and json_output:
                 raise InvalidInput("--format rctab prints RCTab's summary: leave out --json", field="--json")
             count = run_rctab(rules=rules, file=file, seats=seats, seed=seed, choices=tuple(choice or ()),
-                              audit=output)
+                              audit=output, answers=answers)
             if output is not None:
                 reports = write_reports(count, output)
                 if count.cdf is not None:
-                    reports += write_round_cdf(count, output, generated=_now())
+                    reports += _write_round_cdf(count, output)
                 for path in (*count.written, *reports):
                     Console(stderr=True, highlight=False).print(f"wrote {path}", markup=False)
             if format == "rctab":
@@ -117,7 +121,7 @@ def count_command(
                 return
             outcome = to_outcome(count)
         else:
-            for name, given in (("--output", output), ("--choice", choice)):
+            for name, given in (("--output", output), ("--choice", choice), ("--tiebreak-answers", answers)):
                 if given:
                     raise InvalidInput("only for an RCTab configuration counted by RCTab's rules "
                                        "(--rules config.json, no --method or --method rctab)", field=name)
@@ -196,7 +200,7 @@ def _is_rctab(rules: Path) -> bool:
 
 
 def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed: str | None = None,
-              choices: tuple[str, ...] = (), audit: Path | None = None) -> RctabCount:
+              choices: tuple[str, ...] = (), audit: Path | None = None, answers: Path | None = None) -> RctabCount:
     """Counts an RCTab configuration by RCTab's rules (:mod:`vybory.rules.rctab`), with a
     progress line on a terminal while the records are read."""
     if seats is not None:
@@ -209,12 +213,24 @@ def run_rctab(*, rules: Path, file: Path | None, seats: int | None = None, seed:
                                field="--seed") from None
     err = Console(stderr=True, highlight=False)
     if not err.is_terminal:
-        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit)
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit, answers=answers)
     with Progress(TextColumn("reading cast vote records"), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("records", total=None)
-        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit,
+        return count_rctab(rules, cvr=file, choices=choices, seed=seed, audit=audit, answers=answers,
                            progress=lambda n: bar.advance(task, n))
+
+
+def _write_round_cdf(count: RctabCount, output: Path) -> list[Path]:
+    """RCTab's per-round CDF report, with a progress line on a terminal (a record's every
+    round is written: at a million records, gigabytes)."""
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal or count.cdf is None:
+        return write_round_cdf(count, output, generated=_now())
+    with Progress(TextColumn("writing the per-round CDF report"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("records", total=len(count.cdf.records) * len(count.passes))
+        return write_round_cdf(count, output, generated=_now(), progress=lambda n: bar.advance(task, n))
 
 
 def run_count(*, file: Path | None, method: str, seats: int | None = None, rules: Path | None = None,

@@ -72,6 +72,7 @@ from vybory.cli.cvr import (
     read_source,
     safe_name,
 )
+from vybory.cli.rctab_answers import ASKING, read_answers
 from vybory.cli.rctab_audit import AuditCsv
 from vybory.errors import InvalidInput
 from vybory.rules.base import Contest, RankedBallot
@@ -180,25 +181,69 @@ def irv_options(config: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
+RESERVED = ("residual surplus", "exhausted", "uncounted")  # RCTab's TallyTransfers.RESERVED_STRINGS
+
+
 def _candidates(config: Mapping[str, Any]) -> tuple[list[str], list[str], dict[str, str]]:
+    """The candidates' names, the excluded ones, and each alias's candidate, with RCTab's checks
+    (``validateCandidates``): a name or alias is used once in all, counting each candidate's own
+    name among its aliases, and is none of RCTab's reserved words."""
     entries = config.get("candidates")
     if not isinstance(entries, list) or not entries:
         raise InvalidInput("an RCTab configuration lists its candidates", field="candidates")
     names: list[str] = []
     excluded: list[str] = []
     aliases: dict[str, str] = {}
+    used: dict[str, str] = {}  # each name or alias -> the candidate it was first given to
     for i, entry in enumerate(entries):
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
             raise InvalidInput("each candidate has a non-empty 'name'", field=f"candidates[{i}]")
         name = entry["name"].strip()
         if name in names:
             raise InvalidInput(f"candidate {name!r} is listed twice", field=f"candidates[{i}]")
+        given = entry.get("aliases") or []
+        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
+            raise InvalidInput("must be a list of names", field=f"candidates[{i}].aliases")
+        # createStreamOfNameAndAllAliases: the aliases, then the name
+        for j, spelled in [(j, a.strip()) for j, a in enumerate(given)] + [(None, name)]:
+            where = f"candidates[{i}].aliases[{j}]" if j is not None else f"candidates[{i}].name"
+            if spelled.lower() in RESERVED:
+                raise InvalidInput(f"{spelled!r} is a word RCTab keeps for itself ({', '.join(RESERVED)}): "
+                                   "no candidate may be named so", field=where)
+            if spelled in used:
+                owner = used[spelled]
+                raise InvalidInput(f"{spelled!r} is already " + (f"the name or an alias of {owner!r}"
+                                   if owner != name else "this candidate's name or alias")
+                                   + ": RCTab refuses a name or alias given twice", field=where)
+            used[spelled] = name
+            if j is not None:
+                aliases[spelled] = name
         names.append(name)
         if _flag(entry, "excluded", f"candidates[{i}]"):
             excluded.append(name)
-        for alias in entry.get("aliases") or []:
-            aliases[str(alias).strip()] = name
     return names, excluded, aliases
+
+
+def _check_labels(names: list[str], aliases: Mapping[str, str], sources: list[Source]) -> None:
+    """RCTab's ``stringAlreadyInUseElsewhereInSource``: a source's labels for an overvote, a
+    skipped rank and an undeclared write-in are none of RCTab's reserved words, differ from
+    one another, and are no candidate's name or alias (letter case aside)."""
+    spellings = {n.lower(): n for n in [*names, *aliases]}
+    for i, source in enumerate(sources):
+        labels = (("overvoteLabel", source.overvote_label), ("skippedRankLabel", source.skipped_label),
+                  ("undeclaredWriteInLabel", source.write_in_label))
+        for key, label in labels:
+            if not label:
+                continue
+            where = f"cvrFileSources[{i}].{key}"
+            if label.lower() in RESERVED:
+                raise InvalidInput(f"{label!r} is a word RCTab keeps for itself ({', '.join(RESERVED)})", field=where)
+            for other, value in labels:
+                if other != key and value and value.lower() == label.lower():
+                    raise InvalidInput(f"{label!r} is also the {other}: each label names one thing", field=where)
+            if label.lower() in spellings:
+                raise InvalidInput(f"{label!r} is also a candidate's name or alias "
+                                   f"({spellings[label.lower()]!r}): RCTab refuses it", field=where)
 
 
 def _layout(source: Mapping[str, Any], rules: Mapping[str, Any], index: int) -> CvrLayout:
@@ -444,9 +489,81 @@ class CdfRecords:
     order read, with RCTab's id and its names as the file spells them (an alias stays an
     alias, as in RCTab's report); the candidates its ``Election`` lists."""
 
-    records: list[tuple[str, Cvr, Cvr]]  # (id, record as spelled, record as counted)
+    records: list[tuple[str, Cvr]]  # (id, record as spelled, which is how the count reads it)
     candidates: tuple[str, ...]
     by_precinct: bool
+
+
+_COLUMNS = {"firstVoteColumnIndex": 1000, "firstVoteRowIndex": 100000, "idColumnIndex": 1000,
+            "precinctColumnIndex": 1000}
+_NOT_FOR_OTHERS = ("firstVoteColumnIndex", "firstVoteRowIndex", "idColumnIndex", "precinctColumnIndex",
+                   "batchColumnIndex", "overvoteDelimiter", "skippedRankLabel")
+
+
+def check_config(config: Mapping[str, Any], base: Path) -> None:
+    """RCTab's validation of a configuration (``ContestConfig.validate``) where it reaches beyond
+    each field's own form: what each provider needs and must leave blank, the rules RCTab
+    requires, and no file read twice. A configuration RCTab would refuse is refused, with the
+    field named, before any record is read."""
+    settings = config.get("outputSettings")
+    if not isinstance(settings, Mapping) or not _text_field(settings, "contestName"):
+        raise InvalidInput("RCTab requires the contest's name", field="outputSettings.contestName")
+    rules = config.get("rules")
+    if not isinstance(rules, Mapping):
+        raise InvalidInput("an RCTab configuration has a 'rules' object", field="rules")
+    for key in ("winnerElectionMode", "numberOfWinners", "decimalPlacesForVoteArithmetic", "maxSkippedRanksAllowed",
+                "maxRankingsAllowed"):
+        if not _text_field(rules, key):
+            raise InvalidInput("RCTab requires it (config_file_documentation.txt)", field=f"rules.{key}")
+    entries = config.get("cvrFileSources")
+    if not isinstance(entries, list):
+        return
+    overvote_rule = _text_field(rules, "overvoteRule")
+    paths: dict[Path, int] = {}
+    for i, entry in enumerate(entries):
+        where = f"cvrFileSources[{i}]"
+        if not isinstance(entry, Mapping):
+            continue
+        provider = _text_field(entry, "provider")
+        file_path = _text_field(entry, "filePath")
+        if provider in ("ess", "genericCsv"):
+            for key, most in _COLUMNS.items():
+                if key in ("idColumnIndex", "precinctColumnIndex") and provider != "ess":
+                    continue
+                text = _text_field(entry, key)
+                required = key in ("firstVoteColumnIndex", "firstVoteRowIndex")
+                if (required and not text) or (text and not (text.isdigit() and 1 <= int(text) <= most)):
+                    raise InvalidInput(f"must be a whole number from 1 to {most}"
+                                       + ("" if required else " if given") + f", not {text!r}", field=f"{where}.{key}")
+            if _text_field(entry, "contestId"):
+                raise InvalidInput(f"must be blank for provider {provider!r} (the records hold one contest)",
+                                   field=f"{where}.contestId")
+            if (provider == "ess" and overvote_rule == "exhaustIfMultipleContinuing"
+                    and not _text_field(entry, "overvoteDelimiter")):
+                raise InvalidInput("exhaustIfMultipleContinuing needs the names of an overvote's candidates: an ES&S "
+                                   "source gives them with an overvoteDelimiter", field=f"{where}.overvoteDelimiter")
+        elif provider in ("cdf", "dominion", "hart", "clearBallot"):
+            if provider == "cdf" and file_path and not file_path.lower().endswith((".json", ".xml")):
+                raise InvalidInput("a CDF source is a .json or .xml file", field=f"{where}.filePath")
+            if provider != "cdf" and _text_field(entry, "overvoteLabel"):
+                raise InvalidInput(f"must be blank for provider {provider!r}", field=f"{where}.overvoteLabel")
+            for key in _NOT_FOR_OTHERS:
+                if _text_field(entry, key):
+                    raise InvalidInput(f"must be blank for provider {provider!r}", field=f"{where}.{key}")
+            if _flag(entry, "treatBlankAsUndeclaredWriteIn", where):
+                raise InvalidInput(f"must be false for provider {provider!r}",
+                                   field=f"{where}.treatBlankAsUndeclaredWriteIn")
+            if not _text_field(entry, "contestId"):
+                raise InvalidInput(f"RCTab requires it for provider {provider!r}", field=f"{where}.contestId")
+        if _text_field(entry, "overvoteLabel") and overvote_rule not in ("exhaustImmediately", "alwaysSkipToNextRank"):
+            raise InvalidInput("with an overvoteLabel, overvoteRule is exhaustImmediately or alwaysSkipToNextRank: "
+                               "the records do not say whom an overvote names", field="rules.overvoteRule")
+        if file_path:
+            resolved = (base / file_path).resolve()
+            if resolved in paths:
+                raise InvalidInput(f"is cvrFileSources[{paths[resolved]}]'s file again: RCTab refuses a file "
+                                   "given twice", field=f"{where}.filePath")
+            paths[resolved] = i
 
 
 def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[Source]:
@@ -491,28 +608,42 @@ def _sources(config: Mapping[str, Any], base: Path, cvr: Path | None) -> list[So
 
 def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...] = (),
                 seed: str | None = None, progress: Callable[[int], object] | None = None,
-                audit: Path | None = None) -> RctabCount:
+                audit: Path | None = None, answers: Path | None = None) -> RctabCount:
     """Reads a configuration and its records and counts them as RCTab does.
 
     ``cvr`` replaces the records of the first source (read with its layout);
     ``seed`` replaces ``rules.randomSeed``; ``choices`` are the operator's
-    picks for ``...Ask`` tiebreaks; ``progress`` is told how many records
+    picks for ``...Ask`` tiebreaks, in order, or ``answers`` a file of them keyed
+    by round (:mod:`vybory.cli.rctab_answers`); ``progress`` is told how many records
     were read, every few thousand. With ``audit`` (a folder), the records are
     written as they are read into RCTab's audit copy, ``<contest>_rctab_cvr.csv``
     (one per pass with multiPassIrv, as RCTab writes one before each pass), kept
     only if the whole count succeeds.
     """
     config = migrate(load_config(path))
+    check_config(config, path.parent)
     if seed is not None:
         rules_given = config.get("rules")
         if isinstance(rules_given, dict):
             rules_given["randomSeed"] = seed
     names, excluded, aliases = _candidates(config)
     sources = _sources(config, path.parent, cvr)
+    _check_labels(names, aliases, sources)
     if any(s.write_in_label or s.blank_is_write_in for s in sources):
         names = names + ([UWI] if UWI not in names else [])
     rules = rctab_rules(config, tuple(names), excluded)
-    rules = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__}, "choices": choices})
+    if choices or answers is not None:
+        field = "--choice" if choices else "--tiebreak-answers"
+        if choices and answers is not None:
+            raise InvalidInput("give the answers to the ties one way: --choice or --tiebreak-answers",
+                               field="--tiebreak-answers")
+        if rules.tiebreak not in ASKING:
+            raise InvalidInput(f"tiebreakMode {rules.tiebreak!r} asks no one: answers are only for "
+                               f"{' and '.join(ASKING)}", field=field)
+    keyed = read_answers(answers, rules.candidates, aliases) if answers is not None else ()
+    rules = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__}, "choices": choices,
+                     "answers": keyed, "answers_source": str(answers or ""),
+                     "aliases": tuple(aliases.items())})
     check_rules(rules)
     lookup = Names({**{n: n for n in names}, **aliases})
     settings = config.get("outputSettings") or {}
@@ -558,48 +689,43 @@ def count_rctab(path: Path, *, cvr: Path | None = None, choices: tuple[str, ...]
     return RctabCount(rules, passes, settings, len(records), percentage, written, cdf)
 
 
-def _spelled(lookup: Names, audit: AuditCsv | None, source: Source,
-             cdf: CdfRecords) -> tuple[Names, Witness, Callable[[Cvr], Cvr]]:
-    """For the per-round CDF report: the names that read a record as the file spells it, a
-    witness that keeps each record under its id (and tells ``audit`` of it as counted), and
-    the map from a record as spelled to the record as counted (aliases to their candidates)."""
-    spelled = Names({name: name for name in lookup.aliases})
+def _witness(lookup: Names, audit: AuditCsv | None, source: Source, cdf: CdfRecords | None) -> Witness | None:
+    """What is told of each record as it is read (the file's spelling, aliases kept): the
+    audit copy gets it with its aliases read as their candidates, and the per-round CDF
+    report keeps it as spelled, under its id. None when neither is asked for."""
     told = audit.witness(source) if audit is not None else None
+    if told is None and cdf is None:
+        return None
     seen: dict[int, tuple[Cvr, Cvr]] = {}
 
-    def counted(raw: Cvr) -> Cvr:
-        known = seen.get(id(raw))
-        if known is not None and known[0] is raw:
-            return known[1]
-        mapped = Cvr(tuple((rank, tuple(lookup.aliases[n] for n in names)) for rank, names in raw.rankings),
-                     raw.precinct, raw.batch)
-        seen[id(raw)] = (raw, mapped)  # the raw record stays alive in cdf.records
-        return mapped
-
     def witness(ids: RecordIds, raw: Cvr) -> None:
-        mapped = counted(raw)
-        cdf.records.append((ids.record_id, raw, mapped))
-        if told is not None:
-            told(ids, mapped)
+        if cdf is not None:
+            cdf.records.append((ids.record_id, raw))
+        if told is None:
+            return
+        known = seen.get(id(raw))
+        if known is None or known[0] is not raw:
+            mapped = Cvr(tuple((rank, tuple(lookup.aliases[n] for n in names)) for rank, names in raw.rankings),
+                         raw.precinct, raw.batch)
+            known = seen[id(raw)] = (raw, mapped)  # keeps raw alive, so its id is not reused
+        told(ids, known[1])
 
-    return spelled, witness, counted
+    return witness
 
 
 def _read_all(sources: list[Source], lookup: Names, max_rankings: int | None,
               progress: Callable[[int], object] | None, records: list[Cvr], audit: AuditCsv | None,
               cdf: CdfRecords | None = None) -> None:
-    """Reads every source's records into ``records``, each told to ``audit`` as it is read
-    (and kept in ``cdf`` as the file spells it, when given)."""
+    """Reads every source's records into ``records`` as the files spell them (an alias stays
+    an alias: RCTab's count reads it so), each told to ``audit`` as it is read (and kept in
+    ``cdf``, when given)."""
+    spelled = Names({name: name for name in lookup.aliases})
     for i, source in enumerate(sources):
         before = len(records)
         try:
             try:
-                if cdf is None:
-                    witness = audit.witness(source) if audit is not None else None
-                    records.extend(read_source(source, lookup, max_rankings, progress, witness))
-                else:
-                    spelled, witness, counted = _spelled(lookup, audit, source, cdf)
-                    records.extend(map(counted, read_source(source, spelled, max_rankings, progress, witness)))
+                witness = _witness(lookup, audit, source, cdf)
+                records.extend(read_source(source, spelled, max_rankings, progress, witness))
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"not UTF-8 text (byte {exc.start})", field=str(source.path)) from None
             except FileNotFoundError as exc:
@@ -699,17 +825,25 @@ def summaries(count: RctabCount) -> list[dict[str, Any]]:
 
 def jackson(value: Any, indent: str = "") -> str:
     """JSON as RCTab's writer prints it (Jackson's default pretty printer, keys sorted)."""
+    if isinstance(value, str):
+        return _quoted(value)
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{ }"
-        items = [f'{inner}{json.dumps(k, ensure_ascii=False)} : {jackson(value[k], inner)}' for k in sorted(value)]
+        items = [f'{inner}{_quoted(k)} : {jackson(value[k], inner)}' for k in sorted(value)]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list):
         if not value:
             return "[ ]"
         return "[ " + ", ".join(jackson(v, indent) for v in value) + " ]"
+    if type(value) is int:
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+# a string as json.dumps(..., ensure_ascii=False) prints it, without its checks on each call
+_quoted: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 _CSV_INACTIVE = ((Status.OVERVOTES, "Inactive Ballots by Overvotes"),

@@ -35,7 +35,7 @@ def csv_field(value: str | None, first: bool) -> str:
         return ""
     if not value:
         return '""' if first else ""
-    if (value[0] <= "#" or value[-1] <= " " or any(c in value for c in ',"\r\n')):
+    if value[0] <= "#" or value[-1] <= " " or "," in value or '"' in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
 
@@ -58,9 +58,12 @@ class AuditCsv:
 
     def witness(self, source: Source) -> Witness:
         handle, ranks = self.handle, self.ranks
-        head = (source.given_path or str(source.path), source.provider)
+        head = csv_line([source.given_path or str(source.path), source.provider])[:-2]
         write_in = source.write_in_label
         cells: dict[Cvr, str] = {}
+        # readers hand out one object for records alike: looked up by object first, with no
+        # hashing of the rankings (the entry keeps the object alive, so its id is not reused)
+        by_object: dict[int, tuple[Cvr, str]] = {}
 
         def rankings(cvr: Cvr) -> str:
             by_rank = dict(cvr.rankings)
@@ -75,12 +78,21 @@ class AuditCsv:
             return ",".join(out)
 
         def row(ids: RecordIds, cvr: Cvr) -> None:
-            text = cells.get(cvr)
-            if text is None:
-                text = rankings(cvr)
-                if len(cells) < 1 << 16:
-                    cells[cvr] = text
-            handle.write(csv_line([*head, ids.contest_id, ids.record_id, ids.tabulator, ids.batch,
-                                   ids.supplied or "", ids.precinct, ids.portion])[:-2] + "," + text + "\r\n")
+            known = by_object.get(id(cvr))
+            if known is not None and known[0] is cvr:
+                text = known[1]
+            else:
+                found = cells.get(cvr)
+                if found is None:
+                    text = rankings(cvr)
+                    if len(cells) < 1 << 16:
+                        cells[cvr] = text
+                else:
+                    text = found
+                if len(by_object) < 1 << 16:
+                    by_object[id(cvr)] = (cvr, text)
+            fields = (ids.contest_id, ids.record_id, ids.tabulator, ids.batch, ids.supplied or "", ids.precinct,
+                      ids.portion)
+            handle.write(head + "," + ",".join([csv_field(v, False) for v in fields]) + "," + text + "\r\n")
 
         return row

@@ -15,7 +15,9 @@ from a count's records and its allocations (``docs/counting-ranked.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from vybory.cli.rctab import (
     _candidates,
     _flag,
     _sources,
+    check_config,
     jackson,
     load_config,
     migrate,
@@ -47,7 +50,12 @@ def candidate_id(name: str) -> str:
     return "c-" + safe_name(name).lower()
 
 
-def _selections(cvr: Cvr, shares: Allocation | None = None) -> list[dict[str, Any]]:
+# one selection of a snapshot: the name, the ranks it was given, whether its first position
+# is allocable ("unknown" in the original snapshot) and the share it holds there
+_Selection = tuple[str, tuple[int, ...], str, Decimal]
+
+
+def _selection_keys(cvr: Cvr, shares: Allocation | None = None) -> list[_Selection]:
     """A record's rankings as CDF selections: one per candidate, by its best rank, then by
     name (``getCandidatesWithRanksList``), each with a position per rank it was given.
 
@@ -69,21 +77,47 @@ def _selections(cvr: Cvr, shares: Allocation | None = None) -> list[dict[str, An
                 if holder == name:
                     allocable, votes = "yes", value
                     break
-        part = votes % ONE
-        positions = []
-        for rank in sorted(given):
-            position: dict[str, Any] = {"@type": "CVR.SelectionPosition", "HasIndication": "yes",
-                                        "IsAllocable": allocable, "NumberVotes": int(votes), "Rank": rank}
-            if part > 0:
-                # BigDecimal.toString() without its leading 0, as RCTab writes it
-                position["FractionalVotes"] = str(part)[1:]
-            positions.append(position)
-            if allocable == "yes":
-                # only a candidate's first position holds the share
-                allocable = "no"
-        out.append({"@type": "CVR.CVRContestSelection", "ContestSelectionId": selection_id(name),
-                    "SelectionPosition": positions})
+        out.append((name, tuple(sorted(given)), allocable, votes))
     return out
+
+
+def _selection(key: _Selection) -> dict[str, Any]:
+    name, ranks, allocable, votes = key
+    part = votes % ONE
+    positions = []
+    for rank in ranks:
+        position: dict[str, Any] = {"@type": "CVR.SelectionPosition", "HasIndication": "yes",
+                                    "IsAllocable": allocable, "NumberVotes": int(votes), "Rank": rank}
+        if part > 0:
+            # BigDecimal.toString() without its leading 0, as RCTab writes it
+            position["FractionalVotes"] = str(part)[1:]
+        positions.append(position)
+        if allocable == "yes":
+            # only a candidate's first position holds the share
+            allocable = "no"
+    return {"@type": "CVR.CVRContestSelection", "ContestSelectionId": selection_id(name),
+            "SelectionPosition": positions}
+
+
+def _selections(cvr: Cvr, shares: Allocation | None = None) -> list[dict[str, Any]]:
+    """The selections of :func:`_selection_keys`, as the report's objects."""
+    return [_selection(key) for key in _selection_keys(cvr, shares)]
+
+
+def _contest_text(cvr: Cvr, shares: Allocation | None, printed: dict[_Selection, str]) -> str:
+    """``jackson([{CVR.CVRContest with _selections(cvr, shares)}], "      ")``, each selection
+    printed once (``printed``, shared by the whole report: records repeat their selections)."""
+    texts = []
+    for key in _selection_keys(cvr, shares):
+        text = printed.get(key)
+        if text is None:
+            if len(printed) > 100_000:
+                printed.clear()
+            text = printed[key] = jackson(_selection(key), "        ")
+        texts.append(text)
+    chosen = f"[ {', '.join(texts)} ]" if texts else "[ ]"
+    return ('[ {\n        "@type" : "CVR.CVRContest",\n        "CVRContestSelection" : ' + chosen
+            + f',\n        "ContestId" : {_quote(CONTEST_ID)}\n      }} ]')
 
 
 def _snapshot(safe: str, cvr: Cvr, number: int | None = None, shares: Allocation | None = None) -> dict[str, Any]:
@@ -112,6 +146,43 @@ def _entry(record_id: str, cvr: Cvr, units: Mapping[str, str] | None,
     if units is not None:
         entry["BallotStyleUnitId"] = units.get(cvr.precinct) if cvr.precinct is not None else None
     return entry
+
+
+def _entry_text(record_id: str, cvr: Cvr, units: Mapping[str, str] | None, rounds: Iterable[Allocation],
+                printed: dict[_Selection, str], contests: dict[Allocation | None, str] | None = None) -> str:
+    """``jackson(_entry(record_id, cvr, units, rounds), "  ")``, printed faster: a snapshot's
+    contest is printed once for each distinct share of the ballot (kept in ``contests``, which
+    the caller may keep for records alike), its selections come from ``printed``
+    (:func:`_contest_text`), and the rest is put around them as Jackson prints it."""
+    if contests is None:
+        contests = {}
+
+    def contest(shares: Allocation | None) -> str:
+        text = contests.get(shares)
+        if text is None:
+            text = contests[shares] = _contest_text(cvr, shares, printed)
+        return text
+
+    def snapshot(snapshot_id: str, text: str, kind: str) -> str:
+        return (f'{{\n      "@id" : {_quote(snapshot_id)},\n      "@type" : "CVR.CVRSnapshot",\n'
+                f'      "CVRContest" : {text},\n      "Type" : "{kind}"\n    }}')
+
+    safe = safe_name(record_id)
+    snapshots = [snapshot(f"ballot-{safe}", contest(None), "original")]
+    last = f"ballot-{safe}"
+    for n, shares in enumerate(rounds, 1):
+        last = f"ballot-{safe}-round-{n}"
+        snapshots.append(snapshot(last, contest(shares), "interpreted"))
+    unit = ""
+    if units is not None:
+        unit = f',\n    "BallotStyleUnitId" : {_quote(units.get(cvr.precinct) if cvr.precinct is not None else None)}'
+    return (f'{{\n    "@type" : "CVR",\n    "BallotPrePrintedId" : {_quote(safe)}{unit},\n'
+            f'    "CVRSnapshot" : [ {", ".join(snapshots)} ],\n    "CurrentSnapshotId" : {_quote(last)},\n'
+            f'    "ElectionId" : {_quote(ELECTION_ID)}\n  }}')
+
+
+def _quote(value: str | None) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _units(precincts: Iterable[str | None]) -> dict[str, str]:
@@ -165,18 +236,20 @@ def cdf_text(report: Mapping[str, Any]) -> str:
     return jackson(dict(report)) + "\n"
 
 
-def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "") -> list[Path]:
+def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "",
+                    progress: Callable[[int], object] | None = None) -> list[Path]:
     """Writes RCTab's per-round CDF report of each pass (``generateCdfJson``) into
     ``directory`` as ``<contest>_cdf_cvr.json`` (``<contest>_<pass>_cdf_cvr.json`` with
     multiPassIrv): every record as read, its original snapshot, then one per round of the
     pass saying whom the ballot counted for and with what part of it
-    (:meth:`vybory.rules.rctab.Tabulation.allocation`). Written record by record."""
+    (:meth:`vybory.rules.rctab.Tabulation.allocation`). Written record by record;
+    ``progress`` is told, every 4096 records, that 4096 more were written."""
     cdf = count.cdf
     if cdf is None:
         raise InvalidInput("the count kept no records for the CDF report", field="outputSettings.generateCdfJson")
     settings = count.settings
     contest = str(settings.get("contestName") or "")
-    units = _units(raw.precinct for _, raw, _ in cdf.records) if cdf.by_precinct else None
+    units = _units(raw.precinct for _, raw in cdf.records) if cdf.by_precinct else None
     head, tail = cdf_text(_document(contest=contest, jurisdiction=str(settings.get("contestJurisdiction") or ""),
                                     candidates=cdf.candidates, units=units, generated=generated,
                                     records=[])).split(_NO_RECORDS)
@@ -187,14 +260,49 @@ def write_round_cdf(count: RctabCount, directory: Path, *, generated: str = "") 
     for number, tabulation in enumerate(count.passes, 1):
         path = directory / f"{prefix}_{number}_cdf_cvr.json" if several else directory / f"{prefix}_cdf_cvr.json"
         rounds = range(1, len(tabulation.rounds) + 1)
+        # Records alike (the same rankings and precinct) are written alike but for their id:
+        # each distinct one is printed once, with a stand-in for the id, and the stand-in
+        # replaced for each record. A stand-in found elsewhere in the text (a candidate
+        # named so) would be replaced too: that record is then printed on its own. The texts
+        # kept are bounded (about 64 MB); records past that are printed each on its own.
+        printed: dict[int, tuple[Cvr, str | None]] = {}
+        stand_in = "vyboryRecordIdStandIn"
+        room = 1 << 26
+        selections: dict[_Selection, str] = {}
+        contests_kept: dict[int, tuple[Cvr, dict[Allocation | None, str]]] = {}
+        contest_room = 1 << 27
         with path.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(head + '\n  "CVR" : [ ')
-            for i, (record_id, raw, counted) in enumerate(cdf.records):
+            for i, (record_id, raw) in enumerate(cdf.records):
                 if i:
                     handle.write(", ")
-                shares = [tabulation.allocation(counted, n) for n in rounds]
-                handle.write(jackson(_entry(record_id, raw, units, shares), "  "))
+                known = printed.get(id(raw))
+                if (known is None or known[0] is not raw) and room > 0:
+                    shares = [tabulation.allocation(raw, n) for n in rounds]
+                    text = _entry_text(stand_in, raw, units, shares, selections)
+                    room -= len(text)
+                    # the entry keeps raw alive, so its id is not reused meanwhile
+                    known = printed[id(raw)] = (raw, text if text.count(stand_in) == len(rounds) + 3 else None)
+                if known is not None and known[0] is raw and known[1] is not None:
+                    handle.write(known[1].replace(stand_in, safe_name(record_id)))
+                else:
+                    # past the texts kept: the record's snapshot contests are kept instead (a
+                    # few for each distinct record, however many rounds), while room lasts
+                    shares = [tabulation.allocation(raw, n) for n in rounds]
+                    alike = contests_kept.get(id(raw))
+                    if alike is None or alike[0] is not raw:
+                        alike = (raw, {})
+                        if contest_room > 0:
+                            contests_kept[id(raw)] = alike
+                    before = len(alike[1])
+                    handle.write(_entry_text(record_id, raw, units, shares, selections, alike[1]))
+                    if len(alike[1]) > before:
+                        contest_room -= sum(len(t) for t in list(alike[1].values())[before:])
+                if progress is not None and i % 4096 == 4095:
+                    progress(4096)
             handle.write(" ],\n" + tail)
+            if progress is not None:
+                progress(len(cdf.records) % 4096)
         written.append(path)
     return written
 
@@ -211,6 +319,7 @@ def convert_to_cdf(path: Path, *, generated: str = "") -> dict[str, Any]:
     file), Dominion ``TabulatorId-BatchId-RecordId``, Hart the ``CvrGuid``, Clear Ballot
     the ``BallotID``."""
     config = migrate(load_config(path))
+    check_config(config, path.parent)
     names, _excluded, aliases = _candidates(config)
     sources = _sources(config, path.parent, None)
     if any(s.write_in_label or s.blank_is_write_in for s in sources):

@@ -19,7 +19,12 @@ A round ([round]):
    rule; the first continuing candidate takes it; a ballot whose last
    ranking is passed without one is inactive (``exhaustedChoices``); a
    ballot with no ranking at all is ``didNotRankAnyCandidates``; once every
-   seat is filled a ballot that would move is ``finalRoundSurplus``;
+   seat is filled a ballot that would move is ``finalRoundSurplus``.
+   A record keeps its names as the file spells them, aliases included, and
+   RCTab's tests read them so: a repeat is the same spelling again (two
+   aliases of one candidate are two names), ``exhaustIfMultipleContinuing``
+   takes an alias for a continuing candidate whatever became of it, and
+   only the pick of the recipient reads an alias as its candidate;
 2. the threshold: ``floor(active / (seats + 1)) + 10^-d`` (``d`` decimals
    when ``non_integer_threshold``, else 0), ``ceil(active / seats)`` with
    the Hare quota, ``active * p`` for the bottoms-up percentage; recomputed
@@ -44,8 +49,12 @@ Arithmetic is :class:`decimal.Decimal` with Java ``BigDecimal``'s scales
 values match RCTab's, trailing zeros included. Ties use RCTab's modes; its
 seeded random draws are ``java.util.Random`` (:mod:`vybory.rules.java_order`).
 The interactive modes cannot ask anyone in a batch count: ``stopCountingAndAsk``
-and ``previousRoundCountsThenAsk`` take the operator's choices as a list
-(``choices``), in the order the ties come, and refuse to go on without one.
+and ``previousRoundCountsThenAsk`` take the operator's answers written down
+beforehand, either as a list (``choices``, in the order the ties come) or
+keyed by pass and round (``answers``, each with the tied candidates it was
+written for, so that an answer never settles another tie than its own); a
+tie without its answer, an answer to another tie, and an answer no tie
+needed are refused.
 
 Identical ballots (same rankings, precinct and batch) are counted as one with a
 weight: every step treats them alike, so the sums are the same.
@@ -54,6 +63,7 @@ weight: every step treats them alike, so the sums are the same.
 from __future__ import annotations
 
 import decimal
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -93,6 +103,23 @@ OVERVOTE_RULES = ("alwaysSkipToNextRank", "exhaustImmediately", "exhaustIfMultip
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """The operator's answer to one tie of an interactive tiebreak: in ``round`` of pass
+    ``pass_number`` (1 but with ``multiPassIrv``), among ``tied``, ``chosen`` wins
+    (``winner``) or loses. ``where`` names the answer in messages (a file and line).
+
+    Invariants: ``chosen`` is one of ``tied``; ``tied`` has two names or more, distinct.
+    """
+
+    round: int
+    tied: frozenset[str]
+    chosen: str
+    winner: bool
+    pass_number: int = 1
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """RCTab's rules of one contest (the ``rules`` of its configuration).
 
@@ -122,6 +149,9 @@ class Rules:
     bottoms_up_percentage: Decimal | None = None
     excluded: frozenset[str] = frozenset()
     choices: tuple[str, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    answers_source: str = ""  # where the answers come from (a file), for messages
+    aliases: tuple[tuple[str, str], ...] = ()  # (alias, candidate): how records may spell a candidate
 
     @property
     def uses_surpluses(self) -> bool:
@@ -135,8 +165,9 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Cvr:
     """One cast vote record: its rankings (rank, names), the rank numbers
-    ascending, each with at least one name; names are candidates,
-    :data:`UWI` or :data:`OVERVOTE`."""
+    ascending, each with at least one name; names are candidates, their
+    aliases (``Rules.aliases``) as the file spells them, :data:`UWI` or
+    :data:`OVERVOTE`."""
 
     rankings: tuple[tuple[int, tuple[str, ...]], ...]
     precinct: str | None = None
@@ -281,8 +312,11 @@ class _Tally:
 
 class _Tabulator:
     def __init__(self, rules: Rules, groups: list[_Group], *, slices: tuple[str, ...],
-                 allocations: bool = False) -> None:
+                 allocations: bool = False, operator: _Operator | None = None, pass_number: int = 1) -> None:
         self.rules = rules
+        self.operator = operator if operator is not None else _Operator(rules)
+        self.pass_number = pass_number
+        self.aliases = dict(rules.aliases)
         self.groups = groups
         self.keep_allocations = allocations
         if allocations:
@@ -297,7 +331,6 @@ class _Tabulator:
         self.transfers: dict[int, dict[str, dict[str, Decimal]]] = {}
         self.residual: dict[int, Decimal] = {}
         self.random: JavaRandom | None = None
-        self.choices = list(rules.choices)
         # RCTab keeps its candidates in a HashSet and its tallies in HashMaps:
         # the order it walks them in is theirs, reproduced here.
         self.names = hash_order(rules.candidates)
@@ -463,6 +496,7 @@ class _Tabulator:
         slices: dict[tuple[str, str], _Tally] = {p: _Tally(continuing) for p in self.slice_keys}
         transfers = self.transfers.setdefault(self.round, {})
         alive = {c for c in continuing}
+        aliases = self.aliases
         all_filled = rules.uses_surpluses and len(self.winner_round) == rules.winners
         skip_limit = None if rules.max_skipped is None else rules.max_skipped + 1
         for g in self.groups:
@@ -513,6 +547,8 @@ class _Tabulator:
                         status, decided = Status.EXHAUSTED, True
                     continue
                 for c in names:
+                    # getNameForCandidate: the spelling read as its candidate
+                    c = aliases.get(c, c)
                     if c in alive:
                         target = c
                         break
@@ -566,7 +602,9 @@ class _Tabulator:
             return "skip"
         found = 0
         for c in names:
-            if c in alive:
+            # RCTab asks isCandidateContinuing of the name as the record spells it: an alias
+            # is never excluded, elected or eliminated, so it always counts as continuing
+            if c in alive or c in self.aliases:
                 found += 1
                 if found == 2:
                     return "exhaust"
@@ -655,7 +693,8 @@ class _Tabulator:
         tied.sort(key=string_key)
         mode = self.rules.tiebreak
         if mode == "stopCountingAndAsk":
-            chosen, rule, how = self.ask(tied, winner), "operator", "chosen by the operator"
+            chosen, where = self.ask(tied, winner)
+            rule, how = "operator", f"chosen by the operator ({where})"
         elif mode == "random":
             chosen, rule, how = self.draw(tied), "draw", "drawn at random"
         elif mode in ("generatePermutation", "useCandidateOrder"):
@@ -674,21 +713,10 @@ class _Tabulator:
         index = int(self.random.next_double() * len(candidates))
         return candidates[index]
 
-    def ask(self, candidates: list[str], winner: bool) -> str:
-        if not self.choices:
-            tied = ", ".join(candidates)
-            raise InvalidInput(say("round %(round)s: a tie between %(candidates)s needs the operator's choice of "
-                                   "who wins (give it with --choice)", round=self.round, candidates=tied)
-                               if winner else
-                               say("round %(round)s: a tie between %(candidates)s needs the operator's choice of "
-                                   "who loses (give it with --choice)", round=self.round, candidates=tied),
-                               field="rules.tiebreakMode")
-        chosen = self.choices.pop(0)
-        if chosen not in candidates:
-            raise InvalidInput(say("round %(round)s: %(chosen)s is not one of the tied candidates (%(candidates)s)",
-                                   round=self.round, chosen=repr(chosen), candidates=", ".join(candidates)),
-                               field="--choice")
-        return chosen
+    def ask(self, candidates: list[str], winner: bool) -> tuple[str, str]:
+        """The operator's answer to a tie, and where it was given."""
+        return self.operator.answer(self.pass_number, self.round, candidates, winner,
+                                    several=self.rules.winner_mode == "multiPassIrv")
 
     def previous_rounds(self, winner: bool, tied: list[str]) -> tuple[str, str, str]:
         contention = tied
@@ -700,8 +728,8 @@ class _Tabulator:
                 return (contention[0], "previous_rounds",
                         f"{'most' if winner else 'fewest'} votes ({votes}) in round {earlier}")
         if self.rules.tiebreak == "previousRoundCountsThenAsk":
-            return (self.ask(contention, winner), "operator",
-                    "still tied in every earlier round; chosen by the operator")
+            chosen, where = self.ask(contention, winner)
+            return chosen, "operator", f"still tied in every earlier round; chosen by the operator ({where})"
         return self.draw(contention), "draw", "still tied in every earlier round; drawn at random"
 
     # --- surpluses ----------------------------------------------------------------------------
@@ -733,6 +761,81 @@ class _Tabulator:
                 tally.votes[w] = threshold
                 row = self.transfers.setdefault(self.round, {}).setdefault(w, {})
                 row["residual surplus"] = _CONTEXT.add(row.get("residual surplus", ZERO), residual)
+
+
+class _Operator:
+    """The answers of an interactive tiebreak (``stopCountingAndAsk``,
+    ``previousRoundCountsThenAsk``), written down beforehand: ``rules.choices`` in the
+    order the ties come, or ``rules.answers`` keyed by pass and round. Shared by the
+    passes of one count; :meth:`finish` refuses answers that no tie needed."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.choices = list(rules.choices)
+        self.given = len(rules.choices)
+        self.keyed = {(a.pass_number, a.round): a for a in rules.answers}
+        self.source = rules.answers_source or "--tiebreak-answers"
+        self.used: set[tuple[int, int]] = set()
+        self.asked: list[str] = []
+
+    def answer(self, pass_number: int, round_number: int, tied: list[str], winner: bool, *,
+               several: bool) -> tuple[str, str]:
+        where = (say("pass %(number)s, round %(round)s", number=pass_number, round=round_number) if several
+                 else say("round %(round)s", round=round_number))
+        self.asked.append(where)
+        names = ", ".join(tied)
+        if self.keyed:
+            return self._keyed(pass_number, round_number, tied, winner, where, several)
+        if not self.choices:
+            raise InvalidInput(say("%(where)s: a tie between %(candidates)s needs the operator's choice of "
+                                   "who wins (give it with --choice or --tiebreak-answers)",
+                                   where=where, candidates=names)
+                               if winner else
+                               say("%(where)s: a tie between %(candidates)s needs the operator's choice of "
+                                   "who loses (give it with --choice or --tiebreak-answers)",
+                                   where=where, candidates=names),
+                               field="rules.tiebreakMode")
+        chosen = self.choices.pop(0)
+        if chosen not in tied:
+            raise InvalidInput(say("%(where)s: %(chosen)s is not one of the tied candidates (%(candidates)s)",
+                                   where=where, chosen=repr(chosen), candidates=names),
+                               field="--choice")
+        return chosen, say("--choice %(number)s", number=self.given - len(self.choices))
+
+    def _keyed(self, pass_number: int, round_number: int, tied: list[str], winner: bool, where: str,
+               several: bool) -> tuple[str, str]:
+        given = self.keyed.get((pass_number, round_number))
+        if given is None:
+            line = {"round": round_number, "tied": tied, "wins" if winner else "loses": "?"}
+            if several:
+                line = {"pass": pass_number, **line}
+            raise InvalidInput(say("%(where)s: a tie between %(candidates)s needs the operator's answer, and "
+                                   "the answers have none for it: add the line %(line)s with the candidate "
+                                   "who %(decides)s", where=where, candidates=", ".join(tied),
+                                   line=json.dumps(line, ensure_ascii=False),
+                                   decides=say("wins") if winner else say("loses")),
+                               field=self.source)
+        if given.tied != frozenset(tied):
+            raise InvalidInput(say("answers the tie between %(listed)s, but the tie in %(where)s is between "
+                                   "%(candidates)s", listed=", ".join(sorted(given.tied)), where=where,
+                                   candidates=", ".join(tied)), field=given.where)
+        if given.winner != winner:
+            raise InvalidInput(say("says who wins, but the tie in %(where)s decides who loses", where=where)
+                               if not winner else
+                               say("says who loses, but the tie in %(where)s decides who wins", where=where),
+                               field=given.where)
+        self.used.add((pass_number, round_number))
+        return given.chosen, given.where
+
+    def finish(self) -> None:
+        """Refuses answers that no tie needed: they were written for another count."""
+        met = "; ".join(self.asked) or say("none")
+        if self.choices:
+            raise InvalidInput(say("%(count)s of the answers were not needed (the ties that asked: %(met)s)",
+                                   count=len(self.choices), met=met), field="--choice")
+        for key, given in self.keyed.items():
+            if key not in self.used:
+                raise InvalidInput(say("no tie needed this answer (the ties that asked: %(met)s)", met=met),
+                                   field=given.where)
 
 
 def group_cvrs(cvrs: Iterable[Cvr]) -> list[_Group]:
@@ -824,7 +927,7 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
     check_rules(rules)
     kinds = tuple(k for k, on in (("precinct", by_precinct), ("batch", by_batch)) if on)
     groups = group_cvrs(cvrs)
-    known = set(rules.candidates) | {OVERVOTE}
+    known = set(rules.candidates) | {OVERVOTE} | {alias for alias, _ in rules.aliases}
     for g in groups:
         for _, names in g.rankings:
             for n in names:
@@ -833,19 +936,24 @@ def tabulate(rules: Rules, cvrs: Iterable[Cvr], *, by_precinct: bool = False,
         if rules.max_rankings is not None and g.last_rank > rules.max_rankings:
             raise InvalidInput(say("a record has a ranking %(rank)s, but maxRankingsAllowed is %(most)s",
                                    rank=g.last_rank, most=rules.max_rankings), field="rules.maxRankingsAllowed")
+    operator = _Operator(rules)
     if rules.winner_mode != "multiPassIrv":
-        return [_Tabulator(rules, groups, slices=kinds, allocations=allocations).run()]
+        tabulation = _Tabulator(rules, groups, slices=kinds, allocations=allocations, operator=operator).run()
+        operator.finish()
+        return [tabulation]
     passes: list[Tabulation] = []
     winners: list[str] = []
     while len(winners) < rules.winners:
         single = Rules(**{**{f: getattr(rules, f) for f in Rules.__dataclass_fields__},
                           "winners": 1, "excluded": rules.excluded | frozenset(winners)})
         fresh = [_Group(Cvr(g.rankings, g.precinct, g.batch), int(g.count)) for g in groups]
-        result = _Tabulator(single, fresh, slices=kinds, allocations=allocations).run()
+        result = _Tabulator(single, fresh, slices=kinds, allocations=allocations, operator=operator,
+                            pass_number=len(passes) + 1).run()
         if len(result.winners) != 1:
             raise InvalidInput(say("pass %(number)s found %(found)s winners, not one", number=len(winners) + 1,
                                    found=len(result.winners)),
                                field="rules.winnerElectionMode")
         winners.append(result.winners[0])
         passes.append(result)
+    operator.finish()
     return passes

@@ -44,6 +44,12 @@ class RoundContext:
     round: int
     layouts: Mapping[str, tuple[Layout, ...]]
 
+    def narrowed(self, district: str) -> RoundContext:
+        """The same context with the layouts of ``district`` only: what a job of that district
+        carries, so that sending a job costs a few hundred bytes, not every district's layouts."""
+        return RoundContext(self.fingerprint, self.public_key, self.round,
+                            {district: self.layouts[district]} if district in self.layouts else {})
+
 
 @dataclass(frozen=True, slots=True)
 class BallotJob:
@@ -152,25 +158,28 @@ def check_ballot_jobs(jobs: Sequence[BallotJob]) -> list[BallotVerdict]:
             for job, verdict in zip(jobs, verdicts)]
 
 
-# Native ballot shapes, by context and district: (the context, the shape); emptied when full.
-_SHAPES: dict[tuple[int, str], tuple[RoundContext, Any]] = {}
-_SHAPES_KEPT = 8192
+# Native ballot shapes, by what they are made of (fingerprint, key, round, layouts), so a worker
+# that unpickles a new copy of the same context with every chunk keeps one shape per district and
+# round, and no context; emptied when full.
+_SHAPES: dict[tuple[bytes, Point, int, tuple[Layout, ...]], Any] = {}
+_SHAPES_KEPT = 4096
+_NONE = object()  # no shape kept yet (a kept None: the native reader does not take these ballots)
 
 
 def _shape(ctx: RoundContext, district: str) -> Any | None:
     """The native ballot shape of the context's layouts for ``district`` (see ``ballot_shape``),
-    made once per context and district; None when there is none (no key, no such district)."""
-    key = (id(ctx), district)
-    kept = _SHAPES.get(key)
-    if kept is not None and kept[0] is ctx:
-        return kept[1]
+    made once per content; None when there is none (no key, no such district)."""
     layouts = ctx.layouts.get(district)
     if layouts is None or ctx.public_key is None:
         return None
-    shape = ballot_shape(fingerprint=ctx.fingerprint, public_key=ctx.public_key, round=ctx.round, layouts=layouts)
-    if len(_SHAPES) >= _SHAPES_KEPT:
-        _SHAPES.clear()
-    _SHAPES[key] = (ctx, shape)
+    key = (ctx.fingerprint, ctx.public_key, ctx.round, layouts)
+    shape = _SHAPES.get(key, _NONE)
+    if shape is _NONE:
+        shape = ballot_shape(fingerprint=ctx.fingerprint, public_key=ctx.public_key, round=ctx.round,
+                             layouts=layouts)
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.clear()
+        _SHAPES[key] = shape
     return shape
 
 

@@ -234,6 +234,15 @@ class Round:
     mixes: dict[str, list[MixRecord]] = field(default_factory=dict)
     rows: dict[str, list[Row]] = field(default_factory=dict)
     ranked_contests: tuple[str, ...] | None = field(default=None, repr=False)
+    narrowed: dict[str, RoundContext] = field(default_factory=dict, repr=False)
+
+    def context_for(self, district: str) -> RoundContext:
+        """The round's context narrowed to ``district`` (:meth:`RoundContext.narrowed`), made once:
+        every job of the district shares it, so a chunk of jobs pickles it once."""
+        context = self.narrowed.get(district)
+        if context is None:
+            context = self.narrowed[district] = self.context.narrowed(district)
+        return context
 
     @property
     def ranked(self) -> tuple[str, ...]:

@@ -52,6 +52,7 @@ from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
 from vybory.verify.credentials import Credential, CredentialList, read_credentials, read_roll_event
+from vybory.verify.digests import DigestTable
 from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 from vybory.verify.jobs import (
     BallotChecker,
@@ -171,7 +172,7 @@ class Verifier:
         self.credentials = CredentialList()
         self.credentials_at: int | None = None
         self.rounds: dict[int, Round] = {}
-        self.ciphertexts: dict[int, int] = {}
+        self.ciphertexts = DigestTable()
         # ballots_mixed events, checked in the second pass: position -> (round, contest, trustee).
         self.mix_positions: dict[int, tuple[Round, str, int]] = {}
         self.published_at: int | None = None
@@ -752,7 +753,7 @@ class Verifier:
         rnd.last.put(listed, index, tracking)
         rnd.inputs.put(listed, *tally_input(ballot, ciphertexts))
         rnd.cast += 1
-        return BallotJob(rnd.context, index, tracking, entry.district, ballot_json)
+        return BallotJob(rnd.context_for(entry.district), index, tracking, entry.district, ballot_json)
 
     def _check_ciphertexts(self, ballot: Mapping[str, Any], index: int, tracking: str) -> list[bytes] | None:
         """Check 9: no selection ciphertext appears twice anywhere on the board. Returns the
@@ -762,17 +763,17 @@ class Verifier:
             raw = [bytes.fromhex(c["alpha"]) + bytes.fromhex(c["beta"]) for c in selections]
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # not a ballot's shape: its job reports it
-        for ct in raw:
+        digests = [hashlib.sha256(ct).digest()[:16] for ct in raw]
+        for digest in digests:
             self.out.count("ciphertexts")
-            key = int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")
-            first = self.ciphertexts.get(key)
+            first = self.ciphertexts.get(digest)
             if first is not None:
                 self._fail("ciphertexts", "replayed_ciphertext",
                            f"repeats a ciphertext of the ballot at event {first} (a replayed ballot)", index,
                            "ballot_cast", tracking)
                 return raw
-        for ct in raw:
-            self.ciphertexts[int.from_bytes(hashlib.sha256(ct).digest()[:16], "big")] = index
+        for digest in digests:
+            self.ciphertexts.put(digest, index)
         return raw
 
     def _take(self, verdict: BallotVerdict) -> None:
