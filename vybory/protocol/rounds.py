@@ -190,16 +190,19 @@ def check_ballot_proofs(ballot: Ballot, statement: BallotStatement) -> None:
                               round=statement.round, layouts=statement.layouts)
 
 
-def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime,
-                 checked: BallotStatement) -> dict[str, Any]:
+def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime, checked: BallotStatement,
+                 body: dict[str, Any] | None = None, code: str | None = None) -> dict[str, Any]:
     """Payload of ``ballot_cast`` for a ``ballot`` whose proofs were checked against ``checked``:
     the cheap checks again against the board as it is now; the proofs again only if the statement
-    is no longer the one they were checked against."""
-    code = tracking_code(ballot)
+    is no longer the one they were checked against. ``body`` (``ballot.to_json()``) and ``code``
+    (its tracking code), when the caller worked them out before taking the lock, are not
+    worked out again."""
+    body = ballot.to_json() if body is None else body
+    code = tracking_code(ballot, body=body) if code is None else code
     statement = ballot_statement(state, ballot, now=now, code=code)
     if statement != checked:
         check_ballot_proofs(ballot, statement)
-    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
+    return {"ballot": body, "tracking_code": code, "at": at(now)}
 
 
 def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -407,9 +407,11 @@ class ElectionState:
 
     # --- folding events ----------------------------------------------------------
 
-    def apply(self, event: Event) -> ElectionState:
-        """Adds ``event`` (which must follow the head) and returns the state."""
-        check_event(event, self.head)
+    def apply(self, event: Event, *, hashed: bool = False) -> ElectionState:
+        """Adds ``event`` (which must follow the head) and returns the state. ``hashed``: the
+        event was just made by :func:`~vybory.model.board.next_event`, whose hash is not
+        computed again (:func:`~vybory.model.board.check_event`)."""
+        check_event(event, self.head, hashed=hashed)
         _APPLY[event.kind](self, event.payload, event)
         if phase_of(event.kind.value, event.payload) is not None:
             self.phase_change = (event.position, _phase_words(event.kind.value, event.payload))

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vybory.errors import Refused, VyboryError
-from vybory.model.board import Event, EventKind, check_event, next_event
+from vybory.model.board import Event, EventKind, next_event
 from vybory.model.canonical import canonical_json, parse_json
 from vybory.protocol import state as protocol_state
 from vybory.store import Database
@@ -151,8 +151,7 @@ class Board:
                 state, head = snapshot.state, snapshot.head
                 for stored in board_rows.events(session, election_id, start=head.position + 1):
                     event = to_event(stored)
-                    check_event(event, head)
-                    state = state.apply(event)
+                    state = state.apply(event)  # checks the event's position, link and hash
                     head = event
                 self.remember(election_id, head, state)
                 return head, state
@@ -215,7 +214,7 @@ class Board:
         if context.state is None:
             state = protocol_state.replay([event])
         else:
-            state = context.state.apply(event)
+            state = context.state.apply(event, hashed=True)  # next_event has just hashed it
         board_rows.append(context.session, context.election_id, to_stored(event, context.now, checked=True))
         context.head = event
         context.state = state
