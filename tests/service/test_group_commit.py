@@ -21,7 +21,7 @@ from kit import SLUG, new_election
 from sqlalchemy import text
 
 from vybory import protocol
-from vybory.errors import Refused
+from vybory.errors import Refused, VyboryError
 from vybory.model import board as board_model
 from vybory.model.ballot import Ballot, tracking_code
 from vybory.model.board import check_chain
@@ -191,3 +191,60 @@ def test_a_ballot_is_checked_encoded_and_hashed_once(election, monkeypatch) -> N
     with pytest.raises(Refused) as caught:
         other.state(SLUG)
     assert caught.value.code == "board_damaged" and f"event {third.position}" in str(caught.value)
+
+
+def test_a_ballot_needs_one_transaction_when_the_cache_is_current(
+        election, database, clock, monkeypatch) -> None:
+    """With the process's cached state current, a ballot's statement comes from the cache: one
+    transaction (the append), not two."""
+    service = election.service
+    north = election.credentials["north"]
+    ballot = election.make_ballot(north[0], {"north-seat": ["Ivanov"]})
+    service.state(SLUG)
+    real_transaction = service.database.transaction
+    opened: list[bool] = []
+
+    @contextmanager
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("write", True))
+        with real_transaction(*args, **kwargs) as session:
+            yield session
+
+    monkeypatch.setattr(service.database, "transaction", counted)
+    receipt = service.cast_ballot(SLUG, ballot)
+    assert opened == [True]
+    # The same ballot again: its receipt, read from the board, and nothing appended.
+    assert service.cast_ballot(SLUG, ballot) == receipt
+    assert opened == [True, False]
+    monkeypatch.undo()
+    assert stored(database, clock, receipt) and service.head(SLUG).position == receipt.position
+
+
+def test_a_cache_behind_the_board_refuses_no_ballot(service, database, clock) -> None:
+    """Another server opened the round after this one last read the board: its cached state
+    has no round 1, yet the ballot is not refused on the cache's word; the board decides."""
+    from electionkit import NOMINATIONS_CLOSE, VOTING_OPEN, at
+
+    election = new_election(service)
+    election.nominate_all()
+    election.key_ceremony()
+    clock.set(at(NOMINATIONS_CLOSE, days=3))
+    service.close_nominations(SLUG)
+    election.issue_credentials()
+    behind = ElectionService(database, clock=clock)
+    assert 1 not in behind.state(SLUG).rounds  # its cache: no round yet
+    service.open_round(SLUG)
+    clock.set(at(VOTING_OPEN, hours=1))
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    receipt = behind.cast_ballot(SLUG, ballot)
+    assert stored(database, clock, receipt)
+    # And a ballot the board refuses is refused, whichever state was cached.
+    with pytest.raises(VyboryError) as caught:
+        behind.cast_ballot(SLUG, _for_other_election(ballot))
+    assert caught.value.code == "wrong_election"
+
+
+def _for_other_election(ballot: Ballot) -> dict[str, Any]:
+    body = ballot.to_json()
+    body["election"] = "00" * 32
+    return body

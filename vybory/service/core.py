@@ -106,6 +106,7 @@ class Board:
         self._cache: dict[int, _Snapshot] = {}
         self._lock = threading.Lock()
         self._election_locks: dict[str, threading.RLock] = {}
+        self._ids: dict[str, int] = {}  # slug -> id of the elections whose state is cached
 
     def election_lock(self, slug: str) -> threading.RLock:
         """The lock that serialises this process's work on one election (and its cached state)."""
@@ -161,6 +162,17 @@ class Board:
         self.remember(election_id, head, state)
         return head, state
 
+    @contextmanager
+    def cached_state(self, slug: str) -> Iterator[Any | None]:
+        """The state this process last derived for the election (``None`` if none), under the
+        election's lock and without asking the database: it may be behind the board. Good only
+        for work that is done again against the board before anything is appended."""
+        with self.election_lock(slug):
+            with self._lock:
+                election_id = self._ids.get(slug)
+                snapshot = None if election_id is None else self._cache.get(election_id)
+            yield None if snapshot is None else snapshot.state
+
     def remember(self, election_id: int, head: Event, state: Any) -> None:
         with self._lock:
             self._cache[election_id] = _Snapshot(head, state)
@@ -179,6 +191,8 @@ class Board:
         with self.election_lock(slug), self.database.transaction(write=False) as session:
             election = self.find(session, slug)
             head, state = self._derive(session, election.id)
+            with self._lock:
+                self._ids[slug] = election.id
             yield Context(session, election, head, state, now)
 
     @contextmanager

@@ -455,16 +455,26 @@ class ElectionService:
         ballot = _as_ballot(ballot)
         body = ballot.to_json()  # once, outside the lock: its tracking code, then the event's payload
         code = tracking_code(ballot, body=body)
-        # One reading of the board: the receipt of this very ballot if it is there already, else the
-        # cheap checks and the statement. The signature and the proofs need no board state beyond
-        # the statement, which does not change while the round is open: they are checked after it,
-        # outside the writer lock, so that several threads, workers and servers check ballots at
-        # once; inside the lock only the cheap checks against the board run again, then the append.
-        with self.board.reading(slug, self.clock()) as ctx:
-            existing = self._receipt_on_board(ctx, code)
-            if existing is not None:
-                return existing
-            statement = protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now, code=code)
+        # The cheap checks and the statement, from this process's cached state when it has one
+        # and it accepts the ballot; else from one reading of the board, which also finds the
+        # receipt of this very ballot if it is there already (a refusal is always the board's).
+        # The signature and the proofs need no board state beyond the statement, which does not
+        # change while the round is open: they are checked after it, outside the writer lock, so
+        # that several threads, workers and servers check ballots at once; inside the lock the
+        # cheap checks run again against the board as it is then, then the append.
+        statement = None
+        with self.board.cached_state(slug) as cached:
+            if cached is not None and code not in cached.tracking_codes:
+                try:
+                    statement = protocol_rounds.ballot_statement(cached, ballot, now=self.clock(), code=code)
+                except VyboryError:  # the cache may be behind the board: the board decides
+                    statement = None
+        if statement is None:
+            with self.board.reading(slug, self.clock()) as ctx:
+                existing = self._receipt_on_board(ctx, code)
+                if existing is not None:
+                    return existing
+                statement = protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now, code=code)
         try:
             protocol_rounds.check_ballot_proofs(ballot, statement)
             return self._admit_grouped(slug, _Queued(ballot, statement, body, code))
