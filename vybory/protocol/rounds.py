@@ -23,6 +23,7 @@ from vybory.protocol.encrypt import district_layouts
 from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
 from vybory.text import joined, say
 from vybory.verify import ballot as ballot_check
+from vybory.verify.digests import ciphertext_digest
 
 
 def open_round(state: ElectionState, *, now: datetime, booth: str | None = None) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime,
                             code="replayed_ballot")
     for part in ballot.contests:
         for selection in part.selections:
-            if ciphertext_key(selection.ciphertext) in state.ciphertexts_seen:
+            if ciphertext_digest(ciphertext_key(selection.ciphertext)) in state.ciphertexts_seen:
                 raise InvalidBallot(say("contest %(contest)s: a ciphertext of this ballot is already "
                                         "on the board (a replayed ballot)", contest=repr(part.contest)), field="ballot.contests",
                                     code="replayed_ciphertext")
