@@ -9,6 +9,7 @@ import ctypes
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import psutil
 
@@ -129,3 +130,15 @@ def shuffle_ops(rows: int, width: int) -> dict[str, int]:
     """A shuffle proof of ``rows`` rows of ``width`` ciphertexts."""
     return {"base": 3 + width + rows, "mul": 4 + 4 * rows + width * (4 * rows + 3),
             "add": 4 + 5 * rows + width * (4 * rows + 4), "sub": rows + 1}
+
+
+def update_docs(path: Path, name: str, lines: list[str]) -> None:
+    """Puts ``lines`` into the Markdown file ``path`` between its ``<!-- NAME table -->`` and
+    ``<!-- end NAME table -->`` markers (the rest of the file is left as it is)."""
+    text = path.read_text()
+    start, end = f"<!-- {name} table -->", f"<!-- end {name} table -->"
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: no {start} ... {end} markers to put the table between")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + tail)

@@ -1,6 +1,7 @@
 """Benchmark of ballot ingestion through HTTP, against the pure ballot check measured in the same run.
 
     .venv/bin/python bench/ingest.py [--ballots N] [--workers 1,2,4] [--clients C] [--postgres URL]
+                                     [--results DIR] [--docs FILE]
 
 For each database (SQLite in a temporary folder; PostgreSQL too when ``--postgres`` or
 ``$VYBORY_TEST_POSTGRES_URL`` gives one) and each number of server processes W, it seeds a
@@ -16,6 +17,10 @@ ratio to ``W x`` the pure check rate (``vybory.protocol.rounds.check_ballot_proo
 ballots in this process, one core, measured just before the run) and to ``min(W, cores) x``
 that rate. The run is bounded: N ballots, a deadline (``--deadline`` seconds) after which the
 server and the clients are stopped.
+
+Each run is saved as it ends in ``DIR/ingest.json`` (with the command, the number of cores and
+the load average) and ``DIR/ingest.md`` (the table); with ``--docs`` the table also goes into
+that file between its ``<!-- ingest table -->`` markers.
 """
 
 from __future__ import annotations
@@ -36,17 +41,21 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil
+from benchkit import update_docs
 
 from vybory import protocol
 from vybory.cli.serve import DemoClock, seed_demo
+from vybory.crypto import backend
 from vybory.model.ballot import Ballot
 from vybory.protocol import rounds as protocol_rounds
 from vybory.scale import local_cores
 from vybory.service import ElectionService
 from vybory.store import Database
 
+ROOT = Path(__file__).resolve().parent.parent
 VYBORY = Path(sys.executable).parent / "vybory"
 CHOICES = {
     "plant": {"plant-delegate": ["Ivan Petrov"], "plant-committee": ["Nina Volkova", "Daria Popova"]},
@@ -124,10 +133,10 @@ def client(port: int, path: str, ballots: list[bytes], start: Any, out: Any) -> 
     out.put(results)
 
 
-def wait_until_up(port: int, server: subprocess.Popen[bytes], deadline: float) -> None:
+def wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server ended early: {server.stderr.read().decode() if server.stderr else ''}")
+            raise SystemExit(f"the server ended early: {log.read_text(errors='replace')[-3000:]}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/api")
@@ -146,15 +155,18 @@ def run(url: str, workers: int, clients: int, ballots: int, deadline_s: float, l
         rate, check_cpu = pure_rate(service, slug, bodies, min(40, len(bodies)))
         port = free_port()
         env = {**os.environ, "VYBORY_DATABASE_URL": url}
-        server = subprocess.Popen([str(VYBORY), "serve", "--port", str(port), "--workers", str(workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  start_new_session=True)
+        # The server's log (a line per request) goes to a file: a pipe nobody reads would fill
+        # up and stop the server at its next line.
+        log = Path(folder) / "server.log"
+        with log.open("wb") as log_file:
+            server = subprocess.Popen([str(VYBORY), "serve", "--port", str(port), "--workers", str(workers)],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
         path = f"/api/elections/{slug}/ballots"
         context = multiprocessing.get_context("fork")
         processes: list[Any] = []
         try:
             deadline = time.monotonic() + deadline_s
-            wait_until_up(port, server, deadline)
+            wait_until_up(port, server, log, deadline)
             # Every worker process reads the board once before the timing starts.
             start, out = context.Event(), context.Queue()
             start.set()
@@ -207,6 +219,44 @@ def run(url: str, workers: int, clients: int, ballots: int, deadline_s: float, l
                 "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]}
 
 
+class Results:
+    """The runs of one invocation, saved after each one (a run stopped later loses nothing)."""
+
+    def __init__(self, folder: Path, command: str, cores: int, docs: Path | None = None):
+        self.folder, self.docs = folder, docs
+        self.record: dict[str, Any] = {"command": command, "cores": cores, "runs": [], "backend": backend.describe(),
+                                       "load_before": list(os.getloadavg())}
+
+    def add(self, run: dict[str, Any]) -> None:
+        cores = self.record["cores"]
+        run = {**run, "ratio": run["per_second"] / (run["workers"] * run["pure_per_second"]),
+               "ratio_cores": run["per_second"] / (min(run["workers"], cores) * run["pure_per_second"]),
+               "server_cpu": run["server_cpu_ms"] / run["check_cpu_ms"]}
+        self.record["runs"].append(run)
+        self.record["load_after"] = list(os.getloadavg())
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "ingest.json").write_text(json.dumps(self.record, indent=2, sort_keys=True) + "\n")
+        lines = markdown(self.record)
+        (self.folder / "ingest.md").write_text("\n".join(lines) + "\n")
+        if self.docs is not None:
+            update_docs(self.docs, "ingest", lines)
+
+
+def markdown(record: dict[str, Any]) -> list[str]:
+    """The table of ``record``'s runs, and the command and load it was measured under."""
+    load = record["load_before"][0], record.get("load_after", record["load_before"])[0]
+    lines = [(f"Command: `{record['command']}` ({record['cores']} cores, {record['backend']}; load average "
+             f"{load[0]:.1f} before, {load[1]:.1f} after)."), "",
+             ("| database | W | ballots/s | p50 ms | p99 ms | pure check /s | × (W · pure) | "
+             "× (min(W, cores) · pure) | server CPU |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in record["runs"]:
+        lines.append(f"| {r['database']} | {r['workers']} | {r['per_second']:.1f} | {r['p50_ms']:.0f} | "
+                     f"{r['p99_ms']:.0f} | {r['pure_per_second']:.0f} | {r['ratio']:.2f} | "
+                     f"{r['ratio_cores']:.2f} | {r['server_cpu']:.1f}× |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ballots", type=int, default=160, help="ballots timed per run")
@@ -215,9 +265,13 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("VYBORY_TEST_POSTGRES_URL"),
                         help="a PostgreSQL URL to run on too (default $VYBORY_TEST_POSTGRES_URL)")
     parser.add_argument("--deadline", type=float, default=180, help="seconds one run may take")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--docs", type=Path, help="a Markdown file whose ingest table is replaced")
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     cores = local_cores()
+    shown = ["$VYBORY_TEST_POSTGRES_URL" if a.startswith("postgresql") else a for a in sys.argv[1:]]
+    results = Results(args.results, " ".join(["bench/ingest.py", *shown]), cores, args.docs)
     with tempfile.TemporaryDirectory() as folder:
         databases = [("sqlite", f"sqlite:///{Path(folder) / 'ingest.sqlite'}")]
         if args.postgres:
@@ -231,6 +285,7 @@ def main() -> None:
         for label, url in databases:
             for workers in counts:
                 r = run(url, workers, args.clients, args.ballots, args.deadline, label)
+                results.add(r)
                 print(f"{label:>10} {workers:>2} {r['per_second']:9.1f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} "
                       f"{r['pure_per_second']:7.1f} {r['per_second'] / (workers * r['pure_per_second']):9.2f} "
                       f"{r['per_second'] / (min(workers, cores) * r['pure_per_second']):20.2f} "

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' election kit
 
-from benchkit import cpu_us
+from benchkit import cpu_us, update_docs
 from electionkit import (
     MARCH,
     T0,
@@ -306,16 +306,6 @@ def booth_rows(ours: dict[str, dict[str, float]], booth: dict[str, Any] | None) 
     return lines
 
 
-def update_docs(path: Path, lines: list[str]) -> None:
-    text = path.read_text()
-    start, end = "<!-- peer table -->", "<!-- end peer table -->"
-    if start not in text or end not in text:
-        raise SystemExit(f"{path}: no {start} ... {end} markers to put the table between")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + tail)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations and rounds (a smoke run)")
@@ -378,7 +368,7 @@ def main() -> None:
     (args.results / "peer.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     (args.results / "peer.md").write_text("\n".join(lines) + "\n\n" + note + "\n")
     if args.docs:
-        update_docs(args.docs, lines + ["", note])
+        update_docs(args.docs, "peer", lines + ["", note])
 
 
 if __name__ == "__main__":

@@ -101,3 +101,26 @@ def test_rctab_bench_counts_and_writes_every_report_and_saves_its_figures(tmp_pa
     assert saved["ballots"] == 2000 and saved["report_written_mb"] > 0 and saved["rounds"] > 1
     assert "--cdf-report" in saved["command"]
     assert (tmp_path / "rctab.md").read_text().startswith("| records")
+
+
+def test_the_ingest_bench_saves_each_run_with_both_ratios_and_puts_the_table_in_the_docs(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("ingest_bench", ROOT / "bench" / "ingest.py")
+    assert spec is not None and spec.loader is not None
+    ingest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ingest)
+    docs = tmp_path / "performance.md"
+    docs.write_text("before\n<!-- ingest table -->\nold\n<!-- end ingest table -->\nafter\n")
+    results = ingest.Results(tmp_path / "results", "bench/ingest.py --workers 1,4", 2, docs)
+    run = {"database": "sqlite", "workers": 4, "clients": 8, "ballots": 100, "seconds": 2.0, "per_second": 50.0,
+           "pure_per_second": 100.0, "server_cpu_ms": 30.0, "check_cpu_ms": 10.0, "p50_ms": 40.0, "p99_ms": 90.0}
+    results.add(run)
+    saved = json.loads((tmp_path / "results" / "ingest.json").read_text())
+    [row] = saved["runs"]
+    # 50/s against 4 workers x 100/s, and against the 2 cores x 100/s this machine has.
+    assert (row["ratio"], row["ratio_cores"], row["server_cpu"]) == (0.125, 0.25, 3.0)
+    assert saved["command"] == "bench/ingest.py --workers 1,4" and saved["cores"] == 2
+    text = docs.read_text()
+    assert text.startswith("before\n<!-- ingest table -->\nCommand: `bench/ingest.py --workers 1,4`")
+    assert "| sqlite | 4 | 50.0 | 40 | 90 | 100 | 0.12 | 0.25 | 3.0× |" in text
+    assert "old" not in text and text.endswith("<!-- end ingest table -->\nafter\n")
+    assert (tmp_path / "results" / "ingest.md").read_text() in text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from electionkit import (
@@ -40,9 +42,12 @@ from vybory.errors import (
     ThresholdNotMet,
     VyboryError,
 )
-from vybory.model.ballot import Ballot, signed_message
+from vybory.model.ballot import Ballot, signed_message, tracking_code
 from vybory.model.definition import parse_definition
 from vybory.protocol.credentials import credential_scalar
+from vybory.protocol.state import ciphertext_key
+from vybory.verify import digests
+from vybory.verify.digests import ciphertext_digest
 
 NOW = at(VOTING_OPEN, hours=1)
 
@@ -158,6 +163,35 @@ def test_a_replayed_ballot_and_a_replayed_ciphertext(ready):
                                            signed_message(ballot), rng("again")))
     error = refused(board, {"ballot": again.to_json()}, at(NOW, minutes=1))
     assert error.code == "replayed_ciphertext"
+
+
+def test_the_board_recognises_a_ciphertext_by_the_verifiers_digest(ready, monkeypatch):
+    """The liar is a voter who finds two ciphertexts with the same 16-byte digest (about 2**64
+    hashes) and casts the second: had the server compared whole ciphertexts, it would take a
+    ballot the verifier then reports as replayed, and the record would fail. The server compares
+    the verifier's digests: with a digest that makes every ciphertext collide, any second
+    ballot is refused as a replay."""
+    board, _, creds = ready
+    first, _ = make_ballot(board, creds["north"][0])
+    board.append("ballot_cast", {"ballot": first.to_json()}, NOW)
+    seen = board.state.ciphertexts_seen
+    raw = [ciphertext_key(s.ciphertext) for part in first.contests for s in part.selections]
+    assert len(seen) == len(set(raw)) and seen.nbytes() < 64 * 1024
+    position = board.state.tracking_codes[tracking_code(first)].position
+    assert all(seen.get(ciphertext_digest(key)) == position for key in raw)
+
+    class Collapsed:
+        @staticmethod
+        def sha256(data: bytes) -> Any:
+            return hashlib.sha256(b"")
+
+    monkeypatch.setattr(digests, "hashlib", Collapsed)
+    assert ciphertext_digest(raw[0]) == ciphertext_digest(raw[1])
+    board, _, creds = ready_board()
+    board.append("ballot_cast", {"ballot": make_ballot(board, creds["north"][0])[0].to_json()}, NOW)
+    assert len(board.state.ciphertexts_seen) == 1
+    other, _ = make_ballot(board, creds["north"][1], seed="other")
+    assert refused(board, {"ballot": other.to_json()}, at(NOW, minutes=1)).code == "replayed_ciphertext"
 
 
 def test_a_ballot_for_another_election(ready):

@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 from kit import SLUG, new_election
+from sqlalchemy import text
 
 from vybory import protocol
+from vybory.errors import Refused, VyboryError
+from vybory.model import board as board_model
 from vybory.model.ballot import Ballot, tracking_code
 from vybory.model.board import check_chain
 from vybory.service import ElectionService
@@ -140,3 +143,108 @@ def test_a_group_whose_transaction_fails_gives_each_ballot_its_own(election, dat
     assert check_chain(events)
     assert all(e.payload.get("tracking_code") != doomed for e in events)
     assert election.service.state(SLUG).rounds[1].ballots_cast == 2
+
+
+def test_a_ballot_is_checked_encoded_and_hashed_once(election, monkeypatch) -> None:
+    """The costly work of one ballot is done once: its proofs before the lock, its JSON body and
+    tracking code before the lock, and its event's hash once inside it (not again when the event
+    is folded into the state). A second server process catching up with the board hashes each
+    new event once too, and still refuses one whose hash is wrong."""
+    service = election.service
+    north = election.credentials["north"]
+    ballot = election.make_ballot(north[0], {"north-seat": ["Ivanov"]})
+    counts = {"proofs": 0, "hash": 0, "to_json": 0}
+    real_check, real_hash, real_to_json = (protocol.rounds.check_ballot_proofs, board_model.compute_event_hash,
+                                           Ballot.to_json)
+
+    def count(name, real):  # type: ignore[no-untyped-def]
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            counts[name] += 1
+            return real(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(protocol.rounds, "check_ballot_proofs", count("proofs", real_check))
+    monkeypatch.setattr(board_model, "compute_event_hash", count("hash", real_hash))
+    monkeypatch.setattr(Ballot, "to_json", count("to_json", real_to_json))
+    service.state(SLUG)  # the cache is current: what follows is one ballot's work
+    receipt = service.cast_ballot(SLUG, ballot)
+    assert counts == {"proofs": 1, "hash": 1, "to_json": 1}
+    assert stored(service.database, service.clock, receipt)
+
+    other = ElectionService(service.database, clock=service.clock)
+    other.state(SLUG)
+    later = service.cast_ballot(SLUG, election.make_ballot(north[1], {"north-seat": ["Petrova"]}))
+    counts.update(hash=0)
+    assert other.state(SLUG).head.position == later.position  # caught up by one event...
+    assert counts["hash"] == 1  # ...hashed once
+    monkeypatch.undo()
+
+    # The catch-up still checks each event's hash: a row changed in the database is refused.
+    third = service.cast_ballot(SLUG, election.make_ballot(north[2], {"north-seat": ["Ivanov"]}))
+    with service.database.transaction() as session:
+        if service.database.is_postgresql:
+            session.execute(text("ALTER TABLE board_events DISABLE TRIGGER board_events_append_only"))
+        else:
+            session.execute(text("DROP TRIGGER board_events_no_update"))
+        session.execute(text("UPDATE board_events SET payload = replace(payload, :code, :other)"),
+                        {"code": third.tracking_code, "other": "0" * 64})
+    with pytest.raises(Refused) as caught:
+        other.state(SLUG)
+    assert caught.value.code == "board_damaged" and f"event {third.position}" in str(caught.value)
+
+
+def test_a_ballot_needs_one_transaction_when_the_cache_is_current(
+        election, database, clock, monkeypatch) -> None:
+    """With the process's cached state current, a ballot's statement comes from the cache: one
+    transaction (the append), not two."""
+    service = election.service
+    north = election.credentials["north"]
+    ballot = election.make_ballot(north[0], {"north-seat": ["Ivanov"]})
+    service.state(SLUG)
+    real_transaction = service.database.transaction
+    opened: list[bool] = []
+
+    @contextmanager
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("write", True))
+        with real_transaction(*args, **kwargs) as session:
+            yield session
+
+    monkeypatch.setattr(service.database, "transaction", counted)
+    receipt = service.cast_ballot(SLUG, ballot)
+    assert opened == [True]
+    # The same ballot again: its receipt, read from the board, and nothing appended.
+    assert service.cast_ballot(SLUG, ballot) == receipt
+    assert opened == [True, False]
+    monkeypatch.undo()
+    assert stored(database, clock, receipt) and service.head(SLUG).position == receipt.position
+
+
+def test_a_cache_behind_the_board_refuses_no_ballot(service, database, clock) -> None:
+    """Another server opened the round after this one last read the board: its cached state
+    has no round 1, yet the ballot is not refused on the cache's word; the board decides."""
+    from electionkit import NOMINATIONS_CLOSE, VOTING_OPEN, at
+
+    election = new_election(service)
+    election.nominate_all()
+    election.key_ceremony()
+    clock.set(at(NOMINATIONS_CLOSE, days=3))
+    service.close_nominations(SLUG)
+    election.issue_credentials()
+    behind = ElectionService(database, clock=clock)
+    assert 1 not in behind.state(SLUG).rounds  # its cache: no round yet
+    service.open_round(SLUG)
+    clock.set(at(VOTING_OPEN, hours=1))
+    ballot = election.make_ballot(election.credentials["north"][0], {"north-seat": ["Ivanov"]})
+    receipt = behind.cast_ballot(SLUG, ballot)
+    assert stored(database, clock, receipt)
+    # And a ballot the board refuses is refused, whichever state was cached.
+    with pytest.raises(VyboryError) as caught:
+        behind.cast_ballot(SLUG, _for_other_election(ballot))
+    assert caught.value.code == "wrong_election"
+
+
+def _for_other_election(ballot: Ballot) -> dict[str, Any]:
+    body = ballot.to_json()
+    body["election"] = "00" * 32
+    return body

@@ -175,9 +175,10 @@ def signed_message(ballot: Ballot) -> bytes:
     return canonical_json(ballot.body_json())
 
 
-def tracking_code(ballot: Ballot) -> str:
-    """Hex SHA-256 of the canonical JSON of the whole ballot (signature included)."""
-    return hashlib.sha256(canonical_json(ballot.to_json())).hexdigest()
+def tracking_code(ballot: Ballot, *, body: Mapping[str, Any] | None = None) -> str:
+    """Hex SHA-256 of the canonical JSON of the whole ballot (signature included). ``body``:
+    ``ballot.to_json()``, if the caller has it already."""
+    return hashlib.sha256(canonical_json(ballot.to_json() if body is None else body)).hexdigest()
 
 
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"

@@ -23,6 +23,7 @@ from vybory.protocol.encrypt import district_layouts
 from vybory.protocol.state import ElectionState, RoundState, ciphertext_key
 from vybory.text import joined, say
 from vybory.verify import ballot as ballot_check
+from vybory.verify.digests import ciphertext_digest
 
 
 def open_round(state: ElectionState, *, now: datetime, booth: str | None = None) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def ballot_statement(state: ElectionState, ballot: Ballot, *, now: datetime,
                             code="replayed_ballot")
     for part in ballot.contests:
         for selection in part.selections:
-            if ciphertext_key(selection.ciphertext) in state.ciphertexts_seen:
+            if ciphertext_digest(ciphertext_key(selection.ciphertext)) in state.ciphertexts_seen:
                 raise InvalidBallot(say("contest %(contest)s: a ciphertext of this ballot is already "
                                         "on the board (a replayed ballot)", contest=repr(part.contest)), field="ballot.contests",
                                     code="replayed_ciphertext")
@@ -190,16 +191,19 @@ def check_ballot_proofs(ballot: Ballot, statement: BallotStatement) -> None:
                               round=statement.round, layouts=statement.layouts)
 
 
-def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime,
-                 checked: BallotStatement) -> dict[str, Any]:
+def admit_ballot(state: ElectionState, ballot: Ballot, *, now: datetime, checked: BallotStatement,
+                 body: dict[str, Any] | None = None, code: str | None = None) -> dict[str, Any]:
     """Payload of ``ballot_cast`` for a ``ballot`` whose proofs were checked against ``checked``:
     the cheap checks again against the board as it is now; the proofs again only if the statement
-    is no longer the one they were checked against."""
-    code = tracking_code(ballot)
+    is no longer the one they were checked against. ``body`` (``ballot.to_json()``) and ``code``
+    (its tracking code), when the caller worked them out before taking the lock, are not
+    worked out again."""
+    body = ballot.to_json() if body is None else body
+    code = tracking_code(ballot, body=body) if code is None else code
     statement = ballot_statement(state, ballot, now=now, code=code)
     if statement != checked:
         check_ballot_proofs(ballot, statement)
-    return {"ballot": ballot.to_json(), "tracking_code": code, "at": at(now)}
+    return {"ballot": body, "tracking_code": code, "at": at(now)}
 
 
 def check_ballot(state: ElectionState, ballot: Ballot | Mapping[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from vybory.model.roll import (
 )
 from vybory.model.roll import Complaint as RollClaim
 from vybory.text import say
+from vybory.verify.digests import DigestTable, ciphertext_digest
 from vybory.verify.heads import phase_of
 
 
@@ -270,7 +271,8 @@ class ElectionState:
     credentials: dict[str, CredentialEntry] = field(default_factory=dict)
     credentials_published: bool = False
     rounds: dict[int, RoundState] = field(default_factory=dict)
-    ciphertexts_seen: set[bytes] = field(default_factory=set)
+    # The digest of every selection ciphertext on the board -> the position of its first ballot.
+    ciphertexts_seen: DigestTable = field(default_factory=DigestTable)
     tracking_codes: dict[str, CastRecord] = field(default_factory=dict)
     published: bool = False
     # Trustee number -> the (position, hash) of the latest head it witnessed (spec §10.6).
@@ -407,9 +409,11 @@ class ElectionState:
 
     # --- folding events ----------------------------------------------------------
 
-    def apply(self, event: Event) -> ElectionState:
-        """Adds ``event`` (which must follow the head) and returns the state."""
-        check_event(event, self.head)
+    def apply(self, event: Event, *, hashed: bool = False) -> ElectionState:
+        """Adds ``event`` (which must follow the head) and returns the state. ``hashed``: the
+        event was just made by :func:`~vybory.model.board.next_event`, whose hash is not
+        computed again (:func:`~vybory.model.board.check_event`)."""
+        check_event(event, self.head, hashed=hashed)
         _APPLY[event.kind](self, event.payload, event)
         if phase_of(event.kind.value, event.payload) is not None:
             self.phase_change = (event.position, _phase_words(event.kind.value, event.payload))
@@ -579,7 +583,10 @@ def _ballot_cast(state: ElectionState, payload: Mapping[str, Any], event: Event)
     state.tracking_codes[record.tracking_code] = record
     for part in ballot["contests"]:
         keys = tuple(ciphertext_key(selection["ciphertext"]) for selection in part["selections"])
-        state.ciphertexts_seen.update(keys)
+        for key in keys:
+            digest = ciphertext_digest(key)
+            if digest not in state.ciphertexts_seen:
+                state.ciphertexts_seen.put(digest, event.position)
         if rnd.layouts[part["contest"]].method in RANKED_METHODS:
             rnd.ranked_rows.setdefault(part["contest"], {})[record.credential] = (event.position, keys)
 

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vybory.errors import Refused, VyboryError
-from vybory.model.board import Event, EventKind, check_event, next_event
+from vybory.model.board import Event, EventKind, next_event
 from vybory.model.canonical import canonical_json, parse_json
 from vybory.protocol import state as protocol_state
 from vybory.store import Database
@@ -106,6 +106,7 @@ class Board:
         self._cache: dict[int, _Snapshot] = {}
         self._lock = threading.Lock()
         self._election_locks: dict[str, threading.RLock] = {}
+        self._ids: dict[str, int] = {}  # slug -> id of the elections whose state is cached
 
     def election_lock(self, slug: str) -> threading.RLock:
         """The lock that serialises this process's work on one election (and its cached state)."""
@@ -151,8 +152,7 @@ class Board:
                 state, head = snapshot.state, snapshot.head
                 for stored in board_rows.events(session, election_id, start=head.position + 1):
                     event = to_event(stored)
-                    check_event(event, head)
-                    state = state.apply(event)
+                    state = state.apply(event)  # checks the event's position, link and hash
                     head = event
                 self.remember(election_id, head, state)
                 return head, state
@@ -161,6 +161,17 @@ class Board:
         head = events[-1]
         self.remember(election_id, head, state)
         return head, state
+
+    @contextmanager
+    def cached_state(self, slug: str) -> Iterator[Any | None]:
+        """The state this process last derived for the election (``None`` if none), under the
+        election's lock and without asking the database: it may be behind the board. Good only
+        for work that is done again against the board before anything is appended."""
+        with self.election_lock(slug):
+            with self._lock:
+                election_id = self._ids.get(slug)
+                snapshot = None if election_id is None else self._cache.get(election_id)
+            yield None if snapshot is None else snapshot.state
 
     def remember(self, election_id: int, head: Event, state: Any) -> None:
         with self._lock:
@@ -180,6 +191,8 @@ class Board:
         with self.election_lock(slug), self.database.transaction(write=False) as session:
             election = self.find(session, slug)
             head, state = self._derive(session, election.id)
+            with self._lock:
+                self._ids[slug] = election.id
             yield Context(session, election, head, state, now)
 
     @contextmanager
@@ -215,7 +228,7 @@ class Board:
         if context.state is None:
             state = protocol_state.replay([event])
         else:
-            state = context.state.apply(event)
+            state = context.state.apply(event, hashed=True)  # next_event has just hashed it
         board_rows.append(context.session, context.election_id, to_stored(event, context.now, checked=True))
         context.head = event
         context.state = state

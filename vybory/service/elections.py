@@ -88,6 +88,8 @@ class _Queued:
 
     ballot: Ballot
     statement: protocol_rounds.BallotStatement
+    body: dict[str, Any]
+    code: str
     receipt: Receipt | None = None
     error: BaseException | None = None
     done: bool = False
@@ -451,20 +453,31 @@ class ElectionService:
         nothing is appended; a voter whose connection dropped simply sends it again.
         """
         ballot = _as_ballot(ballot)
-        code = tracking_code(ballot)
-        # One reading of the board: the receipt of this very ballot if it is there already, else the
-        # cheap checks and the statement. The signature and the proofs need no board state beyond
-        # the statement, which does not change while the round is open: they are checked after it,
-        # outside the writer lock, so that several threads, workers and servers check ballots at
-        # once; inside the lock only the cheap checks against the board run again, then the append.
-        with self.board.reading(slug, self.clock()) as ctx:
-            existing = self._receipt_on_board(ctx, code)
-            if existing is not None:
-                return existing
-            statement = protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now, code=code)
+        body = ballot.to_json()  # once, outside the lock: its tracking code, then the event's payload
+        code = tracking_code(ballot, body=body)
+        # The cheap checks and the statement, from this process's cached state when it has one
+        # and it accepts the ballot; else from one reading of the board, which also finds the
+        # receipt of this very ballot if it is there already (a refusal is always the board's).
+        # The signature and the proofs need no board state beyond the statement, which does not
+        # change while the round is open: they are checked after it, outside the writer lock, so
+        # that several threads, workers and servers check ballots at once; inside the lock the
+        # cheap checks run again against the board as it is then, then the append.
+        statement = None
+        with self.board.cached_state(slug) as cached:
+            if cached is not None and code not in cached.tracking_codes:
+                try:
+                    statement = protocol_rounds.ballot_statement(cached, ballot, now=self.clock(), code=code)
+                except VyboryError:  # the cache may be behind the board: the board decides
+                    statement = None
+        if statement is None:
+            with self.board.reading(slug, self.clock()) as ctx:
+                existing = self._receipt_on_board(ctx, code)
+                if existing is not None:
+                    return existing
+                statement = protocol_rounds.ballot_statement(ctx.state, ballot, now=ctx.now, code=code)
         try:
             protocol_rounds.check_ballot_proofs(ballot, statement)
-            return self._admit_grouped(slug, ballot, statement)
+            return self._admit_grouped(slug, _Queued(ballot, statement, body, code))
         except VyboryError as error:
             if error.code != "replayed_ballot":
                 raise
@@ -488,14 +501,13 @@ class ElectionService:
         return Receipt(ctx.slug, cast.round, code, event.position, event.hash.hex(), earlier,
                        event.previous_hash.hex(), ctx.state.fingerprint.hex())
 
-    def _admit_grouped(self, slug: str, ballot: Ballot, statement: protocol_rounds.BallotStatement) -> Receipt:
+    def _admit_grouped(self, slug: str, item: _Queued) -> Receipt:
         """Admits a checked ballot in a group commit: the threads of this process that wait for
         the election's writer lock leave their ballots in a queue, and whichever takes the lock
         appends every queued ballot (up to :data:`GROUP_LIMIT`) in one transaction, then hands
         each thread its own outcome. A receipt is returned only after the transaction holding
         its ballot has committed; a ballot refused inside the lock is left out of the group and
         the others go on (as in :meth:`cast_ballots`)."""
-        item = _Queued(ballot, statement)
         queue = self._queue(slug)
         with queue.mutex:
             queue.items.append(item)
@@ -525,7 +537,8 @@ class ElectionService:
                 for item in group:
                     try:
                         payload = protocol_rounds.admit_ballot(ctx.state, item.ballot, now=ctx.now,
-                                                               checked=item.statement)
+                                                               checked=item.statement, body=item.body,
+                                                               code=item.code)
                     except VyboryError as error:  # nothing was changed: the others go on
                         outcomes.append(error)
                         continue

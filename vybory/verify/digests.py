@@ -9,12 +9,21 @@ three quarters full, so about 27 to 53 bytes a digest.
 
 from __future__ import annotations
 
+import hashlib
 from array import array
+from collections.abc import Iterator
 
 # Slots in a new table (a power of two), and the share of slots that may be taken before it doubles.
 FIRST_CAPACITY = 1 << 10
 MOST_FULL = 0.75
 WIDTH = 16
+
+
+def ciphertext_digest(ciphertext: bytes) -> bytes:
+    """The digest by which a selection ciphertext ``alpha ‖ beta`` (64 bytes) is recognised on
+    the board (spec §12.5, rule 11): the first 16 bytes of its SHA-256. The server and the
+    verifier compare these, so they refuse the same ballots."""
+    return hashlib.sha256(ciphertext).digest()[:WIDTH]
 
 
 class DigestTable:
@@ -78,6 +87,20 @@ class DigestTable:
             self._count += 1
         self._store(i, position)
 
+    def items(self) -> Iterator[tuple[bytes, int]]:
+        """Every (digest, position), in slot order."""
+        keys = self._keys
+        for i, position in enumerate(self._positions):
+            if position:
+                yield bytes(keys[WIDTH * i:WIDTH * i + WIDTH]), position
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DigestTable):
+            return NotImplemented
+        return len(self) == len(other) and all(other.get(digest) == position for digest, position in self.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
     def _store(self, i: int, position: int) -> None:
         try:
             self._positions[i] = position
@@ -102,4 +125,4 @@ class DigestTable:
         self._mask, self._keys, self._positions = mask, keys, positions
 
 
-__all__ = ["DigestTable"]
+__all__ = ["DigestTable", "ciphertext_digest"]

@@ -52,7 +52,7 @@ from vybory.model.signing import SIGNED_KINDS, check_payload_signature
 from vybory.verify import decisions, keys, record
 from vybory.verify.candidates import Nominations
 from vybory.verify.credentials import Credential, CredentialList, read_credentials, read_roll_event
-from vybory.verify.digests import DigestTable
+from vybory.verify.digests import DigestTable, ciphertext_digest
 from vybory.verify.heads import WITNESS_FIELDS, Head, phase_of, witness_claim
 from vybory.verify.jobs import (
     BallotChecker,
@@ -763,7 +763,7 @@ class Verifier:
             raw = [bytes.fromhex(c["alpha"]) + bytes.fromhex(c["beta"]) for c in selections]
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # not a ballot's shape: its job reports it
-        digests = [hashlib.sha256(ct).digest()[:16] for ct in raw]
+        digests = [ciphertext_digest(ct) for ct in raw]
         for digest in digests:
             self.out.count("ciphertexts")
             first = self.ciphertexts.get(digest)
