@@ -5,6 +5,8 @@ organisation the election does not have, or for none in particular."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from electionkit import PASSWORD
 from kit import new_election
@@ -39,6 +41,22 @@ def test_the_trustee_and_organisation_of_the_election_get_their_logins(service) 
     service.add_user("o", PASSWORD, "organisation", election=e.slug, subject=organisation)
     assert service.authenticate("t", PASSWORD)["subject"] == trustee
     assert service.authenticate("o", PASSWORD)["subject"] == organisation
+
+
+def test_checking_whom_a_login_speaks_for_copies_no_state(service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The subject is checked against the election's state as the service keeps it: a large
+    election's state (every ballot's digests and tracking codes) is not copied for a look-up."""
+    e = new_election(service)
+    trustee = e.state().trustees[0].id
+    organisation = e.state().definition.organisations[0].id
+
+    def no_copy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the election's state was copied")
+
+    monkeypatch.setattr(copy, "deepcopy", no_copy)
+    service.add_user("t", PASSWORD, "trustee", election=e.slug, subject=trustee)
+    service.add_user("o", PASSWORD, "organisation", election=e.slug, subject=organisation)
+    assert service.definition(e.slug).has_organisation(organisation)
 
 
 def test_db_add_user_refuses_an_unknown_trustee(service, database_url) -> None:  # type: ignore[no-untyped-def]

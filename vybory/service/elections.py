@@ -215,12 +215,15 @@ class ElectionService:
             return protocol_encrypt.ballot_form(ctx.state, credential)
 
     def definition(self, slug: str) -> Definition:
-        return self.state(slug).definition
+        """The election's definition (immutable: no copy of the state is made)."""
+        with self.board.reading(slug, self.clock()) as ctx:
+            return ctx.state.definition
 
     def has_trustee(self, slug: str, trustee_id: str) -> bool:
         """Whether ``trustee_id`` holds a seat now (the definition's trustee, or the one a restart of
         the key ceremony put in that seat, spec §5.8)."""
-        return any(t.id == trustee_id for t in self.state(slug).trustees)
+        with self.board.reading(slug, self.clock()) as ctx:
+            return any(t.id == trustee_id for t in ctx.state.trustees)
 
     def status(self, slug: str) -> ElectionStatus:
         """Phase, deadlines, rounds, and who has not yet acted (with overdue marks)."""
