@@ -13,8 +13,8 @@
 //! dalek's constant-time paths; variable-time multiscalar multiplication is used only on
 //! public data (proof verification and `vartime_multiscalar_mul`).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT, RISTRETTO_BASEPOINT_TABLE};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -58,31 +58,40 @@ fn encode<'py>(py: Python<'py>, point: &RistrettoPoint) -> Bound<'py, PyBytes> {
 
 /// Points decoded at the edge (`is_valid_point`, which every received point goes through), kept
 /// so that a batch verifying them soon after does not decompress them again. Only received,
-/// public points pass through here; the cache is emptied when it is full.
+/// public points pass through here; the cache is emptied when it is full. One cache for the
+/// process, not one a thread: a server's request threads would each fill their own (some 6 MB
+/// each at this capacity).
 const DECODED_CAPACITY: usize = 1 << 14;
 
-thread_local! {
-    static DECODED: RefCell<HashMap<[u8; 32], RistrettoPoint>> = RefCell::new(HashMap::new());
+static DECODED: Mutex<Option<HashMap<[u8; 32], RistrettoPoint>>> = Mutex::new(None);
+
+fn decoded() -> MutexGuard<'static, Option<HashMap<[u8; 32], RistrettoPoint>>> {
+    DECODED.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn decode_cached(key: &[u8; 32]) -> Option<RistrettoPoint> {
-    if let Some(p) = DECODED.with(|cache| cache.borrow().get(key).copied()) {
+    if let Some(p) = decoded().as_ref().and_then(|cache| cache.get(key).copied()) {
         return Some(p);
     }
     decode(key)
+}
+
+/// How many decoded points the cache holds now (for tests: it is bounded and shared by threads).
+#[pyfunction]
+fn decoded_points() -> usize {
+    decoded().as_ref().map_or(0, HashMap::len)
 }
 
 #[pyfunction]
 fn is_valid_point(data: &[u8]) -> bool {
     let Some(point) = decode(data) else { return false };
     let key: [u8; 32] = data.try_into().expect("decoded from 32 bytes");
-    DECODED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= DECODED_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(key, point);
-    });
+    let mut guard = decoded();
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if cache.len() >= DECODED_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(key, point);
     true
 }
 
@@ -573,6 +582,7 @@ impl Batch {
 fn vybory_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(is_valid_point, m)?)?;
+    m.add_function(wrap_pyfunction!(decoded_points, m)?)?;
     m.add_function(wrap_pyfunction!(add, m)?)?;
     m.add_function(wrap_pyfunction!(sub, m)?)?;
     m.add_function(wrap_pyfunction!(scalarmult, m)?)?;
